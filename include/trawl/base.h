@@ -1,0 +1,61 @@
+/* trawl/base.h - shared basics: error domain, version, where models live,
+ * the model manifest (what to fetch from npm, and its sha256).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define TRAWL_ERROR (trawl_error_quark ())
+GQuark trawl_error_quark (void);
+
+typedef enum {
+  TRAWL_ERROR_FAILED,        /* anything not below */
+  TRAWL_ERROR_INVALID_ARG,   /* the caller's input is wrong */
+  TRAWL_ERROR_NOT_FOUND,     /* a file, model or record is missing */
+  TRAWL_ERROR_CORRUPT,       /* a checksum or format check failed */
+  TRAWL_ERROR_NOT_BUILT,     /* the feature is not in this build */
+  TRAWL_ERROR_BUSY,          /* another process holds the resource */
+} TrawlError;
+
+const char *trawl_version (void);
+
+/* The model cache: $TRAWL_MODELS, else the directory compiled in with
+ * -Dmodels_dir, else $XDG_CACHE_HOME/trawl/models. Never NULL; owned by trawl. */
+const char *trawl_models_dir (void);
+
+/* Full path of a model file named as in the manifest's "dest" key, e.g.
+ * "face-api/ssd_mobilenetv1_model.bin". Fails with TRAWL_ERROR_NOT_FOUND and
+ * a hint to run the set-up when the file is absent. Free with g_free. */
+char *trawl_model_path (const char *dest, GError **error);
+
+/* ---- the model manifest (models/manifest.ini, copied into the cache) ---- */
+
+typedef struct {
+  char *key;       /* section name, e.g. "face-detector-weights" */
+  char *package;   /* npm package, e.g. "@vladmandic/face-api" */
+  char *version;   /* exact npm version */
+  char *file;      /* path inside the package */
+  char *dest;      /* path inside the model cache */
+  char *sha256;    /* lower-case hex */
+  char *licence;
+  char *role;      /* one line for people */
+} TrawlModelEntry;
+
+typedef struct {
+  GPtrArray *entries;  /* of TrawlModelEntry*, owned */
+} TrawlModelManifest;
+
+TrawlModelManifest *trawl_model_manifest_load (const char *path, GError **error);
+void                trawl_model_manifest_free (TrawlModelManifest *m);
+/* Checks that dir/entry->dest exists and has the pinned sha256. */
+gboolean            trawl_model_entry_verify (const TrawlModelEntry *e, const char *dir,
+                                              GError **error);
+
+/* SHA-256 of a file as lower-case hex, streaming; NULL with error set. */
+char *trawl_file_sha256 (const char *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlModelManifest, trawl_model_manifest_free)
+
+G_END_DECLS

@@ -1,0 +1,266 @@
+/* trawl/detect.h - from a frame to sightings: faces (box, 68 landmarks,
+ * quality, 128-d embedding) and licence plates (box, text, raw read,
+ * per-character probabilities with alternatives).
+ *
+ * Two pipeline contexts, each made once from the model cache and reused for
+ * every frame (their plans are built lazily per input size and kept):
+ *
+ *   TrawlFaceDetector: SSD MobileNetV1 at 512x512 on the whole frame, plus
+ *     overlapping tiles (by default two across the long side, each also
+ *     resized to 512: small faces vanish when a 1920-px frame is squeezed
+ *     into 512); boxes merged by NMS -> 68-point landmarks -> similarity alignment to the
+ *     dlib 150x150 chip -> 128-d embedding, L2-normalised.
+ *   TrawlPlateReader: PP-OCRv4 det (DB) -> text regions -> rectified crops ->
+ *     PP-OCRv4 rec -> CTC decode -> plate grammar (normalise, validate, fix
+ *     confusable characters by position).
+ *
+ * The geometric and textual helpers below (alignment, quality, tiling, plate
+ * grammar) need no model and are public so tests and search can use them.
+ * Every _free accepts NULL.
+ */
+#pragma once
+
+#include <glib.h>
+#include "trawl/image.h"
+
+G_BEGIN_DECLS
+
+/* ---- geometry ---- */
+
+typedef struct {
+  float x, y;  /* px */
+} TrawlPoint;
+
+typedef struct {
+  float x, y, w, h;  /* px: top-left corner and size */
+} TrawlBox;
+
+/* A box with a score, the unit of detector output before merging. */
+typedef struct {
+  TrawlBox box;
+  float    score;  /* 0..1 */
+} TrawlScoredBox;
+
+float trawl_box_iou (const TrawlBox *a, const TrawlBox *b);
+/* Intersection over the smaller box's area: catches a partial box (a face cut
+ * by a tile edge) lying inside a whole one, which IoU alone misses. */
+float trawl_box_overlap_min (const TrawlBox *a, const TrawlBox *b);
+
+/* ---- tiling (faces: small faces in large frames) ---- */
+
+/* Tiles of tile x tile px covering a width x height frame, neighbours
+ * overlapping by at least overlap px (so a face smaller than overlap is
+ * whole in some tile). A frame no larger than a tile gets one tile; tiles
+ * are clipped to the frame. Returns a GArray of TrawlBox; free with
+ * g_array_unref. NULL when an argument is out of range (sizes < 1,
+ * overlap >= tile). */
+GArray *trawl_tiles_plan (int width, int height, int tile, int overlap);
+
+/* Greedy NMS over a GArray of TrawlScoredBox, in place: sorts by score and
+ * drops a box when its IoU with a kept one exceeds iou, or when it lies
+ * mostly (overlap_min > contain) inside a kept one. contain <= 0 disables
+ * the second rule. */
+void    trawl_boxes_merge (GArray *boxes, float iou, float contain);
+
+/* ---- face alignment (dlib's 150x150 chip, padding 0.25) ---- */
+
+#define TRAWL_FACE_LANDMARKS 68
+#define TRAWL_FACE_EMBED_DIM 128
+#define TRAWL_FACE_CHIP      150
+
+/* Least-squares similarity transform (scale, rotation, translation) taking
+ * src[i] to dst[i], n >= 2. m is the 2x3 matrix [a -b tx; b a ty]:
+ * x' = m[0]x + m[1]y + m[2], y' = m[3]x + m[4]y + m[5]. FALSE (m untouched)
+ * when the src points coincide. */
+gboolean trawl_similarity_fit (const TrawlPoint *src, const TrawlPoint *dst, int n,
+                               double m[6]);
+/* Applies a 2x3 matrix to a point. */
+TrawlPoint trawl_affine_apply (const double m[6], TrawlPoint p);
+
+/* The five alignment points from 68 landmarks (iBUG order): the two eye
+ * centres (means of 36-41 and 42-47), the nose tip (30), the mouth corners
+ * (48, 54). */
+void trawl_face_five_points (const TrawlPoint landmarks[68], TrawlPoint five[5]);
+/* The same five points of dlib's mean face, in chip pixels for a chip of
+ * size px with dlib's padding (0.25). */
+void trawl_face_chip_template (int size, TrawlPoint five[5]);
+
+/* The matrix mapping chip pixels to image pixels for a face with these
+ * landmarks (fit on the five points). FALSE for degenerate landmarks. */
+gboolean trawl_face_chip_transform (const TrawlPoint landmarks[68], int size, double m[6]);
+
+/* Samples dst (its width/height fixed) from src through m (dst pixel ->
+ * src pixel, pixel centres at +0.5), bilinear; outside src is black. When
+ * m shrinks by more than 1.5x it averages k x k samples per pixel so small
+ * chips from large faces do not alias. */
+void trawl_image_warp_affine (const TrawlImage *src, const double m[6], TrawlImage *dst);
+
+/* The aligned size x size chip of a face. NULL for degenerate landmarks.
+ * Free with trawl_image_free. */
+TrawlImage *trawl_face_align (const TrawlImage *img, const TrawlPoint landmarks[68], int size);
+
+/* ---- face quality ---- */
+
+typedef struct {
+  float size;         /* 0..1: from the inter-ocular distance in the frame */
+  float sharpness;    /* 0..1: from the Laplacian variance of the chip */
+  float frontalness;  /* 0..1: 1 = nose centred between the jaw ends and eyes level */
+  float detector;     /* the detector's score */
+  float overall;      /* their product (geometric in spirit: one bad factor sinks it) */
+} TrawlFaceQuality;
+
+/* Quality of a face from its landmarks (frame px), its aligned chip (may be
+ * NULL: sharpness then 0.5) and detector score. */
+void  trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
+                          float det_score, TrawlFaceQuality *q);
+/* Variance of the 4-neighbour Laplacian of the chip's luma (0..255 scale). */
+float trawl_image_laplacian_var (const TrawlImage *img);
+
+/* Euclidean distance between two embeddings of TRAWL_FACE_EMBED_DIM. */
+float trawl_face_distance (const float *a, const float *b);
+
+/* ---- the face pipeline ---- */
+
+typedef struct {
+  TrawlBox         box;        /* frame px */
+  float            score;      /* detector */
+  TrawlPoint       landmarks[TRAWL_FACE_LANDMARKS];  /* frame px */
+  TrawlFaceQuality quality;
+  gboolean         has_embedding;
+  float            embedding[TRAWL_FACE_EMBED_DIM];  /* L2-normalised */
+} TrawlFace;
+
+typedef struct {
+  float    min_score;    /* detector threshold; 0 means the default 0.5 */
+  int      tile;         /* tile side px (frame px); 0: automatic (two tiles across the
+                            long side, frames >= 480 px); < 0 disables tiling */
+  int      max_faces;    /* 0 means 100 */
+  gboolean no_embedding; /* stop after landmarks and quality */
+  int      n_threads;    /* engine threads; 0 = one per core */
+} TrawlFaceOptions;
+
+typedef struct TrawlFaceDetector TrawlFaceDetector;
+
+/* Loads the three face-api nets from the model cache. opts may be NULL.
+ * NULL with error set (TRAWL_ERROR_NOT_FOUND naming scripts/setup when a
+ * model is missing). Free with trawl_face_detector_free. */
+TrawlFaceDetector *trawl_face_detector_new (const TrawlFaceOptions *opts, GError **error);
+void               trawl_face_detector_free (TrawlFaceDetector *fd);
+
+/* Faces in img, best score first. Returns a GArray of TrawlFace (owned by
+ * the caller, g_array_unref), possibly empty; NULL with error set when an
+ * engine run fails. Not thread-safe per detector. */
+GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error);
+
+/* Embeds a face already found: landmarks in img px. Writes the normalised
+ * embedding to out. FALSE with error set on failure. */
+gboolean trawl_face_detector_embed (TrawlFaceDetector *fd, const TrawlImage *img,
+                                    const TrawlPoint landmarks[68], float *out,
+                                    GError **error);
+
+/* ---- plate text ---- */
+
+typedef enum {
+  TRAWL_PLATE_INVALID = 0,  /* not a plausible plate */
+  TRAWL_PLATE_CN = 1,       /* province + letter + 5 alphanumerics */
+  TRAWL_PLATE_CN_NEW_ENERGY = 2, /* province + letter + 6 */
+  TRAWL_PLATE_BR = 3,       /* LLL9999 or Mercosul LLL9L99 */
+  TRAWL_PLATE_LATIN = 4,    /* other Latin plates: 2..8 letters/digits */
+} TrawlPlateFormat;
+
+/* Upper-cases, maps full-width forms to ASCII, and drops separators
+ * (space, '-', '.', U+00B7 middle dot, U+2022, U+30FB). Other characters are
+ * kept as they are. Returns a new UTF-8 string (g_free). */
+char *trawl_plate_normalize (const char *text);
+/* The same, then only letters A-Z, digits and CJK characters kept. */
+char *trawl_plate_normalize_strict (const char *text);
+
+/* The format of a normalised text (see trawl_plate_normalize). */
+TrawlPlateFormat trawl_plate_classify (const char *norm);
+const char      *trawl_plate_format_name (TrawlPlateFormat f);
+gboolean         trawl_plate_is_province (gunichar c);
+
+/* Plate-shaped ordinary text? FALSE for words a plate reader often sees
+ * near a plate (state names, makes, slogans) and for texts that fit no
+ * format. */
+gboolean trawl_plate_plausible (const char *norm);
+
+/* OCR confusion classes: 0/O/D/Q -> '0', 1/I/L -> '1', 2/Z -> '2',
+ * 5/S -> '5', 8/B -> '8', 6/G -> '6'; any other character maps to itself
+ * (upper-cased). */
+gunichar trawl_plate_fold_char (gunichar c);
+/* The normalised text with every character folded: the key that matches
+ * reads differing only by confusable characters. g_free. */
+char    *trawl_plate_fold (const char *text);
+gboolean trawl_plate_confusable (gunichar a, gunichar b);
+
+/* Fixes confusable characters where the format says which kind belongs
+ * (CN: letter after the province; BR: letters first, digits where digits
+ * go). Returns a new string; the input when nothing applies. g_free. */
+char *trawl_plate_fix_by_grammar (const char *norm);
+
+/* Levenshtein distance between two UTF-8 strings, in characters. */
+int   trawl_text_edit_distance (const char *a, const char *b);
+
+/* ---- the plate pipeline ---- */
+
+/* One character of a read, with the top alternatives CTC saw there. */
+typedef struct {
+  gunichar c;
+  float    prob;
+  gunichar alt[3];       /* 0 where absent */
+  float    alt_prob[3];
+} TrawlPlateChar;
+
+typedef struct {
+  TrawlBox         box;        /* frame px (axis-aligned hull of quad) */
+  TrawlPoint       quad[4];    /* the detected region, clockwise from top-left */
+  float            det_score;  /* DB box score; 1 for crops read directly */
+  char            *raw;        /* the reader's text as it came out */
+  char            *text;       /* normalised and grammar-fixed */
+  TrawlPlateFormat format;
+  float            confidence; /* mean character probability */
+  GArray          *chars;      /* of TrawlPlateChar for text as raw (may be NULL) */
+} TrawlPlate;
+
+void trawl_plate_free (TrawlPlate *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlPlate, trawl_plate_free)
+
+typedef enum {
+  TRAWL_PLATE_CROP_DEFAULT = 0,
+  TRAWL_PLATE_CROP_DETECT  = 1 << 0,  /* loose crop: run det first, read the best region */
+  TRAWL_PLATE_CROP_BAND    = 1 << 1,  /* read the central band of rows (US plates with
+                                         state names above and slogans below) */
+  TRAWL_PLATE_CROP_GRAY    = 1 << 2,  /* grayscale before reading */
+  TRAWL_PLATE_CROP_AUTO    = 1 << 3,  /* read both the whole crop and its band, keep the
+                                         read that fits a plate format best */
+} TrawlPlateCropFlags;
+
+typedef struct {
+  float min_det_score;    /* DB box score threshold; 0 means 0.5 */
+  float min_confidence;   /* reads below are dropped in scenes; 0 means 0.5 */
+  int   det_max_side;     /* det input limit px; 0 means 960 */
+  int   n_threads;
+} TrawlPlateOptions;
+
+typedef struct TrawlPlateReader TrawlPlateReader;
+
+/* Loads PP-OCRv4 det, rec and the character list from the model cache.
+ * opts may be NULL. NULL with error set. Free with trawl_plate_reader_free. */
+TrawlPlateReader *trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error);
+void              trawl_plate_reader_free (TrawlPlateReader *pr);
+
+/* Plates in a full scene, most confident first: a GPtrArray of TrawlPlate
+ * (owned by the array; g_ptr_array_unref frees all). Reads failing the
+ * plate grammar are dropped. NULL with error set on engine failure. */
+GPtrArray  *trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img,
+                                       GError **error);
+/* Reads a plate crop (no grammar filter: the crop is taken to be a plate).
+ * Returns a new TrawlPlate (trawl_plate_free) or NULL with error set. */
+TrawlPlate *trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,
+                                          TrawlPlateCropFlags flags, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlFaceDetector, trawl_face_detector_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlPlateReader, trawl_plate_reader_free)
+
+G_END_DECLS

@@ -1,0 +1,27 @@
+/* trawl/gpu.h - what GPU (if any) this process can use. The CUDA code lives
+ * in kernels/; a build without CUDA answers TRAWL_ERROR_NOT_BUILT. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int   device_count;
+  char  name[256];        /* device 0 */
+  int   cc_major, cc_minor;
+  gsize memory_bytes;
+  int   driver_version;   /* e.g. 13000 */
+  int   runtime_version;
+  int   cudnn_version;    /* e.g. 91900 */
+} TrawlGpuInfo;
+
+/* Fills info for device 0. FALSE with error when CUDA is not built in
+ * (TRAWL_ERROR_NOT_BUILT) or no device/driver is found (NOT_FOUND). */
+gboolean trawl_gpu_probe (TrawlGpuInfo *info, GError **error);
+
+/* y = a*x + y on the GPU, for the smoke test that proves kernels/ builds,
+ * links and runs. FALSE with error as above. */
+gboolean trawl_gpu_saxpy (int n, float a, const float *x, float *y, GError **error);
+
+G_END_DECLS

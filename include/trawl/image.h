@@ -1,0 +1,41 @@
+/* trawl/image.h - 8-bit RGB images: load (any format FFmpeg decodes, EXIF
+ * orientation applied), crop, resize, save; the form every detector takes.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Packed RGB24, rows of stride bytes (stride >= 3*width). */
+typedef struct {
+  int     width;   /* px */
+  int     height;  /* px */
+  int     stride;  /* bytes per row */
+  guint8 *data;    /* owned */
+} TrawlImage;
+
+TrawlImage *trawl_image_new (int width, int height);
+void        trawl_image_free (TrawlImage *img);
+TrawlImage *trawl_image_copy (const TrawlImage *img);
+
+/* JPEG, PNG, WebP, BMP, GIF (first frame)... whatever the content is, not
+ * what the extension says. Alpha is ignored, grayscale
+ * expanded, and the EXIF orientation applied. NULL with error set. */
+TrawlImage *trawl_image_load (const char *path, GError **error);
+TrawlImage *trawl_image_load_from_memory (const guint8 *bytes, gsize len, GError **error);
+
+/* Region x,y,w,h (px); parts outside the image are filled with black. */
+TrawlImage *trawl_image_crop (const TrawlImage *img, int x, int y, int w, int h);
+/* Bilinear resize (half-pixel centres, as tf.image.resizeBilinear with
+ * half_pixel_centers and OpenCV INTER_LINEAR). */
+TrawlImage *trawl_image_resize (const TrawlImage *img, int width, int height);
+
+gboolean    trawl_image_save_png (const TrawlImage *img, const char *path, GError **error);
+/* JPEG bytes (thumbnails); quality 1..100. Free with g_free. */
+guint8     *trawl_image_encode_jpeg (const TrawlImage *img, int quality, gsize *len,
+                                     GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlImage, trawl_image_free)
+
+G_END_DECLS

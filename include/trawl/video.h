@@ -1,0 +1,180 @@
+/* trawl/video.h - open footage, read media facts, yield sampled RGB frames.
+ *
+ * The video module is the only user of libavformat/libavcodec/libswscale.
+ * It opens anything FFmpeg demuxes and decodes (mp4, mkv, avi/MJPEG, ts,
+ * gif, ...), samples frames on a grid of video time, optionally skips
+ * near-identical frames, and hands out packed RGB24 TrawlImages with their
+ * presentation time. It does not detect, track or store anything.
+ *
+ * Example: one frame per second of video time.
+ *
+ *   TrawlVideoOptions opts;
+ *   trawl_video_options_init (&opts);
+ *   opts.sample_fps = 1.0;
+ *   g_autoptr(TrawlVideoReader) r = trawl_video_reader_open (path, &opts, &error);
+ *   if (r == NULL)
+ *     return FALSE;                       // error names the file and reason
+ *   const TrawlMediaInfo *info = trawl_video_reader_get_info (r);
+ *   TrawlVideoFrame *f;
+ *   while ((f = trawl_video_reader_next (r, &error)) != NULL)
+ *     {
+ *       use (f->image, f->pts_s, f->index);
+ *       trawl_video_frame_free (f);
+ *     }
+ *   if (error != NULL)
+ *     return FALSE;                       // decoding failed
+ *   // else end of stream (possibly early: see trawl_video_reader_get_stats)
+ *
+ * Times. pts_s is seconds from the start of the video stream (the first
+ * frame is at or near 0), taken from the stream time base. When a frame has
+ * no timestamp, or its timestamp does not advance, the reader substitutes
+ * index / fps (or last + 1/fps), so pts_s is strictly increasing. The
+ * wall-clock time of a frame is start_utc + pts_s (+ the camera's clock
+ * offset, which the catalog keeps). Wall-clock times are double seconds
+ * since the Unix epoch, UTC.
+ *
+ * Threading: a reader is used by one thread at a time. Different readers are
+ * independent. Frames handed out belong to the caller and may cross threads.
+ */
+#pragma once
+
+#include <glib.h>
+#include <trawl/image.h>
+
+G_BEGIN_DECLS
+
+/* Where a video's wall-clock start came from. Stored in the catalog: values
+ * are fixed and only ever added to. */
+typedef enum {
+  TRAWL_TIME_SOURCE_NONE      = 0,  /* unknown: wall-clock times are absent */
+  TRAWL_TIME_SOURCE_USER      = 1,  /* given explicitly (--start) */
+  TRAWL_TIME_SOURCE_CONTAINER = 2,  /* the container's creation_time tag */
+  TRAWL_TIME_SOURCE_FILENAME  = 3,  /* a date-time pattern in the file name */
+} TrawlTimeSource;
+
+/* "none", "user", "container", "filename" (static strings). */
+const char     *trawl_time_source_to_string (TrawlTimeSource source);
+/* The reverse; unknown strings map to TRAWL_TIME_SOURCE_NONE. */
+TrawlTimeSource trawl_time_source_from_string (const char *str);
+
+/* Facts about a media file, filled at open. Owned by the reader. */
+typedef struct {
+  char   *path;             /* as given to open */
+  char   *container;        /* demuxer short name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
+  char   *codec;            /* decoder short name of the video stream, e.g. "h264" */
+  int     width;            /* px */
+  int     height;           /* px */
+  double  fps;              /* average frame rate (frames/s); 0 when unknown */
+  double  duration_s;       /* seconds; < 0 when unknown */
+  gint64  frame_count;      /* container's count, else duration*fps; -1 when unknown */
+  double  creation_time_utc;/* container creation_time (s since epoch, UTC); NAN when absent */
+  int     stream_index;     /* index of the video stream in the container */
+} TrawlMediaInfo;
+
+/* Options of a reader. Initialise with trawl_video_options_init, then change
+ * fields; the reader copies them at open. */
+typedef struct {
+  double   sample_fps;      /* frames per second of video time to emit; <= 0: every frame */
+  gboolean keyframes_only;  /* decode key frames only (AVDISCARD_NONKEY): fast, coarse */
+  double   scene_threshold; /* skip a sampled frame whose 64x36 gray thumbnail differs from
+                             * the last emitted one by a mean absolute difference below
+                             * this (0..255 scale); <= 0: off. 2.0 skips static scenes. */
+  gboolean hwaccel;         /* try CUDA decode (NVDEC); falls back to CPU with a message */
+  int      threads;         /* decoder threads; 0: FFmpeg chooses */
+} TrawlVideoOptions;
+
+/* Defaults: every frame, all frames decoded, no scene skip, CPU, auto threads. */
+void trawl_video_options_init (TrawlVideoOptions *opts);
+
+/* One sampled frame. Free with trawl_video_frame_free. */
+typedef struct {
+  TrawlImage *image;    /* RGB24, width x height of the stream; owned by the frame */
+  double      pts_s;    /* seconds from stream start, strictly increasing */
+  gint64      index;    /* 0-based index among all decoded frames (not only emitted) */
+  gboolean    key;      /* decoded from a key frame */
+} TrawlVideoFrame;
+
+void trawl_video_frame_free (TrawlVideoFrame *frame);
+
+/* Counters, valid at any time; final after trawl_video_reader_next has
+ * returned NULL. */
+typedef struct {
+  gint64   frames_decoded;      /* frames out of the decoder */
+  gint64   frames_emitted;      /* frames returned by trawl_video_reader_next */
+  gint64   frames_scene_skipped;/* sampled but skipped as unchanged */
+  gint64   decode_errors;       /* packets the decoder rejected (skipped) */
+  gint64   timestamp_fixes;     /* frames whose pts was missing/non-monotonic and substituted */
+  gboolean truncated;           /* demuxing stopped on an error before the real end */
+  gboolean hw_active;           /* decoding runs on the GPU */
+} TrawlVideoStats;
+
+/* Opaque. States (one reader, one thread):
+ *
+ *   OPEN      -> DECODING   [trawl_video_reader_next returns a frame]
+ *   OPEN      -> EOF        [trawl_video_reader_next returns NULL, error unset]
+ *   DECODING  -> EOF        [trawl_video_reader_next returns NULL, error unset]
+ *   OPEN/DECODING -> ERROR  [trawl_video_reader_next returns NULL, error set]
+ *   any       -> (freed)    [trawl_video_reader_free]
+ *
+ * In EOF and ERROR, trawl_video_reader_next keeps returning NULL (EOF: no
+ * error; ERROR: the same error again). A stream that ends early because the
+ * file is truncated or damaged goes to EOF after the last good frame, with
+ * stats.truncated or stats.decode_errors set and a g_warning; it becomes
+ * ERROR only when not a single frame could be decoded. */
+typedef struct _TrawlVideoReader TrawlVideoReader;
+
+/* Opens path and its best video stream and fills the media info.
+ * opts may be NULL (defaults). Returns a new reader (free with
+ * trawl_video_reader_free), or NULL with error set (TRAWL_ERROR_NOT_FOUND for
+ * a missing or unreadable file, TRAWL_ERROR_CORRUPT for a file that is empty,
+ * not media, has no video stream or no decoder); the message names the file.
+ * Nothing is left allocated on failure. */
+TrawlVideoReader *trawl_video_reader_open (const char *path, const TrawlVideoOptions *opts,
+                                           GError **error);
+
+/* Closes the file and frees everything. Accepts NULL. Frames already handed
+ * out stay valid. */
+void trawl_video_reader_free (TrawlVideoReader *reader);
+
+/* The media info (transfer none): valid until the reader is freed. */
+const TrawlMediaInfo *trawl_video_reader_get_info (TrawlVideoReader *reader);
+
+/* Decodes until the next frame to emit and returns it (transfer full: free
+ * with trawl_video_frame_free). Returns NULL at the end of the stream with
+ * error unset, or NULL with error set (TRAWL_ERROR_CORRUPT) when the
+ * file cannot be decoded at all. See the states above. */
+TrawlVideoFrame *trawl_video_reader_next (TrawlVideoReader *reader, GError **error);
+
+/* Copies the counters into *stats. */
+void trawl_video_reader_get_stats (TrawlVideoReader *reader, TrawlVideoStats *stats);
+
+/* Reads the media info of path without decoding (opens and closes a
+ * reader). On success fills *info, whose strings the caller frees with
+ * trawl_media_info_clear. FALSE with error set as for open. */
+gboolean trawl_video_probe (const char *path, TrawlMediaInfo *info, GError **error);
+/* Frees the strings inside info and zeroes it. Accepts NULL. */
+void     trawl_media_info_clear (TrawlMediaInfo *info);
+
+/* ---- wall-clock start time ---- */
+
+/* Finds a date-time written in a file's base name. pattern is strftime-like:
+ * %Y (4 digits), %y (2 digits, 20yy), %m %d %H %M %S (2 digits each), %%;
+ * any other character matches itself. The pattern may match anywhere in the
+ * base name of path (the first valid match wins; values out of range, like
+ * month 13, do not match). The time is taken as UTC (camera clock offsets are
+ * applied later, in the catalog). Returns TRUE and sets *utc_s (seconds since
+ * the epoch) when found, FALSE otherwise (not an error). */
+gboolean trawl_video_parse_filename_time (const char *path, const char *pattern, double *utc_s);
+
+/* Chooses a video's wall-clock start: user_utc_s when it is not NAN (USER),
+ * else info->creation_time_utc when present (CONTAINER), else the file name
+ * parsed with pattern when pattern is not NULL (FILENAME), else NONE with
+ * *utc_s = NAN. Returns the source; never fails. */
+TrawlTimeSource trawl_video_resolve_start_time (const char *path, const TrawlMediaInfo *info,
+                                                double user_utc_s, const char *pattern,
+                                                double *utc_s);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVideoReader, trawl_video_reader_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVideoFrame, trawl_video_frame_free)
+
+G_END_DECLS

@@ -1,0 +1,73 @@
+/* gpu.c - the C face of kernels/: GPU discovery and the smoke kernel,
+ * with errors as GError. Without CUDA in the build it says so. */
+#include "trawl-config.h"
+
+#include <trawl/base.h>
+#include <trawl/gpu.h>
+
+#include <string.h>
+
+#if TRAWL_HAVE_CUDA
+#include "trawl-kernels.h"
+
+gboolean
+trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
+{
+  TrawlCudaDeviceInfo d;
+  int rc = trawl_cuda_query (&d);
+
+  memset (info, 0, sizeof *info);
+  info->device_count = d.device_count;
+  info->driver_version = d.driver_version;
+  info->runtime_version = d.runtime_version;
+  info->cudnn_version = d.cudnn_version;
+  if (rc != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "no GPU: %s",
+                   trawl_cuda_error_string (rc));
+      return FALSE;
+    }
+  memcpy (info->name, d.name, sizeof info->name);
+  info->cc_major = d.cc_major;
+  info->cc_minor = d.cc_minor;
+  info->memory_bytes = d.memory_bytes;
+  return TRUE;
+}
+
+gboolean
+trawl_gpu_saxpy (int n, float a, const float *x, float *y, GError **error)
+{
+  TrawlGpuInfo info;
+  int rc;
+
+  if (!trawl_gpu_probe (&info, error))
+    return FALSE;
+  rc = trawl_cuda_saxpy (n, a, x, y);
+  if (rc != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "saxpy kernel: %s",
+                   trawl_cuda_error_string (rc));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+#else
+
+gboolean
+trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
+{
+  memset (info, 0, sizeof *info);
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT,
+               "this trawl was built without CUDA (-Dcuda=disabled or no nvcc)");
+  return FALSE;
+}
+
+gboolean
+trawl_gpu_saxpy (int n, float a, const float *x, float *y, GError **error)
+{
+  (void) n; (void) a; (void) x; (void) y;
+  return trawl_gpu_probe (&(TrawlGpuInfo) { 0 }, error);
+}
+
+#endif

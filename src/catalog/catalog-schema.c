@@ -1,0 +1,103 @@
+/* catalog-schema.c - the catalog's schema, as numbered migrations.
+ *
+ * Migration N is applied once, in its own transaction, and recorded in the
+ * migrations table (and PRAGMA user_version). Never edit a released
+ * migration: add the next one. Stored enums are TEXT with CHECK
+ * constraints, so the database reads well in the sqlite3 shell.
+ *
+ * Times: *_utc REAL columns are seconds since the Unix epoch (UTC); *_utc
+ * TEXT columns (bookkeeping: runs, audit) are ISO 8601 with microseconds.
+ * Embeddings are BLOBs of little-endian float32.
+ */
+#include "catalog-private.h"
+
+static const char migration_1[] =
+  "CREATE TABLE cameras ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  clock_offset_s REAL NOT NULL DEFAULT 0"  /* add to video time to get true UTC */
+  ");"
+  "CREATE TABLE videos ("
+  "  id INTEGER PRIMARY KEY,"
+  "  camera_id INTEGER REFERENCES cameras(id),"
+  "  path TEXT NOT NULL,"
+  "  size INTEGER NOT NULL DEFAULT 0,"
+  "  sha256 TEXT NOT NULL UNIQUE,"
+  "  duration_s REAL, codec TEXT, width INTEGER, height INTEGER, fps REAL,"
+  "  start_time_utc REAL,"
+  "  time_source TEXT NOT NULL DEFAULT 'none'"
+  "    CHECK (time_source IN ('none','user','container','filename')),"
+  "  status TEXT NOT NULL DEFAULT 'pending'"
+  "    CHECK (status IN ('pending','indexing','done','failed')),"
+  "  error TEXT,"
+  "  added_utc TEXT NOT NULL"
+  ");"
+  "CREATE INDEX videos_camera ON videos(camera_id);"
+  "CREATE TABLE index_runs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  started_utc TEXT NOT NULL,"
+  "  finished_utc TEXT,"
+  "  command_line TEXT,"
+  "  settings TEXT NOT NULL DEFAULT '{}'"
+  ");"
+  "CREATE TABLE tracks ("
+  "  id INTEGER PRIMARY KEY,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('face','plate')),"
+  "  video_id INTEGER NOT NULL REFERENCES videos(id),"
+  "  first_pts_s REAL, last_pts_s REAL, first_utc REAL, last_utc REAL,"
+  "  best_sighting_id INTEGER,"  /* sightings(id); not a FOREIGN KEY: the two refer to each other */
+  "  best_plate_text TEXT,"
+  "  best_plate_alternatives TEXT,"  /* JSON */
+  "  best_quality REAL,"
+  "  n_sightings INTEGER NOT NULL DEFAULT 0,"
+  "  mean_embedding BLOB"
+  ");"
+  "CREATE INDEX tracks_video ON tracks(video_id);"
+  "CREATE INDEX tracks_kind_time ON tracks(kind, first_utc);"
+  "CREATE INDEX tracks_plate ON tracks(best_plate_text);"
+  "CREATE TABLE sightings ("
+  "  id INTEGER PRIMARY KEY,"
+  "  track_id INTEGER REFERENCES tracks(id),"
+  "  video_id INTEGER NOT NULL REFERENCES videos(id),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('face','plate')),"
+  "  pts_s REAL NOT NULL,"
+  "  utc REAL,"
+  "  x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,"
+  "  score REAL, quality REAL,"
+  "  plate_text TEXT,"
+  "  plate_alternatives TEXT,"  /* JSON */
+  "  embedding BLOB"
+  ");"
+  "CREATE INDEX sightings_track ON sightings(track_id);"
+  "CREATE INDEX sightings_video ON sightings(video_id);"
+  "CREATE INDEX sightings_kind ON sightings(kind);"
+  "CREATE INDEX sightings_plate ON sightings(plate_text);"
+  "CREATE TABLE thumbnails ("
+  "  sighting_id INTEGER PRIMARY KEY REFERENCES sightings(id) ON DELETE CASCADE,"
+  "  jpeg BLOB NOT NULL"
+  ");"
+  "CREATE TABLE vectors_state ("
+  "  kind TEXT PRIMARY KEY CHECK (kind IN ('face','plate')),"
+  "  generation INTEGER NOT NULL,"
+  "  n_vectors INTEGER NOT NULL,"
+  "  updated_utc TEXT NOT NULL"
+  ");"
+  "CREATE TABLE audit ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time_utc TEXT NOT NULL,"
+  "  user TEXT NOT NULL,"
+  "  action TEXT NOT NULL,"
+  "  details TEXT NOT NULL,"  /* compact JSON */
+  "  prev_hash TEXT NOT NULL,"
+  "  hash TEXT NOT NULL"
+  ");"
+  "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+  "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+  "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+  "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
+
+const TrawlMigration _trawl_catalog_migrations[] = {
+  { 1, "create cameras, videos, index_runs, tracks, sightings, thumbnails, vectors_state, audit",
+    migration_1 },
+};
+const guint _trawl_catalog_n_migrations = G_N_ELEMENTS (_trawl_catalog_migrations);

@@ -1,0 +1,34 @@
+/* cli.h - the trawl command-line front end: one file per command, each a
+ * thin layer over libtrawl's public headers. A command returns the process
+ * exit status: 0 ok, 1 failure, 2 usage error or not built yet.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef int (*TrawlCommandFunc) (int argc, char **argv);
+
+int trawl_cmd_index (int argc, char **argv);
+int trawl_cmd_search (int argc, char **argv);
+int trawl_cmd_tracks (int argc, char **argv);
+int trawl_cmd_export (int argc, char **argv);
+int trawl_cmd_verify (int argc, char **argv);
+int trawl_cmd_eval (int argc, char **argv);
+int trawl_cmd_demo (int argc, char **argv);
+int trawl_cmd_info (int argc, char **argv);
+int trawl_cmd_gui (int argc, char **argv);
+int trawl_cmd_models (int argc, char **argv);
+int trawl_cmd_nn (int argc, char **argv);
+
+/* Parses argv with ctx (argv[0] is the command name). Prints the error and
+ * a pointer to --help on failure. Returns FALSE when the command should
+ * exit with status 2. */
+gboolean trawl_cli_parse (GOptionContext *ctx, int *argc, char ***argv);
+/* For commands whose capability is not built yet: says so, returns 2. */
+int      trawl_cli_not_built (const char *command, const char *what);
+/* Prints "trawl: <message>" to stderr and clears the error; returns 1. */
+int      trawl_cli_fail (GError **error);
+/* For a command not built yet: --help shows params/summary/entries, bad
+ * options exit 2, anything else says "not built yet" and exits 2. */
+int      trawl_cli_stub (int argc, char **argv, const char *params, const char *summary,
+                         const GOptionEntry *entries);

@@ -1,0 +1,139 @@
+/* main.c - `trawl`: dispatches to one command per file (cmd-*.c) and
+ * prints version information. Commands are thin: they parse options and
+ * call libtrawl's public API. */
+#include "trawl-config.h"
+#include "cli.h"
+
+#include <trawl/base.h>
+
+#include <faiss/c_api/faiss_c.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  const char      *name;
+  TrawlCommandFunc run;
+  const char      *summary;
+} TrawlCommand;
+
+static const TrawlCommand commands[] = {
+  { "index",  trawl_cmd_index,  "index footage into a case (faces, plates, tracks)" },
+  { "search", trawl_cmd_search, "search a case by face photo, plate text or plate photo" },
+  { "tracks", trawl_cmd_tracks, "list the tracks the indexer found in a case" },
+  { "export", trawl_cmd_export, "export an evidence clip with SHA-256 and manifest" },
+  { "verify", trawl_cmd_verify, "verify an exported evidence package" },
+  { "eval",   trawl_cmd_eval,   "measure accuracy on a labelled data folder" },
+  { "demo",   trawl_cmd_demo,   "build a demo case and run one face and one plate query" },
+  { "info",   trawl_cmd_info,   "summarise a case, or this build and its devices" },
+  { "gui",    trawl_cmd_gui,    "open the desktop app" },
+  { "models", trawl_cmd_models, "fetch, verify and list the models" },
+  { "nn",     trawl_cmd_nn,     "inspect, run and benchmark a model with the engine" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: trawl <command> [options]\n"
+           "\n"
+           "trawl searches archived CCTV footage for faces and licence plates.\n"
+           "\n"
+           "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out,
+           "\n"
+           "Run 'trawl <command> --help' for a command's options.\n"
+           "Options: --help, --version\n");
+}
+
+static void
+print_version (void)
+{
+  unsigned lavc = avcodec_version (), lavf = avformat_version ();
+
+  printf ("trawl %s\n", trawl_version ());
+  printf ("  FFmpeg      %s (libavcodec %u.%u.%u, libavformat %u.%u.%u)\n",
+          av_version_info (), lavc >> 16, (lavc >> 8) & 0xff, lavc & 0xff,
+          lavf >> 16, (lavf >> 8) & 0xff, lavf & 0xff);
+  printf ("  FAISS       %s (C API)\n", TRAWL_FAISS_VERSION);
+  printf ("  SQLite      %s\n", sqlite3_libversion ());
+  printf ("  GLib        %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
+#if TRAWL_HAVE_GTK
+  printf ("  GTK         built with the GUI (trawl-gui)\n");
+#else
+  printf ("  GTK         not built (no GTK4 at build time)\n");
+#endif
+#if TRAWL_HAVE_CUDA
+  printf ("  CUDA        %s (nvcc), cuDNN and cuBLAS linked\n", TRAWL_CUDA_VERSION);
+#else
+  printf ("  CUDA        not built (CPU only)\n");
+#endif
+  printf ("  models      %s\n", trawl_models_dir ());
+}
+
+gboolean
+trawl_cli_parse (GOptionContext *ctx, int *argc, char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      fprintf (stderr, "trawl %s: %s\nTry 'trawl %s --help'.\n", (*argv)[0],
+               error->message, (*argv)[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+trawl_cli_not_built (const char *command, const char *what)
+{
+  fprintf (stderr, "trawl %s: %s is not built yet in this version of trawl (%s)\n",
+           command, what != NULL ? what : "this command", trawl_version ());
+  return 2;
+}
+
+int
+trawl_cli_fail (GError **error)
+{
+  fprintf (stderr, "trawl: %s\n", (error && *error) ? (*error)->message : "failed");
+  g_clear_error (error);
+  return 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "version") == 0)
+    {
+      print_version ();
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        g_set_prgname (commands[i].name);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+  fprintf (stderr, "trawl: unknown command '%s'\n", argv[1]);
+  if (argv[1][0] == '-')
+    fprintf (stderr, "trawl: options come after the command: trawl <command> %s\n", argv[1]);
+  fprintf (stderr, "Run 'trawl --help' for the list of commands.\n");
+  return 2;
+}

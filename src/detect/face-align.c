@@ -1,0 +1,255 @@
+/* face-align.c - face geometry without models: the similarity transform to
+ * dlib's canonical chip, the bilinear warp that cuts the chip, and the
+ * quality score of a face. The recognition net was trained on dlib chips
+ * (150 px, padding 0.25), so the chip must match them for embeddings to
+ * compare well across poses and sizes.
+ */
+#include "trawl/detect.h"
+
+#include <math.h>
+
+/* dlib's mean face shape (dlib/image_transforms/interpolation.h, Boost
+ * Software Licence): landmarks 17..67 in a unit square. We use five points
+ * derived from it; see trawl_face_five_points for which. */
+static const double mean_face_x[51] = {
+  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124,
+  0.904991, 0.98004, 0.490127, 0.490127, 0.490127, 0.490127, 0.36688, 0.426036,
+  0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825, 0.334606, 0.260918,
+  0.182743, 0.645647, 0.714428, 0.793132, 0.858516, 0.79751, 0.719335, 0.254149,
+  0.340985, 0.428858, 0.490127, 0.551395, 0.639268, 0.726104, 0.642159, 0.556721,
+  0.490127, 0.423532, 0.338094, 0.290379, 0.428096, 0.490127, 0.552157, 0.689874,
+  0.553364, 0.490127, 0.42689
+};
+static const double mean_face_y[51] = {
+  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891,
+  0.0187482, 0.038915, 0.106454, 0.203352, 0.307009, 0.409805, 0.515625, 0.587326,
+  0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852, 0.231733,
+  0.245099, 0.244077, 0.231733, 0.179852, 0.178758, 0.216423, 0.244077, 0.245099,
+  0.780233, 0.745405, 0.727388, 0.742578, 0.727388, 0.745405, 0.780233, 0.864805,
+  0.902192, 0.909281, 0.902192, 0.864805, 0.784792, 0.778746, 0.785343, 0.778746,
+  0.784792, 0.824182, 0.831803, 0.824182
+};
+
+#define CHIP_PADDING 0.25
+
+gboolean
+trawl_similarity_fit (const TrawlPoint *src, const TrawlPoint *dst, int n, double m[6])
+{
+  if (n < 2)
+    return FALSE;
+  double sx = 0, sy = 0, dx = 0, dy = 0;
+  for (int i = 0; i < n; i++) {
+    sx += src[i].x; sy += src[i].y; dx += dst[i].x; dy += dst[i].y;
+  }
+  sx /= n; sy /= n; dx /= n; dy /= n;
+  /* Closed form for x' = a x - b y + tx, y' = b x + a y + ty on centred points. */
+  double num_a = 0, num_b = 0, den = 0;
+  for (int i = 0; i < n; i++) {
+    double px = src[i].x - sx, py = src[i].y - sy;
+    double qx = dst[i].x - dx, qy = dst[i].y - dy;
+    num_a += px * qx + py * qy;
+    num_b += px * qy - py * qx;
+    den += px * px + py * py;
+  }
+  if (den < 1e-12)
+    return FALSE;
+  double a = num_a / den, b = num_b / den;
+  m[0] = a; m[1] = -b; m[2] = dx - (a * sx - b * sy);
+  m[3] = b; m[4] = a;  m[5] = dy - (b * sx + a * sy);
+  return TRUE;
+}
+
+TrawlPoint
+trawl_affine_apply (const double m[6], TrawlPoint p)
+{
+  TrawlPoint q = { (float) (m[0] * p.x + m[1] * p.y + m[2]),
+                   (float) (m[3] * p.x + m[4] * p.y + m[5]) };
+  return q;
+}
+
+static TrawlPoint
+mean_of (const TrawlPoint *pts, int from, int to)
+{
+  TrawlPoint c = { 0, 0 };
+  for (int i = from; i <= to; i++) {
+    c.x += pts[i].x; c.y += pts[i].y;
+  }
+  c.x /= (to - from + 1); c.y /= (to - from + 1);
+  return c;
+}
+
+void
+trawl_face_five_points (const TrawlPoint landmarks[68], TrawlPoint five[5])
+{
+  five[0] = mean_of (landmarks, 36, 41);
+  five[1] = mean_of (landmarks, 42, 47);
+  five[2] = landmarks[30];
+  five[3] = landmarks[48];
+  five[4] = landmarks[54];
+}
+
+void
+trawl_face_chip_template (int size, TrawlPoint five[5])
+{
+  /* The mean shape has only points 17..67; put them in a 68-array at their
+   * iBUG index so the same five-point rule applies to both. */
+  TrawlPoint mean[68] = { { 0, 0 } };
+  for (int i = 0; i < 51; i++) {
+    mean[17 + i].x = (float) ((CHIP_PADDING + mean_face_x[i]) / (2 * CHIP_PADDING + 1) * size);
+    mean[17 + i].y = (float) ((CHIP_PADDING + mean_face_y[i]) / (2 * CHIP_PADDING + 1) * size);
+  }
+  trawl_face_five_points (mean, five);
+}
+
+gboolean
+trawl_face_chip_transform (const TrawlPoint landmarks[68], int size, double m[6])
+{
+  TrawlPoint from[5], to[5];
+  trawl_face_chip_template (size, from);
+  trawl_face_five_points (landmarks, to);
+  return trawl_similarity_fit (from, to, 5, m);
+}
+
+/* Bilinear sample of channel-interleaved RGB at (x, y) in pixel-index
+ * coordinates; taps outside the image read as black. */
+static void
+sample_bilinear (const TrawlImage *img, double x, double y, double rgb[3])
+{
+  int x0 = (int) floor (x), y0 = (int) floor (y);
+  double fx = x - x0, fy = y - y0;
+  rgb[0] = rgb[1] = rgb[2] = 0;
+  for (int j = 0; j < 2; j++) {
+    int yy = y0 + j;
+    double wy = j ? fy : 1 - fy;
+    if (yy < 0 || yy >= img->height || wy == 0)
+      continue;
+    const guint8 *row = img->data + (gsize) yy * img->stride;
+    for (int i = 0; i < 2; i++) {
+      int xx = x0 + i;
+      double w = wy * (i ? fx : 1 - fx);
+      if (xx < 0 || xx >= img->width || w == 0)
+        continue;
+      rgb[0] += w * row[3 * xx];
+      rgb[1] += w * row[3 * xx + 1];
+      rgb[2] += w * row[3 * xx + 2];
+    }
+  }
+}
+
+void
+trawl_image_warp_affine (const TrawlImage *src, const double m[6], TrawlImage *dst)
+{
+  double scale = sqrt (fabs (m[0] * m[4] - m[1] * m[3]));
+  int k = scale > 1.5 ? (int) ceil (scale) : 1;
+  if (k > 8)
+    k = 8;
+  double inv = 1.0 / (k * k);
+  for (int v = 0; v < dst->height; v++) {
+    guint8 *out = dst->data + (gsize) v * dst->stride;
+    for (int u = 0; u < dst->width; u++) {
+      double acc[3] = { 0, 0, 0 }, rgb[3];
+      for (int j = 0; j < k; j++)
+        for (int i = 0; i < k; i++) {
+          double cu = u + (i + 0.5) / k, cv = v + (j + 0.5) / k;
+          double x = m[0] * cu + m[1] * cv + m[2] - 0.5;
+          double y = m[3] * cu + m[4] * cv + m[5] - 0.5;
+          sample_bilinear (src, x, y, rgb);
+          acc[0] += rgb[0]; acc[1] += rgb[1]; acc[2] += rgb[2];
+        }
+      for (int c = 0; c < 3; c++) {
+        double val = acc[c] * inv + 0.5;
+        out[3 * u + c] = (guint8) (val < 0 ? 0 : val > 255 ? 255 : val);
+      }
+    }
+  }
+}
+
+TrawlImage *
+trawl_face_align (const TrawlImage *img, const TrawlPoint landmarks[68], int size)
+{
+  double m[6];
+  if (img == NULL || size < 1 || !trawl_face_chip_transform (landmarks, size, m))
+    return NULL;
+  TrawlImage *chip = trawl_image_new (size, size);
+  if (chip == NULL)
+    return NULL;
+  trawl_image_warp_affine (img, m, chip);
+  return chip;
+}
+
+float
+trawl_image_laplacian_var (const TrawlImage *img)
+{
+  if (img == NULL || img->width < 3 || img->height < 3)
+    return 0.0f;
+  int w = img->width, h = img->height;
+  float *luma = g_new (float, (gsize) w * h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      const guint8 *p = img->data + (gsize) y * img->stride + 3 * x;
+      luma[y * w + x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+    }
+  double sum = 0, sum2 = 0;
+  int n = 0;
+  for (int y = 1; y < h - 1; y++)
+    for (int x = 1; x < w - 1; x++) {
+      const float *c = luma + y * w + x;
+      double l = c[-1] + c[1] + c[-w] + c[w] - 4.0 * c[0];
+      sum += l; sum2 += l * l; n++;
+    }
+  g_free (luma);
+  double mean = sum / n;
+  return (float) (sum2 / n - mean * mean);
+}
+
+static float
+clamp01 (float v)
+{
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+void
+trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
+                    float det_score, TrawlFaceQuality *q)
+{
+  TrawlPoint five[5];
+  trawl_face_five_points (landmarks, five);
+  float ex = five[1].x - five[0].x, ey = five[1].y - five[0].y;
+  float iod = sqrtf (ex * ex + ey * ey);
+  /* Below ~6 px between the eyes the embedder sees mush; from ~40 px on the
+   * 150-px chip is not upsampled any more (dlib's chip has them 53 px apart). */
+  q->size = clamp01 ((iod - 6.0f) / (40.0f - 6.0f));
+  if (chip != NULL) {
+    float v = trawl_image_laplacian_var (chip);
+    q->sharpness = v / (v + 100.0f);
+  } else {
+    q->sharpness = 0.5f;
+  }
+  /* Yaw: where the nose tip falls between the jaw ends, measured along the
+   * eye axis so that roll does not count. */
+  float frontal = 0.0f;
+  if (iod > 0) {
+    float ux = ex / iod, uy = ey / iod;
+    float span = (landmarks[16].x - landmarks[0].x) * ux + (landmarks[16].y - landmarks[0].y) * uy;
+    float pos = (landmarks[30].x - landmarks[0].x) * ux + (landmarks[30].y - landmarks[0].y) * uy;
+    if (span > 0)
+      frontal = clamp01 (1.0f - fabsf (2.0f * pos / span - 1.0f));
+  }
+  q->frontalness = frontal;
+  q->detector = det_score;
+  /* Softened factors: sharpness and pose degrade recognition gradually,
+   * size and detector confidence decide whether there is a face at all. */
+  q->overall = clamp01 (det_score) * q->size * (0.5f + 0.5f * q->sharpness) *
+               (0.3f + 0.7f * q->frontalness);
+}
+
+float
+trawl_face_distance (const float *a, const float *b)
+{
+  double s = 0;
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++) {
+    double d = (double) a[i] - b[i];
+    s += d * d;
+  }
+  return (float) sqrt (s);
+}

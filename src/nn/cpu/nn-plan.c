@@ -1,0 +1,1114 @@
+/* nn-plan.c - turns a graph and concrete input sizes into something to run:
+ * shape inference, constant folding, fusions, and the memory plan.
+ *
+ * Steps (trawl_nn_plan_new):
+ *   1. shapes      every node's infer() in graph order; a node whose inputs
+ *                  are all constant is run once now and its outputs become
+ *                  constants (this removes ONNX shape subgraphs)
+ *   2. fusions     BatchNormalization folded into the Conv before it; an
+ *                  activation after a Conv becomes the Conv's epilogue
+ *   3. prepare     per-node state (repacked weights, scratch size)
+ *   4. memory      liveness per value; views (Reshape...) share their
+ *                  input's buffer, elementwise ops write over an input that
+ *                  dies there; buffers are packed into one arena, greedy by
+ *                  size (largest first, lowest offset that fits)
+ * The plan never changes the graph: folded and fused tensors are its own.
+ * The op kernels live in ops-*.c; nothing here knows what an op computes.
+ */
+#include "nn/nn-private.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_ALIGN 64
+
+typedef enum { PV_UNUSED, PV_CONST, PV_INPUT, PV_ARENA } PvKind;
+
+typedef struct {
+  TrawlNnTensor t;        /* dims, dtype; data resolved before each run */
+  PvKind        kind;
+  gboolean      owned;    /* t.data belongs to the plan (folded constants) */
+  gboolean      is_output;
+  gboolean      is_view;  /* shares its input's bytes (Reshape...) */
+  int           root;     /* value whose storage this one uses (views, in place) */
+  gsize         bytes;
+  gsize         offset;   /* into the arena, meaningful for roots */
+  int           first;    /* run index of the producer */
+  int           last;     /* run index of the last consumer */
+  int           uses;     /* consumers among live nodes, plus graph outputs */
+} PlanValue;
+
+typedef struct {
+  const TrawlNnNode  *gn;
+  const TrawlNnOpDef *op;
+  int                 n_in, n_out;
+  int                *in, *out;   /* owned copies; fusions rewrite them */
+  TrawlNnEpi          epi[TRAWL_NN_MAX_EPI];  /* fused elementwise tail */
+  int                 n_epi;
+  void               *state;
+  gsize               ws_bytes;
+  gboolean            dead;       /* folded or fused away */
+} PlanNode;
+
+struct TrawlNnPlan {
+  TrawlNnGraph *g;
+  int           n_threads;
+  guint         flags;
+  GArray       *values;     /* of PlanValue; graph ids first, then the plan's own */
+  PlanNode     *nodes;
+  int           n_nodes;
+  int          *order;      /* live node indices in run order */
+  int           n_live;
+  guint8       *arena;
+  gsize         arena_bytes, naive_bytes;
+  void         *scratch;
+  gsize         scratch_bytes;
+  gint64       *prof_us;    /* per node run time, when TRAWL_NN_PROFILE is set */
+  int           prof_runs;
+};
+
+#define PV(p, id) (&g_array_index ((p)->values, PlanValue, (id)))
+
+/* cblas.h of OpenBLAS declares these; repeated so other BLASes fail loudly. */
+void openblas_set_num_threads (int num_threads);
+int  openblas_get_num_threads (void);
+
+static gsize
+tensor_bytes (const TrawlNnTensor *t)
+{
+  return (gsize) trawl_nn_tensor_numel (t) * _trawl_nn_dtype_size (t->dtype);
+}
+
+static void
+make_ctx (TrawlNnPlan *p, PlanNode *n, TrawlNnTensor **in, TrawlNnTensor **out,
+          TrawlNnOpCtx *c)
+{
+  memset (c, 0, sizeof *c);
+  for (int i = 0; i < n->n_in; i++)
+    in[i] = n->in[i] >= 0 ? &PV (p, n->in[i])->t : NULL;
+  for (int i = 0; i < n->n_out; i++)
+    out[i] = &PV (p, n->out[i])->t;
+  c->n_in = n->n_in;
+  c->n_out = n->n_out;
+  c->in = in;
+  c->out = out;
+  c->attrs = n->gn->attrs;
+  c->node_name = n->gn->name;
+  c->op_type = n->gn->op_type;
+  c->state = n->state;
+  c->n_threads = p->n_threads;
+  c->epi = n->epi;
+  c->n_epi = n->n_epi;
+  c->scratch = p->scratch;
+  c->ws_bytes = n->ws_bytes;
+}
+
+static int
+add_const_value (TrawlNnPlan *p, TrawlNnDType dt, int ndim, const int64_t *dims, void *data)
+{
+  PlanValue v = { 0 };
+
+  v.t.dtype = dt;
+  v.t.ndim = ndim;
+  memcpy (v.t.dims, dims, sizeof (int64_t) * ndim);
+  v.t.data = data;
+  v.kind = PV_CONST;
+  v.owned = TRUE;
+  v.root = (int) p->values->len;
+  g_array_append_val (p->values, v);
+  return v.root;
+}
+
+/* ---- step 1: shapes and folding ---- */
+
+static gboolean
+check_output_shapes (TrawlNnOpCtx *c, GError **error)
+{
+  for (int i = 0; i < c->n_out; i++)
+    {
+      TrawlNnTensor *t = c->out[i];
+
+      if (t->ndim < 0 || t->ndim > TRAWL_NN_MAX_DIMS)
+        return _trawl_nn_fail (error, TRAWL_NN_ERROR_UNSUPPORTED, c,
+                               "output %d has %d dims (at most %d)", i, t->ndim,
+                               TRAWL_NN_MAX_DIMS);
+      for (int d = 0; d < t->ndim; d++)
+        if (t->dims[d] < 0)
+          return _trawl_nn_fail (error, TRAWL_NN_ERROR_SHAPE, c,
+                                 "output %d has a negative dim", i);
+    }
+  return TRUE;
+}
+
+/* Runs a node whose inputs are all constant; its outputs become constants. */
+static gboolean
+fold_node (TrawlNnPlan *p, PlanNode *n, TrawlNnOpCtx *c, GError **error)
+{
+  gboolean ok = TRUE;
+
+  for (int i = 0; i < n->n_out; i++)
+    {
+      PlanValue *v = PV (p, n->out[i]);
+
+      v->kind = PV_CONST;
+      v->owned = TRUE;
+      v->t.data = g_malloc0 (MAX (tensor_bytes (&v->t), 8));
+    }
+  if (n->op->prepare && !n->op->prepare (c, error))
+    return FALSE;
+  if (c->ws_bytes)
+    c->scratch = g_malloc (c->ws_bytes);
+  ok = n->op->run (c, error);
+  g_free (c->scratch);
+  if (n->op->free_state && c->state)
+    n->op->free_state (c->state);
+  return ok;
+}
+
+static gboolean
+infer_all (TrawlNnPlan *p, GError **error)
+{
+  for (int k = 0; k < p->n_nodes; k++)
+    {
+      PlanNode *n = &p->nodes[k];
+      TrawlNnTensor *in[n->n_in + 1], *out[n->n_out];
+      TrawlNnOpCtx c;
+      gboolean all_const = TRUE;
+
+      make_ctx (p, n, in, out, &c);
+      for (int i = 0; i < n->n_in; i++)
+        if (n->in[i] >= 0 && PV (p, n->in[i])->kind != PV_CONST)
+          {
+            if (PV (p, n->in[i])->kind == PV_UNUSED)
+              return _trawl_nn_fail (error, TRAWL_NN_ERROR_FORMAT, &c,
+                                     "input %d has no producer", i);
+            all_const = FALSE;
+          }
+      if (!n->op->infer (&c, error) || !check_output_shapes (&c, error))
+        return FALSE;
+      if (all_const || (n->op->flags & TRAWL_NN_OP_SHAPE_ONLY))
+        {
+          if (!fold_node (p, n, &c, error))
+            return FALSE;
+          n->dead = TRUE;
+          continue;
+        }
+      for (int i = 0; i < n->n_out; i++)
+        PV (p, n->out[i])->kind = PV_ARENA;
+    }
+  return TRUE;
+}
+
+/* ---- step 2: fusions ---- */
+
+static void
+count_uses (TrawlNnPlan *p, int *consumer)
+{
+  for (guint i = 0; i < p->values->len; i++)
+    {
+      PV (p, i)->uses = PV (p, i)->is_output ? 1 : 0;
+      consumer[i] = -1;
+    }
+  for (int k = 0; k < p->n_nodes; k++)
+    {
+      if (p->nodes[k].dead)
+        continue;
+      for (int i = 0; i < p->nodes[k].n_in; i++)
+        if (p->nodes[k].in[i] >= 0)
+          {
+            PV (p, p->nodes[k].in[i])->uses++;
+            consumer[p->nodes[k].in[i]] = k;
+          }
+    }
+}
+
+static gboolean
+is_const (TrawlNnPlan *p, const PlanNode *n, int i)
+{
+  return i < n->n_in && n->in[i] >= 0 && PV (p, n->in[i])->kind == PV_CONST;
+}
+
+static const float *
+const_f32 (TrawlNnPlan *p, const PlanNode *n, int i)
+{
+  return (const float *) PV (p, n->in[i])->t.data;
+}
+
+/* W' = W * s, B' = (B - mean) * s + beta, s = scale / sqrt(var + eps). */
+static gboolean
+fuse_bn (TrawlNnPlan *p, PlanNode *conv, PlanNode *bn)
+{
+  const TrawlNnTensor *w = &PV (p, conv->in[1])->t;
+  int64_t cout = w->dims[0], per = trawl_nn_tensor_numel (w) / MAX (cout, 1);
+  const float *scale, *beta, *mean, *var, *b = NULL;
+  float eps = trawl_nn_attrs_get_float (bn->gn->attrs, "epsilon", 1e-5f);
+  float *nw, *nb;
+
+  if (bn->n_out != 1 || bn->n_in != 5 || !is_const (p, conv, 1) || w->dtype != TRAWL_NN_F32
+      || (conv->n_in > 2 && conv->in[2] >= 0 && !is_const (p, conv, 2)))
+    return FALSE;
+  for (int i = 1; i < 5; i++)
+    if (!is_const (p, bn, i) || trawl_nn_tensor_numel (&PV (p, bn->in[i])->t) != cout)
+      return FALSE;
+  scale = const_f32 (p, bn, 1);
+  beta = const_f32 (p, bn, 2);
+  mean = const_f32 (p, bn, 3);
+  var = const_f32 (p, bn, 4);
+  if (conv->n_in > 2 && conv->in[2] >= 0)
+    b = const_f32 (p, conv, 2);
+  nw = g_new (float, cout * per);
+  nb = g_new (float, cout);
+  for (int64_t o = 0; o < cout; o++)
+    {
+      float s = scale[o] / sqrtf (var[o] + eps);
+      const float *src = (const float *) w->data + o * per;
+
+      for (int64_t j = 0; j < per; j++)
+        nw[o * per + j] = src[j] * s;
+      nb[o] = ((b ? b[o] : 0.0f) - mean[o]) * s + beta[o];
+    }
+  conv->in[1] = add_const_value (p, TRAWL_NN_F32, w->ndim, w->dims, nw);
+  conv->in[2] = add_const_value (p, TRAWL_NN_F32, 1, &cout, nb);
+  conv->n_in = 3;
+  PV (p, conv->out[0])->kind = PV_UNUSED;
+  conv->out[0] = bn->out[0];
+  bn->dead = TRUE;
+  return TRUE;
+}
+
+/* The activation a node computes, if it can be an epilogue. */
+static gboolean
+act_of (TrawlNnPlan *p, const PlanNode *n, TrawlNnEpi *e)
+{
+  const char *op = n->gn->op_type;
+  const TrawlNnAttrs *at = n->gn->attrs;
+
+  e->alpha = e->beta = 0;
+  if (n->n_out != 1)
+    return FALSE;
+  if (strcmp (op, "Relu") == 0)
+    e->act = TRAWL_NN_ACT_RELU;
+  else if (strcmp (op, "Sigmoid") == 0)
+    e->act = TRAWL_NN_ACT_SIGMOID;
+  else if (strcmp (op, "LeakyRelu") == 0)
+    {
+      e->act = TRAWL_NN_ACT_LEAKY_RELU;
+      e->alpha = trawl_nn_attrs_get_float (at, "alpha", 0.01f);
+    }
+  else if (strcmp (op, "HardSigmoid") == 0)
+    {
+      e->act = TRAWL_NN_ACT_HARD_SIGMOID;
+      e->alpha = trawl_nn_attrs_get_float (at, "alpha", 0.2f);
+      e->beta = trawl_nn_attrs_get_float (at, "beta", 0.5f);
+    }
+  else if (strcmp (op, "HardSwish") == 0)
+    {
+      e->act = TRAWL_NN_ACT_HARD_SWISH;
+      e->alpha = 1.0f / 6.0f;
+      e->beta = 0.5f;
+    }
+  else if (strcmp (op, "Clip") == 0)
+    {
+      e->act = TRAWL_NN_ACT_CLIP;
+      e->alpha = trawl_nn_attrs_get_float (at, "min", -G_MAXFLOAT);
+      e->beta = trawl_nn_attrs_get_float (at, "max", G_MAXFLOAT);
+      for (int i = 1; i < n->n_in; i++)
+        {
+          if (n->in[i] < 0)
+            continue;
+          if (!is_const (p, n, i) || PV (p, n->in[i])->t.dtype != TRAWL_NN_F32)
+            return FALSE;
+          if (i == 1)
+            e->alpha = const_f32 (p, n, 1)[0];
+          else
+            e->beta = const_f32 (p, n, 2)[0];
+        }
+    }
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* For m = Add/Sub/Mul/Div(y, k) or (k, y) with k constant float: which
+ * input is k, and whether k is a scalar (1) or per-channel for channel
+ * count ch (2); 0 when m is not of that form. */
+static int
+const_operand (TrawlNnPlan *p, const PlanNode *m, int y, int64_t ch, int *kidx)
+{
+  const char *op = m->gn->op_type;
+  const TrawlNnTensor *k, *yt = &PV (p, y)->t;
+  int64_t numel;
+
+  if (m->n_in != 2 || (strcmp (op, "Add") && strcmp (op, "Sub") && strcmp (op, "Mul")
+                       && strcmp (op, "Div")))
+    return 0;
+  *kidx = m->in[0] == y ? 1 : 0;
+  if (m->in[1 - *kidx] != y || m->in[*kidx] == y || !is_const (p, m, *kidx))
+    return 0;
+  k = &PV (p, m->in[*kidx])->t;
+  if (k->dtype != TRAWL_NN_F32 || k->ndim > yt->ndim)
+    return 0;
+  numel = trawl_nn_tensor_numel (k);
+  if (numel == 1)
+    return 1;
+  /* per-channel: k's only non-1 dim lines up with axis 1 of y */
+  if (numel != ch || k->ndim < yt->ndim - 1)
+    return 0;
+  for (int d = 0; d < k->ndim; d++)
+    {
+      int yd = d + yt->ndim - k->ndim;
+      if (k->dims[d] != (yd == 1 ? ch : 1))
+        return 0;
+    }
+  return 2;
+}
+
+/* Copies the conv's W and B into new plan constants (B zeros when absent)
+ * so a fold can change them without touching the graph. */
+static void
+own_weights (TrawlNnPlan *p, PlanNode *conv, float **w, float **b, int64_t *cout, int64_t *per)
+{
+  const TrawlNnTensor *wt = &PV (p, conv->in[1])->t;
+  int64_t m = wt->dims[0], k = trawl_nn_tensor_numel (wt) / MAX (m, 1);
+  float *nw = g_memdup2 (wt->data, sizeof (float) * m * k);
+  float *nb = g_new0 (float, m);
+
+  if (conv->n_in > 2 && conv->in[2] >= 0)
+    memcpy (nb, PV (p, conv->in[2])->t.data, sizeof (float) * m);
+  conv->in[1] = add_const_value (p, TRAWL_NN_F32, wt->ndim, wt->dims, nw);
+  conv->in[2] = add_const_value (p, TRAWL_NN_F32, 1, &m, nb);
+  conv->n_in = 3;
+  *w = nw;
+  *b = nb;
+  *cout = m;
+  *per = k;
+}
+
+/* y -> Add/Sub/Mul/Div by a constant: folded into W and B while the conv
+ * has no epilogue yet (it is linear), else appended as a scalar step. */
+static gboolean
+fuse_linear (TrawlNnPlan *p, PlanNode *conv, PlanNode *m)
+{
+  int y = conv->out[0], ki, kind;
+  const TrawlNnTensor *wt = &PV (p, conv->in[1])->t;
+  const char *op = m->gn->op_type;
+  gboolean mul = strcmp (op, "Mul") == 0 || strcmp (op, "Div") == 0;
+  const float *kv;
+
+  if (wt->dtype != TRAWL_NN_F32 || strcmp (conv->gn->op_type, "Conv") != 0)
+    return FALSE;
+  kind = const_operand (p, m, y, wt->dims[0], &ki);
+  if (kind == 0)
+    return FALSE;
+  kv = const_f32 (p, m, ki);
+  /* k - y and k / y are not of the form a*y + b with per-element a, b */
+  if (ki == 0 && (strcmp (op, "Div") == 0))
+    return FALSE;
+  if (conv->n_epi == 0 && is_const (p, conv, 1)
+      && (conv->n_in < 3 || conv->in[2] < 0 || is_const (p, conv, 2)))
+    {
+      float *w, *b;
+      int64_t cout, per;
+
+      own_weights (p, conv, &w, &b, &cout, &per);
+      for (int64_t o = 0; o < cout; o++)
+        {
+          float k = kv[kind == 1 ? 0 : o];
+
+          if (strcmp (op, "Div") == 0)
+            k = 1.0f / k;
+          if (mul)
+            {
+              for (int64_t j = 0; j < per; j++)
+                w[o * per + j] *= k;
+              b[o] *= k;
+            }
+          else if (strcmp (op, "Sub") == 0 && ki == 0)   /* k - y */
+            {
+              for (int64_t j = 0; j < per; j++)
+                w[o * per + j] = -w[o * per + j];
+              b[o] = k - b[o];
+            }
+          else
+            b[o] += strcmp (op, "Sub") == 0 ? -k : k;
+        }
+      return TRUE;
+    }
+  if (kind != 1 || conv->n_epi + 2 > TRAWL_NN_MAX_EPI)
+    return FALSE;
+  if (strcmp (op, "Sub") == 0 && ki == 0)
+    {
+      conv->epi[conv->n_epi++] = (TrawlNnEpi) { TRAWL_NN_ACT_MUL, -1.0f, 0 };
+      conv->epi[conv->n_epi++] = (TrawlNnEpi) { TRAWL_NN_ACT_ADD, kv[0], 0 };
+    }
+  else if (mul)
+    conv->epi[conv->n_epi++] = (TrawlNnEpi) { TRAWL_NN_ACT_MUL,
+                                              strcmp (op, "Div") == 0 ? 1.0f / kv[0] : kv[0], 0 };
+  else
+    conv->epi[conv->n_epi++] = (TrawlNnEpi) { TRAWL_NN_ACT_ADD,
+                                              strcmp (op, "Sub") == 0 ? -kv[0] : kv[0], 0 };
+  return TRUE;
+}
+
+static gboolean
+scalar_is (TrawlNnPlan *p, const PlanNode *m, int i, float v)
+{
+  return is_const (p, m, i) && PV (p, m->in[i])->t.dtype == TRAWL_NN_F32
+         && trawl_nn_tensor_numel (&PV (p, m->in[i])->t) == 1
+         && fabsf (const_f32 (p, m, i)[0] - v) < 1e-6f * MAX (1.0f, fabsf (v));
+}
+
+/* y * HardSigmoid(y), or y * Clip(y + 3, 0, 6) / 6: the HardSwish that
+ * exporters unroll. On a match *last is the node whose output ends it and
+ * the epilogue step is filled. */
+static gboolean
+match_hswish (TrawlNnPlan *p, int k, int y, const int *consumer, PlanNode **dead,
+              int *n_dead, TrawlNnEpi *e)
+{
+  PlanNode *mul = &p->nodes[consumer[y]];   /* the later consumer */
+  int other = -1;
+
+  if (strcmp (mul->gn->op_type, "Mul") != 0 || mul->n_in != 2)
+    return FALSE;
+  other = mul->in[0] == y ? mul->in[1] : mul->in[0];
+  if ((mul->in[0] != y && mul->in[1] != y) || other == y || other < 0
+      || PV (p, other)->uses != 1 || PV (p, other)->is_output)
+    return FALSE;
+  for (int h = k + 1; h < consumer[y]; h++)
+    {
+      PlanNode *hs = &p->nodes[h];
+
+      if (hs->dead || hs->n_out != 1 || hs->out[0] != other)
+        continue;
+      if (strcmp (hs->gn->op_type, "HardSigmoid") == 0 && hs->in[0] == y)
+        {
+          e->act = TRAWL_NN_ACT_HARD_SWISH;
+          e->alpha = trawl_nn_attrs_get_float (hs->gn->attrs, "alpha", 0.2f);
+          e->beta = trawl_nn_attrs_get_float (hs->gn->attrs, "beta", 0.5f);
+          dead[0] = hs;
+          dead[1] = mul;
+          *n_dead = 2;
+          return TRUE;
+        }
+      if (strcmp (hs->gn->op_type, "Clip") == 0 && hs->n_in == 3 && scalar_is (p, hs, 1, 0.0f)
+          && scalar_is (p, hs, 2, 6.0f))
+        {
+          int a = hs->in[0];
+          int ap = a < (int) p->g->values->len
+                   ? g_array_index (p->g->values, TrawlNnValue, a).producer : -1;
+          PlanNode *add = ap > k && PV (p, a)->uses == 1 && !PV (p, a)->is_output
+                          ? &p->nodes[ap] : NULL;
+          PlanNode *div;
+          int mo = mul->out[0];
+
+          if (add == NULL || add->dead || strcmp (add->gn->op_type, "Add") != 0 || add->n_in != 2
+              || add->out[0] != a
+              || !((add->in[0] == y && scalar_is (p, add, 1, 3.0f))
+                   || (add->in[1] == y && scalar_is (p, add, 0, 3.0f))))
+            return FALSE;
+          if (PV (p, mo)->uses != 1 || PV (p, mo)->is_output || consumer[mo] < 0)
+            return FALSE;
+          div = &p->nodes[consumer[mo]];
+          if (!((strcmp (div->gn->op_type, "Div") == 0 && div->in[0] == mo
+                 && scalar_is (p, div, 1, 6.0f))
+                || (strcmp (div->gn->op_type, "Mul") == 0
+                    && ((div->in[0] == mo && scalar_is (p, div, 1, 1.0f / 6.0f))
+                        || (div->in[1] == mo && scalar_is (p, div, 0, 1.0f / 6.0f))))))
+            return FALSE;
+          e->act = TRAWL_NN_ACT_HARD_SWISH;
+          e->alpha = 1.0f / 6.0f;
+          e->beta = 0.5f;
+          dead[0] = add;
+          dead[1] = hs;
+          dead[2] = mul;
+          dead[3] = div;
+          *n_dead = 4;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Makes m's output the conv's output: m is folded into the conv. */
+static void
+absorb (TrawlNnPlan *p, PlanNode *conv, PlanNode *m)
+{
+  PV (p, conv->out[0])->kind = PV_UNUSED;
+  conv->out[0] = m->out[0];
+  m->dead = TRUE;
+}
+
+static gboolean
+same_dims (TrawlNnPlan *p, int a, int b)
+{
+  const TrawlNnTensor *x = &PV (p, a)->t, *y = &PV (p, b)->t;
+
+  return x->ndim == y->ndim && memcmp (x->dims, y->dims, sizeof (int64_t) * x->ndim) == 0;
+}
+
+/* One fusion step for node k; FALSE when nothing more fits. */
+static gboolean
+fuse_step (TrawlNnPlan *p, int k, int *consumer)
+{
+  PlanNode *n = &p->nodes[k], *m;
+  int y = n->out[0];
+  TrawlNnEpi e;
+
+  count_uses (p, consumer);
+  if (PV (p, y)->is_output || consumer[y] < 0)
+    return FALSE;
+  m = &p->nodes[consumer[y]];
+  if (PV (p, y)->uses == 2)
+    {
+      PlanNode *dead[4];
+      int n_dead = 0;
+
+      if (n->n_epi >= TRAWL_NN_MAX_EPI
+          || !match_hswish (p, k, y, consumer, dead, &n_dead, &e)
+          || !same_dims (p, y, dead[n_dead - 1]->out[0]))
+        return FALSE;
+      n->epi[n->n_epi++] = e;
+      for (int i = 0; i < n_dead - 1; i++)
+        {
+          PV (p, dead[i]->out[0])->kind = PV_UNUSED;
+          dead[i]->dead = TRUE;
+        }
+      absorb (p, n, dead[n_dead - 1]);
+      return TRUE;
+    }
+  if (PV (p, y)->uses != 1 || m->n_out != 1 || !same_dims (p, y, m->out[0]))
+    return FALSE;
+  if (strcmp (m->gn->op_type, "BatchNormalization") == 0)
+    {
+      if (n->n_epi > 0 || m->in[0] != y || strcmp (n->gn->op_type, "Conv") != 0)
+        return FALSE;
+      return fuse_bn (p, n, m);
+    }
+  if (fuse_linear (p, n, m))
+    {
+      absorb (p, n, m);
+      return TRUE;
+    }
+  if (m->in[0] == y && n->n_epi < TRAWL_NN_MAX_EPI && act_of (p, m, &e))
+    {
+      n->epi[n->n_epi++] = e;
+      absorb (p, n, m);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+fuse_all (TrawlNnPlan *p)
+{
+  int *consumer = g_new (int, p->values->len + 4 * p->n_nodes + 8);
+
+  for (int k = 0; k < p->n_nodes; k++)
+    {
+      if (p->nodes[k].dead || !(p->nodes[k].op->flags & TRAWL_NN_OP_FUSE_ACT))
+        continue;
+      while (fuse_step (p, k, consumer))
+        ;
+    }
+  g_free (consumer);
+}
+
+/* ---- step 3: prepare ---- */
+
+static gboolean
+prepare_all (TrawlNnPlan *p, GError **error)
+{
+  gsize ws = 0;
+
+  p->order = g_new (int, MAX (p->n_nodes, 1));
+  p->n_live = 0;
+  for (int k = 0; k < p->n_nodes; k++)
+    {
+      PlanNode *n = &p->nodes[k];
+      TrawlNnTensor *in[n->n_in + 1], *out[n->n_out];
+      TrawlNnOpCtx c;
+
+      if (n->dead)
+        continue;
+      p->order[p->n_live++] = k;
+      make_ctx (p, n, in, out, &c);
+      c.ws_bytes = 0;
+      if (!n->op->infer (&c, error))   /* again: fusions changed inputs */
+        return FALSE;
+      if (n->op->prepare && !n->op->prepare (&c, error))
+        return FALSE;
+      n->state = c.state;
+      n->ws_bytes = c.ws_bytes;
+      ws = MAX (ws, c.ws_bytes);
+    }
+  p->scratch_bytes = ws;
+  p->scratch = ws ? g_malloc (ws) : NULL;
+  return TRUE;
+}
+
+/* ---- step 4: memory ---- */
+
+typedef struct { int id; gsize bytes; } Slot;
+
+static int
+cmp_slot (gconstpointer a, gconstpointer b)
+{
+  const Slot *x = a, *y = b;
+
+  if (x->bytes != y->bytes)
+    return x->bytes < y->bytes ? 1 : -1;
+  return x->id - y->id;
+}
+
+static gsize
+align_up (gsize n)
+{
+  return (n + ARENA_ALIGN - 1) & ~(gsize) (ARENA_ALIGN - 1);
+}
+
+static void
+liveness (TrawlNnPlan *p)
+{
+  for (guint i = 0; i < p->values->len; i++)
+    {
+      PlanValue *v = PV (p, i);
+
+      v->root = (int) i;
+      v->first = v->last = -1;
+      v->bytes = v->kind == PV_ARENA ? align_up (tensor_bytes (&v->t)) : 0;
+      if (v->is_output)
+        v->last = p->n_live;
+    }
+  for (int r = 0; r < p->n_live; r++)
+    {
+      PlanNode *n = &p->nodes[p->order[r]];
+
+      for (int i = 0; i < n->n_in; i++)
+        if (n->in[i] >= 0)
+          PV (p, n->in[i])->last = MAX (PV (p, n->in[i])->last, r);
+      for (int i = 0; i < n->n_out; i++)
+        {
+          PV (p, n->out[i])->first = r;
+          PV (p, n->out[i])->last = MAX (PV (p, n->out[i])->last, r);
+        }
+    }
+}
+
+/* Views and in-place outputs take their input's root; a root's lifetime
+ * grows to cover every value sharing it. */
+static void
+alias (TrawlNnPlan *p)
+{
+  for (int r = 0; r < p->n_live; r++)
+    {
+      PlanNode *n = &p->nodes[p->order[r]];
+      PlanValue *o = PV (p, n->out[0]);
+      int cands = 0;
+
+      if ((n->op->flags & TRAWL_NN_OP_VIEW) && n->in[0] >= 0)
+        {
+          PlanValue *iv = PV (p, n->in[0]);
+          int root = iv->root;
+
+          if (PV (p, root)->kind == PV_CONST)
+            continue;        /* a view needs no copy, but never of a constant */
+          o->root = root;
+          o->is_view = TRUE;
+          PV (p, root)->last = MAX (PV (p, root)->last, o->last);
+          continue;
+        }
+      if (!(n->op->flags & TRAWL_NN_OP_INPLACE) || (p->flags & TRAWL_NN_PLAN_NO_INPLACE)
+          || o->kind != PV_ARENA)
+        continue;
+      cands = MIN (n->n_in, 2);
+      for (int c = 0; c < cands; c++)
+        {
+          PlanValue *iv;
+          PlanValue *rv;
+
+          if (n->in[c] < 0)
+            continue;
+          iv = PV (p, n->in[c]);
+          rv = PV (p, iv->root);
+          if (rv->kind != PV_ARENA || rv->last > r || iv->t.dtype != o->t.dtype
+              || trawl_nn_tensor_numel (&iv->t) != trawl_nn_tensor_numel (&o->t))
+            continue;
+          o->root = iv->root;
+          rv->last = MAX (rv->last, o->last);
+          break;
+        }
+    }
+}
+
+static void
+place (TrawlNnPlan *p)
+{
+  GArray *slots = g_array_new (FALSE, FALSE, sizeof (Slot));
+  GArray *placed = g_array_new (FALSE, FALSE, sizeof (int));
+  gsize naive = 0, top = 0;
+
+  for (guint i = 0; i < p->values->len; i++)
+    {
+      PlanValue *v = PV (p, i);
+
+      if (v->kind != PV_ARENA || v->first < 0)
+        continue;
+      if (!v->is_view)
+        naive += v->bytes;
+      if ((int) i == v->root)
+        {
+          Slot s = { (int) i, v->bytes };
+          g_array_append_val (slots, s);
+        }
+    }
+  g_array_sort (slots, cmp_slot);
+  for (guint s = 0; s < slots->len; s++)
+    {
+      PlanValue *v = PV (p, g_array_index (slots, Slot, s).id);
+      gsize off = 0;
+      gboolean moved = TRUE;
+
+      if (p->flags & TRAWL_NN_PLAN_NO_REUSE)
+        off = top;
+      /* lowest offset that overlaps no placed buffer alive at the same time */
+      while (!(p->flags & TRAWL_NN_PLAN_NO_REUSE) && moved)
+        {
+          moved = FALSE;
+          for (guint j = 0; j < placed->len; j++)
+            {
+              PlanValue *w = PV (p, g_array_index (placed, int, j));
+
+              if (w->last < v->first || v->last < w->first)
+                continue;
+              if (off < w->offset + w->bytes && w->offset < off + v->bytes)
+                {
+                  off = w->offset + w->bytes;
+                  moved = TRUE;
+                }
+            }
+        }
+      v->offset = off;
+      top = MAX (top, off + v->bytes);
+      g_array_append_val (placed, g_array_index (slots, Slot, s).id);
+    }
+  p->arena_bytes = top;
+  p->naive_bytes = naive;
+  p->arena = top ? g_aligned_alloc0 (1, top, ARENA_ALIGN) : NULL;
+  g_array_unref (slots);
+  g_array_unref (placed);
+}
+
+/* ---- public ---- */
+
+static gboolean
+setup_values (TrawlNnPlan *p, const TrawlNnTensor *shapes, int n_inputs, GError **error)
+{
+  TrawlNnGraph *g = p->g;
+
+  if (n_inputs != (int) g->inputs->len)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                   "graph %s has %u inputs, %d given", g->name, g->inputs->len, n_inputs);
+      return FALSE;
+    }
+  g_array_set_size (p->values, g->values->len);
+  for (guint i = 0; i < g->values->len; i++)
+    {
+      const TrawlNnValue *gv = &g_array_index (g->values, TrawlNnValue, i);
+      PlanValue *v = PV (p, i);
+
+      v->t.dtype = gv->dtype;
+      v->t.ndim = gv->ndim;
+      memcpy (v->t.dims, gv->dims, sizeof v->t.dims);
+      v->root = (int) i;
+      if (gv->data && gv->producer < 0)
+        {
+          v->kind = PV_CONST;
+          v->t.data = gv->data;
+        }
+    }
+  for (int i = 0; i < n_inputs; i++)
+    {
+      int id = g_array_index (g->inputs, int, i);
+      const TrawlNnValue *gv = &g_array_index (g->values, TrawlNnValue, id);
+      PlanValue *v = PV (p, id);
+      gboolean ok = shapes[i].ndim == gv->ndim && shapes[i].dtype == gv->dtype;
+
+      for (int d = 0; ok && d < gv->ndim; d++)
+        ok = shapes[i].dims[d] >= 0 && (gv->dims[d] < 0 || gv->dims[d] == shapes[i].dims[d]);
+      if (!ok)
+        {
+          char *want = _trawl_nn_dims_str (gv->ndim, gv->dims);
+          char *got = _trawl_nn_dims_str (shapes[i].ndim, shapes[i].dims);
+
+          g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                       "input '%s': shape %s does not fit %s (or wrong dtype)",
+                       gv->name, got, want);
+          g_free (want);
+          g_free (got);
+          return FALSE;
+        }
+      v->kind = PV_INPUT;
+      memcpy (v->t.dims, shapes[i].dims, sizeof v->t.dims);
+    }
+  for (guint i = 0; i < g->outputs->len; i++)
+    PV (p, g_array_index (g->outputs, int, i))->is_output = TRUE;
+  return TRUE;
+}
+
+TrawlNnPlan *
+_trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
+                          int n_inputs, const TrawlNnPlanOptions *opts, guint flags,
+                          GError **error)
+{
+  TrawlNnPlan *p;
+
+  g_return_val_if_fail (g != NULL && (n_inputs == 0 || input_shapes != NULL), NULL);
+  if (opts && opts->backend != TRAWL_NN_BACKEND_CPU
+      && !trawl_nn_backend_available (opts->backend, error))
+    return NULL;
+  p = g_new0 (TrawlNnPlan, 1);
+  p->g = trawl_nn_graph_ref (g);
+  p->flags = flags;
+  p->n_threads = opts && opts->n_threads > 0 ? opts->n_threads : _trawl_nn_default_threads ();
+  p->values = g_array_new (FALSE, TRUE, sizeof (PlanValue));
+  p->n_nodes = (int) g->nodes->len;
+  p->nodes = g_new0 (PlanNode, MAX (p->n_nodes, 1));
+  for (int k = 0; k < p->n_nodes; k++)
+    {
+      const TrawlNnNode *gn = &g_array_index (g->nodes, TrawlNnNode, k);
+      PlanNode *n = &p->nodes[k];
+
+      n->gn = gn;
+      n->op = gn->op;
+      n->n_in = gn->n_in;
+      n->n_out = gn->n_out;
+      n->in = g_new (int, gn->n_in + 3);   /* room for fused bias */
+      memcpy (n->in, gn->in, sizeof (int) * gn->n_in);
+      n->out = g_memdup2 (gn->out, sizeof (int) * gn->n_out);
+    }
+  if (!setup_values (p, input_shapes, n_inputs, error) || !infer_all (p, error))
+    goto fail;
+  if (!(flags & TRAWL_NN_PLAN_NO_FUSE))
+    fuse_all (p);
+  if (!prepare_all (p, error))
+    goto fail;
+  liveness (p);
+  alias (p);
+  place (p);
+  if (g_getenv ("TRAWL_NN_PROFILE"))
+    p->prof_us = g_new0 (gint64, MAX (p->n_nodes, 1));
+  g_debug ("plan %s: %d of %d nodes live, arena %zu bytes (naive %zu)", g->name,
+           p->n_live, p->n_nodes, p->arena_bytes, p->naive_bytes);
+  return p;
+
+fail:
+  g_prefix_error (error, "%s: ", g->name);
+  trawl_nn_plan_free (p);
+  return NULL;
+}
+
+TrawlNnPlan *
+trawl_nn_plan_new (TrawlNnGraph *g, const TrawlNnTensor *input_shapes, int n_inputs,
+                   const TrawlNnPlanOptions *opts, GError **error)
+{
+  const char *env = g_getenv ("TRAWL_NN_PLAN_FLAGS");
+
+  return _trawl_nn_plan_new_flags (g, input_shapes, n_inputs, opts,
+                                   env ? (guint) atoi (env) : 0, error);
+}
+
+static int
+cmp_prof (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const gint64 *us = data;
+  gint64 x = us[*(const int *) a], y = us[*(const int *) b];
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* TRAWL_NN_PROFILE=1: the slowest nodes, for tuning kernels. */
+static void
+print_profile (TrawlNnPlan *p)
+{
+  int *idx = g_new (int, MAX (p->n_live, 1));
+  gint64 total = 0;
+
+  for (int r = 0; r < p->n_live; r++)
+    {
+      idx[r] = p->order[r];
+      total += p->prof_us[idx[r]];
+    }
+  g_qsort_with_data (idx, p->n_live, sizeof (int), cmp_prof, p->prof_us);
+  g_message ("profile %s: %.2f ms per run over %d runs", p->g->name,
+             total / 1000.0 / MAX (p->prof_runs, 1), p->prof_runs);
+  for (int r = 0; r < MIN (p->n_live, 25); r++)
+    {
+      PlanNode *n = &p->nodes[idx[r]];
+      PlanValue *o = PV (p, n->out[0]);
+      char *d = _trawl_nn_dims_str (o->t.ndim, o->t.dims);
+      char *w = n->n_in > 1 && n->in[1] >= 0
+                ? _trawl_nn_dims_str (PV (p, n->in[1])->t.ndim, PV (p, n->in[1])->t.dims)
+                : g_strdup ("");
+
+      g_message ("%7.3f ms %5.1f%% %s %s %s -> %s", p->prof_us[idx[r]] / 1000.0 / MAX (p->prof_runs, 1),
+                 100.0 * p->prof_us[idx[r]] / MAX (total, 1), n->gn->op_type, n->gn->name, w, d);
+      g_free (d);
+      g_free (w);
+    }
+  g_free (idx);
+}
+
+void
+trawl_nn_plan_free (TrawlNnPlan *p)
+{
+  if (p == NULL)
+    return;
+  if (p->prof_us)
+    print_profile (p);
+  g_free (p->prof_us);
+  for (int k = 0; k < p->n_nodes; k++)
+    {
+      PlanNode *n = &p->nodes[k];
+
+      if (n->state && n->op->free_state)
+        n->op->free_state (n->state);
+      g_free (n->in);
+      g_free (n->out);
+    }
+  for (guint i = 0; i < p->values->len; i++)
+    if (PV (p, i)->owned)
+      g_free (PV (p, i)->t.data);
+  g_array_unref (p->values);
+  g_free (p->nodes);
+  g_free (p->order);
+  g_aligned_free (p->arena);
+  g_free (p->scratch);
+  trawl_nn_graph_unref (p->g);
+  g_free (p);
+}
+
+static void
+resolve (TrawlNnPlan *p)
+{
+  for (guint i = 0; i < p->values->len; i++)
+    {
+      PlanValue *v = PV (p, i);
+      PlanValue *r = PV (p, v->root);
+
+      if (v->kind != PV_ARENA)
+        continue;
+      v->t.data = r->kind == PV_ARENA ? (void *) (p->arena + r->offset) : r->t.data;
+    }
+}
+
+gboolean
+trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
+                   TrawlNnTensor *outputs, int n_outputs, GError **error)
+{
+  TrawlNnGraph *g;
+  int blas_threads;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (p != NULL, FALSE);
+  g = p->g;
+  if (n_inputs != (int) g->inputs->len || n_outputs > (int) g->outputs->len)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                   "%s: %d inputs / %d outputs given, the graph has %u / %u", g->name,
+                   n_inputs, n_outputs, g->inputs->len, g->outputs->len);
+      return FALSE;
+    }
+  for (int i = 0; i < n_inputs; i++)
+    {
+      PlanValue *v = PV (p, g_array_index (g->inputs, int, i));
+
+      if (inputs[i].ndim != v->t.ndim || inputs[i].dtype != v->t.dtype
+          || memcmp (inputs[i].dims, v->t.dims, sizeof (int64_t) * v->t.ndim) != 0
+          || inputs[i].data == NULL)
+        {
+          g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                       "%s: input %d differs from the planned shape", g->name, i);
+          return FALSE;
+        }
+      v->t.data = inputs[i].data;
+    }
+  resolve (p);
+  /* kernels split sgemm over OpenMP threads themselves; an OpenBLAS pool
+   * spinning beside OpenMP's made runs 3x slower on two cores */
+  blas_threads = openblas_get_num_threads ();
+  if (blas_threads != 1)
+    openblas_set_num_threads (1);
+  for (int r = 0; r < p->n_live; r++)
+    {
+      PlanNode *n = &p->nodes[p->order[r]];
+      TrawlNnTensor *in[n->n_in + 1], *out[n->n_out];
+      TrawlNnOpCtx c;
+
+      gint64 t0 = p->prof_us ? g_get_monotonic_time () : 0;
+
+      make_ctx (p, n, in, out, &c);
+      if (!n->op->run (&c, error))
+        {
+          g_prefix_error (error, "%s: ", g->name);
+          ok = FALSE;
+          break;
+        }
+      if (p->prof_us)
+        p->prof_us[p->order[r]] += g_get_monotonic_time () - t0;
+    }
+  if (p->prof_us)
+    p->prof_runs++;
+  if (blas_threads != 1)
+    openblas_set_num_threads (blas_threads);
+  if (!ok)
+    return FALSE;
+  for (int i = 0; i < n_outputs; i++)
+    outputs[i] = PV (p, g_array_index (g->outputs, int, i))->t;
+  return TRUE;
+}
+
+gsize trawl_nn_plan_arena_bytes (const TrawlNnPlan *p) { return p ? p->arena_bytes : 0; }
+gsize trawl_nn_plan_naive_bytes (const TrawlNnPlan *p) { return p ? p->naive_bytes : 0; }
+int _trawl_nn_plan_n_live_nodes (const TrawlNnPlan *p) { return p ? p->n_live : 0; }
+
+static const char *act_names[] = { "", "+Relu", "+Clip", "+LeakyRelu", "+Sigmoid",
+                                   "+HardSigmoid", "+HardSwish", "+Mul", "+Add" };
+
+void
+trawl_nn_plan_print_summary (const TrawlNnPlan *p, FILE *out)
+{
+  for (int r = 0; r < p->n_live; r++)
+    {
+      const PlanNode *n = &p->nodes[p->order[r]];
+      GString *s = g_string_new (NULL);
+
+      g_string_append_printf (s, "%4d %s", r, n->gn->op_type);
+      for (int e = 0; e < n->n_epi; e++)
+        g_string_append (s, act_names[n->epi[e].act]);
+      g_string_append_printf (s, " %s:", n->gn->name);
+      for (int i = 0; i < n->n_in; i++)
+        {
+          char *d;
+
+          if (n->in[i] < 0)
+            continue;
+          d = _trawl_nn_dims_str (PV (p, n->in[i])->t.ndim, PV (p, n->in[i])->t.dims);
+          g_string_append_printf (s, " %s%s", d, PV (p, n->in[i])->kind == PV_CONST ? "c" : "");
+          g_free (d);
+        }
+      g_string_append (s, " ->");
+      for (int i = 0; i < n->n_out; i++)
+        {
+          char *d = _trawl_nn_dims_str (PV (p, n->out[i])->t.ndim, PV (p, n->out[i])->t.dims);
+          g_string_append_printf (s, " %s", d);
+          g_free (d);
+        }
+      fprintf (out, "%s\n", s->str);
+      g_string_free (s, TRUE);
+    }
+  fprintf (out, "arena %zu bytes (naive %zu), %d of %d nodes live\n", p->arena_bytes,
+           p->naive_bytes, p->n_live, p->n_nodes);
+}

@@ -1,0 +1,701 @@
+/* video-reader.c - demux and decode one media file into sampled RGB frames
+ *
+ * The only user of libavformat/libavcodec/libswscale in trawl. Opens a
+ * file, picks its best video stream, decodes every packet (or key frames
+ * only), timestamps each frame in seconds, decides whether the frame falls on
+ * the sample grid, optionally drops it as unchanged (scene skip), and
+ * converts the survivors to RGB24. Wall-clock times live in video-time.c;
+ * nothing here persists anything (catalog/) or looks at content (detect/).
+ *
+ * States (see include/trawl/video.h):
+ *   OPEN     -> DECODING  [trawl_video_reader_next returns a frame]
+ *   OPEN|DECODING -> EOF  [next: demuxer and decoder drained]
+ *   OPEN|DECODING -> ERROR[next: nothing decodable at all]
+ *
+ * AVERROR codes never leave this file: they become states, counters or a
+ * GError at the public functions.
+ */
+#include <math.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/hwcontext.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include <trawl/base.h>
+#include <trawl/video.h>
+
+#define THUMB_W 64   /* scene-skip thumbnail width, px */
+#define THUMB_H 36   /* scene-skip thumbnail height, px */
+#define DEFAULT_FPS 25.0  /* used for timestamp repair when the stream has none */
+
+typedef enum {
+  STATE_OPEN,
+  STATE_DECODING,
+  STATE_EOF,
+  STATE_ERROR,
+} ReaderState;
+
+struct _TrawlVideoReader {
+  ReaderState        state;
+  TrawlVideoOptions  opts;         /* copy of the caller's options */
+  TrawlMediaInfo     info;         /* filled at open; strings owned */
+  TrawlVideoStats    stats;
+  GError            *error;        /* set in STATE_ERROR, returned again on each next() */
+
+  AVFormatContext   *fmt;          /* demuxer */
+  AVCodecContext    *dec;          /* decoder of stream info.stream_index */
+  AVStream          *st;           /* borrowed from fmt */
+  AVPacket          *pkt;          /* reused for every packet */
+  AVFrame           *frame;        /* reused decoder output */
+  AVFrame           *sw_frame;     /* reused: GPU frames copied to host memory */
+  AVBufferRef       *hw_device;    /* CUDA device when hwaccel is active, else NULL */
+  struct SwsContext *sws_rgb;      /* to RGB24, cached per input geometry/format */
+  struct SwsContext *sws_gray;     /* to THUMB_W x THUMB_H GRAY8 */
+  gboolean           draining;     /* the demuxer is done; the decoder is being flushed */
+
+  gint64             ts_origin;    /* stream time base units of pts 0; AV_NOPTS_VALUE until known */
+  double             last_pts_s;   /* seconds; -INFINITY before the first frame */
+  gint64             next_cell;    /* index of the next sample-grid cell to fill */
+  guint8            *last_thumb;   /* THUMB_W*THUMB_H gray of the last emitted frame, or NULL */
+  guint8            *thumb;        /* scratch thumbnail of the current frame */
+};
+
+const char *
+trawl_time_source_to_string (TrawlTimeSource source)
+{
+  switch (source)
+    {
+    case TRAWL_TIME_SOURCE_USER: return "user";
+    case TRAWL_TIME_SOURCE_CONTAINER: return "container";
+    case TRAWL_TIME_SOURCE_FILENAME: return "filename";
+    case TRAWL_TIME_SOURCE_NONE:
+    default: return "none";
+    }
+}
+
+TrawlTimeSource
+trawl_time_source_from_string (const char *str)
+{
+  if (g_strcmp0 (str, "user") == 0) return TRAWL_TIME_SOURCE_USER;
+  if (g_strcmp0 (str, "container") == 0) return TRAWL_TIME_SOURCE_CONTAINER;
+  if (g_strcmp0 (str, "filename") == 0) return TRAWL_TIME_SOURCE_FILENAME;
+  return TRAWL_TIME_SOURCE_NONE;
+}
+
+void
+trawl_video_options_init (TrawlVideoOptions *opts)
+{
+  g_return_if_fail (opts != NULL);
+  memset (opts, 0, sizeof *opts);
+}
+
+void
+trawl_video_frame_free (TrawlVideoFrame *frame)
+{
+  if (frame == NULL)
+    return;
+  trawl_image_free (frame->image);
+  g_free (frame);
+}
+
+void
+trawl_media_info_clear (TrawlMediaInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->path);
+  g_free (info->container);
+  g_free (info->codec);
+  memset (info, 0, sizeof *info);
+}
+
+static char *
+av_error_string (int err)
+{
+  char buf[AV_ERROR_MAX_STRING_SIZE] = { 0 };
+  av_strerror (err, buf, sizeof buf);
+  return g_strdup (buf);
+}
+
+/* ---- open ---- */
+
+/* Cheap checks FFmpeg would report less clearly: missing, unreadable, empty. */
+static gboolean
+check_file (const char *path, GError **error)
+{
+  struct stat sb;
+
+  if (stat (path, &sb) != 0)
+    {
+      int e = errno;
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: cannot open: %s",
+                   path, g_strerror (e));
+      return FALSE;
+    }
+  if (S_ISDIR (sb.st_mode))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "%s: is a directory", path);
+      return FALSE;
+    }
+  if (access (path, R_OK) != 0)
+    {
+      int e = errno;
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: cannot read: %s",
+                   path, g_strerror (e));
+      return FALSE;
+    }
+  if (sb.st_size == 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: empty file (0 bytes), not a video", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Decoders that turn arbitrary bytes into "video" (text art, raw dumps):
+ * FFmpeg's probing may pick them for a text file; they are never footage. */
+static gboolean
+is_bogus_video_codec (enum AVCodecID id)
+{
+  return id == AV_CODEC_ID_ANSI || id == AV_CODEC_ID_BINTEXT || id == AV_CODEC_ID_XBIN ||
+         id == AV_CODEC_ID_IDF || id == AV_CODEC_ID_TEXT || id == AV_CODEC_ID_NONE;
+}
+
+static enum AVPixelFormat
+get_hw_format (AVCodecContext *ctx, const enum AVPixelFormat *fmts)
+{
+  (void) ctx;
+  for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
+    if (*p == AV_PIX_FMT_CUDA)
+      return *p;
+  /* The decoder offers no CUDA surface for this stream: take its software format. */
+  return fmts[0] == AV_PIX_FMT_CUDA && fmts[1] != AV_PIX_FMT_NONE ? fmts[1] : fmts[0];
+}
+
+/* Tries to attach a CUDA device to the decoder. Failure is not an error:
+ * the reader decodes on the CPU and says so once. */
+static void
+try_hwaccel (TrawlVideoReader *r, const AVCodec *codec)
+{
+  gboolean supported = FALSE;
+  int ret;
+
+  for (int i = 0;; i++)
+    {
+      const AVCodecHWConfig *cfg = avcodec_get_hw_config (codec, i);
+      if (cfg == NULL)
+        break;
+      if (cfg->device_type == AV_HWDEVICE_TYPE_CUDA &&
+          (cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX))
+        supported = TRUE;
+    }
+  if (!supported)
+    {
+      g_message ("%s: no CUDA decoder for %s; decoding on the CPU", r->info.path, codec->name);
+      return;
+    }
+  ret = av_hwdevice_ctx_create (&r->hw_device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL, 0);
+  if (ret < 0)
+    {
+      g_autofree char *msg = av_error_string (ret);
+      g_message ("%s: CUDA decode unavailable (%s); decoding on the CPU", r->info.path, msg);
+      r->hw_device = NULL;
+      return;
+    }
+  r->dec->hw_device_ctx = av_buffer_ref (r->hw_device);
+  r->dec->get_format = get_hw_format;
+  /* stats.hw_active is set when the first GPU frame arrives: the decoder
+   * may still pick a software format for this stream. */
+}
+
+static double
+q2d_or_zero (AVRational q)
+{
+  return q.num > 0 && q.den > 0 ? av_q2d (q) : 0.0;
+}
+
+static double
+parse_creation_time (AVDictionary *meta)
+{
+  AVDictionaryEntry *e = av_dict_get (meta, "creation_time", NULL, 0);
+  g_autoptr(GTimeZone) utc = NULL;
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (e == NULL || e->value == NULL)
+    return NAN;
+  utc = g_time_zone_new_utc ();
+  dt = g_date_time_new_from_iso8601 (e->value, utc);
+  if (dt == NULL)
+    return NAN;
+  return (double) g_date_time_to_unix (dt) + g_date_time_get_microsecond (dt) / 1e6;
+}
+
+static void
+fill_info (TrawlVideoReader *r, const AVCodec *codec)
+{
+  TrawlMediaInfo *info = &r->info;
+  AVStream *st = r->st;
+
+  info->container = g_strdup (r->fmt->iformat->name);
+  info->codec = g_strdup (codec->name);
+  info->width = st->codecpar->width;
+  info->height = st->codecpar->height;
+  info->fps = q2d_or_zero (st->avg_frame_rate);
+  if (info->fps <= 0)
+    info->fps = q2d_or_zero (st->r_frame_rate);
+  info->duration_s = -1;
+  if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+    info->duration_s = st->duration * av_q2d (st->time_base);
+  else if (r->fmt->duration != AV_NOPTS_VALUE && r->fmt->duration > 0)
+    info->duration_s = r->fmt->duration / (double) AV_TIME_BASE;
+  info->frame_count = -1;
+  if (st->nb_frames > 0)
+    info->frame_count = st->nb_frames;
+  else if (info->duration_s > 0 && info->fps > 0)
+    info->frame_count = (gint64) llround (info->duration_s * info->fps);
+  info->creation_time_utc = parse_creation_time (r->fmt->metadata);
+  if (isnan (info->creation_time_utc))
+    info->creation_time_utc = parse_creation_time (st->metadata);
+  info->stream_index = st->index;
+}
+
+static gboolean
+open_decoder (TrawlVideoReader *r, GError **error)
+{
+  const AVCodec *codec = NULL;
+  int idx, ret;
+
+  idx = av_find_best_stream (r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+  if (idx < 0 || codec == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: %s", r->info.path,
+                   idx == AVERROR_DECODER_NOT_FOUND ? "no decoder for its video stream"
+                                                    : "no video stream");
+      return FALSE;
+    }
+  r->st = r->fmt->streams[idx];
+  if (is_bogus_video_codec (r->st->codecpar->codec_id) ||
+      r->st->codecpar->width <= 0 || r->st->codecpar->height <= 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: not a video file (FFmpeg sees only %s data)", r->info.path,
+                   avcodec_get_name (r->st->codecpar->codec_id));
+      return FALSE;
+    }
+  r->dec = avcodec_alloc_context3 (codec);
+  if (r->dec == NULL || avcodec_parameters_to_context (r->dec, r->st->codecpar) < 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "%s: cannot set up the %s decoder",
+                   r->info.path, codec->name);
+      return FALSE;
+    }
+  r->dec->pkt_timebase = r->st->time_base;
+  r->dec->thread_count = r->opts.threads > 0 ? r->opts.threads : 0;
+  if (r->opts.keyframes_only)
+    r->dec->skip_frame = AVDISCARD_NONKEY;
+  fill_info (r, codec);
+  if (r->opts.hwaccel)
+    try_hwaccel (r, codec);
+  ret = avcodec_open2 (r->dec, codec, NULL);
+  if (ret < 0)
+    {
+      g_autofree char *msg = av_error_string (ret);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: cannot open the %s decoder: %s",
+                   r->info.path, codec->name, msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+TrawlVideoReader *
+trawl_video_reader_open (const char *path, const TrawlVideoOptions *opts, GError **error)
+{
+  g_autoptr(TrawlVideoReader) r = NULL;
+  int ret;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_file (path, error))
+    return NULL;
+  r = g_new0 (TrawlVideoReader, 1);
+  if (opts != NULL)
+    r->opts = *opts;
+  else
+    trawl_video_options_init (&r->opts);
+  r->state = STATE_OPEN;
+  r->info.path = g_strdup (path);
+  r->info.creation_time_utc = NAN;
+  r->ts_origin = AV_NOPTS_VALUE;
+  r->last_pts_s = -INFINITY;
+
+  ret = avformat_open_input (&r->fmt, path, NULL, NULL);
+  if (ret < 0)
+    {
+      g_autofree char *msg = av_error_string (ret);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: not a readable media file: %s",
+                   path, msg);
+      return NULL;
+    }
+  ret = avformat_find_stream_info (r->fmt, NULL);
+  if (ret < 0)
+    {
+      g_autofree char *msg = av_error_string (ret);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: cannot read stream info: %s",
+                   path, msg);
+      return NULL;
+    }
+  if (!open_decoder (r, error))
+    return NULL;
+  r->pkt = av_packet_alloc ();
+  r->frame = av_frame_alloc ();
+  r->sw_frame = av_frame_alloc ();
+  r->thumb = g_malloc (THUMB_W * THUMB_H);
+  if (r->st->start_time != AV_NOPTS_VALUE)
+    r->ts_origin = r->st->start_time;
+  return g_steal_pointer (&r);
+}
+
+void
+trawl_video_reader_free (TrawlVideoReader *r)
+{
+  if (r == NULL)
+    return;
+  avcodec_free_context (&r->dec);
+  avformat_close_input (&r->fmt);
+  av_packet_free (&r->pkt);
+  av_frame_free (&r->frame);
+  av_frame_free (&r->sw_frame);
+  av_buffer_unref (&r->hw_device);
+  sws_freeContext (r->sws_rgb);
+  sws_freeContext (r->sws_gray);
+  g_free (r->last_thumb);
+  g_free (r->thumb);
+  g_clear_error (&r->error);
+  trawl_media_info_clear (&r->info);
+  g_free (r);
+}
+
+const TrawlMediaInfo *
+trawl_video_reader_get_info (TrawlVideoReader *r)
+{
+  g_return_val_if_fail (r != NULL, NULL);
+  return &r->info;
+}
+
+void
+trawl_video_reader_get_stats (TrawlVideoReader *r, TrawlVideoStats *stats)
+{
+  g_return_if_fail (r != NULL && stats != NULL);
+  *stats = r->stats;
+}
+
+gboolean
+trawl_video_probe (const char *path, TrawlMediaInfo *info, GError **error)
+{
+  g_autoptr(TrawlVideoReader) r = NULL;
+
+  g_return_val_if_fail (info != NULL, FALSE);
+  r = trawl_video_reader_open (path, NULL, error);
+  if (r == NULL)
+    return FALSE;
+  *info = r->info;
+  memset (&r->info, 0, sizeof r->info);  /* the strings now belong to the caller */
+  return TRUE;
+}
+
+/* ---- per-frame work ---- */
+
+/* Seconds from stream start, repaired to be strictly increasing: a missing
+ * or backwards timestamp becomes index/fps, or last + 1/fps when that is not
+ * later than the previous frame. */
+static double
+frame_pts (TrawlVideoReader *r, const AVFrame *f, gint64 index)
+{
+  double fps = r->info.fps > 0 ? r->info.fps : DEFAULT_FPS;
+  gint64 ts = f->best_effort_timestamp;
+  double t = NAN;
+
+  if (ts != AV_NOPTS_VALUE)
+    {
+      if (r->ts_origin == AV_NOPTS_VALUE)
+        r->ts_origin = ts;
+      t = (ts - r->ts_origin) * av_q2d (r->st->time_base);
+    }
+  if (isnan (t) || t <= r->last_pts_s)
+    {
+      if (r->stats.timestamp_fixes++ == 0)
+        g_warning ("%s: frame %" G_GINT64_FORMAT " has a %s timestamp; using frame count / fps",
+                   r->info.path, index, isnan (t) ? "missing" : "non-increasing");
+      t = index / fps;
+      if (t <= r->last_pts_s)
+        t = r->last_pts_s + 1.0 / fps;
+    }
+  r->last_pts_s = t;
+  return t;
+}
+
+/* FFmpeg's "J" formats are plain YUV with full range; swscale wants the
+ * plain format plus the range flag, or it warns and guesses. */
+static enum AVPixelFormat
+dejpeg_format (enum AVPixelFormat fmt, int *full_range)
+{
+  *full_range = 1;
+  switch (fmt)
+    {
+    case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P: return AV_PIX_FMT_YUV440P;
+    case AV_PIX_FMT_YUVJ411P: return AV_PIX_FMT_YUV411P;
+    default:
+      *full_range = 0;
+      return fmt;
+    }
+}
+
+static struct SwsContext *
+get_sws (struct SwsContext *ctx, const AVFrame *f, int dw, int dh, enum AVPixelFormat dfmt)
+{
+  int full;
+  enum AVPixelFormat sfmt = dejpeg_format ((enum AVPixelFormat) f->format, &full);
+  const int *coefs;
+
+  ctx = sws_getCachedContext (ctx, f->width, f->height, sfmt, dw, dh, dfmt,
+                              SWS_BILINEAR, NULL, NULL, NULL);
+  if (ctx == NULL)
+    return NULL;
+  if (full || f->color_range == AVCOL_RANGE_JPEG)
+    {
+      coefs = sws_getCoefficients (SWS_CS_DEFAULT);
+      sws_setColorspaceDetails (ctx, coefs, 1, coefs, 1, 0, 1 << 16, 1 << 16);
+    }
+  return ctx;
+}
+
+/* TRUE when the frame barely differs from the last emitted one. Keeps the
+ * thumbnail of an emitted frame for the next comparison. */
+static gboolean
+scene_unchanged (TrawlVideoReader *r, const AVFrame *f)
+{
+  guint8 *dst[4] = { r->thumb, NULL, NULL, NULL };
+  int dst_stride[4] = { THUMB_W, 0, 0, 0 };
+  guint64 sum = 0;
+
+  r->sws_gray = get_sws (r->sws_gray, f, THUMB_W, THUMB_H, AV_PIX_FMT_GRAY8);
+  if (r->sws_gray == NULL)
+    return FALSE;  /* cannot judge: keep the frame */
+  sws_scale (r->sws_gray, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
+             dst_stride);
+  if (r->last_thumb != NULL)
+    {
+      for (int i = 0; i < THUMB_W * THUMB_H; i++)
+        sum += (guint64) abs ((int) r->thumb[i] - (int) r->last_thumb[i]);
+      if ((double) sum / (THUMB_W * THUMB_H) < r->opts.scene_threshold)
+        return TRUE;
+    }
+  else
+    r->last_thumb = g_malloc (THUMB_W * THUMB_H);
+  memcpy (r->last_thumb, r->thumb, THUMB_W * THUMB_H);
+  return FALSE;
+}
+
+static TrawlVideoFrame *
+convert_frame (TrawlVideoReader *r, const AVFrame *f, double pts, gint64 index,
+               GError **error)
+{
+  TrawlVideoFrame *out;
+  guint8 *dst[4] = { NULL };
+  int dst_stride[4] = { 0 };
+
+  r->sws_rgb = get_sws (r->sws_rgb, f, f->width, f->height, AV_PIX_FMT_RGB24);
+  if (r->sws_rgb == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "%s: cannot convert pixel format %s to RGB", r->info.path,
+                   av_get_pix_fmt_name ((enum AVPixelFormat) f->format));
+      return NULL;
+    }
+  out = g_new0 (TrawlVideoFrame, 1);
+  out->image = trawl_image_new (f->width, f->height);
+  out->pts_s = pts;
+  out->index = index;
+  out->key = f->key_frame != 0;
+  dst[0] = out->image->data;
+  dst_stride[0] = out->image->stride;
+  sws_scale (r->sws_rgb, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
+             dst_stride);
+  return out;
+}
+
+/* Runs one decoded frame through sampling and scene skip. Returns the frame
+ * to emit, or NULL (error unset) when it is dropped. */
+static TrawlVideoFrame *
+process_frame (TrawlVideoReader *r, AVFrame *f, GError **error)
+{
+  gint64 index = r->stats.frames_decoded++;
+  double pts;
+
+  if (f->format == AV_PIX_FMT_CUDA)
+    {
+      r->stats.hw_active = TRUE;
+      av_frame_unref (r->sw_frame);
+      if (av_hwframe_transfer_data (r->sw_frame, f, 0) < 0)
+        {
+          r->stats.decode_errors++;
+          return NULL;
+        }
+      av_frame_copy_props (r->sw_frame, f);
+      f = r->sw_frame;
+    }
+  pts = frame_pts (r, f, index);
+  if (r->opts.keyframes_only && r->info.fps > 0)
+    index = (gint64) llround (pts * r->info.fps);  /* decoded count is not the frame number */
+  if (r->opts.sample_fps > 0)
+    {
+      /* The epsilon keeps a frame exactly on a grid line (t = k/N) in cell k. */
+      gint64 cell = (gint64) floor (pts * r->opts.sample_fps + 1e-6);
+      if (cell < r->next_cell)
+        return NULL;
+      r->next_cell = cell + 1;
+    }
+  if (r->opts.scene_threshold > 0 && scene_unchanged (r, f))
+    {
+      r->stats.frames_scene_skipped++;
+      return NULL;
+    }
+  return convert_frame (r, f, pts, index, error);
+}
+
+/* Feeds the decoder one packet of our stream. Returns 0, or AVERROR_EOF when
+ * the demuxer has nothing more (at the true end or because the file breaks
+ * off), after which the decoder is put into draining mode. */
+static int
+feed_decoder (TrawlVideoReader *r)
+{
+  int ret;
+
+  for (;;)
+    {
+      ret = av_read_frame (r->fmt, r->pkt);
+      if (ret < 0)
+        {
+          if (ret != AVERROR_EOF || (r->fmt->pb != NULL && r->fmt->pb->error < 0))
+            {
+              g_autofree char *msg = av_error_string (ret);
+              r->stats.truncated = TRUE;
+              g_warning ("%s: demuxing stopped early (%s); keeping the frames read so far",
+                         r->info.path, msg);
+            }
+          avcodec_send_packet (r->dec, NULL);
+          r->draining = TRUE;
+          return AVERROR_EOF;
+        }
+      if (r->pkt->stream_index != r->info.stream_index)
+        {
+          av_packet_unref (r->pkt);
+          continue;
+        }
+      ret = avcodec_send_packet (r->dec, r->pkt);
+      av_packet_unref (r->pkt);
+      if (ret < 0 && ret != AVERROR (EAGAIN))
+        r->stats.decode_errors++;  /* a damaged packet: skip it and go on */
+      return 0;
+    }
+}
+
+static void
+check_short_stream (TrawlVideoReader *r)
+{
+  /* Some truncated files end with a clean EOF; compare with the container's
+   * own frame count (decoding all frames only). Frames lost to damaged
+   * packets are already reported as decode errors. */
+  if (!r->opts.keyframes_only && !r->stats.truncated && r->st->nb_frames > 0 &&
+      r->stats.frames_decoded + r->stats.decode_errors < r->st->nb_frames * 9 / 10)
+    {
+      r->stats.truncated = TRUE;
+      g_warning ("%s: only %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                 " frames could be decoded; the file looks truncated",
+                 r->info.path, r->stats.frames_decoded, (gint64) r->st->nb_frames);
+    }
+}
+
+static TrawlVideoFrame *
+enter_end_state (TrawlVideoReader *r, GError **error)
+{
+  if (r->stats.frames_decoded == 0)
+    {
+      r->state = STATE_ERROR;
+      g_set_error (&r->error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: no frame could be decoded (%" G_GINT64_FORMAT " damaged packets%s)",
+                   r->info.path, r->stats.decode_errors,
+                   r->stats.truncated ? ", file breaks off" : "");
+      g_propagate_error (error, g_error_copy (r->error));
+      return NULL;
+    }
+  check_short_stream (r);
+  if (r->stats.decode_errors > 0)
+    g_warning ("%s: %" G_GINT64_FORMAT " damaged packets were skipped", r->info.path,
+               r->stats.decode_errors);
+  r->state = STATE_EOF;
+  return NULL;
+}
+
+TrawlVideoFrame *
+trawl_video_reader_next (TrawlVideoReader *r, GError **error)
+{
+  g_return_val_if_fail (r != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (r->state == STATE_EOF)
+    return NULL;
+  if (r->state == STATE_ERROR)
+    {
+      g_propagate_error (error, g_error_copy (r->error));
+      return NULL;
+    }
+  for (;;)
+    {
+      int ret = avcodec_receive_frame (r->dec, r->frame);
+      if (ret == 0)
+        {
+          GError *local = NULL;
+          TrawlVideoFrame *out = process_frame (r, r->frame, &local);
+          av_frame_unref (r->frame);
+          if (local != NULL)
+            {
+              r->state = STATE_ERROR;
+              r->error = g_error_copy (local);
+              g_propagate_error (error, local);
+              return NULL;
+            }
+          if (out != NULL)
+            {
+              r->state = STATE_DECODING;
+              r->stats.frames_emitted++;
+              return out;
+            }
+          continue;
+        }
+      if (ret == AVERROR_EOF)
+        return enter_end_state (r, error);
+      if (ret != AVERROR (EAGAIN))
+        {
+          r->stats.decode_errors++;
+          if (r->draining)
+            return enter_end_state (r, error);
+          continue;
+        }
+      if (r->draining)
+        return enter_end_state (r, error);  /* EAGAIN while draining: decoder is stuck */
+      feed_decoder (r);
+    }
+}

@@ -1,0 +1,151 @@
+/* test-cli.c - the `trawl` front end as a user meets it: --help for every
+ * command, --version with linked library versions, unknown commands and
+ * bad options rejected with status 2 and a clear message on stderr. */
+#include <gio/gio.h>
+#include <string.h>
+
+static char *
+trawl_path (void)
+{
+  return g_build_filename (g_getenv ("TRAWL_BUILD_ROOT"), "src", "cli", "trawl", NULL);
+}
+
+/* Runs trawl with args; returns the exit status and captures output. */
+static int
+run_trawl (const char *const *args, char **out, char **err)
+{
+  g_autofree char *exe = trawl_path ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, exe);
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_newv ((const char *const *) argv->pdata,
+                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, out, err, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (p);
+}
+
+static void
+test_version (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "--version", NULL };
+
+  g_assert_cmpint (run_trawl (args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "trawl "));
+  g_assert_nonnull (strstr (out, "FFmpeg"));
+  g_assert_nonnull (strstr (out, "libavcodec"));
+  g_assert_nonnull (strstr (out, "FAISS      "));
+  g_assert_nonnull (strstr (out, "SQLite"));
+  g_assert_nonnull (strstr (out, "GLib"));
+  g_assert_nonnull (strstr (out, "GTK"));
+  g_assert_nonnull (strstr (out, "CUDA"));
+}
+
+static void
+test_top_help (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "--help", NULL };
+  const char *cmds[] = { "index", "search", "export", "verify", "eval", "demo", "info", "gui" };
+
+  g_assert_cmpint (run_trawl (args, &out, &err), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
+    g_assert_nonnull (strstr (out, cmds[i]));
+}
+
+static void
+test_each_command_help (void)
+{
+  const char *cmds[] = { "index", "search", "tracks", "export", "verify", "eval", "demo",
+                         "info", "gui", "models", "nn" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { cmds[i], "--help", NULL };
+      int status = run_trawl (args, &out, &err);
+
+      if (status != 0)
+        g_error ("trawl %s --help exited %d: %s", cmds[i], status, err);
+      g_assert_nonnull (strstr (out, "Usage:"));
+    }
+}
+
+static void
+test_unknown_command (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "frobnicate", NULL };
+
+  g_assert_cmpint (run_trawl (args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "unknown command 'frobnicate'"));
+  g_assert_cmpstr (out, ==, "");
+}
+
+static void
+test_bad_option (void)
+{
+  const char *cmds[] = { "index", "search", "info", "models", "demo" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { cmds[i], "--no-such-option", NULL };
+
+      g_assert_cmpint (run_trawl (args, &out, &err), ==, 2);
+      g_assert_nonnull (strstr (err, "no-such-option"));
+    }
+}
+
+static void
+test_no_args (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { NULL };
+
+  g_assert_cmpint (run_trawl (args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "Usage:"));
+}
+
+static void
+test_models_bad_action (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "models", "explode", NULL };
+
+  g_assert_cmpint (run_trawl (args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "explode"));
+}
+
+static void
+test_info_build (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "info", NULL };
+
+  g_assert_cmpint (run_trawl (args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "Compute path:"));
+  g_assert_nonnull (strstr (out, "GPU:"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/version", test_version);
+  g_test_add_func ("/cli/top-help", test_top_help);
+  g_test_add_func ("/cli/each-command-help", test_each_command_help);
+  g_test_add_func ("/cli/unknown-command", test_unknown_command);
+  g_test_add_func ("/cli/bad-option", test_bad_option);
+  g_test_add_func ("/cli/no-args", test_no_args);
+  g_test_add_func ("/cli/models-bad-action", test_models_bad_action);
+  g_test_add_func ("/cli/info-build", test_info_build);
+  return g_test_run ();
+}

@@ -1,0 +1,112 @@
+/* test-eval-run.c - the eval runner. A made-up data folder checks the
+ * bookkeeping (missing folders skipped with a note, a malformed labels.csv
+ * line reported with its line number, JSON report well-formed); the
+ * regression run measures the shared data with --quick and fails when a
+ * figure drops below a floor set a little under what was measured when
+ * the pipelines landed (see the FLOORS table). Skips without models
+ * (scripts/setup) or without ../shared/data.
+ */
+#include "trawl/eval.h"
+#include "trawl/base.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+static gboolean
+report_has_note (const char *json, const char *needle)
+{
+  return strstr (json, needle) != NULL;
+}
+
+static void
+test_bookkeeping (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("trawl-eval-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *crops = g_build_filename (dir, "plates", "crops_cn", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (crops, 0700), ==, 0);
+  g_autofree char *labels = g_build_filename (crops, "labels.csv", NULL);
+  const char *text = "file,plate_text,region\n"
+                     "missing.jpg,京A12345,cn\n"
+                     "bad.jpg,\"unterminated,cn\n";
+  g_assert_true (g_file_set_contents (labels, text, -1, &error));
+
+  TrawlEvalOptions opts = { TRUE, FALSE, 1 };
+  g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
+  g_assert_no_error (error);
+  g_autofree char *json = trawl_eval_report_to_json (r);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, json, -1, &error));
+  g_assert_true (report_has_note (json, "skipped: no folder"));
+  g_assert_true (report_has_note (json, "crops_cn/labels.csv:3: unterminated quoted field"));
+  /* The one good row names an image that is not there: noted, not fatal. */
+  g_assert_true (report_has_note (json, "missing.jpg") || report_has_note (json, "skipped:"));
+
+  g_assert_cmpint (g_unlink (labels), ==, 0);
+  g_assert_cmpint (g_rmdir (crops), ==, 0);
+  g_autofree char *plates = g_path_get_dirname (crops);
+  g_assert_cmpint (g_rmdir (plates), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+
+  g_assert_null (trawl_eval_run ("/nonexistent-trawl-data", &opts, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND);
+}
+
+/* Floors: a little under the figures `trawl eval --quick` measured on
+ * ../shared/data when this test was written (see the report in the
+ * commit). A drop below one fails the test. */
+static const struct {
+  const char *section, *key;
+  double floor;
+} FLOORS[] = {
+  { "faces/images", "detected", 0.95 },
+  { "faces/images", "top1", 0.95 },
+  { "plates/crops_cn", "exact", 0.90 },
+  { "plates/crops_us", "exact", 0.70 },
+  { "plates/images", "exact", 0.55 },
+  { "plates/images", "box_exact", 0.60 },
+};
+
+static void
+test_regression (void)
+{
+  const char *env = g_getenv ("TRAWL_DATA");
+  const char *root = g_getenv ("TRAWL_SOURCE_ROOT");
+  g_autofree char *dir = env ? g_strdup (env)
+                             : g_build_filename (root ? root : TRAWL_TEST_SRCDIR "/..", "..",
+                                                 "shared", "data", NULL);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
+    g_test_skip ("shared data absent; set TRAWL_DATA");
+    return;
+  }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *m1 = trawl_model_path ("face-api/face_recognition_model.bin", &error);
+  g_autofree char *m2 = m1 ? trawl_model_path ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", &error) : NULL;
+  if (m2 == NULL) {
+    g_autofree char *msg = g_strdup_printf ("models absent (run scripts/setup): %s", error->message);
+    g_test_skip (msg);
+    return;
+  }
+  TrawlEvalOptions opts = { TRUE, FALSE, 0 };
+  g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
+  g_assert_no_error (error);
+  trawl_eval_report_print (r, stdout);
+  for (guint i = 0; i < G_N_ELEMENTS (FLOORS); i++) {
+    double v = trawl_eval_report_get (r, FLOORS[i].section, FLOORS[i].key);
+    g_test_message ("%s %s = %.3f (floor %.2f)", FLOORS[i].section, FLOORS[i].key, v, FLOORS[i].floor);
+    g_assert_false (isnan (v));
+    g_assert_cmpfloat (v, >=, FLOORS[i].floor);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/eval/run/bookkeeping", test_bookkeeping);
+  g_test_add_func ("/eval/run/regression", test_regression);
+  return g_test_run ();
+}

@@ -1,0 +1,396 @@
+/* test-ocr-post.c - PP-OCR pre- and post-processing on synthetic data.
+ *
+ * CTC decoding on made-up probabilities, the dictionary file, the minimum-
+ * area rectangle, DB boxes from drawn probability maps (rotated rectangles
+ * whose geometry is known analytically), and the det/rec input tensors.
+ * Expected values come from the geometry and PaddleOCR's formulas, not
+ * from running this code.
+ */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <trawl/base.h>
+#include <trawl/ocr.h>
+
+/* ---- CTC ---- */
+
+/* One step whose best class is best (prob p) and second second (prob q). */
+static void
+step (float *row, int C, int best, float p, int second, float q)
+{
+  float rest = (1.0f - p - q) / (C - 2);
+
+  for (int c = 0; c < C; c++)
+    row[c] = rest;
+  row[best] = p;
+  row[second] = q;
+}
+
+static void
+test_ctc_synthetic (void)
+{
+  static const char *const lines[] = { "a", "b", "c", "京" };
+  g_autoptr (TrawlOcrDict) d = trawl_ocr_dict_new (lines, 4);
+  enum { C = 6 };  /* blank, a, b, c, 京, space */
+  /* steps: a a _ a b b ' ' 京 _  ->  "aab 京" */
+  static const int best[9] = { 1, 1, 0, 1, 2, 2, 5, 4, 0 };
+  static const int second[9] = { 2, 3, 1, 0, 3, 1, 0, 3, 4 };
+  static const float p[9] = { 0.6f, 0.8f, 0.9f, 0.7f, 0.5f, 0.55f, 0.9f, 0.95f, 0.9f };
+  float probs[9 * C];
+  GError *err = NULL;
+
+  g_assert_cmpint (trawl_ocr_dict_n_classes (d), ==, C);
+  g_assert_cmpstr (trawl_ocr_dict_char (d, 0), ==, "");
+  g_assert_cmpstr (trawl_ocr_dict_char (d, 5), ==, " ");
+  for (int t = 0; t < 9; t++)
+    step (probs + t * C, C, best[t], p[t], second[t], 0.2f);
+
+  g_autoptr (TrawlOcrText) txt = trawl_ocr_ctc_decode (d, probs, 9, C, &err);
+  g_assert_no_error (err);
+  g_assert_cmpstr (txt->text, ==, "aab 京");
+  g_assert_cmpint (txt->n_chars, ==, 5);
+  /* first 'a': repeated over steps 0-1, the surer step (1) is kept */
+  g_assert_cmpint (txt->chars[0].cls, ==, 1);
+  g_assert_cmpint (txt->chars[0].step, ==, 1);
+  g_assert_cmpfloat_with_epsilon (txt->chars[0].prob, 0.8f, 1e-6);
+  g_assert_cmpint (txt->chars[0].alt_cls[0], ==, 1);
+  g_assert_cmpint (txt->chars[0].alt_cls[1], ==, 3);
+  g_assert_cmpfloat_with_epsilon (txt->chars[0].alt_prob[1], 0.2f, 1e-6);
+  /* second 'a' (after the blank): its runner-up is the blank, so the
+   * alternatives skip it */
+  g_assert_cmpint (txt->chars[1].step, ==, 3);
+  g_assert_cmpint (txt->chars[1].alt_cls[0], ==, 1);
+  g_assert_cmpint (txt->chars[1].alt_cls[1], !=, 0);
+  g_assert_cmpfloat (txt->chars[1].alt_prob[1], <, 0.2f);
+  g_assert_cmpint (txt->chars[2].step, ==, 5);
+  g_assert_cmpint (txt->chars[3].cls, ==, 5);
+  g_assert_cmpint (txt->chars[4].cls, ==, 4);
+  g_assert_cmpint (txt->chars[4].alt_cls[1], ==, 3);
+  float mean = (0.8f + 0.7f + 0.55f + 0.9f + 0.95f) / 5;
+  g_assert_cmpfloat_with_epsilon (txt->score, mean, 1e-6);
+
+  /* all blank: empty text */
+  for (int t = 0; t < 9; t++)
+    step (probs + t * C, C, 0, 0.9f, 1, 0.05f);
+  g_autoptr (TrawlOcrText) empty = trawl_ocr_ctc_decode (d, probs, 9, C, &err);
+  g_assert_cmpstr (empty->text, ==, "");
+  g_assert_cmpint (empty->n_chars, ==, 0);
+  g_assert_cmpfloat (empty->score, ==, 0);
+
+  /* wrong class count */
+  g_assert_null (trawl_ocr_ctc_decode (d, probs, 9, C - 1, &err));
+  g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&err);
+}
+
+static void
+test_dict_load (void)
+{
+  GError *err = NULL;
+  g_autofree char *path = trawl_model_path ("ocr-models/ppocr_keys_v1.txt", &err);
+
+  if (path) {
+    g_autoptr (TrawlOcrDict) d = trawl_ocr_dict_load (path, &err);
+    g_assert_no_error (err);
+    g_assert_cmpint (trawl_ocr_dict_n_classes (d), ==, 6625);  /* the rec net's width */
+    g_assert_cmpstr (trawl_ocr_dict_char (d, 6624), ==, " ");
+    g_assert_cmpint (g_utf8_strlen (trawl_ocr_dict_char (d, 1), -1), ==, 1);
+  } else {
+    g_test_message ("ppocr_keys_v1.txt missing (run scripts/setup): %s", err->message);
+    g_clear_error (&err);
+  }
+
+  /* CRLF lines are accepted; an empty line in the middle is not */
+  char *tmp = NULL;
+  int fd = g_file_open_tmp ("trawl-dict-XXXXXX.txt", &tmp, &err);
+  g_assert_no_error (err);
+  close (fd);
+  g_assert_true (g_file_set_contents (tmp, "x\r\ny\r\n", -1, &err));
+  g_autoptr (TrawlOcrDict) d2 = trawl_ocr_dict_load (tmp, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (trawl_ocr_dict_n_classes (d2), ==, 4);
+  g_assert_cmpstr (trawl_ocr_dict_char (d2, 2), ==, "y");
+  g_assert_true (g_file_set_contents (tmp, "x\n\ny\n", -1, &err));
+  g_assert_null (trawl_ocr_dict_load (tmp, &err));
+  g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+  g_clear_error (&err);
+  g_assert_null (trawl_ocr_dict_load ("/nonexistent/keys.txt", &err));
+  g_assert_nonnull (err);
+  g_clear_error (&err);
+  g_unlink (tmp);
+  g_free (tmp);
+}
+
+/* ---- geometry ---- */
+
+/* Corners of a w x h rectangle centred at (cx, cy), rotated by deg
+ * (clockwise on screen, y down), in tl, tr, br, bl order for |deg| < 45. */
+static void
+rect_corners (double cx, double cy, double w, double h, double deg, TrawlOcrPoint c[4])
+{
+  double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
+  static const int sx[4] = { -1, 1, 1, -1 }, sy[4] = { -1, -1, 1, 1 };
+
+  for (int i = 0; i < 4; i++) {
+    double x = sx[i] * w / 2, y = sy[i] * h / 2;
+    c[i].x = (float) (cx + x * ca - y * sa);
+    c[i].y = (float) (cy + x * sa + y * ca);
+  }
+}
+
+static void
+assert_corners_near (const TrawlOcrPoint *got, const TrawlOcrPoint *want, double tol)
+{
+  for (int i = 0; i < 4; i++) {
+    double e = hypot (got[i].x - want[i].x, got[i].y - want[i].y);
+    if (e > tol)
+      g_error ("corner %d: (%.2f, %.2f), expected (%.2f, %.2f), off by %.2f > %.2f", i,
+               got[i].x, got[i].y, want[i].x, want[i].y, e, tol);
+  }
+}
+
+static void
+test_min_area_rect (void)
+{
+  TrawlOcrPoint want[4], got[4], pts[64];
+  int n = 0;
+
+  /* the corners of a rotated rectangle plus points inside and on its edges */
+  rect_corners (50, 40, 30, 10, 25, want);
+  for (int i = 0; i < 4; i++)
+    pts[n++] = want[i];
+  for (int i = 0; i < 4; i++) {
+    TrawlOcrPoint a = want[i], b = want[(i + 1) % 4];
+    pts[n++] = (TrawlOcrPoint) { (a.x + b.x) / 2, (a.y + b.y) / 2 };
+    pts[n++] = (TrawlOcrPoint) { (3 * a.x + b.x) / 4, (3 * a.y + b.y) / 4 };
+  }
+  for (int i = 0; i < 10; i++)
+    pts[n++] = (TrawlOcrPoint) { 50 + i % 3, 40 - i % 4 };
+  float side = trawl_ocr_min_area_rect (pts, n, got);
+  g_assert_cmpfloat_with_epsilon (side, 10, 1e-3);
+  assert_corners_near (got, want, 1e-3);
+
+  /* axis-aligned */
+  rect_corners (10, 20, 8, 4, 0, want);
+  side = trawl_ocr_min_area_rect (want, 4, got);
+  g_assert_cmpfloat_with_epsilon (side, 4, 1e-4);
+  assert_corners_near (got, want, 1e-4);
+
+  /* degenerate: a segment, a point, repeated points */
+  TrawlOcrPoint seg[3] = { { 0, 0 }, { 3, 4 }, { 6, 8 } };
+  side = trawl_ocr_min_area_rect (seg, 3, got);
+  g_assert_cmpfloat_with_epsilon (side, 0, 1e-5);
+  TrawlOcrPoint one[3] = { { 5, 7 }, { 5, 7 }, { 5, 7 } };
+  side = trawl_ocr_min_area_rect (one, 3, got);
+  g_assert_cmpfloat (side, ==, 0);
+  g_assert_cmpfloat (got[2].x, ==, 5);
+  g_assert_cmpfloat (got[2].y, ==, 7);
+}
+
+/* ---- DB boxes ---- */
+
+/* Sets prob to v at pixels whose centre lies in the rectangle. */
+static void
+draw_rect (float *prob, int w, int h, double cx, double cy, double rw, double rh,
+           double deg, float v)
+{
+  double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      double dx = x - cx, dy = y - cy;
+      double u = dx * ca + dy * sa, t = -dx * sa + dy * ca;
+      if (fabs (u) <= rw / 2 && fabs (t) <= rh / 2)
+        prob[y * w + x] = v;
+    }
+}
+
+/* The box PaddleOCR's formulas give for a drawn rw x rh rectangle: grown by
+ * d = area * 1.5 / perimeter on every side, scaled by s. */
+static void
+expected_box (double cx, double cy, double rw, double rh, double deg, double s,
+              TrawlOcrPoint c[4])
+{
+  double d = rw * rh * 1.5 / (2 * (rw + rh));
+
+  rect_corners (cx * s, cy * s, (rw + 2 * d) * s, (rh + 2 * d) * s, deg, c);
+}
+
+static void
+test_db_rotated (void)
+{
+  enum { W = 200, H = 120 };
+  float *prob = g_new0 (float, W * H);
+  TrawlOcrPoint want[4];
+
+  draw_rect (prob, W, H, 100, 60, 80, 20, 20, 0.9f);
+  GArray *boxes = trawl_ocr_db_boxes (prob, W, H, 2 * W, 2 * H, NULL);
+  g_assert_cmpuint (boxes->len, ==, 1);
+  const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, 0);
+  /* The score averages over the box with its corners truncated to whole
+   * pixels (box_score_fast), so a rotated box takes in some zeros. */
+  g_assert_cmpfloat (b->score, <=, 0.9f);
+  g_assert_cmpfloat (b->score, >, 0.85f);
+  /* Pixel centres shrink the drawn rectangle by up to a pixel per side in
+   * map px; scaled by 2, corners agree within 4 image px. */
+  expected_box (100, 60, 80, 20, 20, 2, want);
+  assert_corners_near (b->pts, want, 4);
+  double ang = atan2 (b->pts[1].y - b->pts[0].y, b->pts[1].x - b->pts[0].x) * 180 / G_PI;
+  g_assert_cmpfloat (fabs (ang - 20), <, 1.5);
+  g_array_unref (boxes);
+  g_free (prob);
+}
+
+static void
+test_db_filters_and_order (void)
+{
+  enum { W = 160, H = 100 };
+  float *prob = g_new0 (float, W * H);
+  TrawlOcrDbParams p;
+  TrawlOcrPoint want[4];
+
+  trawl_ocr_db_params_init (&p);
+  g_assert_cmpfloat (p.thresh, ==, 0.3f);
+  g_assert_cmpfloat (p.box_thresh, ==, 0.6f);
+  g_assert_cmpfloat (p.unclip_ratio, ==, 1.5f);
+  draw_rect (prob, W, H, 110, 20, 40, 10, 0, 0.8f);   /* upper right */
+  draw_rect (prob, W, H, 30, 22, 30, 10, 0, 0.95f);   /* same line, left */
+  draw_rect (prob, W, H, 60, 70, 50, 12, -10, 0.7f);  /* lower */
+  draw_rect (prob, W, H, 130, 80, 20, 8, 0, 0.45f);   /* faint: dropped */
+  draw_rect (prob, W, H, 10, 90, 2, 2, 0, 0.99f);     /* too small: dropped */
+  GArray *boxes = trawl_ocr_db_boxes (prob, W, H, W, H, &p);
+  g_assert_cmpuint (boxes->len, ==, 3);
+  const TrawlOcrBox *b = (const TrawlOcrBox *) (void *) boxes->data;
+  /* the left box of the first line comes first although its top is lower */
+  g_assert_cmpfloat (b[0].pts[0].x, <, b[1].pts[0].x);
+  g_assert_cmpfloat_with_epsilon (b[0].score, 0.95f, 1e-4);
+  g_assert_cmpfloat_with_epsilon (b[1].score, 0.8f, 1e-4);
+  g_assert_cmpfloat (b[2].score, <=, 0.7f);  /* rotated: see test_db_rotated */
+  g_assert_cmpfloat (b[2].score, >, 0.63f);
+  expected_box (30, 22, 30, 10, 0, 1, want);
+  assert_corners_near (b[0].pts, want, 2);
+  expected_box (60, 70, 50, 12, -10, 1, want);
+  assert_corners_near (b[2].pts, want, 2);
+  g_array_unref (boxes);
+
+  /* a lower box_thresh keeps the faint one */
+  p.box_thresh = 0.4f;
+  boxes = trawl_ocr_db_boxes (prob, W, H, W, H, &p);
+  g_assert_cmpuint (boxes->len, ==, 4);
+  g_array_unref (boxes);
+
+  /* an empty map: no boxes */
+  memset (prob, 0, sizeof (float) * W * H);
+  boxes = trawl_ocr_db_boxes (prob, W, H, W, H, NULL);
+  g_assert_cmpuint (boxes->len, ==, 0);
+  g_array_unref (boxes);
+  g_free (prob);
+}
+
+/* A box touching the map's edge is clamped to the image. */
+static void
+test_db_clamp (void)
+{
+  enum { W = 64, H = 32 };
+  float *prob = g_new0 (float, W * H);
+
+  draw_rect (prob, W, H, 10, 16, 24, 10, 0, 0.9f);
+  GArray *boxes = trawl_ocr_db_boxes (prob, W, H, 640, 320, NULL);
+  g_assert_cmpuint (boxes->len, ==, 1);
+  const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, 0);
+  for (int i = 0; i < 4; i++) {
+    g_assert_cmpfloat (b->pts[i].x, >=, 0);
+    g_assert_cmpfloat (b->pts[i].x, <=, 640);
+  }
+  g_assert_cmpfloat (b->pts[0].x, ==, 0);
+  g_array_unref (boxes);
+  g_free (prob);
+}
+
+/* ---- input tensors ---- */
+
+static TrawlImage *
+solid (int w, int h, guint8 r, guint8 g, guint8 b)
+{
+  TrawlImage *img = trawl_image_new (w, h);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      guint8 *px = img->data + (gsize) y * img->stride + 3 * x;
+      px[0] = r;
+      px[1] = g;
+      px[2] = b;
+    }
+  return img;
+}
+
+static void
+test_rec_input (void)
+{
+  float *buf = g_new (float, 3 * 48 * 320);
+  g_autoptr (TrawlImage) crop = solid (94, 24, 255, 0, 51);
+
+  /* 94x24 -> width ceil(48 * 94 / 24) = 188, zero-padded to 320 */
+  int w = trawl_ocr_rec_input (crop, 48, 320, buf);
+  g_assert_cmpint (w, ==, 188);
+  const float *B = buf, *G = buf + 48 * 320, *R = buf + 2 * 48 * 320;
+  for (int y = 0; y < 48; y += 7)
+    for (int x = 0; x < 320; x += 3) {
+      gboolean in = x < 188;
+      g_assert_cmpfloat_with_epsilon (B[y * 320 + x], in ? (51 / 255.0 - 0.5) / 0.5 : 0, 1e-5);
+      g_assert_cmpfloat_with_epsilon (G[y * 320 + x], in ? -1.0 : 0, 1e-5);
+      g_assert_cmpfloat_with_epsilon (R[y * 320 + x], in ? 1.0 : 0, 1e-5);
+    }
+
+  /* a wide crop is squeezed to 320 */
+  g_autoptr (TrawlImage) wide = solid (400, 20, 0, 0, 0);
+  g_assert_cmpint (trawl_ocr_rec_input (wide, 48, 320, buf), ==, 320);
+  g_assert_cmpfloat (buf[319], ==, -1.0f);
+  /* ceil: 25x24 -> 50 */
+  g_autoptr (TrawlImage) small = solid (25, 24, 0, 0, 0);
+  g_assert_cmpint (trawl_ocr_rec_input (small, 48, 320, buf), ==, 50);
+  g_free (buf);
+}
+
+static void
+test_det_input (void)
+{
+  static const struct { int w, h, tw, th; } cases[] = {
+    { 1000, 500, 960, 480 },  /* long side 1000 -> 960, 480 */
+    { 100, 50, 96, 64 },      /* no upscaling: 100/32 = 3.1 -> 96, 50/32 = 1.56 -> 64 */
+    { 10, 10, 32, 32 },       /* at least 32 */
+    { 500, 1500, 320, 960 },  /* 1500 -> 960, 500 * 0.64 = 320 */
+    { 80, 48, 64, 64 },       /* 2.5 -> 2 (half to even), 1.5 -> 2 */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (TrawlImage) img = solid (cases[i].w, cases[i].h, 200, 100, 50);
+    int w = 0, h = 0;
+    float *x = trawl_ocr_det_input (img, 960, &w, &h);
+    g_assert_cmpint (w, ==, cases[i].tw);
+    g_assert_cmpint (h, ==, cases[i].th);
+    if (cases[i].tw == 96 && cases[i].th == 64) {
+      gsize plane = (gsize) w * h;
+      /* BGR planes, PaddleOCR's mean/std in that order */
+      g_assert_cmpfloat_with_epsilon (x[5], (50 / 255.0 - 0.485) / 0.229, 1e-5);
+      g_assert_cmpfloat_with_epsilon (x[plane + 5], (100 / 255.0 - 0.456) / 0.224, 1e-5);
+      g_assert_cmpfloat_with_epsilon (x[2 * plane + 5], (200 / 255.0 - 0.406) / 0.225, 1e-5);
+    }
+    g_free (x);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ocr/ctc/synthetic", test_ctc_synthetic);
+  g_test_add_func ("/ocr/dict/load", test_dict_load);
+  g_test_add_func ("/ocr/geometry/min-area-rect", test_min_area_rect);
+  g_test_add_func ("/ocr/db/rotated", test_db_rotated);
+  g_test_add_func ("/ocr/db/filters-and-order", test_db_filters_and_order);
+  g_test_add_func ("/ocr/db/clamp", test_db_clamp);
+  g_test_add_func ("/ocr/input/rec", test_rec_input);
+  g_test_add_func ("/ocr/input/det", test_det_input);
+  return g_test_run ();
+}

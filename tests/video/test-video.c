@@ -1,0 +1,752 @@
+/* test-video.c - the video reader on the shared clips and on generated ones.
+ *
+ * Real clips: /work/shared/data/videos, checked against media_info.csv
+ * (ffprobe's figures, not ours). Generated clips: made with the ffmpeg CLI
+ * into a temporary directory at test time (the commands are in this file),
+ * plus damaged files made by cutting and flipping bytes of real clips.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <trawl/base.h>
+#include <trawl/video.h>
+
+static char *tmpdir;  /* per-run scratch directory, removed at exit */
+static int n_warnings; /* g_warning calls from trawl-video (damaged input is expected to warn) */
+
+/* Warnings from the reader are expected on damaged files: count them and
+ * print them instead of aborting (GTest makes warnings fatal by default). */
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  if ((level & G_LOG_LEVEL_WARNING) != 0)
+    for (gsize i = 0; i < n_fields; i++)
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 &&
+          g_strcmp0 (fields[i].value, "trawl-video") == 0)
+        {
+          n_warnings++;
+          return g_log_writer_standard_streams (level, fields, n_fields, data);
+        }
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+/* ---- helpers ---- */
+
+static char *
+data_dir (void)
+{
+  const char *env = g_getenv ("TRAWL_DATA");
+  const char *root = g_getenv ("TRAWL_SOURCE_ROOT");
+  char *d;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  d = g_build_filename (root != NULL ? root : TRAWL_TEST_SRCDIR "/../..", "..", "shared",
+                        "data", NULL);
+  return d;
+}
+
+/* Returns the videos folder, or NULL after calling g_test_skip. */
+static char *
+videos_dir_or_skip (void)
+{
+  g_autofree char *d = data_dir ();
+  char *v = g_build_filename (d, "videos", NULL);
+  if (!g_file_test (v, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("shared data absent (set TRAWL_DATA or check out ../shared/data)");
+      g_free (v);
+      return NULL;
+    }
+  return v;
+}
+
+/* Runs ffmpeg/ffprobe; FALSE (and the test skipped) when it is not installed. */
+static gboolean
+run_tool (const char *const *argv, char **out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prog = g_find_program_in_path (argv[0]);
+  int status = 0;
+
+  if (prog == NULL)
+    {
+      g_test_skip ("ffmpeg CLI not installed (needed to generate test clips)");
+      return FALSE;
+    }
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return TRUE;
+}
+
+/* ffmpeg -f lavfi -i SRC [extra...] OUT; returns OUT's path or NULL (skipped). */
+static char *
+make_clip (const char *name, const char *lavfi, const char *const *extra)
+{
+  char *out = g_build_filename (tmpdir, name, NULL);
+  GPtrArray *argv = g_ptr_array_new ();
+  gboolean ok;
+
+  g_ptr_array_add (argv, (char *) "ffmpeg");
+  g_ptr_array_add (argv, (char *) "-nostdin");
+  g_ptr_array_add (argv, (char *) "-y");
+  g_ptr_array_add (argv, (char *) "-loglevel");
+  g_ptr_array_add (argv, (char *) "error");
+  g_ptr_array_add (argv, (char *) "-f");
+  g_ptr_array_add (argv, (char *) "lavfi");
+  g_ptr_array_add (argv, (char *) "-i");
+  g_ptr_array_add (argv, (char *) lavfi);
+  for (int i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra[i]);
+  g_ptr_array_add (argv, out);
+  g_ptr_array_add (argv, NULL);
+  ok = run_tool ((const char *const *) argv->pdata, NULL);
+  g_ptr_array_free (argv, TRUE);
+  if (!ok)
+    g_clear_pointer (&out, g_free);
+  return out;
+}
+
+typedef struct {
+  gint64 n;
+  gint64 key;
+  double first_pts, last_pts;
+  gboolean monotonic;
+  int width, height;
+} Decoded;
+
+/* Decodes the whole file with opts; asserts success. */
+static Decoded
+decode_all (const char *path, const TrawlVideoOptions *opts, TrawlVideoStats *stats)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = trawl_video_reader_open (path, opts, &error);
+  Decoded d = { 0, 0, NAN, NAN, TRUE, 0, 0 };
+  TrawlVideoFrame *f;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+  while ((f = trawl_video_reader_next (r, &error)) != NULL)
+    {
+      g_assert_nonnull (f->image);
+      g_assert_cmpint (f->image->stride, >=, 3 * f->image->width);
+      if (d.n == 0)
+        d.first_pts = f->pts_s;
+      else if (!(f->pts_s > d.last_pts))
+        d.monotonic = FALSE;
+      d.last_pts = f->pts_s;
+      d.width = f->image->width;
+      d.height = f->image->height;
+      d.key += f->key ? 1 : 0;
+      d.n++;
+      trawl_video_frame_free (f);
+    }
+  g_assert_no_error (error);
+  if (stats != NULL)
+    trawl_video_reader_get_stats (r, stats);
+  return d;
+}
+
+typedef struct {
+  char *file;      /* relative to data/, e.g. videos/plates/tud_s01.mp4 */
+  char *codec;
+  int width, height;
+  double fps;
+  gint64 frames;
+  double duration;
+} InfoRow;
+
+static void
+info_row_free (InfoRow *row)
+{
+  g_free (row->file);
+  g_free (row->codec);
+  g_free (row);
+}
+
+/* media_info.csv: file,codec,width,height,fps,frames,duration_s,... */
+static GPtrArray *
+load_media_info (const char *videos)
+{
+  g_autofree char *csv = g_build_filename (videos, "media_info.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) info_row_free);
+
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (int i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) c = g_strsplit (lines[i], ",", -1);
+      InfoRow *row;
+      if (g_strv_length (c) < 7)
+        continue;
+      row = g_new0 (InfoRow, 1);
+      row->file = g_strdup (c[0]);
+      row->codec = g_strdup (c[1]);
+      row->width = atoi (c[2]);
+      row->height = atoi (c[3]);
+      row->fps = g_ascii_strtod (c[4], NULL);
+      row->frames = g_ascii_strtoll (c[5], NULL, 10);
+      row->duration = g_ascii_strtod (c[6], NULL);
+      g_ptr_array_add (rows, row);
+    }
+  g_assert_cmpuint (rows->len, >, 0);
+  return rows;
+}
+
+static const InfoRow *
+find_row (GPtrArray *rows, const char *suffix)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const InfoRow *row = g_ptr_array_index (rows, i);
+      if (g_str_has_suffix (row->file, suffix))
+        return row;
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static char *
+clip_path (const char *videos, const InfoRow *row)
+{
+  /* rows name files as videos/<folder>/<file>; videos is data/videos */
+  return g_build_filename (videos, row->file + strlen ("videos/"), NULL);
+}
+
+/* The number of sample-grid cells of width 1/n that contain a frame, for a
+ * constant-rate stream of `frames` frames at `fps` starting at 0. */
+static gint64
+expected_samples (gint64 frames, double fps, double n)
+{
+  gint64 count = 0, last = -1;
+  for (gint64 i = 0; i < frames; i++)
+    {
+      gint64 cell = (gint64) floor ((double) i / fps * n + 1e-6);
+      if (cell != last)
+        count++, last = cell;
+    }
+  return count;
+}
+
+/* ---- real clips ---- */
+
+static void
+test_shared_media_info (void)
+{
+  g_autofree char *videos = videos_dir_or_skip ();
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (videos == NULL)
+    return;
+  rows = load_media_info (videos);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const InfoRow *row = g_ptr_array_index (rows, i);
+      g_autofree char *path = clip_path (videos, row);
+      g_autoptr(GError) error = NULL;
+      TrawlMediaInfo info;
+      TrawlVideoStats stats;
+      Decoded d;
+
+      g_test_message ("%s", row->file);
+      g_assert_true (trawl_video_probe (path, &info, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (info.codec, ==, row->codec);
+      g_assert_cmpint (info.width, ==, row->width);
+      g_assert_cmpint (info.height, ==, row->height);
+      g_assert_cmpfloat_with_epsilon (info.fps, row->fps, 0.01);
+      /* the container's duration may include a longer audio track: the
+       * video stream's own length (frames / fps) is also right */
+      g_assert_true (fabs (info.duration_s - row->duration) < 0.05 ||
+                     fabs (info.duration_s - row->frames / row->fps) < 0.05);
+      g_assert_cmpint (info.frame_count, >=, row->frames - 1);
+      g_assert_cmpint (info.frame_count, <=, row->frames + 1);
+      trawl_media_info_clear (&info);
+
+      d = decode_all (path, NULL, &stats);
+      g_assert_cmpint (d.n, ==, row->frames);
+      g_assert_cmpint (stats.frames_decoded, ==, row->frames);
+      g_assert_cmpint (stats.decode_errors, ==, 0);
+      g_assert_false (stats.truncated);
+      g_assert_cmpint (d.width, ==, row->width);
+      g_assert_cmpint (d.height, ==, row->height);
+      g_assert_true (d.monotonic);
+      g_assert_cmpfloat (fabs (d.first_pts), <, 0.2);
+      /* the last frame starts (frames - 1) / fps after the first */
+      g_assert_cmpfloat (fabs (d.last_pts - d.first_pts - (row->frames - 1) / row->fps), <, 0.15);
+    }
+}
+
+static void
+check_sampling (const char *videos, GPtrArray *rows, const char *suffix, double n)
+{
+  const InfoRow *row = find_row (rows, suffix);
+  g_autofree char *path = clip_path (videos, row);
+  TrawlVideoOptions opts;
+  TrawlVideoStats stats;
+  Decoded d;
+
+  trawl_video_options_init (&opts);
+  opts.sample_fps = n;
+  d = decode_all (path, &opts, &stats);
+  g_test_message ("%s at %.0f/s: %" G_GINT64_FORMAT " frames", suffix, n, d.n);
+  g_assert_cmpint (d.n, ==, expected_samples (row->frames, row->fps, n));
+  g_assert_cmpint (stats.frames_decoded, ==, row->frames);  /* sampling still decodes all */
+  g_assert_true (d.monotonic);
+}
+
+static void
+test_shared_sampling (void)
+{
+  g_autofree char *videos = videos_dir_or_skip ();
+  g_autoptr(GPtrArray) rows = NULL;
+  const char *clips[] = { "tud_s01.mp4", "tud_s03.avi", "car-detection.mp4",
+                          "short_hamilton_clip.mp4" };
+
+  if (videos == NULL)
+    return;
+  rows = load_media_info (videos);
+  for (guint i = 0; i < G_N_ELEMENTS (clips); i++)
+    {
+      check_sampling (videos, rows, clips[i], 1.0);
+      check_sampling (videos, rows, clips[i], 5.0);
+    }
+}
+
+/* Key frames as ffprobe counts them (packets flagged K). */
+static gint64
+ffprobe_key_packets (const char *path)
+{
+  const char *argv[] = { "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                         "packet=flags", "-of", "csv=p=0", path, NULL };
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  gint64 n = 0;
+
+  if (!run_tool (argv, &out))
+    return -1;
+  lines = g_strsplit (out, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] == 'K')
+      n++;
+  return n;
+}
+
+static void
+test_shared_keyframes (void)
+{
+  g_autofree char *videos = videos_dir_or_skip ();
+  g_autoptr(GPtrArray) rows = NULL;
+  const char *clips[] = { "short_hamilton_clip.mp4", "car-detection.mp4", "tud_s03.avi" };
+
+  if (videos == NULL)
+    return;
+  rows = load_media_info (videos);
+  for (guint i = 0; i < G_N_ELEMENTS (clips); i++)
+    {
+      const InfoRow *row = find_row (rows, clips[i]);
+      g_autofree char *path = clip_path (videos, row);
+      TrawlVideoOptions opts;
+      gint64 want = ffprobe_key_packets (path);
+      Decoded d;
+
+      if (want < 0)
+        return;
+      trawl_video_options_init (&opts);
+      opts.keyframes_only = TRUE;
+      d = decode_all (path, &opts, NULL);
+      g_test_message ("%s: %" G_GINT64_FORMAT " key frames", clips[i], d.n);
+      g_assert_cmpint (d.n, ==, want);
+      g_assert_cmpint (d.key, ==, d.n);
+      g_assert_cmpint (d.n, <=, row->frames);
+      g_assert_true (d.monotonic);
+    }
+}
+
+/* ---- generated clips ---- */
+
+static void
+test_generated_formats (void)
+{
+  struct { const char *name; const char *codec; const char *args[8]; } cases[] = {
+    { "gen.mkv", "h264", { "-c:v", "libx264", "-pix_fmt", "yuv420p", NULL } },
+    { "gen.mp4", "mpeg4", { "-c:v", "mpeg4", NULL } },
+    { "gen.avi", "mjpeg", { "-c:v", "mjpeg", NULL } },
+    { "gen.ts", "mpeg2video", { "-c:v", "mpeg2video", NULL } },
+    { "gen.gif", "gif", { NULL } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = make_clip (cases[i].name, "testsrc=size=320x240:rate=10:duration=3",
+                                         cases[i].args);
+      g_autoptr(GError) error = NULL;
+      TrawlMediaInfo info;
+      TrawlVideoOptions opts;
+      Decoded d;
+
+      if (path == NULL)
+        return;
+      g_test_message ("%s", cases[i].name);
+      g_assert_true (trawl_video_probe (path, &info, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (info.codec, ==, cases[i].codec);
+      g_assert_cmpint (info.width, ==, 320);
+      g_assert_cmpint (info.height, ==, 240);
+      g_assert_cmpfloat_with_epsilon (info.fps, 10.0, 0.01);
+      g_assert_true (isnan (info.creation_time_utc));
+      trawl_media_info_clear (&info);
+
+      d = decode_all (path, NULL, NULL);
+      g_assert_cmpint (d.n, ==, 30);
+      g_assert_cmpint (d.width, ==, 320);
+      g_assert_true (d.monotonic);
+      trawl_video_options_init (&opts);
+      opts.sample_fps = 1.0;
+      d = decode_all (path, &opts, NULL);
+      g_assert_cmpint (d.n, ==, 3);
+      opts.sample_fps = 4.0;  /* 10 fps into cells of 0.25 s: every cell holds a frame */
+      d = decode_all (path, &opts, NULL);
+      g_assert_cmpint (d.n, ==, 12);
+    }
+}
+
+/* The first pixel of a solid-colour clip decodes to that colour. */
+static void
+test_generated_pixels (void)
+{
+  const char *args[] = { "-c:v", "libx264", "-pix_fmt", "yuv444p", "-qp", "0", NULL };
+  g_autofree char *path = make_clip ("red.mkv", "color=c=0xC81E3C:size=64x48:rate=5:duration=1",
+                                     args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = NULL;
+  g_autoptr(TrawlVideoFrame) f = NULL;
+  const guint8 *px;
+
+  if (path == NULL)
+    return;
+  r = trawl_video_reader_open (path, NULL, &error);
+  g_assert_no_error (error);
+  f = trawl_video_reader_next (r, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f);
+  px = f->image->data + 20 * f->image->stride + 30 * 3;
+  g_assert_cmpint (abs (px[0] - 0xC8), <=, 4);
+  g_assert_cmpint (abs (px[1] - 0x1E), <=, 4);
+  g_assert_cmpint (abs (px[2] - 0x3C), <=, 4);
+}
+
+static void
+test_scene_skip (void)
+{
+  const char *args[] = { "-filter_complex",
+                         "color=c=red:s=160x120:r=10:d=1[a];color=c=blue:s=160x120:r=10:d=1[b];"
+                         "[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-c:v", "mjpeg", NULL };
+  g_autofree char *path = NULL;
+  TrawlVideoOptions opts;
+  TrawlVideoStats stats;
+  Decoded d;
+
+  /* The lavfi input is a dummy: the filter graph makes the two scenes. */
+  path = make_clip ("scenes.avi", "nullsrc=s=16x16:d=0.1", args);
+  if (path == NULL)
+    return;
+  trawl_video_options_init (&opts);
+  d = decode_all (path, &opts, &stats);
+  g_assert_cmpint (d.n, ==, 20);
+  g_assert_cmpint (stats.frames_scene_skipped, ==, 0);
+
+  opts.scene_threshold = 2.0;
+  d = decode_all (path, &opts, &stats);
+  g_assert_cmpint (d.n, ==, 2);  /* the first red and the first blue frame */
+  g_assert_cmpint (stats.frames_scene_skipped, ==, 18);
+  g_assert_cmpint (stats.frames_emitted, ==, 2);
+
+  /* testsrc moves every frame (a scrolling gradient and a counter) */
+  g_free (path);
+  path = make_clip ("moving.avi", "testsrc=size=160x120:rate=10:duration=2", (const char *[]) {
+                      "-c:v", "mjpeg", NULL });
+  d = decode_all (path, &opts, &stats);
+  g_assert_cmpint (stats.frames_scene_skipped, <, 20);
+  g_assert_cmpint (d.n + stats.frames_scene_skipped, ==, 20);
+}
+
+static void
+test_hwaccel_fallback (void)
+{
+  const char *args[] = { "-c:v", "libx264", "-pix_fmt", "yuv420p", NULL };
+  g_autofree char *path = make_clip ("hw.mp4", "testsrc=size=320x240:rate=10:duration=1", args);
+  TrawlVideoOptions opts;
+  TrawlVideoStats stats;
+  Decoded d;
+
+  if (path == NULL)
+    return;
+  trawl_video_options_init (&opts);
+  opts.hwaccel = TRUE;  /* without a GPU this must fall back to the CPU, not fail */
+  d = decode_all (path, &opts, &stats);
+  g_assert_cmpint (d.n, ==, 10);
+  g_assert_cmpint (d.width, ==, 320);
+  g_test_message ("hardware decode active: %d", stats.hw_active);
+}
+
+/* ---- bad input ---- */
+
+static void
+expect_open_error (const char *path, int code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = trawl_video_reader_open (path, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, TRAWL_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+static void
+test_bad_files (void)
+{
+  g_autofree char *missing = g_build_filename (tmpdir, "no-such.mp4", NULL);
+  g_autofree char *empty = g_build_filename (tmpdir, "empty.mp4", NULL);
+  g_autofree char *text = g_build_filename (tmpdir, "notes.mp4", NULL);
+  g_autofree char *audio = NULL;
+  const char *aargs[] = { "-c:a", "pcm_s16le", NULL };
+
+  expect_open_error (missing, TRAWL_ERROR_NOT_FOUND);
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  expect_open_error (empty, TRAWL_ERROR_CORRUPT);
+  g_assert_true (g_file_set_contents (text, "This is a text file, not a video.\nLine two.\n", -1,
+                                      NULL));
+  expect_open_error (text, TRAWL_ERROR_CORRUPT);
+  expect_open_error (tmpdir, TRAWL_ERROR_INVALID_ARG);
+  audio = make_clip ("tone.wav", "sine=frequency=440:duration=1", aargs);
+  if (audio != NULL)
+    expect_open_error (audio, TRAWL_ERROR_CORRUPT);
+}
+
+/* Either a clean error at open/next, or a partial decode flagged as such. */
+static void
+decode_damaged (const char *path, gint64 full_frames, gboolean must_open)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = trawl_video_reader_open (path, NULL, &error);
+  TrawlVideoFrame *f;
+  TrawlVideoStats stats;
+  gint64 n = 0;
+
+  if (r == NULL)
+    {
+      g_assert_false (must_open);
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (error->message, path));
+      g_test_message ("open failed cleanly: %s", error->message);
+      return;
+    }
+  while ((f = trawl_video_reader_next (r, &error)) != NULL)
+    {
+      n++;
+      trawl_video_frame_free (f);
+    }
+  trawl_video_reader_get_stats (r, &stats);
+  g_test_message ("%s: %" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT " errors, truncated %d",
+                  path, n, stats.decode_errors, stats.truncated);
+  if (error != NULL)
+    {
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+      g_assert_cmpint (n, ==, 0);
+      /* ERROR is sticky */
+      g_clear_error (&error);
+      g_assert_null (trawl_video_reader_next (r, &error));
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+      return;
+    }
+  g_assert_cmpint (n, <=, full_frames);
+  /* EOF is sticky */
+  g_assert_null (trawl_video_reader_next (r, &error));
+  g_assert_no_error (error);
+  if (n < full_frames)
+    g_assert_true (stats.truncated || stats.decode_errors > 0);
+}
+
+static char *
+damaged_copy (const char *src, const char *name, double keep, gboolean flip)
+{
+  g_autofree char *bytes = NULL;
+  gsize len;
+  char *dst = g_build_filename (tmpdir, name, NULL);
+
+  g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+  if (flip)
+    {
+      /* Invert 64 bytes at every 4 KiB past the first 8 KiB, leaving the header readable. */
+      for (gsize off = 8192; off + 64 < len; off += 4096)
+        for (gsize i = 0; i < 64; i++)
+          bytes[off + i] ^= 0xA5;
+    }
+  g_assert_true (g_file_set_contents (dst, bytes, (gssize) (len * keep), NULL));
+  return dst;
+}
+
+static void
+test_damaged_files (void)
+{
+  g_autofree char *videos = videos_dir_or_skip ();
+  g_autofree char *avi = NULL, *mp4 = NULL, *ham = NULL;
+  g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL, *p4 = NULL, *p5 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = NULL;
+  TrawlVideoFrame *f;
+  TrawlVideoStats stats;
+  gint64 n = 0;
+
+  if (videos == NULL)
+    return;
+  avi = g_build_filename (videos, "plates", "tud_s03.avi", NULL);
+  mp4 = g_build_filename (videos, "plates", "tud_s01.mp4", NULL);
+  ham = g_build_filename (videos, "people", "short_hamilton_clip.mp4", NULL);
+
+  /* An AVI cut in half: opens, yields the first half, says it was cut. */
+  p1 = damaged_copy (avi, "cut.avi", 0.5, FALSE);
+  n_warnings = 0;
+  r = trawl_video_reader_open (p1, NULL, &error);
+  g_assert_no_error (error);
+  while ((f = trawl_video_reader_next (r, &error)) != NULL)
+    {
+      n++;
+      trawl_video_frame_free (f);
+    }
+  g_assert_no_error (error);
+  trawl_video_reader_get_stats (r, &stats);
+  g_assert_cmpint (n, >, 5);
+  g_assert_cmpint (n, <, 36);
+  g_assert_true (stats.truncated);
+  g_assert_cmpint (n_warnings, >, 0);
+
+  /* An mp4 whose index (moov) is at the end, cut before it: clean error. */
+  p2 = damaged_copy (ham, "cut-moov-last.mp4", 0.4, FALSE);
+  decode_damaged (p2, 275, FALSE);
+  /* Cut mp4 with the index first, and byte-flipped clips: no crash, a
+   * flagged partial decode or a clean error. */
+  p3 = damaged_copy (mp4, "cut.mp4", 0.5, FALSE);
+  decode_damaged (p3, 37, FALSE);
+  p4 = damaged_copy (mp4, "flipped.mp4", 1.0, TRUE);
+  decode_damaged (p4, 37, FALSE);
+  p5 = damaged_copy (avi, "flipped.avi", 1.0, TRUE);
+  decode_damaged (p5, 36, FALSE);
+}
+
+/* ---- wall-clock time ---- */
+
+static void
+test_filename_time (void)
+{
+  double t = 0;
+
+  /* 2024-03-15T14:25:30Z is 1710512730 (date -u -d ... +%s) */
+  g_assert_true (trawl_video_parse_filename_time ("/x/cam1_20240315_142530.mp4",
+                                                  "%Y%m%d_%H%M%S", &t));
+  g_assert_cmpfloat (t, ==, 1710512730.0);
+  /* the pattern applies to the base name only, and anywhere in it */
+  g_assert_true (trawl_video_parse_filename_time ("/20991231_000000/NVR-ch03 20240315_142530 x.avi",
+                                                  "%Y%m%d_%H%M%S", &t));
+  g_assert_cmpfloat (t, ==, 1710512730.0);
+  g_assert_true (trawl_video_parse_filename_time ("dvr-24-03-15T14.25.30.ts",
+                                                  "%y-%m-%dT%H.%M.%S", &t));
+  g_assert_cmpfloat (t, ==, 1710512730.0);
+  /* a first candidate out of range (month 13) is passed over */
+  g_assert_true (trawl_video_parse_filename_time ("20241301_000000-20240315_142530.mp4",
+                                                  "%Y%m%d_%H%M%S", &t));
+  g_assert_cmpfloat (t, ==, 1710512730.0);
+  g_assert_false (trawl_video_parse_filename_time ("cam1.mp4", "%Y%m%d_%H%M%S", &t));
+  g_assert_false (trawl_video_parse_filename_time ("cam_20240230_101010.mp4", "%Y%m%d_%H%M%S",
+                                                   &t));  /* 30 February */
+  g_assert_false (trawl_video_parse_filename_time ("cam_2024031_101010.mp4", "%Y%m%d_%H%M%S",
+                                                   &t));
+  g_assert_cmpstr (trawl_time_source_to_string (TRAWL_TIME_SOURCE_FILENAME), ==, "filename");
+  g_assert_cmpint (trawl_time_source_from_string ("container"), ==, TRAWL_TIME_SOURCE_CONTAINER);
+  g_assert_cmpint (trawl_time_source_from_string ("bogus"), ==, TRAWL_TIME_SOURCE_NONE);
+}
+
+static void
+test_creation_time (void)
+{
+  const char *args[] = { "-c:v", "mpeg4", "-metadata", "creation_time=2021-06-01T10:20:30Z",
+                         NULL };
+  g_autofree char *path = make_clip ("cam7_20240315_142530.mp4",
+                                     "testsrc=size=160x120:rate=10:duration=1", args);
+  g_autofree char *plain = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlMediaInfo info;
+  double t = 0;
+
+  if (path == NULL)
+    return;
+  g_assert_true (trawl_video_probe (path, &info, &error));
+  g_assert_no_error (error);
+  /* 2021-06-01T10:20:30Z is 1622542830 */
+  g_assert_cmpfloat_with_epsilon (info.creation_time_utc, 1622542830.0, 1e-3);
+  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, 1.5e9, "%Y%m%d_%H%M%S", &t), ==,
+                   TRAWL_TIME_SOURCE_USER);
+  g_assert_cmpfloat (t, ==, 1.5e9);
+  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, "%Y%m%d_%H%M%S", &t), ==,
+                   TRAWL_TIME_SOURCE_CONTAINER);
+  g_assert_cmpfloat_with_epsilon (t, 1622542830.0, 1e-3);
+  info.creation_time_utc = NAN;
+  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, "%Y%m%d_%H%M%S", &t), ==,
+                   TRAWL_TIME_SOURCE_FILENAME);
+  g_assert_cmpfloat (t, ==, 1710512730.0);
+  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, NULL, &t), ==,
+                   TRAWL_TIME_SOURCE_NONE);
+  g_assert_true (isnan (t));
+  trawl_media_info_clear (&info);
+  trawl_media_info_clear (NULL);
+}
+
+/* ---- main ---- */
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_remove (p);
+    }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
+  tmpdir = g_dir_make_tmp ("trawl-video-XXXXXX", NULL);
+  g_assert_nonnull (tmpdir);
+
+  g_test_add_func ("/video/shared/media-info", test_shared_media_info);
+  g_test_add_func ("/video/shared/sampling", test_shared_sampling);
+  g_test_add_func ("/video/shared/keyframes", test_shared_keyframes);
+  g_test_add_func ("/video/generated/formats", test_generated_formats);
+  g_test_add_func ("/video/generated/pixels", test_generated_pixels);
+  g_test_add_func ("/video/generated/scene-skip", test_scene_skip);
+  g_test_add_func ("/video/generated/hwaccel-fallback", test_hwaccel_fallback);
+  g_test_add_func ("/video/bad/files", test_bad_files);
+  g_test_add_func ("/video/bad/damaged", test_damaged_files);
+  g_test_add_func ("/video/time/filename", test_filename_time);
+  g_test_add_func ("/video/time/creation-time", test_creation_time);
+
+  ret = g_test_run ();
+  remove_tree (tmpdir);
+  g_free (tmpdir);
+  return ret;
+}
