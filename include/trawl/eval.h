@@ -113,6 +113,8 @@ typedef struct {
                           fewer video frames */
   gboolean verbose;    /* one line per item on stderr */
   int      n_threads;  /* engine threads; 0 = one per core */
+  const char *only;    /* comma-separated section names to run (NULL: all);
+                          videos/people also needs faces/images */
 } TrawlEvalOptions;
 
 /* Runs every evaluation whose folder exists under dir; a missing folder is

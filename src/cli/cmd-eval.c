@@ -13,11 +13,14 @@ trawl_cmd_eval (int argc, char **argv)
 {
   gboolean json = FALSE, quick = FALSE, verbose = FALSE;
   int threads = 0;
+  g_autofree char *only = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON report instead of a table", NULL },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
       "A sample of each set and fewer video frames (minutes, not tens)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "One line per item on stderr", NULL },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "Run only these sections (comma-separated, e.g. plates/crops_us,plates/crops_cn)", "LIST" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (0: one per core)", "N" },
     { NULL },
   };
@@ -35,7 +38,7 @@ trawl_cmd_eval (int argc, char **argv)
       fprintf (stderr, "trawl eval: give one data folder\nTry 'trawl eval --help'.\n");
       return 2;
     }
-  TrawlEvalOptions opts = { quick, verbose, threads };
+  TrawlEvalOptions opts = { quick, verbose, threads, only };
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlEvalReport) report = trawl_eval_run (argv[1], &opts, &error);
   if (report == NULL)

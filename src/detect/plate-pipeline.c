@@ -117,8 +117,23 @@ band (const TrawlImage *img)
 }
 
 /* Runs rec on crop; returns a plate with raw text, chars and confidence. */
+/* Latin only: drops CJK too (a band read is of a Latin plate, and the
+ * reader's 6625 classes sometimes turn a bolt or a sticker into a Han
+ * character). */
+static char *
+latin_only (const char *raw)
+{
+  g_autofree char *s = trawl_plate_normalize_strict (raw);
+  GString *out = g_string_new (NULL);
+  for (const char *p = s; *p; p++)
+    if (g_ascii_isalnum (*p))
+      g_string_append_c (out, *p);
+  return g_string_free (out, FALSE);
+}
+
+/* strict: 0 keeps every character, 1 letters/digits/CJK, 2 Latin only. */
 static TrawlPlate *
-recognise (TrawlPlateReader *pr, const TrawlImage *crop, gboolean strict, GError **error)
+recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, GError **error)
 {
   memset (pr->rec_in, 0, sizeof (float) * 3 * REC_H * REC_W);
   trawl_ocr_rec_input (crop, REC_H, REC_W, pr->rec_in);
@@ -159,8 +174,9 @@ recognise (TrawlPlateReader *pr, const TrawlImage *crop, gboolean strict, GError
     }
   }
   p->confidence = n ? (float) (sum / n) : 0.0f;
-  g_autofree char *norm = strict ? trawl_plate_normalize_strict (p->raw)
-                                 : trawl_plate_normalize (p->raw);
+  g_autofree char *norm = strict == 2 ? latin_only (p->raw)
+                         : strict == 1 ? trawl_plate_normalize_strict (p->raw)
+                                       : trawl_plate_normalize (p->raw);
   p->text = trawl_plate_fix_by_grammar (norm);
   p->format = trawl_plate_classify (p->text);
   return p;
@@ -214,14 +230,21 @@ dist (TrawlOcrPoint a, TrawlOcrPoint b)
 /* The upright crop of a rotated box: an affine warp taking the box's
  * top-left, top-right and bottom-left corners to the crop's. */
 static TrawlImage *
-rectify (const TrawlImage *img, const TrawlOcrBox *b)
+rectify (const TrawlImage *img, const TrawlOcrBox *b, float margin)
 {
   const TrawlOcrPoint *q = b->pts;
   float w = MAX (dist (q[0], q[1]), dist (q[3], q[2]));
   float h = MAX (dist (q[0], q[3]), dist (q[1], q[2]));
-  int W = MAX (1, (int) lroundf (w)), H = MAX (1, (int) lroundf (h));
-  double m[6] = { (q[1].x - q[0].x) / W, (q[3].x - q[0].x) / H, q[0].x,
-                  (q[1].y - q[0].y) / W, (q[3].y - q[0].y) / H, q[0].y };
+  if (w < 1 || h < 1)
+    return trawl_image_new (1, 1);
+  /* Unit vectors along the box; margin grows it by margin*h each side
+   * along the text and half that across it. */
+  float ux = (q[1].x - q[0].x) / dist (q[0], q[1]), uy = (q[1].y - q[0].y) / dist (q[0], q[1]);
+  float vx = (q[3].x - q[0].x) / dist (q[0], q[3]), vy = (q[3].y - q[0].y) / dist (q[0], q[3]);
+  float mx = margin * h, my = margin * h / 2;
+  int W = MAX (1, (int) lroundf (w + 2 * mx)), H = MAX (1, (int) lroundf (h + 2 * my));
+  double m[6] = { ux, vx, q[0].x - mx * ux - my * vx,
+                  uy, vy, q[0].y - mx * uy - my * vy };
   TrawlImage *crop = trawl_image_new (W, H);
   trawl_image_warp_affine (img, m, crop);
   return crop;
@@ -260,11 +283,19 @@ trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img, GError *
     /* One line of plate text is wider than tall, and not a long sentence. */
     if (h < 6 || w < 1.2f * h || w > 15.0f * h)
       continue;
-    g_autoptr (TrawlImage) crop = rectify (img, b);
-    g_autoptr (TrawlPlate) p = recognise (pr, crop, TRUE, error);
-    if (p == NULL) {
+    /* DB boxes hug the characters and sometimes clip the first one: read
+     * the box as found and with a margin, keep the read that fits best. */
+    g_autoptr (TrawlImage) crop = rectify (img, b, 0.0f);
+    g_autoptr (TrawlImage) wide = rectify (img, b, 0.3f);
+    g_autoptr (TrawlPlate) p = recognise (pr, crop, 1, error);
+    g_autoptr (TrawlPlate) p2 = p ? recognise (pr, wide, 1, error) : NULL;
+    if (p2 == NULL) {
       g_ptr_array_unref (plates);
       return NULL;
+    }
+    if (read_rank (p2) > read_rank (p)) {
+      trawl_plate_free (p);
+      p = g_steal_pointer (&p2);
     }
     if (p->confidence < pr->opts.min_confidence || !trawl_plate_plausible (p->text) ||
         already_read (plates, p->text))
@@ -307,12 +338,12 @@ best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error, gbool
       best = b;
     }
   }
-  return best ? rectify (crop, best) : NULL;
+  return best ? rectify (crop, best, 0.15f) : NULL;
 }
 
 static TrawlPlate *
 read_variant (TrawlPlateReader *pr, const TrawlImage *crop, gboolean use_band, gboolean gray,
-              gboolean strict, GError **error)
+              int strict, GError **error)
 {
   g_autoptr (TrawlImage) b = use_band ? band (crop) : NULL;
   const TrawlImage *src = b ? b : crop;
@@ -338,11 +369,11 @@ trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,
   /* Band reads keep letters and digits only: junk around the number is
    * what the band is there to cut. */
   if (!(flags & TRAWL_PLATE_CROP_AUTO))
-    return read_variant (pr, src, use_band, gray, use_band, error);
-  TrawlPlate *whole = read_variant (pr, src, FALSE, gray, TRUE, error);
+    return read_variant (pr, src, use_band, gray, use_band ? 2 : 0, error);
+  TrawlPlate *whole = read_variant (pr, src, FALSE, gray, 1, error);
   if (whole == NULL)
     return NULL;
-  TrawlPlate *banded = read_variant (pr, src, TRUE, gray, TRUE, error);
+  TrawlPlate *banded = read_variant (pr, src, TRUE, gray, 2, error);
   if (banded == NULL) {
     trawl_plate_free (whole);
     return NULL;

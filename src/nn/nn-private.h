@@ -91,6 +91,22 @@ typedef struct {
 
 #define TRAWL_NN_MAX_EPI 8
 
+/* Worker threads (nn-pool.c). */
+typedef struct TrawlNnPool TrawlNnPool;
+/* Runs items [begin, end); tid in [0, threads) is unique among the
+ * threads running at the same time (for per-thread scratch). */
+typedef void (*TrawlNnTaskFunc) (void *arg, int64_t begin, int64_t end, int tid);
+
+/* n_threads includes the caller; 1 makes no thread. Free with _free. */
+TrawlNnPool *_trawl_nn_pool_new (int n_threads);
+void         _trawl_nn_pool_free (TrawlNnPool *pool);
+int          _trawl_nn_pool_threads (const TrawlNnPool *pool);
+/* Runs fn over [0, n) in chunks of at least min_chunk items, on the
+ * calling thread and the pool's workers; returns when all are done. A NULL
+ * pool runs everything on the caller. */
+void         _trawl_nn_parallel (TrawlNnPool *pool, int64_t n, int64_t min_chunk,
+                                 TrawlNnTaskFunc fn, void *arg);
+
 typedef struct {
   int                  n_in;
   int                  n_out;
@@ -101,6 +117,7 @@ typedef struct {
   const char          *op_type;
   void                *state;    /* set by prepare(), freed by free_state() */
   int                  n_threads;
+  TrawlNnPool         *pool;     /* NULL: run on the caller only */
   const TrawlNnEpi    *epi;      /* fused epilogue (ops with FUSE_ACT), in order */
   int                  n_epi;
   void                *scratch;  /* per-run workspace of ws_bytes */
@@ -135,9 +152,11 @@ const char *const *_trawl_nn_cpu_op_names (void);
 /* ---- helpers shared by the op files ---- */
 
 /* Hot loops are built for AVX-512, AVX2+FMA and baseline x86-64, picked at
- * load time (the build itself targets baseline x86-64). */
+ * load time (the build itself targets baseline x86-64), with a*b+c
+ * contracted to FMA (-std=c11 turns contraction off). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TRAWL_NN_HOT __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define TRAWL_NN_HOT __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default"), \
+                                     optimize ("fp-contract=fast")))
 #else
 #define TRAWL_NN_HOT
 #endif
@@ -153,6 +172,32 @@ void     _trawl_nn_apply_act (float *x, gsize n, TrawlNnAct act, float a, float 
 /* Applies epi[0..n_epi-1] in order to x[0..n-1], adding bias first. */
 void     _trawl_nn_apply_epi (float *x, gsize n, float bias, const TrawlNnEpi *epi, int n_epi);
 char    *_trawl_nn_dims_str (int ndim, const int64_t *dims);
+
+/* exp(x) within ~2 ulp, inline and branch-free so loops using it vectorise
+ * (libm's expf is a call per element). Inputs are clamped to
+ * [-87.3, 88.3] (so 2^n stays a normal float): results below ~1e-38 come
+ * out as ~1e-38, not 0, above ~2e38 as ~2e38. Cephes'
+ * polynomial on the reduced argument. */
+static inline float
+_trawl_nn_expf (float x)
+{
+  union { float f; int32_t i; } t, e;
+  float n, r, p;
+
+  x = x < -87.3f ? -87.3f : x > 88.3f ? 88.3f : x;
+  t.f = x * 1.44269504089f + 12582912.0f;   /* round(x / ln2) in the low bits */
+  n = t.f - 12582912.0f;
+  r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  e.i = (t.i - 0x4B400000 + 127) << 23;
+  return p * e.f;
+}
 /* Number of threads for n_threads == 0. */
 int      _trawl_nn_default_threads (void);
 

@@ -3,6 +3,7 @@
  * not a multiple of 8, batch > 1, asymmetric pads, groups, dilation,
  * broadcasting. */
 #include "nn-test-util.h"
+#include "nn/nn-private.h"
 
 /* ---- Conv ---- */
 
@@ -103,6 +104,11 @@ test_conv (void)
     { 1,  6, 13, 17,  6, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 6, TRUE },   /* depthwise 5x5 s2 */
     { 1,  5, 10, 12,  5, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 5, FALSE },  /* depthwise dilated */
     { 1,  5,  7,  5,  5, 3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 5, TRUE },   /* depthwise s3 asym */
+    { 1,  4,  9, 10,  4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, TRUE },   /* depthwise 3x3 s2 */
+    { 1,  3,  6,  7,  3, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 3, FALSE },  /* depthwise s2 asym */
+    { 2,  3,  8, 13,  3, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 3, TRUE },   /* depthwise 5x5 s1 */
+    { 1,  2,  9,  9,  2, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 2, TRUE },   /* depthwise 7x7 */
+    { 1,  2,  1,  1,  2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, TRUE },   /* depthwise 1x1 image */
     { 1,  3, 11, 13,  5, 3, 3, 1, 1, 2, 2, 1, 2, 0, 1, 1, TRUE },   /* dilated */
     { 2, 16,  5,  7,  8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, TRUE },   /* pointwise */
     { 1,  8,  9,  9,  4, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, TRUE },   /* 1x1 stride 2 */
@@ -868,6 +874,19 @@ test_resize (void)
     }
 }
 
+/* The engine's own exp (used by Sigmoid and Softmax) against libm. */
+static void
+test_fast_exp (void)
+{
+  for (float x = -87.0f; x < 88.3f; x += 0.0173f)
+    {
+      double want = exp ((double) x), got = _trawl_nn_expf (x);
+      g_assert_cmpfloat (fabs (got - want), <=, 4e-7 * want);
+    }
+  g_assert_cmpfloat (_trawl_nn_expf (-1000.0f), <, 1e-37f);
+  g_assert_cmpfloat (_trawl_nn_expf (0.0f), ==, 1.0f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -893,5 +912,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/ops/pad", test_pad);
   g_test_add_func ("/nn/ops/concat-gather", test_concat_gather);
   g_test_add_func ("/nn/ops/resize", test_resize);
+  g_test_add_func ("/nn/ops/fast-exp", test_fast_exp);
   return g_test_run ();
 }

@@ -143,6 +143,42 @@ test_fuse_conv_bn (void)
   trawl_nn_graph_unref (g);
 }
 
+/* ConvTranspose (grouped) -> Add per channel -> BatchNormalization -> Relu,
+ * as DB heads do: all one node. */
+static void
+test_fuse_convt_bn (void)
+{
+  TrawlNnGraph *g = trawl_nn_graph_new ("tbn");
+  int64_t d[4] = { 2, 4, 5, 6 }, wd[4] = { 4, 3, 2, 2 }, cd[1] = { 6 };
+  float *w = rnd (48, 80), *b = rnd (6, 81), *sc = rnd (6, 82), *be = rnd (6, 83), *mu = rnd (6, 84);
+  float var[6] = { 0.5f, 1, 2, 0.1f, 3, 0.7f };
+  TrawlNnValueId x = trawl_nn_graph_add_input (g, "x", TRAWL_NN_F32, 4, d), y;
+  TrawlNnAttrs *at = trawl_nn_attrs_new ();
+  float *xv = rnd (numel (4, d), 85), *fused, *plain;
+  int live_f, live_p;
+  TrawlNnTensor os;
+
+  trawl_nn_attrs_set_ints (at, "strides", (int64_t[]) { 2, 2 }, 2);
+  trawl_nn_attrs_set_int (at, "group", 2);
+  y = op (g, "ConvTranspose", 2, (TrawlNnValueId[]) { x, cst (g, 4, wd, w) }, at);
+  y = op (g, "Add", 2, (TrawlNnValueId[]) { y, cst (g, 4, (int64_t[]) { 1, 6, 1, 1 }, b) }, NULL);
+  y = op (g, "Mul", 2, (TrawlNnValueId[]) { cst (g, 3, (int64_t[]) { 6, 1, 1 }, var), y }, NULL);
+  y = op (g, "BatchNormalization", 5,
+          (TrawlNnValueId[]) { y, cst (g, 1, cd, sc), cst (g, 1, cd, be), cst (g, 1, cd, mu),
+                               cst (g, 1, cd, var) }, NULL);
+  y = op (g, "Relu", 1, &y, NULL);
+  trawl_nn_graph_mark_output (g, y);
+  fused = plan_run (g, 4, d, xv, 0, &live_f, &os, NULL, NULL);
+  plain = plan_run (g, 4, d, xv, TRAWL_NN_PLAN_NO_FUSE, &live_p, NULL, NULL, NULL);
+  g_assert_cmpint (live_f, ==, 1);
+  g_assert_cmpint (live_p, ==, 5);
+  assert_shape (&os, 4, (int64_t[]) { 2, 6, 10, 12 });
+  assert_close (fused, plain, trawl_nn_tensor_numel (&os), 1e-4f);
+  g_free (fused); g_free (plain); g_free (w); g_free (b); g_free (sc); g_free (be);
+  g_free (mu); g_free (xv);
+  trawl_nn_graph_unref (g);
+}
+
 /* PP-LCNet's tail: Conv, *k + b, x * Clip(x + 3, 0, 6) / 6, *k2 + b2; a
  * depthwise conv with y * HardSigmoid(y); both fold into the convs. */
 static void
@@ -466,6 +502,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nn/plan/fold-shape-subgraph", test_fold_shape_subgraph);
   g_test_add_func ("/nn/plan/fuse-conv-bn", test_fuse_conv_bn);
+  g_test_add_func ("/nn/plan/fuse-convt-bn", test_fuse_convt_bn);
   g_test_add_func ("/nn/plan/fuse-epilogue", test_fuse_epilogue);
   g_test_add_func ("/nn/plan/memory-reuse", test_memory_reuse);
   g_test_add_func ("/nn/plan/batch", test_batch);

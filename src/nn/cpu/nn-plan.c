@@ -65,6 +65,7 @@ struct TrawlNnPlan {
   gsize         arena_bytes, naive_bytes;
   void         *scratch;
   gsize         scratch_bytes;
+  TrawlNnPool  *pool;       /* n_threads - 1 workers */
   gint64       *prof_us;    /* per node run time, when TRAWL_NN_PROFILE is set */
   int           prof_runs;
 };
@@ -99,6 +100,7 @@ make_ctx (TrawlNnPlan *p, PlanNode *n, TrawlNnTensor **in, TrawlNnTensor **out,
   c->op_type = n->gn->op_type;
   c->state = n->state;
   c->n_threads = p->n_threads;
+  c->pool = p->pool;
   c->epi = n->epi;
   c->n_epi = n->n_epi;
   c->scratch = p->scratch;
@@ -236,19 +238,52 @@ const_f32 (TrawlNnPlan *p, const PlanNode *n, int i)
   return (const float *) PV (p, n->in[i])->t.data;
 }
 
-/* W' = W * s, B' = (B - mean) * s + beta, s = scale / sqrt(var + eps). */
+/* Output channel count and, per weight element i, its output channel:
+ * Conv weights are [M, C/g, ...], ConvTranspose weights [C, M/g, ...]. */
+static int64_t
+conv_cout (const PlanNode *conv, const TrawlNnTensor *w)
+{
+  int64_t group = trawl_nn_attrs_get_int (conv->gn->attrs, "group", 1);
+
+  return strcmp (conv->gn->op_type, "ConvTranspose") == 0 ? w->dims[1] * group : w->dims[0];
+}
+
+static int64_t
+weight_out_channel (const PlanNode *conv, const TrawlNnTensor *w, int64_t i)
+{
+  int64_t spatial = 1, slice;
+
+  for (int d = 2; d < w->ndim; d++)
+    spatial *= w->dims[d];
+  slice = i / spatial;
+  if (strcmp (conv->gn->op_type, "ConvTranspose") == 0)
+    {
+      int64_t group = trawl_nn_attrs_get_int (conv->gn->attrs, "group", 1);
+      int64_t mg = w->dims[1], cg = w->dims[0] / MAX (group, 1);
+
+      return (slice / mg / cg) * mg + slice % mg;
+    }
+  return slice / w->dims[1];
+}
+
+/* W' = W * s, B' = (B - mean) * s + beta, s = scale / sqrt(var + eps), per
+ * output channel. Conv weights are [M, C/g, ...]; ConvTranspose weights
+ * [C, M/g, ...], where output channel = group * M/g + index in dim 1. */
 static gboolean
 fuse_bn (TrawlNnPlan *p, PlanNode *conv, PlanNode *bn)
 {
   const TrawlNnTensor *w = &PV (p, conv->in[1])->t;
-  int64_t cout = w->dims[0], per = trawl_nn_tensor_numel (w) / MAX (cout, 1);
+  int64_t group = trawl_nn_attrs_get_int (conv->gn->attrs, "group", 1);
+  int64_t cout, numel = trawl_nn_tensor_numel (w);
   const float *scale, *beta, *mean, *var, *b = NULL;
   float eps = trawl_nn_attrs_get_float (bn->gn->attrs, "epsilon", 1e-5f);
-  float *nw, *nb;
+  float *nw, *nb, *s;
 
   if (bn->n_out != 1 || bn->n_in != 5 || !is_const (p, conv, 1) || w->dtype != TRAWL_NN_F32
+      || w->ndim < 3 || group < 1 || w->dims[0] % group
       || (conv->n_in > 2 && conv->in[2] >= 0 && !is_const (p, conv, 2)))
     return FALSE;
+  cout = conv_cout (conv, w);
   for (int i = 1; i < 5; i++)
     if (!is_const (p, bn, i) || trawl_nn_tensor_numel (&PV (p, bn->in[i])->t) != cout)
       return FALSE;
@@ -258,17 +293,17 @@ fuse_bn (TrawlNnPlan *p, PlanNode *conv, PlanNode *bn)
   var = const_f32 (p, bn, 4);
   if (conv->n_in > 2 && conv->in[2] >= 0)
     b = const_f32 (p, conv, 2);
-  nw = g_new (float, cout * per);
+  nw = g_memdup2 (w->data, sizeof (float) * numel);
   nb = g_new (float, cout);
+  s = g_new (float, cout);
   for (int64_t o = 0; o < cout; o++)
     {
-      float s = scale[o] / sqrtf (var[o] + eps);
-      const float *src = (const float *) w->data + o * per;
-
-      for (int64_t j = 0; j < per; j++)
-        nw[o * per + j] = src[j] * s;
-      nb[o] = ((b ? b[o] : 0.0f) - mean[o]) * s + beta[o];
+      s[o] = scale[o] / sqrtf (var[o] + eps);
+      nb[o] = ((b ? b[o] : 0.0f) - mean[o]) * s[o] + beta[o];
     }
+  for (int64_t i = 0; i < numel; i++)
+    nw[i] *= s[weight_out_channel (conv, w, i)];
+  g_free (s);
   conv->in[1] = add_const_value (p, TRAWL_NN_F32, w->ndim, w->dims, nw);
   conv->in[2] = add_const_value (p, TRAWL_NN_F32, 1, &cout, nb);
   conv->n_in = 3;
@@ -368,11 +403,11 @@ const_operand (TrawlNnPlan *p, const PlanNode *m, int y, int64_t ch, int *kidx)
 /* Copies the conv's W and B into new plan constants (B zeros when absent)
  * so a fold can change them without touching the graph. */
 static void
-own_weights (TrawlNnPlan *p, PlanNode *conv, float **w, float **b, int64_t *cout, int64_t *per)
+own_weights (TrawlNnPlan *p, PlanNode *conv, float **w, float **b, int64_t *cout)
 {
   const TrawlNnTensor *wt = &PV (p, conv->in[1])->t;
-  int64_t m = wt->dims[0], k = trawl_nn_tensor_numel (wt) / MAX (m, 1);
-  float *nw = g_memdup2 (wt->data, sizeof (float) * m * k);
+  int64_t m = conv_cout (conv, wt), numel = trawl_nn_tensor_numel (wt);
+  float *nw = g_memdup2 (wt->data, sizeof (float) * numel);
   float *nb = g_new0 (float, m);
 
   if (conv->n_in > 2 && conv->in[2] >= 0)
@@ -383,7 +418,6 @@ own_weights (TrawlNnPlan *p, PlanNode *conv, float **w, float **b, int64_t *cout
   *w = nw;
   *b = nb;
   *cout = m;
-  *per = k;
 }
 
 /* y -> Add/Sub/Mul/Div by a constant: folded into W and B while the conv
@@ -397,40 +431,42 @@ fuse_linear (TrawlNnPlan *p, PlanNode *conv, PlanNode *m)
   gboolean mul = strcmp (op, "Mul") == 0 || strcmp (op, "Div") == 0;
   const float *kv;
 
-  if (wt->dtype != TRAWL_NN_F32 || strcmp (conv->gn->op_type, "Conv") != 0)
+  if (wt->dtype != TRAWL_NN_F32 || wt->ndim < 3)
     return FALSE;
-  kind = const_operand (p, m, y, wt->dims[0], &ki);
+  kind = const_operand (p, m, y, conv_cout (conv, wt), &ki);
   if (kind == 0)
     return FALSE;
   kv = const_f32 (p, m, ki);
-  /* k - y and k / y are not of the form a*y + b with per-element a, b */
+  /* k / y is not of the form a*y + b */
   if (ki == 0 && (strcmp (op, "Div") == 0))
     return FALSE;
   if (conv->n_epi == 0 && is_const (p, conv, 1)
       && (conv->n_in < 3 || conv->in[2] < 0 || is_const (p, conv, 2)))
     {
       float *w, *b;
-      int64_t cout, per;
+      int64_t cout, numel = trawl_nn_tensor_numel (wt);
+      const TrawlNnTensor wshape = *wt;   /* own_weights replaces in[1] */
 
-      own_weights (p, conv, &w, &b, &cout, &per);
+      own_weights (p, conv, &w, &b, &cout);
+      for (int64_t i = 0; i < numel && (mul || (strcmp (op, "Sub") == 0 && ki == 0)); i++)
+        {
+          float k = kv[kind == 1 ? 0 : weight_out_channel (conv, &wshape, i)];
+
+          if (mul)
+            w[i] *= strcmp (op, "Div") == 0 ? 1.0f / k : k;
+          else
+            w[i] = -w[i];   /* k - y */
+        }
       for (int64_t o = 0; o < cout; o++)
         {
           float k = kv[kind == 1 ? 0 : o];
 
           if (strcmp (op, "Div") == 0)
-            k = 1.0f / k;
-          if (mul)
-            {
-              for (int64_t j = 0; j < per; j++)
-                w[o * per + j] *= k;
-              b[o] *= k;
-            }
-          else if (strcmp (op, "Sub") == 0 && ki == 0)   /* k - y */
-            {
-              for (int64_t j = 0; j < per; j++)
-                w[o * per + j] = -w[o * per + j];
-              b[o] = k - b[o];
-            }
+            b[o] /= k;
+          else if (mul)
+            b[o] *= k;
+          else if (strcmp (op, "Sub") == 0 && ki == 0)
+            b[o] = k - b[o];
           else
             b[o] += strcmp (op, "Sub") == 0 ? -k : k;
         }
@@ -582,7 +618,7 @@ fuse_step (TrawlNnPlan *p, int k, int *consumer)
     return FALSE;
   if (strcmp (m->gn->op_type, "BatchNormalization") == 0)
     {
-      if (n->n_epi > 0 || m->in[0] != y || strcmp (n->gn->op_type, "Conv") != 0)
+      if (n->n_epi > 0 || m->in[0] != y)
         return FALSE;
       return fuse_bn (p, n, m);
     }
@@ -874,6 +910,7 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
   p->flags = flags;
   p->n_threads = opts && opts->n_threads > 0 ? opts->n_threads : _trawl_nn_default_threads ();
   p->values = g_array_new (FALSE, TRUE, sizeof (PlanValue));
+  p->pool = p->n_threads > 1 ? _trawl_nn_pool_new (p->n_threads) : NULL;
   p->n_nodes = (int) g->nodes->len;
   p->nodes = g_new0 (PlanNode, MAX (p->n_nodes, 1));
   for (int k = 0; k < p->n_nodes; k++)
@@ -969,6 +1006,7 @@ trawl_nn_plan_free (TrawlNnPlan *p)
   if (p->prof_us)
     print_profile (p);
   g_free (p->prof_us);
+  _trawl_nn_pool_free (p->pool);
   for (int k = 0; k < p->n_nodes; k++)
     {
       PlanNode *n = &p->nodes[k];

@@ -2,16 +2,13 @@
  * straight to sgemm, depthwise by direct loops) with a fused bias +
  * activation epilogue, and ConvTranspose (sgemm + col2im).
  *
- * Layout NCHW; a 1-D conv ([N,C,L]) runs as 2-D with H = 1. Threads: all
- * OpenMP; sgemm is split across threads by _trawl_nn_sgemm and OpenBLAS
- * itself runs single-threaded (two spinning pools on two cores cost 3x).
+ * Layout NCHW; a 1-D conv ([N,C,L]) runs as 2-D with H = 1. Threads: the
+ * plan's pool (nn-pool.c) runs tiles/planes; OpenBLAS itself runs
+ * single-threaded (two spinning pools on two cores cost 3x).
  */
 #include "ops.h"
 
 #include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include <string.h>
 
@@ -195,6 +192,9 @@ is_pointwise (const ConvGeom *g)
 }
 
 static gsize conv_ws (const ConvGeom *g, int nt);
+typedef void (*DwKernel) (const float *, int64_t, const float *, float, float *, int64_t, int64_t);
+static DwKernel dw_kernel (const ConvGeom *g);
+static void dw_pad_dims (const ConvGeom *g, int64_t *ph, int64_t *pw);
 
 static gboolean
 conv_infer (TrawlNnOpCtx *c, GError **error)
@@ -206,23 +206,42 @@ conv_infer (TrawlNnOpCtx *c, GError **error)
   set_out (c, &g);
   if (!is_depthwise (&g))
     c->ws_bytes = conv_ws (&g, c->n_threads);
+  else if (dw_kernel (&g))
+    {
+      int64_t ph, pw;
+
+      dw_pad_dims (&g, &ph, &pw);
+      c->ws_bytes = sizeof (float) * ph * pw * MAX (c->n_threads, 1);
+    }
   return TRUE;
 }
 
 /* ---- epilogue ---- */
 
+typedef struct {
+  float                *out;
+  const float          *bias;
+  int64_t               hw;
+  const TrawlNnOpCtx   *c;
+} BiasTask;
+
+static void
+bias_task (void *arg, int64_t b, int64_t e, int tid)
+{
+  BiasTask *t = arg;
+
+  (void) tid;
+  for (int64_t o = b; o < e; o++)
+    _trawl_nn_apply_epi (t->out + o * t->hw, t->hw, t->bias ? t->bias[o] : 0.0f, t->c->epi,
+                         t->c->n_epi);
+}
+
 static void
 bias_act (float *out, const float *bias, int64_t m, int64_t hw, const TrawlNnOpCtx *c)
 {
-  int nt = m * hw > 16384 ? c->n_threads : 1;
+  BiasTask t = { out, bias, hw, c };
 
-#pragma omp parallel for num_threads(nt) if(nt > 1) schedule(static)
-  for (int64_t o = 0; o < m; o++)
-    {
-      float *p = out + o * hw;
-
-      _trawl_nn_apply_epi (p, hw, bias ? bias[o] : 0.0f, c->epi, c->n_epi);
-    }
+  _trawl_nn_parallel (c->pool, m, MAX (1, 16384 / MAX (hw, 1)), bias_task, &t);
 }
 
 /* ---- depthwise ---- */
@@ -279,23 +298,142 @@ dw_plane (const float *in, const float *w, float b, float *out, const ConvGeom *
     }
 }
 
-static void
-conv_depthwise (const TrawlNnOpCtx *c, const ConvGeom *g)
+typedef struct {
+  const TrawlNnOpCtx *c;
+  const ConvGeom     *g;
+} ConvTask;
+
+/* Square kernels K (3, 5, 7) at stride S (1, 2), dilation 1, over a
+ * zero-padded copy of the plane: no bounds checks. Outputs go in blocks of
+ * DW_BLOCK held in registers across all K*K taps and stored once. The
+ * padded plane is wide enough for whole blocks (dw_pad_dims). */
+#define DW_BLOCK 16
+#define DW_KERNEL(K, S)                                                          \
+  TRAWL_NN_HOT static void                                                       \
+  dw_k##K##s##S (const float *pad, int64_t pw, const float *w, float b, float *out, \
+                 int64_t oh, int64_t ow)                                         \
+  {                                                                              \
+    for (int64_t oy = 0; oy < oh; oy++)                                          \
+      {                                                                          \
+        const float *r = pad + oy * S * pw;                                      \
+        float *o = out + oy * ow;                                                \
+                                                                                 \
+        for (int64_t x0 = 0; x0 < ow; x0 += DW_BLOCK)                            \
+          {                                                                      \
+            float acc[DW_BLOCK];                                                 \
+            int64_t n = MIN (DW_BLOCK, ow - x0);                                 \
+                                                                                 \
+            for (int j = 0; j < DW_BLOCK; j++)                                   \
+              acc[j] = b;                                                        \
+            for (int ky = 0; ky < K; ky++)                                       \
+              for (int kx = 0; kx < K; kx++)                                     \
+                {                                                                \
+                  const float *src = r + ky * pw + x0 * S + kx;                  \
+                  float wv = w[ky * K + kx];                                     \
+                  _Pragma ("omp simd")                                           \
+                  for (int j = 0; j < DW_BLOCK; j++)                             \
+                    acc[j] += wv * src[j * S];                                   \
+                }                                                                \
+            for (int64_t j = 0; j < n; j++)                                      \
+              o[x0 + j] = acc[j];                                                \
+          }                                                                      \
+      }                                                                          \
+  }
+DW_KERNEL (3, 1)
+DW_KERNEL (3, 2)
+DW_KERNEL (5, 1)
+DW_KERNEL (5, 2)
+DW_KERNEL (7, 1)
+DW_KERNEL (7, 2)
+
+static DwKernel
+dw_kernel (const ConvGeom *g)
 {
+  if (g->kh != g->kw || g->sh != g->sw || g->dh != 1 || g->dw != 1 || g->sh > 2)
+    return NULL;
+  switch (g->kh * 10 + g->sh)
+    {
+    case 31: return dw_k3s1;
+    case 32: return dw_k3s2;
+    case 51: return dw_k5s1;
+    case 52: return dw_k5s2;
+    case 71: return dw_k7s1;
+    case 72: return dw_k7s2;
+    default: return NULL;
+    }
+}
+
+/* The padded plane the kernels read: rows the output touches, columns for
+ * whole DW_BLOCKs (the extra ones are zeros whose results are dropped). */
+static void
+dw_pad_dims (const ConvGeom *g, int64_t *ph, int64_t *pw)
+{
+  int64_t ow = (g->ow + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+
+  *ph = (g->oh - 1) * g->sh + g->kh;
+  *pw = (ow - 1) * g->sw + g->kw;
+}
+
+static void
+dw_pad (const float *in, const ConvGeom *g, float *pad, int64_t ph, int64_t pw)
+{
+  int64_t n = MAX (0, MIN (g->w, pw - g->pl));
+
+  for (int64_t y = 0; y < ph; y++)
+    {
+      int64_t iy = y - g->pt;
+      float *d = pad + y * pw;
+
+      if (iy < 0 || iy >= g->h)
+        {
+          memset (d, 0, sizeof (float) * pw);
+          continue;
+        }
+      memset (d, 0, sizeof (float) * MIN (g->pl, pw));
+      memcpy (d + g->pl, in + iy * g->w, sizeof (float) * n);
+      if (g->pl + n < pw)
+        memset (d + g->pl + n, 0, sizeof (float) * (pw - g->pl - n));
+    }
+}
+
+static void
+dw_task (void *arg, int64_t b, int64_t e, int tid)
+{
+  const TrawlNnOpCtx *c = ((ConvTask *) arg)->c;
+  const ConvGeom *g = ((ConvTask *) arg)->g;
   const float *x = c->in[0]->data, *w = c->in[1]->data;
   const float *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
   float *y = c->out[0]->data;
-  int64_t planes = g->n * g->c, ihw = g->h * g->w, ohw = g->oh * g->ow;
-  int nt = planes > 1 && planes * ohw > 4096 ? c->n_threads : 1;
+  int64_t ihw = g->h * g->w, ohw = g->oh * g->ow, ph, pw;
+  DwKernel k = dw_kernel (g);
+  float *pad;
 
-#pragma omp parallel for num_threads(nt) if(nt > 1) schedule(static)
-  for (int64_t p = 0; p < planes; p++)
+  dw_pad_dims (g, &ph, &pw);
+  pad = (float *) c->scratch + tid * ph * pw;
+  for (int64_t p = b; p < e; p++)
     {
       int64_t ch = p % g->c;
+      float bv = bias ? bias[ch] : 0.0f;
 
-      dw_plane (x + p * ihw, w + ch * g->kh * g->kw, bias ? bias[ch] : 0.0f, y + p * ohw, g);
+      if (k)
+        {
+          dw_pad (x + p * ihw, g, pad, ph, pw);
+          k (pad, pw, w + ch * g->kh * g->kw, bv, y + p * ohw, g->oh, g->ow);
+        }
+      else
+        dw_plane (x + p * ihw, w + ch * g->kh * g->kw, bv, y + p * ohw, g);
       _trawl_nn_apply_epi (y + p * ohw, ohw, 0.0f, c->epi, c->n_epi);
     }
+}
+
+static void
+conv_depthwise (const TrawlNnOpCtx *c, const ConvGeom *g)
+{
+  ConvTask t = { c, g };
+  int64_t ohw = g->oh * g->ow;
+
+  /* about 8k output floats per chunk: below that a hand-off costs more */
+  _trawl_nn_parallel (c->pool, g->n * g->c, MAX (1, 8192 / MAX (ohw, 1)), dw_task, &t);
 }
 
 /* ---- im2col + gemm, in column tiles ----
@@ -308,11 +446,14 @@ conv_depthwise (const TrawlNnOpCtx *c, const ConvGeom *g)
  * started packing it. 1x1 stride-1 convs skip im2col: the input is B. */
 
 static int64_t
-conv_tile (const ConvGeom *g)
+conv_tile (const ConvGeom *g, int nt)
 {
-  int64_t k = (g->c / g->group) * g->kh * g->kw;
-  int64_t t = (256 * 1024 / 4) / MAX (k, 1);   /* ~256 KB of im2col per tile */
+  int64_t k = (g->c / g->group) * g->kh * g->kw, ohw = g->oh * g->ow;
+  int64_t t = (1024 * 1024 / 4) / MAX (k, 1);   /* ~1 MB of im2col per tile */
+  /* but at least two tiles per thread when the image allows it */
+  int64_t share = (ohw + 2 * nt - 1) / (2 * nt);
 
+  t = MIN (t, (share + 15) & ~(int64_t) 15);
   return CLAMP (t & ~(int64_t) 15, 64, 4096);
 }
 
@@ -321,7 +462,7 @@ conv_ws (const ConvGeom *g, int nt)
 {
   if (is_pointwise (g))
     return 0;
-  return sizeof (float) * (g->c / g->group) * g->kh * g->kw * conv_tile (g) * MAX (nt, 1);
+  return sizeof (float) * (g->c / g->group) * g->kh * g->kw * conv_tile (g, nt) * MAX (nt, 1);
 }
 
 /* col[r][j] for output pixels p0 .. p0+len-1 (row-major over oh x ow). */
@@ -373,24 +514,19 @@ im2col_tile (const float *x, int64_t cin, const ConvGeom *g, int64_t p0, int64_t
 }
 
 static void
-conv_gemm (const TrawlNnOpCtx *c, const ConvGeom *g)
+gemm_task (void *arg, int64_t b, int64_t e, int tid)
 {
+  const TrawlNnOpCtx *c = ((ConvTask *) arg)->c;
+  const ConvGeom *g = ((ConvTask *) arg)->g;
   const float *x = c->in[0]->data, *w = c->in[1]->data;
   const float *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
   float *y = c->out[0]->data;
   int64_t cg = g->c / g->group, mg = g->m / g->group;
   int64_t k = cg * g->kh * g->kw, ohw = g->oh * g->ow;
-  gboolean pw = is_pointwise (g);
-  int64_t tile = conv_tile (g), ntiles = (ohw + tile - 1) / tile;
-  int64_t jobs = g->n * g->group * ntiles;
-  int nt = (int) MIN (c->n_threads, jobs);
+  int64_t tile = conv_tile (g, c->n_threads), ntiles = (ohw + tile - 1) / tile;
 
-  if (mg * k * ohw < 32768)
-    nt = 1;
-#pragma omp parallel for num_threads(nt) if(nt > 1) schedule(dynamic, 1)
-  for (int64_t job = 0; job < jobs; job++)
+  for (int64_t job = b; job < e; job++)
     {
-      int tid = 0;
       int64_t t = job % ntiles, gi = job / ntiles % g->group, n = job / ntiles / g->group;
       int64_t p0 = t * tile, len = MIN (tile, ohw - p0);
       const float *xg = x + (n * g->c + gi * cg) * g->h * g->w;
@@ -398,10 +534,7 @@ conv_gemm (const TrawlNnOpCtx *c, const ConvGeom *g)
       const float *bm;
       int64_t ldb = ohw;
 
-#ifdef _OPENMP
-      tid = omp_get_thread_num ();
-#endif
-      if (pw)
+      if (is_pointwise (g))
         bm = xg + p0;
       else
         {
@@ -418,6 +551,17 @@ conv_gemm (const TrawlNnOpCtx *c, const ConvGeom *g)
           _trawl_nn_apply_epi (yg + o * ohw, len, bias ? bias[gi * mg + o] : 0.0f, c->epi,
                                c->n_epi);
     }
+}
+
+static void
+conv_gemm (const TrawlNnOpCtx *c, const ConvGeom *g)
+{
+  ConvTask t = { c, g };
+  int64_t mg = g->m / g->group, k = (g->c / g->group) * g->kh * g->kw, ohw = g->oh * g->ow;
+  int64_t tile = conv_tile (g, c->n_threads), jobs = g->n * g->group * ((ohw + tile - 1) / tile);
+
+  /* scratch holds one im2col tile per thread (conv_ws) */
+  _trawl_nn_parallel (mg * k * ohw < 65536 ? NULL : c->pool, jobs, 1, gemm_task, &t);
 }
 
 static gboolean
@@ -448,34 +592,51 @@ convt_infer (TrawlNnOpCtx *c, GError **error)
   return TRUE;
 }
 
-/* Scatter-adds col[(co*kh + ky)*kw + kx][iy*w + ix] into y[co][oy][ox]. */
+typedef struct {
+  const ConvGeom *g;
+  const float    *col;
+  float          *y;
+} Col2imTask;
+
+/* Output channels [b, e): zero the plane, then scatter-add
+ * col[(co*kh + ky)*kw + kx][iy*w + ix] into y[co][oy][ox]; the valid ix
+ * range per tap is computed once so the inner loop has no branch. */
 static void
-col2im (const float *col, int64_t cout, const ConvGeom *g, float *y)
+col2im_task (void *arg, int64_t b, int64_t e, int tid)
 {
+  const Col2imTask *t = arg;
+  const ConvGeom *g = t->g;
   int64_t ihw = g->h * g->w;
 
-  for (int64_t co = 0; co < cout; co++)
-    for (int64_t ky = 0; ky < g->kh; ky++)
-      for (int64_t kx = 0; kx < g->kw; kx++)
-        {
-          const float *src = col + ((co * g->kh + ky) * g->kw + kx) * ihw;
-          float *plane = y + co * g->oh * g->ow;
+  (void) tid;
+  for (int64_t co = b; co < e; co++)
+    {
+      float *plane = t->y + co * g->oh * g->ow;
 
-          for (int64_t iy = 0; iy < g->h; iy++)
-            {
-              int64_t oy = iy * g->sh - g->pt + ky * g->dh;
+      memset (plane, 0, sizeof (float) * g->oh * g->ow);
+      for (int64_t ky = 0; ky < g->kh; ky++)
+        for (int64_t kx = 0; kx < g->kw; kx++)
+          {
+            const float *src = t->col + ((co * g->kh + ky) * g->kw + kx) * ihw;
+            int64_t off = kx * g->dw - g->pl;
+            /* ix * sw + off in [0, ow) */
+            int64_t lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
+            int64_t hi = MIN (g->w - 1, g->ow - 1 - off < 0 ? -1 : (g->ow - 1 - off) / g->sw);
 
-              if (oy < 0 || oy >= g->oh)
-                continue;
-              for (int64_t ix = 0; ix < g->w; ix++)
-                {
-                  int64_t ox = ix * g->sw - g->pl + kx * g->dw;
+            for (int64_t iy = 0; iy < g->h; iy++)
+              {
+                int64_t oy = iy * g->sh - g->pt + ky * g->dh;
+                float *drow;
+                const float *srow = src + iy * g->w;
 
-                  if (ox >= 0 && ox < g->ow)
-                    plane[oy * g->ow + ox] += src[iy * g->w + ix];
-                }
-            }
-        }
+                if (oy < 0 || oy >= g->oh)
+                  continue;
+                drow = plane + oy * g->ow + off;
+                for (int64_t ix = lo; ix <= hi; ix++)
+                  drow[ix * g->sw] += srow[ix];
+              }
+          }
+    }
 }
 
 static gboolean
@@ -497,16 +658,17 @@ convt_run (TrawlNnOpCtx *c, GError **error)
   kk = mg * g.kh * g.kw;
   ihw = g.h * g.w;
   ohw = g.oh * g.ow;
-  memset (y, 0, sizeof (float) * g.n * g.m * ohw);
   for (int64_t n = 0; n < g.n; n++)
     {
       for (int64_t gi = 0; gi < g.group; gi++)
         {
+          Col2imTask t = { &g, c->scratch, y + (n * g.m + gi * mg) * ohw };
+
           /* col[kk, ihw] = W_g^T [kk, cg] * X_g [cg, ihw] */
           _trawl_nn_sgemm (TRUE, FALSE, kk, ihw, cg, 1.0f, w + gi * cg * kk, kk,
                            x + (n * g.c + gi * cg) * ihw, ihw, 0.0f, c->scratch, ihw,
-                           c->n_threads);
-          col2im (c->scratch, mg, &g, y + (n * g.m + gi * mg) * ohw);
+                           c->pool);
+          _trawl_nn_parallel (c->pool, mg, MAX (1, 16384 / MAX (ohw, 1)), col2im_task, &t);
         }
       if (bias || c->n_epi)
         bias_act (y + n * g.m * ohw, bias, g.m, ohw, c);
@@ -516,6 +678,6 @@ convt_run (TrawlNnOpCtx *c, GError **error)
 
 const TrawlNnOpDef _trawl_nn_ops_conv[] = {
   { "Conv", 2, 3, 1, 1, TRAWL_NN_OP_FUSE_ACT, conv_infer, NULL, NULL, conv_run },
-  { "ConvTranspose", 2, 3, 1, 1, 0, convt_infer, NULL, NULL, convt_run },
+  { "ConvTranspose", 2, 3, 1, 1, TRAWL_NN_OP_FUSE_ACT, convt_infer, NULL, NULL, convt_run },
   { NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };

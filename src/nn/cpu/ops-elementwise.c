@@ -20,7 +20,7 @@
 static inline float
 sigmoidf (float x)
 {
-  return 1.0f / (1.0f + expf (-x));
+  return 1.0f / (1.0f + _trawl_nn_expf (-x));
 }
 
 #define CLAMPF(v, lo, hi) ((v) < (lo) ? (lo) : (v) > (hi) ? (hi) : (v))
@@ -48,6 +48,7 @@ _trawl_nn_apply_act (float *x, gsize n, TrawlNnAct act, float a, float b)
         x[i] = x[i] >= 0.0f ? x[i] : a * x[i];
       break;
     case TRAWL_NN_ACT_SIGMOID:
+#pragma omp simd
       for (gsize i = 0; i < n; i++)
         x[i] = sigmoidf (x[i]);
       break;
@@ -181,7 +182,11 @@ unary_f32 (UnaryKind k, const float *x, float *y, int64_t n, const TrawlNnOpCtx 
       for (int64_t i = 0; i < n; i++)
         y[i] = x[i] > 0.0f ? x[i] : 0.0f;
       break;
-    case U_SIGMOID: for (int64_t i = 0; i < n; i++) y[i] = sigmoidf (x[i]); break;
+    case U_SIGMOID:
+#pragma omp simd
+      for (int64_t i = 0; i < n; i++)
+        y[i] = sigmoidf (x[i]);
+      break;
     case U_TANH: for (int64_t i = 0; i < n; i++) y[i] = tanhf (x[i]); break;
     case U_ERF: for (int64_t i = 0; i < n; i++) y[i] = erff (x[i]); break;
     case U_EXP: for (int64_t i = 0; i < n; i++) y[i] = expf (x[i]); break;
@@ -228,29 +233,33 @@ unary_f32 (UnaryKind k, const float *x, float *y, int64_t n, const TrawlNnOpCtx 
     }
 }
 
+typedef struct {
+  UnaryKind           k;
+  const TrawlNnOpCtx *c;
+} UnaryTask;
+
+static void
+unary_task (void *arg, int64_t s, int64_t e, int tid)
+{
+  const UnaryTask *t = arg;
+  const TrawlNnOpCtx *c = t->c;
+
+  (void) tid;
+  if (c->in[0]->dtype == TRAWL_NN_I64)
+    unary_i64 (t->k, (const int64_t *) c->in[0]->data + s, (int64_t *) c->out[0]->data + s,
+               e - s, c);
+  else
+    unary_f32 (t->k, (const float *) c->in[0]->data + s, (float *) c->out[0]->data + s,
+               e - s, c);
+}
+
 static gboolean
 unary_run (TrawlNnOpCtx *c, GError **error)
 {
-  UnaryKind k = unary_kind (c->op_type);
-  int64_t n = trawl_nn_tensor_numel (c->in[0]);
-  int nt = n > 32768 ? c->n_threads : 1;
-  int64_t chunk = (n + nt - 1) / nt;
+  UnaryTask t = { unary_kind (c->op_type), c };
 
   (void) error;
-#pragma omp parallel for num_threads(nt) if(nt > 1)
-  for (int t = 0; t < nt; t++)
-    {
-      int64_t s = t * chunk, e = MIN (n, s + chunk);
-
-      if (s >= e)
-        continue;
-      if (c->in[0]->dtype == TRAWL_NN_I64)
-        unary_i64 (k, (const int64_t *) c->in[0]->data + s, (int64_t *) c->out[0]->data + s,
-                   e - s, c);
-      else
-        unary_f32 (k, (const float *) c->in[0]->data + s, (float *) c->out[0]->data + s,
-                   e - s, c);
-    }
+  _trawl_nn_parallel (c->pool, trawl_nn_tensor_numel (c->in[0]), 16384, unary_task, &t);
   return TRUE;
 }
 
@@ -525,49 +534,68 @@ row_offsets (const Bcast *bc, int n, int64_t r, int64_t *offs)
     }
 }
 
+typedef struct {
+  BinKind        k;
+  Bcast          bc;
+  TrawlNnTensor *a;
+  const void    *b;
+  TrawlNnTensor *o;
+} BinTask;
+
+/* Output elements [s, e): row by row, each row a strided kernel call. */
+static void
+bin_task (void *arg, int64_t s, int64_t e, int tid)
+{
+  const BinTask *t = arg;
+  const Bcast *bc = &t->bc;
+  int64_t inner = bc->dims[bc->ndim - 1];
+  int64_t sa = bc->strides[0][bc->ndim - 1], sb = bc->strides[1][bc->ndim - 1];
+
+  (void) tid;
+  for (int64_t i = s; i < e;)
+    {
+      int64_t r = i / inner, j = i % inner, len = MIN (inner - j, e - i), offs[2];
+
+      row_offsets (bc, 2, r, offs);
+      offs[0] += j * sa;
+      offs[1] += j * sb;
+      if (t->a->dtype == TRAWL_NN_I64)
+        bin_i64 (t->k, (const int64_t *) t->a->data + offs[0], sa,
+                 (const int64_t *) t->b + offs[1], sb, (int64_t *) t->o->data + i, len);
+      else if (is_compare (t->k))
+        cmp_f32 (t->k, (const float *) t->a->data + offs[0], sa, (const float *) t->b + offs[1],
+                 sb, (int64_t *) t->o->data + i, len);
+      else
+        bin_f32 (t->k, (const float *) t->a->data + offs[0], sa, (const float *) t->b + offs[1],
+                 sb, (float *) t->o->data + i, len);
+      i += len;
+    }
+}
+
 static gboolean
 binary_run (TrawlNnOpCtx *c, GError **error)
 {
-  BinKind k = bin_kind (c->op_type);
   TrawlNnTensor *ts[2] = { c->in[0], c->n_in > 1 ? c->in[1] : c->in[0] };
   TrawlNnTensor *o = c->out[0];
-  Bcast bc;
-  int64_t inner, rows, total = trawl_nn_tensor_numel (o);
-  gsize es = _trawl_nn_dtype_size (ts[0]->dtype);
+  int64_t total = trawl_nn_tensor_numel (o);
   float *pe = NULL;
-  const void *bdata = ts[1]->data;
-  int nt;
+  BinTask t;
 
   (void) error;
   if (c->n_in == 1)
     {
       if (o->data != ts[0]->data)
-        memcpy (o->data, ts[0]->data, total * es);
+        memcpy (o->data, ts[0]->data, total * _trawl_nn_dtype_size (ts[0]->dtype));
       return TRUE;
     }
-  if (k == B_POW && ts[0]->dtype == TRAWL_NN_F32 && ts[1]->dtype == TRAWL_NN_I64)
-    bdata = pe = pow_exponent (ts[1], trawl_nn_tensor_numel (ts[1]));
-  bcast_plan (&bc, 2, ts, o->ndim, o->dims);
-  inner = bc.dims[bc.ndim - 1];
-  rows = total / MAX (inner, 1);
-  nt = total > 32768 && rows >= c->n_threads ? c->n_threads : 1;
-#pragma omp parallel for num_threads(nt) if(nt > 1) schedule(static)
-  for (int64_t r = 0; r < rows; r++)
-    {
-      int64_t offs[2];
-      int64_t sa = bc.strides[0][bc.ndim - 1], sb = bc.strides[1][bc.ndim - 1];
-
-      row_offsets (&bc, 2, r, offs);
-      if (ts[0]->dtype == TRAWL_NN_I64)
-        bin_i64 (k, (const int64_t *) ts[0]->data + offs[0], sa,
-                 (const int64_t *) bdata + offs[1], sb, (int64_t *) o->data + r * inner, inner);
-      else if (is_compare (k))
-        cmp_f32 (k, (const float *) ts[0]->data + offs[0], sa, (const float *) bdata + offs[1],
-                 sb, (int64_t *) o->data + r * inner, inner);
-      else
-        bin_f32 (k, (const float *) ts[0]->data + offs[0], sa, (const float *) bdata + offs[1],
-                 sb, (float *) o->data + r * inner, inner);
-    }
+  t.k = bin_kind (c->op_type);
+  t.a = ts[0];
+  t.b = ts[1]->data;
+  t.o = o;
+  if (t.k == B_POW && ts[0]->dtype == TRAWL_NN_F32 && ts[1]->dtype == TRAWL_NN_I64)
+    t.b = pe = pow_exponent (ts[1], trawl_nn_tensor_numel (ts[1]));
+  bcast_plan (&t.bc, 2, ts, o->ndim, o->dims);
+  _trawl_nn_parallel (c->pool, total, 16384, bin_task, &t);
   g_free (pe);
   return TRUE;
 }

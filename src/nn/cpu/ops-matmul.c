@@ -6,43 +6,44 @@
 #include <cblas.h>
 #include <string.h>
 
+typedef struct {
+  gboolean     ta, tb, by_cols;
+  int64_t      m, n, k, lda, ldb, ldc;
+  float        alpha, beta;
+  const float *a, *b;
+  float       *c;
+} GemmTask;
+
+static void
+sgemm_task (void *arg, int64_t s0, int64_t s1, int tid)
+{
+  const GemmTask *t = arg;
+  CBLAS_TRANSPOSE ta = t->ta ? CblasTrans : CblasNoTrans, tb = t->tb ? CblasTrans : CblasNoTrans;
+
+  (void) tid;
+  if (t->by_cols)
+    cblas_sgemm (CblasRowMajor, ta, tb, t->m, s1 - s0, t->k, t->alpha, t->a, t->lda,
+                 t->tb ? t->b + s0 * t->ldb : t->b + s0, t->ldb, t->beta, t->c + s0, t->ldc);
+  else
+    cblas_sgemm (CblasRowMajor, ta, tb, s1 - s0, t->n, t->k, t->alpha,
+                 t->ta ? t->a + s0 : t->a + s0 * t->lda, t->lda, t->b, t->ldb, t->beta,
+                 t->c + s0 * t->ldc, t->ldc);
+}
+
 void
 _trawl_nn_sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k, float alpha,
                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-                 float *c, int64_t ldc, int nt)
+                 float *c, int64_t ldc, TrawlNnPool *pool)
 {
-  gboolean by_cols = n >= m;
-  int64_t len = by_cols ? n : m;
-  int parts;
+  GemmTask t = { ta, tb, n >= m, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c };
+  int64_t len = t.by_cols ? n : m;
+  int nt = _trawl_nn_pool_threads (pool);
+  /* one part per thread, whole 16-wide panels each */
+  int64_t part = ((len + nt - 1) / nt + 15) & ~(int64_t) 15;
 
-  /* too little work to be worth a fork */
-  if (m * n * k < 64 * 64 * 64 || len < 16)
-    nt = 1;
-  parts = (int) MIN (nt, len / 8);
-  if (parts <= 1)
-    {
-      cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                   m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      return;
-    }
-#pragma omp parallel for num_threads(parts) schedule(static)
-  for (int t = 0; t < parts; t++)
-    {
-      /* chunks rounded to 16 so each part keeps whole SIMD panels */
-      int64_t step = ((len + parts - 1) / parts + 15) & ~(int64_t) 15;
-      int64_t s0 = t * step, s1 = MIN (len, s0 + step);
-
-      if (s0 >= s1)
-        continue;
-      if (by_cols)
-        cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                     m, s1 - s0, k, alpha, a, lda, tb ? b + s0 * ldb : b + s0, ldb, beta,
-                     c + s0, ldc);
-      else
-        cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                     s1 - s0, n, k, alpha, ta ? a + s0 : a + s0 * lda, lda, b, ldb, beta,
-                     c + s0 * ldc, ldc);
-    }
+  if (m * n * k < 64 * 64 * 64 || len < 32)
+    pool = NULL;
+  _trawl_nn_parallel (pool, len, part, sgemm_task, &t);
 }
 
 /* MatMul shapes: a [..., m, k] x b [..., k, n]; 1-D a gets a leading 1,
@@ -154,7 +155,7 @@ matmul_run (TrawlNnOpCtx *c, GError **error)
           bo += j * g.bstr[d];
         }
       _trawl_nn_sgemm (FALSE, FALSE, g.m, g.n, g.k, 1.0f, a + ao * g.m * g.k, g.k,
-                       b + bo * g.k * g.n, g.n, 0.0f, y + i * g.m * g.n, g.n, c->n_threads);
+                       b + bo * g.k * g.n, g.n, 0.0f, y + i * g.m * g.n, g.n, c->pool);
     }
   return TRUE;
 }
@@ -228,7 +229,7 @@ gemm_run (TrawlNnOpCtx *c, GError **error)
   else
     beta = 0.0f;
   _trawl_nn_sgemm (ta, tb, m, n, k, alpha, c->in[0]->data, ta ? m : k, c->in[1]->data,
-                   tb ? k : n, beta, y, n, c->n_threads);
+                   tb ? k : n, beta, y, n, c->pool);
   return TRUE;
 }
 

@@ -128,6 +128,37 @@ softmax_infer (TrawlNnOpCtx *c, GError **error)
   return same_infer (c, error);
 }
 
+/* One softmax row of mid elements at stride 1 (the common last-axis case
+ * gets the vectorised path). */
+TRAWL_NN_HOT static void
+softmax_row (const float *s, float *d, int64_t mid, gboolean logsm)
+{
+  float mx = -FLT_MAX, sum = 0.0f;
+
+  for (int64_t j = 0; j < mid; j++)
+    mx = s[j] > mx ? s[j] : mx;
+#pragma omp simd reduction(+:sum)
+  for (int64_t j = 0; j < mid; j++)
+    {
+      float e = _trawl_nn_expf (s[j] - mx);
+      sum += e;
+      d[j] = logsm ? s[j] - mx : e;
+    }
+  if (logsm)
+    {
+      float l = logf (sum);
+      for (int64_t j = 0; j < mid; j++)
+        d[j] -= l;
+    }
+  else
+    {
+      float inv = 1.0f / sum;
+#pragma omp simd
+      for (int64_t j = 0; j < mid; j++)
+        d[j] *= inv;
+    }
+}
+
 static gboolean
 softmax_run (TrawlNnOpCtx *c, GError **error)
 {
@@ -145,11 +176,16 @@ softmax_run (TrawlNnOpCtx *c, GError **error)
         float *d = (float *) c->out[0]->data + o * mid * inner + i;
         float mx = -FLT_MAX, sum = 0.0f;
 
+        if (inner == 1)
+          {
+            softmax_row (s, d, mid, logsm);
+            continue;
+          }
         for (int64_t j = 0; j < mid; j++)
           mx = fmaxf (mx, s[j * inner]);
         for (int64_t j = 0; j < mid; j++)
           {
-            float e = expf (s[j * inner] - mx);
+            float e = _trawl_nn_expf (s[j * inner] - mx);
             sum += e;
             d[j * inner] = logsm ? s[j * inner] - mx : e;
           }

@@ -140,21 +140,33 @@ pool_plane (const float *in, float *out, const PoolGeom *g, gboolean is_max)
       }
 }
 
+typedef struct {
+  const TrawlNnOpCtx *c;
+  const PoolGeom     *g;
+  gboolean            is_max;
+} PoolTask;
+
+static void
+pool_task (void *arg, int64_t b, int64_t e, int tid)
+{
+  const PoolTask *t = arg;
+  const PoolGeom *g = t->g;
+
+  (void) tid;
+  for (int64_t p = b; p < e; p++)
+    pool_plane ((const float *) t->c->in[0]->data + p * g->h * g->w,
+                (float *) t->c->out[0]->data + p * g->oh * g->ow, g, t->is_max);
+}
+
 static gboolean
 pool_run (TrawlNnOpCtx *c, GError **error)
 {
   PoolGeom g;
-  gboolean is_max = strcmp (c->op_type, "MaxPool") == 0;
-  const float *x = c->in[0]->data;
-  float *y = c->out[0]->data;
-  int nt;
+  PoolTask t = { c, &g, strcmp (c->op_type, "MaxPool") == 0 };
 
   if (!pool_geom (c, &g, error))
     return FALSE;
-  nt = g.planes > 1 && g.planes * g.oh * g.ow > 8192 ? c->n_threads : 1;
-#pragma omp parallel for num_threads(nt) if(nt > 1) schedule(static)
-  for (int64_t p = 0; p < g.planes; p++)
-    pool_plane (x + p * g.h * g.w, y + p * g.oh * g.ow, &g, is_max);
+  _trawl_nn_parallel (c->pool, g.planes, MAX (1, 8192 / MAX (g.oh * g.ow, 1)), pool_task, &t);
   return TRUE;
 }
 
@@ -169,19 +181,24 @@ gpool_infer (TrawlNnOpCtx *c, GError **error)
   return TRUE;
 }
 
-static gboolean
-gpool_run (TrawlNnOpCtx *c, GError **error)
-{
-  const TrawlNnTensor *x = c->in[0];
-  int64_t planes = x->dims[0] * x->dims[1], hw = trawl_nn_tensor_numel (x) / MAX (planes, 1);
-  gboolean is_max = strcmp (c->op_type, "GlobalMaxPool") == 0;
-  const float *in = x->data;
-  float *out = c->out[0]->data;
-  int nt = planes * hw > 32768 ? c->n_threads : 1;
+typedef struct {
+  const float *in;
+  float       *out;
+  int64_t      hw;
+  gboolean     is_max;
+} GpoolTask;
 
-  (void) error;
-#pragma omp parallel for num_threads(nt) if(nt > 1) schedule(static)
-  for (int64_t p = 0; p < planes; p++)
+static void
+gpool_task (void *arg, int64_t b, int64_t e, int tid)
+{
+  const GpoolTask *t = arg;
+  int64_t hw = t->hw;
+  gboolean is_max = t->is_max;
+  const float *in = t->in;
+  float *out = t->out;
+
+  (void) tid;
+  for (int64_t p = b; p < e; p++)
     {
       const float *s = in + p * hw;
       float acc = is_max ? -FLT_MAX : 0.0f;
@@ -197,6 +214,17 @@ gpool_run (TrawlNnOpCtx *c, GError **error)
         }
       out[p] = acc;
     }
+}
+
+static gboolean
+gpool_run (TrawlNnOpCtx *c, GError **error)
+{
+  const TrawlNnTensor *x = c->in[0];
+  int64_t planes = x->dims[0] * x->dims[1], hw = trawl_nn_tensor_numel (x) / MAX (planes, 1);
+  GpoolTask t = { x->data, c->out[0]->data, hw, strcmp (c->op_type, "GlobalMaxPool") == 0 };
+
+  (void) error;
+  _trawl_nn_parallel (c->pool, planes, MAX (1, 16384 / MAX (hw, 1)), gpool_task, &t);
   return TRUE;
 }
 

@@ -36,9 +36,9 @@ _trawl_nn_axis (int64_t axis, int r)
   return axis >= 0 && axis < r ? (int) axis : -1;
 }
 
-/* Row-major sgemm C = alpha op(A) op(B) + beta C split over nt threads
- * (OpenMP) by rows of C, or by columns when C is wide; each part is one
- * single-threaded OpenBLAS call, so only one thread pool ever runs. */
+/* Row-major sgemm C = alpha op(A) op(B) + beta C split over the pool's
+ * threads by rows of C, or by columns when C is wide; each part is one
+ * single-threaded OpenBLAS call, so only one set of threads ever runs. */
 void _trawl_nn_sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k, float alpha,
                       const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-                      float *c, int64_t ldc, int nt);
+                      float *c, int64_t ldc, TrawlNnPool *pool);

@@ -1,0 +1,81 @@
+/* trawl/indexer.h - `trawl index`: footage files in, a case catalog with
+ * tracks, sightings, thumbnails and FAISS vector files out.
+ *
+ * Pipeline per video: a decode thread samples frames into a bounded queue
+ * (back-pressure: decoding never runs far ahead of detection); the calling
+ * thread runs the face and plate detectors and the tracker on each frame;
+ * when the video ends, all its tracks, sightings and thumbnails are written
+ * in one catalog transaction (trawl_catalog_begin/commit_video), then its
+ * vectors are added to the stores, which are saved atomically and recorded
+ * with trawl_catalog_set_vectors_state.
+ *
+ * Resuming: a video whose SHA-256 is catalogued as done is skipped; one left
+ * "indexing" by a crash is reset and redone; one marked failed is retried.
+ * At start the vector files are checked against the catalog and rebuilt
+ * from it when their counts differ (a crash between commit and save).
+ *
+ * Bad input (unreadable, empty, not media, undecodable) is reported per
+ * file with a reason and counted; indexing goes on with the next file.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint  files_total, files_done;    /* done: indexed + skipped + failed */
+  guint  videos_indexed, videos_skipped, videos_failed;
+  double video_s_total;              /* sum of durations of files probed so far */
+  double video_s_done;               /* video time processed (incl. the current file) */
+  guint64 frames_sampled;
+  guint64 faces, plates;             /* sightings found */
+  guint64 face_tracks, plate_tracks;
+  double elapsed_s;
+  double eta_s;                      /* < 0 when unknown */
+  const char *current;               /* file being indexed, or NULL (transfer none) */
+  /* time per stage, seconds (decode runs in its own thread, so the sum may
+   * exceed elapsed): */
+  double t_hash, t_decode, t_faces, t_plates, t_track, t_write, t_vectors;
+  /* "path: reason" for each failed file (transfer none; owned by the run) */
+  GPtrArray *failures;
+} TrawlIndexProgress;
+
+typedef void (*TrawlIndexProgressFunc) (const TrawlIndexProgress *p, gpointer user_data);
+
+typedef struct {
+  const char *camera;          /* NULL: each file's parent folder name */
+  double      start_utc;       /* NAN: from the container, then time_pattern */
+  const char *time_pattern;    /* strftime-like pattern on file names, or NULL */
+  double      clock_offset_s;  /* NAN: leave the camera's offset as it is */
+  double      sample_fps;      /* <= 0: 2 */
+  gboolean    keyframes_only;
+  double      scene_threshold; /* <= 0: off */
+  gboolean    no_faces, no_plates;
+  int         queue_depth;     /* frames between decode and detect; <= 0: 8 */
+  double      progress_interval_s; /* <= 0: 0.5 */
+  TrawlIndexProgressFunc progress;  /* nullable; called from the calling thread */
+  gpointer    progress_data;
+  const char *command_line;    /* recorded in the run, or NULL */
+  volatile gint *cancel;       /* nullable: set to 1 to stop after the current frame */
+} TrawlIndexOptions;
+
+void trawl_index_options_init (TrawlIndexOptions *opts);
+
+/* Expands inputs (files and folders, recursively; hidden entries skipped)
+ * into a sorted list of file paths: a new GPtrArray of char* (g_free'd by the
+ * array). Missing inputs are added as they are (they fail later with a
+ * reason). */
+GPtrArray *trawl_index_expand_inputs (const char *const *inputs, guint n_inputs);
+
+/* Indexes inputs into the case directory case_dir (created if missing).
+ * final (nullable) gets the final counts; its failures array is a new
+ * reference the caller unrefs. Returns TRUE when the run completed (bad
+ * files are not a failure of the run); FALSE with error set when the case
+ * cannot be opened (TRAWL_ERROR_BUSY: another indexer holds it), the models
+ * are missing, the catalog fails, or the run was cancelled (G_IO_ERROR_CANCELLED). */
+gboolean trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs,
+                          const TrawlIndexOptions *opts, TrawlIndexProgress *final,
+                          GError **error);
+
+G_END_DECLS
