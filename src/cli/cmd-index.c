@@ -1,20 +1,193 @@
-/* cmd-index.c - `trawl index`: decode, detect, track, write the catalog
- * Not built yet: --help shows the planned interface; running it exits 2. */
+/* cmd-index.c - `trawl index`: decode, detect, track, write the catalog.
+ * Option parsing, the progress line (or JSON lines) and the final summary;
+ * the work is trawl_index_run (include/trawl/indexer.h). */
 #include "cli.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <trawl/base.h>
+#include <trawl/indexer.h>
+
+static char *opt_camera, *opt_start, *opt_pattern;
+static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
+static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
+static int opt_queue = 8;
+static volatile gint cancel_flag;
+
+static const GOptionEntry index_entries[] = {
+  { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Camera name (default: the folder name)", "NAME" },
+  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start time of the footage (ISO 8601; UTC unless it says)", "TIME" },
+  { "time-pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern, "Start time in file names, e.g. cam_%Y%m%d_%H%M%S", "PATTERN" },
+  { "clock-offset", 0, 0, G_OPTION_ARG_DOUBLE, &opt_offset, "Seconds to add to this camera's clock", "SECONDS" },
+  { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fps, "Sampled frames per second of video (default 2)", "N" },
+  { "keyframes", 0, 0, G_OPTION_ARG_NONE, &opt_keyframes, "Decode key frames only (fast, coarse)", NULL },
+  { "scene-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_scene, "Skip frames that changed less than this (0-255, e.g. 2)", "T" },
+  { "no-faces", 0, 0, G_OPTION_ARG_NONE, &opt_no_faces, "Do not look for faces", NULL },
+  { "no-plates", 0, 0, G_OPTION_ARG_NONE, &opt_no_plates, "Do not look for plates", NULL },
+  { "queue", 0, 0, G_OPTION_ARG_INT, &opt_queue, "Decoded frames buffered ahead of detection (default 8)", "N" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print progress and the summary as JSON lines", NULL },
+  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
+  { NULL }
+};
+
+static void
+on_signal (int sig)
+{
+  (void) sig;
+  g_atomic_int_set (&cancel_flag, 1);
+  signal (SIGINT, SIG_DFL);  /* a second Ctrl-C kills at once */
+}
+
+static char *
+fmt_duration (double s)
+{
+  if (s < 0 || isnan (s))
+    return g_strdup ("?");
+  int t = (int) (s + 0.5);
+  return t >= 3600 ? g_strdup_printf ("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
+                   : g_strdup_printf ("%d:%02d", t / 60, t % 60);
+}
+
+static void
+print_json_progress (const TrawlIndexProgress *p, const char *type)
+{
+  printf ("{\"type\":\"%s\",\"files_done\":%u,\"files_total\":%u,\"indexed\":%u,"
+          "\"skipped\":%u,\"failed\":%u,\"video_s_done\":%.2f,\"frames\":%" G_GUINT64_FORMAT
+          ",\"sampled_fps\":%.2f,\"faces\":%" G_GUINT64_FORMAT ",\"plates\":%" G_GUINT64_FORMAT
+          ",\"face_tracks\":%" G_GUINT64_FORMAT ",\"plate_tracks\":%" G_GUINT64_FORMAT
+          ",\"elapsed_s\":%.2f,\"eta_s\":%.1f,\"stages_s\":{\"hash\":%.3f,\"decode\":%.3f,"
+          "\"faces\":%.3f,\"plates\":%.3f,\"track\":%.3f,\"write\":%.3f,\"vectors\":%.3f}",
+          type, p->files_done, p->files_total, p->videos_indexed, p->videos_skipped,
+          p->videos_failed, p->video_s_done, p->frames_sampled,
+          p->elapsed_s > 0 ? p->frames_sampled / p->elapsed_s : 0.0, p->faces, p->plates,
+          p->face_tracks, p->plate_tracks, p->elapsed_s, p->eta_s, p->t_hash, p->t_decode,
+          p->t_faces, p->t_plates, p->t_track, p->t_write, p->t_vectors);
+  if (p->current != NULL) {
+    g_autofree char *esc = g_strescape (p->current, NULL);
+    printf (",\"current\":\"%s\"", esc);
+  }
+  printf (",\"failures\":[");
+  for (guint i = 0; p->failures != NULL && i < p->failures->len; i++) {
+    g_autofree char *esc = g_strescape (p->failures->pdata[i], NULL);
+    printf ("%s\"%s\"", i ? "," : "", esc);
+  }
+  printf ("]}\n");
+  fflush (stdout);
+}
+
+static void
+on_progress (const TrawlIndexProgress *p, gpointer data)
+{
+  (void) data;
+  if (opt_json) {
+    print_json_progress (p, "progress");
+    return;
+  }
+  if (opt_quiet || !isatty (STDERR_FILENO))
+    return;
+  g_autofree char *vdone = fmt_duration (p->video_s_done);
+  g_autofree char *eta = fmt_duration (p->eta_s);
+  fprintf (stderr, "\r\033[K%u/%u files, %s of video, %.1f frames/s, ETA %s, "
+           "%" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates",
+           p->files_done, p->files_total, vdone,
+           p->elapsed_s > 0 ? p->frames_sampled / p->elapsed_s : 0.0, eta, p->faces, p->plates);
+  fflush (stderr);
+}
+
+static void
+print_summary (const TrawlIndexProgress *p)
+{
+  if (opt_json) {
+    print_json_progress (p, "summary");
+    return;
+  }
+  if (!opt_quiet && isatty (STDERR_FILENO))
+    fprintf (stderr, "\r\033[K");
+  g_autofree char *el = fmt_duration (p->elapsed_s);
+  printf ("videos: %u indexed, %u skipped (already indexed), %u failed\n",
+          p->videos_indexed, p->videos_skipped, p->videos_failed);
+  for (guint i = 0; i < p->failures->len; i++)
+    printf ("  failed: %s\n", (char *) p->failures->pdata[i]);
+  printf ("video time: %.1f s in %s (%.2fx real time), %" G_GUINT64_FORMAT " frames sampled\n",
+          p->video_s_done, el, p->elapsed_s > 0 ? p->video_s_done / p->elapsed_s : 0.0,
+          p->frames_sampled);
+  printf ("sightings: %" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates\n",
+          p->faces, p->plates);
+  printf ("tracks: %" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates\n",
+          p->face_tracks, p->plate_tracks);
+  printf ("time per stage (s): hash %.2f, decode %.2f (own thread), faces %.2f "
+          "(detect+landmarks+embed), plates %.2f (detect+read), track %.2f, write %.2f, "
+          "vectors %.2f\n", p->t_hash, p->t_decode, p->t_faces, p->t_plates, p->t_track,
+          p->t_write, p->t_vectors);
+}
+
+static gboolean
+parse_start (double *utc)
+{
+  *utc = NAN;
+  if (opt_start == NULL)
+    return TRUE;
+  g_autoptr (GTimeZone) tz = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) dt = g_date_time_new_from_iso8601 (opt_start, tz);
+  if (dt == NULL) {
+    fprintf (stderr, "trawl index: --start: '%s' is not an ISO 8601 time "
+             "(e.g. 2024-05-01T13:45:00Z)\n", opt_start);
+    return FALSE;
+  }
+  *utc = g_date_time_to_unix (dt) + g_date_time_get_microsecond (dt) / 1e6;
+  return TRUE;
+}
 
 int
 trawl_cmd_index (int argc, char **argv)
 {
-  static char *s_str G_GNUC_UNUSED;
-  static int s_int G_GNUC_UNUSED;
-  static gboolean s_flag G_GNUC_UNUSED;
-  const GOptionEntry entries[] = {
-    { "camera", 0, 0, G_OPTION_ARG_STRING, &s_str, "Camera name (default: the folder name)", "NAME" },
-    { "start", 0, 0, G_OPTION_ARG_STRING, &s_str, "Wall-clock start time of the footage (ISO 8601)", "TIME" },
-    { "fps", 0, 0, G_OPTION_ARG_INT, &s_int, "Sampled frames per second", "N" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &s_flag, "Print progress as JSON lines", NULL },
-    { NULL }
-  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("CASE INPUT...");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmdline = g_strjoinv (" ", argv);
 
-  return trawl_cli_stub (argc, argv, "CASE INPUT...", "Index footage files and folders into the case directory CASE.", entries);
+  g_option_context_set_summary (ctx,
+    "Index footage files and folders (recursively) into the case directory CASE.\n"
+    "Finished videos (same SHA-256) are skipped; a video cut short by a crash is redone.");
+  g_option_context_add_main_entries (ctx, index_entries, NULL);
+  if (!trawl_cli_parse (ctx, &argc, &argv))
+    return 2;
+  if (argc < 3) {
+    fprintf (stderr, "trawl index: need CASE and at least one INPUT (see --help)\n");
+    return 2;
+  }
+  TrawlIndexOptions opts;
+  trawl_index_options_init (&opts);
+  if (!parse_start (&opts.start_utc))
+    return 2;
+  if (opt_fps <= 0 || opt_queue <= 0) {
+    fprintf (stderr, "trawl index: --fps and --queue must be positive\n");
+    return 2;
+  }
+  opts.camera = opt_camera;
+  opts.time_pattern = opt_pattern;
+  opts.clock_offset_s = opt_offset;
+  opts.sample_fps = opt_fps;
+  opts.keyframes_only = opt_keyframes;
+  opts.scene_threshold = opt_scene;
+  opts.no_faces = opt_no_faces;
+  opts.no_plates = opt_no_plates;
+  opts.queue_depth = opt_queue;
+  opts.progress = on_progress;
+  opts.command_line = cmdline;
+  opts.cancel = &cancel_flag;
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
+
+  TrawlIndexProgress final = { 0 };
+  gboolean ok = trawl_index_run (argv[1], (const char *const *) argv + 2, argc - 2, &opts,
+                                 &final, &error);
+  if (ok || final.files_done > 0)
+    print_summary (&final);
+  g_ptr_array_unref (final.failures);
+  if (!ok)
+    return trawl_cli_fail (&error);
+  return 0;
 }

@@ -1,12 +1,21 @@
 /* cmd-info.c - `trawl info`: without a case, this build (versions, GPU,
- * models); with CASE, the case summary (once the indexer exists). */
+ * models); with CASE, the case summary (cameras, footage, tracks, index
+ * sizes, last run, failed files), read-only so it works during indexing. */
 #include "trawl-config.h"
 #include "cli.h"
 
 #include <trawl/base.h>
 #include <trawl/gpu.h>
 
+#include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <trawl/catalog.h>
+#include <trawl/indexer.h>
+#include <trawl/vectors.h>
 
 static gboolean opt_json;
 
@@ -45,6 +54,200 @@ print_build_info (void)
   return 0;
 }
 
+/* ---- with CASE ---- */
+
+static char *
+utc_text (double utc)
+{
+  if (isnan (utc))
+    return NULL;
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc ((gint64) floor (utc));
+  return dt ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+static gint64
+file_size (const char *dir, const char *name)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+  return g_stat (p, &st) == 0 ? (gint64) st.st_size : -1;
+}
+
+static void
+set_int (JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+static void
+set_str (JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name (b, name);
+  if (v != NULL)
+    json_builder_add_string_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+typedef struct {
+  TrawlCatalogStats s;
+  GPtrArray *cams, *videos;
+  double span_a, span_z;
+  gint64 face_vecs, plate_vecs, face_gen, plate_gen;
+  char *run_start, *run_end, *run_cmd;
+} CaseInfo;
+
+static void
+case_info_clear (CaseInfo *ci)
+{
+  g_clear_pointer (&ci->cams, g_ptr_array_unref);
+  g_clear_pointer (&ci->videos, g_ptr_array_unref);
+  g_free (ci->run_start);
+  g_free (ci->run_end);
+  g_free (ci->run_cmd);
+}
+
+static gboolean
+case_info_load (TrawlCatalog *cat, CaseInfo *ci, GError **error)
+{
+  ci->span_a = ci->span_z = NAN;
+  if (!trawl_catalog_get_stats (cat, &ci->s, error)
+      || !(ci->cams = trawl_catalog_get_camera_stats (cat, error))
+      || !(ci->videos = trawl_catalog_list_videos (cat, error))
+      || !trawl_catalog_get_vectors_state (cat, TRAWL_KIND_FACE, &ci->face_gen, &ci->face_vecs, error)
+      || !trawl_catalog_get_vectors_state (cat, TRAWL_KIND_PLATE, &ci->plate_gen, &ci->plate_vecs, error)
+      || !trawl_index_last_run (cat, &ci->run_start, &ci->run_end, &ci->run_cmd, error))
+    return FALSE;
+  for (guint i = 0; i < ci->videos->len; i++) {
+    TrawlCatalogVideo *v = ci->videos->pdata[i];
+    if (isnan (v->start_time_utc) || v->status != TRAWL_VIDEO_STATUS_DONE)
+      continue;
+    double z = v->start_time_utc + MAX (0.0, v->duration_s);
+    if (isnan (ci->span_a) || v->start_time_utc < ci->span_a)
+      ci->span_a = v->start_time_utc;
+    if (isnan (ci->span_z) || z > ci->span_z)
+      ci->span_z = z;
+  }
+  return TRUE;
+}
+
+static void
+case_info_json (const char *dir, CaseInfo *ci)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *a = utc_text (ci->span_a), *z = utc_text (ci->span_z);
+  json_builder_begin_object (b);
+  set_str (b, "case", dir);
+  json_builder_set_member_name (b, "cameras");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < ci->cams->len; i++) {
+    TrawlCameraStats *c = ci->cams->pdata[i];
+    json_builder_begin_object (b);
+    set_str (b, "name", c->camera);
+    set_int (b, "videos", c->videos);
+    set_int (b, "face_tracks", c->face_tracks);
+    set_int (b, "plate_tracks", c->plate_tracks);
+    set_int (b, "face_sightings", c->face_sightings);
+    set_int (b, "plate_sightings", c->plate_sightings);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  set_int (b, "videos", ci->s.videos);
+  set_int (b, "videos_done", ci->s.videos_done);
+  set_int (b, "videos_failed", ci->s.videos_failed);
+  set_int (b, "videos_pending", ci->s.videos_pending);
+  json_builder_set_member_name (b, "hours_indexed");
+  json_builder_add_double_value (b, ci->s.hours_indexed);
+  set_str (b, "span_first_utc", a);
+  set_str (b, "span_last_utc", z);
+  set_int (b, "face_tracks", ci->s.face_tracks);
+  set_int (b, "plate_tracks", ci->s.plate_tracks);
+  set_int (b, "face_sightings", ci->s.face_sightings);
+  set_int (b, "plate_sightings", ci->s.plate_sightings);
+  set_int (b, "thumbnails", ci->s.thumbnails);
+  set_int (b, "face_vectors", ci->face_vecs);
+  set_int (b, "plate_vectors", ci->plate_vecs);
+  set_int (b, "catalog_bytes", file_size (dir, "catalog.sqlite"));
+  set_int (b, "faces_index_bytes", file_size (dir, "faces.faiss"));
+  set_int (b, "plates_index_bytes", file_size (dir, "plates.faiss"));
+  set_int (b, "index_runs", ci->s.index_runs);
+  set_str (b, "last_run_started", ci->run_start);
+  set_str (b, "last_run_finished", ci->run_end);
+  set_str (b, "last_run_command", ci->run_cmd);
+  json_builder_set_member_name (b, "failed");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < ci->videos->len; i++) {
+    TrawlCatalogVideo *v = ci->videos->pdata[i];
+    if (v->status != TRAWL_VIDEO_STATUS_FAILED)
+      continue;
+    json_builder_begin_object (b);
+    set_str (b, "path", v->path);
+    set_str (b, "error", v->error);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *s = json_to_string (root, TRUE);
+  printf ("%s\n", s);
+}
+
+static void
+case_info_text (const char *dir, CaseInfo *ci)
+{
+  g_autofree char *a = utc_text (ci->span_a), *z = utc_text (ci->span_z);
+  printf ("case: %s\n", dir);
+  printf ("cameras: %" G_GINT64_FORMAT "\n", ci->s.cameras);
+  for (guint i = 0; i < ci->cams->len; i++) {
+    TrawlCameraStats *c = ci->cams->pdata[i];
+    printf ("  %-20s %" G_GINT64_FORMAT " videos, %" G_GINT64_FORMAT " face / %" G_GINT64_FORMAT
+            " plate tracks\n", c->camera, c->videos, c->face_tracks, c->plate_tracks);
+  }
+  printf ("videos: %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " done, %" G_GINT64_FORMAT
+          " failed, %" G_GINT64_FORMAT " pending)\n", ci->s.videos, ci->s.videos_done,
+          ci->s.videos_failed, ci->s.videos_pending);
+  printf ("footage: %.3f hours indexed\n", ci->s.hours_indexed);
+  printf ("time span: %s .. %s\n", a ? a : "unknown", z ? z : "unknown");
+  printf ("tracks: %" G_GINT64_FORMAT " faces, %" G_GINT64_FORMAT " plates\n",
+          ci->s.face_tracks, ci->s.plate_tracks);
+  printf ("sightings: %" G_GINT64_FORMAT " faces, %" G_GINT64_FORMAT " plates; %" G_GINT64_FORMAT
+          " thumbnails\n", ci->s.face_sightings, ci->s.plate_sightings, ci->s.thumbnails);
+  printf ("index: catalog %" G_GINT64_FORMAT " bytes; faces.faiss %" G_GINT64_FORMAT
+          " vectors, %" G_GINT64_FORMAT " bytes; plates.faiss %" G_GINT64_FORMAT " vectors, %"
+          G_GINT64_FORMAT " bytes\n", file_size (dir, "catalog.sqlite"), ci->face_vecs,
+          file_size (dir, "faces.faiss"), ci->plate_vecs, file_size (dir, "plates.faiss"));
+  printf ("runs: %" G_GINT64_FORMAT "; last started %s, %s%s\n", ci->s.index_runs,
+          ci->run_start ? ci->run_start : "never",
+          ci->run_end ? "finished " : (ci->run_start ? "did not finish" : ""),
+          ci->run_end ? ci->run_end : "");
+  for (guint i = 0; i < ci->videos->len; i++) {
+    TrawlCatalogVideo *v = ci->videos->pdata[i];
+    if (v->status == TRAWL_VIDEO_STATUS_FAILED)
+      printf ("failed: %s: %s\n", v->path, v->error ? v->error : "?");
+  }
+}
+
+static int
+print_case_info (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TrawlCatalog) cat = trawl_catalog_open (dir, TRAWL_CATALOG_READONLY, &error);
+  CaseInfo ci = { 0 };
+  if (cat == NULL)
+    return trawl_cli_fail (&error);
+  if (!case_info_load (cat, &ci, &error)) {
+    case_info_clear (&ci);
+    return trawl_cli_fail (&error);
+  }
+  if (opt_json)
+    case_info_json (dir, &ci);
+  else
+    case_info_text (dir, &ci);
+  case_info_clear (&ci);
+  return 0;
+}
+
 int
 trawl_cmd_info (int argc, char **argv)
 {
@@ -62,6 +265,6 @@ trawl_cmd_info (int argc, char **argv)
       return 2;
     }
   if (argc == 2)
-    return trawl_cli_not_built ("info", "summarising a case (the indexer)");
+    return print_case_info (argv[1]);
   return print_build_info ();
 }

@@ -81,6 +81,7 @@ typedef enum {
   TRAWL_NN_ACT_HARD_SWISH,   /* x * hard_sigmoid(x; alpha, beta) */
   TRAWL_NN_ACT_MUL,          /* x * alpha (a folded scalar Mul/Div) */
   TRAWL_NN_ACT_ADD,          /* x + alpha (a folded scalar Add/Sub) */
+  TRAWL_NN_ACT_SWISH,        /* x * sigmoid(alpha x) */
 } TrawlNnAct;
 
 /* One step of a fused elementwise epilogue. */

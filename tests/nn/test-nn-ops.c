@@ -320,6 +320,7 @@ ref_binary (char op, int na, const int64_t *ad, const float *a, int nb, const in
         case '-': y[i] = a[ai] - b[bi]; break;
         case '*': y[i] = a[ai] * b[bi]; break;
         case '/': y[i] = a[ai] / b[bi]; break;
+        case 'p': y[i] = a[ai] >= 0 ? a[ai] : a[ai] * b[bi]; break;
         }
     }
 }
@@ -336,11 +337,11 @@ test_broadcast (void)
     { 4, { 1, 3, 1, 5 }, 4, { 2, 1, 4, 1 }, 4, { 2, 3, 4, 5 } },
     { 3, { 2, 1, 7 }, 1, { 7 }, 3, { 2, 1, 7 } },
   };
-  const char *ops[] = { "Add", "Sub", "Mul", "Div" };
-  const char sym[] = { '+', '-', '*', '/' };
+  const char *ops[] = { "Add", "Sub", "Mul", "Div", "PRelu" };
+  const char sym[] = { '+', '-', '*', '/', 'p' };
 
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
-    for (int o = 0; o < 4; o++)
+    for (int o = 0; o < 5; o++)
       {
         float *a = rnd (numel (cases[t].na, cases[t].ad), 20 + t);
         float *b = rnd (numel (cases[t].nb, cases[t].bd), 40 + t);

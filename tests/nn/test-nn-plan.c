@@ -180,7 +180,8 @@ test_fuse_convt_bn (void)
 }
 
 /* PP-LCNet's tail: Conv, *k + b, x * Clip(x + 3, 0, 6) / 6, *k2 + b2; a
- * depthwise conv with y * HardSigmoid(y); both fold into the convs. */
+ * depthwise conv with y * HardSigmoid(y); SVTR's y * Sigmoid(1.702 y) and
+ * y * Sigmoid(y): all fold into the convs. */
 static void
 test_fuse_epilogue (void)
 {
@@ -188,7 +189,7 @@ test_fuse_epilogue (void)
   int64_t d[4] = { 1, 4, 6, 11 }, wd[4] = { 4, 4, 1, 1 }, dwd[4] = { 4, 1, 3, 3 }, one[1] = { 1 };
   int64_t cd[3] = { 4, 1, 1 };
   float *w = rnd (16, 10), *dw = rnd (36, 11), *pc = rnd (4, 12);
-  float k = 1.5f, b = -0.25f, three = 3, zero = 0, six = 6, k2 = 0.7f, b2 = 0.1f;
+  float k = 1.5f, b = -0.25f, three = 3, zero = 0, six = 6, k2 = 0.7f, b2 = 0.1f, gelu = 1.702f;
   TrawlNnValueId x = trawl_nn_graph_add_input (g, "x", TRAWL_NN_F32, 4, d), y, a, c, h;
   TrawlNnAttrs *at;
   float *xv = rnd (numel (4, d), 13), *fused, *plain;
@@ -211,12 +212,20 @@ test_fuse_epilogue (void)
   y = op (g, "Conv", 2, (TrawlNnValueId[]) { y, cst (g, 4, dwd, dw) }, at);
   h = op (g, "HardSigmoid", 1, &y, NULL);
   y = op (g, "Mul", 2, (TrawlNnValueId[]) { h, y }, NULL);
+  /* quick GELU: y * Sigmoid(1.702 y), then SiLU */
+  y = op (g, "Conv", 2, (TrawlNnValueId[]) { y, cst (g, 4, wd, w) }, NULL);
+  h = op (g, "Mul", 2, (TrawlNnValueId[]) { y, cst (g, 0, one, &gelu) }, NULL);
+  h = op (g, "Sigmoid", 1, &h, NULL);
+  y = op (g, "Mul", 2, (TrawlNnValueId[]) { y, h }, NULL);
+  y = op (g, "Conv", 2, (TrawlNnValueId[]) { y, cst (g, 4, wd, w) }, NULL);
+  h = op (g, "Sigmoid", 1, &y, NULL);
+  y = op (g, "Mul", 2, (TrawlNnValueId[]) { h, y }, NULL);
   trawl_nn_graph_mark_output (g, y);
 
   fused = plan_run (g, 4, d, xv, 0, &live_f, &os, NULL, NULL);
   plain = plan_run (g, 4, d, xv, TRAWL_NN_PLAN_NO_FUSE, &live_p, NULL, NULL, NULL);
-  g_assert_cmpint (live_f, ==, 2);
-  g_assert_cmpint (live_p, ==, 13);
+  g_assert_cmpint (live_f, ==, 4);
+  g_assert_cmpint (live_p, ==, 20);
   assert_close (fused, plain, trawl_nn_tensor_numel (&os), 1e-4f);
   g_free (fused); g_free (plain); g_free (w); g_free (dw); g_free (pc); g_free (xv);
   trawl_nn_graph_unref (g);
@@ -307,6 +316,52 @@ test_batch (void)
       g_free (one);
     }
   g_free (all); g_free (w); g_free (dw); g_free (gm); g_free (xv);
+  trawl_nn_graph_unref (g);
+}
+
+/* 1, 3 and 5 threads (more than the cores: workers that wake late find no
+ * work left) give the same results over several runs. */
+static void
+test_threads (void)
+{
+  TrawlNnGraph *g = trawl_nn_graph_new ("threads");
+  int64_t d[4] = { 2, 16, 33, 35 }, wd[4] = { 24, 16, 3, 3 }, dwd[4] = { 24, 1, 5, 5 };
+  float *w = rnd (3456, 90), *dw = rnd (600, 91), *xv = rnd (numel (4, d), 92), *ref = NULL;
+  TrawlNnValueId x = trawl_nn_graph_add_input (g, "x", TRAWL_NN_F32, 4, d), y;
+  TrawlNnAttrs *at = trawl_nn_attrs_new ();
+  int threads[3] = { 1, 3, 5 };
+  int64_t n = 0;
+
+  trawl_nn_attrs_set_ints (at, "pads", (int64_t[]) { 1, 1, 1, 1 }, 4);
+  y = op (g, "Conv", 2, (TrawlNnValueId[]) { x, cst (g, 4, wd, w) }, at);
+  y = op (g, "Sigmoid", 1, &y, NULL);
+  at = trawl_nn_attrs_new ();
+  trawl_nn_attrs_set_int (at, "group", 24);
+  trawl_nn_attrs_set_ints (at, "strides", (int64_t[]) { 2, 2 }, 2);
+  trawl_nn_attrs_set_ints (at, "pads", (int64_t[]) { 2, 2, 2, 2 }, 4);
+  y = op (g, "Conv", 2, (TrawlNnValueId[]) { y, cst (g, 4, dwd, dw) }, at);
+  y = op (g, "Mul", 2, (TrawlNnValueId[]) { y, y }, NULL);
+  trawl_nn_graph_mark_output (g, y);
+  for (int t = 0; t < 3; t++)
+    {
+      TrawlNnTensor in = { TRAWL_NN_F32, 4, { 2, 16, 33, 35 }, xv }, out;
+      TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, threads[t] };
+      GError *error = NULL;
+      TrawlNnPlan *p = trawl_nn_plan_new (g, &in, 1, &opts, &error);
+
+      g_assert_no_error (error);
+      for (int r = 0; r < 5; r++)
+        {
+          g_assert_true (trawl_nn_plan_run (p, &in, 1, &out, 1, &error));
+          n = trawl_nn_tensor_numel (&out);
+          if (ref == NULL)
+            ref = g_memdup2 (out.data, n * sizeof (float));
+          else
+            assert_close (out.data, ref, n, 1e-5f);
+        }
+      trawl_nn_plan_free (p);
+    }
+  g_free (ref); g_free (w); g_free (dw); g_free (xv);
   trawl_nn_graph_unref (g);
 }
 
@@ -506,6 +561,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/plan/fuse-epilogue", test_fuse_epilogue);
   g_test_add_func ("/nn/plan/memory-reuse", test_memory_reuse);
   g_test_add_func ("/nn/plan/batch", test_batch);
+  g_test_add_func ("/nn/plan/threads", test_threads);
   g_test_add_func ("/nn/plan/multi-output", test_multi_output);
   g_test_add_func ("/nn/plan/errors", test_errors);
   g_test_add_func ("/nn/plan/attrs-summary", test_attrs_and_summary);

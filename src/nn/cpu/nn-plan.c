@@ -14,6 +14,12 @@
  *                  size (largest first, lowest offset that fits)
  * The plan never changes the graph: folded and fused tensors are its own.
  * The op kernels live in ops-*.c; nothing here knows what an op computes.
+ *
+ * Debugging: TRAWL_NN_PLAN_FLAGS=<n> sets TRAWL_NN_PLAN_NO_* flags (1 no
+ * reuse, 2 no fusion, 4 no in-place); TRAWL_NN_PROFILE=1 logs the slowest
+ * nodes (g_message) when a plan is freed.
+ * Threading: a plan runs on one thread at a time; its pool (nn-pool.c)
+ * holds n_threads - 1 workers for its whole life.
  */
 #include "nn/nn-private.h"
 
@@ -23,6 +29,7 @@
 #include <string.h>
 
 #define ARENA_ALIGN 64
+#define MAX_TENSOR_BYTES ((gsize) 16 << 30)
 
 typedef enum { PV_UNUSED, PV_CONST, PV_INPUT, PV_ARENA } PvKind;
 
@@ -75,6 +82,35 @@ struct TrawlNnPlan {
 /* cblas.h of OpenBLAS declares these; repeated so other BLASes fail loudly. */
 void openblas_set_num_threads (int num_threads);
 int  openblas_get_num_threads (void);
+
+/* OpenBLAS runs single-threaded while any plan runs (our pool splits the
+ * work; two sets of spinning threads on two cores cost 3x); the caller's
+ * setting comes back when the last concurrent run ends. */
+static GMutex blas_lock;
+static int    blas_running;
+static int    blas_saved;
+
+static void
+blas_enter (void)
+{
+  g_mutex_lock (&blas_lock);
+  if (blas_running++ == 0)
+    {
+      blas_saved = openblas_get_num_threads ();
+      if (blas_saved != 1)
+        openblas_set_num_threads (1);
+    }
+  g_mutex_unlock (&blas_lock);
+}
+
+static void
+blas_leave (void)
+{
+  g_mutex_lock (&blas_lock);
+  if (--blas_running == 0 && blas_saved != 1)
+    openblas_set_num_threads (blas_saved);
+  g_mutex_unlock (&blas_lock);
+}
 
 static gsize
 tensor_bytes (const TrawlNnTensor *t)
@@ -136,10 +172,20 @@ check_output_shapes (TrawlNnOpCtx *c, GError **error)
         return _trawl_nn_fail (error, TRAWL_NN_ERROR_UNSUPPORTED, c,
                                "output %d has %d dims (at most %d)", i, t->ndim,
                                TRAWL_NN_MAX_DIMS);
+      gsize bytes = _trawl_nn_dtype_size (t->dtype);
+
       for (int d = 0; d < t->ndim; d++)
-        if (t->dims[d] < 0)
-          return _trawl_nn_fail (error, TRAWL_NN_ERROR_SHAPE, c,
-                                 "output %d has a negative dim", i);
+        {
+          if (t->dims[d] < 0)
+            return _trawl_nn_fail (error, TRAWL_NN_ERROR_SHAPE, c,
+                                   "output %d has a negative dim", i);
+          /* a corrupt model must not make us ask for petabytes */
+          if (t->dims[d] > 0 && bytes > MAX_TENSOR_BYTES / (gsize) t->dims[d])
+            return _trawl_nn_fail (error, TRAWL_NN_ERROR_SHAPE, c,
+                                   "output %d would exceed %d GiB", i,
+                                   (int) (MAX_TENSOR_BYTES >> 30));
+          bytes *= (gsize) t->dims[d];
+        }
     }
   return TRUE;
 }
@@ -156,13 +202,17 @@ fold_node (TrawlNnPlan *p, PlanNode *n, TrawlNnOpCtx *c, GError **error)
 
       v->kind = PV_CONST;
       v->owned = TRUE;
-      v->t.data = g_malloc0 (MAX (tensor_bytes (&v->t), 8));
+      v->t.data = g_try_malloc0 (MAX (tensor_bytes (&v->t), 8));
+      if (v->t.data == NULL)
+        return _trawl_nn_fail (error, TRAWL_NN_ERROR_BACKEND, c, "out of memory");
     }
   if (n->op->prepare && !n->op->prepare (c, error))
     return FALSE;
-  if (c->ws_bytes)
-    c->scratch = g_malloc (c->ws_bytes);
+  if (c->ws_bytes && (c->scratch = g_try_malloc (c->ws_bytes)) == NULL)
+    return _trawl_nn_fail (error, TRAWL_NN_ERROR_BACKEND, c, "out of memory");
+  blas_enter ();
   ok = n->op->run (c, error);
+  blas_leave ();
   g_free (c->scratch);
   if (n->op->free_state && c->state)
     n->op->free_state (c->state);
@@ -497,7 +547,7 @@ scalar_is (TrawlNnPlan *p, const PlanNode *m, int i, float v)
 }
 
 /* y * HardSigmoid(y), or y * Clip(y + 3, 0, 6) / 6: the HardSwish that
- * exporters unroll. On a match *last is the node whose output ends it and
+ * exporters unroll; y * Sigmoid(k y) likewise (SiLU, quick GELU). On a match *last is the node whose output ends it and
  * the epilogue step is filled. */
 static gboolean
 match_hswish (TrawlNnPlan *p, int k, int y, const int *consumer, PlanNode **dead,
@@ -518,6 +568,43 @@ match_hswish (TrawlNnPlan *p, int k, int y, const int *consumer, PlanNode **dead
 
       if (hs->dead || hs->n_out != 1 || hs->out[0] != other)
         continue;
+      if (strcmp (hs->gn->op_type, "Sigmoid") == 0)
+        {
+          /* y * Sigmoid(y), or y * Sigmoid(y * k): SiLU and quick GELU */
+          int t = hs->in[0];
+          int tp = t < (int) p->g->values->len
+                   ? g_array_index (p->g->values, TrawlNnValue, t).producer : -1;
+          PlanNode *sc = t != y && tp > k ? &p->nodes[tp] : NULL;
+
+          e->act = TRAWL_NN_ACT_SWISH;
+          e->alpha = 1.0f;
+          e->beta = 0.0f;
+          if (t == y)
+            {
+              dead[0] = hs;
+              dead[1] = mul;
+              *n_dead = 2;
+              return TRUE;
+            }
+          if (sc == NULL || sc->dead || strcmp (sc->gn->op_type, "Mul") != 0 || sc->n_in != 2
+              || sc->out[0] != t || PV (p, t)->uses != 1 || PV (p, t)->is_output)
+            return FALSE;
+          if (sc->in[0] == y && is_const (p, sc, 1)
+              && trawl_nn_tensor_numel (&PV (p, sc->in[1])->t) == 1
+              && PV (p, sc->in[1])->t.dtype == TRAWL_NN_F32)
+            e->alpha = const_f32 (p, sc, 1)[0];
+          else if (sc->in[1] == y && is_const (p, sc, 0)
+                   && trawl_nn_tensor_numel (&PV (p, sc->in[0])->t) == 1
+                   && PV (p, sc->in[0])->t.dtype == TRAWL_NN_F32)
+            e->alpha = const_f32 (p, sc, 0)[0];
+          else
+            return FALSE;
+          dead[0] = sc;
+          dead[1] = hs;
+          dead[2] = mul;
+          *n_dead = 3;
+          return TRUE;
+        }
       if (strcmp (hs->gn->op_type, "HardSigmoid") == 0 && hs->in[0] == y)
         {
           e->act = TRAWL_NN_ACT_HARD_SWISH;
@@ -680,7 +767,13 @@ prepare_all (TrawlNnPlan *p, GError **error)
       ws = MAX (ws, c.ws_bytes);
     }
   p->scratch_bytes = ws;
-  p->scratch = ws ? g_malloc (ws) : NULL;
+  p->scratch = ws ? g_try_malloc (ws) : NULL;
+  if (ws && p->scratch == NULL)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
+                   "out of memory for %zu bytes of scratch", ws);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -831,7 +924,9 @@ place (TrawlNnPlan *p)
     }
   p->arena_bytes = top;
   p->naive_bytes = naive;
-  p->arena = top ? g_aligned_alloc0 (1, top, ARENA_ALIGN) : NULL;
+  /* plain malloc alignment (16) is enough for the kernels; g_try_ so a
+   * huge plan fails with an error instead of aborting */
+  p->arena = top ? g_try_malloc0 (top) : NULL;
   g_array_unref (slots);
   g_array_unref (placed);
 }
@@ -1022,7 +1117,7 @@ trawl_nn_plan_free (TrawlNnPlan *p)
   g_array_unref (p->values);
   g_free (p->nodes);
   g_free (p->order);
-  g_aligned_free (p->arena);
+  g_free (p->arena);
   g_free (p->scratch);
   trawl_nn_graph_unref (p->g);
   g_free (p);
@@ -1047,7 +1142,6 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
                    TrawlNnTensor *outputs, int n_outputs, GError **error)
 {
   TrawlNnGraph *g;
-  int blas_threads;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (p != NULL, FALSE);
@@ -1074,11 +1168,7 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
       v->t.data = inputs[i].data;
     }
   resolve (p);
-  /* kernels split sgemm over OpenMP threads themselves; an OpenBLAS pool
-   * spinning beside OpenMP's made runs 3x slower on two cores */
-  blas_threads = openblas_get_num_threads ();
-  if (blas_threads != 1)
-    openblas_set_num_threads (1);
+  blas_enter ();
   for (int r = 0; r < p->n_live; r++)
     {
       PlanNode *n = &p->nodes[p->order[r]];
@@ -1099,8 +1189,7 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
     }
   if (p->prof_us)
     p->prof_runs++;
-  if (blas_threads != 1)
-    openblas_set_num_threads (blas_threads);
+  blas_leave ();
   if (!ok)
     return FALSE;
   for (int i = 0; i < n_outputs; i++)
@@ -1113,7 +1202,7 @@ gsize trawl_nn_plan_naive_bytes (const TrawlNnPlan *p) { return p ? p->naive_byt
 int _trawl_nn_plan_n_live_nodes (const TrawlNnPlan *p) { return p ? p->n_live : 0; }
 
 static const char *act_names[] = { "", "+Relu", "+Clip", "+LeakyRelu", "+Sigmoid",
-                                   "+HardSigmoid", "+HardSwish", "+Mul", "+Add" };
+                                   "+HardSigmoid", "+HardSwish", "+Mul", "+Add", "+Swish" };
 
 void
 trawl_nn_plan_print_summary (const TrawlNnPlan *p, FILE *out)

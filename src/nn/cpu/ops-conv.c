@@ -334,17 +334,66 @@ typedef struct {
                   for (int j = 0; j < DW_BLOCK; j++)                             \
                     acc[j] += wv * src[j * S];                                   \
                 }                                                                \
-            for (int64_t j = 0; j < n; j++)                                      \
-              o[x0 + j] = acc[j];                                                \
+            if (n == DW_BLOCK)   /* whole block: one vector store */            \
+              {                                                                  \
+                _Pragma ("omp simd")                                             \
+                for (int j = 0; j < DW_BLOCK; j++)                               \
+                  o[x0 + j] = acc[j];                                            \
+              }                                                                  \
+            else                                                                 \
+              for (int64_t j = 0; j < n; j++)                                    \
+                o[x0 + j] = acc[j];                                              \
+          }                                                                      \
+      }                                                                          \
+  }
+/* Stride 2 reads a plane whose rows are stored de-interleaved, even
+ * columns then odd ones (dw_pad), so every tap is a contiguous load. */
+#define DW_KERNEL_S2(K)                                                          \
+  TRAWL_NN_HOT static void                                                       \
+  dw_k##K##s2 (const float *pad, int64_t pw, const float *w, float b, float *out, \
+               int64_t oh, int64_t ow)                                           \
+  {                                                                              \
+    int64_t half = pw / 2;                                                       \
+                                                                                 \
+    for (int64_t oy = 0; oy < oh; oy++)                                          \
+      {                                                                          \
+        float *o = out + oy * ow;                                                \
+                                                                                 \
+        for (int64_t x0 = 0; x0 < ow; x0 += DW_BLOCK)                            \
+          {                                                                      \
+            float acc[DW_BLOCK];                                                 \
+            int64_t n = MIN (DW_BLOCK, ow - x0);                                 \
+                                                                                 \
+            for (int j = 0; j < DW_BLOCK; j++)                                   \
+              acc[j] = b;                                                        \
+            for (int ky = 0; ky < K; ky++)                                       \
+              for (int kx = 0; kx < K; kx++)                                     \
+                {                                                                \
+                  const float *src = pad + (oy * 2 + ky) * pw + (kx & 1) * half  \
+                                     + x0 + kx / 2;                              \
+                  float wv = w[ky * K + kx];                                     \
+                  _Pragma ("omp simd")                                           \
+                  for (int j = 0; j < DW_BLOCK; j++)                             \
+                    acc[j] += wv * src[j];                                       \
+                }                                                                \
+            if (n == DW_BLOCK)                                                   \
+              {                                                                  \
+                _Pragma ("omp simd")                                             \
+                for (int j = 0; j < DW_BLOCK; j++)                               \
+                  o[x0 + j] = acc[j];                                            \
+              }                                                                  \
+            else                                                                 \
+              for (int64_t j = 0; j < n; j++)                                    \
+                o[x0 + j] = acc[j];                                              \
           }                                                                      \
       }                                                                          \
   }
 DW_KERNEL (3, 1)
-DW_KERNEL (3, 2)
+DW_KERNEL_S2 (3)
 DW_KERNEL (5, 1)
-DW_KERNEL (5, 2)
+DW_KERNEL_S2 (5)
 DW_KERNEL (7, 1)
-DW_KERNEL (7, 2)
+DW_KERNEL_S2 (7)
 
 static DwKernel
 dw_kernel (const ConvGeom *g)
@@ -364,17 +413,18 @@ dw_kernel (const ConvGeom *g)
 }
 
 /* The padded plane the kernels read: rows the output touches, columns for
- * whole DW_BLOCKs (the extra ones are zeros whose results are dropped). */
+ * whole DW_BLOCKs (the extra ones are zeros whose results are dropped).
+ * *pw is the row stride; at stride 2 a row is two halves of pw / 2. */
 static void
 dw_pad_dims (const ConvGeom *g, int64_t *ph, int64_t *pw)
 {
   int64_t ow = (g->ow + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
 
   *ph = (g->oh - 1) * g->sh + g->kh;
-  *pw = (ow - 1) * g->sw + g->kw;
+  *pw = g->sw == 2 ? 2 * (ow + g->kw / 2) : (ow - 1) * g->sw + g->kw;
 }
 
-static void
+TRAWL_NN_HOT static void
 dw_pad (const float *in, const ConvGeom *g, float *pad, int64_t ph, int64_t pw)
 {
   int64_t n = MAX (0, MIN (g->w, pw - g->pl));
@@ -387,6 +437,26 @@ dw_pad (const float *in, const ConvGeom *g, float *pad, int64_t ph, int64_t pw)
       if (iy < 0 || iy >= g->h)
         {
           memset (d, 0, sizeof (float) * pw);
+          continue;
+        }
+      if (g->sw == 2)
+        {
+          /* padded column px = 2 i + par goes to half par, index i */
+          int64_t half = pw / 2;
+          const float *src = in + iy * g->w;
+
+          memset (d, 0, sizeof (float) * pw);
+          for (int par = 0; par < 2; par++)
+            {
+              float *dh = d + par * half;
+              int64_t off = par - g->pl;   /* input column of i = 0 */
+              int64_t lo = off >= 0 ? 0 : (-off + 1) / 2;
+              int64_t hi = g->w - 1 - off < 0 ? -1 : MIN (half - 1, (g->w - 1 - off) / 2);
+
+#pragma omp simd
+              for (int64_t i = lo; i <= hi; i++)
+                dh[i] = src[2 * i + off];
+            }
           continue;
         }
       memset (d, 0, sizeof (float) * MIN (g->pl, pw));

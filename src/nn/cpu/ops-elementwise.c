@@ -78,6 +78,11 @@ _trawl_nn_apply_act (float *x, gsize n, TrawlNnAct act, float a, float b)
       for (gsize i = 0; i < n; i++)
         x[i] += a;
       break;
+    case TRAWL_NN_ACT_SWISH:
+#pragma omp simd
+      for (gsize i = 0; i < n; i++)
+        x[i] = x[i] * sigmoidf (a * x[i]);
+      break;
     }
 }
 
@@ -360,13 +365,13 @@ bcast_plan (Bcast *b, int n, TrawlNnTensor *const *ts, int ndim, const int64_t *
 /* ---- binary ---- */
 
 typedef enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_GT, B_LT,
-               B_GE, B_LE, B_AND, B_OR, B_MOD, B_SUM, B_MEAN } BinKind;
+               B_GE, B_LE, B_AND, B_OR, B_MOD, B_SUM, B_MEAN, B_PRELU } BinKind;
 
 static const struct { const char *name; BinKind kind; } bin_names[] = {
   { "Add", B_ADD }, { "Sub", B_SUB }, { "Mul", B_MUL }, { "Div", B_DIV }, { "Pow", B_POW },
   { "Max", B_MAX }, { "Min", B_MIN }, { "Equal", B_EQ }, { "Greater", B_GT },
   { "Less", B_LT }, { "GreaterOrEqual", B_GE }, { "LessOrEqual", B_LE }, { "And", B_AND },
-  { "Or", B_OR }, { "Mod", B_MOD }, { "Sum", B_SUM }, { "Mean", B_MEAN },
+  { "Or", B_OR }, { "Mod", B_MOD }, { "Sum", B_SUM }, { "Mean", B_MEAN }, { "PRelu", B_PRELU },
 };
 
 static BinKind
@@ -443,6 +448,7 @@ bin_f32 (BinKind k, const void *a, int64_t sa, const void *b, int64_t sb, void *
     case B_MIN: BIN_LOOPS (float, x < y ? x : y); break;
     case B_MEAN: BIN_LOOPS (float, (x + y) * 0.5f); break;
     case B_MOD: BIN_LOOPS (float, fmodf (x, y)); break;
+    case B_PRELU: BIN_LOOPS (float, x >= 0.0f ? x : x * y); break;
     default: break;
     }
 }
@@ -496,6 +502,7 @@ bin_i64 (BinKind k, const int64_t *a, int64_t sa, const int64_t *b, int64_t sb, 
         case B_MIN: o[i] = MIN (x, y); break;
         case B_MEAN: o[i] = (x + y) / 2; break;
         case B_MOD: o[i] = y ? x - floordiv (x, y) * y : 0; break;
+        case B_PRELU: o[i] = x >= 0 ? x : x * y; break;
         case B_EQ: o[i] = x == y; break;
         case B_GT: o[i] = x > y; break;
         case B_LT: o[i] = x < y; break;
@@ -702,7 +709,7 @@ const TrawlNnOpDef _trawl_nn_ops_elementwise[] = {
   { "Clip", 1, 3, 1, 1, TRAWL_NN_OP_INPLACE, unary_infer, NULL, NULL, unary_run },
 #define BINARY(N) { N, 2, 2, 1, 1, TRAWL_NN_OP_INPLACE, binary_infer, NULL, NULL, binary_run }
   BINARY ("Add"), BINARY ("Sub"), BINARY ("Mul"), BINARY ("Div"), BINARY ("Pow"),
-  BINARY ("Mod"), BINARY ("And"), BINARY ("Or"),
+  BINARY ("Mod"), BINARY ("And"), BINARY ("Or"), BINARY ("PRelu"),
   /* compares write int64 0/1: never in place over a float input */
   { "Equal", 2, 2, 1, 1, 0, binary_infer, NULL, NULL, binary_run },
   { "Greater", 2, 2, 1, 1, 0, binary_infer, NULL, NULL, binary_run },

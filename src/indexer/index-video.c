@@ -1,0 +1,317 @@
+/* index-video.c - one video through the pipeline: a decode thread feeding a
+ * bounded queue, detectors and tracker on the calling thread, then one
+ * catalog transaction with everything the video produced, then its vectors.
+ *
+ * Back-pressure: the decoder must take a slot token before it pushes a
+ * frame and the consumer returns the token after the frame is done, so at
+ * most queue_depth frames are in flight whatever the speed difference. */
+#include <math.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <trawl/base.h>
+
+#include "indexer-private.h"
+
+/* End of stream: the decoder's last push. */
+static char end_mark;
+#define END_MARK ((gpointer) &end_mark)
+#define SLOT     GINT_TO_POINTER (1)
+
+typedef struct {
+  TrawlVideoReader *reader;
+  GAsyncQueue      *frames;   /* TrawlVideoFrame* then END_MARK */
+  GAsyncQueue      *slots;    /* tokens: free places in frames */
+  volatile gint     stop;     /* consumer gave up: decode no further */
+  GError           *error;    /* set by the decoder when decoding failed */
+  double            t_decode;
+} Decode;
+
+static gpointer
+decode_main (gpointer data)
+{
+  Decode *d = data;
+  for (;;) {
+    g_async_queue_pop (d->slots);
+    if (g_atomic_int_get (&d->stop))
+      break;
+    gint64 t = g_get_monotonic_time ();
+    TrawlVideoFrame *f = trawl_video_reader_next (d->reader, &d->error);
+    d->t_decode += (g_get_monotonic_time () - t) / 1e6;
+    if (f == NULL)
+      break;
+    g_async_queue_push (d->frames, f);
+  }
+  g_async_queue_push (d->frames, END_MARK);
+  return NULL;
+}
+
+typedef struct {
+  TrawlIndexRun *run;
+  TrawlTracker  *tracker;
+  guint64        faces, plates, frames;
+} Work;
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+/* Detectors and tracker on one frame. FALSE with error on engine failure. */
+static gboolean
+process_frame (Work *w, TrawlVideoFrame *f, GError **error)
+{
+  TrawlIndexRun *run = w->run;
+  double t = now_s ();
+  if (run->face_det != NULL) {
+    g_autoptr (GArray) faces = trawl_face_detector_run (run->face_det, f->image, error);
+    if (faces == NULL)
+      return FALSE;
+    double t2 = now_s ();
+    run->p.t_faces += t2 - t;
+    trawl_tracker_add_faces (w->tracker, f->image, f->pts_s, faces);
+    w->faces += faces->len;
+    t = now_s ();
+    run->p.t_track += t - t2;
+  }
+  if (run->plate_reader != NULL) {
+    g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (run->plate_reader, f->image, error);
+    if (plates == NULL)
+      return FALSE;
+    double t2 = now_s ();
+    run->p.t_plates += t2 - t;
+    trawl_tracker_add_plates (w->tracker, f->image, f->pts_s, plates);
+    w->plates += plates->len;
+    run->p.t_track += now_s () - t2;
+  }
+  w->frames++;
+  return TRUE;
+}
+
+/* ---- writing ---- */
+
+static double
+utc_at (double base_utc, double pts)
+{
+  return isnan (base_utc) ? NAN : base_utc + pts;
+}
+
+typedef struct {
+  GArray *face_ids, *face_vecs, *plate_ids, *plate_vecs;
+} Vectors;
+
+static gboolean
+write_track (TrawlIndexRun *run, gint64 video_id, double base_utc, const TrawlTrackResult *tr,
+             Vectors *vv, GError **error)
+{
+  TrawlKind kind = tr->kind == TRAWL_TRACK_FACE ? TRAWL_KIND_FACE : TRAWL_KIND_PLATE;
+  TrawlTrack t = { 0 };
+  t.kind = kind;
+  t.video_id = video_id;
+  t.first_pts_s = tr->first_pts_s;
+  t.last_pts_s = tr->last_pts_s;
+  t.first_utc = utc_at (base_utc, tr->first_pts_s);
+  t.last_utc = utc_at (base_utc, tr->last_pts_s);
+  t.best_plate_text = tr->best_plate_text;
+  t.best_plate_alternatives = tr->best_plate_alternatives;
+  t.best_quality = tr->best_quality;
+  t.n_sightings = tr->obs->len;
+  if (tr->has_embedding) {
+    t.mean_embedding = (float *) tr->mean_embedding;
+    t.n_embedding = TRAWL_FACE_EMBED_DIM;
+  }
+  if (!trawl_catalog_insert_track (run->cat, &t, error))
+    return FALSE;
+  for (guint i = 0; i < tr->obs->len; i++) {
+    const TrawlTrackObs *o = &g_array_index (tr->obs, TrawlTrackObs, i);
+    float pv[TRAWL_PLATE_DIM];
+    TrawlSighting s = { 0 };
+    s.track_id = t.id;
+    s.video_id = video_id;
+    s.kind = kind;
+    s.pts_s = o->pts_s;
+    s.utc = utc_at (base_utc, o->pts_s);
+    s.x = o->box.x;
+    s.y = o->box.y;
+    s.w = o->box.w;
+    s.h = o->box.h;
+    s.score = o->score;
+    s.quality = o->quality;
+    s.plate_text = o->plate_text;
+    s.plate_alternatives = o->plate_alternatives;
+    /* Plates keep their text vector as the embedding, so the plate store
+     * can be rebuilt from the catalog like the face store. */
+    if (kind == TRAWL_KIND_FACE && o->has_embedding) {
+      s.embedding = (float *) o->embedding;
+      s.n_embedding = TRAWL_FACE_EMBED_DIM;
+    } else if (kind == TRAWL_KIND_PLATE && trawl_plate_text_vector (o->plate_text, pv)) {
+      s.embedding = pv;
+      s.n_embedding = TRAWL_PLATE_DIM;
+    }
+    if (!trawl_catalog_insert_sighting (run->cat, &s, error))
+      return FALSE;
+    if (o->thumb_jpeg != NULL) {
+      gsize len;
+      const guint8 *jpeg = g_bytes_get_data (o->thumb_jpeg, &len);
+      if (!trawl_catalog_insert_thumbnail (run->cat, s.id, jpeg, len, error))
+        return FALSE;
+    }
+    if (i == tr->best_obs)
+      t.best_sighting_id = s.id;
+    if (s.n_embedding > 0) {
+      GArray *ids = kind == TRAWL_KIND_FACE ? vv->face_ids : vv->plate_ids;
+      GArray *vecs = kind == TRAWL_KIND_FACE ? vv->face_vecs : vv->plate_vecs;
+      g_array_append_val (ids, s.id);
+      g_array_append_vals (vecs, s.embedding, s.n_embedding);
+    }
+  }
+  return trawl_catalog_update_track (run->cat, &t, error);
+}
+
+static gboolean
+add_vectors (TrawlIndexRun *run, Vectors *vv, GError **error)
+{
+  double t = now_s ();
+  gboolean ok = TRUE;
+  if (vv->face_ids->len > 0)
+    ok = trawl_vector_store_add (run->faces_vs, vv->face_ids->len, (gint64 *) vv->face_ids->data,
+                                 (float *) vv->face_vecs->data, error)
+         && _trawl_index_save_store (run, TRAWL_KIND_FACE, error);
+  if (ok && vv->plate_ids->len > 0)
+    ok = trawl_vector_store_add (run->plates_vs, vv->plate_ids->len,
+                                 (gint64 *) vv->plate_ids->data, (float *) vv->plate_vecs->data,
+                                 error)
+         && _trawl_index_save_store (run, TRAWL_KIND_PLATE, error);
+  run->p.t_vectors += now_s () - t;
+  return ok;
+}
+
+static void
+vectors_clear (Vectors *vv)
+{
+  g_array_unref (vv->face_ids);
+  g_array_unref (vv->face_vecs);
+  g_array_unref (vv->plate_ids);
+  g_array_unref (vv->plate_vecs);
+}
+
+/* All tracks in the open video transaction, commit, then the vectors. */
+static gboolean
+write_video (TrawlIndexRun *run, gint64 video_id, double base_utc, GPtrArray *tracks,
+             GError **error)
+{
+  double t = now_s ();
+  Vectors vv = {
+    g_array_new (FALSE, FALSE, sizeof (gint64)), g_array_new (FALSE, FALSE, sizeof (float)),
+    g_array_new (FALSE, FALSE, sizeof (gint64)), g_array_new (FALSE, FALSE, sizeof (float)),
+  };
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < tracks->len; i++)
+    ok = write_track (run, video_id, base_utc, tracks->pdata[i], &vv, error);
+  ok = ok && trawl_catalog_commit_video (run->cat, video_id, error);
+  run->p.t_write += now_s () - t;
+  ok = ok && add_vectors (run, &vv, error);
+  vectors_clear (&vv);
+  return ok;
+}
+
+/* ---- the video ---- */
+
+/* Pulls frames until END_MARK; after a failure or cancel it keeps draining
+ * (returning tokens) so the decoder can finish. */
+static gboolean
+consume (Work *w, Decode *d, double duration, GError **error)
+{
+  TrawlIndexRun *run = w->run;
+  gboolean failed = FALSE;
+  double base_done = run->p.video_s_done;
+  for (;;) {
+    gpointer item = g_async_queue_pop (d->frames);
+    if (item == END_MARK)
+      break;
+    TrawlVideoFrame *f = item;
+    if (!failed && run->opts.cancel != NULL && g_atomic_int_get (run->opts.cancel)) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "indexing cancelled");
+      failed = TRUE;
+    }
+    if (!failed && !process_frame (w, f, error))
+      failed = TRUE;
+    if (failed)
+      g_atomic_int_set (&d->stop, 1);
+    run->p.frames_sampled += failed ? 0 : 1;
+    run->p.video_s_done = base_done + f->pts_s;
+    run->cur_fraction = duration > 0 ? MIN (1.0, f->pts_s / duration) : 0;
+    trawl_video_frame_free (f);
+    g_async_queue_push (d->slots, SLOT);
+    _trawl_index_report (run, FALSE);
+  }
+  return !failed;
+}
+
+gboolean
+_trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *path,
+                    gint64 video_id, double base_utc, GError **error)
+{
+  const TrawlMediaInfo *info = trawl_video_reader_get_info (reader);
+  double duration = info->duration_s;
+  double done_before = run->p.video_s_done;
+  Decode d = { 0 };
+  Work w = { run, trawl_tracker_new (NULL), 0, 0, 0 };
+  g_autoptr (GError) local = NULL;
+
+  if (!trawl_catalog_begin_video (run->cat, video_id, error)) {
+    trawl_tracker_free (w.tracker);
+    return FALSE;
+  }
+  d.reader = reader;
+  d.frames = g_async_queue_new ();
+  d.slots = g_async_queue_new ();
+  for (int i = 0; i < run->opts.queue_depth; i++)
+    g_async_queue_push (d.slots, SLOT);
+  GThread *th = g_thread_new ("trawl-decode", decode_main, &d);
+  gboolean ok = consume (&w, &d, duration, &local);
+  g_thread_join (th);
+  run->p.t_decode += d.t_decode;
+  g_async_queue_unref (d.frames);
+  g_async_queue_unref (d.slots);
+
+  g_autoptr (GPtrArray) tracks = trawl_tracker_finish (w.tracker);
+  trawl_tracker_free (w.tracker);
+  run->p.video_s_done = done_before + (duration > 0 ? duration : 0);
+
+  /* Cancel or engine failure: nothing of this video is kept; the run ends. */
+  if (!ok) {
+    gboolean cancelled = g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    trawl_catalog_rollback_video (run->cat, video_id, local->message, NULL);
+    if (cancelled)
+      trawl_catalog_set_video_status (run->cat, video_id, TRAWL_VIDEO_STATUS_PENDING, NULL,
+                                      NULL);
+    g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", path);
+    g_clear_error (&d.error);
+    return FALSE;
+  }
+  /* Not a single frame decoded: a bad file, recorded as failed. */
+  if (d.error != NULL) {
+    g_ptr_array_add (run->p.failures, g_strdup_printf ("%s: %s", path, d.error->message));
+    run->p.videos_failed++;
+    gboolean r = trawl_catalog_rollback_video (run->cat, video_id, d.error->message, error);
+    g_clear_error (&d.error);
+    return r;
+  }
+  if (!write_video (run, video_id, base_utc, tracks, error)) {
+    trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
+    return FALSE;
+  }
+  for (guint i = 0; i < tracks->len; i++) {
+    TrawlTrackResult *t = tracks->pdata[i];
+    if (t->kind == TRAWL_TRACK_FACE)
+      run->p.face_tracks++;
+    else
+      run->p.plate_tracks++;
+  }
+  run->p.faces += w.faces;
+  run->p.plates += w.plates;
+  run->p.videos_indexed++;
+  return TRUE;
+}

@@ -1,0 +1,34 @@
+/* indexer-private.h - state shared by indexer.c (the run) and
+ * index-video.c (one video: decode thread, detectors, tracker, writer). */
+#pragma once
+
+#include <trawl/catalog.h>
+#include <trawl/detect.h>
+#include <trawl/indexer.h>
+#include <trawl/track.h>
+#include <trawl/vectors.h>
+#include <trawl/video.h>
+
+typedef struct {
+  TrawlIndexOptions   opts;
+  TrawlIndexProgress  p;
+  TrawlCatalog       *cat;
+  TrawlFaceDetector  *face_det;       /* NULL with no_faces */
+  TrawlPlateReader   *plate_reader;   /* NULL with no_plates */
+  TrawlVectorStore   *faces_vs, *plates_vs;
+  char               *faces_path, *plates_path;
+  double              t0, last_report;
+  double              bytes_total, bytes_done;
+  double              cur_bytes, cur_fraction;  /* the file in progress */
+} TrawlIndexRun;
+
+/* Indexes one opened video into row video_id: decode, detect, track, then
+ * one catalog transaction and the vector files. A video that cannot be
+ * decoded is recorded as failed (TRUE). FALSE with error set only for
+ * errors that end the run (catalog, vector files, cancel). */
+gboolean _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *path,
+                             gint64 video_id, double base_utc, GError **error);
+/* Saves the store of kind atomically and records its new generation. */
+gboolean _trawl_index_save_store (TrawlIndexRun *run, TrawlKind kind, GError **error);
+/* Calls the progress callback (at most every progress_interval_s unless force). */
+void     _trawl_index_report (TrawlIndexRun *run, gboolean force);

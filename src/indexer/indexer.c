@@ -1,0 +1,479 @@
+/* indexer.c - `trawl index` as a library call (see include/trawl/indexer.h):
+ * the per-run loop over files, resumability against the catalog, and the
+ * vector files. The per-frame work and the decode thread are in
+ * index-video.c; this file decides what to do with each file. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+#include <trawl/base.h>
+
+#include "indexer-private.h"
+
+void
+trawl_index_options_init (TrawlIndexOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->start_utc = NAN;
+  opts->clock_offset_s = NAN;
+  opts->sample_fps = 2.0;
+  opts->queue_depth = 8;
+  opts->progress_interval_s = 0.5;
+}
+
+/* ---- inputs ---- */
+
+static void
+expand_one (const char *path, GPtrArray *out)
+{
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    g_ptr_array_add (out, g_strdup (path));
+    return;
+  }
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+  if (d == NULL) {
+    g_ptr_array_add (out, g_strdup (path));  /* fails later, by name */
+    return;
+  }
+  while ((name = g_dir_read_name (d)) != NULL) {
+    if (name[0] == '.')
+      continue;
+    g_autofree char *child = g_build_filename (path, name, NULL);
+    expand_one (child, out);
+  }
+}
+
+static int
+cmp_str (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+GPtrArray *
+trawl_index_expand_inputs (const char *const *inputs, guint n_inputs)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n_inputs; i++) {
+    GPtrArray *one = g_ptr_array_new_with_free_func (g_free);
+    expand_one (inputs[i], one);
+    g_ptr_array_sort (one, cmp_str);
+    for (guint k = 0; k < one->len; k++)
+      g_ptr_array_add (out, g_strdup (one->pdata[k]));
+    g_ptr_array_unref (one);
+  }
+  return out;
+}
+
+/* ---- vector files ---- */
+
+typedef struct {
+  TrawlVectorStore *vs;
+  GArray *ids;
+  GArray *vecs;
+  int dim;
+  gint64 n;
+} RebuildCtx;
+
+static gboolean
+count_cb (const TrawlSighting *s, gpointer data)
+{
+  RebuildCtx *c = data;
+  if (s->n_embedding == c->dim) {
+    c->n++;
+    if (c->ids != NULL) {
+      g_array_append_val (c->ids, s->id);
+      g_array_append_vals (c->vecs, s->embedding, c->dim);
+    }
+  }
+  return TRUE;
+}
+
+/* Loads the store of kind, rebuilding it from the catalog when it is
+ * missing, damaged, or holds a different number of vectors. */
+static TrawlVectorStore *
+open_store (TrawlCatalog *cat, TrawlKind kind, int dim, const char *path, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  RebuildCtx c = { NULL, NULL, NULL, dim, 0 };
+  if (!trawl_catalog_foreach_sighting (cat, kind, count_cb, &c, error))
+    return NULL;
+  TrawlVectorStore *vs = trawl_vector_store_open (path, dim, &local);
+  if (vs != NULL && trawl_vector_store_get_count (vs) == c.n)
+    return vs;
+  if (vs == NULL)
+    g_message ("%s: %s; rebuilding it from the catalog", path, local->message);
+  else
+    g_message ("%s holds %" G_GINT64_FORMAT " vectors, the catalog %" G_GINT64_FORMAT
+               "; rebuilding it", path, trawl_vector_store_get_count (vs), c.n);
+  trawl_vector_store_free (vs);
+  vs = trawl_vector_store_new (dim, error);
+  if (vs == NULL)
+    return NULL;
+  c.n = 0;
+  c.ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  c.vecs = g_array_new (FALSE, FALSE, sizeof (float));
+  gboolean ok = trawl_catalog_foreach_sighting (cat, kind, count_cb, &c, error)
+                && (c.ids->len == 0
+                    || trawl_vector_store_add (vs, c.ids->len, (gint64 *) c.ids->data,
+                                               (float *) c.vecs->data, error))
+                && trawl_vector_store_save (vs, path, error);
+  g_array_unref (c.ids);
+  g_array_unref (c.vecs);
+  gint64 gen = 0, n = 0;
+  if (ok)
+    ok = trawl_catalog_get_vectors_state (cat, kind, &gen, &n, error)
+         && trawl_catalog_set_vectors_state (cat, kind, gen + 1,
+                                             trawl_vector_store_get_count (vs), error);
+  if (!ok) {
+    trawl_vector_store_free (vs);
+    return NULL;
+  }
+  return vs;
+}
+
+gboolean
+_trawl_index_save_store (TrawlIndexRun *run, TrawlKind kind, GError **error)
+{
+  TrawlVectorStore *vs = kind == TRAWL_KIND_FACE ? run->faces_vs : run->plates_vs;
+  const char *path = kind == TRAWL_KIND_FACE ? run->faces_path : run->plates_path;
+  gint64 gen = 0, n = 0;
+  return trawl_vector_store_save (vs, path, error)
+         && trawl_catalog_get_vectors_state (run->cat, kind, &gen, &n, error)
+         && trawl_catalog_set_vectors_state (run->cat, kind, gen + 1,
+                                             trawl_vector_store_get_count (vs), error);
+}
+
+/* ---- progress ---- */
+
+void
+_trawl_index_report (TrawlIndexRun *run, gboolean force)
+{
+  double now = g_get_monotonic_time () / 1e6;
+  if (run->opts.progress == NULL)
+    return;
+  if (!force && now - run->last_report < run->opts.progress_interval_s)
+    return;
+  run->last_report = now;
+  TrawlIndexProgress *p = &run->p;
+  p->elapsed_s = now - run->t0;
+  double done = run->bytes_done + run->cur_bytes * run->cur_fraction;
+  p->eta_s = done > 0 && p->elapsed_s > 1 ? p->elapsed_s * (run->bytes_total - done) / done : -1;
+  run->opts.progress (p, run->opts.progress_data);
+}
+
+/* ---- per file ---- */
+
+static void
+add_failure (TrawlIndexRun *run, const char *path, const char *reason)
+{
+  g_ptr_array_add (run->p.failures, g_strdup_printf ("%s: %s", path, reason));
+  run->p.videos_failed++;
+}
+
+static char *
+camera_for (const TrawlIndexOptions *opts, const char *path)
+{
+  if (opts->camera != NULL)
+    return g_strdup (opts->camera);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *abs = g_canonicalize_filename (dir, NULL);
+  return g_path_get_basename (abs);
+}
+
+/* Finds or creates the video row of path; NULL *skip when done already. */
+static gboolean
+prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 size,
+               gint64 camera_id, const TrawlMediaInfo *info, double start, TrawlTimeSource src,
+               gint64 *video_id, gboolean *skip, GError **error)
+{
+  g_autoptr (TrawlCatalogVideo) old = NULL;
+  *skip = FALSE;
+  if (!trawl_catalog_find_video (run->cat, sha, &old, error))
+    return FALSE;
+  if (old != NULL && old->status == TRAWL_VIDEO_STATUS_DONE) {
+    *skip = TRUE;
+    return TRUE;
+  }
+  if (old != NULL) {
+    g_autoptr (GArray) gone = NULL;
+    if (!trawl_catalog_delete_video_rows (run->cat, old->id, &gone, error))
+      return FALSE;
+    if (gone != NULL && gone->len > 0) {
+      trawl_vector_store_remove (run->faces_vs, gone->len, (gint64 *) gone->data, NULL, NULL);
+      trawl_vector_store_remove (run->plates_vs, gone->len, (gint64 *) gone->data, NULL, NULL);
+    }
+    *video_id = old->id;
+    return TRUE;
+  }
+  TrawlCatalogVideo v = { 0 };
+  v.camera_id = camera_id;
+  v.path = (char *) path;
+  v.size = size;
+  v.sha256 = (char *) sha;
+  v.duration_s = info ? info->duration_s : -1;
+  v.codec = info ? info->codec : NULL;
+  v.width = info ? info->width : 0;
+  v.height = info ? info->height : 0;
+  v.fps = info ? info->fps : 0;
+  v.start_time_utc = start;
+  v.time_source = src;
+  if (!trawl_catalog_insert_video (run->cat, &v, error))
+    return FALSE;
+  *video_id = v.id;
+  return TRUE;
+}
+
+static double
+camera_offset (TrawlIndexRun *run, gint64 camera_id)
+{
+  g_autoptr (GPtrArray) cams = trawl_catalog_list_cameras (run->cat, NULL);
+  for (guint i = 0; cams != NULL && i < cams->len; i++) {
+    TrawlCamera *c = cams->pdata[i];
+    if (c->id == camera_id)
+      return c->clock_offset_s;
+  }
+  return 0;
+}
+
+/* One file. FALSE only for errors that end the run (catalog, cancel). */
+static gboolean
+index_file (TrawlIndexRun *run, const char *path, GError **error)
+{
+  g_autoptr (GError) bad = NULL;
+  GStatBuf st;
+  run->p.current = path;
+  run->cur_bytes = 0;
+  run->cur_fraction = 0;
+  if (g_stat (path, &st) != 0) {
+    add_failure (run, path, g_strerror (errno));
+    return TRUE;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    add_failure (run, path, "not a regular file");
+    return TRUE;
+  }
+  run->cur_bytes = st.st_size;
+  double t = g_get_monotonic_time () / 1e6;
+  g_autofree char *sha = trawl_file_sha256 (path, &bad);
+  run->p.t_hash += g_get_monotonic_time () / 1e6 - t;
+  if (sha == NULL) {
+    add_failure (run, path, bad->message);
+    return TRUE;
+  }
+  g_autofree char *cam_name = camera_for (&run->opts, path);
+  gint64 cam_id = 0;
+  if (!trawl_catalog_ensure_camera (run->cat, cam_name, &cam_id, error))
+    return FALSE;
+  if (!isnan (run->opts.clock_offset_s)
+      && !trawl_catalog_set_camera_clock_offset (run->cat, cam_id, run->opts.clock_offset_s,
+                                                 error))
+    return FALSE;
+
+  TrawlVideoOptions vo;
+  trawl_video_options_init (&vo);
+  vo.sample_fps = run->opts.sample_fps;
+  vo.keyframes_only = run->opts.keyframes_only;
+  vo.scene_threshold = run->opts.scene_threshold;
+  g_autoptr (TrawlVideoReader) reader = trawl_video_reader_open (path, &vo, &bad);
+  const TrawlMediaInfo *info = reader ? trawl_video_reader_get_info (reader) : NULL;
+  double start = NAN;
+  TrawlTimeSource src = TRAWL_TIME_SOURCE_NONE;
+  if (info != NULL)
+    src = trawl_video_resolve_start_time (path, info, run->opts.start_utc,
+                                          run->opts.time_pattern, &start);
+  gint64 vid = 0;
+  gboolean skip = FALSE;
+  if (!prepare_video (run, path, sha, st.st_size, cam_id, info, start, src, &vid, &skip, error))
+    return FALSE;
+  if (skip) {
+    run->p.videos_skipped++;
+    return TRUE;
+  }
+  if (reader == NULL) {
+    add_failure (run, path, bad->message);
+    return trawl_catalog_set_video_status (run->cat, vid, TRAWL_VIDEO_STATUS_FAILED,
+                                           bad->message, error);
+  }
+  if (info->duration_s > 0)
+    run->p.video_s_total += info->duration_s;
+  double base_utc = isnan (start) ? NAN : start + camera_offset (run, cam_id);
+  return _trawl_index_video (run, reader, path, vid, base_utc, error);
+}
+
+/* ---- the run ---- */
+
+static char *
+settings_json (const TrawlIndexOptions *o)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "sample_fps");
+  json_builder_add_double_value (b, o->sample_fps);
+  json_builder_set_member_name (b, "keyframes_only");
+  json_builder_add_boolean_value (b, o->keyframes_only);
+  json_builder_set_member_name (b, "scene_threshold");
+  json_builder_add_double_value (b, o->scene_threshold);
+  json_builder_set_member_name (b, "faces");
+  json_builder_add_boolean_value (b, !o->no_faces);
+  json_builder_set_member_name (b, "plates");
+  json_builder_add_boolean_value (b, !o->no_plates);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+static char *
+summary_json (const TrawlIndexProgress *p)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "indexed");
+  json_builder_add_int_value (b, p->videos_indexed);
+  json_builder_set_member_name (b, "skipped");
+  json_builder_add_int_value (b, p->videos_skipped);
+  json_builder_set_member_name (b, "failed");
+  json_builder_add_int_value (b, p->videos_failed);
+  json_builder_set_member_name (b, "failures");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < p->failures->len; i++)
+    json_builder_add_string_value (b, p->failures->pdata[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+static void
+run_clear (TrawlIndexRun *run)
+{
+  trawl_face_detector_free (run->face_det);
+  trawl_plate_reader_free (run->plate_reader);
+  trawl_vector_store_free (run->faces_vs);
+  trawl_vector_store_free (run->plates_vs);
+  g_free (run->faces_path);
+  g_free (run->plates_path);
+  g_clear_pointer (&run->p.failures, g_ptr_array_unref);
+  trawl_catalog_close (run->cat);
+}
+
+static gboolean
+load_models (TrawlIndexRun *run, GError **error)
+{
+  if (!run->opts.no_faces) {
+    run->face_det = trawl_face_detector_new (NULL, error);
+    if (run->face_det == NULL)
+      return FALSE;
+  }
+  if (!run->opts.no_plates) {
+    run->plate_reader = trawl_plate_reader_new (NULL, error);
+    if (run->plate_reader == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+run_files (TrawlIndexRun *run, GPtrArray *files, GError **error)
+{
+  for (guint i = 0; i < files->len; i++) {
+    const char *path = files->pdata[i];
+    GStatBuf st;
+    gint64 size = g_stat (path, &st) == 0 ? st.st_size : 0;
+    if (!index_file (run, path, error))
+      return FALSE;
+    run->bytes_done += size;
+    run->p.files_done++;
+    run->p.current = NULL;
+    _trawl_index_report (run, TRUE);
+  }
+  return TRUE;
+}
+
+gboolean
+trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs,
+                 const TrawlIndexOptions *opts, TrawlIndexProgress *final, GError **error)
+{
+  TrawlIndexRun run;
+  memset (&run, 0, sizeof run);
+  trawl_index_options_init (&run.opts);
+  if (opts != NULL)
+    run.opts = *opts;
+  if (run.opts.sample_fps <= 0)
+    run.opts.sample_fps = 2.0;
+  if (run.opts.queue_depth <= 0)
+    run.opts.queue_depth = 8;
+  if (run.opts.progress_interval_s <= 0)
+    run.opts.progress_interval_s = 0.5;
+  run.p.failures = g_ptr_array_new_with_free_func (g_free);
+  run.t0 = g_get_monotonic_time () / 1e6;
+
+  g_autoptr (GPtrArray) files = trawl_index_expand_inputs (inputs, n_inputs);
+  run.p.files_total = files->len;
+  for (guint i = 0; i < files->len; i++) {
+    GStatBuf st;
+    if (g_stat (files->pdata[i], &st) == 0)
+      run.bytes_total += st.st_size;
+  }
+  gint64 run_id = 0;
+  g_autofree char *settings = settings_json (&run.opts);
+  g_autofree char *summary = NULL;
+  gboolean ok = FALSE;
+  run.cat = trawl_catalog_open (case_dir, TRAWL_CATALOG_CREATE, error);
+  if (run.cat == NULL)
+    goto out;
+  run.faces_path = g_build_filename (case_dir, "faces.faiss", NULL);
+  run.plates_path = g_build_filename (case_dir, "plates.faiss", NULL);
+  if (!trawl_catalog_reset_partial_videos (run.cat, NULL, error)
+      || !(run.faces_vs = open_store (run.cat, TRAWL_KIND_FACE, TRAWL_FACE_DIM,
+                                      run.faces_path, error))
+      || !(run.plates_vs = open_store (run.cat, TRAWL_KIND_PLATE, TRAWL_PLATE_DIM,
+                                       run.plates_path, error))
+      || !load_models (&run, error)
+      || !trawl_catalog_begin_run (run.cat, run.opts.command_line, settings, &run_id, error)
+      || !trawl_catalog_audit_append (run.cat, NULL, "index-start", settings, NULL, error))
+    goto out;
+  if (!run_files (&run, files, error))
+    goto out;
+  summary = summary_json (&run.p);
+  ok = trawl_catalog_finish_run (run.cat, run_id, error)
+       && trawl_catalog_audit_append (run.cat, NULL, "index", summary, NULL, error);
+out:
+  run.p.elapsed_s = g_get_monotonic_time () / 1e6 - run.t0;
+  run.p.eta_s = 0;
+  if (final != NULL) {
+    *final = run.p;
+    final->current = NULL;
+    final->failures = g_ptr_array_ref (run.p.failures);
+  }
+  run_clear (&run);
+  return ok;
+}
+
+gboolean
+trawl_index_last_run (TrawlCatalog *cat, char **started, char **finished, char **command_line,
+                      GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  *started = *finished = *command_line = NULL;
+  sqlite3 *db = trawl_catalog_get_db (cat);
+  int rc = sqlite3_prepare_v2 (db, "SELECT started_utc, finished_utc, command_line "
+                                   "FROM index_runs ORDER BY id DESC LIMIT 1", -1, &st, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
+    *started = g_strdup ((const char *) sqlite3_column_text (st, 0));
+    *finished = g_strdup ((const char *) sqlite3_column_text (st, 1));
+    *command_line = g_strdup ((const char *) sqlite3_column_text (st, 2));
+  }
+  sqlite3_finalize (st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "reading index runs: %s",
+                 sqlite3_errmsg (db));
+    return FALSE;
+  }
+  return TRUE;
+}
