@@ -39,10 +39,16 @@ const cases = [
 
 const modelsDir = process.env.TRAWL_MODELS || join(os.homedir(), '.cache', 'trawl', 'models');
 
+// Both sides print one JSON line; `trawl nn bench` names its fields
+// median/p90/peak_rss_mb, the peers median_ms/p90_ms/peak_rss_kb.
 function runJson(cmd, argv) {
   const text = execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   const line = text.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  return JSON.parse(line);
+  const r = JSON.parse(line);
+  r.median_ms ??= r.median;
+  r.p90_ms ??= r.p90;
+  if (r.peak_rss_kb === undefined && r.peak_rss_mb !== undefined) r.peak_rss_kb = r.peak_rss_mb * 1024;
+  return r;
 }
 
 const results = [];

@@ -62,7 +62,8 @@ typedef struct {
 
 void trawl_index_options_init (TrawlIndexOptions *opts);
 
-/* Expands inputs (files and folders, recursively; hidden entries skipped)
+/* Expands inputs (files and folders, recursively; hidden entries and, inside
+ * folders, plain sidecar files such as .csv/.txt/.json/.srt skipped)
  * into a sorted list of file paths: a new GPtrArray of char* (g_free'd by the
  * array). Missing inputs are added as they are (they fail later with a
  * reason). */

@@ -10,6 +10,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
+#include <libavutil/log.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +110,10 @@ trawl_cli_fail (GError **error)
 int
 main (int argc, char **argv)
 {
+  /* trawl reports bad media itself, per file and with the reason; FFmpeg's
+   * own chatter (warnings about every damaged frame) only buries that.
+   * TRAWL_FFMPEG_LOG=1 brings it back for debugging. */
+  av_log_set_level (g_getenv ("TRAWL_FFMPEG_LOG") ? AV_LOG_INFO : AV_LOG_FATAL);
   if (argc < 2)
     {
       print_usage (stderr);

@@ -5,6 +5,8 @@
 #include <trawl/base.h>
 #include <trawl/image.h>
 
+#include "av-format.h"
+
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
@@ -120,12 +122,10 @@ apply_orientation (TrawlImage *img, int orientation)
   return out;
 }
 
-/* swscale warns about the deprecated JPEG-range formats (yuvj*); give it
- * the plain format and say "full range" instead. */
-static enum AVPixelFormat
-unjpeg_format (enum AVPixelFormat f, gboolean *full_range)
+enum AVPixelFormat
+trawl_av_plain_format (enum AVPixelFormat f, int *full_range)
 {
-  *full_range = TRUE;
+  *full_range = 1;
   switch (f)
     {
     case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
@@ -134,9 +134,19 @@ unjpeg_format (enum AVPixelFormat f, gboolean *full_range)
     case AV_PIX_FMT_YUVJ440P: return AV_PIX_FMT_YUV440P;
     case AV_PIX_FMT_YUVJ411P: return AV_PIX_FMT_YUV411P;
     default:
-      *full_range = FALSE;
+      *full_range = 0;
       return f;
     }
+}
+
+/* Tells swscale the source (src_full) and destination (dst_full) ranges. */
+static void
+set_ranges (struct SwsContext *sws, int src_full, int dst_full)
+{
+  int *inv, *tbl, src_range, dst_range, bri, con, sat;
+
+  sws_getColorspaceDetails (sws, &inv, &src_range, &tbl, &dst_range, &bri, &con, &sat);
+  sws_setColorspaceDetails (sws, inv, src_full, tbl, dst_full, bri, con, sat);
 }
 
 static TrawlImage *
@@ -146,8 +156,8 @@ frame_to_image (const AVFrame *frame, GError **error)
   TrawlImage *img;
   uint8_t *dst[4] = { NULL };
   int dst_stride[4] = { 0 };
-  gboolean full_range;
-  enum AVPixelFormat src_fmt = unjpeg_format (frame->format, &full_range);
+  int full_range;
+  enum AVPixelFormat src_fmt = trawl_av_plain_format (frame->format, &full_range);
 
   full_range |= frame->color_range == AVCOL_RANGE_JPEG;
   sws = sws_getContext (frame->width, frame->height, src_fmt,
@@ -162,11 +172,7 @@ frame_to_image (const AVFrame *frame, GError **error)
       return NULL;
     }
   if (full_range)
-    {
-      int *inv, *tbl, src_range, dst_range, bri, con, sat;
-      sws_getColorspaceDetails (sws, &inv, &src_range, &tbl, &dst_range, &bri, &con, &sat);
-      sws_setColorspaceDetails (sws, inv, 1, tbl, dst_range, bri, con, sat);
-    }
+    set_ranges (sws, 1, 1);
   img = trawl_image_new (frame->width, frame->height);
   dst[0] = img->data;
   dst_stride[0] = img->stride;
@@ -412,8 +418,14 @@ encode_picture (const TrawlImage *img, enum AVCodecID id, enum AVPixelFormat pix
                    codec->name);
       goto out;
     }
-  sws = sws_getContext (img->width, img->height, AV_PIX_FMT_RGB24, img->width, img->height,
-                        pix, SWS_BICUBIC, NULL, NULL, NULL);
+  {
+    int full;
+    enum AVPixelFormat plain = trawl_av_plain_format (pix, &full);
+    sws = sws_getContext (img->width, img->height, AV_PIX_FMT_RGB24, img->width, img->height,
+                          plain, SWS_BICUBIC, NULL, NULL, NULL);
+    if (full)
+      set_ranges (sws, 1, 1);
+  }
   sws_scale (sws, src, src_stride, 0, img->height, frame->data, frame->linesize);
   if (avcodec_send_frame (enc, frame) < 0 || avcodec_send_frame (enc, NULL) < 0 ||
       avcodec_receive_packet (enc, pkt) < 0)

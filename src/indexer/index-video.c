@@ -293,8 +293,7 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   }
   /* Not a single frame decoded: a bad file, recorded as failed. */
   if (d.error != NULL) {
-    g_ptr_array_add (run->p.failures, g_strdup_printf ("%s: %s", path, d.error->message));
-    run->p.videos_failed++;
+    _trawl_index_add_failure (run, path, d.error->message);
     gboolean r = trawl_catalog_rollback_video (run->cat, video_id, d.error->message, error);
     g_clear_error (&d.error);
     return r;

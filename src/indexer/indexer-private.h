@@ -30,5 +30,8 @@ gboolean _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const
                              gint64 video_id, double base_utc, GError **error);
 /* Saves the store of kind atomically and records its new generation. */
 gboolean _trawl_index_save_store (TrawlIndexRun *run, TrawlKind kind, GError **error);
+/* Counts a failed file and records "path: reason" (once, even when reason
+ * already names the file). */
+void     _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reason);
 /* Calls the progress callback (at most every progress_interval_s unless force). */
 void     _trawl_index_report (TrawlIndexRun *run, gboolean force);

@@ -28,6 +28,20 @@ trawl_index_options_init (TrawlIndexOptions *opts)
 
 /* ---- inputs ---- */
 
+/* Files found in folders that are plainly not footage (labels, notes,
+ * subtitles) are left out; named explicitly, they are tried and reported. */
+static gboolean
+is_sidecar (const char *name)
+{
+  static const char *const ext[] = { ".csv", ".txt", ".md", ".json", ".xml", ".srt",
+                                     ".vtt", ".nfo", ".ini", ".log", ".sha256", ".pdf" };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (ext); i++)
+    if (g_str_has_suffix (lower, ext[i]))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 expand_one (const char *path, GPtrArray *out)
 {
@@ -42,7 +56,7 @@ expand_one (const char *path, GPtrArray *out)
     return;
   }
   while ((name = g_dir_read_name (d)) != NULL) {
-    if (name[0] == '.')
+    if (name[0] == '.' || is_sidecar (name))
       continue;
     g_autofree char *child = g_build_filename (path, name, NULL);
     expand_one (child, out);
@@ -163,15 +177,19 @@ _trawl_index_report (TrawlIndexRun *run, gboolean force)
   TrawlIndexProgress *p = &run->p;
   p->elapsed_s = now - run->t0;
   double done = run->bytes_done + run->cur_bytes * run->cur_fraction;
-  p->eta_s = done > 0 && p->elapsed_s > 1 ? p->elapsed_s * (run->bytes_total - done) / done : -1;
+  p->eta_s = done > 0 && p->elapsed_s > 1
+              ? MAX (0.0, p->elapsed_s * (run->bytes_total - done) / done) : -1;
   run->opts.progress (p, run->opts.progress_data);
 }
 
 /* ---- per file ---- */
 
-static void
-add_failure (TrawlIndexRun *run, const char *path, const char *reason)
+void
+_trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reason)
 {
+  /* The video module's messages already start with the file name. */
+  if (g_str_has_prefix (reason, path) && g_str_has_prefix (reason + strlen (path), ": "))
+    reason += strlen (path) + 2;
   g_ptr_array_add (run->p.failures, g_strdup_printf ("%s: %s", path, reason));
   run->p.videos_failed++;
 }
@@ -251,11 +269,11 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   run->cur_bytes = 0;
   run->cur_fraction = 0;
   if (g_stat (path, &st) != 0) {
-    add_failure (run, path, g_strerror (errno));
+    _trawl_index_add_failure (run, path, g_strerror (errno));
     return TRUE;
   }
   if (!S_ISREG (st.st_mode)) {
-    add_failure (run, path, "not a regular file");
+    _trawl_index_add_failure (run, path, "not a regular file");
     return TRUE;
   }
   run->cur_bytes = st.st_size;
@@ -263,7 +281,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   g_autofree char *sha = trawl_file_sha256 (path, &bad);
   run->p.t_hash += g_get_monotonic_time () / 1e6 - t;
   if (sha == NULL) {
-    add_failure (run, path, bad->message);
+    _trawl_index_add_failure (run, path, bad->message);
     return TRUE;
   }
   g_autofree char *cam_name = camera_for (&run->opts, path);
@@ -296,7 +314,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
     return TRUE;
   }
   if (reader == NULL) {
-    add_failure (run, path, bad->message);
+    _trawl_index_add_failure (run, path, bad->message);
     return trawl_catalog_set_video_status (run->cat, vid, TRAWL_VIDEO_STATUS_FAILED,
                                            bad->message, error);
   }

@@ -26,6 +26,7 @@
 #include <libavutil/hwcontext.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
+#include "image/av-format.h"
 #include <libswscale/swscale.h>
 
 #include <trawl/base.h>
@@ -443,30 +444,11 @@ frame_pts (TrawlVideoReader *r, const AVFrame *f, gint64 index)
   return t;
 }
 
-/* FFmpeg's "J" formats are plain YUV with full range; swscale wants the
- * plain format plus the range flag, or it warns and guesses. */
-static enum AVPixelFormat
-dejpeg_format (enum AVPixelFormat fmt, int *full_range)
-{
-  *full_range = 1;
-  switch (fmt)
-    {
-    case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
-    case AV_PIX_FMT_YUVJ422P: return AV_PIX_FMT_YUV422P;
-    case AV_PIX_FMT_YUVJ444P: return AV_PIX_FMT_YUV444P;
-    case AV_PIX_FMT_YUVJ440P: return AV_PIX_FMT_YUV440P;
-    case AV_PIX_FMT_YUVJ411P: return AV_PIX_FMT_YUV411P;
-    default:
-      *full_range = 0;
-      return fmt;
-    }
-}
-
 static struct SwsContext *
 get_sws (struct SwsContext *ctx, const AVFrame *f, int dw, int dh, enum AVPixelFormat dfmt)
 {
   int full;
-  enum AVPixelFormat sfmt = dejpeg_format ((enum AVPixelFormat) f->format, &full);
+  enum AVPixelFormat sfmt = trawl_av_plain_format ((enum AVPixelFormat) f->format, &full);
   const int *coefs;
 
   ctx = sws_getCachedContext (ctx, f->width, f->height, sfmt, dw, dh, dfmt,

@@ -488,6 +488,23 @@ test_errors (void)
   }
   trawl_nn_graph_unref (g);
 
+  /* a shape that would need petabytes: refused, not attempted */
+  g = trawl_nn_graph_new ("huge");
+  {
+    int64_t shape[4] = { 1 << 20, 1 << 20, 1 << 20, 4 }, sd[1] = { 4 };
+    TrawlNnValueId s = trawl_nn_graph_add_constant (g, "s", TRAWL_NN_I64, 1, sd, shape, FALSE);
+
+    y = op (g, "ConstantOfShape", 1, &s, NULL);
+    x = trawl_nn_graph_add_input (g, "x", TRAWL_NN_F32, 4, d);
+    y = op (g, "Add", 2, (TrawlNnValueId[]) { x, y }, NULL);
+    trawl_nn_graph_mark_output (g, y);
+    in.dims[3] = 8;
+    g_assert_null (trawl_nn_plan_new (g, &in, 1, NULL, &error));
+    g_assert_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE);
+    g_clear_error (&error);
+  }
+  trawl_nn_graph_unref (g);
+
   /* a file name no loader knows */
   g_assert_null (trawl_nn_load ("/nonexistent/model.pt", &error));
   g_assert_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);

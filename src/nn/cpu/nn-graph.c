@@ -170,15 +170,19 @@ trawl_nn_graph_add_constant (TrawlNnGraph *g, const char *name, TrawlNnDType dty
   gsize bytes;
 
   g_return_val_if_fail (g != NULL && ndim >= 0 && ndim <= TRAWL_NN_MAX_DIMS, -1);
-  id = add_value (g, name, dtype, ndim, dims);
-  v = &g_array_index (g->values, TrawlNnValue, id);
   bytes = _trawl_nn_dtype_size (dtype);
   for (int i = 0; i < ndim; i++)
-    bytes *= (gsize) MAX (dims[i], 0);
+    {
+      /* loaders check sizes against the file; this only stops overflow */
+      g_return_val_if_fail (dims[i] <= 0 || bytes <= ((gsize) 16 << 30) / (gsize) dims[i], -1);
+      bytes *= (gsize) MAX (dims[i], 0);
+    }
+  id = add_value (g, name, dtype, ndim, dims);
+  v = &g_array_index (g->values, TrawlNnValue, id);
   if (take)
     v->data = data;
   else
-    v->data = g_malloc (MAX (bytes, 1));
+    v->data = g_malloc0 (MAX (bytes, 1));   /* zeros when no data is given */
   if (!take && data && bytes)
     memcpy (v->data, data, bytes);
   if (v->data == NULL)       /* an empty constant still counts as constant */

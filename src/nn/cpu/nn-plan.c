@@ -1030,6 +1030,12 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
   liveness (p);
   alias (p);
   place (p);
+  if (p->arena_bytes && p->arena == NULL)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
+                   "out of memory for a %zu-byte arena", p->arena_bytes);
+      goto fail;
+    }
   if (g_getenv ("TRAWL_NN_PROFILE"))
     p->prof_us = g_new0 (gint64, MAX (p->n_nodes, 1));
   g_debug ("plan %s: %d of %d nodes live, arena %zu bytes (naive %zu)", g->name,

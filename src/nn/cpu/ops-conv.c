@@ -623,15 +623,64 @@ gemm_task (void *arg, int64_t b, int64_t e, int tid)
     }
 }
 
+typedef struct {
+  const TrawlNnOpCtx *c;
+  const ConvGeom     *g;
+  int64_t             rows;   /* output channels per job */
+  int64_t             parts;  /* jobs per (image, group) */
+} RowTask;
+
+/* Pointwise convs on small images split output channels instead of
+ * pixels: each thread then packs only its share of the weights. */
+static void
+rows_task (void *arg, int64_t b, int64_t e, int tid)
+{
+  const RowTask *t = arg;
+  const TrawlNnOpCtx *c = t->c;
+  const ConvGeom *g = t->g;
+  const float *x = c->in[0]->data, *w = c->in[1]->data;
+  const float *bias = c->n_in > 2 && c->in[2] ? c->in[2]->data : NULL;
+  float *y = c->out[0]->data;
+  int64_t cg = g->c / g->group, mg = g->m / g->group, ohw = g->oh * g->ow;
+
+  (void) tid;
+  for (int64_t job = b; job < e; job++)
+    {
+      int64_t part = job % t->parts, gi = job / t->parts % g->group, n = job / t->parts / g->group;
+      int64_t r0 = part * t->rows, r1 = MIN (mg, r0 + t->rows);
+      float *yg = y + (n * g->m + gi * mg + r0) * ohw;
+
+      if (r0 >= r1)
+        continue;
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, ohw, cg, 1.0f,
+                   w + (gi * mg + r0) * cg, cg, x + (n * g->c + gi * cg) * ohw, ohw, 0.0f, yg, ohw);
+      if (bias || c->n_epi)
+        for (int64_t o = r0; o < r1; o++)
+          _trawl_nn_apply_epi (yg + (o - r0) * ohw, ohw, bias ? bias[gi * mg + o] : 0.0f,
+                               c->epi, c->n_epi);
+    }
+}
+
 static void
 conv_gemm (const TrawlNnOpCtx *c, const ConvGeom *g)
 {
   ConvTask t = { c, g };
   int64_t mg = g->m / g->group, k = (g->c / g->group) * g->kh * g->kw, ohw = g->oh * g->ow;
   int64_t tile = conv_tile (g, c->n_threads), jobs = g->n * g->group * ((ohw + tile - 1) / tile);
+  TrawlNnPool *pool = mg * k * ohw < 65536 ? NULL : c->pool;
+  int nt = _trawl_nn_pool_threads (pool);
 
+  if (is_pointwise (g) && ohw <= 2048 && mg >= 32 * nt && nt > 1)
+    {
+      RowTask rt = { c, g, 0, nt };
+
+      rt.rows = ((mg + nt - 1) / nt + 15) & ~(int64_t) 15;
+      rt.parts = (mg + rt.rows - 1) / rt.rows;
+      _trawl_nn_parallel (pool, g->n * g->group * rt.parts, 1, rows_task, &rt);
+      return;
+    }
   /* scratch holds one im2col tile per thread (conv_ws) */
-  _trawl_nn_parallel (mg * k * ohw < 65536 ? NULL : c->pool, jobs, 1, gemm_task, &t);
+  _trawl_nn_parallel (pool, jobs, 1, gemm_task, &t);
 }
 
 static gboolean

@@ -159,39 +159,56 @@ softmax_row (const float *s, float *d, int64_t mid, gboolean logsm)
     }
 }
 
+typedef struct {
+  const TrawlNnOpCtx *c;
+  int64_t             mid, inner;
+  gboolean            logsm;
+} SoftmaxTask;
+
+/* Rows [b, e) of the [outer * inner] independent softmaxes. */
+static void
+softmax_task (void *arg, int64_t b, int64_t e, int tid)
+{
+  const SoftmaxTask *t = arg;
+  int64_t mid = t->mid, inner = t->inner;
+
+  (void) tid;
+  for (int64_t r = b; r < e; r++)
+    {
+      int64_t o = r / inner, i = r % inner;
+      const float *s = (const float *) t->c->in[0]->data + o * mid * inner + i;
+      float *d = (float *) t->c->out[0]->data + o * mid * inner + i;
+      float mx = -FLT_MAX, sum = 0.0f;
+
+      if (inner == 1)
+        {
+          softmax_row (s, d, mid, t->logsm);
+          continue;
+        }
+      for (int64_t j = 0; j < mid; j++)
+        mx = fmaxf (mx, s[j * inner]);
+      for (int64_t j = 0; j < mid; j++)
+        {
+          float ev = _trawl_nn_expf (s[j * inner] - mx);
+          sum += ev;
+          d[j * inner] = t->logsm ? s[j * inner] - mx : ev;
+        }
+      for (int64_t j = 0; j < mid; j++)
+        d[j * inner] = t->logsm ? d[j * inner] - logf (sum) : d[j * inner] / sum;
+    }
+}
+
 static gboolean
 softmax_run (TrawlNnOpCtx *c, GError **error)
 {
   const TrawlNnTensor *x = c->in[0];
   int axis = _trawl_nn_axis (trawl_nn_attrs_get_int (c->attrs, "axis", -1), x->ndim);
-  gboolean logsm = strcmp (c->op_type, "LogSoftmax") == 0;
-  int64_t outer, mid, inner;
+  SoftmaxTask t = { c, 0, 0, strcmp (c->op_type, "LogSoftmax") == 0 };
+  int64_t outer;
 
   (void) error;
-  split3 (x, axis, axis + 1, &outer, &mid, &inner);
-  for (int64_t o = 0; o < outer; o++)
-    for (int64_t i = 0; i < inner; i++)
-      {
-        const float *s = (const float *) x->data + o * mid * inner + i;
-        float *d = (float *) c->out[0]->data + o * mid * inner + i;
-        float mx = -FLT_MAX, sum = 0.0f;
-
-        if (inner == 1)
-          {
-            softmax_row (s, d, mid, logsm);
-            continue;
-          }
-        for (int64_t j = 0; j < mid; j++)
-          mx = fmaxf (mx, s[j * inner]);
-        for (int64_t j = 0; j < mid; j++)
-          {
-            float e = _trawl_nn_expf (s[j * inner] - mx);
-            sum += e;
-            d[j * inner] = logsm ? s[j * inner] - mx : e;
-          }
-        for (int64_t j = 0; j < mid; j++)
-          d[j * inner] = logsm ? d[j * inner] - logf (sum) : d[j * inner] / sum;
-      }
+  split3 (x, axis, axis + 1, &outer, &t.mid, &t.inner);
+  _trawl_nn_parallel (c->pool, outer * t.inner, MAX (1, 16384 / MAX (t.mid, 1)), softmax_task, &t);
   return TRUE;
 }
 
