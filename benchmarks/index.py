@@ -9,6 +9,11 @@ peak RSS; prints and saves JSON to benchmarks/results/index.json. Times
 nothing itself beyond the wall clock of each run; asserts nothing.
 
   python3 benchmarks/index.py [--trawl build-G/src/cli/trawl] [--fps 2] [--long 120]
+                              [--no-workers]
+
+Runs: the shared clips with one detector worker (default), again with
+--workers=2 (faces and plates of a frame side by side, each engine on half
+the cores), and the optional long clip.
 """
 import argparse
 import json
@@ -95,11 +100,16 @@ def main():
     ap.add_argument("--trawl", default=os.path.join(ROOT, "build", "src", "cli", "trawl"))
     ap.add_argument("--fps", type=float, default=2.0)
     ap.add_argument("--long", type=int, default=0, help="also a generated 720p clip of N seconds")
+    ap.add_argument("--no-workers", action="store_true", help="skip the --workers=2 run")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "index.json"))
     a = ap.parse_args()
     clips = shared_clips()
     runs = {"shared_clips": run_index(a.trawl, clips, a.fps, [])}
     print(json.dumps(runs["shared_clips"], indent=1), flush=True)
+    if not a.no_workers:
+        # faces and plates side by side, each engine on half the cores
+        runs["shared_clips_workers2"] = run_index(a.trawl, clips, a.fps, ["--workers=2"])
+        print(json.dumps(runs["shared_clips_workers2"], indent=1), flush=True)
     if a.long > 0:
         with tempfile.TemporaryDirectory(prefix="trawl-bench-long-") as tmp:
             long_clip = make_long(clips, a.long, tmp)

@@ -210,7 +210,19 @@ typedef struct {
   float    prob;
   gunichar alt[3];       /* 0 where absent */
   float    alt_prob[3];
+  float    x;            /* centre column in the image read, px (where CTC
+                            was surest of it; about one step, 8 input px) */
 } TrawlPlateChar;
+
+/* Ornament at the ends of a read: drops characters off either end of chars
+ * (a GArray of TrawlPlateChar) while the end character lies left of
+ * x0 - margin or right of x1 + margin, [x0, x1] being the columns of the
+ * plate's main text line, and the reader was less than max_prob sure of it.
+ * Only letters, digits and CJK count as ends: separators beyond a dropped
+ * end go with it. Sure characters outside the line are kept (a county
+ * number set apart by a picture is still plate text). Returns the number of
+ * elements removed; chars is modified in place. */
+int trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float max_prob);
 
 typedef struct {
   TrawlBox         box;        /* frame px (axis-aligned hull of quad) */
@@ -220,7 +232,9 @@ typedef struct {
   char            *text;       /* normalised and grammar-fixed */
   TrawlPlateFormat format;
   float            confidence; /* mean character probability */
-  GArray          *chars;      /* of TrawlPlateChar for text as raw (may be NULL) */
+  GArray          *chars;      /* of TrawlPlateChar: the characters text was made
+                                  from, raw's less any ornament trimmed off the
+                                  ends (may be NULL) */
 } TrawlPlate;
 
 void trawl_plate_free (TrawlPlate *p);
@@ -230,7 +244,10 @@ typedef enum {
   TRAWL_PLATE_CROP_DEFAULT = 0,
   TRAWL_PLATE_CROP_DETECT  = 1 << 0,  /* loose crop: run det first, read the best region */
   TRAWL_PLATE_CROP_BAND    = 1 << 1,  /* read the central band of rows (US plates with
-                                         state names above and slogans below) */
+                                         state names above and slogans below), and
+                                         trim unsure characters at the ends that lie
+                                         outside the main text line that det finds
+                                         (stacked small letters, logos, pictures) */
   TRAWL_PLATE_CROP_GRAY    = 1 << 2,  /* grayscale before reading */
   TRAWL_PLATE_CROP_AUTO    = 1 << 3,  /* read both the whole crop and its band, keep the
                                          read that fits a plate format best */

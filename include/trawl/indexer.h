@@ -53,6 +53,9 @@ typedef struct {
   double      scene_threshold; /* <= 0: off */
   gboolean    no_faces, no_plates;
   int         queue_depth;     /* frames between decode and detect; <= 0: 8 */
+  int         detect_workers;  /* 2: faces and plates of a frame run side by side, each
+                                * engine on one thread; <= 1: one after the other, each
+                                * engine on all cores (the default; see benchmarks/index.py) */
   double      progress_interval_s; /* <= 0: 0.5 */
   TrawlIndexProgressFunc progress;  /* nullable; called from the calling thread */
   gpointer    progress_data;

@@ -14,7 +14,7 @@
 static char *opt_camera, *opt_start, *opt_pattern;
 static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
-static int opt_queue = 8;
+static int opt_queue = 8, opt_workers = 1;
 static volatile gint cancel_flag;
 
 static const GOptionEntry index_entries[] = {
@@ -28,6 +28,7 @@ static const GOptionEntry index_entries[] = {
   { "no-faces", 0, 0, G_OPTION_ARG_NONE, &opt_no_faces, "Do not look for faces", NULL },
   { "no-plates", 0, 0, G_OPTION_ARG_NONE, &opt_no_plates, "Do not look for plates", NULL },
   { "queue", 0, 0, G_OPTION_ARG_INT, &opt_queue, "Decoded frames buffered ahead of detection (default 8)", "N" },
+  { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers, "Detector workers: 2 runs faces and plates side by side (default 1)", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print progress and the summary as JSON lines", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
   { NULL }
@@ -175,6 +176,7 @@ trawl_cmd_index (int argc, char **argv)
   opts.no_faces = opt_no_faces;
   opts.no_plates = opt_no_plates;
   opts.queue_depth = opt_queue;
+  opts.detect_workers = opt_workers;
   opts.progress = on_progress;
   opts.command_line = cmdline;
   opts.cancel = &cancel_flag;

@@ -215,8 +215,9 @@ case_info_text (const char *dir, CaseInfo *ci)
           " thumbnails\n", ci->s.face_sightings, ci->s.plate_sightings, ci->s.thumbnails);
   printf ("index: catalog %" G_GINT64_FORMAT " bytes; faces.faiss %" G_GINT64_FORMAT
           " vectors, %" G_GINT64_FORMAT " bytes; plates.faiss %" G_GINT64_FORMAT " vectors, %"
-          G_GINT64_FORMAT " bytes\n", file_size (dir, "catalog.sqlite"), ci->face_vecs,
-          file_size (dir, "faces.faiss"), ci->plate_vecs, file_size (dir, "plates.faiss"));
+          G_GINT64_FORMAT " bytes\n", MAX (0, file_size (dir, "catalog.sqlite")), ci->face_vecs,
+          MAX (0, file_size (dir, "faces.faiss")), ci->plate_vecs,
+          MAX (0, file_size (dir, "plates.faiss")));
   printf ("runs: %" G_GINT64_FORMAT "; last started %s, %s%s\n", ci->s.index_runs,
           ci->run_start ? ci->run_start : "never",
           ci->run_end ? "finished " : (ci->run_start ? "did not finish" : ""),

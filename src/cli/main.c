@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <trawl/base.h>
+#include <trawl/gpu.h>
 
 #include <faiss/c_api/faiss_c.h>
 #include <libavcodec/avcodec.h>
@@ -65,12 +66,18 @@ print_version (void)
   printf ("  SQLite      %s\n", sqlite3_libversion ());
   printf ("  GLib        %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
 #if TRAWL_HAVE_GTK
-  printf ("  GTK         built with the GUI (trawl-gui)\n");
+  printf ("  GTK         %s (trawl-gui)\n", TRAWL_GTK_VERSION);
 #else
   printf ("  GTK         not built (no GTK4 at build time)\n");
 #endif
 #if TRAWL_HAVE_CUDA
-  printf ("  CUDA        %s (nvcc), cuDNN and cuBLAS linked\n", TRAWL_CUDA_VERSION);
+  {
+    TrawlGpuInfo gpu;
+    trawl_gpu_probe (&gpu, NULL);  /* versions are filled even without a device */
+    printf ("  CUDA        %s (runtime %d.%d), cuDNN %d.%d.%d, cuBLAS linked\n", TRAWL_CUDA_VERSION,
+            gpu.runtime_version / 1000, (gpu.runtime_version % 1000) / 10,
+            gpu.cudnn_version / 10000, (gpu.cudnn_version % 10000) / 100, gpu.cudnn_version % 100);
+  }
 #else
   printf ("  CUDA        not built (CPU only)\n");
 #endif

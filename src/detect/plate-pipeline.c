@@ -15,6 +15,25 @@
 #define REC_H 48
 #define REC_W 320
 
+/* End trimming (trawl_plate_chars_trim): a character counts as outside the
+ * main text line when its centre is more than TRIM_MARGIN line heights
+ * beyond the line's det columns (the CTC position is good to about one
+ * step), and as unsure below TRIM_MAX_PROB. */
+#define TRIM_MARGIN   0.10f
+#define TRIM_MAX_PROB 0.95f
+/* Boxes at least this fraction of the tallest line's height, level with
+ * it, belong to the same line (a number split by a gap or a picture). */
+#define LINE_MIN_H    0.75f
+/* A read that adds characters at an end of another (see extends) must be
+ * at least this sure of each, and lose no more than this in confidence. */
+#define EXTEND_MIN_PROB 0.80f
+#define EXTEND_MAX_LOSS 0.05f
+
+/* The columns of a crop's main text line, crop px; h 0 when unknown. */
+typedef struct {
+  float x0, x1, h;
+} Columns;
+
 struct TrawlPlateReader {
   TrawlPlateOptions opts;      /* defaults filled in */
   TrawlNnGraph     *det_g;     /* owned */
@@ -116,7 +135,6 @@ band (const TrawlImage *img)
   return trawl_image_crop (img, 0, y0, img->width, MAX (1, y1 - y0));
 }
 
-/* Runs rec on crop; returns a plate with raw text, chars and confidence. */
 /* Latin only: drops CJK too (a band read is of a Latin plate, and the
  * reader's 6625 classes sometimes turn a bolt or a sticker into a Han
  * character). */
@@ -131,16 +149,31 @@ latin_only (const char *raw)
   return g_string_free (out, FALSE);
 }
 
-/* strict: 0 keeps every character, 1 letters/digits/CJK, 2 Latin only. */
+/* A character that survives strict normalisation: a letter, a digit (ASCII
+ * or full-width) or a Han character. Separators and symbols say nothing
+ * about how sure the read is. (plate-text.c has the same test for
+ * trawl_plate_chars_trim.) */
+static gboolean
+significant (gunichar c)
+{
+  if (c >= 0xFF01 && c <= 0xFF5E)
+    c = c - 0xFF01 + 0x21;
+  return (c < 128 && g_ascii_isalnum ((char) c)) || g_unichar_get_script (c) == G_UNICODE_SCRIPT_HAN;
+}
+
+/* Runs rec on crop; returns a plate with raw text, chars (with their
+ * columns) and confidence. cols, when known, trims ornament off the ends.
+ * strict: 0 keeps every character, 1 letters/digits/CJK, 2 Latin only. */
 static TrawlPlate *
-recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, GError **error)
+recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Columns *cols,
+           GError **error)
 {
   memset (pr->rec_in, 0, sizeof (float) * 3 * REC_H * REC_W);
-  trawl_ocr_rec_input (crop, REC_H, REC_W, pr->rec_in);
+  int rw = trawl_ocr_rec_input (crop, REC_H, REC_W, pr->rec_in);
   TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, REC_H, REC_W }, pr->rec_in }, out;
   if (!trawl_nn_plan_run (pr->rec, &in, 1, &out, 1, error))
     return NULL;
-  if (out.ndim != 3) {
+  if (out.ndim != 3 || out.dims[1] < 1 || rw < 1) {
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader: rec output has %d dims",
                  out.ndim);
     return NULL;
@@ -149,34 +182,44 @@ recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, GError **er
                                                      (int) out.dims[2], error);
   if (t == NULL)
     return NULL;
+  /* Crop px per CTC step: the input is the crop scaled to rw columns. */
+  float step_px = (float) REC_W / (float) out.dims[1] * (float) crop->width / (float) rw;
   TrawlPlate *p = g_new0 (TrawlPlate, 1);
   p->det_score = 1.0f;
   p->raw = g_strdup (t->text);
   p->chars = g_array_sized_new (FALSE, TRUE, sizeof (TrawlPlateChar), t->n_chars);
-  double sum = 0;
-  int n = 0;
   for (int i = 0; i < t->n_chars; i++) {
     const TrawlOcrChar *oc = &t->chars[i];
     TrawlPlateChar pc = { 0 };
     pc.c = g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->cls));
     pc.prob = oc->prob;
+    pc.x = ((float) oc->step + 0.5f) * step_px;
     for (int k = 0; k < 3 && k < TRAWL_OCR_TOPK; k++) {
       pc.alt[k] = oc->alt_prob[k] > 0 ? g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->alt_cls[k])) : 0;
       pc.alt_prob[k] = oc->alt_prob[k];
     }
     g_array_append_val (p->chars, pc);
+  }
+  if (cols != NULL && cols->h > 0)
+    trawl_plate_chars_trim (p->chars, cols->x0, cols->x1, TRIM_MARGIN * cols->h, TRIM_MAX_PROB);
+  GString *kept = g_string_new (NULL);
+  double sum = 0;
+  int n = 0;
+  for (guint i = 0; i < p->chars->len; i++) {
+    const TrawlPlateChar *pc = &g_array_index (p->chars, TrawlPlateChar, i);
+    g_string_append_unichar (kept, pc->c);
     /* Confidence over the characters that survive normalisation: a space
      * or a dash read with low certainty says nothing about the plate. */
-    gunichar up = g_unichar_toupper (pc.c);
-    if ((up < 128 && g_ascii_isalnum ((char) up)) || g_unichar_get_script (up) == G_UNICODE_SCRIPT_HAN) {
-      sum += pc.prob;
+    if (significant (g_unichar_toupper (pc->c))) {
+      sum += pc->prob;
       n++;
     }
   }
   p->confidence = n ? (float) (sum / n) : 0.0f;
-  g_autofree char *norm = strict == 2 ? latin_only (p->raw)
-                         : strict == 1 ? trawl_plate_normalize_strict (p->raw)
-                                       : trawl_plate_normalize (p->raw);
+  g_autofree char *text = g_string_free (kept, FALSE);
+  g_autofree char *norm = strict == 2 ? latin_only (text)
+                         : strict == 1 ? trawl_plate_normalize_strict (text)
+                                       : trawl_plate_normalize (text);
   p->text = trawl_plate_fix_by_grammar (norm);
   p->format = trawl_plate_classify (p->text);
   return p;
@@ -227,27 +270,36 @@ dist (TrawlOcrPoint a, TrawlOcrPoint b)
   return hypotf (a.x - b.x, a.y - b.y);
 }
 
-/* The upright crop of a rotated box: an affine warp taking the box's
- * top-left, top-right and bottom-left corners to the crop's. */
+/* The upright crop of a rotated box, grown by mx_h box heights each side
+ * along the text and my_h across it, scaled by scale: an affine warp taking
+ * the box's top-left, top-right and bottom-left corners to the crop's. */
 static TrawlImage *
-rectify (const TrawlImage *img, const TrawlOcrBox *b, float margin)
+rectify_scaled (const TrawlImage *img, const TrawlOcrBox *b, float mx_h, float my_h, float scale)
 {
   const TrawlOcrPoint *q = b->pts;
   float w = MAX (dist (q[0], q[1]), dist (q[3], q[2]));
   float h = MAX (dist (q[0], q[3]), dist (q[1], q[2]));
   if (w < 1 || h < 1)
     return trawl_image_new (1, 1);
-  /* Unit vectors along the box; margin grows it by margin*h each side
-   * along the text and half that across it. */
+  /* Unit vectors along the box, divided by scale: output px to image px. */
   float ux = (q[1].x - q[0].x) / dist (q[0], q[1]), uy = (q[1].y - q[0].y) / dist (q[0], q[1]);
   float vx = (q[3].x - q[0].x) / dist (q[0], q[3]), vy = (q[3].y - q[0].y) / dist (q[0], q[3]);
-  float mx = margin * h, my = margin * h / 2;
-  int W = MAX (1, (int) lroundf (w + 2 * mx)), H = MAX (1, (int) lroundf (h + 2 * my));
-  double m[6] = { ux, vx, q[0].x - mx * ux - my * vx,
-                  uy, vy, q[0].y - mx * uy - my * vy };
+  float mx = mx_h * h, my = my_h * h;
+  int W = MAX (1, (int) lroundf ((w + 2 * mx) * scale));
+  int H = MAX (1, (int) lroundf ((h + 2 * my) * scale));
+  double m[6] = { ux / scale, vx / scale, q[0].x - mx * ux - my * vx,
+                  uy / scale, vy / scale, q[0].y - mx * uy - my * vy };
   TrawlImage *crop = trawl_image_new (W, H);
   trawl_image_warp_affine (img, m, crop);
   return crop;
+}
+
+/* The upright crop of a box, grown by margin heights along the text and
+ * half that across it. */
+static TrawlImage *
+rectify (const TrawlImage *img, const TrawlOcrBox *b, float margin)
+{
+  return rectify_scaled (img, b, margin, margin / 2, 1.0f);
 }
 
 static int
@@ -264,6 +316,84 @@ already_read (GPtrArray *plates, const char *text)
     if (strcmp (((TrawlPlate *) plates->pdata[i])->text, text) == 0)
       return TRUE;
   return FALSE;
+}
+
+static TrawlImage *best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error,
+                                gboolean *failed);
+
+/* Small text boxes are looked at again, closer: DB boxes of a plate a few
+ * dozen px wide often cut its first or last character. Context of
+ * ZOOM_CONTEXT box heights around the box, scaled so that the box is
+ * ZOOM_H px high (at most ZOOM_MAX times), det again, the best region read. */
+#define ZOOM_H        48.0f
+#define ZOOM_MAX      4.0f
+#define ZOOM_CONTEXT  1.0f
+
+/* The zoomed read of box b (see ZOOM_H); NULL without error when det finds
+ * no region there, NULL with error set on engine failure. */
+static TrawlPlate *
+read_zoomed (TrawlPlateReader *pr, const TrawlImage *img, const TrawlOcrBox *b, float h,
+             GError **error)
+{
+  float scale = CLAMP (ZOOM_H / h, 1.0f, ZOOM_MAX);
+  g_autoptr (TrawlImage) zoom = rectify_scaled (img, b, ZOOM_CONTEXT, 0.6f * ZOOM_CONTEXT, scale);
+  gboolean failed = FALSE;
+  g_autoptr (TrawlImage) region = best_region (pr, zoom, error, &failed);
+  if (region == NULL)
+    return NULL;
+  return recognise (pr, region, 1, NULL, error);
+}
+
+/* The i-th character of chars that survives strict normalisation (the
+ * i-th character of a strict read's text), NULL past the end. */
+static const TrawlPlateChar *
+text_char (const GArray *chars, int i)
+{
+  for (guint k = 0; chars && k < chars->len; k++) {
+    const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, k);
+    if (significant (pc->c) && i-- == 0)
+      return pc;
+  }
+  return NULL;
+}
+
+/* Does longer hold all of shorter's text and, at one end, at most two more
+ * characters the reader was sure of? Such a read saw what a tighter box cut. */
+static gboolean
+extends (const TrawlPlate *longer, const TrawlPlate *shorter)
+{
+  int nl = (int) strlen (longer->text), ns = (int) strlen (shorter->text), extra = nl - ns;
+  if (ns < 2 || extra < 1 || extra > 2 || !g_str_is_ascii (longer->text) ||
+      !g_str_is_ascii (shorter->text))
+    return FALSE;
+  int first;
+  if (strncmp (longer->text + extra, shorter->text, ns) == 0)
+    first = 0;
+  else if (strncmp (longer->text, shorter->text, ns) == 0)
+    first = ns;
+  else
+    return FALSE;
+  for (int i = first; i < first + extra; i++) {
+    const TrawlPlateChar *pc = text_char (longer->chars, i);
+    if (pc == NULL || pc->prob < EXTEND_MIN_PROB)
+      return FALSE;
+  }
+  return longer->confidence >= shorter->confidence - EXTEND_MAX_LOSS;
+}
+
+/* The read to keep of several of one box (NULLs skipped): the best rank,
+ * unless a plausible read extends it (see extends). Returns an index. */
+static int
+choose_read (TrawlPlate *const *reads, int n)
+{
+  int best = -1;
+  for (int i = 0; i < n; i++)
+    if (reads[i] && (best < 0 || read_rank (reads[i]) > read_rank (reads[best])))
+      best = i;
+  for (int i = 0; best >= 0 && i < n; i++)
+    if (reads[i] && trawl_plate_plausible (reads[i]->text) && extends (reads[i], reads[best]))
+      best = i;
+  return best;
 }
 
 GPtrArray *
@@ -284,18 +414,29 @@ trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img, GError *
     if (h < 6 || w < 1.2f * h || w > 15.0f * h)
       continue;
     /* DB boxes hug the characters and sometimes clip the first one: read
-     * the box as found and with a margin, keep the read that fits best. */
+     * the box as found, with a margin and, when small, closer; keep the
+     * read that fits best. */
     g_autoptr (TrawlImage) crop = rectify (img, b, 0.0f);
     g_autoptr (TrawlImage) wide = rectify (img, b, 0.3f);
-    g_autoptr (TrawlPlate) p = recognise (pr, crop, 1, error);
-    g_autoptr (TrawlPlate) p2 = p ? recognise (pr, wide, 1, error) : NULL;
-    if (p2 == NULL) {
+    TrawlPlate *reads[3] = { NULL, NULL, NULL };
+    gboolean ok = (reads[0] = recognise (pr, crop, 1, NULL, error)) != NULL &&
+                  (reads[1] = recognise (pr, wide, 1, NULL, error)) != NULL;
+    if (ok && h < ZOOM_H && (trawl_plate_plausible (reads[0]->text) ||
+                             trawl_plate_plausible (reads[1]->text))) {
+      GError *zoom_error = NULL;
+      reads[2] = read_zoomed (pr, img, b, h, &zoom_error);
+      if (zoom_error != NULL) {
+        g_propagate_error (error, zoom_error);
+        ok = FALSE;
+      }
+    }
+    int k = ok ? choose_read (reads, 3) : -1;
+    g_autoptr (TrawlPlate) p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;
+    for (int j = 0; j < 3; j++)
+      trawl_plate_free (reads[j]);
+    if (!ok) {
       g_ptr_array_unref (plates);
       return NULL;
-    }
-    if (read_rank (p2) > read_rank (p)) {
-      trawl_plate_free (p);
-      p = g_steal_pointer (&p2);
     }
     if (p->confidence < pr->opts.min_confidence || !trawl_plate_plausible (p->text) ||
         already_read (plates, p->text))
@@ -341,16 +482,70 @@ best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error, gbool
   return best ? rectify (crop, best, 0.15f) : NULL;
 }
 
+static void
+box_bounds (const TrawlOcrBox *b, float *x0, float *x1, float *y0, float *y1)
+{
+  *x0 = *y0 = G_MAXFLOAT;
+  *x1 = *y1 = -G_MAXFLOAT;
+  for (int k = 0; k < 4; k++) {
+    *x0 = MIN (*x0, b->pts[k].x);
+    *x1 = MAX (*x1, b->pts[k].x);
+    *y0 = MIN (*y0, b->pts[k].y);
+    *y1 = MAX (*y1, b->pts[k].y);
+  }
+}
+
+/* The columns of a plate crop's main text line: the tallest det box at
+ * least as wide as tall (the number is the largest print on a plate),
+ * widened by the boxes nearly as tall and level with it. Leaves cols->h 0
+ * when det finds no such line. FALSE with error set when det fails. */
+static gboolean
+main_columns (TrawlPlateReader *pr, const TrawlImage *crop, Columns *cols, GError **error)
+{
+  *cols = (Columns) { 0, 0, 0 };
+  g_autoptr (GArray) boxes = det_boxes (pr, crop, error);
+  if (boxes == NULL)
+    return FALSE;
+  float lx0 = 0, lx1 = 0, ly0 = 0, ly1 = 0, best_h = 0;
+  for (guint i = 0; i < boxes->len; i++) {
+    float x0, x1, y0, y1;
+    box_bounds (&g_array_index (boxes, TrawlOcrBox, i), &x0, &x1, &y0, &y1);
+    if (x1 - x0 >= y1 - y0 && y1 - y0 > best_h) {
+      best_h = y1 - y0;
+      lx0 = x0; lx1 = x1; ly0 = y0; ly1 = y1;
+    }
+  }
+  if (best_h <= 0)
+    return TRUE;
+  float cy = (ly0 + ly1) / 2;
+  cols->x0 = lx0;
+  cols->x1 = lx1;
+  cols->h = best_h;
+  for (guint i = 0; i < boxes->len; i++) {
+    float x0, x1, y0, y1;
+    box_bounds (&g_array_index (boxes, TrawlOcrBox, i), &x0, &x1, &y0, &y1);
+    if (y1 - y0 >= LINE_MIN_H * best_h && y0 < cy && cy < y1) {
+      cols->x0 = MIN (cols->x0, x0);
+      cols->x1 = MAX (cols->x1, x1);
+    }
+  }
+  return TRUE;
+}
+
+/* One read of crop: the band of rows (then with the ends trimmed to the
+ * main line's columns) or the whole, in colour or gray. */
 static TrawlPlate *
 read_variant (TrawlPlateReader *pr, const TrawlImage *crop, gboolean use_band, gboolean gray,
               int strict, GError **error)
 {
+  Columns cols = { 0, 0, 0 };
+  if (use_band && !main_columns (pr, crop, &cols, error))
+    return NULL;
   g_autoptr (TrawlImage) b = use_band ? band (crop) : NULL;
   const TrawlImage *src = b ? b : crop;
   g_autoptr (TrawlImage) g = gray ? to_gray (src) : NULL;
-  return recognise (pr, g ? g : src, strict, error);
+  return recognise (pr, g ? g : src, strict, &cols, error);
 }
-
 TrawlPlate *
 trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,
                               TrawlPlateCropFlags flags, GError **error)

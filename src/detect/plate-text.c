@@ -1,6 +1,7 @@
 /* plate-text.c - licence-plate text rules, no models: normalisation,
  * formats (Chinese, new-energy, Brazilian, other Latin), telling plates from
- * ordinary text, OCR confusion classes and grammar-guided fixes. Search uses
+ * ordinary text, OCR confusion classes, grammar-guided fixes and trimming
+ * ornament off the ends of a read. Search uses
  * the fold key for confusion-aware matching; the reader uses the rest.
  */
 #include "trawl/detect.h"
@@ -286,6 +287,61 @@ trawl_plate_fix_by_grammar (const char *norm)
   for (int i = 0; i < n; i++)
     g_string_append_unichar (s, c[i]);
   return g_string_free (s, FALSE);
+}
+
+/* A character that survives strict normalisation: a letter, a digit (ASCII
+ * or full-width) or a Han character. Separators and symbols say nothing
+ * about where a plate's text ends. */
+static gboolean
+significant (gunichar c)
+{
+  c = to_ascii_upper (c);
+  return (c < 128 && g_ascii_isalnum ((char) c)) || g_unichar_get_script (c) == G_UNICODE_SCRIPT_HAN;
+}
+
+/* trawl_plate_chars_trim: see detect.h. */
+int
+trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float max_prob)
+{
+  g_return_val_if_fail (chars != NULL, 0);
+  int n = (int) chars->len, a = 0, b = n - 1, kept = 0;
+  const TrawlPlateChar *c = (const TrawlPlateChar *) (void *) chars->data;
+  for (int i = 0; i < n; i++)
+    kept += significant (c[i].c) ? 1 : 0;
+  /* a and b move inward to the first and last characters kept. */
+  for (;;) {
+    while (a <= b && !significant (c[a].c))
+      a++;
+    if (a > b || kept <= 2 || c[a].x >= x0 - margin || c[a].prob >= max_prob)
+      break;
+    a++;
+    kept--;
+  }
+  for (;;) {
+    while (b >= a && !significant (c[b].c))
+      b--;
+    if (b < a || kept <= 2 || c[b].x <= x1 + margin || c[b].prob >= max_prob)
+      break;
+    b--;
+    kept--;
+  }
+  /* Only cut when something significant went: a read with no ends to trim
+   * keeps its separators and symbols as they came. */
+  int lead = 0, trail = 0;
+  for (int i = 0; i < a; i++)
+    lead += significant (c[i].c) ? 1 : 0;
+  for (int i = b + 1; i < n; i++)
+    trail += significant (c[i].c) ? 1 : 0;
+  int removed = 0;
+  if (trail > 0) {
+    g_array_remove_range (chars, b + 1, n - b - 1);
+    removed += n - b - 1;
+  }
+  if (lead > 0) {
+    g_array_remove_range (chars, 0, a);
+    removed += a;
+  }
+  return removed;
 }
 
 int

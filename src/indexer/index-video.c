@@ -58,11 +58,65 @@ now_s (void)
   return g_get_monotonic_time () / 1e6;
 }
 
+/* Plates of one frame on a helper thread (detect_workers 2). */
+typedef struct {
+  TrawlPlateReader *pr;
+  const TrawlImage *img;
+  GPtrArray        *plates;
+  GError           *error;
+  double            seconds;
+} PlateJob;
+
+static gpointer
+plate_job_main (gpointer data)
+{
+  PlateJob *j = data;
+  double t = now_s ();
+  j->plates = trawl_plate_reader_detect (j->pr, j->img, &j->error);
+  j->seconds = now_s () - t;
+  return NULL;
+}
+
+/* Faces here while plates run on a second thread; then both into the tracker. */
+static gboolean
+process_frame_parallel (Work *w, TrawlVideoFrame *f, GError **error)
+{
+  TrawlIndexRun *run = w->run;
+  PlateJob job = { run->plate_reader, f->image, NULL, NULL, 0 };
+  GThread *th = g_thread_new ("trawl-plates", plate_job_main, &job);
+  double t = now_s ();
+  g_autoptr (GError) face_error = NULL;
+  g_autoptr (GArray) faces = trawl_face_detector_run (run->face_det, f->image, &face_error);
+  run->p.t_faces += now_s () - t;
+  g_thread_join (th);
+  g_autoptr (GPtrArray) plates = job.plates;
+  run->p.t_plates += job.seconds;
+  if (faces == NULL) {
+    g_propagate_error (error, g_steal_pointer (&face_error));
+    g_clear_error (&job.error);
+    return FALSE;
+  }
+  if (plates == NULL) {
+    g_propagate_error (error, job.error);
+    return FALSE;
+  }
+  t = now_s ();
+  trawl_tracker_add_faces (w->tracker, f->image, f->pts_s, faces);
+  trawl_tracker_add_plates (w->tracker, f->image, f->pts_s, plates);
+  run->p.t_track += now_s () - t;
+  w->faces += faces->len;
+  w->plates += plates->len;
+  w->frames++;
+  return TRUE;
+}
+
 /* Detectors and tracker on one frame. FALSE with error on engine failure. */
 static gboolean
 process_frame (Work *w, TrawlVideoFrame *f, GError **error)
 {
   TrawlIndexRun *run = w->run;
+  if (run->opts.detect_workers >= 2 && run->face_det != NULL && run->plate_reader != NULL)
+    return process_frame_parallel (w, f, error);
   double t = now_s ();
   if (run->face_det != NULL) {
     g_autoptr (GArray) faces = trawl_face_detector_run (run->face_det, f->image, error);

@@ -15,6 +15,7 @@ typedef struct {
   TrawlCatalog       *cat;
   TrawlFaceDetector  *face_det;       /* NULL with no_faces */
   TrawlPlateReader   *plate_reader;   /* NULL with no_plates */
+  gboolean            models_loaded;  /* loaded lazily, on the first video to index */
   TrawlVectorStore   *faces_vs, *plates_vs;
   char               *faces_path, *plates_path;
   double              t0, last_report;

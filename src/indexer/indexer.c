@@ -259,6 +259,8 @@ camera_offset (TrawlIndexRun *run, gint64 camera_id)
   return 0;
 }
 
+static gboolean load_models (TrawlIndexRun *run, GError **error);
+
 /* One file. FALSE only for errors that end the run (catalog, cancel). */
 static gboolean
 index_file (TrawlIndexRun *run, const char *path, GError **error)
@@ -321,6 +323,10 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   if (info->duration_s > 0)
     run->p.video_s_total += info->duration_s;
   double base_utc = isnan (start) ? NAN : start + camera_offset (run, cam_id);
+  /* Models load on the first video that needs them: a re-run that skips
+   * everything stays quick. */
+  if (!run->models_loaded && !load_models (run, error))
+    return FALSE;
   return _trawl_index_video (run, reader, path, vid, base_utc, error);
 }
 
@@ -337,6 +343,8 @@ settings_json (const TrawlIndexOptions *o)
   json_builder_add_boolean_value (b, o->keyframes_only);
   json_builder_set_member_name (b, "scene_threshold");
   json_builder_add_double_value (b, o->scene_threshold);
+  json_builder_set_member_name (b, "detect_workers");
+  json_builder_add_int_value (b, MAX (1, o->detect_workers));
   json_builder_set_member_name (b, "faces");
   json_builder_add_boolean_value (b, !o->no_faces);
   json_builder_set_member_name (b, "plates");
@@ -383,13 +391,19 @@ run_clear (TrawlIndexRun *run)
 static gboolean
 load_models (TrawlIndexRun *run, GError **error)
 {
+  run->models_loaded = TRUE;
+  /* Two workers share the cores: each engine gets one thread. */
+  TrawlFaceOptions fo = { 0 };
+  TrawlPlateOptions po = { 0 };
+  if (run->opts.detect_workers >= 2 && !run->opts.no_faces && !run->opts.no_plates)
+    fo.n_threads = po.n_threads = MAX (1, (int) g_get_num_processors () / 2);
   if (!run->opts.no_faces) {
-    run->face_det = trawl_face_detector_new (NULL, error);
+    run->face_det = trawl_face_detector_new (&fo, error);
     if (run->face_det == NULL)
       return FALSE;
   }
   if (!run->opts.no_plates) {
-    run->plate_reader = trawl_plate_reader_new (NULL, error);
+    run->plate_reader = trawl_plate_reader_new (&po, error);
     if (run->plate_reader == NULL)
       return FALSE;
   }
@@ -452,7 +466,6 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
                                       run.faces_path, error))
       || !(run.plates_vs = open_store (run.cat, TRAWL_KIND_PLATE, TRAWL_PLATE_DIM,
                                        run.plates_path, error))
-      || !load_models (&run, error)
       || !trawl_catalog_begin_run (run.cat, run.opts.command_line, settings, &run_id, error)
       || !trawl_catalog_audit_append (run.cat, NULL, "index-start", settings, NULL, error))
     goto out;

@@ -217,6 +217,62 @@ TrawlNnPlan *_trawl_nn_plan_new_flags (TrawlNnGraph *g,
                                        int n_inputs,
                                        const TrawlNnPlanOptions *opts,
                                        guint flags, GError **error);
+/* ---- a plan seen by another backend (src/nn/cuda) ----
+ *
+ * A backend other than the CPU reuses everything the CPU planner decided
+ * (shapes, folding, fusion, liveness, arena offsets) and only swaps where
+ * the bytes live and which kernels run. It reads the plan through these
+ * calls; nothing here changes the plan. */
+
+typedef enum {
+  TRAWL_NN_VAL_UNUSED,
+  TRAWL_NN_VAL_CONST,   /* weights and folded constants: host data valid */
+  TRAWL_NN_VAL_INPUT,   /* a graph input: host data is the caller's */
+  TRAWL_NN_VAL_ARENA,   /* an intermediate at arena offset (of its root) */
+} TrawlNnValKind;
+
+typedef struct {
+  TrawlNnTensor  *t;         /* the plan's tensor: dims, dtype, host data */
+  TrawlNnValKind  kind;
+  int             root;      /* value whose storage this one uses */
+  TrawlNnValKind  root_kind;
+  gsize           offset;    /* arena offset of the root (root_kind ARENA) */
+  gboolean        is_output;
+} TrawlNnValInfo;
+
+typedef struct {
+  const char         *op_type;
+  const char         *name;
+  const TrawlNnAttrs *attrs;
+  const TrawlNnOpDef *op;      /* the CPU op */
+  int                 n_in, n_out;
+  const int          *in, *out;  /* value ids; -1 = absent input */
+  const TrawlNnEpi   *epi;
+  int                 n_epi;
+} TrawlNnNodeInfo;
+
+typedef struct TrawlNnCudaPlan TrawlNnCudaPlan;
+
+int          _trawl_nn_plan_n_values (const TrawlNnPlan *plan);
+void         _trawl_nn_plan_value_info (TrawlNnPlan *plan, int id, TrawlNnValInfo *info);
+/* r-th live node in run order, r in [0, _trawl_nn_plan_n_live_nodes). */
+void         _trawl_nn_plan_node_info (const TrawlNnPlan *plan, int r, TrawlNnNodeInfo *info);
+/* Runs live node r with the CPU op on the host copies of its tensors
+ * (host arena, caller's inputs, host constants). */
+gboolean     _trawl_nn_plan_run_node_cpu (TrawlNnPlan *plan, int r, GError **error);
+TrawlNnGraph *_trawl_nn_plan_graph (const TrawlNnPlan *plan);
+/* Host arena (same offsets as the device arena). */
+guint8      *_trawl_nn_plan_host_arena (const TrawlNnPlan *plan);
+
+/* The CUDA backend (src/nn/cuda), present when TRAWL_HAVE_CUDA. _new
+ * uploads weights and sets up the device side of a finished CPU plan
+ * (NULL with error set on failure); _run runs it once the plan's host
+ * tensors are resolved, leaving the graph outputs in their host tensors. */
+gboolean         _trawl_nn_cuda_available (GError **error);
+TrawlNnCudaPlan *_trawl_nn_cuda_plan_new (TrawlNnPlan *plan, GError **error);
+gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, GError **error);
+void             _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp);
+
 /* Live node count after folding and fusion. */
 int          _trawl_nn_plan_n_live_nodes (const TrawlNnPlan *plan);
 

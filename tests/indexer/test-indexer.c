@@ -187,6 +187,7 @@ test_clips (void)
   trawl_index_options_init (&o);
   o.sample_fps = 1.0;  /* CPU engine is slow; 1 fps still sees each plate 3 times */
   o.start_utc = 1.7e9;
+  o.detect_workers = 2;  /* the side-by-side path; the CLI runs below use one worker */
   TrawlIndexProgress p = { 0 };
   g_autoptr (GError) e = NULL;
   g_assert_true (trawl_index_run (dir, inputs, 3, &o, &p, &e));

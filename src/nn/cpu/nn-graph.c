@@ -5,6 +5,7 @@
  * (nn-plan.c). Nodes can only consume values that already exist, so the
  * node list is in topological order by construction.
  */
+#include "trawl-config.h"
 #include "nn/nn-private.h"
 
 #include <stdarg.h>
@@ -378,6 +379,10 @@ trawl_nn_backend_available (TrawlNnBackendKind kind, GError **error)
 {
   if (kind == TRAWL_NN_BACKEND_CPU)
     return TRUE;
+#if TRAWL_HAVE_CUDA
+  if (kind == TRAWL_NN_BACKEND_CUDA)
+    return _trawl_nn_cuda_available (error);
+#endif
   g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
                "the CUDA backend is not available in this build");
   return FALSE;

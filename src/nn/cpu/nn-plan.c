@@ -20,7 +20,11 @@
  * nodes (g_message) when a plan is freed.
  * Threading: a plan runs on one thread at a time; its pool (nn-pool.c)
  * holds n_threads - 1 workers for its whole life.
+ * Backends: a CUDA plan is this same plan plus a device side
+ * (src/nn/cuda) that reads it through the _trawl_nn_plan_* accessors at
+ * the end of this file; trawl_nn_plan_run hands it the run.
  */
+#include "trawl-config.h"
 #include "nn/nn-private.h"
 
 #include <cblas.h>
@@ -75,6 +79,7 @@ struct TrawlNnPlan {
   TrawlNnPool  *pool;       /* n_threads - 1 workers */
   gint64       *prof_us;    /* per node run time, when TRAWL_NN_PROFILE is set */
   int           prof_runs;
+  TrawlNnCudaPlan *cuda;    /* device side when the backend is CUDA, else NULL */
 };
 
 #define PV(p, id) (&g_array_index ((p)->values, PlanValue, (id)))
@@ -1036,7 +1041,12 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
                    "out of memory for a %zu-byte arena", p->arena_bytes);
       goto fail;
     }
-  if (g_getenv ("TRAWL_NN_PROFILE"))
+#if TRAWL_HAVE_CUDA
+  if (opts && opts->backend == TRAWL_NN_BACKEND_CUDA
+      && (p->cuda = _trawl_nn_cuda_plan_new (p, error)) == NULL)
+    goto fail;
+#endif
+  if (g_getenv ("TRAWL_NN_PROFILE") && p->cuda == NULL)
     p->prof_us = g_new0 (gint64, MAX (p->n_nodes, 1));
   g_debug ("plan %s: %d of %d nodes live, arena %zu bytes (naive %zu)", g->name,
            p->n_live, p->n_nodes, p->arena_bytes, p->naive_bytes);
@@ -1107,6 +1117,9 @@ trawl_nn_plan_free (TrawlNnPlan *p)
   if (p->prof_us)
     print_profile (p);
   g_free (p->prof_us);
+#if TRAWL_HAVE_CUDA
+  _trawl_nn_cuda_plan_free (p->cuda);
+#endif
   _trawl_nn_pool_free (p->pool);
   for (int k = 0; k < p->n_nodes; k++)
     {
@@ -1174,6 +1187,19 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
       v->t.data = inputs[i].data;
     }
   resolve (p);
+#if TRAWL_HAVE_CUDA
+  if (p->cuda)
+    {
+      if (!_trawl_nn_cuda_plan_run (p->cuda, error))
+        {
+          g_prefix_error (error, "%s: ", g->name);
+          return FALSE;
+        }
+      for (int i = 0; i < n_outputs; i++)
+        outputs[i] = PV (p, g_array_index (g->outputs, int, i))->t;
+      return TRUE;
+    }
+#endif
   blas_enter ();
   for (int r = 0; r < p->n_live; r++)
     {
@@ -1245,3 +1271,73 @@ trawl_nn_plan_print_summary (const TrawlNnPlan *p, FILE *out)
   fprintf (out, "arena %zu bytes (naive %zu), %d of %d nodes live\n", p->arena_bytes,
            p->naive_bytes, p->n_live, p->n_nodes);
 }
+
+/* ---- accessors for other backends (nn-private.h) ---- */
+
+static TrawlNnValKind
+val_kind (PvKind k)
+{
+  switch (k)
+    {
+    case PV_CONST: return TRAWL_NN_VAL_CONST;
+    case PV_INPUT: return TRAWL_NN_VAL_INPUT;
+    case PV_ARENA: return TRAWL_NN_VAL_ARENA;
+    case PV_UNUSED: break;
+    }
+  return TRAWL_NN_VAL_UNUSED;
+}
+
+int
+_trawl_nn_plan_n_values (const TrawlNnPlan *p)
+{
+  return (int) p->values->len;
+}
+
+void
+_trawl_nn_plan_value_info (TrawlNnPlan *p, int id, TrawlNnValInfo *info)
+{
+  PlanValue *v = PV (p, id);
+  PlanValue *r = PV (p, v->root);
+
+  info->t = &v->t;
+  info->kind = val_kind (v->kind);
+  info->root = v->root;
+  info->root_kind = val_kind (r->kind);
+  info->offset = r->offset;
+  info->is_output = v->is_output;
+}
+
+void
+_trawl_nn_plan_node_info (const TrawlNnPlan *p, int r, TrawlNnNodeInfo *info)
+{
+  const PlanNode *n = &p->nodes[p->order[r]];
+
+  info->op_type = n->gn->op_type;
+  info->name = n->gn->name;
+  info->attrs = n->gn->attrs;
+  info->op = n->op;
+  info->n_in = n->n_in;
+  info->n_out = n->n_out;
+  info->in = n->in;
+  info->out = n->out;
+  info->epi = n->epi;
+  info->n_epi = n->n_epi;
+}
+
+gboolean
+_trawl_nn_plan_run_node_cpu (TrawlNnPlan *p, int r, GError **error)
+{
+  PlanNode *n = &p->nodes[p->order[r]];
+  TrawlNnTensor *in[n->n_in + 1], *out[n->n_out];
+  TrawlNnOpCtx c;
+  gboolean ok;
+
+  make_ctx (p, n, in, out, &c);
+  blas_enter ();
+  ok = n->op->run (&c, error);
+  blas_leave ();
+  return ok;
+}
+
+TrawlNnGraph *_trawl_nn_plan_graph (const TrawlNnPlan *p) { return p->g; }
+guint8 *_trawl_nn_plan_host_arena (const TrawlNnPlan *p) { return p->arena; }
