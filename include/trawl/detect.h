@@ -22,6 +22,7 @@
 
 #include <glib.h>
 #include "trawl/image.h"
+#include "trawl/nn.h"
 
 G_BEGIN_DECLS
 
@@ -137,6 +138,7 @@ typedef struct {
   int      max_faces;    /* 0 means 100 */
   gboolean no_embedding; /* stop after landmarks and quality */
   int      n_threads;    /* engine threads; 0 = one per core */
+  TrawlNnBackendKind backend;  /* TRAWL_NN_BACKEND_CPU (0) or _CUDA */
 } TrawlFaceOptions;
 
 typedef struct TrawlFaceDetector TrawlFaceDetector;
@@ -151,6 +153,17 @@ void               trawl_face_detector_free (TrawlFaceDetector *fd);
  * the caller, g_array_unref), possibly empty; NULL with error set when an
  * engine run fails. Not thread-safe per detector. */
 GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error);
+
+/* Seconds a detector has spent in each stage since it was made (the
+ * engine runs with their pre- and post-processing), so the indexer can
+ * report where its time goes. */
+typedef struct {
+  double detect_s;     /* SSD, tiles included */
+  double landmarks_s;  /* 68-point net */
+  double embed_s;      /* recognition net */
+} TrawlFaceTimings;
+
+void trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimings *t);
 
 /* Embeds a face already found: landmarks in img px. Writes the normalised
  * embedding to out. FALSE with error set on failure. */
@@ -258,6 +271,7 @@ typedef struct {
   float min_confidence;   /* reads below are dropped in scenes; 0 means 0.5 */
   int   det_max_side;     /* det input limit px; 0 means 960 */
   int   n_threads;
+  TrawlNnBackendKind backend;  /* TRAWL_NN_BACKEND_CPU (0) or _CUDA */
 } TrawlPlateOptions;
 
 typedef struct TrawlPlateReader TrawlPlateReader;
@@ -272,6 +286,15 @@ void              trawl_plate_reader_free (TrawlPlateReader *pr);
  * plate grammar are dropped. NULL with error set on engine failure. */
 GPtrArray  *trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img,
                                        GError **error);
+/* Seconds spent detecting text regions (PP-OCR det + DB boxes) and reading
+ * them (PP-OCR rec + CTC) since the reader was made. */
+typedef struct {
+  double detect_s;
+  double read_s;
+} TrawlPlateTimings;
+
+void trawl_plate_reader_get_timings (const TrawlPlateReader *pr, TrawlPlateTimings *t);
+
 /* Reads a plate crop (no grammar filter: the crop is taken to be a plate).
  * Returns a new TrawlPlate (trawl_plate_free) or NULL with error set. */
 TrawlPlate *trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <glib.h>
+#include <trawl/nn.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,8 @@ typedef struct {
   /* time per stage, seconds (decode runs in its own thread, so the sum may
    * exceed elapsed): */
   double t_hash, t_decode, t_faces, t_plates, t_track, t_write, t_vectors;
+  /* the split of t_faces and t_plates by model (engine runs only): */
+  double t_face_detect, t_face_landmarks, t_face_embed, t_plate_detect, t_plate_read;
   /* "path: reason" for each failed file (transfer none; owned by the run) */
   GPtrArray *failures;
 } TrawlIndexProgress;
@@ -52,6 +55,7 @@ typedef struct {
   gboolean    keyframes_only;
   double      scene_threshold; /* <= 0: off */
   gboolean    no_faces, no_plates;
+  TrawlNnBackendKind backend; /* engine backend for the detectors (CPU by default) */
   int         queue_depth;     /* frames between decode and detect; <= 0: 8 */
   int         detect_workers;  /* 2: faces and plates of a frame run side by side, each
                                 * engine on one thread; <= 1: one after the other, each

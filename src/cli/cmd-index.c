@@ -10,12 +10,45 @@
 
 #include <trawl/base.h>
 #include <trawl/indexer.h>
+#include <trawl/nn.h>
 
-static char *opt_camera, *opt_start, *opt_pattern;
+static char *opt_camera, *opt_start, *opt_pattern, *opt_device;
 static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
 static int opt_queue = 8, opt_workers = 1;
 static volatile gint cancel_flag;
+
+/* --device: cpu, cuda (an error without a usable GPU) or auto (the GPU
+ * when one answers, else the CPU, saying so). FALSE: usage error, printed. */
+static gboolean
+choose_backend (const char *device, TrawlNnBackendKind *backend)
+{
+  g_autoptr(GError) error = NULL;
+
+  *backend = TRAWL_NN_BACKEND_CPU;
+  if (device == NULL || g_str_equal (device, "auto"))
+    {
+      if (trawl_nn_backend_available (TRAWL_NN_BACKEND_CUDA, &error))
+        *backend = TRAWL_NN_BACKEND_CUDA;
+      else if (device != NULL)
+        fprintf (stderr, "trawl index: using the CPU (%s)\n", error->message);
+      return TRUE;
+    }
+  if (g_str_equal (device, "cpu"))
+    return TRUE;
+  if (g_str_equal (device, "cuda"))
+    {
+      if (!trawl_nn_backend_available (TRAWL_NN_BACKEND_CUDA, &error))
+        {
+          fprintf (stderr, "trawl index: --device cuda: %s\n", error->message);
+          return FALSE;
+        }
+      *backend = TRAWL_NN_BACKEND_CUDA;
+      return TRUE;
+    }
+  fprintf (stderr, "trawl index: --device must be cpu, cuda or auto, not '%s'\n", device);
+  return FALSE;
+}
 
 static const GOptionEntry index_entries[] = {
   { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Camera name (default: the folder name)", "NAME" },
@@ -29,6 +62,7 @@ static const GOptionEntry index_entries[] = {
   { "no-plates", 0, 0, G_OPTION_ARG_NONE, &opt_no_plates, "Do not look for plates", NULL },
   { "queue", 0, 0, G_OPTION_ARG_INT, &opt_queue, "Decoded frames buffered ahead of detection (default 8)", "N" },
   { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers, "Detector workers: 2 runs faces and plates side by side (default 1)", "N" },
+  { "device", 0, 0, G_OPTION_ARG_STRING, &opt_device, "cpu, cuda or auto (default: auto, the GPU when there is one)", "DEVICE" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print progress and the summary as JSON lines", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
   { NULL }
@@ -60,12 +94,15 @@ print_json_progress (const TrawlIndexProgress *p, const char *type)
           ",\"sampled_fps\":%.2f,\"faces\":%" G_GUINT64_FORMAT ",\"plates\":%" G_GUINT64_FORMAT
           ",\"face_tracks\":%" G_GUINT64_FORMAT ",\"plate_tracks\":%" G_GUINT64_FORMAT
           ",\"elapsed_s\":%.2f,\"eta_s\":%.1f,\"stages_s\":{\"hash\":%.3f,\"decode\":%.3f,"
-          "\"faces\":%.3f,\"plates\":%.3f,\"track\":%.3f,\"write\":%.3f,\"vectors\":%.3f}",
+          "\"faces\":%.3f,\"plates\":%.3f,\"track\":%.3f,\"write\":%.3f,\"vectors\":%.3f,"
+          "\"face_detect\":%.3f,\"face_landmarks\":%.3f,\"face_embed\":%.3f,"
+          "\"plate_detect\":%.3f,\"plate_read\":%.3f}",
           type, p->files_done, p->files_total, p->videos_indexed, p->videos_skipped,
           p->videos_failed, p->video_s_done, p->frames_sampled,
           p->elapsed_s > 0 ? p->frames_sampled / p->elapsed_s : 0.0, p->faces, p->plates,
           p->face_tracks, p->plate_tracks, p->elapsed_s, p->eta_s, p->t_hash, p->t_decode,
-          p->t_faces, p->t_plates, p->t_track, p->t_write, p->t_vectors);
+          p->t_faces, p->t_plates, p->t_track, p->t_write, p->t_vectors, p->t_face_detect,
+          p->t_face_landmarks, p->t_face_embed, p->t_plate_detect, p->t_plate_read);
   if (p->current != NULL) {
     g_autofree char *esc = g_strescape (p->current, NULL);
     printf (",\"current\":\"%s\"", esc);
@@ -123,6 +160,9 @@ print_summary (const TrawlIndexProgress *p)
           "(detect+landmarks+embed), plates %.2f (detect+read), track %.2f, write %.2f, "
           "vectors %.2f\n", p->t_hash, p->t_decode, p->t_faces, p->t_plates, p->t_track,
           p->t_write, p->t_vectors);
+  printf ("  of which engine runs (s): face detect %.2f, landmarks %.2f, embed %.2f; "
+          "plate detect %.2f, read %.2f\n", p->t_face_detect, p->t_face_landmarks,
+          p->t_face_embed, p->t_plate_detect, p->t_plate_read);
 }
 
 static gboolean
@@ -177,6 +217,8 @@ trawl_cmd_index (int argc, char **argv)
   opts.no_plates = opt_no_plates;
   opts.queue_depth = opt_queue;
   opts.detect_workers = opt_workers;
+  if (!choose_backend (opt_device, &opts.backend))
+    return 2;
   opts.progress = on_progress;
   opts.command_line = cmdline;
   opts.cancel = &cancel_flag;

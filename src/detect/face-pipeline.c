@@ -24,6 +24,7 @@ struct TrawlFaceDetector {
   float           *ssd_in;   /* input buffers, reused per frame */
   float           *lm_in;
   float           *rec_in;
+  TrawlFaceTimings times;    /* seconds per stage, cumulative */
 };
 
 void
@@ -45,8 +46,8 @@ trawl_face_detector_free (TrawlFaceDetector *fd)
 
 /* Loads a face-api net from the cache and plans it for one square input. */
 static gboolean
-load_net (const char *dest, int size, int n_threads, TrawlNnGraph **g, TrawlNnPlan **plan,
-          GError **error)
+load_net (const char *dest, int size, int n_threads, TrawlNnBackendKind backend,
+          TrawlNnGraph **g, TrawlNnPlan **plan, GError **error)
 {
   g_autofree char *path = trawl_model_path (dest, error);
   if (path == NULL)
@@ -55,7 +56,7 @@ load_net (const char *dest, int size, int n_threads, TrawlNnGraph **g, TrawlNnPl
   if (*g == NULL)
     return FALSE;
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, size, size }, NULL };
-  TrawlNnPlanOptions po = { TRAWL_NN_BACKEND_CPU, n_threads };
+  TrawlNnPlanOptions po = { backend, n_threads };
   *plan = trawl_nn_plan_new (*g, &shape, 1, &po, error);
   return *plan != NULL;
 }
@@ -72,12 +73,12 @@ trawl_face_detector_new (const TrawlFaceOptions *opts, GError **error)
     fd->opts.max_faces = 100;
   int nt = fd->opts.n_threads;
   if (!load_net ("face-api/ssd_mobilenetv1_model-weights_manifest.json", TRAWL_FACES_SSD_SIZE,
-                 nt, &fd->ssd_g, &fd->ssd, error) ||
+                 nt, fd->opts.backend, &fd->ssd_g, &fd->ssd, error) ||
       !load_net ("face-api/face_landmark_68_model-weights_manifest.json", TRAWL_FACES_LM_SIZE,
-                 nt, &fd->lm_g, &fd->lm, error) ||
+                 nt, fd->opts.backend, &fd->lm_g, &fd->lm, error) ||
       (!fd->opts.no_embedding &&
        !load_net ("face-api/face_recognition_model-weights_manifest.json", TRAWL_FACES_REC_SIZE,
-                  nt, &fd->rec_g, &fd->rec, error))) {
+                  nt, fd->opts.backend, &fd->rec_g, &fd->rec, error))) {
     trawl_face_detector_free (fd);
     return NULL;
   }
@@ -87,11 +88,23 @@ trawl_face_detector_new (const TrawlFaceOptions *opts, GError **error)
   return fd;
 }
 
+/* Runs a plan on one square input, adding its time to *seconds. */
 static gboolean
-run1 (TrawlNnPlan *plan, float *in, int size, TrawlNnTensor *outs, int n_out, GError **error)
+run1 (TrawlNnPlan *plan, float *in, int size, TrawlNnTensor *outs, int n_out, double *seconds,
+      GError **error)
 {
   TrawlNnTensor t = { TRAWL_NN_F32, 4, { 1, 3, size, size }, in };
-  return trawl_nn_plan_run (plan, &t, 1, outs, n_out, error);
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = trawl_nn_plan_run (plan, &t, 1, outs, n_out, error);
+
+  *seconds += (g_get_monotonic_time () - start) / 1e6;
+  return ok;
+}
+
+void
+trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimings *t)
+{
+  *t = fd->times;
 }
 
 /* SSD on the region (x, y, w, h) of img; boxes in img px appended to out. */
@@ -101,7 +114,7 @@ ssd_region (TrawlFaceDetector *fd, const TrawlImage *img, int x, int y, int w, i
 {
   TrawlNnTensor o[2];
   trawl_faces_prepare_input (img, x, y, w, h, TRAWL_FACES_SSD_SIZE, FALSE, fd->ssd_in);
-  if (!run1 (fd->ssd, fd->ssd_in, TRAWL_FACES_SSD_SIZE, o, 2, error))
+  if (!run1 (fd->ssd, fd->ssd_in, TRAWL_FACES_SSD_SIZE, o, 2, &fd->times.detect_s, error))
     return FALSE;
   g_autoptr (GArray) dets = trawl_faces_ssd_detect (o[0].data, o[1].data, w, h,
                                                     fd->opts.min_score, fd->opts.max_faces);
@@ -167,7 +180,7 @@ landmarks (TrawlFaceDetector *fd, const TrawlImage *img, const TrawlBox *b, Traw
   TrawlNnTensor o;
   float xy[2 * TRAWL_FACE_LANDMARKS];
   trawl_faces_prepare_input (img, x, y, w, h, TRAWL_FACES_LM_SIZE, TRUE, fd->lm_in);
-  if (!run1 (fd->lm, fd->lm_in, TRAWL_FACES_LM_SIZE, &o, 1, error))
+  if (!run1 (fd->lm, fd->lm_in, TRAWL_FACES_LM_SIZE, &o, 1, &fd->times.landmarks_s, error))
     return FALSE;
   trawl_faces_landmarks_map (o.data, x, y, w, h, xy);
   for (int i = 0; i < TRAWL_FACE_LANDMARKS; i++) {
@@ -187,7 +200,7 @@ embed_chip (TrawlFaceDetector *fd, const TrawlImage *chip, float *out, GError **
       for (int c = 0; c < 3; c++)
         fd->rec_in[c * s * s + y * s + x] = chip->data[y * chip->stride + 3 * x + c];
   TrawlNnTensor o;
-  if (!run1 (fd->rec, fd->rec_in, s, &o, 1, error))
+  if (!run1 (fd->rec, fd->rec_in, s, &o, 1, &fd->times.embed_s, error))
     return FALSE;
   const float *v = o.data;
   double n2 = 0;

@@ -42,6 +42,7 @@ struct TrawlPlateReader {
   TrawlNnPlan      *rec;       /* [1,3,48,320] */
   float            *rec_in;    /* 3*48*320 */
   TrawlOcrDict     *dict;
+  TrawlPlateTimings times;     /* seconds per stage, cumulative */
 };
 
 void
@@ -100,7 +101,7 @@ trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error)
     return NULL;
   }
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, REC_H, REC_W }, NULL };
-  TrawlNnPlanOptions po = { TRAWL_NN_BACKEND_CPU, pr->opts.n_threads };
+  TrawlNnPlanOptions po = { pr->opts.backend, pr->opts.n_threads };
   pr->rec = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error);
   if (pr->rec == NULL) {
     trawl_plate_reader_free (pr);
@@ -165,8 +166,8 @@ significant (gunichar c)
  * columns) and confidence. cols, when known, trims ornament off the ends.
  * strict: 0 keeps every character, 1 letters/digits/CJK, 2 Latin only. */
 static TrawlPlate *
-recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Columns *cols,
-           GError **error)
+recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Columns *cols,
+                   GError **error)
 {
   memset (pr->rec_in, 0, sizeof (float) * 3 * REC_H * REC_W);
   int rw = trawl_ocr_rec_input (crop, REC_H, REC_W, pr->rec_in);
@@ -225,6 +226,17 @@ recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Colum
   return p;
 }
 
+static TrawlPlate *
+recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Columns *cols,
+           GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  TrawlPlate *p = recognise_untimed (pr, crop, strict, cols, error);
+
+  pr->times.read_s += (g_get_monotonic_time () - start) / 1e6;
+  return p;
+}
+
 /* How well a read fits a plate: plausible formats first, then confidence. */
 static double
 read_rank (const TrawlPlate *p)
@@ -242,7 +254,7 @@ det_plan (TrawlPlateReader *pr, int w, int h, GError **error)
   if (plan)
     return plan;
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, h, w }, NULL };
-  TrawlNnPlanOptions po = { TRAWL_NN_BACKEND_CPU, pr->opts.n_threads };
+  TrawlNnPlanOptions po = { pr->opts.backend, pr->opts.n_threads };
   plan = trawl_nn_plan_new (pr->det_g, &shape, 1, &po, error);
   if (plan)
     g_hash_table_insert (pr->det_plans, g_steal_pointer (&key), plan);
@@ -251,7 +263,7 @@ det_plan (TrawlPlateReader *pr, int w, int h, GError **error)
 
 /* DB text boxes of img, image px. NULL with error set. */
 static GArray *
-det_boxes (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
+det_boxes_untimed (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
 {
   int w = 0, h = 0;
   g_autofree float *x = trawl_ocr_det_input (img, pr->opts.det_max_side, &w, &h);
@@ -262,6 +274,22 @@ det_boxes (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
   if (!trawl_nn_plan_run (plan, &in, 1, &out, 1, error))
     return NULL;
   return trawl_ocr_db_boxes (out.data, w, h, img->width, img->height, NULL);
+}
+
+static GArray *
+det_boxes (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  GArray *boxes = det_boxes_untimed (pr, img, error);
+
+  pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
+  return boxes;
+}
+
+void
+trawl_plate_reader_get_timings (const TrawlPlateReader *pr, TrawlPlateTimings *t)
+{
+  *t = pr->times;
 }
 
 static float

@@ -77,6 +77,27 @@ plate_job_main (gpointer data)
   return NULL;
 }
 
+/* Copies the detectors' own per-model timings into the progress record. */
+static void
+update_stage_split (TrawlIndexRun *run)
+{
+  if (run->face_det != NULL)
+    {
+      TrawlFaceTimings ft;
+      trawl_face_detector_get_timings (run->face_det, &ft);
+      run->p.t_face_detect = ft.detect_s;
+      run->p.t_face_landmarks = ft.landmarks_s;
+      run->p.t_face_embed = ft.embed_s;
+    }
+  if (run->plate_reader != NULL)
+    {
+      TrawlPlateTimings pt;
+      trawl_plate_reader_get_timings (run->plate_reader, &pt);
+      run->p.t_plate_detect = pt.detect_s;
+      run->p.t_plate_read = pt.read_s;
+    }
+}
+
 /* Faces here while plates run on a second thread; then both into the tracker. */
 static gboolean
 process_frame_parallel (Work *w, TrawlVideoFrame *f, GError **error)
@@ -107,6 +128,7 @@ process_frame_parallel (Work *w, TrawlVideoFrame *f, GError **error)
   w->faces += faces->len;
   w->plates += plates->len;
   w->frames++;
+  update_stage_split (run);
   return TRUE;
 }
 
@@ -140,6 +162,7 @@ process_frame (Work *w, TrawlVideoFrame *f, GError **error)
     run->p.t_track += now_s () - t2;
   }
   w->frames++;
+  update_stage_split (run);
   return TRUE;
 }
 

@@ -397,6 +397,7 @@ load_models (TrawlIndexRun *run, GError **error)
   TrawlPlateOptions po = { 0 };
   if (run->opts.detect_workers >= 2 && !run->opts.no_faces && !run->opts.no_plates)
     fo.n_threads = po.n_threads = MAX (1, (int) g_get_num_processors () / 2);
+  fo.backend = po.backend = run->opts.backend;
   if (!run->opts.no_faces) {
     run->face_det = trawl_face_detector_new (&fo, error);
     if (run->face_det == NULL)
