@@ -5,17 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static char *
-data_dir (void)
-{
-  const char *env = g_getenv ("TRAWL_DATA");
-  char *dir = env ? g_strdup (env)
-                  : g_build_filename (g_getenv ("TRAWL_SOURCE_ROOT"), "..", "shared", "data", NULL);
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    g_clear_pointer (&dir, g_free);
-  return dir;
-}
+#include "../common/trawl-test.h"
 
 static TrawlImage *
 gradient (int w, int h)
@@ -129,7 +119,7 @@ test_bad_input (void)
 static void
 test_real_photos (void)
 {
-  g_autofree char *dir = data_dir ();
+  g_autofree char *dir = trawl_test_data_dir ();
   g_autoptr(GError) error = NULL;
   g_autofree char *jpg = NULL, *png = NULL;
   g_autoptr(TrawlImage) a = NULL;
@@ -137,7 +127,7 @@ test_real_photos (void)
   g_autofree char *bytes = NULL;
   gsize len;
 
-  if (dir == NULL)
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_test_skip ("../shared/data is absent (set TRAWL_DATA)");
       return;

@@ -9,43 +9,13 @@
 #include "trawl/eval.h"
 
 #include <string.h>
-
-static char *
-data_dir (void)
-{
-  const char *env = g_getenv ("TRAWL_DATA");
-  if (env)
-    return g_strdup (env);
-  const char *root = g_getenv ("TRAWL_SOURCE_ROOT");
-  return g_build_filename (root ? root : TRAWL_TEST_SRCDIR "/..", "..", "shared", "data", NULL);
-}
-
-/* The data path of rel, or NULL after g_test_skip. */
-static char *
-need_data (const char *rel)
-{
-  g_autofree char *dir = data_dir ();
-  char *p = g_build_filename (dir, rel, NULL);
-  if (!g_file_test (p, G_FILE_TEST_EXISTS)) {
-    g_autofree char *msg = g_strdup_printf ("shared data absent (%s); set TRAWL_DATA", p);
-    g_test_skip (msg);
-    g_free (p);
-    return NULL;
-  }
-  return p;
-}
+#include "../common/trawl-test.h"
 
 static gboolean
-have_model (const char *dest)
+have_model_file (const char *dest)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *p = trawl_model_path (dest, &error);
-  if (p == NULL) {
-    g_autofree char *msg = g_strdup_printf ("model absent: %s (run scripts/setup)", error->message);
-    g_test_skip (msg);
-    return FALSE;
-  }
-  return TRUE;
+  g_autofree char *path = trawl_test_need_model (dest);
+  return path != NULL;
 }
 
 static TrawlFaceDetector *face_det;
@@ -54,7 +24,7 @@ static TrawlPlateReader *plate_reader;
 static TrawlFaceDetector *
 get_faces (void)
 {
-  if (!have_model ("face-api/face_recognition_model.bin"))
+  if (!have_model_file ("face-api/face_recognition_model.bin"))
     return NULL;
   if (face_det == NULL) {
     g_autoptr (GError) error = NULL;
@@ -67,7 +37,7 @@ get_faces (void)
 static TrawlPlateReader *
 get_plates (void)
 {
-  if (!have_model ("ocr-models/ch_PP-OCRv4_rec_infer.onnx"))
+  if (!have_model_file ("ocr-models/ch_PP-OCRv4_rec_infer.onnx"))
     return NULL;
   if (plate_reader == NULL) {
     g_autoptr (GError) error = NULL;
@@ -106,9 +76,9 @@ static void
 test_faces_group_photo (void)
 {
   TrawlFaceDetector *fd = get_faces ();
-  g_autofree char *group = need_data ("faces/images/fr_012.jpg");
-  g_autofree char *obama = need_data ("faces/images/fr_001.jpg");
-  g_autofree char *biden = need_data ("faces/images/fr_010.jpg");
+  g_autofree char *group = trawl_test_need_data ("faces/images/fr_012.jpg");
+  g_autofree char *obama = trawl_test_need_data ("faces/images/fr_001.jpg");
+  g_autofree char *biden = trawl_test_need_data ("faces/images/fr_010.jpg");
   if (fd == NULL || group == NULL || obama == NULL || biden == NULL)
     return;
   g_autoptr (GArray) g = faces_of (fd, group);
@@ -143,7 +113,7 @@ static int
 read_crops (TrawlPlateReader *pr, const char *folder, int n, TrawlPlateCropFlags flags)
 {
   g_autofree char *rel = g_build_filename (folder, "labels.csv", NULL);
-  g_autofree char *labels = need_data (rel);
+  g_autofree char *labels = trawl_test_need_data (rel);
   if (labels == NULL)
     return -1;
   g_autoptr (GError) error = NULL;
@@ -203,7 +173,7 @@ test_plates_scenes (void)
   int found = 0;
   for (int i = 0; i < 3; i++) {
     g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
-    g_autofree char *path = need_data (rel);
+    g_autofree char *path = trawl_test_need_data (rel);
     if (path == NULL)
       return;
     g_autoptr (GError) error = NULL;

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include "../common/trawl-test.h"
 
 static gboolean
 report_has_note (const char *json, const char *needle)
@@ -77,11 +78,7 @@ static const struct {
 static void
 test_regression (void)
 {
-  const char *env = g_getenv ("TRAWL_DATA");
-  const char *root = g_getenv ("TRAWL_SOURCE_ROOT");
-  g_autofree char *dir = env ? g_strdup (env)
-                             : g_build_filename (root ? root : TRAWL_TEST_SRCDIR "/..", "..",
-                                                 "shared", "data", NULL);
+  g_autofree char *dir = trawl_test_data_dir ();
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
     g_test_skip ("shared data absent; set TRAWL_DATA");
     return;

@@ -21,6 +21,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include "../common/trawl-test.h"
 
 /* Tolerances: float32 engines doing the same maths in another order. */
 #define TOL_SSD_BOX     1e-4    /* box corners, 0..1 of the square */
@@ -75,13 +76,6 @@ source_root (void)
 {
   const char *s = g_getenv ("TRAWL_SOURCE_ROOT");
   return s ? s : TRAWL_TEST_SRCDIR "/../..";
-}
-
-static char *
-data_dir (void)
-{
-  const char *d = g_getenv ("TRAWL_DATA");
-  return d ? g_strdup (d) : g_build_filename (source_root (), "..", "shared", "data", NULL);
 }
 
 /* Runs one plan on a [1,3,S,S] input; returns a copy of output i. */
@@ -369,7 +363,7 @@ static void
 test_golden (void)
 {
   Ctx c = { 0 };
-  g_autofree char *ddir = data_dir ();
+  g_autofree char *ddir = trawl_test_data_dir ();
   g_autofree char *models = NULL;
   g_autofree char *jobs = NULL, *outp = NULL;
   g_autoptr (JsonGenerator) gen = json_generator_new ();

@@ -17,28 +17,9 @@
 #include <trawl/detect.h>
 #include <trawl/indexer.h>
 #include <trawl/vectors.h>
+#include "../common/trawl-test.h"
 
 #define FACE_THRESHOLD 0.6f  /* same/different split on faces/images (DESIGN.md) */
-
-/* ---- fixtures ---- */
-
-static char *
-data_path (const char *rel)
-{
-  const char *env = g_getenv ("TRAWL_DATA");
-  const char *src = g_getenv ("TRAWL_SOURCE_ROOT");
-  g_autofree char *dir = env ? g_strdup (env)
-                             : g_build_filename (src ? src : TRAWL_TEST_SRCDIR "/../..", "..",
-                                                 "shared", "data", NULL);
-  char *p = g_build_filename (dir, rel, NULL);
-  if (!g_file_test (p, G_FILE_TEST_EXISTS)) {
-    g_autofree char *msg = g_strdup_printf ("shared data absent (%s); set TRAWL_DATA", p);
-    g_test_skip (msg);
-    g_free (p);
-    return NULL;
-  }
-  return p;
-}
 
 static gboolean
 have_models (void)
@@ -173,11 +154,11 @@ photo_embedding (const char *path, float *emb)
 static void
 test_clips (void)
 {
-  g_autofree char *s01 = data_path ("videos/plates/tud_s01.mp4");
-  g_autofree char *s03 = data_path ("videos/plates/tud_s03.avi");
-  g_autofree char *ham = data_path ("videos/people/short_hamilton_clip.mp4");
-  g_autofree char *labels = data_path ("videos/plates/labels.csv");
-  g_autofree char *photo = data_path ("faces/images/fr_017.png");  /* lin_manuel_miranda */
+  g_autofree char *s01 = trawl_test_need_data ("videos/plates/tud_s01.mp4");
+  g_autofree char *s03 = trawl_test_need_data ("videos/plates/tud_s03.avi");
+  g_autofree char *ham = trawl_test_need_data ("videos/people/short_hamilton_clip.mp4");
+  g_autofree char *labels = trawl_test_need_data ("videos/plates/labels.csv");
+  g_autofree char *photo = trawl_test_need_data ("faces/images/fr_017.png");  /* lin_manuel_miranda */
   if (!s01 || !s03 || !ham || !labels || !photo || !have_models ())
     return;
   g_autofree char *root = g_dir_make_tmp ("trawl-index-XXXXXX", NULL);
@@ -282,8 +263,8 @@ write_bytes (const char *path, const void *data, gsize len)
 static void
 test_bad_files (void)
 {
-  g_autofree char *s01 = data_path ("videos/plates/tud_s01.mp4");
-  g_autofree char *s03 = data_path ("videos/plates/tud_s03.avi");
+  g_autofree char *s01 = trawl_test_need_data ("videos/plates/tud_s01.mp4");
+  g_autofree char *s03 = trawl_test_need_data ("videos/plates/tud_s03.avi");
   if (s01 == NULL || s03 == NULL || !have_models ())
     return;
   g_autofree char *root = g_dir_make_tmp ("trawl-index-bad-XXXXXX", NULL);
@@ -405,8 +386,8 @@ assert_same (const Counts *a, const Counts *b)
 static void
 test_crash_resume (void)
 {
-  g_autofree char *s01 = data_path ("videos/plates/tud_s01.mp4");
-  g_autofree char *s03 = data_path ("videos/plates/tud_s03.avi");
+  g_autofree char *s01 = trawl_test_need_data ("videos/plates/tud_s01.mp4");
+  g_autofree char *s03 = trawl_test_need_data ("videos/plates/tud_s03.avi");
   g_autofree char *exe = trawl_exe ();
   if (!s01 || !s03 || !have_models ())
     return;

@@ -21,6 +21,7 @@
 #include <trawl/image.h>
 #include <trawl/nn.h>
 #include <trawl/ocr.h>
+#include "../common/trawl-test.h"
 
 #define REC_TOL 1e-3
 #define DET_TOL 1e-3
@@ -62,8 +63,7 @@ setup_env (void)
     return g_strdup_printf ("onnxruntime-node is not installed in tests/reference "
                             "(npm ci there; %s missing)", ort);
   env.script = g_build_filename (src, "tests", "reference", "ppocr-run.mjs", NULL);
-  const char *data = g_getenv ("TRAWL_DATA");
-  env.data = data ? g_strdup (data) : g_build_filename (src, "..", "shared", "data", NULL);
+  env.data = trawl_test_data_dir ();
   g_autofree char *probe = g_build_filename (env.data, "plates", "crops_cn", NULL);
   if (!g_file_test (probe, G_FILE_TEST_IS_DIR))
     return g_strdup_printf ("shared data not found at %s (set TRAWL_DATA)", env.data);

@@ -14,6 +14,7 @@
 #include <trawl/vectors.h>
 
 #include "catalog/atomic-private.h"
+#include "../common/trawl-test.h"
 
 static char *tmpdir;
 
@@ -352,10 +353,7 @@ test_plate_ngrams (void)
 static void
 test_plate_labels (void)
 {
-  const char *env = g_getenv ("TRAWL_DATA");
-  const char *root = g_getenv ("TRAWL_SOURCE_ROOT");
-  g_autofree char *data = env != NULL && *env != '\0'
-    ? g_strdup (env) : g_build_filename (root != NULL ? root : ".", "..", "shared", "data", NULL);
+  g_autofree char *data = trawl_test_data_dir ();
   const char *sets[] = { "crops_cn", "crops_us" };
   const char confuse_from[] = "0O1I2Z5S8B6GDQL";
   const char confuse_to[]   = "O0I1Z2S5B8G60O1";

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <trawl/base.h>
 #include <trawl/video.h>
+#include "../common/trawl-test.h"
 
 static char *tmpdir;  /* per-run scratch directory, removed at exit */
 static int n_warnings; /* g_warning calls from trawl-video (damaged input is expected to warn) */
@@ -31,27 +32,11 @@ log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoin
   return g_log_writer_default (level, fields, n_fields, data);
 }
 
-/* ---- helpers ---- */
-
-static char *
-data_dir (void)
-{
-  const char *env = g_getenv ("TRAWL_DATA");
-  const char *root = g_getenv ("TRAWL_SOURCE_ROOT");
-  char *d;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  d = g_build_filename (root != NULL ? root : TRAWL_TEST_SRCDIR "/../..", "..", "shared",
-                        "data", NULL);
-  return d;
-}
-
 /* Returns the videos folder, or NULL after calling g_test_skip. */
 static char *
 videos_dir_or_skip (void)
 {
-  g_autofree char *d = data_dir ();
+  g_autofree char *d = trawl_test_data_dir ();
   char *v = g_build_filename (d, "videos", NULL);
   if (!g_file_test (v, G_FILE_TEST_IS_DIR))
     {
