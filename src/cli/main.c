@@ -140,7 +140,9 @@ main (int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       {
-        g_set_prgname (commands[i].name);
+        /* GOptionContext prints "Usage: <prgname> ..." */
+        g_autofree char *prgname = g_strdup_printf ("trawl %s", commands[i].name);
+        g_set_prgname (prgname);
         return commands[i].run (argc - 1, argv + 1);
       }
   fprintf (stderr, "trawl: unknown command '%s'\n", argv[1]);
