@@ -5,6 +5,8 @@
 #include <trawl/gpu.h>
 #include <trawl/nn.h>
 
+#include "../nn/nn-test-util.h"  /* rnd(), numel(), assert_close() */
+
 #include <math.h>
 #include <string.h>
 
@@ -25,18 +27,6 @@ need_gpu (void)
   g_autofree char *why = g_strdup_printf ("no GPU (%s)", msg);
   g_test_skip (why);
   return FALSE;
-}
-
-static inline float *
-gpu_rnd (gsize n, guint32 seed)
-{
-  GRand *r = g_rand_new_with_seed (seed);
-  float *v = g_new (float, MAX (n, 1));
-
-  for (gsize i = 0; i < n; i++)
-    v[i] = (float) g_rand_double_range (r, -1.0, 1.0);
-  g_rand_free (r);
-  return v;
 }
 
 /* Largest |a-b| / max(1, |b|) over n elements. */
@@ -78,7 +68,7 @@ assert_graph_parity (TrawlNnGraph *g, const TrawlNnTensor *shapes, int n_in, dou
   for (int i = 0; i < n_in; i++)
     {
       in[i] = shapes[i];
-      in[i].data = gpu_rnd (trawl_nn_tensor_numel (&shapes[i]), 1234 + i);
+      in[i].data = rnd (trawl_nn_tensor_numel (&shapes[i]), 1234 + i);
     }
   /* twice on the GPU: the second run must not depend on the first's leftovers */
   for (int rep = 0; rep < 2; rep++)

@@ -22,7 +22,7 @@ weights (TrawlNnGraph *g, const char *name, int ndim, const int64_t *dims, guint
 
   for (int i = 0; i < ndim; i++)
     n *= dims[i];
-  return trawl_nn_graph_add_constant (g, name, TRAWL_NN_F32, ndim, dims, gpu_rnd (n, seed), TRUE);
+  return trawl_nn_graph_add_constant (g, name, TRAWL_NN_F32, ndim, dims, rnd (n, seed), TRUE);
 }
 
 static TrawlNnValueId
