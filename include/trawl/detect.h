@@ -21,6 +21,7 @@
 #pragma once
 
 #include <glib.h>
+#include "trawl/gpu.h"
 #include "trawl/image.h"
 #include "trawl/nn.h"
 
@@ -139,6 +140,7 @@ typedef struct {
   gboolean no_embedding; /* stop after landmarks and quality */
   int      n_threads;    /* engine threads; 0 = one per core */
   TrawlNnBackendKind backend;  /* TRAWL_NN_BACKEND_CPU (0) or _CUDA */
+  TrawlNnPrecision   precision;/* CUDA arithmetic; 0 = FP32 */
 } TrawlFaceOptions;
 
 typedef struct TrawlFaceDetector TrawlFaceDetector;
@@ -153,6 +155,17 @@ void               trawl_face_detector_free (TrawlFaceDetector *fd);
  * the caller, g_array_unref), possibly empty; NULL with error set when an
  * engine run fails. Not thread-safe per detector. */
 GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error);
+
+/* Faces in a frame that stays on the GPU (an NVDEC surface): the same
+ * pipeline as trawl_face_detector_run, but every network input (SSD
+ * regions, landmark crops, aligned chips) is cut from the NV12 planes by
+ * the warp kernel straight into the plans' device buffers, SSD regions and
+ * per-face nets batched. Only net outputs and each face's 150 px chip (for
+ * the sharpness measure) come back to host memory. Needs a detector made
+ * with the CUDA backend (TRAWL_ERROR_INVALID_ARG otherwise;
+ * TRAWL_ERROR_NOT_BUILT without CUDA). */
+GArray *trawl_face_detector_run_gpu (TrawlFaceDetector *fd, const TrawlGpuFrame *frame,
+                                     GError **error);
 
 /* Seconds a detector has spent in each stage since it was made (the
  * engine runs with their pre- and post-processing), so the indexer can
@@ -272,6 +285,7 @@ typedef struct {
   int   det_max_side;     /* det input limit px; 0 means 960 */
   int   n_threads;
   TrawlNnBackendKind backend;  /* TRAWL_NN_BACKEND_CPU (0) or _CUDA */
+  TrawlNnPrecision   precision;/* CUDA arithmetic; 0 = FP32 */
 } TrawlPlateOptions;
 
 typedef struct TrawlPlateReader TrawlPlateReader;
@@ -286,6 +300,12 @@ void              trawl_plate_reader_free (TrawlPlateReader *pr);
  * plate grammar are dropped. NULL with error set on engine failure. */
 GPtrArray  *trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img,
                                        GError **error);
+/* Plates in a frame that stays on the GPU: as trawl_plate_reader_detect,
+ * with det's input and every rectified region cut from the NV12 planes on
+ * the GPU (regions batched through rec). Needs a reader made with the CUDA
+ * backend; errors as trawl_face_detector_run_gpu. */
+GPtrArray  *trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame,
+                                           GError **error);
 /* Seconds spent detecting text regions (PP-OCR det + DB boxes) and reading
  * them (PP-OCR rec + CTC) since the reader was made. */
 typedef struct {

@@ -20,6 +20,25 @@ typedef struct {
  * (TRAWL_ERROR_NOT_BUILT) or no device/driver is found (NOT_FOUND). */
 gboolean trawl_gpu_probe (TrawlGpuInfo *info, GError **error);
 
+/* A decoded frame that stays in GPU memory (an NVDEC surface, NV12): the
+ * planes are device pointers in the CUDA primary context of device 0.
+ * ready_event (a cudaEvent_t, may be NULL) is recorded after the decoder's
+ * last write: work on another stream waits for it before reading. Owned by
+ * the TrawlVideoFrame that carries it. */
+typedef struct {
+  const guint8 *y;          /* luma plane, width x height */
+  const guint8 *uv;         /* interleaved U,V plane, width/2 x height/2 pairs */
+  int           pitch_y;    /* bytes per row */
+  int           pitch_uv;
+  int           width, height;
+  void         *ready_event;
+} TrawlGpuFrame;
+
+/* Makes the CUDA stream `stream` (a cudaStream_t; NULL: the legacy default
+ * stream) wait until frame's planes are written. FALSE with error when CUDA
+ * is not built or the wait cannot be queued. */
+gboolean trawl_gpu_frame_wait (const TrawlGpuFrame *frame, void *stream, GError **error);
+
 /* y = a*x + y on the GPU, for the smoke test that proves kernels/ builds,
  * links and runs. FALSE with error as above. */
 gboolean trawl_gpu_saxpy (int n, float a, const float *x, float *y, GError **error);

@@ -151,9 +151,20 @@ typedef enum {
   TRAWL_NN_BACKEND_CUDA,
 } TrawlNnBackendKind;
 
+/* Arithmetic of the CUDA backend's convolutions and matrix products
+ * (activations stay float32 in memory). FP32 is exact enough to match the
+ * CPU backend; TF32 and FP16 use Tensor Cores. The CPU backend is always
+ * FP32. */
+typedef enum {
+  TRAWL_NN_PRECISION_FP32 = 0,
+  TRAWL_NN_PRECISION_TF32,
+  TRAWL_NN_PRECISION_FP16,
+} TrawlNnPrecision;
+
 typedef struct {
   TrawlNnBackendKind backend;
   int                n_threads;  /* 0: one per core */
+  TrawlNnPrecision   precision;  /* CUDA only; 0 = FP32 */
 } TrawlNnPlanOptions;
 
 typedef struct TrawlNnPlan TrawlNnPlan;
@@ -176,6 +187,26 @@ gboolean        trawl_nn_plan_run (TrawlNnPlan *plan,
                                    const TrawlNnTensor *inputs, int n_inputs,
                                    TrawlNnTensor *outputs, int n_outputs,
                                    GError **error);
+
+/* Staged runs: the caller writes input i straight into the plan's own
+ * buffer (host memory for the CPU backend, device memory for CUDA, of the
+ * planned shape, float32) and then runs without passing inputs. On CUDA a
+ * kernel that fills the buffer must be queued on trawl_nn_plan_stream so
+ * the run sees its result; this is how frames go from the decoder to the
+ * networks without leaving the GPU. The buffer lives as long as the plan;
+ * NULL when i is out of range. */
+void           *trawl_nn_plan_input_buffer (TrawlNnPlan *plan, int i);
+/* TRUE when the plan runs on the GPU (its input buffers are device memory). */
+gboolean        trawl_nn_plan_on_device (const TrawlNnPlan *plan);
+/* The plan's cudaStream_t, NULL for a CPU plan. */
+void           *trawl_nn_plan_stream (const TrawlNnPlan *plan);
+/* Runs on what the input buffers hold. Outputs as for trawl_nn_plan_run
+ * (host memory, valid until the next run). */
+gboolean        trawl_nn_plan_run_staged (TrawlNnPlan *plan, TrawlNnTensor *outputs,
+                                          int n_outputs, GError **error);
+/* Milliseconds the plan's runs spent on the GPU (CUDA events around each
+ * run, summed since the plan was made); 0 for a CPU plan. */
+double          trawl_nn_plan_device_ms (const TrawlNnPlan *plan);
 
 /* Bytes of the intermediate-activation arena after reuse, and before
  * (what one buffer per value would take): shows the planner's effect. */

@@ -39,6 +39,7 @@
 #pragma once
 
 #include <glib.h>
+#include <trawl/gpu.h>
 #include <trawl/image.h>
 
 G_BEGIN_DECLS
@@ -80,6 +81,9 @@ typedef struct {
                              * the last emitted one by a mean absolute difference below
                              * this (0..255 scale); <= 0: off. 2.0 skips static scenes. */
   gboolean hwaccel;         /* try CUDA decode (NVDEC); falls back to CPU with a message */
+  gboolean gpu_frames;      /* with hwaccel active, hand frames out as GPU surfaces
+                             * (frame->gpu set, frame->image NULL until
+                             * trawl_video_frame_get_image); ignored on CPU decode */
   int      threads;         /* decoder threads; 0: FFmpeg chooses */
 } TrawlVideoOptions;
 
@@ -88,13 +92,22 @@ void trawl_video_options_init (TrawlVideoOptions *opts);
 
 /* One sampled frame. Free with trawl_video_frame_free. */
 typedef struct {
-  TrawlImage *image;    /* RGB24, width x height of the stream; owned by the frame */
-  double      pts_s;    /* seconds from stream start, strictly increasing */
-  gint64      index;    /* 0-based index among all decoded frames (not only emitted) */
-  gboolean    key;      /* decoded from a key frame */
+  TrawlImage    *image; /* RGB24, width x height of the stream; owned by the frame.
+                         * NULL for a GPU frame until trawl_video_frame_get_image */
+  double         pts_s; /* seconds from stream start, strictly increasing */
+  gint64         index; /* 0-based index among all decoded frames (not only emitted) */
+  gboolean       key;   /* decoded from a key frame */
+  TrawlGpuFrame *gpu;   /* the NV12 surface when opts.gpu_frames and NVDEC is active,
+                         * else NULL; owned by the frame (holds the decoder's buffer) */
+  void          *priv;  /* the reader's, for the GPU surface */
 } TrawlVideoFrame;
 
 void trawl_video_frame_free (TrawlVideoFrame *frame);
+
+/* The frame as RGB24 in host memory (transfer none, owned by the frame): a
+ * CPU frame's image, or for a GPU frame a download and conversion made on
+ * the first call and kept. NULL with error set when the download fails. */
+const TrawlImage *trawl_video_frame_get_image (TrawlVideoFrame *frame, GError **error);
 
 /* Counters, valid at any time; final after trawl_video_reader_next has
  * returned NULL. */

@@ -209,7 +209,7 @@ do_summary (TrawlNnGraph *g)
 {
   int n = trawl_nn_graph_n_inputs (g);
   TrawlNnTensor shapes[n + 1];
-  TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, opt_threads };
+  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = opt_threads };
   TrawlNnPlan *plan;
   GError *error = NULL;
 
@@ -253,7 +253,7 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
 {
   int n = trawl_nn_graph_n_inputs (g), no = trawl_nn_graph_n_outputs (g);
   TrawlNnTensor in[n + 1], out[no + 1];
-  TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, opt_threads };
+  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = opt_threads };
   TrawlNnPlan *plan = NULL;
   GError *error = NULL;
   gint64 t0, plan_us;

@@ -56,7 +56,7 @@ load_net (const char *dest, int size, int n_threads, TrawlNnBackendKind backend,
   if (*g == NULL)
     return FALSE;
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, size, size }, NULL };
-  TrawlNnPlanOptions po = { backend, n_threads };
+  TrawlNnPlanOptions po = { .backend = backend, .n_threads = n_threads };
   *plan = trawl_nn_plan_new (*g, &shape, 1, &po, error);
   return *plan != NULL;
 }

@@ -101,7 +101,7 @@ trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error)
     return NULL;
   }
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, REC_H, REC_W }, NULL };
-  TrawlNnPlanOptions po = { pr->opts.backend, pr->opts.n_threads };
+  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads };
   pr->rec = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error);
   if (pr->rec == NULL) {
     trawl_plate_reader_free (pr);
@@ -254,7 +254,7 @@ det_plan (TrawlPlateReader *pr, int w, int h, GError **error)
   if (plan)
     return plan;
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, h, w }, NULL };
-  TrawlNnPlanOptions po = { pr->opts.backend, pr->opts.n_threads };
+  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads };
   plan = trawl_nn_plan_new (pr->det_g, &shape, 1, &po, error);
   if (plan)
     g_hash_table_insert (pr->det_plans, g_steal_pointer (&key), plan);

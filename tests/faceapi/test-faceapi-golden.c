@@ -380,7 +380,7 @@ test_golden (void)
     g_autofree char *m = trawl_model_path (nets[n].manifest, &error);
     TrawlNnGraph *g;
     TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, nets[n].size, nets[n].size }, NULL };
-    TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, 0 };
+    TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 0 };
 
     if (m == NULL) {
       g_test_skip_printf ("face-api models missing (run scripts/setup): %s", error->message);

@@ -52,7 +52,7 @@ max_rel_err (const float *a, const float *b, int64_t n)
 static inline void
 assert_graph_parity (TrawlNnGraph *g, const TrawlNnTensor *shapes, int n_in, double tol)
 {
-  TrawlNnPlanOptions cpu = { TRAWL_NN_BACKEND_CPU, 0 }, gpu = { TRAWL_NN_BACKEND_CUDA, 0 };
+  TrawlNnPlanOptions cpu = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 0 }, gpu = { .backend = TRAWL_NN_BACKEND_CUDA, .n_threads = 0 };
   g_autoptr (GError) error = NULL;
   TrawlNnTensor in[8];
   int n_out = trawl_nn_graph_n_outputs (g);

@@ -81,7 +81,7 @@ test_no_gpu_path (void)
   int64_t dims[2] = { 2, 3 };
   TrawlNnValueId x = input (g, "x", 2, dims);
   TrawlNnTensor shape = { TRAWL_NN_F32, 2, { 2, 3 }, NULL };
-  TrawlNnPlanOptions o = { TRAWL_NN_BACKEND_CUDA, 1 };
+  TrawlNnPlanOptions o = { .backend = TRAWL_NN_BACKEND_CUDA, .n_threads = 1 };
   TrawlNnPlan *p;
 
   trawl_nn_graph_mark_output (g, op (g, "Relu", 1, &x, NULL));

@@ -79,7 +79,7 @@ main (int argc, char **argv)
           TrawlNnAttrs *at = trawl_nn_attrs_new ();
           int64_t p = g->k / 2;
           TrawlNnTensor tin = { TRAWL_NN_F32, 4, { 1, g->c, g->h, g->w }, x }, out;
-          TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, threads };
+          TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = threads };
           TrawlNnPlan *plan;
           GError *error = NULL;
           float maxdiff = 0;

@@ -66,7 +66,7 @@ run_op_full (const char *op, const Arg *args, int n_args, TrawlNnAttrs *attrs,
   int n_in = 0;
   TrawlNnValueId y;
   TrawlNnPlan *plan = NULL;
-  TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, 2 };
+  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 2 };
   gboolean ok = FALSE;
 
   memset (oshape, 0, sizeof *oshape);

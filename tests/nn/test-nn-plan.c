@@ -38,7 +38,7 @@ plan_run (TrawlNnGraph *g, int ndim, const int64_t *d, const float *x, guint fla
           int *live, TrawlNnTensor *os, gsize *arena, gsize *naive)
 {
   TrawlNnTensor in = { TRAWL_NN_F32, ndim, { 0 }, (void *) x }, out;
-  TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, 2 };
+  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 2 };
   GError *error = NULL;
   TrawlNnPlan *p;
   float *copy;
@@ -345,7 +345,7 @@ test_threads (void)
   for (int t = 0; t < 3; t++)
     {
       TrawlNnTensor in = { TRAWL_NN_F32, 4, { 2, 16, 33, 35 }, xv }, out;
-      TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, threads[t] };
+      TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = threads[t] };
       GError *error = NULL;
       TrawlNnPlan *p = trawl_nn_plan_new (g, &in, 1, &opts, &error);
 
@@ -413,7 +413,7 @@ test_errors (void)
   float *w = rnd (108, 60), *xv = rnd (192, 61);
   TrawlNnValueId x = trawl_nn_graph_add_input (g, "x", TRAWL_NN_F32, 4, d), y;
   TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, 8, 8 }, xv }, out;
-  TrawlNnPlanOptions cuda = { TRAWL_NN_BACKEND_CUDA, 0 };
+  TrawlNnPlanOptions cuda = { .backend = TRAWL_NN_BACKEND_CUDA, .n_threads = 0 };
   GError *error = NULL;
   TrawlNnPlan *p;
 

@@ -221,7 +221,7 @@ run1 (TrawlNnGraph *g, int ndim, const int64_t *dims, const float *x, TrawlNnTen
 {
   GError *err = NULL;
   TrawlNnTensor in = { .dtype = TRAWL_NN_F32, .ndim = ndim, .data = (void *) x };
-  TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, 1 };
+  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 1 };
   TrawlNnTensor out;
 
   memcpy (in.dims, dims, sizeof (int64_t) * ndim);

@@ -160,7 +160,7 @@ run_ours (TrawlNnGraph *g, const float *x, const int64_t dims[4], TrawlNnTensor 
 {
   GError *err = NULL;
   TrawlNnTensor in = { .dtype = TRAWL_NN_F32, .ndim = 4, .data = (void *) x };
-  TrawlNnPlanOptions opts = { TRAWL_NN_BACKEND_CPU, 0 };
+  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 0 };
   TrawlNnTensor out;
 
   memcpy (in.dims, dims, sizeof (int64_t) * 4);
