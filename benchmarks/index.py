@@ -41,17 +41,19 @@ def shared_clips():
                      os.path.join(d, "traffic", "car-detection.mp4")]
 
 
-def make_long(clips, seconds, tmp):
-    """Concatenates the clips, scaled and padded to 1280x720 at 25 fps, looped to `seconds`."""
-    out = os.path.join(tmp, "long-720p.mp4")
+def make_long(clips, seconds, tmp, width=1280, height=720):
+    """Concatenates the clips, scaled and padded to width x height at 25 fps, looped to
+    `seconds` (H.264)."""
+    out = os.path.join(tmp, f"long-{height}p.mp4")
     inputs, filters = [], []
     for i, c in enumerate(clips):
         inputs += ["-i", c]
-        filters.append(f"[{i}:v]scale=1280:720:force_original_aspect_ratio=decrease,"
-                       f"pad=1280:720:(ow-iw)/2:(oh-ih)/2,fps=25,setsar=1,format=yuv420p[v{i}]")
+        filters.append(f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+                       f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps=25,setsar=1,"
+                       f"format=yuv420p[v{i}]")
     concat = "".join(f"[v{i}]" for i in range(len(clips)))
     filters.append(f"{concat}concat=n={len(clips)}:v=1:a=0[cat]")
-    once = os.path.join(tmp, "once.mp4")
+    once = os.path.join(tmp, f"once-{height}p.mp4")
     subprocess.run(["ffmpeg", "-v", "error", "-y"] + inputs +
                    ["-filter_complex", ";".join(filters), "-map", "[cat]",
                     "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", once], check=True)

@@ -3,7 +3,15 @@
  * surface) straight into network input tensors in device memory. Each
  * returns 0 or a cudaError_t value; work is queued on `stream` (a
  * cudaStream_t, NULL for the legacy default stream) and nothing waits
- * unless said. */
+ * unless said.
+ *
+ * Parameters are checked on the host first: sizes > 0, k in
+ * 1..TRAWL_WARP_MAX_K, 0 < out_w <= dst_w, dst_h <= 524280, non-NULL
+ * planes and tensor, pitch_y >= src_w and pitch_uv >= src_w rounded up to
+ * even. A bad one returns cudaErrorInvalidValue and touches nothing.
+ * Results should match the CPU reference _trawl_warp_nv12_ref bit for
+ * bit (warp.cu is built without FMA contraction, so it rounds as the host
+ * does); tests/gpu/test-gpu-warp.c holds them to 1e-3 on the 0..255 scale. */
 #pragma once
 
 #include "image/warp.h"
@@ -16,23 +24,30 @@ extern "C" {
 
 #define TRAWL_WARP_MAX_BATCH 32
 
-/* One warp: dst is [3, dst_h, dst_w] floats in device memory. */
+/* One warp: y/uv are the device planes (y: src_h rows of pitch_y bytes,
+ * uv: (src_h + 1) / 2 rows of pitch_uv bytes), dst is [3, dst_h, dst_w]
+ * floats in device memory of which columns >= out_w are not written. */
 int trawl_cuda_warp_nv12 (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
                           const uint8_t *uv, int pitch_uv, float *dst, void *stream);
 
 /* n warps (1..TRAWL_WARP_MAX_BATCH) of one source in one launch; all have
- * the same dst_w and dst_h, warp i writes dst + i * 3 * dst_h * dst_w (a
- * batch of network inputs). */
+ * the same src_w/src_h and dst_w/dst_h (cudaErrorInvalidValue otherwise),
+ * out_w may differ; warp i writes dst + i * 3 * dst_h * dst_w (a batch of
+ * network inputs). p is copied into the launch: the caller may reuse it
+ * on return. */
 int trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
                                 const uint8_t *uv, int pitch_uv, float *dst, void *stream);
 
 /* The same from host planes to a host tensor (uploads, runs, downloads,
- * synchronously): for tests and benchmarks. */
+ * synchronously, on the legacy default stream): for tests and benchmarks.
+ * Only the first out_w columns of dst are written; device memory is freed
+ * on every path. */
 int trawl_cuda_warp_nv12_host (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
                                const uint8_t *uv, int pitch_uv, float *dst);
 
 /* Copies bytes from device memory to host memory after the work already
- * queued on stream, and waits for it. */
+ * queued on stream, and waits for it (so it also reports errors of that
+ * work). 0 bytes is a no-op. */
 int trawl_cuda_copy_to_host (void *dst, const void *src, size_t bytes, void *stream);
 
 #ifdef __cplusplus

@@ -24,7 +24,13 @@ gboolean trawl_gpu_probe (TrawlGpuInfo *info, GError **error);
  * planes are device pointers in the CUDA primary context of device 0.
  * ready_event (a cudaEvent_t, may be NULL) is recorded after the decoder's
  * last write: work on another stream waits for it before reading. Owned by
- * the TrawlVideoFrame that carries it. */
+ * the TrawlVideoFrame that carries it.
+ *
+ * Lifetime: the planes are the decoder's own output surface, mapped while
+ * the frame lives and handed back to the decoder when it is freed, so free
+ * the frame only after the GPU work reading it has finished (synchronise
+ * the stream that read it first). The decoder keeps 8 spare surfaces: hold
+ * at most 8 GPU frames at a time, or decoding stalls into decode errors. */
 typedef struct {
   const guint8 *y;          /* luma plane, width x height */
   const guint8 *uv;         /* interleaved U,V plane, width/2 x height/2 pairs */
@@ -35,8 +41,10 @@ typedef struct {
 } TrawlGpuFrame;
 
 /* Makes the CUDA stream `stream` (a cudaStream_t; NULL: the legacy default
- * stream) wait until frame's planes are written. FALSE with error when CUDA
- * is not built or the wait cannot be queued. */
+ * stream) wait until frame's planes are written; the host does not block.
+ * TRUE at once when frame has no ready_event. FALSE with error when CUDA is
+ * not built (TRAWL_ERROR_NOT_BUILT) or the wait cannot be queued (FAILED).
+ * Call it from the thread that owns stream. */
 gboolean trawl_gpu_frame_wait (const TrawlGpuFrame *frame, void *stream, GError **error);
 
 /* y = a*x + y on the GPU, for the smoke test that proves kernels/ builds,

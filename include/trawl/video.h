@@ -83,7 +83,11 @@ typedef struct {
   gboolean hwaccel;         /* try CUDA decode (NVDEC); falls back to CPU with a message */
   gboolean gpu_frames;      /* with hwaccel active, hand frames out as GPU surfaces
                              * (frame->gpu set, frame->image NULL until
-                             * trawl_video_frame_get_image); ignored on CPU decode */
+                             * trawl_video_frame_get_image); ignored on CPU decode.
+                             * Without CUDA in the build, or for streams NVDEC
+                             * cannot keep as NV12 (10-bit, 4:4:4), frames are
+                             * ordinary RGB frames (frame->gpu NULL). Hold at
+                             * most 8 GPU frames at a time (see gpu.h). */
   int      threads;         /* decoder threads; 0: FFmpeg chooses */
 } TrawlVideoOptions;
 
@@ -102,11 +106,16 @@ typedef struct {
   void          *priv;  /* the reader's, for the GPU surface */
 } TrawlVideoFrame;
 
+/* Frees the frame, its image and, for a GPU frame, its event and its hold
+ * on the decoder's surface: GPU work reading the planes must have finished
+ * (see gpu.h). Accepts NULL. */
 void trawl_video_frame_free (TrawlVideoFrame *frame);
 
 /* The frame as RGB24 in host memory (transfer none, owned by the frame): a
  * CPU frame's image, or for a GPU frame a download and conversion made on
- * the first call and kept. NULL with error set when the download fails. */
+ * the first call and kept (the same colour conversion as CPU frames get).
+ * NULL with error set (TRAWL_ERROR_FAILED) when the download fails. Works
+ * after the reader is freed; one thread at a time per frame. */
 const TrawlImage *trawl_video_frame_get_image (TrawlVideoFrame *frame, GError **error);
 
 /* Counters, valid at any time; final after trawl_video_reader_next has

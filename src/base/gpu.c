@@ -1,5 +1,6 @@
-/* gpu.c - the C face of kernels/: GPU discovery and the smoke kernel,
- * with errors as GError. Without CUDA in the build it says so. */
+/* gpu.c - the C face of kernels/: GPU discovery, the smoke kernel and the
+ * stream wait on a decoded GPU frame, with errors as GError. Without CUDA
+ * in the build it says so. */
 #include "trawl-config.h"
 
 #include <trawl/base.h>
@@ -52,6 +53,25 @@ trawl_gpu_saxpy (int n, float a, const float *x, float *y, GError **error)
   return TRUE;
 }
 
+gboolean
+trawl_gpu_frame_wait (const TrawlGpuFrame *frame, void *stream, GError **error)
+{
+  int rc;
+
+  g_return_val_if_fail (frame != NULL, FALSE);
+  if (frame->ready_event == NULL)
+    return TRUE;  /* nothing recorded: the planes are already complete */
+  rc = trawl_cuda_stream_wait_event (stream, frame->ready_event);
+  if (rc != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "cannot make the CUDA stream wait for the decoded frame: %s",
+                   trawl_cuda_error_string (rc));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 #else
 
 gboolean
@@ -67,6 +87,13 @@ gboolean
 trawl_gpu_saxpy (int n, float a, const float *x, float *y, GError **error)
 {
   (void) n; (void) a; (void) x; (void) y;
+  return trawl_gpu_probe (&(TrawlGpuInfo) { 0 }, error);
+}
+
+gboolean
+trawl_gpu_frame_wait (const TrawlGpuFrame *frame, void *stream, GError **error)
+{
+  (void) frame; (void) stream;
   return trawl_gpu_probe (&(TrawlGpuInfo) { 0 }, error);
 }
 

@@ -1,6 +1,9 @@
 /* cmd-nn.c - `trawl nn summary|run|bench MODEL`: inspect a model, run it
  * once on a given or generated input, or time it (the engine benchmark
- * driver calls `bench --json` for trawl's side).
+ * driver calls `bench --json` for trawl's side), on the CPU or on CUDA
+ * (--device) at a chosen arithmetic (--precision). On CUDA, run and bench
+ * also report the GPU time per run from the plan's CUDA events, beside the
+ * wall time (which includes the host copies in and out).
  *
  * MODEL is a file path or a model-cache name such as
  * "ocr-models/ch_PP-OCRv4_rec_infer.onnx". Only the public nn.h is used.
@@ -24,6 +27,8 @@ static int opt_warmup = 3;
 static int opt_threads;
 static gboolean opt_json;
 static gboolean opt_plan;
+static char *opt_device;
+static char *opt_precision;
 
 static const GOptionEntry nn_entries[] = {
   { "shape", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_shapes,
@@ -37,6 +42,11 @@ static const GOptionEntry nn_entries[] = {
   { "threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, "Threads (default: one per core)", "T" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "bench: one JSON object on stdout", NULL },
   { "plan", 0, 0, G_OPTION_ARG_NONE, &opt_plan, "summary: also list the planned nodes (needs fixed or --shape sizes)", NULL },
+  { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
+    "run/bench: cpu (default) or cuda (needs a CUDA build and a GPU)", "cpu|cuda" },
+  { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt_precision,
+    "run/bench on cuda: fp32 (default, matches the CPU), tf32 or fp16 (Tensor Cores, "
+    "looser); the CPU is always fp32", "fp32|tf32|fp16" },
   { NULL }
 };
 
@@ -204,6 +214,69 @@ peak_rss_mb (void)
   return ru.ru_maxrss / 1024.0;   /* kilobytes on Linux */
 }
 
+/* Plan options from --threads, --device and --precision. FALSE with error
+ * set for a bad value, or for cuda without a CUDA build or a GPU (the
+ * message then starts "no GPU: "). */
+static gboolean
+plan_options (TrawlNnPlanOptions *opts, GError **error)
+{
+  GError *why = NULL;
+
+  memset (opts, 0, sizeof *opts);
+  opts->backend = TRAWL_NN_BACKEND_CPU;
+  opts->n_threads = opt_threads;
+  opts->precision = TRAWL_NN_PRECISION_FP32;
+  if (opt_precision == NULL || strcmp (opt_precision, "fp32") == 0)
+    ;
+  else if (strcmp (opt_precision, "tf32") == 0)
+    opts->precision = TRAWL_NN_PRECISION_TF32;
+  else if (strcmp (opt_precision, "fp16") == 0)
+    opts->precision = TRAWL_NN_PRECISION_FP16;
+  else
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "--precision %s: expected fp32, tf32 or fp16", opt_precision);
+      return FALSE;
+    }
+  if (opt_device == NULL || strcmp (opt_device, "cpu") == 0)
+    {
+      if (opts->precision != TRAWL_NN_PRECISION_FP32)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "--precision %s needs --device cuda (the CPU computes in fp32)",
+                       opt_precision);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (strcmp (opt_device, "cuda") != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "--device %s: expected cpu or cuda", opt_device);
+      return FALSE;
+    }
+  opts->backend = TRAWL_NN_BACKEND_CUDA;
+  if (!trawl_nn_backend_available (TRAWL_NN_BACKEND_CUDA, &why))
+    {
+      /* the backend says "no GPU: ..." itself when CUDA is built in */
+      if (g_str_has_prefix (why->message, "no GPU"))
+        g_propagate_error (error, why);
+      else
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "no GPU: %s", why->message);
+          g_error_free (why);
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *
+precision_name (TrawlNnPrecision p)
+{
+  return p == TRAWL_NN_PRECISION_TF32 ? "tf32" : p == TRAWL_NN_PRECISION_FP16 ? "fp16" : "fp32";
+}
+
 static int
 do_summary (TrawlNnGraph *g)
 {
@@ -253,16 +326,19 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
 {
   int n = trawl_nn_graph_n_inputs (g), no = trawl_nn_graph_n_outputs (g);
   TrawlNnTensor in[n + 1], out[no + 1];
-  TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = opt_threads };
+  TrawlNnPlanOptions opts;
   TrawlNnPlan *plan = NULL;
   GError *error = NULL;
   gint64 t0, plan_us;
-  double *ms = NULL;
+  double *ms = NULL, *dev = NULL, dev0;
+  gboolean cuda;
   int rc = 0;
 
   memset (in, 0, sizeof in);
-  if (!input_shapes (g, in, &error) || !fill_inputs (in, n, &error))
+  if (!plan_options (&opts, &error) || !input_shapes (g, in, &error)
+      || !fill_inputs (in, n, &error))
     goto out;
+  cuda = opts.backend == TRAWL_NN_BACKEND_CUDA;
   t0 = g_get_monotonic_time ();
   plan = trawl_nn_plan_new (g, in, n, &opts, &error);
   plan_us = g_get_monotonic_time () - t0;
@@ -276,6 +352,9 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
       printf ("ran in %.2f ms (plan %.1f ms, arena %.2f MB)\n",
               (g_get_monotonic_time () - t0) / 1000.0, plan_us / 1000.0,
               trawl_nn_plan_arena_bytes (plan) / 1048576.0);
+      if (cuda)
+        printf ("cuda %s: %.3f ms on the GPU (first run: includes warm-up)\n",
+                precision_name (opts.precision), trawl_nn_plan_device_ms (plan));
       for (int i = 0; i < no; i++)
         {
           print_output (trawl_nn_graph_output_name (g, i), &out[i]);
@@ -297,16 +376,21 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
       goto out;
   opt_iters = MAX (opt_iters, 1);
   ms = g_new (double, opt_iters);
+  dev = g_new (double, opt_iters);
   for (int i = 0; i < opt_iters; i++)
     {
       t0 = g_get_monotonic_time ();
+      dev0 = trawl_nn_plan_device_ms (plan);
       if (!trawl_nn_plan_run (plan, in, n, out, no, &error))
         goto out;
       ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
+      dev[i] = trawl_nn_plan_device_ms (plan) - dev0;
     }
   qsort (ms, opt_iters, sizeof (double), cmp_double);
+  qsort (dev, opt_iters, sizeof (double), cmp_double);
   {
     double med = ms[opt_iters / 2], p90 = ms[MIN (opt_iters - 1, (int) ceil (opt_iters * 0.9) - 1)];
+    double dmed = dev[opt_iters / 2];
     GString *shape = g_string_new (NULL);
 
     for (int i = 0; i < n; i++)
@@ -314,17 +398,30 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
         g_string_append_printf (shape, "%s%" G_GINT64_FORMAT, d ? "x" : (i ? "," : ""),
                                 in[i].dims[d]);
     if (opt_json)
-      printf ("{\"bench\": \"nn\", \"model\": \"%s\", \"backend\": \"cpu\", \"threads\": %d, "
-              "\"shape\": \"%s\", \"iterations\": %d, \"warmup\": %d, \"unit\": \"ms\", "
-              "\"median\": %.3f, \"p90\": %.3f, \"min\": %.3f, \"plan_ms\": %.1f, "
-              "\"arena_bytes\": %zu, \"peak_rss_mb\": %.1f}\n",
-              model, opt_threads > 0 ? opt_threads : (int) g_get_num_processors (),
-              shape->str, opt_iters, opt_warmup, med, p90, ms[0], plan_us / 1000.0,
-              trawl_nn_plan_arena_bytes (plan), peak_rss_mb ());
+      {
+        printf ("{\"bench\": \"nn\", \"model\": \"%s\", \"backend\": \"%s\", \"threads\": %d, "
+                "\"shape\": \"%s\", \"iterations\": %d, \"warmup\": %d, \"unit\": \"ms\", "
+                "\"median\": %.3f, \"p90\": %.3f, \"min\": %.3f, \"plan_ms\": %.1f, "
+                "\"arena_bytes\": %zu, \"peak_rss_mb\": %.1f",
+                model, cuda ? "cuda" : "cpu",
+                opt_threads > 0 ? opt_threads : (int) g_get_num_processors (),
+                shape->str, opt_iters, opt_warmup, med, p90, ms[0], plan_us / 1000.0,
+                trawl_nn_plan_arena_bytes (plan), peak_rss_mb ());
+        if (cuda)
+          printf (", \"precision\": \"%s\", \"device_median\": %.3f, \"device_min\": %.3f",
+                  precision_name (opts.precision), dmed, dev[0]);
+        printf ("}\n");
+      }
     else
-      printf ("%s %s: median %.2f ms, p90 %.2f ms, min %.2f ms over %d runs; "
-              "plan %.1f ms; peak RSS %.1f MB\n", model, shape->str, med, p90, ms[0],
-              opt_iters, plan_us / 1000.0, peak_rss_mb ());
+      {
+        printf ("%s %s: median %.2f ms, p90 %.2f ms, min %.2f ms over %d runs; "
+                "plan %.1f ms; peak RSS %.1f MB\n", model, shape->str, med, p90, ms[0],
+                opt_iters, plan_us / 1000.0, peak_rss_mb ());
+        if (cuda)
+          printf ("cuda %s: GPU time per run median %.3f ms, min %.3f ms (CUDA events; wall "
+                  "time above adds the host copies)\n", precision_name (opts.precision), dmed,
+                  dev[0]);
+      }
     g_string_free (shape, TRUE);
   }
 
@@ -332,6 +429,7 @@ out:
   if (error)
     rc = trawl_cli_fail (&error);
   g_free (ms);
+  g_free (dev);
   trawl_nn_plan_free (plan);
   for (int i = 0; i < n; i++)
     g_free (in[i].data);
@@ -350,7 +448,13 @@ trawl_cmd_nn (int argc, char **argv)
 
   g_option_context_set_summary (ctx, "Inspect, run and benchmark a model with trawl's engine.\n"
                                 "MODEL is a file or a model-cache name such as\n"
-                                "ocr-models/ch_PP-OCRv4_rec_infer.onnx.");
+                                "ocr-models/ch_PP-OCRv4_rec_infer.onnx.\n\n"
+                                "Examples:\n"
+                                "  trawl nn bench ocr-models/ch_PP-OCRv4_det_infer.onnx -s 1x3x640x640\n"
+                                "  trawl nn bench ocr-models/ch_PP-OCRv4_det_infer.onnx -s 1x3x640x640 \\\n"
+                                "      --device cuda --precision fp16   (also prints GPU ms per run)\n"
+                                "  trawl nn run face-api/face_landmark_68_model-weights_manifest.json \\\n"
+                                "      -s 1x3x112x112 --device cuda");
   g_option_context_add_main_entries (ctx, nn_entries, NULL);
   if (!trawl_cli_parse (ctx, &argc, &argv))
     {

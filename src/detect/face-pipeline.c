@@ -3,29 +3,17 @@
  * SSD MobileNetV1 on the whole frame (and on tiles of large frames),
  * merge, 68-point landmarks on each box, dlib-style alignment
  * (face-align.c), recognition net, L2 normalisation. Pre/post-processing
- * of the nets themselves is in ssd-post.c.
+ * of the nets themselves is in ssd-post.c. The same pipeline on frames
+ * that stay on the GPU is face-gpu.c; what both do alike is here, behind
+ * detect-private.h.
  */
-#include "trawl/detect.h"
+#include "detect/detect-private.h"
 #include "trawl/base.h"
 #include "trawl/faces-post.h"
 #include "trawl/nn.h"
 
 #include <math.h>
 #include <string.h>
-
-struct TrawlFaceDetector {
-  TrawlFaceOptions opts;     /* defaults filled in */
-  TrawlNnGraph    *ssd_g;    /* graphs, owned */
-  TrawlNnGraph    *lm_g;
-  TrawlNnGraph    *rec_g;
-  TrawlNnPlan     *ssd;      /* [1,3,512,512] plans, made at creation */
-  TrawlNnPlan     *lm;       /* [1,3,112,112] */
-  TrawlNnPlan     *rec;      /* [1,3,150,150] */
-  float           *ssd_in;   /* input buffers, reused per frame */
-  float           *lm_in;
-  float           *rec_in;
-  TrawlFaceTimings times;    /* seconds per stage, cumulative */
-};
 
 void
 trawl_face_detector_free (TrawlFaceDetector *fd)
@@ -41,24 +29,33 @@ trawl_face_detector_free (TrawlFaceDetector *fd)
   g_free (fd->ssd_in);
   g_free (fd->lm_in);
   g_free (fd->rec_in);
+  for (int i = 0; i <= TRAWL_FACE_MAX_BATCH; i++)
+    trawl_nn_plan_free (fd->ssd_batch[i]);
+  for (int i = 0; i < TRAWL_FACE_BUCKETS; i++) {
+    trawl_nn_plan_free (fd->lm_batch[i]);
+    trawl_nn_plan_free (fd->rec_batch[i]);
+  }
+  g_free (fd->chip_host);
   g_free (fd);
 }
 
-/* Loads a face-api net from the cache and plans it for one square input. */
-static gboolean
-load_net (const char *dest, int size, int n_threads, TrawlNnBackendKind backend,
-          TrawlNnGraph **g, TrawlNnPlan **plan, GError **error)
+TrawlNnPlan *
+_trawl_face_plan (TrawlFaceDetector *fd, TrawlNnGraph **g, const char *dest, int batch,
+                  int size, GError **error)
 {
-  g_autofree char *path = trawl_model_path (dest, error);
-  if (path == NULL)
-    return FALSE;
-  *g = trawl_nn_load (path, error);
-  if (*g == NULL)
-    return FALSE;
-  TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, size, size }, NULL };
-  TrawlNnPlanOptions po = { .backend = backend, .n_threads = n_threads };
-  *plan = trawl_nn_plan_new (*g, &shape, 1, &po, error);
-  return *plan != NULL;
+  if (*g == NULL) {
+    if (dest == NULL) {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: net not loaded");
+      return NULL;
+    }
+    g_autofree char *path = trawl_model_path (dest, error);
+    if (path == NULL || (*g = trawl_nn_load (path, error)) == NULL)
+      return NULL;
+  }
+  TrawlNnTensor shape = { TRAWL_NN_F32, 4, { batch, 3, size, size }, NULL };
+  TrawlNnPlanOptions po = { .backend = fd->opts.backend, .n_threads = fd->opts.n_threads,
+                            .precision = fd->opts.precision };
+  return trawl_nn_plan_new (*g, &shape, 1, &po, error);
 }
 
 TrawlFaceDetector *
@@ -71,14 +68,16 @@ trawl_face_detector_new (const TrawlFaceOptions *opts, GError **error)
     fd->opts.min_score = 0.5f;
   if (fd->opts.max_faces <= 0)
     fd->opts.max_faces = 100;
-  int nt = fd->opts.n_threads;
-  if (!load_net ("face-api/ssd_mobilenetv1_model-weights_manifest.json", TRAWL_FACES_SSD_SIZE,
-                 nt, fd->opts.backend, &fd->ssd_g, &fd->ssd, error) ||
-      !load_net ("face-api/face_landmark_68_model-weights_manifest.json", TRAWL_FACES_LM_SIZE,
-                 nt, fd->opts.backend, &fd->lm_g, &fd->lm, error) ||
+  if ((fd->ssd = _trawl_face_plan (fd, &fd->ssd_g,
+                                   "face-api/ssd_mobilenetv1_model-weights_manifest.json", 1,
+                                   TRAWL_FACES_SSD_SIZE, error)) == NULL ||
+      (fd->lm = _trawl_face_plan (fd, &fd->lm_g,
+                                  "face-api/face_landmark_68_model-weights_manifest.json", 1,
+                                  TRAWL_FACES_LM_SIZE, error)) == NULL ||
       (!fd->opts.no_embedding &&
-       !load_net ("face-api/face_recognition_model-weights_manifest.json", TRAWL_FACES_REC_SIZE,
-                  nt, fd->opts.backend, &fd->rec_g, &fd->rec, error))) {
+       (fd->rec = _trawl_face_plan (fd, &fd->rec_g,
+                                    "face-api/face_recognition_model-weights_manifest.json", 1,
+                                    TRAWL_FACES_REC_SIZE, error)) == NULL)) {
     trawl_face_detector_free (fd);
     return NULL;
   }
@@ -107,24 +106,32 @@ trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimings *
   *t = fd->times;
 }
 
-/* SSD on the region (x, y, w, h) of img; boxes in img px appended to out. */
-static gboolean
-ssd_region (TrawlFaceDetector *fd, const TrawlImage *img, int x, int y, int w, int h,
-            GArray *out, GError **error)
+void
+_trawl_face_ssd_append (const TrawlFaceDetector *fd, const float *enc, const float *logits,
+                        const TrawlBox *r, GArray *out)
 {
-  TrawlNnTensor o[2];
-  trawl_faces_prepare_input (img, x, y, w, h, TRAWL_FACES_SSD_SIZE, FALSE, fd->ssd_in);
-  if (!run1 (fd->ssd, fd->ssd_in, TRAWL_FACES_SSD_SIZE, o, 2, &fd->times.detect_s, error))
-    return FALSE;
-  g_autoptr (GArray) dets = trawl_faces_ssd_detect (o[0].data, o[1].data, w, h,
+  g_autoptr (GArray) dets = trawl_faces_ssd_detect (enc, logits, (int) r->w, (int) r->h,
                                                     fd->opts.min_score, fd->opts.max_faces);
   for (guint i = 0; i < dets->len; i++) {
     TrawlFaceBox *d = &g_array_index (dets, TrawlFaceBox, i);
-    TrawlScoredBox sb = { { x + d->box.x0, y + d->box.y0, d->box.x1 - d->box.x0,
+    TrawlScoredBox sb = { { r->x + d->box.x0, r->y + d->box.y0, d->box.x1 - d->box.x0,
                             d->box.y1 - d->box.y0 }, d->score };
     if (sb.box.w >= 4 && sb.box.h >= 4)
       g_array_append_val (out, sb);
   }
+}
+
+/* SSD on region r of img; boxes in img px appended to out. */
+static gboolean
+ssd_region (TrawlFaceDetector *fd, const TrawlImage *img, const TrawlBox *r, GArray *out,
+            GError **error)
+{
+  TrawlNnTensor o[2];
+  trawl_faces_prepare_input (img, (int) r->x, (int) r->y, (int) r->w, (int) r->h,
+                             TRAWL_FACES_SSD_SIZE, FALSE, fd->ssd_in);
+  if (!run1 (fd->ssd, fd->ssd_in, TRAWL_FACES_SSD_SIZE, o, 2, &fd->times.detect_s, error))
+    return FALSE;
+  _trawl_face_ssd_append (fd, o[0].data, o[1].data, r, out);
   return TRUE;
 }
 
@@ -134,9 +141,9 @@ ssd_region (TrawlFaceDetector *fd, const TrawlImage *img, int x, int y, int w, i
  * 1920-px frame is 5 px after the squeeze to 512, below what SSD finds),
  * and for small frames it upsamples (the Hamilton clip's tiny pianist). */
 static int
-tile_side (const TrawlFaceDetector *fd, const TrawlImage *img)
+tile_side (const TrawlFaceDetector *fd, int width, int height)
 {
-  int long_side = MAX (img->width, img->height);
+  int long_side = MAX (width, height);
   if (fd->opts.tile < 0 || long_side < 480)
     return 0;
   if (fd->opts.tile > 0)
@@ -144,39 +151,66 @@ tile_side (const TrawlFaceDetector *fd, const TrawlImage *img)
   return (long_side * 4 + 6) / 7;
 }
 
-/* All face boxes of a frame: the whole frame, then the tiles. */
-static GArray *
-find_boxes (TrawlFaceDetector *fd, const TrawlImage *img, GError **error)
+GArray *
+_trawl_face_regions (const TrawlFaceDetector *fd, int width, int height)
 {
-  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
-  if (!ssd_region (fd, img, 0, 0, img->width, img->height, boxes, error))
-    goto fail;
-  int tile = tile_side (fd, img);
+  GArray *regions = g_array_new (FALSE, FALSE, sizeof (TrawlBox));
+  TrawlBox whole = { 0, 0, (float) width, (float) height };
+  g_array_append_val (regions, whole);
+  int tile = tile_side (fd, width, height);
   if (tile > 0) {
-    g_autoptr (GArray) tiles = trawl_tiles_plan (img->width, img->height, tile, tile / 4);
+    g_autoptr (GArray) tiles = trawl_tiles_plan (width, height, tile, tile / 4);
     for (guint i = 0; tiles && i < tiles->len; i++) {
       TrawlBox *t = &g_array_index (tiles, TrawlBox, i);
-      if (!ssd_region (fd, img, (int) t->x, (int) t->y, (int) t->w, (int) t->h, boxes, error))
-        goto fail;
+      /* the integer region the CPU path has always used */
+      TrawlBox r = { (float) (int) t->x, (float) (int) t->y, (float) (int) t->w,
+                     (float) (int) t->h };
+      g_array_append_val (regions, r);
     }
   }
+  return regions;
+}
+
+void
+_trawl_face_merge (const TrawlFaceDetector *fd, GArray *boxes)
+{
   /* IoU 0.5 as face-api; a box mostly inside a better one is a face cut by
    * a tile edge. */
   trawl_boxes_merge (boxes, TRAWL_FACES_SSD_IOU, 0.7f);
   if (boxes->len > (guint) fd->opts.max_faces)
     g_array_set_size (boxes, fd->opts.max_faces);
+}
+
+/* All face boxes of a frame: the whole frame, then the tiles. */
+static GArray *
+find_boxes (TrawlFaceDetector *fd, const TrawlImage *img, GError **error)
+{
+  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
+  g_autoptr (GArray) regions = _trawl_face_regions (fd, img->width, img->height);
+  for (guint i = 0; i < regions->len; i++)
+    if (!ssd_region (fd, img, &g_array_index (regions, TrawlBox, i), boxes, error)) {
+      g_array_unref (boxes);
+      return NULL;
+    }
+  _trawl_face_merge (fd, boxes);
   return boxes;
-fail:
-  g_array_unref (boxes);
-  return NULL;
+}
+
+void
+_trawl_face_lm_region (const TrawlBox *b, int *x, int *y, int *w, int *h)
+{
+  *x = (int) floorf (b->x);
+  *y = (int) floorf (b->y);
+  *w = MAX (1, (int) ceilf (b->x + b->w) - *x);
+  *h = MAX (1, (int) ceilf (b->y + b->h) - *y);
 }
 
 static gboolean
 landmarks (TrawlFaceDetector *fd, const TrawlImage *img, const TrawlBox *b, TrawlPoint *lm,
            GError **error)
 {
-  int x = (int) floorf (b->x), y = (int) floorf (b->y);
-  int w = MAX (1, (int) ceilf (b->x + b->w) - x), h = MAX (1, (int) ceilf (b->y + b->h) - y);
+  int x, y, w, h;
+  _trawl_face_lm_region (b, &x, &y, &w, &h);
   TrawlNnTensor o;
   float xy[2 * TRAWL_FACE_LANDMARKS];
   trawl_faces_prepare_input (img, x, y, w, h, TRAWL_FACES_LM_SIZE, TRUE, fd->lm_in);
@@ -188,6 +222,17 @@ landmarks (TrawlFaceDetector *fd, const TrawlImage *img, const TrawlBox *b, Traw
     lm[i].y = xy[2 * i + 1];
   }
   return TRUE;
+}
+
+void
+_trawl_face_normalise (const float *v, float *out)
+{
+  double n2 = 0;
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
+    n2 += (double) v[i] * v[i];
+  float inv = n2 > 0 ? (float) (1.0 / sqrt (n2)) : 0.0f;
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
+    out[i] = v[i] * inv;
 }
 
 /* Embeds an aligned chip: planar 0..255 in, normalised 128-d out. */
@@ -202,13 +247,7 @@ embed_chip (TrawlFaceDetector *fd, const TrawlImage *chip, float *out, GError **
   TrawlNnTensor o;
   if (!run1 (fd->rec, fd->rec_in, s, &o, 1, &fd->times.embed_s, error))
     return FALSE;
-  const float *v = o.data;
-  double n2 = 0;
-  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
-    n2 += (double) v[i] * v[i];
-  float inv = n2 > 0 ? (float) (1.0 / sqrt (n2)) : 0.0f;
-  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
-    out[i] = v[i] * inv;
+  _trawl_face_normalise (o.data, out);
   return TRUE;
 }
 

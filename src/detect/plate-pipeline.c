@@ -2,9 +2,12 @@
  * PP-OCRv4 det (DB) and rec on the engine; pre/post-processing of the nets
  * is in ocr-post.c, the plate text rules in plate-text.c. What this file
  * adds: rectifying det boxes into upright crops, the plate filter (aspect,
- * grammar, confidence), and the crop strategies (band, gray, auto).
+ * grammar, confidence), and the crop strategies (band, gray, auto). The
+ * scene path on frames that stay on the GPU is plate-gpu.c; the choices
+ * both paths make alike are here, behind detect-private.h.
  */
-#include "trawl/detect.h"
+#include "detect/detect-private.h"
+#include "detect/warp-build.h"
 #include "trawl/base.h"
 #include "trawl/nn.h"
 #include "trawl/ocr.h"
@@ -12,8 +15,8 @@
 #include <math.h>
 #include <string.h>
 
-#define REC_H 48
-#define REC_W 320
+#define REC_H TRAWL_PLATE_REC_H
+#define REC_W TRAWL_PLATE_REC_W
 
 /* End trimming (trawl_plate_chars_trim): a character counts as outside the
  * main text line when its centre is more than TRIM_MARGIN line heights
@@ -33,17 +36,6 @@
 typedef struct {
   float x0, x1, h;
 } Columns;
-
-struct TrawlPlateReader {
-  TrawlPlateOptions opts;      /* defaults filled in */
-  TrawlNnGraph     *det_g;     /* owned */
-  TrawlNnGraph     *rec_g;
-  GHashTable       *det_plans; /* "WxH" -> TrawlNnPlan*: det input size varies */
-  TrawlNnPlan      *rec;       /* [1,3,48,320] */
-  float            *rec_in;    /* 3*48*320 */
-  TrawlOcrDict     *dict;
-  TrawlPlateTimings times;     /* seconds per stage, cumulative */
-};
 
 void
 trawl_plate_free (TrawlPlate *p)
@@ -69,6 +61,8 @@ trawl_plate_reader_free (TrawlPlateReader *pr)
   trawl_nn_graph_unref (pr->rec_g);
   trawl_ocr_dict_free (pr->dict);
   g_free (pr->rec_in);
+  for (int i = 0; i < TRAWL_PLATE_BUCKETS; i++)
+    trawl_nn_plan_free (pr->rec_batch[i]);
   g_free (pr);
 }
 
@@ -101,7 +95,8 @@ trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error)
     return NULL;
   }
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, REC_H, REC_W }, NULL };
-  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads };
+  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads,
+                            .precision = pr->opts.precision };
   pr->rec = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error);
   if (pr->rec == NULL) {
     trawl_plate_reader_free (pr);
@@ -162,6 +157,10 @@ significant (gunichar c)
   return (c < 128 && g_ascii_isalnum ((char) c)) || g_unichar_get_script (c) == G_UNICODE_SCRIPT_HAN;
 }
 
+static TrawlPlate *plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
+                                     int crop_w, int rw, GError **error);
+static void        plate_finish_text (TrawlPlate *p, int strict);
+
 /* Runs rec on crop; returns a plate with raw text, chars (with their
  * columns) and confidence. cols, when known, trims ornament off the ends.
  * strict: 0 keeps every character, 1 letters/digits/CJK, 2 Latin only. */
@@ -179,12 +178,37 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
                  out.ndim);
     return NULL;
   }
-  g_autoptr (TrawlOcrText) t = trawl_ocr_ctc_decode (pr->dict, out.data, (int) out.dims[1],
-                                                     (int) out.dims[2], error);
+  TrawlPlate *p = plate_from_probs (pr, out.data, (int) out.dims[1], (int) out.dims[2],
+                                    crop->width, rw, error);
+  if (p == NULL)
+    return NULL;
+  if (cols != NULL && cols->h > 0)
+    trawl_plate_chars_trim (p->chars, cols->x0, cols->x1, TRIM_MARGIN * cols->h, TRIM_MAX_PROB);
+  plate_finish_text (p, strict);
+  return p;
+}
+
+TrawlPlate *
+_trawl_plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int crop_w,
+                         int rw, int strict, GError **error)
+{
+  TrawlPlate *p = plate_from_probs (pr, probs, T, C, crop_w, rw, error);
+  if (p != NULL)
+    plate_finish_text (p, strict);
+  return p;
+}
+
+/* A plate holding rec's raw read of probs [T, C] and its characters, with
+ * their columns in crop px (crop_w px wide, scaled to rw columns). */
+static TrawlPlate *
+plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int crop_w, int rw,
+                  GError **error)
+{
+  g_autoptr (TrawlOcrText) t = trawl_ocr_ctc_decode (pr->dict, probs, T, C, error);
   if (t == NULL)
     return NULL;
   /* Crop px per CTC step: the input is the crop scaled to rw columns. */
-  float step_px = (float) REC_W / (float) out.dims[1] * (float) crop->width / (float) rw;
+  float step_px = (float) REC_W / (float) T * (float) crop_w / (float) rw;
   TrawlPlate *p = g_new0 (TrawlPlate, 1);
   p->det_score = 1.0f;
   p->raw = g_strdup (t->text);
@@ -201,8 +225,14 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
     }
     g_array_append_val (p->chars, pc);
   }
-  if (cols != NULL && cols->h > 0)
-    trawl_plate_chars_trim (p->chars, cols->x0, cols->x1, TRIM_MARGIN * cols->h, TRIM_MAX_PROB);
+  return p;
+}
+
+/* The text, confidence and format of p from its characters; strict: 0
+ * keeps every character, 1 letters/digits/CJK, 2 Latin only. */
+static void
+plate_finish_text (TrawlPlate *p, int strict)
+{
   GString *kept = g_string_new (NULL);
   double sum = 0;
   int n = 0;
@@ -223,7 +253,6 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
                                        : trawl_plate_normalize (text);
   p->text = trawl_plate_fix_by_grammar (norm);
   p->format = trawl_plate_classify (p->text);
-  return p;
 }
 
 static TrawlPlate *
@@ -246,15 +275,16 @@ read_rank (const TrawlPlate *p)
 
 /* ---- scenes ---- */
 
-static TrawlNnPlan *
-det_plan (TrawlPlateReader *pr, int w, int h, GError **error)
+TrawlNnPlan *
+_trawl_plate_det_plan (TrawlPlateReader *pr, int w, int h, GError **error)
 {
   g_autofree char *key = g_strdup_printf ("%dx%d", w, h);
   TrawlNnPlan *plan = g_hash_table_lookup (pr->det_plans, key);
   if (plan)
     return plan;
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, h, w }, NULL };
-  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads };
+  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads,
+                            .precision = pr->opts.precision };
   plan = trawl_nn_plan_new (pr->det_g, &shape, 1, &po, error);
   if (plan)
     g_hash_table_insert (pr->det_plans, g_steal_pointer (&key), plan);
@@ -267,7 +297,7 @@ det_boxes_untimed (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
 {
   int w = 0, h = 0;
   g_autofree float *x = trawl_ocr_det_input (img, pr->opts.det_max_side, &w, &h);
-  TrawlNnPlan *plan = det_plan (pr, w, h, error);
+  TrawlNnPlan *plan = _trawl_plate_det_plan (pr, w, h, error);
   if (plan == NULL)
     return NULL;
   TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, h, w }, x }, out;
@@ -300,25 +330,15 @@ dist (TrawlOcrPoint a, TrawlOcrPoint b)
 
 /* The upright crop of a rotated box, grown by mx_h box heights each side
  * along the text and my_h across it, scaled by scale: an affine warp taking
- * the box's top-left, top-right and bottom-left corners to the crop's. */
+ * the box's top-left, top-right and bottom-left corners to the crop's (its
+ * map is trawl_warp_rectify_crop's, which the GPU path warps with). */
 static TrawlImage *
 rectify_scaled (const TrawlImage *img, const TrawlOcrBox *b, float mx_h, float my_h, float scale)
 {
-  const TrawlOcrPoint *q = b->pts;
-  float w = MAX (dist (q[0], q[1]), dist (q[3], q[2]));
-  float h = MAX (dist (q[0], q[3]), dist (q[1], q[2]));
-  if (w < 1 || h < 1)
-    return trawl_image_new (1, 1);
-  /* Unit vectors along the box, divided by scale: output px to image px. */
-  float ux = (q[1].x - q[0].x) / dist (q[0], q[1]), uy = (q[1].y - q[0].y) / dist (q[0], q[1]);
-  float vx = (q[3].x - q[0].x) / dist (q[0], q[3]), vy = (q[3].y - q[0].y) / dist (q[0], q[3]);
-  float mx = mx_h * h, my = my_h * h;
-  int W = MAX (1, (int) lroundf ((w + 2 * mx) * scale));
-  int H = MAX (1, (int) lroundf ((h + 2 * my) * scale));
-  double m[6] = { ux / scale, vx / scale, q[0].x - mx * ux - my * vx,
-                  uy / scale, vy / scale, q[0].y - mx * uy - my * vy };
-  TrawlImage *crop = trawl_image_new (W, H);
-  trawl_image_warp_affine (img, m, crop);
+  TrawlWarpCrop c;
+  trawl_warp_rectify_crop (b, mx_h, my_h, scale, &c);
+  TrawlImage *crop = trawl_image_new (c.w, c.h);
+  trawl_image_warp_affine (img, c.m, crop);
   return crop;
 }
 
@@ -337,6 +357,12 @@ cmp_plate (gconstpointer a, gconstpointer b)
   return (pa->confidence < pb->confidence) - (pa->confidence > pb->confidence);
 }
 
+void
+_trawl_plate_sort (GPtrArray *plates)
+{
+  g_ptr_array_sort (plates, cmp_plate);
+}
+
 static gboolean
 already_read (GPtrArray *plates, const char *text)
 {
@@ -349,22 +375,24 @@ already_read (GPtrArray *plates, const char *text)
 static TrawlImage *best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error,
                                 gboolean *failed);
 
-/* Small text boxes are looked at again, closer: DB boxes of a plate a few
- * dozen px wide often cut its first or last character. Context of
- * ZOOM_CONTEXT box heights around the box, scaled so that the box is
- * ZOOM_H px high (at most ZOOM_MAX times), det again, the best region read. */
-#define ZOOM_H        48.0f
-#define ZOOM_MAX      4.0f
-#define ZOOM_CONTEXT  1.0f
+void
+_trawl_plate_zoom_crop (const TrawlOcrBox *b, float h, TrawlWarpCrop *crop)
+{
+  float scale = CLAMP (TRAWL_PLATE_ZOOM_H / h, 1.0f, TRAWL_PLATE_ZOOM_MAX);
+  trawl_warp_rectify_crop (b, TRAWL_PLATE_ZOOM_CONTEXT, 0.6f * TRAWL_PLATE_ZOOM_CONTEXT, scale,
+                           crop);
+}
 
-/* The zoomed read of box b (see ZOOM_H); NULL without error when det finds
- * no region there, NULL with error set on engine failure. */
+/* The zoomed read of box b (see TRAWL_PLATE_ZOOM_H); NULL without error
+ * when det finds no region there, NULL with error set on engine failure. */
 static TrawlPlate *
 read_zoomed (TrawlPlateReader *pr, const TrawlImage *img, const TrawlOcrBox *b, float h,
              GError **error)
 {
-  float scale = CLAMP (ZOOM_H / h, 1.0f, ZOOM_MAX);
-  g_autoptr (TrawlImage) zoom = rectify_scaled (img, b, ZOOM_CONTEXT, 0.6f * ZOOM_CONTEXT, scale);
+  TrawlWarpCrop c;
+  _trawl_plate_zoom_crop (b, h, &c);
+  g_autoptr (TrawlImage) zoom = trawl_image_new (c.w, c.h);
+  trawl_image_warp_affine (img, c.m, zoom);
   gboolean failed = FALSE;
   g_autoptr (TrawlImage) region = best_region (pr, zoom, error, &failed);
   if (region == NULL)
@@ -411,8 +439,8 @@ extends (const TrawlPlate *longer, const TrawlPlate *shorter)
 
 /* The read to keep of several of one box (NULLs skipped): the best rank,
  * unless a plausible read extends it (see extends). Returns an index. */
-static int
-choose_read (TrawlPlate *const *reads, int n)
+int
+_trawl_plate_choose_read (TrawlPlate *const *reads, int n)
 {
   int best = -1;
   for (int i = 0; i < n; i++)
@@ -422,6 +450,43 @@ choose_read (TrawlPlate *const *reads, int n)
     if (reads[i] && trawl_plate_plausible (reads[i]->text) && extends (reads[i], reads[best]))
       best = i;
   return best;
+}
+
+gboolean
+_trawl_plate_box_wanted (const TrawlPlateReader *pr, const TrawlOcrBox *b, float *w, float *h)
+{
+  *w = MAX (dist (b->pts[0], b->pts[1]), dist (b->pts[3], b->pts[2]));
+  *h = MAX (dist (b->pts[0], b->pts[3]), dist (b->pts[1], b->pts[2]));
+  /* One line of plate text is wider than tall, and not a long sentence. */
+  return b->score >= pr->opts.min_det_score && *h >= 6 && *w >= 1.2f * *h &&
+         *w <= 15.0f * *h;
+}
+
+gboolean
+_trawl_plate_wants_zoom (float h, const TrawlPlate *tight, const TrawlPlate *wide)
+{
+  return h < TRAWL_PLATE_ZOOM_H && (trawl_plate_plausible (tight->text) ||
+                                    trawl_plate_plausible (wide->text));
+}
+
+void
+_trawl_plate_keep (TrawlPlateReader *pr, GPtrArray *plates, TrawlPlate *p, const TrawlOcrBox *b)
+{
+  if (p->confidence < pr->opts.min_confidence || !trawl_plate_plausible (p->text) ||
+      already_read (plates, p->text)) {
+    trawl_plate_free (p);
+    return;
+  }
+  p->det_score = b->score;
+  float x0 = G_MAXFLOAT, y0 = G_MAXFLOAT, x1 = -G_MAXFLOAT, y1 = -G_MAXFLOAT;
+  for (int k = 0; k < 4; k++) {
+    p->quad[k].x = b->pts[k].x;
+    p->quad[k].y = b->pts[k].y;
+    x0 = MIN (x0, b->pts[k].x); y0 = MIN (y0, b->pts[k].y);
+    x1 = MAX (x1, b->pts[k].x); y1 = MAX (y1, b->pts[k].y);
+  }
+  p->box = (TrawlBox) { x0, y0, x1 - x0, y1 - y0 };
+  g_ptr_array_add (plates, p);
 }
 
 GPtrArray *
@@ -434,23 +499,18 @@ trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img, GError *
   GPtrArray *plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
   for (guint i = 0; i < boxes->len; i++) {
     const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
-    if (b->score < pr->opts.min_det_score)
-      continue;
-    float w = MAX (dist (b->pts[0], b->pts[1]), dist (b->pts[3], b->pts[2]));
-    float h = MAX (dist (b->pts[0], b->pts[3]), dist (b->pts[1], b->pts[2]));
-    /* One line of plate text is wider than tall, and not a long sentence. */
-    if (h < 6 || w < 1.2f * h || w > 15.0f * h)
+    float w, h;
+    if (!_trawl_plate_box_wanted (pr, b, &w, &h))
       continue;
     /* DB boxes hug the characters and sometimes clip the first one: read
      * the box as found, with a margin and, when small, closer; keep the
      * read that fits best. */
     g_autoptr (TrawlImage) crop = rectify (img, b, 0.0f);
-    g_autoptr (TrawlImage) wide = rectify (img, b, 0.3f);
+    g_autoptr (TrawlImage) wide = rectify (img, b, TRAWL_PLATE_MARGIN_WIDE);
     TrawlPlate *reads[3] = { NULL, NULL, NULL };
     gboolean ok = (reads[0] = recognise (pr, crop, 1, NULL, error)) != NULL &&
                   (reads[1] = recognise (pr, wide, 1, NULL, error)) != NULL;
-    if (ok && h < ZOOM_H && (trawl_plate_plausible (reads[0]->text) ||
-                             trawl_plate_plausible (reads[1]->text))) {
+    if (ok && _trawl_plate_wants_zoom (h, reads[0], reads[1])) {
       GError *zoom_error = NULL;
       reads[2] = read_zoomed (pr, img, b, h, &zoom_error);
       if (zoom_error != NULL) {
@@ -458,29 +518,17 @@ trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img, GError *
         ok = FALSE;
       }
     }
-    int k = ok ? choose_read (reads, 3) : -1;
-    g_autoptr (TrawlPlate) p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;
+    int k = ok ? _trawl_plate_choose_read (reads, 3) : -1;
+    TrawlPlate *p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;
     for (int j = 0; j < 3; j++)
       trawl_plate_free (reads[j]);
     if (!ok) {
       g_ptr_array_unref (plates);
       return NULL;
     }
-    if (p->confidence < pr->opts.min_confidence || !trawl_plate_plausible (p->text) ||
-        already_read (plates, p->text))
-      continue;
-    p->det_score = b->score;
-    float x0 = G_MAXFLOAT, y0 = G_MAXFLOAT, x1 = -G_MAXFLOAT, y1 = -G_MAXFLOAT;
-    for (int k = 0; k < 4; k++) {
-      p->quad[k].x = b->pts[k].x;
-      p->quad[k].y = b->pts[k].y;
-      x0 = MIN (x0, b->pts[k].x); y0 = MIN (y0, b->pts[k].y);
-      x1 = MAX (x1, b->pts[k].x); y1 = MAX (y1, b->pts[k].y);
-    }
-    p->box = (TrawlBox) { x0, y0, x1 - x0, y1 - y0 };
-    g_ptr_array_add (plates, g_steal_pointer (&p));
+    _trawl_plate_keep (pr, plates, p, b);
   }
-  g_ptr_array_sort (plates, cmp_plate);
+  _trawl_plate_sort (plates);
   return plates;
 }
 
@@ -497,17 +545,25 @@ best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error, gbool
     *failed = TRUE;
     return NULL;
   }
-  const TrawlOcrBox *best = NULL;
+  int best = _trawl_plate_best_box (boxes);
+  return best >= 0 ? rectify (crop, &g_array_index (boxes, TrawlOcrBox, best),
+                              TRAWL_PLATE_MARGIN_REGION) : NULL;
+}
+
+int
+_trawl_plate_best_box (const GArray *boxes)
+{
+  int best = -1;
   float best_area = 0;
   for (guint i = 0; i < boxes->len; i++) {
     const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
     float w = dist (b->pts[0], b->pts[1]), h = dist (b->pts[0], b->pts[3]);
     if (w >= h && w * h * b->score > best_area) {
       best_area = w * h * b->score;
-      best = b;
+      best = (int) i;
     }
   }
-  return best ? rectify (crop, best, 0.15f) : NULL;
+  return best;
 }
 
 static void

@@ -154,9 +154,13 @@ trawl_warp_pixel (const TrawlWarpParams *p, const uint8_t *p0, int pitch0, const
 
         trawl_warp_sample (p, p0, pitch0, uv, pitch_uv, nv12, x, y, acc);
       }
+  /* channel order picked by selects, not a computed index: a computed
+   * index would put acc in local memory on the GPU */
+  float ch[3] = { p->bgr ? acc[2] : acc[0], acc[1], p->bgr ? acc[0] : acc[2] };
+
   for (int c = 0; c < 3; c++)
     {
-      float val = acc[p->bgr ? 2 - c : c] / (float) (k * k);
+      float val = ch[c] / (float) (k * k);
 
       if (p->round_u8)
         {

@@ -266,12 +266,34 @@ guint8      *_trawl_nn_plan_host_arena (const TrawlNnPlan *plan);
 
 /* The CUDA backend (src/nn/cuda), present when TRAWL_HAVE_CUDA. _new
  * uploads weights and sets up the device side of a finished CPU plan
- * (NULL with error set on failure); _run runs it once the plan's host
- * tensors are resolved, leaving the graph outputs in their host tensors. */
+ * with the given arithmetic (NULL with error set on failure); _run runs it
+ * once the plan's host tensors are resolved, leaving the graph outputs in
+ * their host tensors. A staged run skips the input upload: the device
+ * input buffers already hold the inputs (queued on the plan's stream); the
+ * host tensors of the inputs must then point at buffers of the planned
+ * size when _needs_host_inputs says so (a CPU op inside the plan reads an
+ * input, or an output is an input's view), and the run fills them. */
 gboolean         _trawl_nn_cuda_available (GError **error);
-TrawlNnCudaPlan *_trawl_nn_cuda_plan_new (TrawlNnPlan *plan, GError **error);
-gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, GError **error);
+TrawlNnCudaPlan *_trawl_nn_cuda_plan_new (TrawlNnPlan *plan, TrawlNnPrecision precision,
+                                          GError **error);
+gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, GError **error);
 void             _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp);
+/* Device buffer of graph input i (planned size), NULL when out of range. */
+void            *_trawl_nn_cuda_plan_input (TrawlNnCudaPlan *cp, int i);
+gboolean         _trawl_nn_cuda_plan_needs_host_inputs (const TrawlNnCudaPlan *cp);
+/* The plan's cudaStream_t. */
+void            *_trawl_nn_cuda_plan_stream (const TrawlNnCudaPlan *cp);
+/* Milliseconds between the CUDA events recorded at the start and end of
+ * every run, summed. */
+double           _trawl_nn_cuda_plan_device_ms (const TrawlNnCudaPlan *cp);
+/* Which live nodes of a (fresh, never run) plan the CUDA table would leave
+ * to the CPU at this precision, as "OpType node-name" strings (g_strfreev;
+ * empty when everything runs on the device). Asks no GPU: cuDNN algorithm
+ * choice and device allocations are skipped, so a node the device would
+ * still refuse at that stage (no algorithm fits) is not listed. NULL with
+ * error set on a failure of the check itself. */
+char           **_trawl_nn_cuda_plan_check (TrawlNnPlan *plan, TrawlNnPrecision precision,
+                                            GError **error);
 
 /* Live node count after folding and fusion. */
 int          _trawl_nn_plan_n_live_nodes (const TrawlNnPlan *plan);

@@ -7,6 +7,16 @@
  * converts the survivors to RGB24. Wall-clock times live in video-time.c;
  * nothing here persists anything (catalog/) or looks at content (detect/).
  *
+ * GPU frames (opts.hwaccel + opts.gpu_frames, CUDA built): NVDEC decodes
+ * into surfaces of device 0's primary CUDA context, which our kernels and
+ * cuDNN share, and a sampled frame is handed out as that NV12 surface
+ * (frame->gpu) holding a reference to FFmpeg's frame, plus an event
+ * recorded after the decoder's last write on FFmpeg's stream. Frames are
+ * downloaded only when they are emitted on the CPU path or when a caller
+ * asks (trawl_video_frame_get_image): sampling drops frames before any
+ * copy, and scene skip reads a 64x36 thumbnail made on the GPU
+ * (kernels/thumb.cu, the maths of thumb.h shared with the CPU path).
+ *
  * States (see include/trawl/video.h):
  *   OPEN     -> DECODING  [trawl_video_reader_next returns a frame]
  *   OPEN|DECODING -> EOF  [next: demuxer and decoder drained]
@@ -15,6 +25,8 @@
  * AVERROR codes never leave this file: they become states, counters or a
  * GError at the public functions.
  */
+#include "trawl-config.h"
+
 #include <math.h>
 #include <string.h>
 #include <errno.h>
@@ -24,17 +36,29 @@
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/hwcontext.h>
+#if TRAWL_HAVE_CUDA
+#include <libavutil/hwcontext_cuda.h>
+#endif
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include "image/av-format.h"
 #include <libswscale/swscale.h>
 
 #include <trawl/base.h>
+#include <trawl/gpu.h>
 #include <trawl/video.h>
 
-#define THUMB_W 64   /* scene-skip thumbnail width, px */
-#define THUMB_H 36   /* scene-skip thumbnail height, px */
+#include "thumb.h"
+#if TRAWL_HAVE_CUDA
+#include "trawl-kernels.h"
+#endif
+
+#define THUMB_W TRAWL_THUMB_W  /* scene-skip thumbnail width, px */
+#define THUMB_H TRAWL_THUMB_H  /* scene-skip thumbnail height, px */
 #define DEFAULT_FPS 25.0  /* used for timestamp repair when the stream has none */
+/* Decoder surfaces beyond its own needs, so a caller can hold this many GPU
+ * frames (the indexer's queue) without starving NVDEC; see gpu.h. */
+#define GPU_FRAMES_HELD 8
 
 typedef enum {
   STATE_OPEN,
@@ -56,7 +80,13 @@ struct _TrawlVideoReader {
   AVPacket          *pkt;          /* reused for every packet */
   AVFrame           *frame;        /* reused decoder output */
   AVFrame           *sw_frame;     /* reused: GPU frames copied to host memory */
+  AVFrame           *yuv_frame;    /* reused: sw_frame's NV12 deinterleaved to yuv420p */
   AVBufferRef       *hw_device;    /* CUDA device when hwaccel is active, else NULL */
+  gboolean           gpu_frames;   /* hand out NV12 surfaces: hw_device shares the primary context */
+  void              *cuda_stream;  /* FFmpeg's CUstream (AVCUDADeviceContext.stream); NULL: legacy default */
+  void              *thumb_dev;    /* device scratch of the GPU thumbnail kernel, or NULL */
+  gboolean           said_sw_format;   /* the "no CUDA surface for this stream" message was given */
+  gboolean           said_not_nv12;    /* the "surfaces are not NV12" message was given */
   struct SwsContext *sws_rgb;      /* to RGB24, cached per input geometry/format */
   struct SwsContext *sws_gray;     /* to THUMB_W x THUMB_H GRAY8 */
   gboolean           draining;     /* the demuxer is done; the decoder is being flushed */
@@ -97,11 +127,30 @@ trawl_video_options_init (TrawlVideoOptions *opts)
   memset (opts, 0, sizeof *opts);
 }
 
+/* frame->priv of a GPU frame. */
+typedef struct {
+  AVFrame       *hw;   /* a reference to the decoder's CUDA frame: keeps the NVDEC surface mapped */
+  TrawlGpuFrame  gpu;  /* frame->gpu points here; ready_event owned */
+} GpuFrame;
+
+static void
+gpu_frame_free (GpuFrame *g)
+{
+  if (g == NULL)
+    return;
+#if TRAWL_HAVE_CUDA
+  trawl_cuda_event_free (g->gpu.ready_event);
+#endif
+  av_frame_free (&g->hw);
+  g_free (g);
+}
+
 void
 trawl_video_frame_free (TrawlVideoFrame *frame)
 {
   if (frame == NULL)
     return;
+  gpu_frame_free (frame->priv);
   trawl_image_free (frame->image);
   g_free (frame);
 }
@@ -173,21 +222,35 @@ is_bogus_video_codec (enum AVCodecID id)
 static enum AVPixelFormat
 get_hw_format (AVCodecContext *ctx, const enum AVPixelFormat *fmts)
 {
-  (void) ctx;
+  TrawlVideoReader *r = ctx->opaque;
+
   for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
     if (*p == AV_PIX_FMT_CUDA)
       return *p;
-  /* The decoder offers no CUDA surface for this stream: take its software format. */
+  /* The decoder offers no CUDA surface for this stream (a profile or bit
+   * depth NVDEC lacks): take its software format. */
+  if (!r->said_sw_format)
+    {
+      r->said_sw_format = TRUE;
+      g_message ("%s: NVDEC cannot decode this %s stream (%s); decoding on the CPU",
+                 r->info.path, r->info.codec, av_get_pix_fmt_name (ctx->sw_pix_fmt));
+    }
   return fmts[0] == AV_PIX_FMT_CUDA && fmts[1] != AV_PIX_FMT_NONE ? fmts[1] : fmts[0];
 }
 
 /* Tries to attach a CUDA device to the decoder. Failure is not an error:
- * the reader decodes on the CPU and says so once. */
+ * the reader decodes on the CPU and says so once.
+ *
+ * GPU frames need FFmpeg's device in device 0's primary context (its
+ * surfaces are then valid for our kernels and cuDNN). Plain hwaccel, whose
+ * frames are downloaded anyway, falls back to a private context when the
+ * primary one cannot be shared. */
 static void
 try_hwaccel (TrawlVideoReader *r, const AVCodec *codec)
 {
   gboolean supported = FALSE;
-  int ret;
+  g_autofree char *no_gpu_frames = NULL;  /* why GPU frames are off, when NVDEC runs */
+  int ret = AVERROR (ENOSYS);
 
   for (int i = 0;; i++)
     {
@@ -203,7 +266,40 @@ try_hwaccel (TrawlVideoReader *r, const AVCodec *codec)
       g_message ("%s: no CUDA decoder for %s; decoding on the CPU", r->info.path, codec->name);
       return;
     }
-  ret = av_hwdevice_ctx_create (&r->hw_device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL, 0);
+#if TRAWL_HAVE_CUDA
+  {
+    /* Also the driver check: without a driver or device this says so in
+     * one line, before FFmpeg fails to load libcuda. */
+    int rc = trawl_cuda_primary_context_prepare ();
+
+    if (rc != 0)
+      {
+        g_message ("%s: CUDA decode unavailable (no usable GPU: %s); decoding on the CPU",
+                   r->info.path, trawl_cuda_error_string (rc));
+        return;
+      }
+  }
+  ret = av_hwdevice_ctx_create (&r->hw_device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL,
+                                AV_CUDA_USE_PRIMARY_CONTEXT);
+  if (ret >= 0)
+    {
+      AVHWDeviceContext *dc = (AVHWDeviceContext *) r->hw_device->data;
+
+      r->cuda_stream = ((AVCUDADeviceContext *) dc->hwctx)->stream;
+      r->gpu_frames = r->opts.gpu_frames;
+    }
+  else
+    {
+      g_autofree char *msg = av_error_string (ret);
+
+      r->hw_device = NULL;
+      no_gpu_frames = g_strdup_printf ("NVDEC cannot share the CUDA context: %s", msg);
+    }
+#else
+  no_gpu_frames = g_strdup ("this trawl was built without CUDA");
+#endif
+  if (ret < 0)
+    ret = av_hwdevice_ctx_create (&r->hw_device, AV_HWDEVICE_TYPE_CUDA, NULL, NULL, 0);
   if (ret < 0)
     {
       g_autofree char *msg = av_error_string (ret);
@@ -211,8 +307,17 @@ try_hwaccel (TrawlVideoReader *r, const AVCodec *codec)
       r->hw_device = NULL;
       return;
     }
+  if (r->opts.gpu_frames && !r->gpu_frames)
+    g_message ("%s: decoding with NVDEC, but frames are downloaded (%s)", r->info.path,
+               no_gpu_frames);
   r->dec->hw_device_ctx = av_buffer_ref (r->hw_device);
   r->dec->get_format = get_hw_format;
+  r->dec->opaque = r;
+  /* Frame threads would cost a decoder surface each (NVDEC fails beyond
+   * 32) and buy nothing when the GPU decodes; slice threads cost none. */
+  r->dec->thread_type = FF_THREAD_SLICE;
+  if (r->gpu_frames)
+    r->dec->extra_hw_frames = GPU_FRAMES_HELD;
   /* stats.hw_active is set when the first GPU frame arrives: the decoder
    * may still pick a software format for this stream. */
 }
@@ -359,6 +464,7 @@ trawl_video_reader_open (const char *path, const TrawlVideoOptions *opts, GError
   r->pkt = av_packet_alloc ();
   r->frame = av_frame_alloc ();
   r->sw_frame = av_frame_alloc ();
+  r->yuv_frame = av_frame_alloc ();
   r->thumb = g_malloc (THUMB_W * THUMB_H);
   if (r->st->start_time != AV_NOPTS_VALUE)
     r->ts_origin = r->st->start_time;
@@ -375,7 +481,11 @@ trawl_video_reader_free (TrawlVideoReader *r)
   av_packet_free (&r->pkt);
   av_frame_free (&r->frame);
   av_frame_free (&r->sw_frame);
+  av_frame_free (&r->yuv_frame);
   av_buffer_unref (&r->hw_device);
+#if TRAWL_HAVE_CUDA
+  trawl_cuda_thumb_free (r->thumb_dev);
+#endif
   sws_freeContext (r->sws_rgb);
   sws_freeContext (r->sws_gray);
   g_free (r->last_thumb);
@@ -463,20 +573,73 @@ get_sws (struct SwsContext *ctx, const AVFrame *f, int dw, int dh, enum AVPixelF
   return ctx;
 }
 
-/* TRUE when the frame barely differs from the last emitted one. Keeps the
- * thumbnail of an emitted frame for the next comparison. */
+/* TRUE when plane 0 of f's format is 8-bit luma, one byte per pixel
+ * (planar and semi-planar YUV, gray): the thumbnail is then thumb.h's box
+ * average of it, exactly what the GPU path computes on NVDEC surfaces. */
 static gboolean
-scene_unchanged (TrawlVideoReader *r, const AVFrame *f)
+has_luma_plane (const AVFrame *f)
 {
-  guint8 *dst[4] = { r->thumb, NULL, NULL, NULL };
-  int dst_stride[4] = { THUMB_W, 0, 0, 0 };
+  const AVPixFmtDescriptor *d = av_pix_fmt_desc_get ((enum AVPixelFormat) f->format);
+
+  return d != NULL && d->nb_components >= 1 &&
+         (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL |
+                      AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_BE)) == 0 &&
+         d->comp[0].plane == 0 && d->comp[0].depth == 8 && d->comp[0].step == 1 &&
+         d->comp[0].offset == 0 && d->comp[0].shift == 0;
+}
+
+/* The current frame's thumbnail into r->thumb. FALSE when it cannot be
+ * made on the CPU (keep the frame); with error set only when the GPU
+ * kernel fails (the reader then fails, as for any CUDA error). */
+static gboolean
+make_thumb (TrawlVideoReader *r, const AVFrame *f, gboolean on_gpu, GError **error)
+{
+  if (on_gpu)
+    {
+#if TRAWL_HAVE_CUDA
+      int rc = trawl_cuda_thumb_gray (f->data[0], f->linesize[0], f->width, f->height,
+                                      &r->thumb_dev, r->thumb, r->cuda_stream);
+      if (rc != 0)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                       "%s: scene thumbnail on the GPU failed: %s", r->info.path,
+                       trawl_cuda_error_string (rc));
+          return FALSE;
+        }
+      return TRUE;
+#else
+      (void) error;
+      g_assert_not_reached ();
+#endif
+    }
+  if (has_luma_plane (f))
+    {
+      trawl_thumb_gray_ref (f->data[0], f->linesize[0], f->width, f->height, r->thumb);
+      return TRUE;
+    }
+  {
+    guint8 *dst[4] = { r->thumb, NULL, NULL, NULL };
+    int dst_stride[4] = { THUMB_W, 0, 0, 0 };
+
+    r->sws_gray = get_sws (r->sws_gray, f, THUMB_W, THUMB_H, AV_PIX_FMT_GRAY8);
+    if (r->sws_gray == NULL)
+      return FALSE;
+    sws_scale (r->sws_gray, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
+               dst_stride);
+  }
+  return TRUE;
+}
+
+/* TRUE when the frame barely differs from the last emitted one. Keeps the
+ * thumbnail of an emitted frame for the next comparison. FALSE with error
+ * set when the GPU thumbnail fails. */
+static gboolean
+scene_unchanged (TrawlVideoReader *r, const AVFrame *f, gboolean on_gpu, GError **error)
+{
   guint64 sum = 0;
 
-  r->sws_gray = get_sws (r->sws_gray, f, THUMB_W, THUMB_H, AV_PIX_FMT_GRAY8);
-  if (r->sws_gray == NULL)
-    return FALSE;  /* cannot judge: keep the frame */
-  sws_scale (r->sws_gray, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
-             dst_stride);
+  if (!make_thumb (r, f, on_gpu, error))
+    return FALSE;  /* cannot judge: keep the frame (or fail, error set) */
   if (r->last_thumb != NULL)
     {
       for (int i = 0; i < THUMB_W * THUMB_H; i++)
@@ -490,54 +653,232 @@ scene_unchanged (TrawlVideoReader *r, const AVFrame *f)
   return FALSE;
 }
 
+/* Converts f (in host memory) to a new RGB24 image, reusing *ctx. NULL
+ * with error set when swscale cannot take the format. */
+static TrawlImage *
+to_rgb (struct SwsContext **ctx, const AVFrame *f, const char *path, GError **error)
+{
+  TrawlImage *img;
+  guint8 *dst[4] = { NULL };
+  int dst_stride[4] = { 0 };
+
+  *ctx = get_sws (*ctx, f, f->width, f->height, AV_PIX_FMT_RGB24);
+  if (*ctx == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "%s: cannot convert pixel format %s to RGB", path,
+                   av_get_pix_fmt_name ((enum AVPixelFormat) f->format));
+      return NULL;
+    }
+  img = trawl_image_new (f->width, f->height);
+  if (f->width % 16 == 0)
+    {
+      dst[0] = img->data;
+      dst_stride[0] = img->stride;
+      sws_scale (*ctx, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
+                 dst_stride);
+    }
+  else
+    {
+      /* swscale's SIMD YUV->RGB writes whole blocks of 8 pixels: with a
+       * width off the block, the last row would run up to 21 bytes past
+       * the image's buffer (heap corruption; found at 318 px). Such
+       * widths convert into a padded buffer and are copied. */
+      int pad_stride = FFALIGN (img->stride + 64, 64);
+      g_autofree guint8 *tmp = g_malloc ((gsize) pad_stride * f->height);
+
+      dst[0] = tmp;
+      dst_stride[0] = pad_stride;
+      sws_scale (*ctx, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
+                 dst_stride);
+      for (int y = 0; y < f->height; y++)
+        memcpy (img->data + (gsize) y * img->stride, tmp + (gsize) y * pad_stride, img->stride);
+    }
+  return img;
+}
+
 static TrawlVideoFrame *
 convert_frame (TrawlVideoReader *r, const AVFrame *f, double pts, gint64 index,
                GError **error)
 {
   TrawlVideoFrame *out;
-  guint8 *dst[4] = { NULL };
-  int dst_stride[4] = { 0 };
+  TrawlImage *img = to_rgb (&r->sws_rgb, f, r->info.path, error);
 
-  r->sws_rgb = get_sws (r->sws_rgb, f, f->width, f->height, AV_PIX_FMT_RGB24);
-  if (r->sws_rgb == NULL)
-    {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "%s: cannot convert pixel format %s to RGB", r->info.path,
-                   av_get_pix_fmt_name ((enum AVPixelFormat) f->format));
-      return NULL;
-    }
+  if (img == NULL)
+    return NULL;
   out = g_new0 (TrawlVideoFrame, 1);
-  out->image = trawl_image_new (f->width, f->height);
+  out->image = img;
   out->pts_s = pts;
   out->index = index;
   out->key = f->key_frame != 0;
-  dst[0] = out->image->data;
-  dst_stride[0] = out->image->stride;
-  sws_scale (r->sws_rgb, (const guint8 *const *) f->data, f->linesize, 0, f->height, dst,
-             dst_stride);
   return out;
 }
 
+/* TRUE when the CUDA frame f is an NV12 surface (8-bit 4:2:0), the only
+ * layout TrawlGpuFrame describes; 10-bit and 4:4:4 surfaces are downloaded
+ * (and converted by swscale) instead. */
+static gboolean
+is_nv12_surface (TrawlVideoReader *r, const AVFrame *f)
+{
+  const AVHWFramesContext *fc =
+    f->hw_frames_ctx != NULL ? (const AVHWFramesContext *) f->hw_frames_ctx->data : NULL;
+
+  if (fc != NULL && fc->sw_format == AV_PIX_FMT_NV12)
+    return TRUE;
+  if (!r->said_not_nv12)
+    {
+      r->said_not_nv12 = TRUE;
+      g_message ("%s: NVDEC surfaces are %s, not NV12; frames are downloaded", r->info.path,
+                 fc != NULL ? av_get_pix_fmt_name (fc->sw_format) : "unknown");
+    }
+  return FALSE;
+}
+
+/* Hands the CUDA frame f out as a GPU frame: a new reference keeps the
+ * surface, and an event recorded now on FFmpeg's stream marks the end of
+ * the decoder's writes to it (queued before avcodec_receive_frame
+ * returned). NULL with error set when CUDA fails. */
+static TrawlVideoFrame *
+wrap_gpu_frame (TrawlVideoReader *r, const AVFrame *f, double pts, gint64 index,
+                GError **error)
+{
+#if TRAWL_HAVE_CUDA
+  GpuFrame *g = g_new0 (GpuFrame, 1);
+  TrawlVideoFrame *out;
+  int rc;
+
+  g->hw = av_frame_clone (f);
+  if (g->hw == NULL)
+    {
+      gpu_frame_free (g);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "%s: out of memory referencing a GPU frame", r->info.path);
+      return NULL;
+    }
+  rc = trawl_cuda_event_new (&g->gpu.ready_event);
+  if (rc == 0)
+    rc = trawl_cuda_event_record (g->gpu.ready_event, r->cuda_stream);
+  if (rc != 0)
+    {
+      gpu_frame_free (g);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "%s: cannot record the CUDA event of a decoded frame: %s", r->info.path,
+                   trawl_cuda_error_string (rc));
+      return NULL;
+    }
+  g->gpu.y = g->hw->data[0];
+  g->gpu.uv = g->hw->data[1];
+  g->gpu.pitch_y = g->hw->linesize[0];
+  g->gpu.pitch_uv = g->hw->linesize[1];
+  g->gpu.width = g->hw->width;
+  g->gpu.height = g->hw->height;
+  out = g_new0 (TrawlVideoFrame, 1);
+  out->pts_s = pts;
+  out->index = index;
+  out->key = f->key_frame != 0;
+  out->gpu = &g->gpu;
+  out->priv = g;
+  return out;
+#else
+  (void) r; (void) f; (void) pts; (void) index; (void) error;
+  g_assert_not_reached ();
+  return NULL;
+#endif
+}
+
+/* Copies a CUDA frame to host memory (the surface's software format, NV12
+ * for 8-bit 4:2:0) with its properties. A negative AVERROR on failure. */
+static int
+download (AVFrame *dst, const AVFrame *src)
+{
+  int ret;
+
+  av_frame_unref (dst);
+  ret = av_hwframe_transfer_data (dst, src, 0);
+  if (ret < 0)
+    return ret;
+  return av_frame_copy_props (dst, src);
+}
+
+/* NV12 src to yuv420p dst (an exact copy: the chroma is deinterleaved),
+ * reusing dst's buffers when they fit. NVDEC hands out NV12 where the CPU
+ * decoder gives yuv420p; swscale converts the two along different paths
+ * (chroma interpolated vs replicated), so downloaded frames take the CPU
+ * decoder's format and then its very path to RGB: with H.264 decoding
+ * bit-exact, NVDEC and CPU frames come out the same. Copies only the
+ * properties the conversion reads. A negative AVERROR on failure. */
+static int
+nv12_to_yuv420p (AVFrame *dst, const AVFrame *src)
+{
+  int w = src->width, h = src->height, ret;
+
+  g_assert (src->format == AV_PIX_FMT_NV12);
+  if (dst->buf[0] == NULL || dst->format != AV_PIX_FMT_YUV420P || dst->width != w ||
+      dst->height != h || !av_frame_is_writable (dst))
+    {
+      av_frame_unref (dst);
+      dst->format = AV_PIX_FMT_YUV420P;
+      dst->width = w;
+      dst->height = h;
+      if ((ret = av_frame_get_buffer (dst, 0)) < 0)
+        return ret;
+    }
+  for (int y = 0; y < h; y++)
+    memcpy (dst->data[0] + (size_t) y * dst->linesize[0],
+            src->data[0] + (size_t) y * src->linesize[0], w);
+  for (int y = 0; y < (h + 1) / 2; y++)
+    {
+      const guint8 *uv = src->data[1] + (size_t) y * src->linesize[1];
+      guint8 *u = dst->data[1] + (size_t) y * dst->linesize[1];
+      guint8 *v = dst->data[2] + (size_t) y * dst->linesize[2];
+
+      for (int x = 0; x < (w + 1) / 2; x++)
+        {
+          u[x] = uv[2 * x];
+          v[x] = uv[2 * x + 1];
+        }
+    }
+  dst->color_range = src->color_range;
+  dst->colorspace = src->colorspace;
+  dst->color_primaries = src->color_primaries;
+  dst->color_trc = src->color_trc;
+  dst->chroma_location = src->chroma_location;
+  dst->key_frame = src->key_frame;
+  dst->pict_type = src->pict_type;
+  dst->best_effort_timestamp = src->best_effort_timestamp;
+  dst->pts = src->pts;
+  return 0;
+}
+
+/* A CUDA frame in host memory as the CPU decoder would give it: downloaded
+ * into *sw, then for NV12 deinterleaved into *yuv. Returns the frame to
+ * use (one of the two), or NULL with *err the AVERROR. */
+static AVFrame *
+download_for_cpu (AVFrame *sw, AVFrame *yuv, const AVFrame *src, int *err)
+{
+  if ((*err = download (sw, src)) < 0)
+    return NULL;
+  if (sw->format != AV_PIX_FMT_NV12)
+    return sw;  /* 10-bit or 4:4:4: no CPU twin format to match; swscale takes it */
+  if ((*err = nv12_to_yuv420p (yuv, sw)) < 0)
+    return NULL;
+  return yuv;
+}
+
 /* Runs one decoded frame through sampling and scene skip. Returns the frame
- * to emit, or NULL (error unset) when it is dropped. */
+ * to emit, or NULL (error unset) when it is dropped. A CUDA frame is
+ * downloaded only once it survives sampling, and not at all when it is
+ * handed out as a GPU frame. */
 static TrawlVideoFrame *
 process_frame (TrawlVideoReader *r, AVFrame *f, GError **error)
 {
   gint64 index = r->stats.frames_decoded++;
+  gboolean on_gpu = f->format == AV_PIX_FMT_CUDA;
+  gboolean keep_on_gpu;
   double pts;
 
-  if (f->format == AV_PIX_FMT_CUDA)
-    {
-      r->stats.hw_active = TRUE;
-      av_frame_unref (r->sw_frame);
-      if (av_hwframe_transfer_data (r->sw_frame, f, 0) < 0)
-        {
-          r->stats.decode_errors++;
-          return NULL;
-        }
-      av_frame_copy_props (r->sw_frame, f);
-      f = r->sw_frame;
-    }
+  if (on_gpu)
+    r->stats.hw_active = TRUE;
   pts = frame_pts (r, f, index);
   if (r->opts.keyframes_only && r->info.fps > 0)
     index = (gint64) llround (pts * r->info.fps);  /* decoded count is not the frame number */
@@ -549,12 +890,83 @@ process_frame (TrawlVideoReader *r, AVFrame *f, GError **error)
         return NULL;
       r->next_cell = cell + 1;
     }
-  if (r->opts.scene_threshold > 0 && scene_unchanged (r, f))
+  keep_on_gpu = on_gpu && r->gpu_frames && is_nv12_surface (r, f);
+  if (on_gpu && !keep_on_gpu)
     {
-      r->stats.frames_scene_skipped++;
-      return NULL;
+      int err;
+
+      f = download_for_cpu (r->sw_frame, r->yuv_frame, f, &err);
+      if (f == NULL)
+        {
+          r->stats.decode_errors++;
+          return NULL;
+        }
     }
+  else if (f->format == AV_PIX_FMT_NV12)
+    {
+      /* a software NV12 stream (raw video) takes the same road as NVDEC's */
+      if (nv12_to_yuv420p (r->yuv_frame, f) < 0)
+        {
+          r->stats.decode_errors++;
+          return NULL;
+        }
+      f = r->yuv_frame;
+    }
+  if (r->opts.scene_threshold > 0)
+    {
+      GError *local = NULL;
+
+      if (scene_unchanged (r, f, keep_on_gpu, &local))
+        {
+          r->stats.frames_scene_skipped++;
+          return NULL;
+        }
+      if (local != NULL)
+        {
+          g_propagate_error (error, local);
+          return NULL;
+        }
+    }
+  if (keep_on_gpu)
+    return wrap_gpu_frame (r, f, pts, index, error);
   return convert_frame (r, f, pts, index, error);
+}
+
+const TrawlImage *
+trawl_video_frame_get_image (TrawlVideoFrame *frame, GError **error)
+{
+  GpuFrame *g;
+  AVFrame *sw, *yuv, *host;
+  struct SwsContext *sws = NULL;
+  int ret = 0;
+
+  g_return_val_if_fail (frame != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (frame->image != NULL)
+    return frame->image;
+  g = frame->priv;
+  g_return_val_if_fail (g != NULL && g->hw != NULL, NULL);
+  sw = av_frame_alloc ();
+  yuv = av_frame_alloc ();
+  /* FFmpeg copies on its stream and waits for it, so the copy follows the
+   * decoder's writes; the frame may have left the reader's thread. */
+  host = sw != NULL && yuv != NULL ? download_for_cpu (sw, yuv, g->hw, &ret) : NULL;
+  if (host == NULL)
+    {
+      g_autofree char *msg = av_error_string (ret < 0 ? ret : AVERROR (ENOMEM));
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "cannot download the GPU frame at %.3f s: %s", frame->pts_s, msg);
+    }
+  else
+    {
+      g_autofree char *what = g_strdup_printf ("GPU frame at %.3f s", frame->pts_s);
+      frame->image = to_rgb (&sws, host, what, error);
+    }
+  sws_freeContext (sws);
+  av_frame_free (&sw);
+  av_frame_free (&yuv);
+  return frame->image;
 }
 
 /* Feeds the decoder one packet of our stream. Returns 0, or AVERROR_EOF when

@@ -5,13 +5,17 @@
  * into a temporary directory at test time (the commands are in this file),
  * plus damaged files made by cutting and flipping bytes of real clips.
  */
+#include "trawl-config.h"
+
 #include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <trawl/base.h>
+#include <trawl/gpu.h>
 #include <trawl/video.h>
 #include "../common/trawl-test.h"
+#include "video/thumb.h"
 
 static char *tmpdir;  /* per-run scratch directory, removed at exit */
 static int n_warnings; /* g_warning calls from trawl-video (damaged input is expected to warn) */
@@ -480,6 +484,263 @@ test_hwaccel_fallback (void)
   g_test_message ("hardware decode active: %d", stats.hw_active);
 }
 
+/* ---- GPU frames, CPU side ---- */
+
+/* Every emitted frame of path with opts, as RGB through
+ * trawl_video_frame_get_image (downloaded for GPU frames). Checks the
+ * frame's shape: a GPU frame exactly when the reader says NVDEC runs and
+ * CUDA is built; the image pointer stable across calls. */
+static GPtrArray *
+decode_images (const char *path, const TrawlVideoOptions *opts, GArray *pts,
+               TrawlVideoStats *stats)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = trawl_video_reader_open (path, opts, &error);
+  GPtrArray *images = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_image_free);
+  TrawlVideoFrame *f;
+
+  g_assert_no_error (error);
+  while ((f = trawl_video_reader_next (r, &error)) != NULL)
+    {
+      const TrawlImage *img;
+      gboolean gpu_expected;
+
+      trawl_video_reader_get_stats (r, stats);
+      gpu_expected = TRAWL_HAVE_CUDA && opts->hwaccel && opts->gpu_frames && stats->hw_active;
+      g_assert_cmpint (f->gpu != NULL, ==, gpu_expected);
+      if (f->gpu == NULL)
+        {
+          g_assert_null (f->priv);
+          g_assert_nonnull (f->image);
+        }
+      else
+        {
+          g_assert_null (f->image);
+          g_assert_cmpint (f->gpu->width, ==, trawl_video_reader_get_info (r)->width);
+          g_assert_cmpint (f->gpu->pitch_y, >=, f->gpu->width);
+        }
+      img = trawl_video_frame_get_image (f, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (img);
+      g_assert_true (img == f->image);
+      g_assert_true (trawl_video_frame_get_image (f, &error) == img);  /* kept, not redone */
+      g_ptr_array_add (images, trawl_image_copy (img));
+      g_array_append_val (pts, f->pts_s);
+      trawl_video_frame_free (f);
+    }
+  g_assert_no_error (error);
+  trawl_video_reader_get_stats (r, stats);
+  return images;
+}
+
+/* Mean and max absolute difference of two RGB images of one size. */
+static void
+image_diff (const TrawlImage *a, const TrawlImage *b, double *mean, int *max)
+{
+  guint64 sum = 0;
+
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  *max = 0;
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < 3 * a->width; x++)
+      {
+        int d = abs ((int) a->data[y * a->stride + x] - (int) b->data[y * b->stride + x]);
+        sum += d;
+        *max = MAX (*max, d);
+      }
+  *mean = (double) sum / (3.0 * a->width * a->height);
+}
+
+/* gpu_frames asks for NVDEC surfaces; without a GPU (or without CUDA in
+ * the build) the reader must hand out ordinary RGB frames, the same as a
+ * CPU decode, frame for frame. With a GPU the same test checks the GPU
+ * frames' downloads against the CPU decode (tests/gpu/test-gpu-nvdec.c
+ * checks more). */
+static void
+test_gpu_frames_fallback (void)
+{
+  const char *args[] = { "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "5", NULL };
+  g_autofree char *path = make_clip ("gpuframes.mp4", "testsrc=size=320x240:rate=10:duration=2",
+                                     args);
+  struct { double sample_fps, scene; } cases[] = { { 0, 0 }, { 3.0, 0 }, { 0, 2.0 } };
+
+  if (path == NULL)
+    return;
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      TrawlVideoOptions cpu, gpu;
+      TrawlVideoStats scpu, sgpu;
+      g_autoptr(GArray) pcpu = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr(GArray) pgpu = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr(GPtrArray) icpu = NULL, igpu = NULL;
+
+      trawl_video_options_init (&cpu);
+      cpu.sample_fps = cases[c].sample_fps;
+      cpu.scene_threshold = cases[c].scene;
+      gpu = cpu;
+      gpu.hwaccel = TRUE;
+      gpu.gpu_frames = TRUE;
+      icpu = decode_images (path, &cpu, pcpu, &scpu);
+      igpu = decode_images (path, &gpu, pgpu, &sgpu);
+      g_test_message ("sample %.0f/s scene %.1f: %u frames, hw_active %d", cases[c].sample_fps,
+                      cases[c].scene, icpu->len, sgpu.hw_active);
+      g_assert_false (scpu.hw_active);
+      g_assert_cmpuint (icpu->len, ==, igpu->len);
+      g_assert_cmpint (scpu.frames_decoded, ==, 20);
+      g_assert_cmpint (sgpu.frames_decoded, ==, 20);
+      g_assert_cmpint (scpu.frames_scene_skipped, ==, sgpu.frames_scene_skipped);
+      if (cases[c].sample_fps > 0)
+        g_assert_cmpuint (icpu->len, ==, 6);  /* 2 s at 3/s */
+      for (guint i = 0; i < icpu->len; i++)
+        {
+          double mean;
+          int max;
+
+          g_assert_cmpfloat (g_array_index (pcpu, double, i), ==, g_array_index (pgpu, double, i));
+          image_diff (icpu->pdata[i], igpu->pdata[i], &mean, &max);
+          if (!sgpu.hw_active)
+            g_assert_cmpint (max, ==, 0);  /* both decoded on the CPU */
+          g_assert_cmpfloat (mean, <=, 1.5);
+          g_assert_cmpint (max, <=, 24);
+        }
+    }
+}
+
+/* NV12 frames (what NVDEC hands out; here a raw NV12 stream decoded on the
+ * CPU) become yuv420p before the RGB conversion, so they convert exactly
+ * as the CPU decoder's yuv420p frames do: the same picture stored both
+ * ways gives the same RGB, bit for bit. */
+static void
+test_nv12_like_yuv420p (void)
+{
+  const char *a_args[] = { "-c:v", "rawvideo", "-pix_fmt", "yuv420p", NULL };
+  /* 318x178: odd chroma sizes (159x89) */
+  g_autofree char *a = make_clip ("planar.nut", "testsrc2=size=318x178:rate=10:duration=1",
+                                  a_args);
+  g_autofree char *b = NULL;
+  TrawlVideoOptions opts;
+  TrawlVideoStats sa, sb;
+
+  if (a == NULL)
+    return;
+  b = g_build_filename (tmpdir, "semiplanar.nut", NULL);
+  {
+    const char *argv[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", a,
+                           "-c:v", "rawvideo", "-pix_fmt", "nv12", b, NULL };
+    if (!run_tool (argv, NULL))
+      return;
+  }
+  trawl_video_options_init (&opts);
+  opts.scene_threshold = 0.5;  /* the luma thumbnails must agree too */
+  {
+    g_autoptr(GArray) pa = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autoptr(GArray) pb = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autoptr(GPtrArray) ia = decode_images (a, &opts, pa, &sa);
+    g_autoptr(GPtrArray) ib = decode_images (b, &opts, pb, &sb);
+
+    g_assert_cmpuint (ia->len, ==, ib->len);
+    g_assert_cmpuint (ia->len, >, 0);
+    g_assert_cmpint (sa.frames_scene_skipped, ==, sb.frames_scene_skipped);
+    for (guint i = 0; i < ia->len; i++)
+      {
+        double mean;
+        int max;
+
+        image_diff (ia->pdata[i], ib->pdata[i], &mean, &max);
+        g_assert_cmpint (max, ==, 0);
+      }
+  }
+}
+
+/* A CPU frame: get_image returns its image; freeing accepts NULL and a
+ * frame without GPU parts. */
+static void
+test_frame_free (void)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlVideoFrame *f = g_new0 (TrawlVideoFrame, 1);
+
+  trawl_video_frame_free (NULL);
+  f->image = trawl_image_new (8, 4);
+  g_assert_true (trawl_video_frame_get_image (f, &error) == f->image);
+  g_assert_no_error (error);
+  g_assert_null (f->gpu);
+  g_assert_null (f->priv);
+  trawl_video_frame_free (f);
+}
+
+/* trawl_gpu_frame_wait: no event means nothing to wait for (with CUDA);
+ * without CUDA in the build it says so. */
+static void
+test_gpu_frame_wait_no_event (void)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlGpuFrame gf = { 0 };
+  gboolean ok = trawl_gpu_frame_wait (&gf, NULL, &error);
+
+#if TRAWL_HAVE_CUDA
+  g_assert_no_error (error);
+  g_assert_true (ok);
+#else
+  g_assert_false (ok);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT);
+#endif
+}
+
+/* The scene thumbnail's box average (thumb.h), which the CUDA kernel shares. */
+static void
+test_thumb_reference (void)
+{
+  guint8 out[TRAWL_THUMB_W * TRAWL_THUMB_H];
+  int w = 2 * TRAWL_THUMB_W, h = 2 * TRAWL_THUMB_H, pitch = w + 16;
+  g_autofree guint8 *plane = g_malloc (pitch * h);
+
+  /* 2x2 boxes; padding beyond w must never be read (255 there would show) */
+  memset (plane, 255, pitch * h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      plane[y * pitch + x] = (guint8) ((x / 2 + y / 2) % 200);
+  trawl_thumb_gray_ref (plane, pitch, w, h, out);
+  for (int ty = 0; ty < TRAWL_THUMB_H; ty++)
+    for (int tx = 0; tx < TRAWL_THUMB_W; tx++)
+      g_assert_cmpint (out[ty * TRAWL_THUMB_W + tx], ==, (tx + ty) % 200);
+
+  /* a 0/255 checkerboard: each box sums 510 over 4 pixels, mean rounds to 128 */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      plane[y * pitch + x] = ((x + y) & 1) ? 255 : 0;
+  trawl_thumb_gray_ref (plane, pitch, w, h, out);
+  for (int i = 0; i < TRAWL_THUMB_W * TRAWL_THUMB_H; i++)
+    g_assert_cmpint (out[i], ==, 128);
+
+  /* smaller than the thumbnail: every cell takes the one pixel it falls on */
+  w = 10;
+  h = 6;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      plane[y * pitch + x] = (guint8) (10 * y + x);
+  trawl_thumb_gray_ref (plane, pitch, w, h, out);
+  for (int ty = 0; ty < TRAWL_THUMB_H; ty++)
+    for (int tx = 0; tx < TRAWL_THUMB_W; tx++)
+      g_assert_cmpint (out[ty * TRAWL_THUMB_W + tx], ==,
+                       10 * (ty * h / TRAWL_THUMB_H) + tx * w / TRAWL_THUMB_W);
+
+  /* 1920x1080: boxes of 30x30, uneven spans still tile the frame */
+  {
+    int lo, hi, prev = 0;
+
+    for (int i = 0; i < TRAWL_THUMB_W; i++)
+      {
+        trawl_thumb_span (i, TRAWL_THUMB_W, 1000, &lo, &hi);
+        g_assert_cmpint (lo, ==, prev);
+        g_assert_cmpint (hi, >, lo);
+        prev = hi;
+      }
+    g_assert_cmpint (prev, ==, 1000);
+  }
+}
+
 /* ---- bad input ---- */
 
 static void
@@ -725,6 +986,11 @@ main (int argc, char **argv)
   g_test_add_func ("/video/generated/pixels", test_generated_pixels);
   g_test_add_func ("/video/generated/scene-skip", test_scene_skip);
   g_test_add_func ("/video/generated/hwaccel-fallback", test_hwaccel_fallback);
+  g_test_add_func ("/video/generated/gpu-frames-fallback", test_gpu_frames_fallback);
+  g_test_add_func ("/video/generated/nv12-like-yuv420p", test_nv12_like_yuv420p);
+  g_test_add_func ("/video/frame/free", test_frame_free);
+  g_test_add_func ("/video/frame/gpu-wait-no-event", test_gpu_frame_wait_no_event);
+  g_test_add_func ("/video/thumb/reference", test_thumb_reference);
   g_test_add_func ("/video/bad/files", test_bad_files);
   g_test_add_func ("/video/bad/damaged", test_damaged_files);
   g_test_add_func ("/video/time/filename", test_filename_time);

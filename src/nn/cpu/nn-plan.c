@@ -23,6 +23,9 @@
  * Backends: a CUDA plan is this same plan plus a device side
  * (src/nn/cuda) that reads it through the _trawl_nn_plan_* accessors at
  * the end of this file; trawl_nn_plan_run hands it the run.
+ * Staged runs: trawl_nn_plan_input_buffer hands out where the inputs live
+ * (a host buffer of the plan's own here, allocated on first use; the
+ * device buffer on CUDA) and trawl_nn_plan_run_staged runs on them.
  */
 #include "trawl-config.h"
 #include "nn/nn-private.h"
@@ -80,6 +83,9 @@ struct TrawlNnPlan {
   gint64       *prof_us;    /* per node run time, when TRAWL_NN_PROFILE is set */
   int           prof_runs;
   TrawlNnCudaPlan *cuda;    /* device side when the backend is CUDA, else NULL */
+  TrawlNnPrecision precision; /* CUDA arithmetic (the CPU is always FP32) */
+  void        **staged;     /* per graph input: the plan's own host buffer for
+                               staged runs (NULL until first needed), owned */
 };
 
 #define PV(p, id) (&g_array_index ((p)->values, PlanValue, (id)))
@@ -1008,6 +1014,8 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
   p = g_new0 (TrawlNnPlan, 1);
   p->g = trawl_nn_graph_ref (g);
   p->flags = flags;
+  p->precision = opts ? opts->precision : TRAWL_NN_PRECISION_FP32;
+  p->staged = g_new0 (void *, MAX (g->inputs->len, 1));
   p->n_threads = opts && opts->n_threads > 0 ? opts->n_threads : _trawl_nn_default_threads ();
   p->values = g_array_new (FALSE, TRUE, sizeof (PlanValue));
   p->pool = p->n_threads > 1 ? _trawl_nn_pool_new (p->n_threads) : NULL;
@@ -1043,7 +1051,7 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
     }
 #if TRAWL_HAVE_CUDA
   if (opts && opts->backend == TRAWL_NN_BACKEND_CUDA
-      && (p->cuda = _trawl_nn_cuda_plan_new (p, error)) == NULL)
+      && (p->cuda = _trawl_nn_cuda_plan_new (p, p->precision, error)) == NULL)
     goto fail;
 #endif
   if (g_getenv ("TRAWL_NN_PROFILE") && p->cuda == NULL)
@@ -1138,6 +1146,9 @@ trawl_nn_plan_free (TrawlNnPlan *p)
   g_free (p->order);
   g_free (p->arena);
   g_free (p->scratch);
+  for (guint i = 0; p->staged && i < p->g->inputs->len; i++)
+    g_free (p->staged[i]);
+  g_free (p->staged);
   trawl_nn_graph_unref (p->g);
   g_free (p);
 }
@@ -1156,41 +1167,20 @@ resolve (TrawlNnPlan *p)
     }
 }
 
-gboolean
-trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
-                   TrawlNnTensor *outputs, int n_outputs, GError **error)
+/* Runs the plan once every input's host tensor is set (the caller's data,
+ * or the plan's staged buffers), and describes the outputs. */
+static gboolean
+run_resolved (TrawlNnPlan *p, gboolean staged, TrawlNnTensor *outputs, int n_outputs,
+              GError **error)
 {
-  TrawlNnGraph *g;
+  TrawlNnGraph *g = p->g;
   gboolean ok = TRUE;
 
-  g_return_val_if_fail (p != NULL, FALSE);
-  g = p->g;
-  if (n_inputs != (int) g->inputs->len || n_outputs > (int) g->outputs->len)
-    {
-      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
-                   "%s: %d inputs / %d outputs given, the graph has %u / %u", g->name,
-                   n_inputs, n_outputs, g->inputs->len, g->outputs->len);
-      return FALSE;
-    }
-  for (int i = 0; i < n_inputs; i++)
-    {
-      PlanValue *v = PV (p, g_array_index (g->inputs, int, i));
-
-      if (inputs[i].ndim != v->t.ndim || inputs[i].dtype != v->t.dtype
-          || memcmp (inputs[i].dims, v->t.dims, sizeof (int64_t) * v->t.ndim) != 0
-          || inputs[i].data == NULL)
-        {
-          g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
-                       "%s: input %d differs from the planned shape", g->name, i);
-          return FALSE;
-        }
-      v->t.data = inputs[i].data;
-    }
   resolve (p);
 #if TRAWL_HAVE_CUDA
   if (p->cuda)
     {
-      if (!_trawl_nn_cuda_plan_run (p->cuda, error))
+      if (!_trawl_nn_cuda_plan_run (p->cuda, staged, error))
         {
           g_prefix_error (error, "%s: ", g->name);
           return FALSE;
@@ -1199,6 +1189,8 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
         outputs[i] = PV (p, g_array_index (g->outputs, int, i))->t;
       return TRUE;
     }
+#else
+  (void) staged;
 #endif
   blas_enter ();
   for (int r = 0; r < p->n_live; r++)
@@ -1227,6 +1219,131 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
   for (int i = 0; i < n_outputs; i++)
     outputs[i] = PV (p, g_array_index (g->outputs, int, i))->t;
   return TRUE;
+}
+
+gboolean
+trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
+                   TrawlNnTensor *outputs, int n_outputs, GError **error)
+{
+  TrawlNnGraph *g;
+
+  g_return_val_if_fail (p != NULL, FALSE);
+  g = p->g;
+  if (n_inputs != (int) g->inputs->len || n_outputs > (int) g->outputs->len)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                   "%s: %d inputs / %d outputs given, the graph has %u / %u", g->name,
+                   n_inputs, n_outputs, g->inputs->len, g->outputs->len);
+      return FALSE;
+    }
+  for (int i = 0; i < n_inputs; i++)
+    {
+      PlanValue *v = PV (p, g_array_index (g->inputs, int, i));
+
+      if (inputs[i].ndim != v->t.ndim || inputs[i].dtype != v->t.dtype
+          || memcmp (inputs[i].dims, v->t.dims, sizeof (int64_t) * v->t.ndim) != 0
+          || inputs[i].data == NULL)
+        {
+          g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                       "%s: input %d differs from the planned shape", g->name, i);
+          return FALSE;
+        }
+      v->t.data = inputs[i].data;
+    }
+  return run_resolved (p, FALSE, outputs, n_outputs, error);
+}
+
+/* The plan's host buffer for input i, allocated (zeroed) on first use;
+ * NULL when memory runs out. */
+static void *
+host_input (TrawlNnPlan *p, int i)
+{
+  if (p->staged[i] == NULL)
+    {
+      PlanValue *v = PV (p, g_array_index (p->g->inputs, int, i));
+
+      p->staged[i] = g_try_malloc0 (MAX (tensor_bytes (&v->t), 8));
+    }
+  return p->staged[i];
+}
+
+void *
+trawl_nn_plan_input_buffer (TrawlNnPlan *p, int i)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  if (i < 0 || i >= (int) p->g->inputs->len)
+    return NULL;
+#if TRAWL_HAVE_CUDA
+  if (p->cuda)
+    return _trawl_nn_cuda_plan_input (p->cuda, i);
+#endif
+  return host_input (p, i);
+}
+
+gboolean
+trawl_nn_plan_on_device (const TrawlNnPlan *p)
+{
+  return p != NULL && p->cuda != NULL;
+}
+
+void *
+trawl_nn_plan_stream (const TrawlNnPlan *p)
+{
+#if TRAWL_HAVE_CUDA
+  if (p && p->cuda)
+    return _trawl_nn_cuda_plan_stream (p->cuda);
+#else
+  (void) p;
+#endif
+  return NULL;
+}
+
+double
+trawl_nn_plan_device_ms (const TrawlNnPlan *p)
+{
+#if TRAWL_HAVE_CUDA
+  if (p && p->cuda)
+    return _trawl_nn_cuda_plan_device_ms (p->cuda);
+#else
+  (void) p;
+#endif
+  return 0.0;
+}
+
+gboolean
+trawl_nn_plan_run_staged (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **error)
+{
+  TrawlNnGraph *g;
+  gboolean host = TRUE;
+
+  g_return_val_if_fail (p != NULL, FALSE);
+  g = p->g;
+  if (n_outputs < 0 || n_outputs > (int) g->outputs->len)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE,
+                   "%s: %d outputs asked for, the graph has %u", g->name, n_outputs,
+                   g->outputs->len);
+      return FALSE;
+    }
+#if TRAWL_HAVE_CUDA
+  /* on CUDA the inputs are on the device; host copies only when a CPU op
+   * inside the plan (or an output that is an input's view) reads them */
+  if (p->cuda)
+    host = _trawl_nn_cuda_plan_needs_host_inputs (p->cuda);
+#endif
+  for (guint i = 0; i < g->inputs->len; i++)
+    {
+      PlanValue *v = PV (p, g_array_index (g->inputs, int, i));
+
+      v->t.data = host ? host_input (p, (int) i) : NULL;
+      if (host && v->t.data == NULL)
+        {
+          g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
+                       "%s: out of memory for input %u", g->name, i);
+          return FALSE;
+        }
+    }
+  return run_resolved (p, TRUE, outputs, n_outputs, error);
 }
 
 gsize trawl_nn_plan_arena_bytes (const TrawlNnPlan *p) { return p ? p->arena_bytes : 0; }

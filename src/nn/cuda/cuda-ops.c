@@ -2,9 +2,14 @@
  * matrix products, and nn-kernels.cu for elementwise, shape and reduction
  * ops. Each prepare() accepts only the cases it implements exactly as the
  * CPU op does (src/nn/cpu); everything else returns 0 and runs on the CPU.
- * All tensors here are float32; int64 ones go to the CPU. */
+ * All tensors here are float32; int64 ones go to the CPU. Pad, Slice and
+ * nearest Resize by whole factors are strided copies (a factor is a
+ * source stride of 0), Sqrt is Pow by 0.5; their index arithmetic repeats
+ * ops-shape.c and ops-misc.c, whose rules are the reference. MatMul and
+ * Gemm use the plan's precision (cuBLAS compute type). */
 #include "nn/cuda/cuda-private.h"
 
+#include <math.h>
 #include <string.h>
 
 static gboolean
@@ -120,7 +125,7 @@ act_prepare (CudaCtx *c, GError **error)
         {
           if (c->tin[i] == NULL)
             continue;
-          if (c->tin[i]->data == NULL || numel (c->tin[i]) != 1)
+          if (!c->cin[i] || c->tin[i]->dtype != TRAWL_NN_F32 || numel (c->tin[i]) != 1)
             return 0;
           if (i == 1)
             alpha = ((const float *) c->tin[i]->data)[0];
@@ -358,7 +363,7 @@ reduce_prepare (CudaCtx *c, GError **error)
         return 0;
       if (c->n.n_in > 1 && c->tin[1])
         {
-          if (c->tin[1]->data == NULL || c->tin[1]->dtype != TRAWL_NN_I64)
+          if (!c->cin[1] || c->tin[1]->dtype != TRAWL_NN_I64)
             return 0;
           av = c->tin[1]->data;
           na = (int) numel (c->tin[1]);
@@ -514,6 +519,14 @@ matmul_run (CudaCtx *c, GError **error)
   float zero = 0.0f;
 
   /* Y^T = B^T A^T in column-major terms */
+  if (c->precision != TRAWL_NN_PRECISION_FP32)
+    return _trawl_nn_cublas_check (error, c,
+      cublasGemmStridedBatchedEx (c->cublas, CUBLAS_OP_N, CUBLAS_OP_N, (int) s->n, (int) s->m,
+                                  (int) s->k, &s->alpha, c->in[1], CUDA_R_32F, (int) s->n, s->sb,
+                                  c->in[0], CUDA_R_32F, (int) s->k, s->sa, &zero, c->out[0],
+                                  CUDA_R_32F, (int) s->n, s->m * s->n, (int) s->batch,
+                                  _trawl_nn_cuda_gemm_compute (c->precision), CUBLAS_GEMM_DEFAULT),
+      "gemm");
   return _trawl_nn_cublas_check (error, c,
     cublasSgemmStridedBatched (c->cublas, CUBLAS_OP_N, CUBLAS_OP_N, (int) s->n, (int) s->m,
                                (int) s->k, &s->alpha, c->in[1], (int) s->n, s->sb, c->in[0],
@@ -568,6 +581,13 @@ gemm_run (CudaCtx *c, GError **error)
 
   if (s->has_c && !kcheck (error, c, trawl_cuda_strided_copy (c->in[2], c->out[0], &s->cg, c->stream)))
     return FALSE;
+  if (c->precision != TRAWL_NN_PRECISION_FP32)
+    return _trawl_nn_cublas_check (error, c,
+      cublasGemmEx (c->cublas, s->tb ? CUBLAS_OP_T : CUBLAS_OP_N, s->ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                    (int) s->n, (int) s->m, (int) s->k, &s->alpha, c->in[1], CUDA_R_32F, ldb,
+                    c->in[0], CUDA_R_32F, lda, &s->beta, c->out[0], CUDA_R_32F, (int) s->n,
+                    _trawl_nn_cuda_gemm_compute (c->precision), CUBLAS_GEMM_DEFAULT),
+      "gemm");
   return _trawl_nn_cublas_check (error, c,
     cublasSgemm (c->cublas, s->tb ? CUBLAS_OP_T : CUBLAS_OP_N, s->ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                  (int) s->n, (int) s->m, (int) s->k, &s->alpha, c->in[1], ldb, c->in[0], lda,
@@ -575,14 +595,449 @@ gemm_run (CudaCtx *c, GError **error)
     "sgemm");
 }
 
+/* ---- Pad (constant), Slice, nearest Resize: strided copies ---- */
+
+static gboolean
+io_f32 (const CudaCtx *c)
+{
+  return c->tin[0] != NULL && c->tin[0]->dtype == TRAWL_NN_F32 && c->tout[0]->dtype == TRAWL_NN_F32;
+}
+
+/* A plan-time constant integer input into v (I64, or F32 truncated, as
+ * _trawl_nn_const_ints): its count, 0 when absent, -1 when not constant
+ * or longer than max. */
+static int
+const_ints (const CudaCtx *c, int i, int64_t *v, int max)
+{
+  const TrawlNnTensor *t = i < c->n.n_in ? c->tin[i] : NULL;
+  int64_t n;
+
+  if (t == NULL)
+    return 0;
+  n = numel (t);
+  if (!c->cin[i] || n > max || (t->dtype != TRAWL_NN_I64 && t->dtype != TRAWL_NN_F32))
+    return -1;
+  for (int64_t k = 0; k < n; k++)
+    v[k] = t->dtype == TRAWL_NN_I64 ? ((const int64_t *) t->data)[k]
+                                    : (int64_t) ((const float *) t->data)[k];
+  return (int) n;
+}
+
+static int
+norm_axis (int64_t a, int r)
+{
+  a = a < 0 ? a + r : a;
+  return a >= 0 && a < r ? (int) a : -1;
+}
+
+typedef struct {
+  TrawlCudaCopy g;
+  float         value;   /* Pad */
+  gboolean      fill;    /* Pad: the border is written first */
+} ShapeCopyState;
+
+static int
+pad_prepare (CudaCtx *c, GError **error)
+{
+  const TrawlNnTensor *x = c->tin[0], *y = c->tout[0];
+  const char *mode = trawl_nn_attrs_get_string (c->n.attrs, "mode", "constant");
+  int64_t pads[2 * TRAWL_NN_MAX_DIMS] = { 0 }, xs[TRAWL_NN_MAX_DIMS], ys[TRAWL_NN_MAX_DIMS];
+  float value = 0.0f;
+  ShapeCopyState *s;
+  int r;
+
+  (void) error;
+  if (!io_f32 (c) || x->ndim < 1 || y->ndim != x->ndim || strcmp (mode, "constant") != 0)
+    return 0;
+  r = x->ndim;
+  if (c->n.n_in > 1 && c->tin[1])
+    {
+      int64_t raw[2 * TRAWL_NN_MAX_DIMS], axes[TRAWL_NN_MAX_DIMS];
+      int n = const_ints (c, 1, raw, 2 * TRAWL_NN_MAX_DIMS);
+      int na = const_ints (c, 3, axes, TRAWL_NN_MAX_DIMS);
+
+      if (n < 0 || na < 0)
+        return 0;
+      if (na == 0)
+        {
+          if (n != 2 * r)
+            return 0;
+          memcpy (pads, raw, sizeof (int64_t) * n);
+        }
+      else
+        {
+          if (2 * na != n)
+            return 0;
+          for (int i = 0; i < na; i++)
+            {
+              int ax = norm_axis (axes[i], r);
+
+              if (ax < 0)
+                return 0;
+              pads[ax] = raw[i];
+              pads[ax + r] = raw[i + na];
+            }
+        }
+      if (c->n.n_in > 2 && c->tin[2])
+        {
+          const TrawlNnTensor *v = c->tin[2];
+
+          if (!c->cin[2] || numel (v) < 1)
+            return 0;
+          value = v->dtype == TRAWL_NN_F32 ? *(const float *) v->data
+                  : v->dtype == TRAWL_NN_I64 ? (float) *(const int64_t *) v->data : 0.0f;
+          if (v->dtype != TRAWL_NN_F32 && v->dtype != TRAWL_NN_I64)
+            return 0;
+        }
+    }
+  else
+    {
+      const int64_t *a;
+
+      if (trawl_nn_attrs_get_ints (c->n.attrs, "pads", &a) != 2 * r)
+        return 0;
+      memcpy (pads, a, sizeof (int64_t) * 2 * r);
+      value = trawl_nn_attrs_get_float (c->n.attrs, "value", 0.0f);
+    }
+  for (int d = 0; d < r; d++)
+    if (pads[d] < 0 || pads[d + r] < 0 || x->dims[d] + pads[d] + pads[d + r] != y->dims[d])
+      return 0;
+  plain_strides (r, x->dims, xs);
+  plain_strides (r, y->dims, ys);
+  s = g_new0 (ShapeCopyState, 1);
+  s->g.ndim = r;
+  for (int d = 0; d < r; d++)
+    {
+      s->g.dims[d] = x->dims[d];
+      s->g.ss[d] = xs[d];
+      s->g.ds[d] = ys[d];
+      s->g.doff += pads[d] * ys[d];
+    }
+  s->value = value;
+  s->fill = numel (y) > numel (x);
+  c->state = s;
+  return 1;
+}
+
+static int
+slice_prepare (CudaCtx *c, GError **error)
+{
+  const TrawlNnTensor *x = c->tin[0], *y = c->tout[0];
+  int64_t starts[16], ends[16], axes[16], steps[16], xs[TRAWL_NN_MAX_DIMS], ys[TRAWL_NN_MAX_DIMS];
+  int64_t start[TRAWL_NN_MAX_DIMS], step[TRAWL_NN_MAX_DIMS], od[TRAWL_NN_MAX_DIMS];
+  int ns, ne, na, nst, r;
+  ShapeCopyState *s;
+
+  (void) error;
+  if (!io_f32 (c) || x->ndim < 1 || y->ndim != x->ndim)
+    return 0;
+  r = x->ndim;
+  if (c->n.n_in >= 3)
+    {
+      ns = const_ints (c, 1, starts, 16);
+      ne = const_ints (c, 2, ends, 16);
+      na = const_ints (c, 3, axes, 16);
+      nst = const_ints (c, 4, steps, 16);
+      if (ns < 0 || ne < 0 || na < 0 || nst < 0)
+        return 0;
+    }
+  else
+    {
+      const int64_t *a;
+
+      ns = trawl_nn_attrs_get_ints (c->n.attrs, "starts", &a);
+      if (ns > 16)
+        return 0;
+      memcpy (starts, a, sizeof (int64_t) * ns);
+      ne = trawl_nn_attrs_get_ints (c->n.attrs, "ends", &a);
+      if (ne > 16)
+        return 0;
+      memcpy (ends, a, sizeof (int64_t) * ne);
+      na = trawl_nn_attrs_get_ints (c->n.attrs, "axes", &a);
+      if (na > 16)
+        return 0;
+      memcpy (axes, a, sizeof (int64_t) * na);
+      nst = 0;
+    }
+  if (ns != ne || (na && na != ns) || (nst && nst != ns) || ns > r)
+    return 0;
+  for (int d = 0; d < r; d++)
+    {
+      start[d] = 0;
+      step[d] = 1;
+      od[d] = x->dims[d];
+    }
+  /* as slice_spec (ops-shape.c) */
+  for (int i = 0; i < ns; i++)
+    {
+      int ax = norm_axis (na ? axes[i] : i, r);
+      int64_t dim, st, en, stp = nst ? steps[i] : 1;
+
+      if (ax < 0 || stp == 0)
+        return 0;
+      dim = x->dims[ax];
+      st = starts[i] < 0 ? starts[i] + dim : starts[i];
+      en = ends[i] < 0 ? ends[i] + dim : ends[i];
+      if (stp > 0)
+        {
+          st = CLAMP (st, 0, dim);
+          en = CLAMP (en, 0, dim);
+          od[ax] = en > st ? (en - st + stp - 1) / stp : 0;
+        }
+      else
+        {
+          st = CLAMP (st, 0, dim - 1);
+          en = CLAMP (en, -1, dim - 1);
+          od[ax] = st > en ? (st - en - stp - 1) / (-stp) : 0;
+        }
+      start[ax] = st;
+      step[ax] = stp;
+    }
+  for (int d = 0; d < r; d++)
+    if (od[d] != y->dims[d])
+      return 0;
+  plain_strides (r, x->dims, xs);
+  plain_strides (r, y->dims, ys);
+  s = g_new0 (ShapeCopyState, 1);
+  s->g.ndim = r;
+  for (int d = 0; d < r; d++)
+    {
+      s->g.dims[d] = y->dims[d];
+      s->g.ss[d] = xs[d] * step[d];
+      s->g.ds[d] = ys[d];
+      s->g.soff += start[d] * xs[d];
+    }
+  c->state = s;
+  return 1;
+}
+
+/* Resize's source coordinate and nearest pixel, as orig_coord and
+ * nearest_index in ops-misc.c (float arithmetic included). */
+enum { CT_HALF_PIXEL, CT_PYTORCH_HALF_PIXEL, CT_ALIGN_CORNERS, CT_ASYMMETRIC, CT_TF_HALF_PIXEL_NN };
+enum { NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL };
+
+static int64_t
+resize_src (int coord, int nearest, float sc, int64_t x, int64_t in, int64_t out)
+{
+  float v = 0.0f;
+  int64_t i;
+
+  switch (coord)
+    {
+    case CT_HALF_PIXEL: v = (x + 0.5f) / sc - 0.5f; break;
+    case CT_PYTORCH_HALF_PIXEL: v = out > 1 ? (x + 0.5f) / sc - 0.5f : 0.0f; break;
+    case CT_ALIGN_CORNERS: v = out > 1 ? x * (float) (in - 1) / (float) (out - 1) : 0.0f; break;
+    case CT_ASYMMETRIC: v = x / sc; break;
+    default: v = (x + 0.5f) / sc; break;
+    }
+  switch (nearest)
+    {
+    case NM_ROUND_PREFER_FLOOR:
+      i = v == floorf (v) + 0.5f ? (int64_t) floorf (v) : (int64_t) roundf (v);
+      break;
+    case NM_ROUND_PREFER_CEIL: i = (int64_t) floorf (v + 0.5f); break;
+    case NM_FLOOR: i = (int64_t) floorf (v); break;
+    default: i = (int64_t) ceilf (v); break;
+    }
+  return CLAMP (i, 0, in - 1);
+}
+
+/* Nearest Resize/Upsample whose every output index i along every dim
+ * reads source index i / f for a whole factor f = out / in (what
+ * upsampling by 2, 4, 8 comes to in the usual modes): a strided copy
+ * where each factor adds a dim of source stride 0. Anything else (linear,
+ * fractional scales, crops) runs on the CPU. */
+static int
+resize_prepare (CudaCtx *c, GError **error)
+{
+  static const char *cts[] = { "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+                               "tf_half_pixel_for_nn" };
+  static const char *nms[] = { "round_prefer_floor", "round_prefer_ceil", "floor", "ceil" };
+  const TrawlNnTensor *x = c->tin[0], *y = c->tout[0], *scales = NULL, *sizes = NULL;
+  gboolean old = strcmp (c->n.op_type, "Upsample") == 0 || c->n.n_in == 2;
+  const char *mode = trawl_nn_attrs_get_string (c->n.attrs, "mode", "nearest");
+  const char *ct = trawl_nn_attrs_get_string (c->n.attrs, "coordinate_transformation_mode",
+                                              old ? "asymmetric" : "half_pixel");
+  const char *nm = trawl_nn_attrs_get_string (c->n.attrs, "nearest_mode",
+                                              old ? "floor" : "round_prefer_floor");
+  float sc[TRAWL_NN_MAX_DIMS];
+  int64_t xs[TRAWL_NN_MAX_DIMS], ys[TRAWL_NN_MAX_DIMS];
+  int coord = -1, nearest = -1, r;
+  gboolean last_base = FALSE;
+  ShapeCopyState *s;
+  TrawlCudaCopy g = { 0 };
+
+  (void) error;
+  if (!io_f32 (c) || x->ndim < 1 || y->ndim != x->ndim || strcmp (mode, "nearest") != 0)
+    return 0;
+  r = x->ndim;
+  for (guint i = 0; i < G_N_ELEMENTS (cts); i++)
+    if (strcmp (ct, cts[i]) == 0)
+      coord = (int) i;
+  for (guint i = 0; i < G_N_ELEMENTS (nms); i++)
+    if (strcmp (nm, nms[i]) == 0)
+      nearest = (int) i;
+  if (coord < 0 || nearest < 0)
+    return 0;
+  if (old)
+    scales = c->n.n_in > 1 ? c->tin[1] : NULL;
+  else
+    {
+      scales = c->n.n_in > 2 ? c->tin[2] : NULL;
+      sizes = c->n.n_in > 3 ? c->tin[3] : NULL;
+    }
+  if (scales && numel (scales) == 0)
+    scales = NULL;
+  if (sizes && numel (sizes) == 0)
+    sizes = NULL;
+  if (sizes)
+    {
+      int64_t v[TRAWL_NN_MAX_DIMS];
+
+      if (const_ints (c, 3, v, TRAWL_NN_MAX_DIMS) != r)
+        return 0;
+      for (int d = 0; d < r; d++)
+        sc[d] = (float) v[d] / (float) MAX (x->dims[d], 1);
+    }
+  else if (scales)
+    {
+      int si = old ? 1 : 2;
+
+      if (!c->cin[si] || scales->dtype != TRAWL_NN_F32 || numel (scales) != r)
+        return 0;
+      memcpy (sc, scales->data, sizeof (float) * r);
+    }
+  else
+    {
+      const float *a;
+
+      if (trawl_nn_attrs_get_floats (c->n.attrs, "scales", &a) != r)
+        return 0;
+      memcpy (sc, a, sizeof (float) * r);
+    }
+  plain_strides (r, x->dims, xs);
+  plain_strides (r, y->dims, ys);
+  for (int d = 0; d < r; d++)
+    {
+      int64_t in = x->dims[d], out = y->dims[d], f;
+
+      if (in < 1 || out < in || out % in != 0 || sc[d] <= 0)
+        return 0;
+      f = out / in;
+      for (int64_t i = 0; i < out; i++)
+        if (resize_src (coord, nearest, sc[d], i, in, out) != i / f)
+          return 0;
+      /* the source dim (merged into the previous one when nothing is
+       * replicated between them), then the factor with source stride 0 */
+      if (last_base)
+        {
+          g.dims[g.ndim - 1] *= in;
+          g.ss[g.ndim - 1] = xs[d];
+          g.ds[g.ndim - 1] = ys[d] * f;
+        }
+      else
+        {
+          if (g.ndim == TRAWL_CUDA_MAX_DIMS)
+            return 0;
+          g.dims[g.ndim] = in;
+          g.ss[g.ndim] = xs[d];
+          g.ds[g.ndim] = ys[d] * f;
+          g.ndim++;
+        }
+      last_base = f == 1;
+      if (f > 1)
+        {
+          if (g.ndim == TRAWL_CUDA_MAX_DIMS)
+            return 0;
+          g.dims[g.ndim] = f;
+          g.ss[g.ndim] = 0;
+          g.ds[g.ndim] = ys[d];
+          g.ndim++;
+        }
+    }
+  s = g_new0 (ShapeCopyState, 1);
+  s->g = g;
+  c->state = s;
+  return 1;
+}
+
+static gboolean
+shape_copy_run (CudaCtx *c, GError **error)
+{
+  ShapeCopyState *s = c->state;
+
+  if (s->fill && !kcheck (error, c, trawl_cuda_fill (c->out[0], numel (c->tout[0]), s->value,
+                                                     c->stream)))
+    return FALSE;
+  return kcheck (error, c, trawl_cuda_strided_copy (c->in[0], c->out[0], &s->g, c->stream));
+}
+
+/* ---- Sqrt: Pow by a device-resident 0.5 ---- */
+
+typedef struct { BinState b; float *half; } SqrtState;
+
+static void
+sqrt_free (void *state)
+{
+  SqrtState *s = state;
+
+  if (s == NULL)
+    return;
+  if (s->half)
+    cudaFree (s->half);
+  g_free (s);
+}
+
+static int
+sqrt_prepare (CudaCtx *c, GError **error)
+{
+  const TrawlNnTensor *y = c->tout[0];
+  const float half = 0.5f;
+  SqrtState *s;
+
+  if (!all_f32 (c) || c->tin[0] == NULL || numel (c->tin[0]) != numel (y))
+    return 0;
+  s = g_new0 (SqrtState, 1);
+  c->state = s;
+  s->b.op = TRAWL_CUDA_BIN_POW;
+  s->b.g.ndim = MAX (y->ndim, 1);
+  for (int d = 0; d < s->b.g.ndim; d++)
+    s->b.g.dims[d] = y->ndim ? y->dims[d] : 1;
+  plain_strides (s->b.g.ndim, s->b.g.dims, s->b.g.sa);   /* sb stays 0: one exponent */
+  if (c->dry)
+    return 1;
+  /* synchronous on purpose: done once at plan time */
+  if (!_trawl_nn_cuda_check (error, c, cudaMalloc ((void **) &s->half, sizeof half), "device memory")
+      || !_trawl_nn_cuda_check (error, c, cudaMemcpy (s->half, &half, sizeof half,
+                                                      cudaMemcpyHostToDevice), "upload"))
+    return -1;
+  return 1;
+}
+
+static gboolean
+sqrt_run (CudaCtx *c, GError **error)
+{
+  SqrtState *s = c->state;
+
+  return kcheck (error, c, trawl_cuda_binary (s->b.op, c->in[0], s->half, c->out[0], &s->b.g,
+                                              c->stream));
+}
+
 /* ---- the table (Conv is in cuda-conv.c) ---- */
 
 int      _trawl_nn_cuda_conv_prepare (CudaCtx *c, GError **error);
+int      _trawl_nn_cuda_convt_prepare (CudaCtx *c, GError **error);
 gboolean _trawl_nn_cuda_conv_run (CudaCtx *c, GError **error);
 void     _trawl_nn_cuda_conv_free (void *state);
 
 static const CudaOpDef ops[] = {
   { "Conv", _trawl_nn_cuda_conv_prepare, _trawl_nn_cuda_conv_run, _trawl_nn_cuda_conv_free },
+  { "ConvTranspose", _trawl_nn_cuda_convt_prepare, _trawl_nn_cuda_conv_run, _trawl_nn_cuda_conv_free },
+  { "Pad", pad_prepare, shape_copy_run, g_free },
+  { "Slice", slice_prepare, shape_copy_run, g_free },
+  { "Resize", resize_prepare, shape_copy_run, g_free },
+  { "Upsample", resize_prepare, shape_copy_run, g_free },
+  { "Sqrt", sqrt_prepare, sqrt_run, sqrt_free },
   { "Identity", view_prepare, view_run, NULL },
   { "Reshape", view_prepare, view_run, NULL },
   { "Flatten", view_prepare, view_run, NULL },

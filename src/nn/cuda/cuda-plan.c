@@ -7,12 +7,21 @@
  *            reuse, views and in-place outputs carry over unchanged
  *   weights  one cudaMalloc holding every constant a device op reads,
  *            uploaded once
- *   inputs   one cudaMalloc for the graph inputs, filled at each run
+ *   inputs   one cudaMalloc for the graph inputs, filled at each run (or,
+ *            for a staged run, by the caller on the plan's stream:
+ *            trawl_nn_plan_input_buffer hands these out)
  *   ws       the largest workspace any op asked for (cuDNN algorithms)
  * Nodes the CUDA table does not cover run their CPU op on host copies:
  * inputs come down, outputs go back up (logged once per op type). The
  * host arena of the CPU plan serves as the staging area, at the same
  * offsets, and receives the graph outputs at the end of a run.
+ *
+ * Precision (TrawlNnPrecision) sets the cuDNN math type asked for, which
+ * algorithms may serve (cuda-conv.c) and the cuBLAS compute type
+ * (cuda-ops.c); the policy is the small pure functions at the top here.
+ * Timing: a CUDA event pair brackets each run on the stream (upload, nodes
+ * and download; CPU fallbacks inside a run count as the wall time they
+ * hold the stream), summed into device_ms.
  */
 #include "nn/cuda/cuda-private.h"
 
@@ -32,7 +41,15 @@ typedef struct {
 
 struct TrawlNnCudaPlan {
   TrawlNnPlan     *p;
+  TrawlNnPrecision precision;
   cudaStream_t     stream;
+  cudaEvent_t      ev_start, ev_end;   /* bracket each run, for device_ms */
+  double           device_ms;          /* summed over runs */
+  int              n_inputs;
+  int             *input_ids;          /* value id of graph input i */
+  gboolean         host_inputs;        /* a CPU op reads an input, or an output is
+                                          an input's view: staged runs bring the
+                                          inputs down */
   cudnnHandle_t    cudnn;
   cublasHandle_t   cublas;
   guint8          *d_arena, *d_weights, *d_inputs;
@@ -88,6 +105,60 @@ _trawl_nn_cublas_check (GError **error, const CudaCtx *c, cublasStatus_t st, con
   return FALSE;
 }
 
+/* ---- precision policy ---- */
+
+cudnnMathType_t
+_trawl_nn_cuda_conv_math (TrawlNnPrecision precision)
+{
+  switch (precision)
+    {
+    case TRAWL_NN_PRECISION_TF32: return CUDNN_DEFAULT_MATH;
+    case TRAWL_NN_PRECISION_FP16: return CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    case TRAWL_NN_PRECISION_FP32: break;
+    }
+  return CUDNN_FMA_MATH;
+}
+
+gboolean
+_trawl_nn_cuda_math_allowed (TrawlNnPrecision precision, cudnnMathType_t m)
+{
+  switch (precision)
+    {
+    case TRAWL_NN_PRECISION_FP16:
+      return TRUE;
+    case TRAWL_NN_PRECISION_TF32:
+      /* TF32 Tensor Cores or plain FMA, never FP16 conversion */
+      return m == CUDNN_DEFAULT_MATH || m == CUDNN_TENSOR_OP_MATH || m == CUDNN_FMA_MATH;
+    case TRAWL_NN_PRECISION_FP32:
+      break;
+    }
+  return m == CUDNN_FMA_MATH;
+}
+
+cublasComputeType_t
+_trawl_nn_cuda_gemm_compute (TrawlNnPrecision precision)
+{
+  switch (precision)
+    {
+    case TRAWL_NN_PRECISION_TF32: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case TRAWL_NN_PRECISION_FP16: return CUBLAS_COMPUTE_32F_FAST_16F;
+    case TRAWL_NN_PRECISION_FP32: break;
+    }
+  return CUBLAS_COMPUTE_32F_PEDANTIC;
+}
+
+cublasMath_t
+_trawl_nn_cuda_blas_math (TrawlNnPrecision precision)
+{
+  switch (precision)
+    {
+    case TRAWL_NN_PRECISION_TF32: return CUBLAS_TF32_TENSOR_OP_MATH;
+    case TRAWL_NN_PRECISION_FP16: return CUBLAS_DEFAULT_MATH;
+    case TRAWL_NN_PRECISION_FP32: break;
+    }
+  return CUBLAS_PEDANTIC_MATH;
+}
+
 /* TRUE when a device and a driver are there (a build with CUDA on a
  * machine without a GPU is the normal case, not a failure). */
 gboolean
@@ -130,6 +201,7 @@ node_ctx (TrawlNnCudaPlan *cp, int r, CudaCtx *c)
   memset (c, 0, sizeof *c);
   _trawl_nn_plan_node_info (cp->p, r, &c->n);
   c->tin = g_new0 (TrawlNnTensor *, c->n.n_in + 1);
+  c->cin = g_new0 (gboolean, c->n.n_in + 1);
   c->tout = g_new0 (TrawlNnTensor *, c->n.n_out + 1);
   c->in = g_new0 (float *, c->n.n_in + 1);
   c->out = g_new0 (float *, c->n.n_out + 1);
@@ -140,6 +212,7 @@ node_ctx (TrawlNnCudaPlan *cp, int r, CudaCtx *c)
 
         _trawl_nn_plan_value_info (cp->p, c->n.in[i], &vi);
         c->tin[i] = vi.t;
+        c->cin[i] = vi.kind == TRAWL_NN_VAL_CONST;
       }
   for (int i = 0; i < c->n.n_out; i++)
     {
@@ -151,6 +224,32 @@ node_ctx (TrawlNnCudaPlan *cp, int r, CudaCtx *c)
   c->stream = cp->stream;
   c->cudnn = cp->cudnn;
   c->cublas = cp->cublas;
+  c->precision = cp->precision;
+}
+
+static void
+node_ctx_clear (CudaNode *cn)
+{
+  if (cn->op && cn->op->free_state && cn->c.state)
+    cn->op->free_state (cn->c.state);
+  cn->c.state = NULL;
+  g_clear_pointer (&cn->c.tin, g_free);
+  g_clear_pointer (&cn->c.cin, g_free);
+  g_clear_pointer (&cn->c.tout, g_free);
+  g_clear_pointer (&cn->c.in, g_free);
+  g_clear_pointer (&cn->c.out, g_free);
+}
+
+/* TRUE when value id lives in a graph input's storage (the input or a
+ * view of it). */
+static gboolean
+input_rooted (TrawlNnCudaPlan *cp, int id)
+{
+  TrawlNnValInfo vi;
+
+  _trawl_nn_plan_value_info (cp->p, id, &vi);
+  return vi.kind == TRAWL_NN_VAL_INPUT
+         || (vi.kind == TRAWL_NN_VAL_ARENA && vi.root_kind == TRAWL_NN_VAL_INPUT);
 }
 
 /* Which nodes run on the device; their constant inputs are counted. */
@@ -167,11 +266,18 @@ choose_ops (TrawlNnCudaPlan *cp, gboolean *want_const, GError **error)
       op = _trawl_nn_cuda_find_op (cn->c.n.op_type);
       if (op)
         ok = op->prepare (&cn->c, error);
+      if (ok <= 0 && op && op->free_state && cn->c.state)
+        op->free_state (cn->c.state);
+      if (ok <= 0)
+        cn->c.state = NULL;
       if (ok < 0)
         return FALSE;
       if (ok == 0)
         {
           note_fallback (cn->c.n.op_type);
+          for (int i = 0; i < cn->c.n.n_in; i++)
+            if (cn->c.n.in[i] >= 0 && input_rooted (cp, cn->c.n.in[i]))
+              cp->host_inputs = TRUE;
           continue;
         }
       cn->op = op;
@@ -254,20 +360,34 @@ place_memory (TrawlNnCudaPlan *cp, const gboolean *want_const, GError **error)
 }
 
 TrawlNnCudaPlan *
-_trawl_nn_cuda_plan_new (TrawlNnPlan *p, GError **error)
+_trawl_nn_cuda_plan_new (TrawlNnPlan *p, TrawlNnPrecision precision, GError **error)
 {
   TrawlNnCudaPlan *cp = g_new0 (TrawlNnCudaPlan, 1);
+  TrawlNnGraph *g = _trawl_nn_plan_graph (p);
   gboolean *want_const;
   int err;
 
   cp->p = p;
+  cp->precision = precision;
   cp->n_values = _trawl_nn_plan_n_values (p);
   cp->dptr = g_new0 (float *, MAX (cp->n_values, 1));
   cp->n_live = _trawl_nn_plan_n_live_nodes (p);
   cp->nodes = g_new0 (CudaNode, MAX (cp->n_live, 1));
+  cp->n_inputs = trawl_nn_graph_n_inputs (g);
+  cp->input_ids = g_new0 (int, MAX (cp->n_inputs, 1));
+  for (int i = 0; i < cp->n_inputs; i++)
+    cp->input_ids[i] = trawl_nn_graph_find_value (g, trawl_nn_graph_input_name (g, i));
+  for (int i = 0; i < trawl_nn_graph_n_outputs (g); i++)
+    if (input_rooted (cp, trawl_nn_graph_find_value (g, trawl_nn_graph_output_name (g, i))))
+      cp->host_inputs = TRUE;
   if ((err = cudaStreamCreateWithFlags (&cp->stream, cudaStreamNonBlocking)))
     {
       cuda_fail (error, err, "stream");
+      goto fail;
+    }
+  if ((err = cudaEventCreate (&cp->ev_start)) || (err = cudaEventCreate (&cp->ev_end)))
+    {
+      cuda_fail (error, err, "timing events");
       goto fail;
     }
   if (cudnnCreate (&cp->cudnn) != CUDNN_STATUS_SUCCESS
@@ -276,10 +396,12 @@ _trawl_nn_cuda_plan_new (TrawlNnPlan *p, GError **error)
       g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND, "cuDNN: cannot create a handle");
       goto fail;
     }
-  /* FP32 maths everywhere (no TF32): the outputs must match the CPU's */
+  /* FP32: pedantic maths everywhere (no TF32), the outputs must match the
+   * CPU's; TF32 and FP16 let cuBLAS use Tensor Cores */
   if (cublasCreate (&cp->cublas) != CUBLAS_STATUS_SUCCESS
       || cublasSetStream (cp->cublas, cp->stream) != CUBLAS_STATUS_SUCCESS
-      || cublasSetMathMode (cp->cublas, CUBLAS_PEDANTIC_MATH) != CUBLAS_STATUS_SUCCESS)
+      || cublasSetMathMode (cp->cublas, _trawl_nn_cuda_blas_math (precision))
+         != CUBLAS_STATUS_SUCCESS)
     {
       g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND, "cuBLAS: cannot create a handle");
       goto fail;
@@ -301,6 +423,14 @@ _trawl_nn_cuda_plan_new (TrawlNnPlan *p, GError **error)
         c->out[i] = cp->dptr[c->n.out[i]];
       c->ws = cp->d_ws;
     }
+  /* the weight uploads were plain cudaMemcpy from pageable memory, which
+   * may return before the DMA lands and is not ordered with our
+   * non-blocking stream: settle them once here */
+  if ((err = cudaDeviceSynchronize ()))
+    {
+      cuda_fail (error, err, "weight upload");
+      goto fail;
+    }
   return cp;
 
 fail:
@@ -316,18 +446,10 @@ _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp)
   if (cp->stream)
     cudaStreamSynchronize (cp->stream);
   for (int r = 0; r < cp->n_live; r++)
-    {
-      CudaNode *cn = &cp->nodes[r];
-
-      if (cn->op && cn->op->free_state && cn->c.state)
-        cn->op->free_state (cn->c.state);
-      g_free (cn->c.tin);
-      g_free (cn->c.tout);
-      g_free (cn->c.in);
-      g_free (cn->c.out);
-    }
+    node_ctx_clear (&cp->nodes[r]);
   g_free (cp->nodes);
   g_free (cp->dptr);
+  g_free (cp->input_ids);
   cudaFree (cp->d_arena);
   cudaFree (cp->d_weights);
   cudaFree (cp->d_inputs);
@@ -336,9 +458,77 @@ _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp)
     cublasDestroy (cp->cublas);
   if (cp->cudnn)
     cudnnDestroy (cp->cudnn);
+  if (cp->ev_start)
+    cudaEventDestroy (cp->ev_start);
+  if (cp->ev_end)
+    cudaEventDestroy (cp->ev_end);
   if (cp->stream)
     cudaStreamDestroy (cp->stream);
   g_free (cp);
+}
+
+void *
+_trawl_nn_cuda_plan_input (TrawlNnCudaPlan *cp, int i)
+{
+  if (cp == NULL || i < 0 || i >= cp->n_inputs || cp->input_ids[i] < 0)
+    return NULL;
+  return cp->dptr[cp->input_ids[i]];
+}
+
+gboolean
+_trawl_nn_cuda_plan_needs_host_inputs (const TrawlNnCudaPlan *cp)
+{
+  return cp && cp->host_inputs;
+}
+
+void *
+_trawl_nn_cuda_plan_stream (const TrawlNnCudaPlan *cp)
+{
+  return cp ? (void *) cp->stream : NULL;
+}
+
+double
+_trawl_nn_cuda_plan_device_ms (const TrawlNnCudaPlan *cp)
+{
+  return cp ? cp->device_ms : 0.0;
+}
+
+char **
+_trawl_nn_cuda_plan_check (TrawlNnPlan *p, TrawlNnPrecision precision, GError **error)
+{
+  TrawlNnCudaPlan cp = { 0 };
+  GPtrArray *left = g_ptr_array_new ();
+  gboolean ok = TRUE;
+
+  cp.p = p;
+  cp.precision = precision;
+  cp.n_live = _trawl_nn_plan_n_live_nodes (p);
+  cp.nodes = g_new0 (CudaNode, MAX (cp.n_live, 1));
+  for (int r = 0; r < cp.n_live && ok; r++)
+    {
+      CudaNode *cn = &cp.nodes[r];
+      int res = 0;
+
+      node_ctx (&cp, r, &cn->c);
+      cn->c.dry = TRUE;
+      cn->op = _trawl_nn_cuda_find_op (cn->c.n.op_type);
+      if (cn->op)
+        res = cn->op->prepare (&cn->c, error);
+      if (res < 0)
+        ok = FALSE;
+      else if (res == 0)
+        g_ptr_array_add (left, g_strdup_printf ("%s %s", cn->c.n.op_type, cn->c.n.name));
+      node_ctx_clear (cn);
+    }
+  g_free (cp.nodes);
+  if (!ok)
+    {
+      g_ptr_array_set_free_func (left, g_free);
+      g_ptr_array_unref (left);
+      return NULL;
+    }
+  g_ptr_array_add (left, NULL);
+  return (char **) g_ptr_array_free (left, FALSE);
 }
 
 /* Copies a device intermediate to or from its host twin. Inputs and
@@ -380,21 +570,50 @@ run_fallback (TrawlNnCudaPlan *cp, int r, GError **error)
   return _trawl_nn_cuda_check (error, c, err, "copy back from the CPU op");
 }
 
-gboolean
-_trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, GError **error)
+/* Brings the graph inputs down to their host tensors (staged runs whose
+ * CPU ops or outputs read them); ordered after whatever filled them. */
+static int
+download_inputs (TrawlNnCudaPlan *cp)
 {
-  TrawlNnGraph *g = _trawl_nn_plan_graph (cp->p);
   int err = 0;
 
-  for (int i = 0; i < trawl_nn_graph_n_inputs (g); i++)
+  for (int i = 0; i < cp->n_inputs && !err; i++)
     {
-      TrawlNnValueId id = trawl_nn_graph_find_value (g, trawl_nn_graph_input_name (g, i));
+      int id = cp->input_ids[i];
       TrawlNnValInfo vi;
 
+      if (id < 0 || cp->dptr[id] == NULL)
+        continue;
       _trawl_nn_plan_value_info (cp->p, id, &vi);
-      if (cp->dptr[id]
-          && (err = cudaMemcpyAsync (cp->dptr[id], vi.t->data, tbytes (vi.t),
-                                     cudaMemcpyHostToDevice, cp->stream)))
+      if (vi.t->data == NULL)
+        return (int) cudaErrorInvalidValue;
+      err = cudaMemcpyAsync (vi.t->data, cp->dptr[id], tbytes (vi.t), cudaMemcpyDeviceToHost,
+                             cp->stream);
+    }
+  return err;
+}
+
+gboolean
+_trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, GError **error)
+{
+  TrawlNnGraph *g = _trawl_nn_plan_graph (cp->p);
+  float ms = 0;
+  int err = 0;
+
+  if ((err = cudaEventRecord (cp->ev_start, cp->stream)))
+    return cuda_fail (error, err, "timing event");
+  if (staged && cp->host_inputs && (err = download_inputs (cp)))
+    return cuda_fail (error, err, "input download for CPU ops");
+  for (int i = 0; i < cp->n_inputs && !staged; i++)
+    {
+      int id = cp->input_ids[i];
+      TrawlNnValInfo vi;
+
+      if (id < 0 || cp->dptr[id] == NULL)
+        continue;
+      _trawl_nn_plan_value_info (cp->p, id, &vi);
+      if ((err = cudaMemcpyAsync (cp->dptr[id], vi.t->data, tbytes (vi.t),
+                                  cudaMemcpyHostToDevice, cp->stream)))
         return cuda_fail (error, err, "input upload");
     }
   for (int r = 0; r < cp->n_live; r++)
@@ -416,7 +635,12 @@ _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, GError **error)
       if ((err = stage (cp, id, TRUE)))
         return cuda_fail (error, err, "output download");
     }
+  if ((err = cudaEventRecord (cp->ev_end, cp->stream)))
+    return cuda_fail (error, err, "timing event");
   if ((err = cudaStreamSynchronize (cp->stream)))
     return cuda_fail (error, err, "run");
+  if ((err = cudaEventElapsedTime (&ms, cp->ev_start, cp->ev_end)))
+    return cuda_fail (error, err, "timing");
+  cp->device_ms += ms;
   return TRUE;
 }

@@ -16,6 +16,7 @@
 typedef struct {
   TrawlNnNodeInfo  n;
   TrawlNnTensor  **tin, **tout;   /* the plan's tensors (dims); NULL = absent input */
+  gboolean        *cin;           /* per input: a plan-time constant (host data valid) */
   float          **in, **out;     /* device pointers, same order */
   void            *state;         /* set by prepare, freed by the op's free_state */
   gsize            ws_bytes;      /* workspace the op needs (set by prepare) */
@@ -23,6 +24,10 @@ typedef struct {
   cudaStream_t     stream;
   cudnnHandle_t    cudnn;
   cublasHandle_t   cublas;
+  TrawlNnPrecision precision;     /* arithmetic of convolutions and matrix products */
+  gboolean         dry;           /* coverage check only: no handles, no GPU; prepare
+                                     stops before cuDNN algorithm choice and any
+                                     device allocation */
 } CudaCtx;
 
 /* prepare returns 1 when the node runs on the device, 0 when the CUDA op
@@ -41,3 +46,19 @@ const CudaOpDef *_trawl_nn_cuda_find_op (const char *op_type);
 gboolean _trawl_nn_cuda_check (GError **error, const CudaCtx *c, int cuda_err, const char *what);
 gboolean _trawl_nn_cudnn_check (GError **error, const CudaCtx *c, cudnnStatus_t st, const char *what);
 gboolean _trawl_nn_cublas_check (GError **error, const CudaCtx *c, cublasStatus_t st, const char *what);
+
+/* ---- precision policy (pure functions: tested without a GPU) ---- */
+
+/* The math type a convolution descriptor asks cuDNN for at this precision:
+ * FMA (strict FP32), DEFAULT (TF32 allowed on Ampere and later) or
+ * TENSOR_OP_MATH_ALLOW_CONVERSION (FP32 data converted to FP16 for Tensor
+ * Cores). */
+cudnnMathType_t     _trawl_nn_cuda_conv_math (TrawlNnPrecision precision);
+/* Whether an algorithm cudnnGet*Algorithm_v7 ranked with math type m may
+ * serve at this precision (FP32 takes FMA only; looser precisions take
+ * anything as exact as themselves or more). */
+gboolean            _trawl_nn_cuda_math_allowed (TrawlNnPrecision precision, cudnnMathType_t m);
+/* cuBLAS compute type of MatMul/Gemm at this precision. */
+cublasComputeType_t _trawl_nn_cuda_gemm_compute (TrawlNnPrecision precision);
+/* cuBLAS handle math mode at this precision. */
+cublasMath_t        _trawl_nn_cuda_blas_math (TrawlNnPrecision precision);

@@ -1,0 +1,213 @@
+/* warp.cu - the warp rule of src/image/warp.h on the GPU: NV12 device
+ * planes (an NVDEC surface) straight into network input tensors in device
+ * memory, one thread per tensor pixel, one launch per warp or per batch
+ * of warps of the same frame.
+ *
+ * The per-pixel maths is warp.h's inline trawl_warp_pixel, the same code
+ * the CPU reference (src/image/warp.c) runs. This file is compiled with
+ * --fmad=false (kernels/meson.build): without fused multiply-adds every
+ * float operation rounds as it does on the host, so the kernel should match
+ * the reference bit for bit. With them a coordinate moves by an ulp (1e-4
+ * px at 1080p), a value by up to that times the image gradient: the same
+ * code built with FMA contraction on the CPU misses the reference by
+ * 1.6e-3 on the 0..255 scale in test-gpu-warp's rotation case, over its
+ * tolerance, and can flip round_u8 values. The cost is a few more
+ * instructions in a memory-bound kernel.
+ *
+ * Parameters are checked here on the host; a bad one returns
+ * cudaErrorInvalidValue before anything touches the device.
+ */
+#include "warp-kernel.h"
+
+#include <cuda_runtime.h>
+#include <string.h>
+
+#define WARP_BLOCK_X 32   /* threads per block along a tensor row */
+#define WARP_BLOCK_Y 8
+
+/* The parameters of a batch, passed by value as one kernel parameter
+ * (__grid_constant__: read in place from parameter memory, never copied
+ * per thread). */
+typedef struct {
+  TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
+} WarpBatch;
+
+/* Kernel parameters are limited to 4 KiB on every architecture we build
+ * for (larger needs CUDA 12.1+ and Volta+ and is not worth depending on);
+ * the batch shares it with three pointers and two ints. */
+static_assert (sizeof (WarpBatch) + 64 <= 4096, "TRAWL_WARP_MAX_BATCH params exceed 4 KiB");
+
+/* Tensor pixel (blockIdx.x/threadIdx.x, blockIdx.y/threadIdx.y) of the
+ * warp p into dst ([3, dst_h, dst_w]); threads past out_w or dst_h idle. */
+static __device__ __forceinline__ void
+warp_nv12_pixel_store (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
+                       const uint8_t *uv, int pitch_uv, float *dst)
+{
+  int u = (int) (blockIdx.x * blockDim.x + threadIdx.x);
+  int v = (int) (blockIdx.y * blockDim.y + threadIdx.y);
+  int64_t plane, at;
+  float o[3];
+
+  if (u >= p->out_w || v >= p->dst_h)
+    return;
+  trawl_warp_pixel (p, y, pitch_y, uv, pitch_uv, 1, u, v, o);
+  plane = (int64_t) p->dst_w * p->dst_h;
+  at = (int64_t) v * p->dst_w + u;
+  dst[at] = o[0];
+  dst[plane + at] = o[1];
+  dst[2 * plane + at] = o[2];
+}
+
+static __global__ void
+warp_nv12_f32 (const __grid_constant__ TrawlWarpParams p, const uint8_t *y, int pitch_y,
+               const uint8_t *uv, int pitch_uv, float *dst)
+{
+  warp_nv12_pixel_store (&p, y, pitch_y, uv, pitch_uv, dst);
+}
+
+/* blockIdx.z picks the warp and its tensor in the batch. */
+static __global__ void
+warp_nv12_batch_f32 (const __grid_constant__ WarpBatch b, const uint8_t *y, int pitch_y,
+                     const uint8_t *uv, int pitch_uv, float *dst)
+{
+  const TrawlWarpParams *p = &b.p[blockIdx.z];
+
+  warp_nv12_pixel_store (p, y, pitch_y, uv, pitch_uv,
+                         dst + (int64_t) blockIdx.z * 3 * p->dst_w * p->dst_h);
+}
+
+/* TRUE when p describes a warp the kernel can run: positive sizes, k in
+ * 1..TRAWL_WARP_MAX_K, 0 < out_w <= dst_w, and dst_h within the grid's
+ * y limit (65535 blocks). */
+static bool
+params_ok (const TrawlWarpParams *p)
+{
+  return p != NULL && p->src_w > 0 && p->src_h > 0 && p->dst_w > 0 && p->dst_h > 0
+         && p->out_w > 0 && p->out_w <= p->dst_w && p->k >= 1 && p->k <= TRAWL_WARP_MAX_K
+         && p->dst_h <= 65535 * WARP_BLOCK_Y;
+}
+
+/* Bytes of one UV row the rule may read: (x >> 1) * 2 + 1 for the last x. */
+static int
+uv_row_bytes (int src_w)
+{
+  return (src_w + 1) & ~1;
+}
+
+/* TRUE when the planes are there and their pitches hold a row. */
+static bool
+planes_ok (const TrawlWarpParams *p, const uint8_t *y, int pitch_y, const uint8_t *uv,
+           int pitch_uv)
+{
+  return y != NULL && uv != NULL && pitch_y >= p->src_w && pitch_uv >= uv_row_bytes (p->src_w);
+}
+
+static int
+warp_nv12_f32_cuda (const TrawlWarpParams *p, const uint8_t *y, int pitch_y, const uint8_t *uv,
+                    int pitch_uv, float *dst, cudaStream_t stream)
+{
+  dim3 block (WARP_BLOCK_X, WARP_BLOCK_Y);
+  dim3 grid ((p->out_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X,
+             (p->dst_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y);
+
+  warp_nv12_f32<<<grid, block, 0, stream>>> (*p, y, pitch_y, uv, pitch_uv, dst);
+  return (int) cudaGetLastError ();
+}
+
+extern "C" int
+trawl_cuda_warp_nv12 (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
+                      const uint8_t *uv, int pitch_uv, float *dst, void *stream)
+{
+  if (!params_ok (p) || !planes_ok (p, y, pitch_y, uv, pitch_uv) || dst == NULL)
+    return (int) cudaErrorInvalidValue;
+  return warp_nv12_f32_cuda (p, y, pitch_y, uv, pitch_uv, dst, (cudaStream_t) stream);
+}
+
+extern "C" int
+trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
+                            const uint8_t *uv, int pitch_uv, float *dst, void *stream)
+{
+  WarpBatch b;
+  int max_w = 0;
+
+  if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || dst == NULL
+      || !planes_ok (&p[0], y, pitch_y, uv, pitch_uv))
+    return (int) cudaErrorInvalidValue;
+  /* one source and one tensor shape: the kernel bounds every read by
+   * its own warp's src_w/src_h and every write by dst_w/dst_h */
+  for (int i = 0; i < n; i++)
+    {
+      if (!params_ok (&p[i]) || p[i].src_w != p[0].src_w || p[i].src_h != p[0].src_h
+          || p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h)
+        return (int) cudaErrorInvalidValue;
+      max_w = p[i].out_w > max_w ? p[i].out_w : max_w;
+    }
+  memset (&b, 0, sizeof b);
+  memcpy (b.p, p, (size_t) n * sizeof *p);
+
+  dim3 block (WARP_BLOCK_X, WARP_BLOCK_Y);
+  dim3 grid ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X,
+             (p[0].dst_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y, n);
+
+  warp_nv12_batch_f32<<<grid, block, 0, (cudaStream_t) stream>>> (b, y, pitch_y, uv, pitch_uv,
+                                                                   dst);
+  return (int) cudaGetLastError ();
+}
+
+extern "C" int
+trawl_cuda_warp_nv12_host (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
+                           const uint8_t *uv, int pitch_uv, float *dst)
+{
+  uint8_t *dy = NULL, *duv = NULL;
+  float *dd = NULL;
+  size_t row_f;
+  int uv_rows;
+  cudaError_t err, e;
+
+  if (!params_ok (p) || !planes_ok (p, y, pitch_y, uv, pitch_uv) || dst == NULL)
+    return (int) cudaErrorInvalidValue;
+  uv_rows = (p->src_h + 1) / 2;
+  row_f = (size_t) p->dst_w * sizeof (float);
+  /* the device planes keep the caller's pitches (the kernel is given
+   * them); only each row's pixels are read from the host buffers */
+  if ((err = cudaMalloc (&dy, (size_t) pitch_y * p->src_h)) != cudaSuccess
+      || (err = cudaMalloc (&duv, (size_t) pitch_uv * uv_rows)) != cudaSuccess
+      || (err = cudaMalloc (&dd, row_f * 3 * p->dst_h)) != cudaSuccess)
+    goto out;
+  if ((err = cudaMemcpy2D (dy, pitch_y, y, pitch_y, p->src_w, p->src_h,
+                           cudaMemcpyHostToDevice)) != cudaSuccess
+      || (err = cudaMemcpy2D (duv, pitch_uv, uv, pitch_uv, uv_row_bytes (p->src_w), uv_rows,
+                              cudaMemcpyHostToDevice)) != cudaSuccess)
+    goto out;
+  if ((err = (cudaError_t) warp_nv12_f32_cuda (p, dy, pitch_y, duv, pitch_uv, dd, NULL))
+      != cudaSuccess)
+    goto out;
+  /* only the written columns come back: the rest of dst stays as the
+   * caller left it, as on the device. The copy waits for the kernel and
+   * reports its execution errors. */
+  err = cudaMemcpy2D (dst, row_f, dd, row_f, (size_t) p->out_w * sizeof (float), 3 * p->dst_h,
+                      cudaMemcpyDeviceToHost);
+out:
+  if ((e = cudaFree (dy)) != cudaSuccess && err == cudaSuccess)
+    err = e;
+  if ((e = cudaFree (duv)) != cudaSuccess && err == cudaSuccess)
+    err = e;
+  if ((e = cudaFree (dd)) != cudaSuccess && err == cudaSuccess)
+    err = e;
+  return (int) err;
+}
+
+extern "C" int
+trawl_cuda_copy_to_host (void *dst, const void *src, size_t bytes, void *stream)
+{
+  cudaError_t err;
+
+  if (bytes == 0)
+    return 0;
+  if (dst == NULL || src == NULL)
+    return (int) cudaErrorInvalidValue;
+  err = cudaMemcpyAsync (dst, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t) stream);
+  if (err != cudaSuccess)
+    return (int) err;
+  return (int) cudaStreamSynchronize ((cudaStream_t) stream);
+}
