@@ -40,6 +40,9 @@ typedef struct {
   double t_hash, t_decode, t_faces, t_plates, t_track, t_write, t_vectors;
   /* the split of t_faces and t_plates by model (engine runs only): */
   double t_face_detect, t_face_landmarks, t_face_embed, t_plate_detect, t_plate_read;
+  /* decode path: videos decoded by NVDEC, and of those the ones whose
+   * frames stayed on the GPU up to the networks (the CUDA backend) */
+  guint  videos_nvdec, videos_gpu_frames;
   /* "path: reason" for each failed file (transfer none; owned by the run) */
   GPtrArray *failures;
 } TrawlIndexProgress;

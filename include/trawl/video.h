@@ -170,6 +170,12 @@ TrawlVideoFrame *trawl_video_reader_next (TrawlVideoReader *reader, GError **err
 /* Copies the counters into *stats. */
 void trawl_video_reader_get_stats (TrawlVideoReader *reader, TrawlVideoStats *stats);
 
+/* TRUE when NVDEC decode with frames kept on the GPU can be set up on this
+ * machine (CUDA built, a driver and device, FFmpeg's CUDA device in the
+ * primary context). FALSE with error saying why otherwise. Per-stream
+ * support (codec, profile) is decided at open. */
+gboolean trawl_video_nvdec_probe (GError **error);
+
 /* Reads the media info of path without decoding (opens and closes a
  * reader). On success fills *info, whose strings the caller frees with
  * trawl_media_info_clear. FALSE with error set as for open. */

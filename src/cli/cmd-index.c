@@ -96,13 +96,15 @@ print_json_progress (const TrawlIndexProgress *p, const char *type)
           ",\"elapsed_s\":%.2f,\"eta_s\":%.1f,\"stages_s\":{\"hash\":%.3f,\"decode\":%.3f,"
           "\"faces\":%.3f,\"plates\":%.3f,\"track\":%.3f,\"write\":%.3f,\"vectors\":%.3f,"
           "\"face_detect\":%.3f,\"face_landmarks\":%.3f,\"face_embed\":%.3f,"
-          "\"plate_detect\":%.3f,\"plate_read\":%.3f}",
+          "\"plate_detect\":%.3f,\"plate_read\":%.3f},"
+          "\"decode\":{\"nvdec_videos\":%u,\"gpu_frames_videos\":%u}",
           type, p->files_done, p->files_total, p->videos_indexed, p->videos_skipped,
           p->videos_failed, p->video_s_done, p->frames_sampled,
           p->elapsed_s > 0 ? p->frames_sampled / p->elapsed_s : 0.0, p->faces, p->plates,
           p->face_tracks, p->plate_tracks, p->elapsed_s, p->eta_s, p->t_hash, p->t_decode,
           p->t_faces, p->t_plates, p->t_track, p->t_write, p->t_vectors, p->t_face_detect,
-          p->t_face_landmarks, p->t_face_embed, p->t_plate_detect, p->t_plate_read);
+          p->t_face_landmarks, p->t_face_embed, p->t_plate_detect, p->t_plate_read,
+          p->videos_nvdec, p->videos_gpu_frames);
   if (p->current != NULL) {
     g_autofree char *esc = g_strescape (p->current, NULL);
     printf (",\"current\":\"%s\"", esc);
@@ -163,6 +165,9 @@ print_summary (const TrawlIndexProgress *p)
   printf ("  of which engine runs (s): face detect %.2f, landmarks %.2f, embed %.2f; "
           "plate detect %.2f, read %.2f\n", p->t_face_detect, p->t_face_landmarks,
           p->t_face_embed, p->t_plate_detect, p->t_plate_read);
+  if (p->videos_nvdec > 0)
+    printf ("decode: NVDEC for %u of %u videos, frames kept on the GPU for %u\n",
+            p->videos_nvdec, p->videos_indexed, p->videos_gpu_frames);
 }
 
 static gboolean

@@ -6,6 +6,7 @@
 
 #include <trawl/base.h>
 #include <trawl/gpu.h>
+#include <trawl/video.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -31,14 +32,16 @@ print_build_info (void)
   g_autoptr(GError) gpu_error = NULL;
   gboolean have_gpu = trawl_gpu_probe (&gpu, &gpu_error);
   const char *path = have_gpu ? "cuda" : "cpu";
+  g_autoptr(GError) nvdec_error = NULL;
+  gboolean nvdec = trawl_video_nvdec_probe (&nvdec_error);
 
   if (opt_json)
     {
       printf ("{\"version\":\"%s\",\"cuda_built\":%s,\"gpu\":%s,\"gpu_name\":\"%s\","
-              "\"path\":\"%s\",\"models_dir\":\"%s\"}\n",
+              "\"path\":\"%s\",\"decode\":\"%s\",\"models_dir\":\"%s\"}\n",
               trawl_version (), TRAWL_HAVE_CUDA ? "true" : "false",
               have_gpu ? "true" : "false", have_gpu ? gpu.name : "", path,
-              trawl_models_dir ());
+              nvdec ? "nvdec" : "cpu", trawl_models_dir ());
       return 0;
     }
   printf ("trawl %s\n", trawl_version ());
@@ -50,6 +53,10 @@ print_build_info (void)
   else
     printf ("GPU: none usable (%s)\n", gpu_error->message);
   printf ("Compute path: %s\n", path);
+  if (nvdec)
+    printf ("Decode: NVDEC, frames stay on the GPU (with --device cuda)\n");
+  else
+    printf ("Decode: CPU (NVDEC unavailable: %s)\n", nvdec_error->message);
   printf ("Models: %s\n", trawl_models_dir ());
   return 0;
 }

@@ -58,10 +58,40 @@ now_s (void)
   return g_get_monotonic_time () / 1e6;
 }
 
+/* The detectors on a frame: on its GPU surface when it has one (the
+ * detectors then run on the CUDA backend), else on its RGB image. */
+static GArray *
+detect_faces (TrawlFaceDetector *fd, TrawlVideoFrame *f, GError **error)
+{
+  if (f->gpu != NULL)
+    return trawl_face_detector_run_gpu (fd, f->gpu, error);
+  return trawl_face_detector_run (fd, f->image, error);
+}
+
+static GPtrArray *
+detect_plates (TrawlPlateReader *pr, TrawlVideoFrame *f, GError **error)
+{
+  if (f->gpu != NULL)
+    return trawl_plate_reader_detect_gpu (pr, f->gpu, error);
+  return trawl_plate_reader_detect (pr, f->image, error);
+}
+
+/* The frame for the tracker, which needs pixels only to cut thumbnails of
+ * what was found: a GPU frame is downloaded only when something was. */
+static gboolean
+tracker_image (TrawlVideoFrame *f, guint n_found, const TrawlImage **img, GError **error)
+{
+  *img = NULL;
+  if (f->gpu != NULL && n_found == 0)
+    return TRUE;
+  *img = trawl_video_frame_get_image (f, error);
+  return *img != NULL;
+}
+
 /* Plates of one frame on a helper thread (detect_workers 2). */
 typedef struct {
   TrawlPlateReader *pr;
-  const TrawlImage *img;
+  TrawlVideoFrame  *frame;
   GPtrArray        *plates;
   GError           *error;
   double            seconds;
@@ -72,7 +102,7 @@ plate_job_main (gpointer data)
 {
   PlateJob *j = data;
   double t = now_s ();
-  j->plates = trawl_plate_reader_detect (j->pr, j->img, &j->error);
+  j->plates = detect_plates (j->pr, j->frame, &j->error);
   j->seconds = now_s () - t;
   return NULL;
 }
@@ -103,11 +133,11 @@ static gboolean
 process_frame_parallel (Work *w, TrawlVideoFrame *f, GError **error)
 {
   TrawlIndexRun *run = w->run;
-  PlateJob job = { run->plate_reader, f->image, NULL, NULL, 0 };
+  PlateJob job = { run->plate_reader, f, NULL, NULL, 0 };
   GThread *th = g_thread_new ("trawl-plates", plate_job_main, &job);
   double t = now_s ();
   g_autoptr (GError) face_error = NULL;
-  g_autoptr (GArray) faces = trawl_face_detector_run (run->face_det, f->image, &face_error);
+  g_autoptr (GArray) faces = detect_faces (run->face_det, f, &face_error);
   run->p.t_faces += now_s () - t;
   g_thread_join (th);
   g_autoptr (GPtrArray) plates = job.plates;
@@ -122,8 +152,11 @@ process_frame_parallel (Work *w, TrawlVideoFrame *f, GError **error)
     return FALSE;
   }
   t = now_s ();
-  trawl_tracker_add_faces (w->tracker, f->image, f->pts_s, faces);
-  trawl_tracker_add_plates (w->tracker, f->image, f->pts_s, plates);
+  const TrawlImage *img;
+  if (!tracker_image (f, faces->len + plates->len, &img, error))
+    return FALSE;
+  trawl_tracker_add_faces (w->tracker, img, f->pts_s, faces);
+  trawl_tracker_add_plates (w->tracker, img, f->pts_s, plates);
   run->p.t_track += now_s () - t;
   w->faces += faces->len;
   w->plates += plates->len;
@@ -140,24 +173,29 @@ process_frame (Work *w, TrawlVideoFrame *f, GError **error)
   if (run->opts.detect_workers >= 2 && run->face_det != NULL && run->plate_reader != NULL)
     return process_frame_parallel (w, f, error);
   double t = now_s ();
+  const TrawlImage *img;
   if (run->face_det != NULL) {
-    g_autoptr (GArray) faces = trawl_face_detector_run (run->face_det, f->image, error);
+    g_autoptr (GArray) faces = detect_faces (run->face_det, f, error);
     if (faces == NULL)
       return FALSE;
     double t2 = now_s ();
     run->p.t_faces += t2 - t;
-    trawl_tracker_add_faces (w->tracker, f->image, f->pts_s, faces);
+    if (!tracker_image (f, faces->len, &img, error))
+      return FALSE;
+    trawl_tracker_add_faces (w->tracker, img, f->pts_s, faces);
     w->faces += faces->len;
     t = now_s ();
     run->p.t_track += t - t2;
   }
   if (run->plate_reader != NULL) {
-    g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (run->plate_reader, f->image, error);
+    g_autoptr (GPtrArray) plates = detect_plates (run->plate_reader, f, error);
     if (plates == NULL)
       return FALSE;
     double t2 = now_s ();
     run->p.t_plates += t2 - t;
-    trawl_tracker_add_plates (w->tracker, f->image, f->pts_s, plates);
+    if (!tracker_image (f, plates->len, &img, error))
+      return FALSE;
+    trawl_tracker_add_plates (w->tracker, img, f->pts_s, plates);
     w->plates += plates->len;
     run->p.t_track += now_s () - t2;
   }
@@ -344,12 +382,22 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   d.reader = reader;
   d.frames = g_async_queue_new ();
   d.slots = g_async_queue_new ();
-  for (int i = 0; i < run->opts.queue_depth; i++)
+  /* NVDEC surfaces held by the queue come from a pool the reader sizes for
+   * 8 frames in the caller's hands (see video-reader.c): stay below it. */
+  int depth = run->opts.backend == TRAWL_NN_BACKEND_CUDA ? MIN (run->opts.queue_depth, 6)
+                                                          : run->opts.queue_depth;
+  for (int i = 0; i < depth; i++)
     g_async_queue_push (d.slots, SLOT);
   GThread *th = g_thread_new ("trawl-decode", decode_main, &d);
   gboolean ok = consume (&w, &d, duration, &local);
   g_thread_join (th);
   run->p.t_decode += d.t_decode;
+  TrawlVideoStats vst;
+  trawl_video_reader_get_stats (reader, &vst);
+  if (vst.hw_active)
+    run->p.videos_nvdec++;
+  if (vst.hw_active && run->opts.backend == TRAWL_NN_BACKEND_CUDA)
+    run->p.videos_gpu_frames++;
   g_async_queue_unref (d.frames);
   g_async_queue_unref (d.slots);
 

@@ -300,6 +300,10 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   vo.sample_fps = run->opts.sample_fps;
   vo.keyframes_only = run->opts.keyframes_only;
   vo.scene_threshold = run->opts.scene_threshold;
+  /* With the CUDA engine, decode on NVDEC and keep frames on the GPU: the
+   * detectors cut their inputs from the surfaces (falls back to CPU decode,
+   * with a message, where NVDEC cannot take the stream). */
+  vo.hwaccel = vo.gpu_frames = run->opts.backend == TRAWL_NN_BACKEND_CUDA;
   g_autoptr (TrawlVideoReader) reader = trawl_video_reader_open (path, &vo, &bad);
   const TrawlMediaInfo *info = reader ? trawl_video_reader_get_info (reader) : NULL;
   double start = NAN;

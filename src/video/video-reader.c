@@ -322,6 +322,37 @@ try_hwaccel (TrawlVideoReader *r, const AVCodec *codec)
    * may still pick a software format for this stream. */
 }
 
+gboolean
+trawl_video_nvdec_probe (GError **error)
+{
+#if TRAWL_HAVE_CUDA
+  AVBufferRef *dev = NULL;
+  int rc = trawl_cuda_primary_context_prepare ();
+
+  if (rc != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "no usable GPU: %s",
+                   trawl_cuda_error_string (rc));
+      return FALSE;
+    }
+  rc = av_hwdevice_ctx_create (&dev, AV_HWDEVICE_TYPE_CUDA, NULL, NULL,
+                               AV_CUDA_USE_PRIMARY_CONTEXT);
+  if (rc < 0)
+    {
+      g_autofree char *msg = av_error_string (rc);
+
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND,
+                   "FFmpeg cannot open a CUDA device: %s", msg);
+      return FALSE;
+    }
+  av_buffer_unref (&dev);
+  return TRUE;
+#else
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "this trawl was built without CUDA");
+  return FALSE;
+#endif
+}
+
 static double
 q2d_or_zero (AVRational q)
 {
