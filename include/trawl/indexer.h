@@ -59,6 +59,8 @@ typedef struct {
   double      scene_threshold; /* <= 0: off */
   gboolean    no_faces, no_plates;
   TrawlNnBackendKind backend; /* engine backend for the detectors (CPU by default) */
+  TrawlNnPrecision precision; /* CUDA arithmetic (0 = FP32, as the CPU) */
+  int         gpu_batch;       /* CUDA: frames whose nets run as one batch; <= 0: 4 */
   int         queue_depth;     /* frames between decode and detect; <= 0: 8 */
   int         detect_workers;  /* 2: faces and plates of a frame run side by side, each
                                 * engine on one thread; <= 1: one after the other, each

@@ -12,10 +12,10 @@
 #include <trawl/indexer.h>
 #include <trawl/nn.h>
 
-static char *opt_camera, *opt_start, *opt_pattern, *opt_device;
+static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision;
 static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
-static int opt_queue = 8, opt_workers = 1;
+static int opt_queue = 8, opt_workers = 1, opt_gpu_batch = 4;
 static volatile gint cancel_flag;
 
 /* --device: cpu, cuda (an error without a usable GPU) or auto (the GPU
@@ -50,6 +50,31 @@ choose_backend (const char *device, TrawlNnBackendKind *backend)
   return FALSE;
 }
 
+/* --precision: fp32 (default, as the CPU), tf32 or fp16 (Tensor Cores);
+ * only with the GPU. FALSE: usage error, printed. */
+static gboolean
+choose_precision (const char *name, TrawlNnBackendKind backend, TrawlNnPrecision *precision)
+{
+  static const char *const names[] = { "fp32", "tf32", "fp16" };
+
+  *precision = TRAWL_NN_PRECISION_FP32;
+  if (name == NULL)
+    return TRUE;
+  for (int i = 0; i < 3; i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      {
+        if (i > 0 && backend != TRAWL_NN_BACKEND_CUDA)
+          {
+            fprintf (stderr, "trawl index: --precision %s needs the GPU (--device cuda)\n", name);
+            return FALSE;
+          }
+        *precision = (TrawlNnPrecision) i;
+        return TRUE;
+      }
+  fprintf (stderr, "trawl index: --precision must be fp32, tf32 or fp16, not '%s'\n", name);
+  return FALSE;
+}
+
 static const GOptionEntry index_entries[] = {
   { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Camera name (default: the folder name)", "NAME" },
   { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start time of the footage (ISO 8601; UTC unless it says)", "TIME" },
@@ -63,6 +88,8 @@ static const GOptionEntry index_entries[] = {
   { "queue", 0, 0, G_OPTION_ARG_INT, &opt_queue, "Decoded frames buffered ahead of detection (default 8)", "N" },
   { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers, "Detector workers: 2 runs faces and plates side by side (default 1)", "N" },
   { "device", 0, 0, G_OPTION_ARG_STRING, &opt_device, "cpu, cuda or auto (default: auto, the GPU when there is one)", "DEVICE" },
+  { "precision", 0, 0, G_OPTION_ARG_STRING, &opt_precision, "GPU arithmetic: fp32 (default, matches the CPU), tf32 or fp16 (Tensor Cores)", "P" },
+  { "gpu-batch", 0, 0, G_OPTION_ARG_INT, &opt_gpu_batch, "GPU: frames whose networks run as one batch (default 4)", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print progress and the summary as JSON lines", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
   { NULL }
@@ -222,8 +249,14 @@ trawl_cmd_index (int argc, char **argv)
   opts.no_plates = opt_no_plates;
   opts.queue_depth = opt_queue;
   opts.detect_workers = opt_workers;
-  if (!choose_backend (opt_device, &opts.backend))
+  if (!choose_backend (opt_device, &opts.backend)
+      || !choose_precision (opt_precision, opts.backend, &opts.precision))
     return 2;
+  if (opt_gpu_batch < 1 || opt_gpu_batch > 8) {
+    fprintf (stderr, "trawl index: --gpu-batch must be 1 to 8\n");
+    return 2;
+  }
+  opts.gpu_batch = opt_gpu_batch;
   opts.progress = on_progress;
   opts.command_line = cmdline;
   opts.cancel = &cancel_flag;

@@ -349,6 +349,12 @@ settings_json (const TrawlIndexOptions *o)
   json_builder_add_double_value (b, o->scene_threshold);
   json_builder_set_member_name (b, "detect_workers");
   json_builder_add_int_value (b, MAX (1, o->detect_workers));
+  json_builder_set_member_name (b, "device");
+  json_builder_add_string_value (b, o->backend == TRAWL_NN_BACKEND_CUDA ? "cuda" : "cpu");
+  json_builder_set_member_name (b, "precision");
+  json_builder_add_string_value (b, o->precision == TRAWL_NN_PRECISION_FP16   ? "fp16"
+                                    : o->precision == TRAWL_NN_PRECISION_TF32 ? "tf32"
+                                                                              : "fp32");
   json_builder_set_member_name (b, "faces");
   json_builder_add_boolean_value (b, !o->no_faces);
   json_builder_set_member_name (b, "plates");
@@ -402,6 +408,7 @@ load_models (TrawlIndexRun *run, GError **error)
   if (run->opts.detect_workers >= 2 && !run->opts.no_faces && !run->opts.no_plates)
     fo.n_threads = po.n_threads = MAX (1, (int) g_get_num_processors () / 2);
   fo.backend = po.backend = run->opts.backend;
+  fo.precision = po.precision = run->opts.precision;
   if (!run->opts.no_faces) {
     run->face_det = trawl_face_detector_new (&fo, error);
     if (run->face_det == NULL)
@@ -445,6 +452,8 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
     run.opts.sample_fps = 2.0;
   if (run.opts.queue_depth <= 0)
     run.opts.queue_depth = 8;
+  if (run.opts.gpu_batch <= 0)
+    run.opts.gpu_batch = 4;
   if (run.opts.progress_interval_s <= 0)
     run.opts.progress_interval_s = 0.5;
   run.p.failures = g_ptr_array_new_with_free_func (g_free);
