@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 static char *
 trawl_path (void)
 {
@@ -104,6 +106,51 @@ test_bad_option (void)
     }
 }
 
+/* The GPU options of `index` refuse what cannot work, before touching the
+ * case: without a GPU (this machine, CI) --device cuda is an error, and
+ * --precision other than fp32 needs the GPU whatever the machine. */
+static void
+test_index_gpu_options (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("trawl-cli-XXXXXX", NULL);
+  g_autofree char *case_dir = g_build_filename (tmp, "case", NULL);
+  struct {
+    const char *opt, *val, *says;
+  } cases[] = {
+    { "--precision", "fp16", "needs the GPU" },
+    { "--precision", "fp8", "must be fp32, tf32 or fp16" },
+    { "--device", "tpu", "must be cpu, cuda or auto" },
+    { "--gpu-batch", "0", "must be 1 to 8" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { "index", case_dir, tmp, "--device", "cpu", cases[i].opt,
+                             cases[i].val, NULL };
+
+      if (g_str_equal (cases[i].opt, "--device"))
+        args[4] = cases[i].val, args[5] = NULL;
+      g_assert_cmpint (run_trawl (args, &out, &err), ==, 2);
+      if (strstr (err, cases[i].says) == NULL)
+        g_error ("%s %s: expected '%s' in: %s", cases[i].opt, cases[i].val, cases[i].says, err);
+      g_assert_false (g_file_test (case_dir, G_FILE_TEST_EXISTS));
+    }
+  g_autofree char *info = NULL, *info_err = NULL;
+  const char *info_args[] = { "info", "--json", NULL };
+  g_assert_cmpint (run_trawl (info_args, &info, &info_err), ==, 0);
+  if (strstr (info, "\"gpu\":false") != NULL)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { "index", case_dir, tmp, "--device", "cuda", NULL };
+
+      g_assert_cmpint (run_trawl (args, &out, &err), ==, 2);
+      g_assert_nonnull (strstr (err, "--device cuda:"));
+      g_assert_false (g_file_test (case_dir, G_FILE_TEST_EXISTS));
+    }
+  g_rmdir (tmp);
+}
+
 static void
 test_no_args (void)
 {
@@ -144,6 +191,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/each-command-help", test_each_command_help);
   g_test_add_func ("/cli/unknown-command", test_unknown_command);
   g_test_add_func ("/cli/bad-option", test_bad_option);
+  g_test_add_func ("/cli/index-gpu-options", test_index_gpu_options);
   g_test_add_func ("/cli/no-args", test_no_args);
   g_test_add_func ("/cli/models-bad-action", test_models_bad_action);
   g_test_add_func ("/cli/info-build", test_info_build);
