@@ -19,12 +19,14 @@ trawl_cuda_saxpy (int n, float a, const float *x, float *y)
   size_t bytes = (size_t) n * sizeof (float);
   cudaError_t err;
 
+  if (n <= 0)
+    return 0;   /* a grid of 0 blocks is a launch error */
   if ((err = cudaMalloc (&dx, bytes)) != cudaSuccess)
     return (int) err;
-  if ((err = cudaMalloc (&dy, bytes)) != cudaSuccess)
+  if ((err = cudaMalloc (&dy, bytes)) != cudaSuccess
+      || (err = cudaMemcpy (dx, x, bytes, cudaMemcpyHostToDevice)) != cudaSuccess
+      || (err = cudaMemcpy (dy, y, bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
     goto out;
-  cudaMemcpy (dx, x, bytes, cudaMemcpyHostToDevice);
-  cudaMemcpy (dy, y, bytes, cudaMemcpyHostToDevice);
   saxpy_kernel<<<(n + 255) / 256, 256>>> (n, a, dx, dy);
   if ((err = cudaGetLastError ()) != cudaSuccess)
     goto out;

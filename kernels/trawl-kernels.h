@@ -28,9 +28,9 @@ const char *trawl_cuda_error_string (int code);
  * the current device (device 0 unless the thread chose another). */
 
 /* Sets device 0's primary context to blocking synchronisation (FFmpeg's
- * CUDA device insists on it when it shares the primary context) and
- * creates the context if it does not exist yet. Also the cheapest "is
- * there a usable driver and device" check. */
+ * CUDA device insists on it when it shares the primary context), whether
+ * or not the context is active yet (it does not create it: FFmpeg retains
+ * it). Also the cheapest "is there a usable driver and device" check. */
 int trawl_cuda_primary_context_prepare (void);
 /* A new event without timing (*event is a cudaEvent_t); *event is NULL on
  * failure. */

@@ -753,6 +753,7 @@ test_coverage (void)
   static const int64_t st[1] = { 1 }, en[1] = { 6 }, ax[1] = { 3 };
   int64_t d[4] = { 2, 3, 8, 10 }, wd[4] = { 4, 3, 3, 3 }, twd[4] = { 7, 4, 2, 2 }, sd[1] = { 4 };
   int64_t asym[4] = { 0, 0, 1, 1 }, s2[2] = { 2, 2 }, roi[1] = { 0 };
+  static const int64_t rax[2] = { 2, 3 };
   TrawlNnGraph *g;
   TrawlNnValueId x, y, in[5];
   TrawlNnAttrs *a;
@@ -796,6 +797,10 @@ test_coverage (void)
   in[0] = y;
   in[1] = weights (g, "tw", 4, twd, 52);
   y = op (g, "ConvTranspose", 2, in, a);              /* [2,4,20,20] */
+  /* opset 18: the axes come as an int64 input, the data stays float */
+  in[0] = y;
+  in[1] = ints (g, "rax", 2, rax);
+  y = op (g, "ReduceSum", 2, in, NULL);               /* [2,4,1,1] */
   trawl_nn_graph_mark_output (g, y);
   left = left_on_cpu (g);
   g_test_message ("left on the CPU: [%s]", left);

@@ -104,6 +104,24 @@ geometry (const CudaCtx *c, int r, gboolean transposed, const int64_t k[2], int6
   return TRUE;
 }
 
+/* The math type the descriptor takes to serve an algorithm cuDNN ranked
+ * with math type m, or -1 when the precision refuses it. The first pass
+ * (relaxed FALSE) is the policy as it stands. The relaxed pass exists for
+ * FP32 only: cuDNN may rank its FP32 algorithms as CUDNN_DEFAULT_MATH
+ * even when the descriptor asked for FMA (frameworks then set FMA back on
+ * the descriptor before running, as here); without it an FP32 plan could
+ * find no algorithm and run every convolution on the CPU. Not verified on
+ * a GPU yet: if FP32 convolutions show up as CPU fallbacks, look here. */
+static int
+serve_math (TrawlNnPrecision precision, cudnnMathType_t m, gboolean relaxed)
+{
+  if (!relaxed)
+    return _trawl_nn_cuda_math_allowed (precision, m) ? (int) m : -1;
+  if (precision == TRAWL_NN_PRECISION_FP32 && m == CUDNN_DEFAULT_MATH)
+    return (int) CUDNN_FMA_MATH;
+  return -1;
+}
+
 /* The first ranked algorithm the precision allows that fits the cap; the
  * descriptor takes its math type. 1 found, 0 none (the CPU runs the
  * node), -1 error. */
@@ -118,27 +136,30 @@ choose_fwd_algo (CudaCtx *c, ConvState *s, GError **error)
                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
         "choosing an algorithm"))
     return -1;
-  for (int i = 0; i < found; i++)
-    {
-      gsize ws = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < found; i++)
+      {
+        gsize ws = 0;
+        int m;
 
-      if (perf[i].status != CUDNN_STATUS_SUCCESS
-          || !_trawl_nn_cuda_math_allowed (c->precision, perf[i].mathType))
-        continue;
-      if (cudnnSetConvolutionMathType (s->conv, perf[i].mathType) != CUDNN_STATUS_SUCCESS
-          || cudnnGetConvolutionForwardWorkspaceSize (c->cudnn, s->x, s->w, s->conv, s->y,
-                                                      perf[i].algo, &ws) != CUDNN_STATUS_SUCCESS
-          || ws > CONV_WS_LIMIT)
-        continue;
-      s->algo = perf[i].algo;
-      s->ws_bytes = ws;
-      return 1;
-    }
+        if (perf[i].status != CUDNN_STATUS_SUCCESS
+            || (m = serve_math (c->precision, perf[i].mathType, pass == 1)) < 0)
+          continue;
+        if (cudnnSetConvolutionMathType (s->conv, (cudnnMathType_t) m) != CUDNN_STATUS_SUCCESS
+            || cudnnGetConvolutionForwardWorkspaceSize (c->cudnn, s->x, s->w, s->conv, s->y,
+                                                        perf[i].algo, &ws) != CUDNN_STATUS_SUCCESS
+            || ws > CONV_WS_LIMIT)
+          continue;
+        s->algo = perf[i].algo;
+        s->ws_bytes = ws;
+        return 1;
+      }
   return 0;
 }
 
 /* As choose_fwd_algo for the backward-data pass, deterministic algorithms
- * first (the others sum with atomics: run-to-run noise). */
+ * first (the others sum with atomics: run-to-run noise). cuDNN's dy is our
+ * input (s->y), its dx our output (s->x). */
 static int
 choose_bwd_algo (CudaCtx *c, ConvState *s, GError **error)
 {
@@ -146,22 +167,24 @@ choose_bwd_algo (CudaCtx *c, ConvState *s, GError **error)
   int found = 0;
 
   if (!_trawl_nn_cudnn_check (error, c,
-        cudnnGetConvolutionBackwardDataAlgorithm_v7 (c->cudnn, s->w, s->x, s->conv, s->y,
+        cudnnGetConvolutionBackwardDataAlgorithm_v7 (c->cudnn, s->w, s->y, s->conv, s->x,
                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                                                      &found, perf),
         "choosing an algorithm"))
     return -1;
-  for (int pass = 0; pass < 2; pass++)
+  /* passes: deterministic, any; then both again with the FP32 relaxation */
+  for (int pass = 0; pass < 4; pass++)
     for (int i = 0; i < found; i++)
       {
         gsize ws = 0;
+        int m;
 
         if (perf[i].status != CUDNN_STATUS_SUCCESS
-            || !_trawl_nn_cuda_math_allowed (c->precision, perf[i].mathType)
-            || (pass == 0 && perf[i].determinism != CUDNN_DETERMINISTIC))
+            || (m = serve_math (c->precision, perf[i].mathType, pass >= 2)) < 0
+            || (pass % 2 == 0 && perf[i].determinism != CUDNN_DETERMINISTIC))
           continue;
-        if (cudnnSetConvolutionMathType (s->conv, perf[i].mathType) != CUDNN_STATUS_SUCCESS
-            || cudnnGetConvolutionBackwardDataWorkspaceSize (c->cudnn, s->w, s->x, s->conv, s->y,
+        if (cudnnSetConvolutionMathType (s->conv, (cudnnMathType_t) m) != CUDNN_STATUS_SUCCESS
+            || cudnnGetConvolutionBackwardDataWorkspaceSize (c->cudnn, s->w, s->y, s->conv, s->x,
                                                              perf[i].algo, &ws)
                != CUDNN_STATUS_SUCCESS
             || ws > CONV_WS_LIMIT)

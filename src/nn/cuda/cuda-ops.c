@@ -341,7 +341,8 @@ reduce_prepare (CudaCtx *c, GError **error)
   RowState *s;
 
   (void) error;
-  if (!all_f32 (c) || x->ndim < 1)
+  /* data and result only: the axes input (opset 18) is int64 */
+  if (x->dtype != TRAWL_NN_F32 || c->tout[0]->dtype != TRAWL_NN_F32 || x->ndim < 1)
     return 0;
   if (g_str_has_prefix (op, "Global"))
     {
