@@ -1,9 +1,9 @@
 /* warp-kernel.h - C entry points of kernels/warp.cu: the warp rule of
  * src/image/warp.h run on the GPU, from NV12 device planes (an NVDEC
- * surface) straight into network input tensors in device memory. Each
- * returns 0 or a cudaError_t value; work is queued on `stream` (a
- * cudaStream_t, NULL for the legacy default stream) and nothing waits
- * unless said.
+ * surface) or planar float crops straight into network input tensors in
+ * device memory. Each returns 0 or a cudaError_t value; work is queued on
+ * `stream` (a cudaStream_t, NULL for the legacy default stream) and
+ * nothing waits unless said.
  *
  * Parameters are checked on the host first: sizes > 0, k in
  * 1..TRAWL_WARP_MAX_K, 0 < out_w <= dst_w, dst_h <= 524280, non-NULL
@@ -44,6 +44,23 @@ int trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *
  * on every path. */
 int trawl_cuda_warp_nv12_host (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
                                const uint8_t *uv, int pitch_uv, float *dst);
+
+/* n warps (1..TRAWL_WARP_MAX_BATCH) from planar float RGB sources in
+ * device memory (crops an earlier warp wrote, values on the 0..255 scale):
+ * warp i reads [3, p[i].src_h, p[i].src_w] floats, rows of src_w, at
+ * src + src_off[i] (floats, below 2^32) and writes
+ * dst + i * 3 * dst_h * dst_w. Sources may differ in size; dst_w/dst_h
+ * may not (cudaErrorInvalidValue, nothing queued). p and src_off are
+ * copied into the launch. Matches _trawl_warp_planar_ref as the NV12
+ * kernel matches its reference. */
+int trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
+                                  const size_t *src_off, float *dst, void *stream);
+
+/* cudaMalloc of bytes into *ptr (*ptr NULL for 0 bytes); trawl_cuda_free
+ * accepts NULL. Freeing waits for the device's work (cudaFree's implicit
+ * synchronisation), so memory a stream may still read can be freed. */
+int trawl_cuda_malloc (void **ptr, size_t bytes);
+int trawl_cuda_free (void *ptr);
 
 /* Copies bytes from device memory to host memory after the work already
  * queued on stream, and waits for it (so it also reports errors of that

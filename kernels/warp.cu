@@ -1,7 +1,8 @@
 /* warp.cu - the warp rule of src/image/warp.h on the GPU: NV12 device
- * planes (an NVDEC surface) straight into network input tensors in device
- * memory, one thread per tensor pixel, one launch per warp or per batch
- * of warps of the same frame.
+ * planes (an NVDEC surface), or planar float crops an earlier warp wrote,
+ * straight into network input tensors in device memory, one thread per
+ * tensor pixel, one launch per warp or per batch of warps. Also the
+ * device allocations of the pipelines' scratch crops.
  *
  * The per-pixel maths is warp.h's inline trawl_warp_pixel, the same code
  * the CPU reference (src/image/warp.c) runs. This file is compiled with
@@ -37,11 +38,24 @@ typedef struct {
  * the batch shares it with three pointers and two ints. */
 static_assert (sizeof (WarpBatch) + 64 <= 4096, "TRAWL_WARP_MAX_BATCH params exceed 4 KiB");
 
+/* The parameters of a batch of warps from planar float sources: warp i
+ * reads the [3, src_h, src_w] floats at src + off[i] (32-bit offsets, in
+ * floats, so that 32 of them fit beside 32 parameter sets). */
+typedef struct {
+  TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
+  unsigned int    off[TRAWL_WARP_MAX_BATCH];
+} PlanarBatch;
+
+static_assert (sizeof (PlanarBatch) + 64 <= 4096, "planar batch params exceed 4 KiB");
+
 /* Tensor pixel (blockIdx.x/threadIdx.x, blockIdx.y/threadIdx.y) of the
- * warp p into dst ([3, dst_h, dst_w]); threads past out_w or dst_h idle. */
+ * warp p from a source of kind KIND (a TrawlWarpSource, fixed per kernel
+ * so the fetch's branches fold away) into dst ([3, dst_h, dst_w]); threads
+ * past out_w or dst_h idle. */
+template <int KIND>
 static __device__ __forceinline__ void
-warp_nv12_pixel_store (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
-                       const uint8_t *uv, int pitch_uv, float *dst)
+warp_pixel_store (const TrawlWarpParams *p, const void *p0, int pitch0, const uint8_t *uv,
+                  int pitch_uv, float *dst)
 {
   int u = (int) (blockIdx.x * blockDim.x + threadIdx.x);
   int v = (int) (blockIdx.y * blockDim.y + threadIdx.y);
@@ -50,7 +64,7 @@ warp_nv12_pixel_store (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
 
   if (u >= p->out_w || v >= p->dst_h)
     return;
-  trawl_warp_pixel (p, y, pitch_y, uv, pitch_uv, 1, u, v, o);
+  trawl_warp_pixel (p, p0, pitch0, uv, pitch_uv, KIND, u, v, o);
   plane = (int64_t) p->dst_w * p->dst_h;
   at = (int64_t) v * p->dst_w + u;
   dst[at] = o[0];
@@ -62,7 +76,7 @@ static __global__ void
 warp_nv12_f32 (const __grid_constant__ TrawlWarpParams p, const uint8_t *y, int pitch_y,
                const uint8_t *uv, int pitch_uv, float *dst)
 {
-  warp_nv12_pixel_store (&p, y, pitch_y, uv, pitch_uv, dst);
+  warp_pixel_store<TRAWL_WARP_SRC_NV12> (&p, y, pitch_y, uv, pitch_uv, dst);
 }
 
 /* blockIdx.z picks the warp and its tensor in the batch. */
@@ -72,8 +86,19 @@ warp_nv12_batch_f32 (const __grid_constant__ WarpBatch b, const uint8_t *y, int 
 {
   const TrawlWarpParams *p = &b.p[blockIdx.z];
 
-  warp_nv12_pixel_store (p, y, pitch_y, uv, pitch_uv,
-                         dst + (int64_t) blockIdx.z * 3 * p->dst_w * p->dst_h);
+  warp_pixel_store<TRAWL_WARP_SRC_NV12> (p, y, pitch_y, uv, pitch_uv,
+                                         dst + (int64_t) blockIdx.z * 3 * p->dst_w * p->dst_h);
+}
+
+/* blockIdx.z picks the warp, its source (rows of src_w floats) and its
+ * tensor. */
+static __global__ void
+warp_planar_batch_f32 (const __grid_constant__ PlanarBatch b, const float *src, float *dst)
+{
+  const TrawlWarpParams *p = &b.p[blockIdx.z];
+
+  warp_pixel_store<TRAWL_WARP_SRC_PLANAR> (p, src + b.off[blockIdx.z], p->src_w, NULL, 0,
+                                           dst + (int64_t) blockIdx.z * 3 * p->dst_w * p->dst_h);
 }
 
 /* TRUE when p describes a warp the kernel can run: positive sizes, k in
@@ -195,6 +220,55 @@ out:
   if ((e = cudaFree (dd)) != cudaSuccess && err == cudaSuccess)
     err = e;
   return (int) err;
+}
+
+extern "C" int
+trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
+                              const size_t *src_off, float *dst, void *stream)
+{
+  PlanarBatch b;
+  int max_w = 0;
+
+  if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || src == NULL || src_off == NULL
+      || dst == NULL)
+    return (int) cudaErrorInvalidValue;
+  /* sources of any size (each warp bounds its reads by its own src_w and
+   * src_h), one tensor shape */
+  for (int i = 0; i < n; i++)
+    {
+      if (!params_ok (&p[i]) || p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h
+          || src_off[i] > 0xffffffffu)
+        return (int) cudaErrorInvalidValue;
+      max_w = p[i].out_w > max_w ? p[i].out_w : max_w;
+    }
+  memset (&b, 0, sizeof b);
+  memcpy (b.p, p, (size_t) n * sizeof *p);
+  for (int i = 0; i < n; i++)
+    b.off[i] = (unsigned int) src_off[i];
+
+  dim3 block (WARP_BLOCK_X, WARP_BLOCK_Y);
+  dim3 grid ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X,
+             (p[0].dst_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y, n);
+
+  warp_planar_batch_f32<<<grid, block, 0, (cudaStream_t) stream>>> (b, src, dst);
+  return (int) cudaGetLastError ();
+}
+
+extern "C" int
+trawl_cuda_malloc (void **ptr, size_t bytes)
+{
+  if (ptr == NULL)
+    return (int) cudaErrorInvalidValue;
+  *ptr = NULL;
+  if (bytes == 0)
+    return 0;
+  return (int) cudaMalloc (ptr, bytes);
+}
+
+extern "C" int
+trawl_cuda_free (void *ptr)
+{
+  return ptr == NULL ? 0 : (int) cudaFree (ptr);
 }
 
 extern "C" int

@@ -161,11 +161,32 @@ GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, G
  * regions, landmark crops, aligned chips) is cut from the NV12 planes by
  * the warp kernel straight into the plans' device buffers, SSD regions and
  * per-face nets batched. Only net outputs and each face's 150 px chip (for
- * the sharpness measure) come back to host memory. Needs a detector made
- * with the CUDA backend (TRAWL_ERROR_INVALID_ARG otherwise;
- * TRAWL_ERROR_NOT_BUILT without CUDA). */
+ * the sharpness measure) come back to host memory, so the faces match
+ * trawl_face_detector_run on the frame's RGB up to float rounding. Returns
+ * a GArray of TrawlFace (caller-owned, g_array_unref), possibly empty; NULL
+ * with error set: TRAWL_ERROR_INVALID_ARG for a detector not made with the
+ * CUDA backend or an empty frame, TRAWL_ERROR_NOT_BUILT without CUDA,
+ * TRAWL_ERROR_FAILED when GPU work fails. The GPU work reading the frame
+ * has finished when it returns (the frame may then be freed). Not
+ * thread-safe per detector. trawl_face_detector_run_gpu_batch with n = 1. */
 GArray *trawl_face_detector_run_gpu (TrawlFaceDetector *fd, const TrawlGpuFrame *frame,
                                      GError **error);
+
+/* The same for n frames (n >= 1; sizes may differ) at once, batched
+ * across frames: the SSD regions of all frames share runs (up to 32
+ * regions each), then the landmarks of all their faces, then their chips
+ * and embeddings (up to 32 faces each), which keeps the GPU busier than n
+ * single calls. faces_out (n slots) receives frame i's faces in
+ * faces_out[i], a GArray of TrawlFace owned by the caller: the faces, in
+ * the same order, that trawl_face_detector_run_gpu gives for that frame
+ * alone (values equal up to the rounding of nets run at another batch
+ * size). On failure FALSE with error set (as above; also
+ * TRAWL_ERROR_INVALID_ARG for n < 1 or a NULL frame) and every faces_out[i]
+ * NULL: nothing to free. Hold at most as many frames as the decoder spares
+ * (8, see trawl/gpu.h). */
+gboolean trawl_face_detector_run_gpu_batch (TrawlFaceDetector *fd,
+                                            const TrawlGpuFrame *const *frames, int n,
+                                            GArray **faces_out, GError **error);
 
 /* Seconds a detector has spent in each stage since it was made (the
  * engine runs with their pre- and post-processing), so the indexer can
@@ -301,11 +322,30 @@ void              trawl_plate_reader_free (TrawlPlateReader *pr);
 GPtrArray  *trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img,
                                        GError **error);
 /* Plates in a frame that stays on the GPU: as trawl_plate_reader_detect,
- * with det's input and every rectified region cut from the NV12 planes on
- * the GPU (regions batched through rec). Needs a reader made with the CUDA
- * backend; errors as trawl_face_detector_run_gpu. */
+ * with every net input cut from the NV12 planes on the GPU in the CPU
+ * path's two steps (a rectified box cut to 8-bit values, then resized for
+ * the net), the regions batched through rec; only net outputs come back to
+ * host memory, so the plates match trawl_plate_reader_detect on the
+ * frame's RGB up to float rounding. Returns a GPtrArray of TrawlPlate as
+ * that does; NULL with error set: TRAWL_ERROR_INVALID_ARG for a reader not
+ * made with the CUDA backend or an empty frame, TRAWL_ERROR_NOT_BUILT
+ * without CUDA, TRAWL_ERROR_FAILED when GPU work fails. The GPU work
+ * reading the frame has finished when it returns. Not thread-safe per
+ * reader. trawl_plate_reader_detect_gpu_batch with n = 1. */
 GPtrArray  *trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame,
                                            GError **error);
+/* The same for n frames (n >= 1; sizes may differ) at once, batched across
+ * frames: det of the frames of one size shares runs, then the reads of
+ * every box of every frame share rec runs (up to 32 each), then the
+ * zoomed looks at small boxes. plates_out (n slots) receives frame i's
+ * plates in plates_out[i], a GPtrArray of TrawlPlate owned by the caller:
+ * those trawl_plate_reader_detect_gpu gives for that frame alone (values
+ * equal up to the rounding of nets run at another batch size). On failure
+ * FALSE with error set (as above; also TRAWL_ERROR_INVALID_ARG for n < 1
+ * or a NULL frame) and every plates_out[i] NULL: nothing to free. */
+gboolean    trawl_plate_reader_detect_gpu_batch (TrawlPlateReader *pr,
+                                                 const TrawlGpuFrame *const *frames, int n,
+                                                 GPtrArray **plates_out, GError **error);
 /* Seconds spent detecting text regions (PP-OCR det + DB boxes) and reading
  * them (PP-OCR rec + CTC) since the reader was made. */
 typedef struct {

@@ -1,12 +1,14 @@
-/* detect-private.h - what the GPU-frame pipelines (face-gpu.c,
- * plate-gpu.c) share with the CPU ones (face-pipeline.c,
+/* detect-private.h - what the batched pipelines on frame sources
+ * (face-gpu.c, plate-gpu.c; GPU NV12 frames or host RGB images, see
+ * frame-source.h) share with the classic CPU ones (face-pipeline.c,
  * plate-pipeline.c): the detector and reader structs, and the steps both
  * paths take the same way (tiling, box decoding and merging, plate
- * candidate choice and ranking, CTC reads), so the GPU path differs only in
- * where its network inputs come from. Private to src/detect.
+ * candidate choice and ranking, CTC reads), so the batched path differs
+ * only in where its network inputs come from. Private to src/detect.
  */
 #pragma once
 
+#include "detect/frame-source.h"
 #include "detect/warp-build.h"
 #include "trawl/detect.h"
 #include "trawl/nn.h"
@@ -16,9 +18,9 @@ G_BEGIN_DECLS
 
 /* ---- faces ---- */
 
-/* Batch sizes the per-face nets are planned for on the GPU: a frame's
- * faces go through the smallest bucket that holds them (unused items
- * padded), at most the last per run. */
+/* Batch sizes the per-face nets are planned for in batched runs: the
+ * faces of a run's frames go through the smallest bucket that holds them
+ * (unused items padded), at most the last per run. */
 #define TRAWL_FACE_BUCKETS    6
 #define TRAWL_FACE_MAX_BATCH  32
 
@@ -34,11 +36,17 @@ struct TrawlFaceDetector {
   float           *lm_in;
   float           *rec_in;
   TrawlFaceTimings times;    /* seconds per stage, cumulative */
-  /* GPU frames (face-gpu.c), made on first use: */
+  /* Batched runs on frame sources (face-gpu.c), on the detector's
+   * backend, made on first use: */
   TrawlNnPlan     *ssd_batch[TRAWL_FACE_MAX_BATCH + 1];  /* [n,3,512,512], index n */
   TrawlNnPlan     *lm_batch[TRAWL_FACE_BUCKETS];         /* [1<<i,3,112,112] */
   TrawlNnPlan     *rec_batch[TRAWL_FACE_BUCKETS];        /* [1<<i,3,150,150] */
-  float           *chip_host;  /* 3*150*150 floats: a chip downloaded for quality */
+  float           *chip_host;  /* TRAWL_FACE_MAX_BATCH chips of 3*150*150 floats, read
+                                  back from the plan's input for the quality measure */
+  int              ssd_max_batch; /* regions per batched SSD run; 0 (the default):
+                                     TRAWL_WARP_MAX_BATCH. Each region holds 25 MB of
+                                     arena in a CPU plan; tests lower it to split a
+                                     frame's regions across runs cheaply */
 };
 
 /* Loads a face-api net from the cache (graph into *g when *g is NULL) and
@@ -60,11 +68,31 @@ void    _trawl_face_lm_region (const TrawlBox *b, int *x, int *y, int *w, int *h
 /* Writes raw scaled to unit length into out (TRAWL_FACE_EMBED_DIM). */
 void    _trawl_face_normalise (const float *raw, float *out);
 
+/* Faces in n frames (sizes may differ), processed together: the SSD
+ * regions of all frames in shared runs of up to TRAWL_WARP_MAX_BATCH, then
+ * the landmarks, chips and embeddings of all their faces in runs of up to
+ * TRAWL_FACE_MAX_BATCH. faces_out[f] receives frame f's faces (GArray of
+ * TrawlFace, caller-owned): the faces of a run of that frame alone, in
+ * the same order (values equal up to the rounding of nets run at another
+ * batch size; bit for bit on the CPU backend), and those of
+ * trawl_face_detector_run up to float rounding (for GPU frames, NV12
+ * colour too). GPU sources need a detector on the CUDA backend, host
+ * images one on the CPU backend; TRAWL_ERROR_INVALID_ARG otherwise, for
+ * n < 1, NULL arguments or an empty frame, before any work. On failure
+ * FALSE with error set and every faces_out[f] NULL. Frames must stay valid
+ * (GPU frames: unfreed, see gpu.h) until it returns; the GPU work reading
+ * them has finished when it returns successfully. */
+gboolean _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs,
+                                           int n, GArray **faces_out, GError **error);
+
 /* ---- plates ---- */
 
 #define TRAWL_PLATE_REC_H 48
 #define TRAWL_PLATE_REC_W 320
-#define TRAWL_PLATE_BUCKETS 6    /* rec batches of 1, 2, 4, .., 32 on the GPU */
+#define TRAWL_PLATE_BUCKETS 6    /* rec batches of 1, 2, 4, .., 32 in batched runs */
+/* Batched runs put at most this many det inputs of one size (frames of
+ * one size, zoom crops of one det size) into one det run. */
+#define TRAWL_PLATE_DET_MAX_BATCH 8
 
 /* Small text boxes are looked at again, closer: DB boxes of a plate a few
  * dozen px wide often cut its first or last character. Context of
@@ -87,8 +115,13 @@ struct TrawlPlateReader {
   float            *rec_in;    /* 3*48*320 */
   TrawlOcrDict     *dict;
   TrawlPlateTimings times;     /* seconds per stage, cumulative */
-  /* GPU frames (plate-gpu.c), made on first use: */
+  /* Batched runs on frame sources (plate-gpu.c), on the reader's backend,
+   * made on first use (det plans of k > 1 inputs are in det_plans too,
+   * "WxH*k"): */
   TrawlNnPlan      *rec_batch[TRAWL_PLATE_BUCKETS];  /* [1<<i,3,48,320] */
+  TrawlWarpScratch  zooms;     /* zoom crops (planar, 8-bit values) of a batch's
+                                  small boxes, kept from their det to their read */
+  TrawlWarpScratch  crops;     /* one rec run's crops: the first of its two warps */
 };
 
 /* The det plan for a w x h input, made on first use. */
@@ -121,5 +154,29 @@ void        _trawl_plate_keep (TrawlPlateReader *pr, GPtrArray *plates, TrawlPla
                                const TrawlOcrBox *b);
 /* Sorts a scene's plates, most confident first. */
 void        _trawl_plate_sort (GPtrArray *plates);
+
+/* Plates in n frames (sizes may differ), processed together: det of the
+ * frames of one size in shared runs (up to TRAWL_PLATE_DET_MAX_BATCH),
+ * then the tight and wide reads of every box of every frame through rec in
+ * runs of up to 32, then det on the zoom crops of the small boxes (shared
+ * runs per det size) and their regions' reads. Every net input is made as
+ * trawl_plate_reader_detect makes it: a rectified crop is first cut to
+ * 8-bit values (the frame source's warp into a scratch buffer), then
+ * resized from there (the planar warp), so with a host RGB source the
+ * inputs equal the CPU path's up to float rounding. plates_out[f] receives
+ * frame f's plates (GPtrArray of TrawlPlate, caller-owned, most confident
+ * first): those of a run of that frame alone (values equal up to the
+ * rounding of nets run at another batch size), and those of
+ * trawl_plate_reader_detect on the same RGB up to float rounding. GPU
+ * sources need a reader on the CUDA backend, host images one on the CPU
+ * backend; TRAWL_ERROR_INVALID_ARG otherwise, for n < 1, NULL arguments
+ * or an empty frame, before any work. On failure FALSE with error set and
+ * every plates_out[f] NULL. Frames must stay valid until it returns. */
+gboolean    _trawl_plate_reader_detect_sources (TrawlPlateReader *pr,
+                                                const TrawlFrameSource *srcs, int n,
+                                                GPtrArray **plates_out, GError **error);
+/* Frees what the batched runs keep besides plans (the scratch crops);
+ * trawl_plate_reader_free calls it. */
+void        _trawl_plate_batch_free (TrawlPlateReader *pr);
 
 G_END_DECLS

@@ -1,42 +1,59 @@
-/* face-gpu.c - trawl_face_detector_run_gpu: the face pipeline on a frame
- * that stays on the GPU as NV12. Every network input is cut from the
- * frame's planes by the warp kernel (kernels/warp.cu) straight into a
- * plan's device input buffer, with parameters from warp-build.c that
- * reproduce the CPU path's preprocessing; SSD regions and the per-face nets
- * run batched. What the CPU path decides (regions, box decoding, merging,
- * gates, order) is shared through detect-private.h, so the two differ only
- * in float rounding and NV12 colour. Only net outputs and each face's chip
- * (for the sharpness measure) come back to host memory.
+/* face-gpu.c - the face pipeline on frame sources (frame-source.h),
+ * batched across frames: _trawl_face_detector_run_sources, and the public
+ * trawl_face_detector_run_gpu / trawl_face_detector_run_gpu_batch that
+ * wrap it for frames that stay on the GPU as NV12.
  *
- * Stream order: each plan has its own stream; before the first warp into a
- * plan's buffer the stream waits for the decoder (trawl_gpu_frame_wait),
- * the warp is queued on that stream and trawl_nn_plan_run_staged runs after
- * it on the same stream and returns with the outputs on the host, so the
- * buffer is free again when it returns.
+ * Every network input is cut from its frame by _trawl_frame_warp_into
+ * straight into a plan's input buffer (the warp kernel into a CUDA plan's
+ * device buffer for a GPU frame, the warp rule's CPU reference into a CPU
+ * plan's host buffer for an RGB image), with parameters from warp-build.c
+ * that reproduce the classic path's preprocessing (face-pipeline.c). What
+ * that path decides (regions, box decoding, merging, gates, order) is
+ * shared through detect-private.h, so the two differ only in float
+ * rounding (and, for GPU frames, NV12 colour). The CPU source runs this
+ * very file in CI (tests/detect/test-face-batch.c).
+ *
+ * Batching: n frames are processed stage by stage. The SSD regions of all
+ * frames (each frame's whole picture, then its tiles) go through SSD
+ * together, up to TRAWL_WARP_MAX_BATCH per run; then the landmarks of all
+ * their faces, then the chips and embeddings, up to TRAWL_FACE_MAX_BATCH
+ * per run. A run's items are ordered frame by frame, so its input is
+ * written by one warp call per frame segment (item offset `first`). Every
+ * item's output depends only on its own input, so a frame's faces are the
+ * ones it gets alone, in the same order.
+ *
+ * Stream order (CUDA): each plan has its own stream; every warp call makes
+ * that stream wait for the decoder (trawl_gpu_frame_wait) and queues the
+ * kernel on it, and trawl_nn_plan_run_staged runs after it on the same
+ * stream and returns with the outputs on the host, so the buffer is free
+ * again when it returns. Only net outputs and the chips (for the sharpness
+ * measure) come back to host memory.
  */
 #include "trawl-config.h"
 
 #include "detect/detect-private.h"
+#include "detect/frame-source.h"
 #include "detect/warp-build.h"
 #include "trawl/base.h"
 #include "trawl/faces-post.h"
 
 #include <string.h>
 
-#if TRAWL_HAVE_CUDA
-
-#include "trawl-kernels.h"
-#include "warp-kernel.h"
+#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; nothing here calls the kernel */
 
 #define CHIP_FLOATS (3 * TRAWL_FACES_REC_SIZE * TRAWL_FACES_REC_SIZE)
 
+/* An SSD run of m regions uses ssd_batch[m]; a landmark or chip run of up
+ * to TRAWL_FACE_MAX_BATCH items (padded to a bucket) is warped per frame
+ * segment, and the last bucket is TRAWL_FACE_MAX_BATCH. */
+G_STATIC_ASSERT (TRAWL_WARP_MAX_BATCH <= TRAWL_FACE_MAX_BATCH);
+G_STATIC_ASSERT (TRAWL_FACE_MAX_BATCH <= TRAWL_WARP_MAX_BATCH);
+G_STATIC_ASSERT ((1 << (TRAWL_FACE_BUCKETS - 1)) == TRAWL_FACE_MAX_BATCH);
+
 static gboolean
-cuda_check (int rc, const char *what, GError **error)
+bad_arg (GError **error, const char *what)
 {
-  if (rc == 0)
-    return TRUE;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "face detector on GPU: %s: %s", what,
-               trawl_cuda_error_string (rc));
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: %s", what);
   return FALSE;
 }
 
@@ -50,7 +67,8 @@ bucket_of (int n)
   return i;
 }
 
-/* The plan in *slot for batch x 3 x size x size, made on first use. */
+/* The plan in *slot for batch x 3 x size x size on the detector's
+ * backend, made on first use. */
 static TrawlNnPlan *
 batch_plan (TrawlFaceDetector *fd, TrawlNnPlan **slot, TrawlNnGraph **g, int batch, int size,
             GError **error)
@@ -60,24 +78,41 @@ batch_plan (TrawlFaceDetector *fd, TrawlNnPlan **slot, TrawlNnGraph **g, int bat
   return *slot;
 }
 
-/* Queues n warps (params p[0..n)) into plan's input buffer after the
- * decoder's writes. */
+/* Writes items 0 .. m-1 of plan's input: item i is warp p[i] of frame
+ * frame_of[i]. One warp call per run of equal frame_of, at its offset. */
 static gboolean
-warp_into (TrawlNnPlan *plan, const TrawlGpuFrame *frame, const TrawlWarpParams *p, int n,
-           GError **error)
+warp_items (TrawlNnPlan *plan, const TrawlFrameSource *srcs, const int *frame_of,
+            const TrawlWarpParams *p, int m, GError **error)
 {
-  void *stream = trawl_nn_plan_stream (plan);
-  float *dst = trawl_nn_plan_input_buffer (plan, 0);
-
-  if (dst == NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "face detector on GPU: no input buffer");
-    return FALSE;
+  for (int s = 0, e; s < m; s = e) {
+    for (e = s + 1; e < m && frame_of[e] == frame_of[s]; e++)
+      ;
+    if (!_trawl_frame_warp_into (plan, &srcs[frame_of[s]], &p[s], e - s, s, error))
+      return FALSE;
   }
-  if (!trawl_gpu_frame_wait (frame, stream, error))
-    return FALSE;
-  return cuda_check (trawl_cuda_warp_nv12_batch (p, n, frame->y, frame->pitch_y, frame->uv,
-                                                 frame->pitch_uv, dst, stream),
-                     "warp", error);
+  return TRUE;
+}
+
+/* After a failed step: waits for the work already queued on plan's
+ * stream (a one-float read-back), so that no warp still reads a frame the
+ * caller frees on the error. The failing step has reported the error. */
+static void
+drain (TrawlNnPlan *plan)
+{
+  float sink;
+
+  (void) _trawl_plan_input_read (plan, 0, &sink, 1, NULL);
+}
+
+/* Fills items m .. nb-1 (a bucket's unused tail) with a copy of item 0's
+ * warp: a defined input whose outputs are ignored. */
+static void
+pad_items (int *frame_of, TrawlWarpParams *p, int m, int nb)
+{
+  for (int i = m; i < nb; i++) {
+    frame_of[i] = frame_of[0];
+    p[i] = p[0];
+  }
 }
 
 /* Checks that output o of a batch-n run holds n items of per floats. */
@@ -86,91 +121,108 @@ check_batch (const TrawlNnTensor *o, int n, int64_t per, const char *net, GError
 {
   if (o->ndim < 1 || o->dims[0] != n || trawl_nn_tensor_numel (o) != n * per) {
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                 "face detector on GPU: %s output is not %d items of %" G_GINT64_FORMAT, net, n,
-                 per);
+                 "face detector: %s output is not %d items of %" G_GINT64_FORMAT, net, n, per);
     return FALSE;
   }
   return TRUE;
 }
 
-/* SSD on the whole frame and its tiles, batched (TRAWL_WARP_MAX_BATCH
- * regions per run), boxes merged as the CPU path merges them. */
-static GArray *
-find_boxes (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, GError **error)
+/* SSD on the regions of every frame, TRAWL_WARP_MAX_BATCH regions per
+ * run (or fd->ssd_max_batch), then each frame's boxes merged as the classic path merges them.
+ * boxes[f] (empty on entry) receives frame f's TrawlScoredBox. */
+static gboolean
+find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray **boxes,
+            GError **error)
 {
-  g_autoptr (GArray) regions = _trawl_face_regions (fd, frame->width, frame->height);
-  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
+  g_autoptr (GPtrArray) regions = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (int) * 2);  /* frame, region */
   TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
-  gint64 start = g_get_monotonic_time ();
+  int frame_of[TRAWL_WARP_MAX_BATCH];
+  guint max = fd->ssd_max_batch > 0 ? (guint) MIN (fd->ssd_max_batch, TRAWL_WARP_MAX_BATCH)
+                                    : TRAWL_WARP_MAX_BATCH;
 
-  for (guint first = 0; first < regions->len; first += TRAWL_WARP_MAX_BATCH) {
-    int n = (int) MIN (regions->len - first, TRAWL_WARP_MAX_BATCH);
-    TrawlNnPlan *plan = batch_plan (fd, &fd->ssd_batch[n], &fd->ssd_g, n, TRAWL_FACES_SSD_SIZE,
+  for (int f = 0; f < n; f++) {
+    GArray *r = _trawl_face_regions (fd, srcs[f].width, srcs[f].height);
+    g_ptr_array_add (regions, r);
+    for (guint i = 0; i < r->len; i++) {
+      int it[2] = { f, (int) i };
+      g_array_append_val (items, it);
+    }
+  }
+  for (guint first = 0; first < items->len; first += max) {
+    int m = (int) MIN (items->len - first, max);
+    TrawlNnPlan *plan = batch_plan (fd, &fd->ssd_batch[m], &fd->ssd_g, m, TRAWL_FACES_SSD_SIZE,
                                     error);
+    const TrawlBox *r[TRAWL_WARP_MAX_BATCH];
     TrawlNnTensor o[2];
 
     if (plan == NULL)
-      goto fail;
-    for (int i = 0; i < n; i++) {
-      const TrawlBox *r = &g_array_index (regions, TrawlBox, first + i);
-      trawl_warp_build_square (&p[i], frame->width, frame->height, (int) r->x, (int) r->y,
-                               (int) r->w, (int) r->h, TRAWL_FACES_SSD_SIZE, FALSE);
+      return FALSE;
+    for (int i = 0; i < m; i++) {
+      const int *it = &g_array_index (items, int, 2 * (first + i));
+      const TrawlFrameSource *s = &srcs[it[0]];
+      frame_of[i] = it[0];
+      r[i] = &g_array_index ((GArray *) regions->pdata[it[0]], TrawlBox, it[1]);
+      trawl_warp_build_square (&p[i], s->width, s->height, (int) r[i]->x, (int) r[i]->y,
+                               (int) r[i]->w, (int) r[i]->h, TRAWL_FACES_SSD_SIZE, FALSE);
     }
-    if (!warp_into (plan, frame, p, n, error) || !trawl_nn_plan_run_staged (plan, o, 2, error))
-      goto fail;
-    if (!check_batch (&o[0], n, 4 * TRAWL_FACES_SSD_ANCHORS, "SSD boxes", error) ||
-        !check_batch (&o[1], n, 3 * TRAWL_FACES_SSD_ANCHORS, "SSD classes", error))
-      goto fail;
-    for (int i = 0; i < n; i++)
-      _trawl_face_ssd_append (fd, (const float *) o[0].data + (gsize) i * 4 * TRAWL_FACES_SSD_ANCHORS,
-                              (const float *) o[1].data + (gsize) i * 3 * TRAWL_FACES_SSD_ANCHORS,
-                              &g_array_index (regions, TrawlBox, first + i), boxes);
+    if (!warp_items (plan, srcs, frame_of, p, m, error) ||
+        !trawl_nn_plan_run_staged (plan, o, 2, error) ||
+        !check_batch (&o[0], m, 4 * TRAWL_FACES_SSD_ANCHORS, "SSD boxes", error) ||
+        !check_batch (&o[1], m, 3 * TRAWL_FACES_SSD_ANCHORS, "SSD classes", error)) {
+      drain (plan);
+      return FALSE;
+    }
+    for (int i = 0; i < m; i++) {
+      const float *enc = (const float *) o[0].data + (gsize) i * 4 * TRAWL_FACES_SSD_ANCHORS;
+      const float *logits = (const float *) o[1].data + (gsize) i * 3 * TRAWL_FACES_SSD_ANCHORS;
+      _trawl_face_ssd_append (fd, enc, logits, r[i], boxes[frame_of[i]]);
+    }
   }
-  _trawl_face_merge (fd, boxes);
-  fd->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
-  return boxes;
-fail:
-  fd->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
-  g_array_unref (boxes);
-  return NULL;
+  for (int f = 0; f < n; f++)
+    _trawl_face_merge (fd, boxes[f]);
+  return TRUE;
 }
 
-/* Landmarks of faces[first .. first + n), n <= TRAWL_FACE_MAX_BATCH, in
- * one run of the smallest bucket that holds them; the unused items repeat
- * the first face's crop (defined input, outputs ignored). */
+/* Landmarks of faces[0 .. m), m <= TRAWL_FACE_MAX_BATCH, face i in frame
+ * frame_of[i] (frames in runs), in one run of the smallest bucket that
+ * holds them. */
 static gboolean
-landmarks_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, TrawlFace *faces, int n,
-                 GError **error)
+landmarks_batch (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, TrawlFace **faces,
+                 const int *frame_of, int m, GError **error)
 {
-  int b = bucket_of (n), nb = 1 << b;
+  int b = bucket_of (m), nb = 1 << b;
   TrawlNnPlan *plan = batch_plan (fd, &fd->lm_batch[b], &fd->lm_g, nb, TRAWL_FACES_LM_SIZE,
                                   error);
   TrawlWarpParams p[TRAWL_FACE_MAX_BATCH];
+  int fo[TRAWL_FACE_MAX_BATCH];
   int rx[TRAWL_FACE_MAX_BATCH], ry[TRAWL_FACE_MAX_BATCH], rw[TRAWL_FACE_MAX_BATCH],
       rh[TRAWL_FACE_MAX_BATCH];
   TrawlNnTensor o;
 
   if (plan == NULL)
     return FALSE;
-  for (int i = 0; i < nb; i++) {
-    if (i < n) {
-      _trawl_face_lm_region (&faces[i].box, &rx[i], &ry[i], &rw[i], &rh[i]);
-      trawl_warp_build_square (&p[i], frame->width, frame->height, rx[i], ry[i], rw[i], rh[i],
-                               TRAWL_FACES_LM_SIZE, TRUE);
-    } else {
-      p[i] = p[0];
-    }
+  for (int i = 0; i < m; i++) {
+    const TrawlFrameSource *s = &srcs[frame_of[i]];
+    fo[i] = frame_of[i];
+    _trawl_face_lm_region (&faces[i]->box, &rx[i], &ry[i], &rw[i], &rh[i]);
+    trawl_warp_build_square (&p[i], s->width, s->height, rx[i], ry[i], rw[i], rh[i],
+                             TRAWL_FACES_LM_SIZE, TRUE);
   }
-  if (!warp_into (plan, frame, p, nb, error) || !trawl_nn_plan_run_staged (plan, &o, 1, error) ||
-      !check_batch (&o, nb, 2 * TRAWL_FACE_LANDMARKS, "landmarks", error))
+  pad_items (fo, p, m, nb);
+  if (!warp_items (plan, srcs, fo, p, nb, error) ||
+      !trawl_nn_plan_run_staged (plan, &o, 1, error) ||
+      !check_batch (&o, nb, 2 * TRAWL_FACE_LANDMARKS, "landmarks", error)) {
+    drain (plan);
     return FALSE;
-  for (int i = 0; i < n; i++) {
+  }
+  for (int i = 0; i < m; i++) {
     float xy[2 * TRAWL_FACE_LANDMARKS];
     trawl_faces_landmarks_map ((const float *) o.data + (gsize) i * 2 * TRAWL_FACE_LANDMARKS,
                                rx[i], ry[i], rw[i], rh[i], xy);
     for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++) {
-      faces[i].landmarks[k].x = xy[2 * k];
-      faces[i].landmarks[k].y = xy[2 * k + 1];
+      faces[i]->landmarks[k].x = xy[2 * k];
+      faces[i]->landmarks[k].y = xy[2 * k + 1];
     }
   }
   return TRUE;
@@ -193,26 +245,29 @@ chip_image (const float *planar)
   return chip;
 }
 
-/* Chips, quality and embeddings of faces[0 .. n), n <= TRAWL_FACE_MAX_BATCH:
- * the chips of the faces whose landmarks allow one are warped in one
- * launch into the recogniser's batch input (or, without the recogniser,
- * one at a time into a scratch buffer), copied back for quality, then
- * embedded in one run. */
+/* Chips, quality and embeddings of faces[0 .. n), n <= TRAWL_FACE_MAX_BATCH,
+ * face i in frame frame_of[i]: the chips of the faces whose landmarks allow
+ * one are warped (one call per frame segment) into the recogniser's batch
+ * input, read back for quality, then embedded in one run; without the
+ * recogniser, one at a time through a scratch buffer. */
 static gboolean
-chips_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, TrawlFace *faces, int n,
-             GError **error)
+chips_batch (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, TrawlFace **faces,
+             const int *frame_of, int n, GError **error)
 {
   TrawlWarpParams p[TRAWL_FACE_MAX_BATCH];
+  int fo[TRAWL_FACE_MAX_BATCH];
   int which[TRAWL_FACE_MAX_BATCH], m = 0;   /* faces with a chip, in order */
 
   for (int i = 0; i < n; i++) {
     double mat[6];
-    if (trawl_face_chip_transform (faces[i].landmarks, TRAWL_FACE_CHIP, mat)) {
-      trawl_warp_build_chip (&p[m], frame->width, frame->height, mat, TRAWL_FACES_REC_SIZE);
+    if (trawl_face_chip_transform (faces[i]->landmarks, TRAWL_FACE_CHIP, mat)) {
+      const TrawlFrameSource *s = &srcs[frame_of[i]];
+      trawl_warp_build_chip (&p[m], s->width, s->height, mat, TRAWL_FACES_REC_SIZE);
+      fo[m] = frame_of[i];
       which[m++] = i;
     } else {
       /* degenerate landmarks: no chip, as trawl_face_align says */
-      trawl_face_quality (faces[i].landmarks, NULL, faces[i].score, &faces[i].quality);
+      trawl_face_quality (faces[i]->landmarks, NULL, faces[i]->score, &faces[i]->quality);
     }
   }
   if (m == 0)
@@ -228,15 +283,13 @@ chips_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, TrawlFace *faces
                                     error);
     if (plan == NULL)
       return FALSE;
-    for (int j = 0; j < m; j++) {
-      float *dst = fd->chip_host + (gsize) j * CHIP_FLOATS;
-      if (!warp_into (plan, frame, &p[j], 1, error) ||
-          !cuda_check (trawl_cuda_copy_to_host (dst, trawl_nn_plan_input_buffer (plan, 0),
-                                                sizeof (float) * CHIP_FLOATS,
-                                                trawl_nn_plan_stream (plan)),
-                       "chip download", error))
+    for (int j = 0; j < m; j++)
+      if (!_trawl_frame_warp_into (plan, &srcs[fo[j]], &p[j], 1, 0, error) ||
+          !_trawl_plan_input_read (plan, 0, fd->chip_host + (gsize) j * CHIP_FLOATS, CHIP_FLOATS,
+                                   error)) {
+        drain (plan);
         return FALSE;
-    }
+      }
   } else {
     int b = bucket_of (m), nb = 1 << b;
     TrawlNnPlan *plan = batch_plan (fd, &fd->rec_batch[b], &fd->rec_g, nb, TRAWL_FACES_REC_SIZE,
@@ -244,81 +297,149 @@ chips_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, TrawlFace *faces
     TrawlNnTensor o;
     if (plan == NULL)
       return FALSE;
-    for (int j = m; j < nb; j++)
-      p[j] = p[0];
-    if (!warp_into (plan, frame, p, nb, error) ||
-        !cuda_check (trawl_cuda_copy_to_host (fd->chip_host, trawl_nn_plan_input_buffer (plan, 0),
-                                              sizeof (float) * CHIP_FLOATS * m,
-                                              trawl_nn_plan_stream (plan)),
-                     "chip download", error) ||
+    pad_items (fo, p, m, nb);
+    if (!warp_items (plan, srcs, fo, p, nb, error) ||
+        !_trawl_plan_input_read (plan, 0, fd->chip_host, (gsize) CHIP_FLOATS * m, error) ||
         !trawl_nn_plan_run_staged (plan, &o, 1, error) ||
-        !check_batch (&o, nb, TRAWL_FACE_EMBED_DIM, "recogniser", error))
+        !check_batch (&o, nb, TRAWL_FACE_EMBED_DIM, "recogniser", error)) {
+      drain (plan);
       return FALSE;
+    }
     for (int j = 0; j < m; j++) {
       _trawl_face_normalise ((const float *) o.data + (gsize) j * TRAWL_FACE_EMBED_DIM,
-                             faces[which[j]].embedding);
-      faces[which[j]].has_embedding = TRUE;
+                             faces[which[j]]->embedding);
+      faces[which[j]]->has_embedding = TRUE;
     }
   }
   for (int j = 0; j < m; j++) {
     g_autoptr (TrawlImage) chip = chip_image (fd->chip_host + (gsize) j * CHIP_FLOATS);
-    TrawlFace *f = &faces[which[j]];
+    TrawlFace *f = faces[which[j]];
     trawl_face_quality (f->landmarks, chip, f->score, &f->quality);
   }
   return TRUE;
 }
 
-GArray *
-trawl_face_detector_run_gpu (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, GError **error)
+/* Checks the sources against the detector's backend before any work. */
+static gboolean
+check_sources (const TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GError **error)
 {
-  g_return_val_if_fail (fd != NULL && frame != NULL, NULL);
-  if (!trawl_nn_plan_on_device (fd->ssd)) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                 "face detector on GPU frames needs the CUDA backend");
-    return NULL;
-  }
-  if (frame->y == NULL || frame->uv == NULL || frame->width < 2 || frame->height < 2) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: empty GPU frame");
-    return NULL;
-  }
-  g_autoptr (GArray) boxes = find_boxes (fd, frame, error);
-  if (boxes == NULL)
-    return NULL;
-  GArray *faces = g_array_sized_new (FALSE, TRUE, sizeof (TrawlFace), boxes->len);
-  g_array_set_size (faces, boxes->len);
-  for (guint i = 0; i < boxes->len; i++) {
-    TrawlFace *f = &g_array_index (faces, TrawlFace, i);
-    const TrawlScoredBox *sb = &g_array_index (boxes, TrawlScoredBox, i);
-    memset (f, 0, sizeof *f);
-    f->box = sb->box;
-    f->score = sb->score;
-  }
-  for (guint first = 0; first < faces->len; first += TRAWL_FACE_MAX_BATCH) {
-    int n = (int) MIN (faces->len - first, TRAWL_FACE_MAX_BATCH);
-    TrawlFace *batch = &g_array_index (faces, TrawlFace, first);
-    gint64 t0 = g_get_monotonic_time ();
-    gboolean ok = landmarks_batch (fd, frame, batch, n, error);
-    gint64 t1 = g_get_monotonic_time ();
-    fd->times.landmarks_s += (t1 - t0) / 1e6;
-    ok = ok && chips_batch (fd, frame, batch, n, error);
-    fd->times.embed_s += (g_get_monotonic_time () - t1) / 1e6;
-    if (!ok) {
-      g_array_unref (faces);
-      return NULL;
+  gboolean on_device = trawl_nn_plan_on_device (fd->ssd);
+
+  for (int f = 0; f < n; f++) {
+    const TrawlFrameSource *s = &srcs[f];
+    if (s->gpu != NULL) {
+      if (!on_device)
+        return bad_arg (error, "a GPU frame needs a detector made with the CUDA backend");
+      if (s->gpu->y == NULL || s->gpu->uv == NULL || s->width < 2 || s->height < 2)
+        return bad_arg (error, "empty GPU frame");
+    } else if (s->rgb != NULL) {
+      if (on_device)
+        return bad_arg (error, "a host image needs a detector made with the CPU backend");
+      if (s->rgb->data == NULL || s->width < 1 || s->height < 1 ||
+          s->width != s->rgb->width || s->height != s->rgb->height)
+        return bad_arg (error, "empty image");
+    } else {
+      return bad_arg (error, "a frame source with no frame");
     }
   }
-  return faces;
+  return TRUE;
 }
 
-#else /* !TRAWL_HAVE_CUDA */
+gboolean
+_trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n,
+                                  GArray **faces_out, GError **error)
+{
+  if (faces_out != NULL)
+    for (int f = 0; f < n; f++)
+      faces_out[f] = NULL;
+  if (fd == NULL || srcs == NULL || faces_out == NULL || n < 1)
+    return bad_arg (error, "no detector, no frames or nowhere to put faces");
+  if (!check_sources (fd, srcs, n, error))
+    return FALSE;
+
+  g_autofree GArray **boxes = g_new0 (GArray *, n);
+  g_autofree GArray **faces = g_new0 (GArray *, n);
+  g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (int) * 2);  /* frame, face */
+  gboolean ok;
+  gint64 t0 = g_get_monotonic_time (), t1;
+
+  for (int f = 0; f < n; f++)
+    boxes[f] = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
+  ok = find_boxes (fd, srcs, n, boxes, error);
+  fd->times.detect_s += (g_get_monotonic_time () - t0) / 1e6;
+
+  for (int f = 0; ok && f < n; f++) {
+    faces[f] = g_array_sized_new (FALSE, TRUE, sizeof (TrawlFace), boxes[f]->len);
+    g_array_set_size (faces[f], boxes[f]->len);   /* zeroed: clear_ is TRUE */
+    for (guint i = 0; i < boxes[f]->len; i++) {
+      TrawlFace *fc = &g_array_index (faces[f], TrawlFace, i);
+      const TrawlScoredBox *sb = &g_array_index (boxes[f], TrawlScoredBox, i);
+      fc->box = sb->box;
+      fc->score = sb->score;
+      int it[2] = { f, (int) i };
+      g_array_append_val (items, it);
+    }
+  }
+  /* the arrays are not resized from here on: the face pointers hold */
+  for (guint first = 0; ok && first < items->len; first += TRAWL_FACE_MAX_BATCH) {
+    int m = (int) MIN (items->len - first, TRAWL_FACE_MAX_BATCH);
+    TrawlFace *batch[TRAWL_FACE_MAX_BATCH];
+    int frame_of[TRAWL_FACE_MAX_BATCH];
+
+    for (int i = 0; i < m; i++) {
+      const int *it = &g_array_index (items, int, 2 * (first + i));
+      frame_of[i] = it[0];
+      batch[i] = &g_array_index (faces[it[0]], TrawlFace, it[1]);
+    }
+    t0 = g_get_monotonic_time ();
+    ok = landmarks_batch (fd, srcs, batch, frame_of, m, error);
+    t1 = g_get_monotonic_time ();
+    fd->times.landmarks_s += (t1 - t0) / 1e6;
+    ok = ok && chips_batch (fd, srcs, batch, frame_of, m, error);
+    fd->times.embed_s += (g_get_monotonic_time () - t1) / 1e6;
+  }
+
+  for (int f = 0; f < n; f++) {
+    g_array_unref (boxes[f]);
+    if (ok)
+      faces_out[f] = faces[f];
+    else if (faces[f] != NULL)
+      g_array_unref (faces[f]);
+  }
+  return ok;
+}
+
+gboolean
+trawl_face_detector_run_gpu_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *const *frames,
+                                   int n, GArray **faces_out, GError **error)
+{
+  if (faces_out != NULL)
+    for (int f = 0; f < n; f++)
+      faces_out[f] = NULL;
+  if (!TRAWL_HAVE_CUDA) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+    return FALSE;
+  }
+  if (fd == NULL || frames == NULL || faces_out == NULL || n < 1)
+    return bad_arg (error, "no detector, no frames or nowhere to put faces");
+  if (!trawl_nn_plan_on_device (fd->ssd))
+    return bad_arg (error, "GPU frames need a detector made with the CUDA backend");
+
+  g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
+  for (int f = 0; f < n; f++) {
+    if (frames[f] == NULL)
+      return bad_arg (error, "a NULL GPU frame");
+    _trawl_frame_source_gpu (&srcs[f], frames[f]);
+  }
+  return _trawl_face_detector_run_sources (fd, srcs, n, faces_out, error);
+}
 
 GArray *
 trawl_face_detector_run_gpu (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, GError **error)
 {
-  (void) fd;
-  (void) frame;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-  return NULL;
-}
+  GArray *faces = NULL;
 
-#endif
+  if (!trawl_face_detector_run_gpu_batch (fd, &frame, 1, &faces, error))
+    return NULL;
+  return faces;
+}

@@ -1,5 +1,6 @@
-/* frame-source.c - the two frame sources of the batched pipelines: see
- * frame-source.h. Only this file of src/detect calls the warp kernel. */
+/* frame-source.c - the two frame sources of the batched pipelines and
+ * their scratch crops: see frame-source.h. Only this file of src/detect
+ * calls the warp kernel. */
 #include "trawl-config.h"
 
 #include "detect/frame-source.h"
@@ -103,4 +104,182 @@ _trawl_plan_input_read (TrawlNnPlan *plan, gsize offset, float *dst, gsize n_flo
 #else
   return fail (error, "a device plan in a build without CUDA");
 #endif
+}
+
+/* ---- scratch crops ---- */
+
+void
+_trawl_warp_scratch_clear (TrawlWarpScratch *s)
+{
+  if (s == NULL || s->data == NULL)
+    return;
+  if (s->on_device)
+    {
+#if TRAWL_HAVE_CUDA
+      /* an error here is a sticky one from earlier work, reported there */
+      (void) trawl_cuda_free (s->data);
+#endif
+    }
+  else
+    g_free (s->data);
+  s->data = NULL;
+  s->cap = 0;
+  s->on_device = FALSE;
+}
+
+gboolean
+_trawl_warp_scratch_reserve (TrawlWarpScratch *s, const TrawlFrameSource *src, gsize n_floats,
+                             GError **error)
+{
+  gboolean dev = src->gpu != NULL;
+
+  if (s->data != NULL && s->on_device == dev && s->cap >= n_floats)
+    return TRUE;
+  _trawl_warp_scratch_clear (s);
+  if (n_floats == 0)
+    return TRUE;
+  /* half again what is asked: the next batch, a little larger, fits */
+  gsize cap = n_floats + n_floats / 2;
+  if (dev)
+    {
+#if TRAWL_HAVE_CUDA
+      void *d = NULL;
+
+      if (!cuda_ok (trawl_cuda_malloc (&d, cap * sizeof (float)), "scratch allocation", error))
+        return FALSE;
+      s->data = d;
+#else
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+      return FALSE;
+#endif
+    }
+  else if ((s->data = g_try_new (float, cap)) == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "frame source: no memory for %" G_GSIZE_FORMAT " scratch floats", cap);
+      return FALSE;
+    }
+  s->cap = cap;
+  s->on_device = dev;
+  return TRUE;
+}
+
+/* TRUE when [off, off + floats) lies inside s. */
+static gboolean
+scratch_holds (const TrawlWarpScratch *s, gsize off, gsize floats)
+{
+  return s->data != NULL && off <= s->cap && floats <= s->cap - off;
+}
+
+static gsize
+crop_floats (int w, int h)
+{
+  return (gsize) 3 * (gsize) MAX (w, 0) * (gsize) MAX (h, 0);
+}
+
+/* Checks that plan, s (and src when given) are on the same side. */
+static gboolean
+same_side (TrawlNnPlan *plan, const TrawlWarpScratch *s, GError **error)
+{
+  if (s->data == NULL)
+    return fail (error, "empty scratch");
+  if (trawl_nn_plan_on_device (plan) != s->on_device)
+    return fail (error, s->on_device ? "a GPU scratch needs a plan on the GPU"
+                                     : "a host scratch needs a CPU plan");
+  return TRUE;
+}
+
+gboolean
+_trawl_frame_warp_crop (TrawlNnPlan *plan, const TrawlFrameSource *src, const TrawlWarpParams *p,
+                        TrawlWarpScratch *s, gsize off, GError **error)
+{
+  if (!same_side (plan, s, error))
+    return FALSE;
+  if (s->on_device != (src->gpu != NULL))
+    return fail (error, "scratch and frame on different sides");
+  if (!scratch_holds (s, off, crop_floats (p->dst_w, p->dst_h)))
+    return fail (error, "crop past the scratch's end");
+  float *dst = s->data + off;
+  if (src->gpu != NULL)
+    {
+#if TRAWL_HAVE_CUDA
+      void *stream = trawl_nn_plan_stream (plan);
+
+      if (!trawl_gpu_frame_wait (src->gpu, stream, error))
+        return FALSE;
+      return cuda_ok (trawl_cuda_warp_nv12 (p, src->gpu->y, src->gpu->pitch_y, src->gpu->uv,
+                                            src->gpu->pitch_uv, dst, stream),
+                      "crop warp", error);
+#else
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+      return FALSE;
+#endif
+    }
+  if (src->rgb == NULL)
+    return fail (error, "empty frame");
+  _trawl_warp_rgb_ref (p, src->rgb->data, src->rgb->stride, dst);
+  return TRUE;
+}
+
+gboolean
+_trawl_scratch_warp_crop (TrawlNnPlan *plan, const TrawlWarpScratch *from, gsize src_off,
+                          const TrawlWarpParams *p, TrawlWarpScratch *to, gsize dst_off,
+                          GError **error)
+{
+  gsize n_src = crop_floats (p->src_w, p->src_h), n_dst = crop_floats (p->dst_w, p->dst_h);
+
+  if (!same_side (plan, from, error) || !same_side (plan, to, error))
+    return FALSE;
+  if (!scratch_holds (from, src_off, n_src) || !scratch_holds (to, dst_off, n_dst))
+    return fail (error, "crop past the scratch's end");
+  if (from == to && src_off < dst_off + n_dst && dst_off < src_off + n_src)
+    return fail (error, "a crop warped onto itself");
+  if (to->on_device)
+    {
+#if TRAWL_HAVE_CUDA
+      size_t off = src_off;
+
+      return cuda_ok (trawl_cuda_warp_planar_batch (p, 1, from->data, &off, to->data + dst_off,
+                                                    trawl_nn_plan_stream (plan)),
+                      "crop warp", error);
+#else
+      return fail (error, "a device scratch in a build without CUDA");
+#endif
+    }
+  _trawl_warp_planar_ref (p, from->data + src_off, p->src_w, to->data + dst_off);
+  return TRUE;
+}
+
+gboolean
+_trawl_scratch_warp_into (TrawlNnPlan *plan, const TrawlWarpScratch *s, const gsize *src_off,
+                          const TrawlWarpParams *p, int n, int first, GError **error)
+{
+  float *dst = trawl_nn_plan_input_buffer (plan, 0);
+  gsize item = (gsize) 3 * p[0].dst_h * p[0].dst_w;
+
+  if (dst == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || first < 0)
+    return fail (error, "no input buffer or a bad batch");
+  if (!same_side (plan, s, error))
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    if (!scratch_holds (s, src_off[i], crop_floats (p[i].src_w, p[i].src_h)))
+      return fail (error, "crop past the scratch's end");
+  dst += (gsize) first * item;
+  if (s->on_device)
+    {
+#if TRAWL_HAVE_CUDA
+      size_t off[TRAWL_WARP_MAX_BATCH];
+
+      for (int i = 0; i < n; i++)
+        off[i] = src_off[i];
+      return cuda_ok (trawl_cuda_warp_planar_batch (p, n, s->data, off, dst,
+                                                    trawl_nn_plan_stream (plan)),
+                      "warp", error);
+#else
+      return fail (error, "a device scratch in a build without CUDA");
+#endif
+    }
+  for (int i = 0; i < n; i++)
+    _trawl_warp_planar_ref (&p[i], s->data + src_off[i], p[i].src_w, dst + (gsize) i * item);
+  return TRUE;
 }

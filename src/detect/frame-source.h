@@ -36,4 +36,52 @@ gboolean _trawl_frame_warp_into (TrawlNnPlan *plan, const TrawlFrameSource *src,
 gboolean _trawl_plan_input_read (TrawlNnPlan *plan, gsize offset, float *dst, gsize n_floats,
                                  GError **error);
 
+/* ---- scratch crops ----
+ *
+ * Where the CPU path cuts an 8-bit crop and then resizes it (PP-OCR's rec
+ * and det inputs of rectified plate boxes), the batched path does the same
+ * in two warps: the crop into a scratch buffer as planar float RGB
+ * [3, h, w] (8-bit values, trawl_warp_build_crop), then the resize from
+ * there into the plan's input (TRAWL_WARP_SRC_PLANAR). The scratch lives
+ * where the source does: device memory for a GPU frame, host memory for a
+ * host image. Warps into it are queued on a plan's stream; a caller must
+ * not write a crop again before the plans that read it have run (their
+ * runs wait for their streams). */
+typedef struct {
+  float   *data;       /* cap floats, device or host memory; NULL when empty */
+  gsize    cap;        /* floats */
+  gboolean on_device;  /* data is device memory (trawl_cuda_malloc) */
+} TrawlWarpScratch;
+
+/* Makes s hold at least n_floats where src's crops go (device memory for a
+ * GPU source). Growing drops the contents; freeing device memory waits for
+ * the device. FALSE with error when memory runs out (s is then empty). */
+gboolean _trawl_warp_scratch_reserve (TrawlWarpScratch *s, const TrawlFrameSource *src,
+                                      gsize n_floats, GError **error);
+/* Frees s's buffer (after the device's work) and empties it. */
+void     _trawl_warp_scratch_clear (TrawlWarpScratch *s);
+
+/* Writes warp p of src ([3, p->dst_h, p->dst_w]: a crop of any size) into
+ * s at offset off (floats), queued on plan's stream after the decoder's
+ * writes (GPU source) or at once (host source). plan only lends its
+ * stream; it must be on src's side. */
+gboolean _trawl_frame_warp_crop (TrawlNnPlan *plan, const TrawlFrameSource *src,
+                                 const TrawlWarpParams *p, TrawlWarpScratch *s, gsize off,
+                                 GError **error);
+
+/* Writes warp p of the crop at from + src_off (planar, p->src_w x
+ * p->src_h) into to at dst_off: a crop of a crop (the zoomed read's
+ * region). Queued on plan's stream. The two may not overlap. */
+gboolean _trawl_scratch_warp_crop (TrawlNnPlan *plan, const TrawlWarpScratch *from,
+                                   gsize src_off, const TrawlWarpParams *p, TrawlWarpScratch *to,
+                                   gsize dst_off, GError **error);
+
+/* Writes n (1..TRAWL_WARP_MAX_BATCH) warps into input 0 of plan, items
+ * first .. first + n - 1 (all p share dst sizes), warp i from the crop at
+ * s + src_off[i] (planar, p[i].src_w x p[i].src_h). Queued on plan's
+ * stream; s must be on plan's side. */
+gboolean _trawl_scratch_warp_into (TrawlNnPlan *plan, const TrawlWarpScratch *s,
+                                   const gsize *src_off, const TrawlWarpParams *p, int n,
+                                   int first, GError **error);
+
 G_END_DECLS

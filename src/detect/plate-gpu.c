@@ -1,104 +1,101 @@
-/* plate-gpu.c - trawl_plate_reader_detect_gpu: plates in a frame that
- * stays on the GPU as NV12. PP-OCR det's input and every rec input are cut
- * from the frame's planes by the warp kernel (kernels/warp.cu) into the
- * plans' device buffers; DB boxes, CTC decoding and every choice (which
- * boxes, which reads, which read to keep) are the CPU path's, shared
- * through detect-private.h.
+/* plate-gpu.c - the plate reader on frame sources (frame-source.h),
+ * batched across frames: _trawl_plate_reader_detect_sources, and the
+ * public trawl_plate_reader_detect_gpu / trawl_plate_reader_detect_gpu_batch
+ * that wrap it for frames that stay on the GPU as NV12.
  *
- * Where the CPU path cuts a crop to 8 bits and then resizes it for rec (or
- * for det, when a small box is looked at again), one warp here samples the
- * frame through the composed map (warp-build.h): not sample-exact, see
- * tests/detect/test-warp-build.c for how far (a few uint8 steps on average;
- * the same text in ~92% of reads, the labels read as often).
+ * Every net input is made as trawl_plate_reader_detect (plate-pipeline.c)
+ * makes it, in the same two steps: a rectified box (or a small box's zoom
+ * crop, or the best region of that) is first cut to 8-bit values, planar,
+ * into a scratch buffer (trawl_warp_build_crop: trawl_image_warp_affine's
+ * rule), then resized from there into the plan's input
+ * (trawl_warp_build_rec / _det with crop NULL: trawl_ocr_rec_input's and
+ * trawl_ocr_det_input's rule). A whole frame's det input is one warp, as
+ * on the CPU. The frame source does the cutting: the warp kernel on the
+ * GPU for NV12 frames, the warp rule's CPU reference for host RGB images,
+ * so CI runs this very file (tests/detect/test-plate-batch.c) and holds it
+ * to the CPU path. What that path decides (which boxes, which reads, which
+ * read to keep, the plate filter) is shared through detect-private.h.
  *
- * All candidate reads of a frame (each box tight and with a margin) go
- * through rec in batches (plans for 1, 2, 4 .. 32 inputs, made on first
- * use), then the zoomed reads of the small boxes that asked for one.
- * Stream order as in face-gpu.c: the plan's stream waits for the decoder,
- * the warps are queued on it, run_staged follows on it and returns with the
- * outputs on the host.
+ * Batching: n frames go stage by stage. Det of the frames of one size
+ * shares runs ([k,3,h,w], k <= TRAWL_PLATE_DET_MAX_BATCH, plans cached by
+ * size and k); then the tight and wide reads of every box of every frame go
+ * through rec in runs of up to 32 (plans for 1, 2, 4 .. 32 inputs, unused
+ * items padded); then det on the zoom crops of the small boxes that ask for
+ * a closer look (shared runs per det size), and the reads of their best
+ * regions. Every item's output depends only on its own input, so a
+ * frame's plates are the ones it gets alone.
+ *
+ * Scratch and stream order (CUDA): each plan has its own stream. A crop
+ * is cut into the scratch on the stream of the plan that reads it, after
+ * the decoder's writes (trawl_gpu_frame_wait), and
+ * trawl_nn_plan_run_staged returns with that stream drained, so a scratch
+ * is free again when the run that read it returns. The zoom crops stay in
+ * pr->zooms from their det runs (each on its own stream, drained) to the
+ * region cuts on rec's stream; one rec run's crops live in pr->crops. On
+ * failure both are freed, which waits for the device, so no stale work
+ * can write into a later call's crops.
  */
 #include "trawl-config.h"
 
 #include "detect/detect-private.h"
+#include "detect/frame-source.h"
 #include "detect/warp-build.h"
 #include "trawl/base.h"
 
 #include <string.h>
 
-#if TRAWL_HAVE_CUDA
+#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; declarations only */
 
-#include "trawl-kernels.h"
-#include "warp-kernel.h"
+#define REC_H TRAWL_PLATE_REC_H
+#define REC_W TRAWL_PLATE_REC_W
 
-/* One rec input to read: a crop of the frame, for slot (0 tight, 1 wide,
- * 2 zoomed) of box. */
+G_STATIC_ASSERT ((1 << (TRAWL_PLATE_BUCKETS - 1)) == TRAWL_WARP_MAX_BATCH);
+
+/* One frame's state through the stages. */
 typedef struct {
-  TrawlWarpCrop crop;
-  int           box;
-  int           slot;
+  GArray      *boxes;    /* TrawlOcrBox, frame px (owned) */
+  float       *h;        /* per box: its height, px */
+  gboolean    *wanted;   /* per box: _trawl_plate_box_wanted */
+  TrawlPlate **reads;    /* per box: tight, wide, zoomed (3 * box + slot), owned */
+} FrameState;
+
+/* One det input: a whole frame (box < 0) or a box's zoom crop, whose
+ * 8-bit pixels are cut into pr->zooms at off first. */
+typedef struct {
+  int           frame;
+  int           box;           /* -1: the whole frame */
+  TrawlWarpCrop zoom;          /* frame px -> zoom crop px, box >= 0 */
+  gsize         off;           /* the zoom crop in pr->zooms, floats */
+  int           img_w, img_h;  /* what det looks at (frame or zoom crop), px */
+  int           dw, dh;        /* det input size */
+  GArray       *found;         /* DB boxes, img px (owned) */
+} DetJob;
+
+/* One rec input: a crop of the frame (from < 0) or of det job from's zoom
+ * crop, read for slot (0 tight, 1 wide, 2 zoomed) of box of frame. */
+typedef struct {
+  int           frame, box, slot;
+  TrawlWarpCrop crop;          /* in px of what it is cut from */
+  int           from;
 } Cand;
 
 static gboolean
-cuda_check (int rc, const char *what, GError **error)
+bad_arg (GError **error, const char *what)
 {
-  if (rc == 0)
-    return TRUE;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader on GPU: %s: %s", what,
-               trawl_cuda_error_string (rc));
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "plate reader: %s", what);
   return FALSE;
 }
 
-/* Queues n warps into plan's input buffer after the decoder's writes. */
-static gboolean
-warp_into (TrawlNnPlan *plan, const TrawlGpuFrame *frame, const TrawlWarpParams *p, int n,
-           GError **error)
+void
+_trawl_plate_batch_free (TrawlPlateReader *pr)
 {
-  void *stream = trawl_nn_plan_stream (plan);
-  float *dst = trawl_nn_plan_input_buffer (plan, 0);
-
-  if (dst == NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader on GPU: no input buffer");
-    return FALSE;
-  }
-  if (!trawl_gpu_frame_wait (frame, stream, error))
-    return FALSE;
-  return cuda_check (trawl_cuda_warp_nv12_batch (p, n, frame->y, frame->pitch_y, frame->uv,
-                                                 frame->pitch_uv, dst, stream),
-                     "warp", error);
+  if (pr == NULL)
+    return;
+  _trawl_warp_scratch_clear (&pr->zooms);
+  _trawl_warp_scratch_clear (&pr->crops);
 }
 
-/* DB boxes of the whole frame (crop NULL) or of a crop of it (then in crop
- * px): det's input warped on the GPU, the map read back. */
-static GArray *
-det_boxes (TrawlPlateReader *pr, const TrawlGpuFrame *frame, const TrawlWarpCrop *crop,
-           GError **error)
-{
-  int img_w = crop ? crop->w : frame->width, img_h = crop ? crop->h : frame->height;
-  int dw, dh;
-  TrawlWarpParams p;
-  TrawlNnTensor out;
-  GArray *boxes = NULL;
-  gint64 start = g_get_monotonic_time ();
-
-  trawl_warp_det_size (img_w, img_h, pr->opts.det_max_side, &dw, &dh);
-  TrawlNnPlan *plan = _trawl_plate_det_plan (pr, dw, dh, error);
-  if (plan == NULL)
-    goto out;
-  trawl_warp_build_det (&p, frame->width, frame->height, crop, dw, dh);
-  if (!warp_into (plan, frame, &p, 1, error) || !trawl_nn_plan_run_staged (plan, &out, 1, error))
-    goto out;
-  if (trawl_nn_tensor_numel (&out) != (int64_t) dw * dh) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                 "plate reader on GPU: det map is not %dx%d", dw, dh);
-    goto out;
-  }
-  boxes = trawl_ocr_db_boxes (out.data, dw, dh, img_w, img_h, NULL);
-out:
-  pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
-  return boxes;
-}
-
+/* The bucket index (batch 1 << i) that holds n items, n <= 32. */
 static int
 bucket_of (int n)
 {
@@ -108,42 +105,152 @@ bucket_of (int n)
   return i;
 }
 
-/* Reads cands[0 .. n) through rec in batches, each into
- * reads[3 * box + slot]. */
-static gboolean
-read_cands (TrawlPlateReader *pr, const TrawlGpuFrame *frame, const Cand *cands, int n,
-            TrawlPlate **reads, GError **error)
+static TrawlNnPlanOptions
+plan_options (const TrawlPlateReader *pr)
 {
-  const int H = TRAWL_PLATE_REC_H, W = TRAWL_PLATE_REC_W;
+  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads,
+                            .precision = pr->opts.precision };
+  return po;
+}
+
+/* The det plan for k inputs of w x h, made on first use: k = 1 is the CPU
+ * path's own plan. */
+static TrawlNnPlan *
+det_plan (TrawlPlateReader *pr, int w, int h, int k, GError **error)
+{
+  if (k == 1)
+    return _trawl_plate_det_plan (pr, w, h, error);
+  g_autofree char *key = g_strdup_printf ("%dx%d*%d", w, h, k);
+  TrawlNnPlan *plan = g_hash_table_lookup (pr->det_plans, key);
+  if (plan != NULL)
+    return plan;
+  TrawlNnTensor shape = { TRAWL_NN_F32, 4, { k, 3, h, w }, NULL };
+  TrawlNnPlanOptions po = plan_options (pr);
+  plan = trawl_nn_plan_new (pr->det_g, &shape, 1, &po, error);
+  if (plan != NULL)
+    g_hash_table_insert (pr->det_plans, g_steal_pointer (&key), plan);
+  return plan;
+}
+
+/* Writes job's det input into item i of plan: the frame in one warp, a
+ * zoom crop in two (its 8-bit pixels into pr->zooms, then the resize). */
+static gboolean
+det_input (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
+           const DetJob *job, int i, GError **error)
+{
+  TrawlWarpParams p;
+
+  if (job->box < 0) {
+    trawl_warp_build_det (&p, src->width, src->height, NULL, job->dw, job->dh);
+    return _trawl_frame_warp_into (plan, src, &p, 1, i, error);
+  }
+  TrawlWarpParams cut;
+  trawl_warp_build_crop (&cut, src->width, src->height, &job->zoom);
+  trawl_warp_build_det (&p, job->zoom.w, job->zoom.h, NULL, job->dw, job->dh);
+  return _trawl_frame_warp_crop (plan, src, &cut, &pr->zooms, job->off, error) &&
+         _trawl_scratch_warp_into (plan, &pr->zooms, &job->off, &p, 1, i, error);
+}
+
+/* Runs det for jobs[0 .. n): jobs of one input size share runs, up to
+ * TRAWL_PLATE_DET_MAX_BATCH each, in job order; each job's DB boxes go to
+ * its found. */
+static gboolean
+run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int n,
+          GError **error)
+{
+  g_autofree gboolean *done = g_new0 (gboolean, MAX (n, 1));
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = TRUE;
+
+  for (int j = 0; ok && j < n; j++) {
+    int idx[TRAWL_PLATE_DET_MAX_BATCH], k = 0, dw = jobs[j].dw, dh = jobs[j].dh;
+    TrawlNnTensor out;
+
+    if (done[j])
+      continue;
+    for (int i = j; i < n && k < TRAWL_PLATE_DET_MAX_BATCH; i++)
+      if (!done[i] && jobs[i].dw == dw && jobs[i].dh == dh) {
+        idx[k++] = i;
+        done[i] = TRUE;
+      }
+    TrawlNnPlan *plan = det_plan (pr, dw, dh, k, error);
+    ok = plan != NULL;
+    for (int i = 0; ok && i < k; i++)
+      ok = det_input (pr, plan, &srcs[jobs[idx[i]].frame], &jobs[idx[i]], i, error);
+    ok = ok && trawl_nn_plan_run_staged (plan, &out, 1, error);
+    if (ok && trawl_nn_tensor_numel (&out) != (int64_t) k * dw * dh) {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "plate reader: det map is not %d x %dx%d", k, dw, dh);
+      ok = FALSE;
+    }
+    for (int i = 0; ok && i < k; i++) {
+      DetJob *job = &jobs[idx[i]];
+      job->found = trawl_ocr_db_boxes ((const float *) out.data + (gsize) i * dw * dh, dw, dh,
+                                       job->img_w, job->img_h, NULL);
+    }
+  }
+  pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
+  return ok;
+}
+
+/* Reads cands[0 .. n) through rec in runs of up to TRAWL_WARP_MAX_BATCH,
+ * each into its frame's reads[3 * box + slot]. */
+static gboolean
+read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jobs,
+            const Cand *cands, int n, FrameState *fs, GError **error)
+{
   gint64 start = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
   for (int first = 0; ok && first < n; first += TRAWL_WARP_MAX_BATCH) {
     int m = MIN (n - first, TRAWL_WARP_MAX_BATCH), b = bucket_of (m), nb = 1 << b;
-    TrawlWarpParams p[TRAWL_WARP_MAX_BATCH], zero[TRAWL_WARP_MAX_BATCH];
+    TrawlWarpParams cut[TRAWL_WARP_MAX_BATCH], p[TRAWL_WARP_MAX_BATCH];
+    TrawlWarpParams zero[TRAWL_WARP_MAX_BATCH];
+    gsize off[TRAWL_WARP_MAX_BATCH], total = 0;
     int rw[TRAWL_WARP_MAX_BATCH];
     TrawlNnTensor o;
 
     if (pr->rec_batch[b] == NULL) {
-      TrawlNnTensor shape = { TRAWL_NN_F32, 4, { nb, 3, H, W }, NULL };
-      TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads,
-                                .precision = pr->opts.precision };
-      pr->rec_batch[b] = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error);
-      if (pr->rec_batch[b] == NULL) {
+      TrawlNnTensor shape = { TRAWL_NN_F32, 4, { nb, 3, REC_H, REC_W }, NULL };
+      TrawlNnPlanOptions po = plan_options (pr);
+      if ((pr->rec_batch[b] = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error)) == NULL) {
         ok = FALSE;
         break;
       }
     }
     TrawlNnPlan *plan = pr->rec_batch[b];
+    for (int i = 0; i < m; i++) {
+      const Cand *c = &cands[first + i];
+      int sw = c->from < 0 ? srcs[c->frame].width : jobs[c->from].zoom.w;
+      int sh = c->from < 0 ? srcs[c->frame].height : jobs[c->from].zoom.h;
+      trawl_warp_build_crop (&cut[i], sw, sh, &c->crop);
+      off[i] = total;
+      total += (gsize) 3 * c->crop.w * c->crop.h;
+      rw[i] = trawl_warp_build_rec (&p[i], c->crop.w, c->crop.h, NULL, REC_H, REC_W);
+    }
+    /* the previous run (its stream drained) read the last crops */
+    if (!_trawl_warp_scratch_reserve (&pr->crops, &srcs[0], total, error)) {
+      ok = FALSE;
+      break;
+    }
+    for (int i = 0; ok && i < m; i++) {
+      const Cand *c = &cands[first + i];
+      ok = c->from < 0
+             ? _trawl_frame_warp_crop (plan, &srcs[c->frame], &cut[i], &pr->crops, off[i], error)
+             : _trawl_scratch_warp_crop (plan, &pr->zooms, jobs[c->from].off, &cut[i],
+                                         &pr->crops, off[i], error);
+    }
     for (int i = 0; i < nb; i++) {
-      /* unused items repeat the first (defined input, outputs ignored) */
-      const Cand *c = &cands[first + (i < m ? i : 0)];
-      rw[i] = trawl_warp_build_rec (&p[i], frame->width, frame->height, &c->crop, H, W);
-      /* The CPU path zero-pads the columns past rw: a warp over the whole
-       * width that reads nothing (empty valid rectangle: black) and
-       * scales it to 0 writes the zeros first. */
+      if (i >= m) {
+        /* unused items repeat the first (defined input, outputs ignored) */
+        p[i] = p[0];
+        off[i] = off[0];
+      }
+      /* trawl_ocr_rec_input zero-pads the columns past rw: a warp over the
+       * whole width that reads nothing (empty valid rectangle: black) and
+       * scales it to 0 writes the zeros first */
       zero[i] = p[i];
-      zero[i].out_w = W;
+      zero[i].out_w = REC_W;
       zero[i].valid[0] = zero[i].valid[1] = 1.0f;
       zero[i].valid[2] = zero[i].valid[3] = 0.0f;
       for (int ch = 0; ch < 3; ch++) {
@@ -151,120 +258,222 @@ read_cands (TrawlPlateReader *pr, const TrawlGpuFrame *frame, const Cand *cands,
         zero[i].scale[ch] = 0.0f;
       }
     }
-    if (!warp_into (plan, frame, zero, nb, error) || !warp_into (plan, frame, p, nb, error) ||
-        !trawl_nn_plan_run_staged (plan, &o, 1, error)) {
-      ok = FALSE;
-      break;
-    }
-    if (o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1 || o.dims[2] < 1) {
+    ok = ok && _trawl_scratch_warp_into (plan, &pr->crops, off, zero, nb, 0, error) &&
+         _trawl_scratch_warp_into (plan, &pr->crops, off, p, nb, 0, error) &&
+         trawl_nn_plan_run_staged (plan, &o, 1, error);
+    if (ok && (o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1 || o.dims[2] < 1)) {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader on GPU: rec output is not [%d, T, C]", nb);
+                   "plate reader: rec output is not [%d, T, C]", nb);
       ok = FALSE;
-      break;
     }
-    int T = (int) o.dims[1], C = (int) o.dims[2];
     for (int i = 0; ok && i < m; i++) {
       const Cand *c = &cands[first + i];
-      TrawlPlate *p1 = _trawl_plate_from_probs (pr, (const float *) o.data + (gsize) i * T * C,
-                                                T, C, c->crop.w, rw[i], 1, error);
-      if (p1 == NULL)
+      int T = (int) o.dims[1], C = (int) o.dims[2];
+      TrawlPlate *read = _trawl_plate_from_probs (pr, (const float *) o.data + (gsize) i * T * C,
+                                                  T, C, c->crop.w, rw[i], 1, error);
+      if (read == NULL)
         ok = FALSE;
       else
-        reads[3 * c->box + c->slot] = p1;
+        fs[c->frame].reads[3 * c->box + c->slot] = read;
     }
   }
   pr->times.read_s += (g_get_monotonic_time () - start) / 1e6;
   return ok;
 }
 
-GPtrArray *
-trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame, GError **error)
+/* Every source on the reader's side and not empty. */
+static gboolean
+check_sources (const TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, GError **error)
 {
-  g_return_val_if_fail (pr != NULL && frame != NULL, NULL);
-  if (!trawl_nn_plan_on_device (pr->rec)) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                 "plate reader on GPU frames needs the CUDA backend");
-    return NULL;
-  }
-  if (frame->y == NULL || frame->uv == NULL || frame->width < 2 || frame->height < 2) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "plate reader: empty GPU frame");
-    return NULL;
-  }
-  g_autoptr (GArray) boxes = det_boxes (pr, frame, NULL, error);
-  if (boxes == NULL)
-    return NULL;
-  int nb = (int) boxes->len;
-  g_autofree TrawlPlate **reads = g_new0 (TrawlPlate *, 3 * (gsize) MAX (nb, 1));
-  g_autofree float *hs = g_new0 (float, MAX (nb, 1));
-  g_autofree gboolean *wanted = g_new0 (gboolean, MAX (nb, 1));
-  g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Cand));
-  GPtrArray *plates = NULL;
+  gboolean dev = trawl_nn_plan_on_device (pr->rec);
 
-  /* every box's tight and wide reads (trawl_plate_reader_detect's) */
-  for (int i = 0; i < nb; i++) {
-    const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
-    float w;
-    if (!(wanted[i] = _trawl_plate_box_wanted (pr, b, &w, &hs[i])))
-      continue;
-    Cand c = { .box = i, .slot = 0 };
-    trawl_warp_rectify_crop (b, 0.0f, 0.0f, 1.0f, &c.crop);
-    g_array_append_val (cands, c);
-    c.slot = 1;
-    trawl_warp_rectify_crop (b, TRAWL_PLATE_MARGIN_WIDE, TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f,
+  for (int f = 0; f < n; f++) {
+    const TrawlFrameSource *s = &srcs[f];
+    if (s->gpu != NULL) {
+      if (!dev)
+        return bad_arg (error, "a GPU frame needs a reader made with the CUDA backend");
+      if (s->gpu->y == NULL || s->gpu->uv == NULL || s->width < 2 || s->height < 2)
+        return bad_arg (error, "empty GPU frame");
+    } else {
+      if (dev)
+        return bad_arg (error, "a host image needs a reader made with the CPU backend");
+      if (s->rgb == NULL || s->width < 1 || s->height < 1)
+        return bad_arg (error, "empty image");
+    }
+  }
+  return TRUE;
+}
+
+/* Tight and wide reads of every wanted box of every frame. */
+static gboolean
+read_boxes (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameState *fs,
+            GError **error)
+{
+  g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+
+  for (int f = 0; f < n; f++)
+    for (guint i = 0; i < fs[f].boxes->len; i++) {
+      const TrawlOcrBox *b = &g_array_index (fs[f].boxes, TrawlOcrBox, i);
+      float w;
+      if (!(fs[f].wanted[i] = _trawl_plate_box_wanted (pr, b, &w, &fs[f].h[i])))
+        continue;
+      /* trawl_plate_reader_detect's rectify (b, 0) and rectify (b, MARGIN_WIDE) */
+      Cand c = { .frame = f, .box = (int) i, .slot = 0, .from = -1 };
+      trawl_warp_rectify_crop (b, 0.0f, 0.0f, 1.0f, &c.crop);
+      g_array_append_val (cands, c);
+      c.slot = 1;
+      trawl_warp_rectify_crop (b, TRAWL_PLATE_MARGIN_WIDE, TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f,
+                               &c.crop);
+      g_array_append_val (cands, c);
+    }
+  return read_cands (pr, srcs, NULL, (const Cand *) (void *) cands->data, (int) cands->len, fs,
+                     error);
+}
+
+/* The zoomed reads of the small boxes whose tight or wide read looks like
+ * a plate: det on each zoom crop, its best region read (read_zoomed in
+ * plate-pipeline.c). */
+static gboolean
+read_zoomed (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameState *fs,
+             GError **error)
+{
+  g_autoptr (GArray) jobs = g_array_new (FALSE, TRUE, sizeof (DetJob));
+  g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+  gsize total = 0;
+  gboolean ok;
+
+  for (int f = 0; f < n; f++)
+    for (guint i = 0; i < fs[f].boxes->len; i++) {
+      TrawlPlate *const *r = &fs[f].reads[3 * i];
+      if (!fs[f].wanted[i] || !_trawl_plate_wants_zoom (fs[f].h[i], r[0], r[1]))
+        continue;
+      DetJob job = { .frame = f, .box = (int) i, .off = total };
+      _trawl_plate_zoom_crop (&g_array_index (fs[f].boxes, TrawlOcrBox, i), fs[f].h[i],
+                              &job.zoom);
+      job.img_w = job.zoom.w;
+      job.img_h = job.zoom.h;
+      trawl_warp_det_size (job.img_w, job.img_h, pr->opts.det_max_side, &job.dw, &job.dh);
+      total += (gsize) 3 * job.zoom.w * job.zoom.h;
+      g_array_append_val (jobs, job);
+    }
+  if (jobs->len == 0)
+    return TRUE;
+  DetJob *js = (DetJob *) (void *) jobs->data;
+  ok = _trawl_warp_scratch_reserve (&pr->zooms, &srcs[0], total, error) &&
+       run_dets (pr, srcs, js, (int) jobs->len, error);
+  for (guint j = 0; ok && j < jobs->len; j++) {
+    int best = _trawl_plate_best_box (js[j].found);
+    if (best < 0)
+      continue;  /* no region: no zoomed read, as on the CPU */
+    Cand c = { .frame = js[j].frame, .box = js[j].box, .slot = 2, .from = (int) j };
+    trawl_warp_rectify_crop (&g_array_index (js[j].found, TrawlOcrBox, best),
+                             TRAWL_PLATE_MARGIN_REGION, TRAWL_PLATE_MARGIN_REGION / 2, 1.0f,
                              &c.crop);
     g_array_append_val (cands, c);
   }
-  if (!read_cands (pr, frame, (const Cand *) (void *) cands->data, (int) cands->len, reads, error))
-    goto fail;
-
-  /* then the zoomed reads of small boxes: det again on the zoom crop, its
-   * best region (in zoom px) composed into a crop of the frame */
-  g_array_set_size (cands, 0);
-  for (int i = 0; i < nb; i++) {
-    if (!wanted[i] || !_trawl_plate_wants_zoom (hs[i], reads[3 * i], reads[3 * i + 1]))
-      continue;
-    TrawlWarpCrop zoom, inner;
-    _trawl_plate_zoom_crop (&g_array_index (boxes, TrawlOcrBox, i), hs[i], &zoom);
-    g_autoptr (GArray) zb = det_boxes (pr, frame, &zoom, error);
-    if (zb == NULL)
-      goto fail;
-    int best = _trawl_plate_best_box (zb);
-    if (best < 0)
-      continue;  /* no region: no zoomed read, as on the CPU */
-    Cand c = { .box = i, .slot = 2 };
-    trawl_warp_rectify_crop (&g_array_index (zb, TrawlOcrBox, best), TRAWL_PLATE_MARGIN_REGION,
-                             TRAWL_PLATE_MARGIN_REGION / 2, 1.0f, &inner);
-    trawl_warp_crop_compose (&zoom, &inner, &c.crop);
-    g_array_append_val (cands, c);
-  }
-  if (!read_cands (pr, frame, (const Cand *) (void *) cands->data, (int) cands->len, reads, error))
-    goto fail;
-
-  plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
-  for (int i = 0; i < nb; i++) {
-    if (!wanted[i])
-      continue;
-    int k = _trawl_plate_choose_read (&reads[3 * i], 3);
-    TrawlPlate *p = k >= 0 ? g_steal_pointer (&reads[3 * i + k]) : NULL;
-    if (p != NULL)
-      _trawl_plate_keep (pr, plates, p, &g_array_index (boxes, TrawlOcrBox, i));
-  }
-  _trawl_plate_sort (plates);
-fail:
-  for (int i = 0; i < 3 * nb; i++)
-    trawl_plate_free (reads[i]);
-  return plates;
+  ok = ok && read_cands (pr, srcs, js, (const Cand *) (void *) cands->data, (int) cands->len, fs,
+                         error);
+  for (guint j = 0; j < jobs->len; j++)
+    if (js[j].found != NULL)
+      g_array_unref (js[j].found);
+  return ok;
 }
 
-#else /* !TRAWL_HAVE_CUDA */
+gboolean
+_trawl_plate_reader_detect_sources (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n,
+                                    GPtrArray **plates_out, GError **error)
+{
+  if (plates_out != NULL)
+    for (int f = 0; f < n; f++)
+      plates_out[f] = NULL;
+  if (pr == NULL || srcs == NULL || plates_out == NULL || n < 1)
+    return bad_arg (error, "no reader, no frames or nowhere to put plates");
+  if (!check_sources (pr, srcs, n, error))
+    return FALSE;
+
+  g_autofree FrameState *fs = g_new0 (FrameState, n);
+  g_autofree DetJob *jobs = g_new0 (DetJob, n);
+  gboolean ok;
+
+  /* det of every frame, frames of one size together */
+  for (int f = 0; f < n; f++) {
+    jobs[f] = (DetJob) { .frame = f, .box = -1, .img_w = srcs[f].width,
+                         .img_h = srcs[f].height };
+    trawl_warp_det_size (srcs[f].width, srcs[f].height, pr->opts.det_max_side, &jobs[f].dw,
+                         &jobs[f].dh);
+  }
+  ok = run_dets (pr, srcs, jobs, n, error);
+  for (int f = 0; f < n; f++) {
+    fs[f].boxes = jobs[f].found != NULL ? jobs[f].found
+                                        : g_array_new (FALSE, FALSE, sizeof (TrawlOcrBox));
+    guint nb = MAX (fs[f].boxes->len, 1);
+    fs[f].h = g_new0 (float, nb);
+    fs[f].wanted = g_new0 (gboolean, nb);
+    fs[f].reads = g_new0 (TrawlPlate *, 3 * (gsize) nb);
+  }
+
+  /* then the reads: tight and wide of every box, then the zoomed ones */
+  ok = ok && read_boxes (pr, srcs, n, fs, error) && read_zoomed (pr, srcs, n, fs, error);
+
+  for (int f = 0; f < n; f++) {
+    if (ok) {
+      GPtrArray *plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
+      for (guint i = 0; i < fs[f].boxes->len; i++) {
+        if (!fs[f].wanted[i])
+          continue;
+        int k = _trawl_plate_choose_read (&fs[f].reads[3 * i], 3);
+        TrawlPlate *p = k >= 0 ? g_steal_pointer (&fs[f].reads[3 * i + k]) : NULL;
+        if (p != NULL)
+          _trawl_plate_keep (pr, plates, p, &g_array_index (fs[f].boxes, TrawlOcrBox, i));
+      }
+      _trawl_plate_sort (plates);
+      plates_out[f] = plates;
+    }
+    for (guint i = 0; i < 3 * fs[f].boxes->len; i++)
+      trawl_plate_free (fs[f].reads[i]);
+    g_free (fs[f].reads);
+    g_free (fs[f].h);
+    g_free (fs[f].wanted);
+    g_array_unref (fs[f].boxes);
+  }
+  if (!ok)
+    /* work queued before the failure may still read or write the crops:
+     * freeing them waits for the device */
+    _trawl_plate_batch_free (pr);
+  return ok;
+}
+
+gboolean
+trawl_plate_reader_detect_gpu_batch (TrawlPlateReader *pr, const TrawlGpuFrame *const *frames,
+                                     int n, GPtrArray **plates_out, GError **error)
+{
+  if (plates_out != NULL)
+    for (int f = 0; f < n; f++)
+      plates_out[f] = NULL;
+  if (!TRAWL_HAVE_CUDA) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+    return FALSE;
+  }
+  if (pr == NULL || frames == NULL || plates_out == NULL || n < 1)
+    return bad_arg (error, "no reader, no frames or nowhere to put plates");
+  if (!trawl_nn_plan_on_device (pr->rec))
+    return bad_arg (error, "GPU frames need a reader made with the CUDA backend");
+
+  g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
+  for (int f = 0; f < n; f++) {
+    if (frames[f] == NULL)
+      return bad_arg (error, "a NULL GPU frame");
+    _trawl_frame_source_gpu (&srcs[f], frames[f]);
+  }
+  return _trawl_plate_reader_detect_sources (pr, srcs, n, plates_out, error);
+}
 
 GPtrArray *
 trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame, GError **error)
 {
-  (void) pr;
-  (void) frame;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-  return NULL;
-}
+  GPtrArray *plates = NULL;
 
-#endif
+  if (!trawl_plate_reader_detect_gpu_batch (pr, &frame, 1, &plates, error))
+    return NULL;
+  return plates;
+}

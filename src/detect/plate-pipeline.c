@@ -54,6 +54,7 @@ trawl_plate_reader_free (TrawlPlateReader *pr)
 {
   if (pr == NULL)
     return;
+  _trawl_plate_batch_free (pr);
   if (pr->det_plans)
     g_hash_table_unref (pr->det_plans);
   trawl_nn_plan_free (pr->rec);

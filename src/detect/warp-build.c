@@ -86,6 +86,24 @@ trawl_warp_build_chip (TrawlWarpParams *p, int src_w, int src_h, const double m[
 }
 
 void
+trawl_warp_build_crop (TrawlWarpParams *p, int src_w, int src_h, const TrawlWarpCrop *crop)
+{
+  /* trawl_image_warp_affine's supersampling choice, in the same doubles */
+  const double *m = crop->m;
+  double s = sqrt (fabs (m[0] * m[4] - m[1] * m[3]));
+  int k = s > 1.5 ? (int) ceil (s) : 1;
+
+  _trawl_warp_params_init (p, src_w, src_h, crop->w, crop->h);
+  for (int i = 0; i < 6; i++)
+    p->m[i] = (float) m[i];
+  p->k = MIN (k, TRAWL_WARP_MAX_K);
+  p->dst_offset = 0.5f;     /* pixel centres (k == 1) */
+  p->src_offset = -0.5f;    /* back to pixel-index coordinates */
+  no_clamp (p);
+  p->round_u8 = TRAWL_WARP_ROUND_HALF_UP;  /* the crop is an 8-bit image */
+}
+
+void
 trawl_warp_det_size (int w, int h, int limit_side, int *det_w, int *det_h)
 {
   /* trawl_ocr_det_input's rule: int() then round-half-even to a multiple
@@ -135,7 +153,9 @@ resize_norm (TrawlWarpParams *p, int src_w, int src_h, const TrawlWarpCrop *crop
       p->m[5] = (float) crop->m[5];
       no_clamp (p);
     }
-  p->round_u8 = 1;
+  /* trawl_image_resize rounds with lrintf (halves to even), the crop's
+   * trawl_image_warp_affine halves up */
+  p->round_u8 = crop == NULL ? TRAWL_WARP_ROUND_HALF_EVEN : TRAWL_WARP_ROUND_HALF_UP;
   p->bgr = 1;
   for (int c = 0; c < 3; c++)
     {
@@ -160,7 +180,8 @@ trawl_warp_build_rec (TrawlWarpParams *p, int src_w, int src_h, const TrawlWarpC
 {
   static const float mean[3] = { 0.5f, 0.5f, 0.5f };
   static const float std[3] = { 0.5f, 0.5f, 0.5f };
-  double w = ceil (height * ((double) crop->w / crop->h));
+  int cw = crop ? crop->w : src_w, ch = crop ? crop->h : src_h;
+  double w = ceil (height * ((double) cw / ch));
   int rw = w > max_width ? max_width : MAX ((int) w, 1);
 
   resize_norm (p, src_w, src_h, crop, max_width, height, rw, mean, std);

@@ -1,9 +1,12 @@
 /* warp-build.h - the warp parameters (src/image/warp.h) that reproduce
  * each CPU preprocessing step of the face and plate pipelines, so that a
  * frame on the GPU is cut into network inputs by the warp kernel exactly
- * (or, for the composed plate crops, nearly) as the CPU path cuts an RGB
- * image. Pure arithmetic, no CUDA: tests check every builder against the
- * CPU function it stands for through _trawl_warp_rgb_ref. Private to
+ * as the CPU path cuts an RGB image (up to float rounding). The plate
+ * crops go in the CPU path's two steps: trawl_warp_build_crop to 8-bit
+ * values, then trawl_warp_build_rec / _det with crop NULL from there; the
+ * one-warp composed builders (crop given) are only near, and measured.
+ * Pure arithmetic, no CUDA: tests check every builder against the CPU
+ * function it stands for through _trawl_warp_rgb_ref. Private to
  * src/detect.
  */
 #pragma once
@@ -36,6 +39,16 @@ void trawl_warp_build_square (TrawlWarpParams *p, int src_w, int src_h, int x, i
  * where the double-precision CPU sum lands on .5). */
 void trawl_warp_build_chip (TrawlWarpParams *p, int src_w, int src_h, const double m[6], int size);
 
+/* The pixels of a crop as trawl_image_warp_affine cuts them (through
+ * crop->m, supersampled when it shrinks, black outside the source, rounded
+ * to 8 bits), as planar RGB on the 0..255 scale, crop->w x crop->h: the
+ * first of the two stages by which the GPU path makes the CPU path's rec
+ * and det inputs of a rectified crop (the second resizes this, see
+ * trawl_warp_build_rec and trawl_warp_build_det with crop NULL). Exact up
+ * to float rounding (a value may flip by one step where the CPU's double
+ * coordinates and the rule's float ones straddle a .5). */
+void trawl_warp_build_crop (TrawlWarpParams *p, int src_w, int src_h, const TrawlWarpCrop *crop);
+
 /* PP-OCR det's input size for a w x h image (trawl_ocr_det_input's rule:
  * the long side limited to limit_side, each side rounded to a multiple of
  * 32, at least 32). */
@@ -53,7 +66,11 @@ void trawl_warp_build_det (TrawlWarpParams *p, int src_w, int src_h, const Trawl
  * composed with the crop's map into one warp. Writes out_w = that width
  * only: the caller zeroes the tensor first (the CPU path's zero padding).
  * Returns the width. Not sample-exact against warping the crop to uint8
- * and resizing it (two roundings and two interpolations there, one here). */
+ * and resizing it (two roundings and two interpolations there, one here).
+ * With crop NULL, of the whole src_w x src_h source: exact as
+ * trawl_ocr_rec_input up to float rounding when the source is the crop's
+ * pixels (trawl_warp_build_crop's planar output), the GPU path's second
+ * stage. */
 int  trawl_warp_build_rec (TrawlWarpParams *p, int src_w, int src_h, const TrawlWarpCrop *crop,
                            int height, int max_width);
 

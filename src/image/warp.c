@@ -24,8 +24,8 @@ _trawl_warp_params_init (TrawlWarpParams *p, int src_w, int src_h, int dst_w, in
 }
 
 static void
-warp_ref (const TrawlWarpParams *p, const uint8_t *p0, int pitch0, const uint8_t *uv,
-          int pitch_uv, int nv12, float *dst)
+warp_ref (const TrawlWarpParams *p, const void *p0, int pitch0, const uint8_t *uv,
+          int pitch_uv, int kind, float *dst)
 {
   int64_t plane = (int64_t) p->dst_w * p->dst_h;
   int out_w = p->out_w < p->dst_w ? p->out_w : p->dst_w;
@@ -35,7 +35,7 @@ warp_ref (const TrawlWarpParams *p, const uint8_t *p0, int pitch0, const uint8_t
       {
         float o[3];
 
-        trawl_warp_pixel (p, p0, pitch0, uv, pitch_uv, nv12, u, v, o);
+        trawl_warp_pixel (p, p0, pitch0, uv, pitch_uv, kind, u, v, o);
         for (int c = 0; c < 3; c++)
           dst[c * plane + (int64_t) v * p->dst_w + u] = o[c];
       }
@@ -45,11 +45,17 @@ void
 _trawl_warp_nv12_ref (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
                       const uint8_t *uv, int pitch_uv, float *dst)
 {
-  warp_ref (p, y, pitch_y, uv, pitch_uv, 1, dst);
+  warp_ref (p, y, pitch_y, uv, pitch_uv, TRAWL_WARP_SRC_NV12, dst);
 }
 
 void
 _trawl_warp_rgb_ref (const TrawlWarpParams *p, const uint8_t *rgb, int stride, float *dst)
 {
-  warp_ref (p, rgb, stride, NULL, 0, 0, dst);
+  warp_ref (p, rgb, stride, NULL, 0, TRAWL_WARP_SRC_RGB, dst);
+}
+
+void
+_trawl_warp_planar_ref (const TrawlWarpParams *p, const float *src, int pitch, float *dst)
+{
+  warp_ref (p, src, pitch, NULL, 0, TRAWL_WARP_SRC_PLANAR, dst);
 }

@@ -204,6 +204,91 @@ process_frame (Work *w, TrawlVideoFrame *f, GError **error)
   return TRUE;
 }
 
+/* ---- GPU frames, several at a time ---- */
+
+#define MAX_GPU_BATCH 8
+
+/* Plates of a batch of GPU frames on a helper thread (detect_workers 2). */
+typedef struct {
+  TrawlPlateReader     *pr;
+  const TrawlGpuFrame **frames;
+  int                   n;
+  GPtrArray           **plates;
+  GError               *error;
+  gboolean              ok;
+  double                seconds;
+} PlateBatchJob;
+
+static gpointer
+plate_batch_main (gpointer data)
+{
+  PlateBatchJob *j = data;
+  double t = now_s ();
+  j->ok = trawl_plate_reader_detect_gpu_batch (j->pr, j->frames, j->n, j->plates, &j->error);
+  j->seconds = now_s () - t;
+  return NULL;
+}
+
+/* Detectors on n GPU frames as one batch per network (more work per
+ * launch, the GPU's way to be busy), then the tracker frame by frame in
+ * time order, exactly as one frame at a time would feed it. */
+static gboolean
+process_gpu_batch (Work *w, TrawlVideoFrame **frames, int n, GError **error)
+{
+  TrawlIndexRun *run = w->run;
+  const TrawlGpuFrame *gf[MAX_GPU_BATCH];
+  GArray *faces[MAX_GPU_BATCH] = { NULL };
+  GPtrArray *plates[MAX_GPU_BATCH] = { NULL };
+  PlateBatchJob job = { run->plate_reader, gf, n, plates, NULL, TRUE, 0 };
+  GThread *th = NULL;
+  gboolean ok = TRUE;
+
+  for (int i = 0; i < n; i++)
+    gf[i] = frames[i]->gpu;
+  if (run->plate_reader != NULL && run->face_det != NULL && run->opts.detect_workers >= 2)
+    th = g_thread_new ("trawl-plates", plate_batch_main, &job);
+  double t = now_s ();
+  if (run->face_det != NULL)
+    ok = trawl_face_detector_run_gpu_batch (run->face_det, gf, n, faces, error);
+  run->p.t_faces += now_s () - t;
+  if (th != NULL) {
+    g_thread_join (th);
+    run->p.t_plates += job.seconds;
+  } else if (ok && run->plate_reader != NULL) {
+    t = now_s ();
+    job.ok = trawl_plate_reader_detect_gpu_batch (run->plate_reader, gf, n, plates, &job.error);
+    run->p.t_plates += now_s () - t;
+  }
+  if (ok && !job.ok) {
+    g_propagate_error (error, g_steal_pointer (&job.error));
+    ok = FALSE;
+  }
+  g_clear_error (&job.error);
+  t = now_s ();
+  for (int i = 0; ok && i < n; i++) {
+    guint nf = faces[i] ? faces[i]->len : 0, np = plates[i] ? plates[i]->len : 0;
+    const TrawlImage *img;
+    if (!tracker_image (frames[i], nf + np, &img, error)) {
+      ok = FALSE;
+      break;
+    }
+    if (faces[i] != NULL)
+      trawl_tracker_add_faces (w->tracker, img, frames[i]->pts_s, faces[i]);
+    if (plates[i] != NULL)
+      trawl_tracker_add_plates (w->tracker, img, frames[i]->pts_s, plates[i]);
+    w->faces += nf;
+    w->plates += np;
+    w->frames++;
+  }
+  run->p.t_track += now_s () - t;
+  for (int i = 0; i < n; i++) {
+    g_clear_pointer (&faces[i], g_array_unref);
+    g_clear_pointer (&plates[i], g_ptr_array_unref);
+  }
+  update_stage_split (run);
+  return ok;
+}
+
 /* ---- writing ---- */
 
 static double
@@ -333,33 +418,71 @@ write_video (TrawlIndexRun *run, gint64 video_id, double base_utc, GPtrArray *tr
 
 /* ---- the video ---- */
 
+/* Done with a frame: progress, free it, give its slot back. */
+static void
+frame_done (TrawlIndexRun *run, Decode *d, TrawlVideoFrame *f, gboolean failed, double base_done,
+            double duration)
+{
+  run->p.frames_sampled += failed ? 0 : 1;
+  run->p.video_s_done = base_done + f->pts_s;
+  run->cur_fraction = duration > 0 ? MIN (1.0, f->pts_s / duration) : 0;
+  trawl_video_frame_free (f);
+  g_async_queue_push (d->slots, SLOT);
+  _trawl_index_report (run, FALSE);
+}
+
+/* After the first GPU frame, the GPU frames already decoded, up to the
+ * batch size. A CPU frame or the end mark stops the batch and is handed
+ * back in *next. */
+static int
+gather_gpu_batch (TrawlIndexRun *run, Decode *d, TrawlVideoFrame **batch, gpointer *next)
+{
+  int n = 1, max = CLAMP (run->opts.gpu_batch, 1, MAX_GPU_BATCH);
+  *next = NULL;
+  while (n < max) {
+    gpointer item = g_async_queue_try_pop (d->frames);
+    if (item == NULL)
+      break;
+    if (item == END_MARK || ((TrawlVideoFrame *) item)->gpu == NULL) {
+      *next = item;
+      break;
+    }
+    batch[n++] = item;
+  }
+  return n;
+}
+
 /* Pulls frames until END_MARK; after a failure or cancel it keeps draining
- * (returning tokens) so the decoder can finish. */
+ * (returning tokens) so the decoder can finish. GPU frames go through the
+ * detectors in batches of what the decoder has ready. */
 static gboolean
 consume (Work *w, Decode *d, double duration, GError **error)
 {
   TrawlIndexRun *run = w->run;
   gboolean failed = FALSE;
   double base_done = run->p.video_s_done;
+  gpointer pending = NULL;
   for (;;) {
-    gpointer item = g_async_queue_pop (d->frames);
+    gpointer item = pending ? pending : g_async_queue_pop (d->frames);
+    pending = NULL;
     if (item == END_MARK)
       break;
-    TrawlVideoFrame *f = item;
+    TrawlVideoFrame *batch[MAX_GPU_BATCH] = { item };
+    int n = 1;
+    if (batch[0]->gpu != NULL && !failed)
+      n = gather_gpu_batch (run, d, batch, &pending);
     if (!failed && run->opts.cancel != NULL && g_atomic_int_get (run->opts.cancel)) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "indexing cancelled");
       failed = TRUE;
     }
-    if (!failed && !process_frame (w, f, error))
+    if (!failed && batch[0]->gpu != NULL && !process_gpu_batch (w, batch, n, error))
+      failed = TRUE;
+    else if (!failed && batch[0]->gpu == NULL && !process_frame (w, batch[0], error))
       failed = TRUE;
     if (failed)
       g_atomic_int_set (&d->stop, 1);
-    run->p.frames_sampled += failed ? 0 : 1;
-    run->p.video_s_done = base_done + f->pts_s;
-    run->cur_fraction = duration > 0 ? MIN (1.0, f->pts_s / duration) : 0;
-    trawl_video_frame_free (f);
-    g_async_queue_push (d->slots, SLOT);
-    _trawl_index_report (run, FALSE);
+    for (int i = 0; i < n; i++)
+      frame_done (run, d, batch[i], failed, base_done, duration);
   }
   return !failed;
 }

@@ -2,7 +2,8 @@
  * sampling rule's pieces one at a time (identity, supersampling, clamp and
  * valid rectangles, rounding, normalisation, channel order, out_w), NV12
  * against RGB through a BT.601 forward transform written here, letterbox
- * geometry, and a real photo against a box filter. The GPU kernel is held
+ * geometry, a real photo against a box filter, and planar float sources
+ * against the RGB image they copy (and the two roundings). The GPU kernel is held
  * to these references in tests/gpu/test-gpu-warp.c. */
 #include <trawl/image.h>
 
@@ -601,6 +602,130 @@ test_photo_box_k4 (void)
   g_assert_cmpfloat (worst, <=, 1e-3);
 }
 
+/* ---- planar float sources ---- */
+
+/* The planar copy of an RGB24 image: [3, h, pitch] floats, the padding
+ * columns NaN (a warp must never read them). */
+static float *
+planar_of (const guint8 *rgb, int stride, int w, int h, int pitch)
+{
+  float *pl = g_new (float, (gsize) 3 * pitch * h);
+
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < pitch; x++)
+        pl[(gsize) c * pitch * h + (gsize) y * pitch + x] =
+            x < w ? rgb[y * stride + 3 * x + c] : NAN;
+  return pl;
+}
+
+/* A planar copy of an image warps as the image itself, bit for bit, under
+ * every feature of the rule (the fetched values are the same floats):
+ * rotation with 3x3 supersampling, black outside the valid rectangle,
+ * rounding both ways, BGR with normalisation, out_w < dst_w; and a pitch
+ * wider than the rows. */
+static void
+test_planar_vs_rgb (void)
+{
+  const int w = 41, h = 29, stride = 3 * w + 7, dw = 23, dh = 19, n = 3 * dw * dh;
+  const float mean[3] = { 123.675f, 116.28f, 103.53f };
+  const float scale[3] = { 1 / 58.395f, 1 / 57.12f, 1 / 57.375f };
+  g_autofree guint8 *rgb = random_rgb (h, stride, 21);
+  TrawlWarpParams p;
+
+  for (int pitch = w; pitch <= w + 5; pitch += 5)
+    for (int variant = 0; variant < 5; variant++)
+      {
+        g_autofree float *pl = planar_of (rgb, stride, w, h, pitch);
+        g_autofree float *a = tensor_new (dw, dh), *b = tensor_new (dw, dh);
+
+        _trawl_warp_params_init (&p, w, h, dw, dh);
+        set_affine (&p, 17.0 * variant - 20.0, 0.6 + 0.5 * variant, 20.0, 14.0);
+        p.k = variant == 1 ? 3 : 1;
+        if (variant == 2)
+          {
+            p.clamp[0] = p.clamp[1] = -1.0f;
+            p.clamp[2] = (float) w;
+            p.clamp[3] = (float) h;
+            p.valid[0] = 4.0f;
+            p.valid[3] = (float) (h - 6);
+          }
+        p.round_u8 = variant == 3 ? TRAWL_WARP_ROUND_HALF_UP
+                     : variant == 4 ? TRAWL_WARP_ROUND_HALF_EVEN : TRAWL_WARP_ROUND_NONE;
+        if (variant >= 3)
+          {
+            p.bgr = 1;
+            memcpy (p.mean, mean, sizeof mean);
+            memcpy (p.scale, scale, sizeof scale);
+          }
+        if (variant == 4)
+          p.out_w = dw - 6;
+        _trawl_warp_rgb_ref (&p, rgb, stride, a);
+        _trawl_warp_planar_ref (&p, pl, pitch, b);
+        for (int i = 0; i < n; i++)
+          {
+            g_assert_false (isnan (b[i]));
+            g_assert_cmpfloat (a[i], ==, b[i]);
+          }
+      }
+}
+
+/* Planar sources hold any float: a horizontal ramp of quarter steps
+ * resized 2:1 with pixel centres reads the mean of each pair exactly. */
+static void
+test_planar_fractional (void)
+{
+  const int w = 16, h = 4, dw = 8, dh = 2;
+  g_autofree float *pl = g_new (float, 3 * w * h), *out = tensor_new (dw, dh);
+  TrawlWarpParams p;
+
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        pl[c * w * h + y * w + x] = 0.25f * x + 100.0f * c;
+  _trawl_warp_params_init (&p, w, h, dw, dh);
+  p.m[0] = p.m[4] = 2.0f;
+  p.dst_offset = 0.5f;
+  p.src_offset = -0.5f;
+  _trawl_warp_planar_ref (&p, pl, w, out);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < dh; y++)
+      for (int u = 0; u < dw; u++)
+        g_assert_cmpfloat (out[c * dw * dh + y * dw + u], ==, 0.25f * (2 * u + 0.5f) + 100.0f * c);
+}
+
+/* The two roundings part only at exact halves: 10.5 goes to 11 (half up,
+ * trawl_image_warp_affine) or 10 (half to even, trawl_image_resize's
+ * lrintf); 11.5 to 12 both ways; other values alike. */
+static void
+test_round_half_even (void)
+{
+  const int w = 4, h = 1;
+  const float row[4] = { 10.0f, 11.0f, 12.0f, 12.6f };
+  g_autofree float *pl = g_new (float, 3 * w * h);
+  float up[3 * 3], even[3 * 3];
+  TrawlWarpParams p;
+
+  for (int c = 0; c < 3; c++)
+    memcpy (pl + c * w, row, sizeof row);
+  /* tensor pixel u samples source x = u + 0.5: between pixels u and u + 1 */
+  _trawl_warp_params_init (&p, w, h, 3, 1);
+  p.m[2] = 0.5f;
+  p.round_u8 = TRAWL_WARP_ROUND_HALF_UP;
+  _trawl_warp_planar_ref (&p, pl, w, up);
+  p.round_u8 = TRAWL_WARP_ROUND_HALF_EVEN;
+  _trawl_warp_planar_ref (&p, pl, w, even);
+  for (int c = 0; c < 3; c++)
+    {
+      g_assert_cmpfloat (up[c * 3 + 0], ==, 11.0f);    /* 10.5 */
+      g_assert_cmpfloat (even[c * 3 + 0], ==, 10.0f);
+      g_assert_cmpfloat (up[c * 3 + 1], ==, 12.0f);    /* 11.5 */
+      g_assert_cmpfloat (even[c * 3 + 1], ==, 12.0f);
+      g_assert_cmpfloat (up[c * 3 + 2], ==, 12.0f);    /* 12.3 */
+      g_assert_cmpfloat (even[c * 3 + 2], ==, 12.0f);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -618,5 +743,8 @@ main (int argc, char **argv)
   g_test_add_func ("/warp/letterbox", test_letterbox);
   g_test_add_func ("/warp/downscale-ramp", test_downscale_ramp);
   g_test_add_func ("/warp/photo-box-k4", test_photo_box_k4);
+  g_test_add_func ("/warp/planar-vs-rgb", test_planar_vs_rgb);
+  g_test_add_func ("/warp/planar-fractional", test_planar_fractional);
+  g_test_add_func ("/warp/round-half-even", test_round_half_even);
   return g_test_run ();
 }

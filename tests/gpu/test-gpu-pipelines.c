@@ -1,6 +1,7 @@
 /* test-gpu-pipelines.c - the face and plate pipelines on GPU frames
- * (trawl_face_detector_run_gpu, trawl_plate_reader_detect_gpu) against the
- * CPU pipelines on the same frame. A photo is converted to NV12 on the host
+ * (trawl_face_detector_run_gpu and _run_gpu_batch,
+ * trawl_plate_reader_detect_gpu) against the CPU pipelines on the same
+ * frame. A photo is converted to NV12 on the host
  * (BT.601 limited range, 2x2 chroma means), uploaded with cudaMemcpy2D to
  * pitched device planes and wrapped in a TrawlGpuFrame (ready_event NULL:
  * the upload is synchronous). The CPU pipelines run on the RGB image the
@@ -13,11 +14,19 @@
  *     IoU >= 0.9 (a few px on a face: SSD's outputs move by float noise
  *     only, but a box near the score gate may flip - none on these photos);
  *     embeddings of matched faces cosine >= 0.99 (the CPU pipeline gives
- *     > 0.999 for a chip one step off in a few samples).
+ *     > 0.999 for a chip one step off in a few samples). Three frames in
+ *     one trawl_face_detector_run_gpu_batch call (SSD regions of all three
+ *     in one run, their faces' landmarks and chips in one run each) are
+ *     held to the same against the CPU, and to IoU >= 0.99 and cosine >=
+ *     0.999 against each frame alone on the GPU (the nets run at other
+ *     batch sizes there, which may pick other cuDNN algorithms).
  *   plates: on the labelled scenes the GPU reads the label whenever the
- *     CPU does. The rec inputs are one composed warp on the GPU, two steps
- *     on the CPU (see tests/detect/test-warp-build.c: ~92% of single reads
- *     equal), so the other texts are reported, not required equal.
+ *     CPU does. The rec inputs are made in the CPU path's two steps on
+ *     both, but the GPU samples NV12 between pixels before rounding the
+ *     colour, the CPU path the rounded RGB, so the other texts are
+ *     reported, not required equal (on host RGB the batched path's texts
+ *     are required identical: tests/detect/test-plate-batch.c). The batch
+ *     API gives each frame its single run's texts.
  *
  * Without a GPU (or without CUDA in the build) every case reports
  * "skipped: no GPU (...)"; without models or data, skipped saying which.
@@ -129,6 +138,35 @@ cosine (const float *a, const float *b)
   return s / sqrt (MAX (na * nb, 1e-30));
 }
 
+/* Asserts that got (GPU) holds want's faces (CPU, or the GPU alone):
+ * the same number, each face of want matched by IoU to one of got with
+ * IoU >= iou_min and cosine >= cos_min. */
+static void
+assert_faces_match (const GArray *want, const GArray *got, float iou_min, double cos_min)
+{
+  g_assert_cmpuint (got->len, ==, want->len);
+  for (guint i = 0; i < want->len; i++) {
+    const TrawlFace *a = &g_array_index (want, TrawlFace, i), *best = NULL;
+    float best_iou = 0;
+    for (guint j = 0; j < got->len; j++) {
+      const TrawlFace *b = &g_array_index (got, TrawlFace, j);
+      float iou = trawl_box_iou (&a->box, &b->box);
+      if (iou > best_iou) {
+        best_iou = iou;
+        best = b;
+      }
+    }
+    g_assert_nonnull (best);
+    double cs = a->has_embedding && best->has_embedding
+                  ? cosine (a->embedding, best->embedding) : 1.0;
+    g_test_message ("  face %u: IoU %.4f, cosine %.5f, quality %.3f / %.3f", i, best_iou, cs,
+                    a->quality.overall, best->quality.overall);
+    g_assert_cmpfloat (best_iou, >=, iou_min);
+    g_assert_cmpint (a->has_embedding, ==, best->has_embedding);
+    g_assert_cmpfloat (cs, >=, cos_min);
+  }
+}
+
 static void
 compare_faces (TrawlFaceDetector *cpu, TrawlFaceDetector *gpu, const char *rel)
 {
@@ -145,27 +183,7 @@ compare_faces (TrawlFaceDetector *cpu, TrawlFaceDetector *gpu, const char *rel)
     g_autoptr (GArray) fg = trawl_face_detector_run_gpu (gpu, &f.frame, &error);
     g_assert_no_error (error);
     g_test_message ("%s: %u faces on the CPU, %u on the GPU", rel, fc->len, fg->len);
-    g_assert_cmpuint (fg->len, ==, fc->len);
-    for (guint i = 0; i < fc->len; i++) {
-      const TrawlFace *a = &g_array_index (fc, TrawlFace, i), *best = NULL;
-      float best_iou = 0;
-      for (guint j = 0; j < fg->len; j++) {
-        const TrawlFace *b = &g_array_index (fg, TrawlFace, j);
-        float iou = trawl_box_iou (&a->box, &b->box);
-        if (iou > best_iou) {
-          best_iou = iou;
-          best = b;
-        }
-      }
-      g_assert_nonnull (best);
-      double cs = a->has_embedding && best->has_embedding
-                    ? cosine (a->embedding, best->embedding) : 1.0;
-      g_test_message ("  face %u: IoU %.4f, cosine %.5f, quality %.3f / %.3f", i, best_iou, cs,
-                      a->quality.overall, best->quality.overall);
-      g_assert_cmpfloat (best_iou, >=, IOU_MIN);
-      g_assert_cmpint (a->has_embedding, ==, best->has_embedding);
-      g_assert_cmpfloat (cs, >=, COSINE_MIN);
-    }
+    assert_faces_match (fc, fg, IOU_MIN, COSINE_MIN);
   }
   TrawlFaceTimings t;
   trawl_face_detector_get_timings (gpu, &t);
@@ -199,6 +217,62 @@ test_faces (void)
   compare_faces (cpu, gpu, "faces/images/fr_010.jpg");
 }
 
+/* Three frames of different sizes in one batched call, against the CPU
+ * on each frame and the GPU on each frame alone. */
+static void
+test_faces_batch (void)
+{
+  if (!need_gpu ())
+    return;
+  g_autofree char *m = trawl_test_need_model ("face-api/face_recognition_model.bin");
+  if (m == NULL)
+    return;
+  const char *rel[3] = { "faces/images/fr_012.jpg", "faces/images/fr_001.jpg",
+                         "faces/images/fr_010.jpg" };
+  TrawlImage *img[3];
+  for (int i = 0; i < 3; i++)
+    if ((img[i] = load (rel[i])) == NULL) {
+      for (int k = 0; k < i; k++)
+        trawl_image_free (img[k]);
+      return;
+    }
+  g_autoptr (TrawlFaceDetector) cpu = face_detector (TRAWL_NN_BACKEND_CPU);
+  g_autoptr (TrawlFaceDetector) gpu = face_detector (TRAWL_NN_BACKEND_CUDA);
+  g_autoptr (GError) error = NULL;
+  Nv12Frame f[3];
+  const TrawlGpuFrame *frames[3];
+  GArray *fb[3];
+
+  for (int i = 0; i < 3; i++) {
+    upload (img[i], &f[i]);
+    frames[i] = &f[i].frame;
+  }
+  /* twice: the second call reuses the cached batch plans */
+  for (int rep = 0; rep < 2; rep++) {
+    g_assert_true (trawl_face_detector_run_gpu_batch (gpu, frames, 3, fb, &error));
+    g_assert_no_error (error);
+    for (int i = 0; i < 3; i++) {
+      g_autoptr (GArray) fc = trawl_face_detector_run (cpu, f[i].rgb, &error);
+      g_assert_no_error (error);
+      g_autoptr (GArray) fg = trawl_face_detector_run_gpu (gpu, &f[i].frame, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s in a batch of 3: %u faces; CPU %u, GPU alone %u", rel[i], fb[i]->len,
+                      fc->len, fg->len);
+      assert_faces_match (fc, fb[i], IOU_MIN, COSINE_MIN);
+      assert_faces_match (fg, fb[i], 0.99f, 0.999);
+      g_array_unref (fb[i]);
+    }
+  }
+  TrawlFaceTimings t;
+  trawl_face_detector_get_timings (gpu, &t);
+  g_test_message ("GPU stages: detect %.3f s, landmarks %.3f s, embed %.3f s", t.detect_s,
+                  t.landmarks_s, t.embed_s);
+  for (int i = 0; i < 3; i++) {
+    frame_free (&f[i]);
+    trawl_image_free (img[i]);
+  }
+}
+
 /* Runs in every CUDA build, GPU or not: the refusal comes before any
  * device work. */
 static void
@@ -212,6 +286,13 @@ test_faces_cpu_detector_refused (void)
   TrawlGpuFrame frame = { (const guint8 *) "", (const guint8 *) "", 2, 2, 2, 2, NULL };
   g_assert_null (trawl_face_detector_run_gpu (cpu, &frame, &error));
   g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  const TrawlGpuFrame *frames[2] = { &frame, &frame };
+  GArray *out[2] = { (GArray *) &error, (GArray *) &error };
+  g_assert_false (trawl_face_detector_run_gpu_batch (cpu, frames, 2, out, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_assert_null (out[0]);
+  g_assert_null (out[1]);
 }
 
 static TrawlPlateReader *
@@ -242,11 +323,33 @@ texts (GPtrArray *plates)
   return g_string_free (s, FALSE);
 }
 
+/* The corners of two plates' quads, largest difference px. */
+static double
+quad_diff (const TrawlPlate *a, const TrawlPlate *b)
+{
+  double d = 0;
+  for (int k = 0; k < 4; k++)
+    d = MAX (d, MAX (fabs (a->quad[k].x - b->quad[k].x), fabs (a->quad[k].y - b->quad[k].y)));
+  return d;
+}
+
 /* plates/images/labels.csv: oalpr_br_s001.jpg holds GWT2180,
- * oalpr_us_s020.jpg EAZ6913, ucsd_s016.jpg 4MTV159. */
+ * oalpr_us_s020.jpg EAZ6913, ucsd_s016.jpg 4MTV159, ucsd_s005.jpg 3GPC664,
+ * ucsd_s011.jpg 4GTA922 (the three ucsd scenes are 640x480: their det
+ * runs are shared in the batch). Each scene alone
+ * (trawl_plate_reader_detect_gpu) against the CPU path on the RGB the
+ * NV12 frame decodes to: the GPU reads the label whenever the CPU does,
+ * other differences reported (the GPU samples NV12 between pixels before
+ * the colour is rounded to 8 bits, the CPU path after: crops a step apart
+ * in many samples, not only at ties). Then all five and the first again
+ * in one trawl_plate_reader_detect_gpu_batch call: each frame's plates
+ * are its single run's (same texts and formats; confidences within 1e-3
+ * and corners within 1 px: cuDNN may pick other algorithms at another
+ * batch size). */
 static void
 test_plates (void)
 {
+  enum { N = 5 };
   if (!need_gpu ())
     return;
   g_autofree char *m = trawl_test_need_model ("ocr-models/ch_PP-OCRv4_rec_infer.onnx");
@@ -254,37 +357,108 @@ test_plates (void)
     return;
   g_autoptr (TrawlPlateReader) cpu = plate_reader (TRAWL_NN_BACKEND_CPU);
   g_autoptr (TrawlPlateReader) gpu = plate_reader (TRAWL_NN_BACKEND_CUDA);
-  const char *files[] = { "oalpr_br_s001.jpg", "oalpr_us_s020.jpg", "ucsd_s016.jpg" };
-  const char *truth[] = { "GWT2180", "EAZ6913", "4MTV159" };
+  const char *files[N] = { "oalpr_br_s001.jpg", "oalpr_us_s020.jpg", "ucsd_s016.jpg",
+                           "ucsd_s005.jpg", "ucsd_s011.jpg" };
+  const char *truth[N] = { "GWT2180", "EAZ6913", "4MTV159", "3GPC664", "4GTA922" };
+  Nv12Frame f[N];
+  GPtrArray *single[N];
   int same = 0;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < N; i++) {
     g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
     g_autoptr (TrawlImage) img = load (rel);
-    if (img == NULL)
+    if (img == NULL) {
+      for (int j = 0; j < i; j++) {
+        frame_free (&f[j]);
+        g_ptr_array_unref (single[j]);
+      }
       return;
+    }
     g_autoptr (GError) error = NULL;
-    Nv12Frame f;
-    upload (img, &f);
-    g_autoptr (GPtrArray) pc = trawl_plate_reader_detect (cpu, f.rgb, &error);
+    upload (img, &f[i]);
+    g_autoptr (GPtrArray) pc = trawl_plate_reader_detect (cpu, f[i].rgb, &error);
     g_assert_no_error (error);
-    g_autoptr (GPtrArray) pg = trawl_plate_reader_detect_gpu (gpu, &f.frame, &error);
+    single[i] = trawl_plate_reader_detect_gpu (gpu, &f[i].frame, &error);
     g_assert_no_error (error);
-    g_autofree char *tc = texts (pc), *tg = texts (pg);
+    g_assert_nonnull (single[i]);
+    g_autofree char *tc = texts (pc), *tg = texts (single[i]);
     g_test_message ("%s: CPU reads [%s], GPU [%s]", files[i], tc, tg);
     same += strcmp (tc, tg) == 0;
     if (has_text (pc, truth[i]))
-      g_assert_true (has_text (pg, truth[i]));
-    for (guint k = 0; k < pg->len; k++) {
-      TrawlPlate *p = pg->pdata[k];
+      g_assert_true (has_text (single[i], truth[i]));
+    for (guint k = 0; k < single[i]->len; k++) {
+      TrawlPlate *p = single[i]->pdata[k];
       g_assert_true (trawl_plate_plausible (p->text));
       g_assert_cmpfloat (p->box.w, >, 0);
     }
-    frame_free (&f);
   }
-  TrawlPlateTimings t;
-  trawl_plate_reader_get_timings (gpu, &t);
-  g_test_message ("identical plate lists in %d of 3 scenes; GPU detect %.3f s, read %.3f s", same,
-                  t.detect_s, t.read_s);
+  TrawlPlateTimings t0, t1;
+  trawl_plate_reader_get_timings (gpu, &t0);
+  g_test_message ("identical plate lists in %d of %d scenes; GPU detect %.3f s, read %.3f s "
+                  "(first calls make the plans)", same, N, t0.detect_s, t0.read_s);
+
+  /* the batch: all five, then the first again */
+  const TrawlGpuFrame *frames[N + 1];
+  GPtrArray *out[N + 1];
+  for (int i = 0; i <= N; i++)
+    frames[i] = &f[i % N].frame;
+  for (int rep = 0; rep < 2; rep++) {   /* the second reuses the plans */
+    g_autoptr (GError) error = NULL;
+    gint64 start = g_get_monotonic_time ();
+    trawl_plate_reader_get_timings (gpu, &t0);
+    g_assert_true (trawl_plate_reader_detect_gpu_batch (gpu, frames, N + 1, out, &error));
+    g_assert_no_error (error);
+    trawl_plate_reader_get_timings (gpu, &t1);
+    double worst_conf = 0, worst_quad = 0;
+    for (int i = 0; i <= N; i++) {
+      GPtrArray *a = single[i % N], *b = out[i];
+      g_assert_nonnull (b);
+      g_assert_cmpuint (a->len, ==, b->len);
+      for (guint k = 0; k < a->len; k++) {
+        const TrawlPlate *p = a->pdata[k], *q = b->pdata[k];
+        g_assert_cmpstr (p->text, ==, q->text);
+        g_assert_cmpint (p->format, ==, q->format);
+        worst_conf = MAX (worst_conf, fabs ((double) p->confidence - q->confidence));
+        worst_quad = MAX (worst_quad, quad_diff (p, q));
+      }
+      g_ptr_array_unref (b);
+    }
+    g_test_message ("batch of %d frames (run %d): as alone, confidences within %.2g, corners "
+                    "within %.3g px; %.3f s (detect %.3f s, read %.3f s)", N + 1, rep,
+                    worst_conf, worst_quad, (g_get_monotonic_time () - start) / 1e6,
+                    t1.detect_s - t0.detect_s, t1.read_s - t0.read_s);
+    g_assert_cmpfloat (worst_conf, <=, 1e-3);
+    g_assert_cmpfloat (worst_quad, <=, 1.0);
+  }
+  for (int i = 0; i < N; i++) {
+    frame_free (&f[i]);
+    g_ptr_array_unref (single[i]);
+  }
+}
+
+/* Runs in every CUDA build, GPU or not: a CPU reader is refused before
+ * any device work, and nothing is returned. */
+static void
+test_plates_cpu_reader_refused (void)
+{
+  g_autofree char *m = trawl_test_need_model ("ocr-models/ch_PP-OCRv4_rec_infer.onnx");
+  if (m == NULL)
+    return;
+  g_autoptr (TrawlPlateReader) cpu = plate_reader (TRAWL_NN_BACKEND_CPU);
+  g_autoptr (GError) error = NULL;
+  TrawlGpuFrame frame = { (const guint8 *) "", (const guint8 *) "", 2, 2, 2, 2, NULL };
+  const TrawlGpuFrame *frames[2] = { &frame, &frame };
+  GPtrArray *out[2] = { (GPtrArray *) (gpointer) 1, (GPtrArray *) (gpointer) 1 };
+  g_assert_null (trawl_plate_reader_detect_gpu (cpu, &frame, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (trawl_plate_reader_detect_gpu_batch (cpu, frames, 2, out, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_assert_null (out[0]);
+  g_assert_null (out[1]);
+  g_clear_error (&error);
+  frames[1] = NULL;
+  g_assert_false (trawl_plate_reader_detect_gpu_batch (cpu, frames, 2, out, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
 }
 
 #else /* !TRAWL_HAVE_CUDA */
@@ -300,6 +474,19 @@ test_faces (void)
 }
 
 static void
+test_faces_batch (void)
+{
+  g_assert_false (need_gpu ());
+  g_autoptr (GError) error = NULL;
+  TrawlGpuFrame frame = { 0 };
+  const TrawlGpuFrame *frames[1] = { &frame };
+  GArray *out[1];
+  g_assert_false (trawl_face_detector_run_gpu_batch (NULL, frames, 1, out, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT);
+  g_assert_null (out[0]);
+}
+
+static void
 test_faces_cpu_detector_refused (void)
 {
   g_assert_false (need_gpu ());
@@ -311,8 +498,20 @@ test_plates (void)
   g_assert_false (need_gpu ());
   g_autoptr (GError) error = NULL;
   TrawlGpuFrame frame = { 0 };
+  const TrawlGpuFrame *frames[1] = { &frame };
+  GPtrArray *out[1] = { (GPtrArray *) (gpointer) 1 };
   g_assert_null (trawl_plate_reader_detect_gpu (NULL, &frame, &error));
   g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT);
+  g_clear_error (&error);
+  g_assert_false (trawl_plate_reader_detect_gpu_batch (NULL, frames, 1, out, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT);
+  g_assert_null (out[0]);
+}
+
+static void
+test_plates_cpu_reader_refused (void)
+{
+  g_assert_false (need_gpu ());
 }
 
 #endif
@@ -322,7 +521,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gpu/pipelines/faces", test_faces);
+  g_test_add_func ("/gpu/pipelines/faces-batch", test_faces_batch);
   g_test_add_func ("/gpu/pipelines/faces-cpu-detector-refused", test_faces_cpu_detector_refused);
   g_test_add_func ("/gpu/pipelines/plates", test_plates);
+  g_test_add_func ("/gpu/pipelines/plates-cpu-reader-refused", test_plates_cpu_reader_refused);
   return g_test_run ();
 }

@@ -3,8 +3,10 @@
  * single warps through the host helper (letterbox, rotation with k = 3,
  * round_u8, BGR + normalisation, out_w < dst_w, and two on a 1080p frame
  * with a 2048 pitch), a batch of five on a
- * stream against five single references, and the host-side parameter
- * checks. The CPU rule itself is tested in tests/base/test-warp.c.
+ * stream against five single references, crops cut into a scratch buffer
+ * then resized from there by the planar batch kernel (the batched plate
+ * reader's two stages), and the host-side parameter checks. The CPU rule
+ * itself is tested in tests/base/test-warp.c.
  *
  * Tolerance: max |gpu - ref| <= 1e-3 on the 0..255 scale (differences
  * divided by the channel's scale). warp.cu is built without FMA
@@ -351,6 +353,103 @@ test_batch (void)
   frame_clear (&f);
 }
 
+/* Planar float sources (trawl_cuda_warp_planar_batch), as the batched
+ * plate reader uses them: crops of an NV12 frame cut to 8-bit values into
+ * one device scratch buffer (trawl_cuda_warp_nv12 at offsets, different
+ * sizes), then resized from there in one launch into a batch of same-size
+ * tensors, each with its own quirk (rec-like resize rounding halves to
+ * even, rotation with k = 3, BGR + normalisation, out_w < dst_w, a
+ * fractional-valued source). Each stage against its CPU reference; the
+ * second stage's reference reads the GPU's own crops, so a rare one-step
+ * flip of the first is not counted twice. */
+static void
+test_planar_batch (void)
+{
+  enum { N = 5, DW = 96, DH = 48 };
+  const int cw[N] = { 77, 31, 120, 64, 50 }, ch[N] = { 25, 40, 48, 17, 33 };
+  const gsize ybytes = (gsize) PITCH_Y * SRC_H, uvbytes = (gsize) PITCH_UV * SRC_H / 2;
+  const gsize plane = (gsize) 3 * DW * DH;
+  size_t off[N];
+  gsize total = 0;
+  TrawlWarpParams cut[N], ps[N];
+  guint8 *dy = NULL, *duv = NULL;
+  float *scratch = NULL, *dd = NULL;
+  cudaStream_t stream = NULL;
+  Frame f;
+
+  if (!need_gpu ())
+    return;
+  frame_init (&f, 17);
+  for (int i = 0; i < N; i++)
+    {
+      off[i] = total;
+      total += (gsize) 3 * cw[i] * ch[i] + 7;   /* gaps: offsets need no alignment */
+    }
+  g_autofree float *want_crops = g_new0 (float, total), *got_crops = g_new0 (float, total);
+  g_autofree float *want = tensor_new (DW, DH * N), *got = tensor_new (DW, DH * N);
+  for (int i = 0; i < N; i++)
+    {
+      /* stage 1: a rotated crop of the frame, 8-bit values, RGB, identity */
+      _trawl_warp_params_init (&cut[i], SRC_W, SRC_H, cw[i], ch[i]);
+      set_affine (&cut[i], -8.0 + 4.0 * i, 0.7 + 0.3 * i, 70.0 + 45.0 * i, 60.0 + 15.0 * i);
+      cut[i].round_u8 = i == 4 ? TRAWL_WARP_ROUND_NONE : TRAWL_WARP_ROUND_HALF_UP;
+      _trawl_warp_nv12_ref (&cut[i], f.y, PITCH_Y, f.uv, PITCH_UV, want_crops + off[i]);
+      /* stage 2: the crop resized to h = DH, as trawl_warp_build_rec does */
+      TrawlWarpParams *p = &ps[i];
+      _trawl_warp_params_init (p, cw[i], ch[i], DW, DH);
+      p->out_w = MIN (DW, (int) ceil (DH * (double) cw[i] / ch[i]));
+      p->m[0] = (float) cw[i] / (float) p->out_w;
+      p->m[4] = (float) ch[i] / (float) DH;
+      p->dst_offset = 0.5f;
+      p->src_offset = -0.5f;
+      p->round_u8 = i == 4 ? TRAWL_WARP_ROUND_NONE : TRAWL_WARP_ROUND_HALF_EVEN;
+      p->bgr = i != 1;
+      for (int c = 0; c < 3; c++)
+        {
+          p->mean[c] = i == 1 ? 0.0f : 127.5f;
+          p->scale[c] = i == 1 ? 1.0f : 1.0f / 127.5f;
+        }
+      if (i == 2)
+        {
+          set_affine (p, 11.0, 1.3, cw[i] / 2.0, ch[i] / 2.0);
+          p->k = 3;
+          p->out_w = DW - 9;
+        }
+    }
+  g_assert_cmpint (cudaStreamCreate (&stream), ==, cudaSuccess);
+  g_assert_cmpint (cudaMalloc ((void **) &dy, ybytes), ==, cudaSuccess);
+  g_assert_cmpint (cudaMalloc ((void **) &duv, uvbytes), ==, cudaSuccess);
+  g_assert_cmpint (trawl_cuda_malloc ((void **) &scratch, total * sizeof (float)), ==, 0);
+  g_assert_cmpint (trawl_cuda_malloc ((void **) &dd, N * plane * sizeof (float)), ==, 0);
+  g_assert_cmpint (cudaMemcpy (dy, f.y, ybytes, cudaMemcpyHostToDevice), ==, cudaSuccess);
+  g_assert_cmpint (cudaMemcpy (duv, f.uv, uvbytes, cudaMemcpyHostToDevice), ==, cudaSuccess);
+  g_assert_cmpint (cudaMemcpy (dd, got, N * plane * sizeof (float), cudaMemcpyHostToDevice), ==,
+                   cudaSuccess);   /* SENTINEL */
+  for (int i = 0; i < N; i++)
+    g_assert_cmpint (trawl_cuda_warp_nv12 (&cut[i], dy, PITCH_Y, duv, PITCH_UV, scratch + off[i],
+                                           stream), ==, 0);
+  g_assert_cmpint (trawl_cuda_warp_planar_batch (ps, N, scratch, off, dd, stream), ==, 0);
+  g_assert_cmpint (trawl_cuda_copy_to_host (got_crops, scratch, total * sizeof (float), stream),
+                   ==, 0);
+  g_assert_cmpint (trawl_cuda_copy_to_host (got, dd, N * plane * sizeof (float), stream), ==, 0);
+  for (int i = 0; i < N; i++)
+    {
+      g_autofree char *what1 = g_strdup_printf ("crop %d (%dx%d)", i, cw[i], ch[i]);
+      g_autofree char *what2 = g_strdup_printf ("planar warp %d", i);
+
+      assert_warp_match (&cut[i], got_crops + off[i], want_crops + off[i], what1);
+      _trawl_warp_planar_ref (&ps[i], got_crops + off[i], cw[i], want + i * plane);
+      assert_warp_match (&ps[i], got + i * plane, want + i * plane, what2);
+    }
+  g_assert_cmpint (trawl_cuda_free (scratch), ==, 0);
+  g_assert_cmpint (trawl_cuda_free (dd), ==, 0);
+  g_assert_cmpint (trawl_cuda_free (NULL), ==, 0);
+  g_assert_cmpint (cudaFree (dy), ==, cudaSuccess);
+  g_assert_cmpint (cudaFree (duv), ==, cudaSuccess);
+  g_assert_cmpint (cudaStreamDestroy (stream), ==, cudaSuccess);
+  frame_clear (&f);
+}
+
 /* Bad parameters come back as cudaErrorInvalidValue before any CUDA
  * call, so this runs without a GPU. The device pointers are never
  * dereferenced. */
@@ -423,6 +522,43 @@ test_invalid (void)
   batch[2].k = 9;
   g_assert_cmpint (trawl_cuda_warp_nv12_batch (batch, 5, fake, 64, fake, 64, fake_dst, NULL), ==,
                    cudaErrorInvalidValue);
+  /* planar batches: count, pointers, one tensor shape, 32-bit offsets;
+   * sources may differ in size */
+  {
+    const float *fsrc = (const float *) (gintptr) 0x3000;
+    size_t offs[TRAWL_WARP_MAX_BATCH + 1] = { 0 };
+
+    for (int i = 0; i <= TRAWL_WARP_MAX_BATCH; i++)
+      batch[i] = good;
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 0, fsrc, offs, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, TRAWL_WARP_MAX_BATCH + 1, fsrc, offs,
+                                                   fake_dst, NULL), ==, cudaErrorInvalidValue);
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (NULL, 1, fsrc, offs, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 1, NULL, offs, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 1, fsrc, NULL, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 1, fsrc, offs, NULL, NULL), ==,
+                     cudaErrorInvalidValue);
+    batch[2].dst_w = 8;
+    batch[2].out_w = 8;
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 3, fsrc, offs, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    batch[2] = good;
+    batch[1].k = 0;
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 3, fsrc, offs, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    batch[1] = good;
+    offs[2] = (size_t) 1 << 32;
+    g_assert_cmpint (trawl_cuda_warp_planar_batch (batch, 3, fsrc, offs, fake_dst, NULL), ==,
+                     cudaErrorInvalidValue);
+    g_assert_cmpint (trawl_cuda_malloc (NULL, 16), ==, cudaErrorInvalidValue);
+    void *none = (void *) fsrc;
+    g_assert_cmpint (trawl_cuda_malloc (&none, 0), ==, 0);
+    g_assert_null (none);
+  }
   /* nothing to copy is no error, and a missing pointer is */
   g_assert_cmpint (trawl_cuda_copy_to_host (hdst, fake_dst, 0, NULL), ==, 0);
   g_assert_cmpint (trawl_cuda_copy_to_host (NULL, fake_dst, 4, NULL), ==, cudaErrorInvalidValue);
@@ -451,6 +587,12 @@ test_invalid (void)
 {
   g_test_skip ("no GPU (this trawl was built without CUDA)");
 }
+
+static void
+test_planar_batch (void)
+{
+  g_test_skip ("no GPU (this trawl was built without CUDA)");
+}
 #endif
 
 int
@@ -460,6 +602,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/warp/single", test_single);
   g_test_add_func ("/gpu/warp/1080p", test_1080p);
   g_test_add_func ("/gpu/warp/batch", test_batch);
+  g_test_add_func ("/gpu/warp/planar-batch", test_planar_batch);
   g_test_add_func ("/gpu/warp/invalid-params", test_invalid);
   return g_test_run ();
 }
