@@ -416,21 +416,12 @@ trawl_face_detector_run_gpu_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *c
   if (faces_out != NULL)
     for (int f = 0; f < n; f++)
       faces_out[f] = NULL;
-  if (!TRAWL_HAVE_CUDA) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+  g_autofree TrawlFrameSource *srcs =
+    _trawl_frame_sources_gpu (frames, n, fd ? fd->ssd : NULL, "face detector", error);
+  if (srcs == NULL)
     return FALSE;
-  }
-  if (fd == NULL || frames == NULL || faces_out == NULL || n < 1)
-    return bad_arg (error, "no detector, no frames or nowhere to put faces");
-  if (!trawl_nn_plan_on_device (fd->ssd))
-    return bad_arg (error, "GPU frames need a detector made with the CUDA backend");
-
-  g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
-  for (int f = 0; f < n; f++) {
-    if (frames[f] == NULL)
-      return bad_arg (error, "a NULL GPU frame");
-    _trawl_frame_source_gpu (&srcs[f], frames[f]);
-  }
+  if (faces_out == NULL)
+    return bad_arg (error, "nowhere to put the results");
   return _trawl_face_detector_run_sources (fd, srcs, n, faces_out, error);
 }
 

@@ -20,6 +20,40 @@ _trawl_frame_source_gpu (TrawlFrameSource *s, const TrawlGpuFrame *frame)
   s->height = frame->height;
 }
 
+TrawlFrameSource *
+_trawl_frame_sources_gpu (const TrawlGpuFrame *const *frames, int n, TrawlNnPlan *probe,
+                          const char *who, GError **error)
+{
+  if (!TRAWL_HAVE_CUDA)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+      return NULL;
+    }
+  if (frames == NULL || n < 1 || probe == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "%s: no frames", who);
+      return NULL;
+    }
+  if (!trawl_nn_plan_on_device (probe))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: GPU frames need one made with the CUDA backend", who);
+      return NULL;
+    }
+  TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
+  for (int f = 0; f < n; f++)
+    {
+      if (frames[f] == NULL)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "%s: a NULL GPU frame", who);
+          g_free (srcs);
+          return NULL;
+        }
+      _trawl_frame_source_gpu (&srcs[f], frames[f]);
+    }
+  return srcs;
+}
+
 void
 _trawl_frame_source_rgb (TrawlFrameSource *s, const TrawlImage *img)
 {

@@ -20,6 +20,13 @@ typedef struct {
 } TrawlFrameSource;
 
 void _trawl_frame_source_gpu (TrawlFrameSource *s, const TrawlGpuFrame *frame);
+/* The sources of n GPU frames for a pipeline whose plan `probe` tells its
+ * backend (g_free the array). NULL with error: TRAWL_ERROR_NOT_BUILT
+ * without CUDA, INVALID_ARG for n < 1, a NULL frame or a CPU plan (who
+ * names the pipeline in the message). */
+TrawlFrameSource *_trawl_frame_sources_gpu (const TrawlGpuFrame *const *frames, int n,
+                                            TrawlNnPlan *probe, const char *who,
+                                            GError **error);
 void _trawl_frame_source_rgb (TrawlFrameSource *s, const TrawlImage *img);
 
 /* Writes n (1..TRAWL_WARP_MAX_BATCH) warps of src into input 0 of plan,

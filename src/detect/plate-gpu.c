@@ -450,21 +450,12 @@ trawl_plate_reader_detect_gpu_batch (TrawlPlateReader *pr, const TrawlGpuFrame *
   if (plates_out != NULL)
     for (int f = 0; f < n; f++)
       plates_out[f] = NULL;
-  if (!TRAWL_HAVE_CUDA) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+  g_autofree TrawlFrameSource *srcs =
+    _trawl_frame_sources_gpu (frames, n, pr ? pr->rec : NULL, "plate reader", error);
+  if (srcs == NULL)
     return FALSE;
-  }
-  if (pr == NULL || frames == NULL || plates_out == NULL || n < 1)
-    return bad_arg (error, "no reader, no frames or nowhere to put plates");
-  if (!trawl_nn_plan_on_device (pr->rec))
-    return bad_arg (error, "GPU frames need a reader made with the CUDA backend");
-
-  g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
-  for (int f = 0; f < n; f++) {
-    if (frames[f] == NULL)
-      return bad_arg (error, "a NULL GPU frame");
-    _trawl_frame_source_gpu (&srcs[f], frames[f]);
-  }
+  if (plates_out == NULL)
+    return bad_arg (error, "nowhere to put the results");
   return _trawl_plate_reader_detect_sources (pr, srcs, n, plates_out, error);
 }
 
