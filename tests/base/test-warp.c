@@ -12,8 +12,9 @@
 #include <math.h>
 #include <string.h>
 #include "../common/trawl-test.h"
+#include "../common/trawl-test-image.h"
 
-#define SENTINEL (-12345.0f)   /* marks tensor values a warp must not write */
+#define SENTINEL TRAWL_TEST_SENTINEL   /* marks tensor values a warp must not write */
 
 /* An RGB24 image of h rows of stride random bytes (padding too). */
 static guint8 *
@@ -26,16 +27,6 @@ random_rgb (int h, int stride, guint32 seed)
     rgb[i] = (guint8) g_rand_int_range (r, 0, 256);
   g_rand_free (r);
   return rgb;
-}
-
-static float *
-tensor_new (int w, int h)
-{
-  float *t = g_new (float, (gsize) 3 * w * h);
-
-  for (gsize i = 0; i < (gsize) 3 * w * h; i++)
-    t[i] = SENTINEL;
-  return t;
 }
 
 /* A BT.601 limited-range forward transform (ITU-R BT.601 with 219/224
@@ -70,24 +61,6 @@ rgb_to_nv12 (const guint8 *rgb, int stride, int w, int h, guint8 *y, int pitch_y
         uv[(j / 2) * pitch_uv + i] = (guint8) CLAMP (lround (cb / 4), 0, 255);
         uv[(j / 2) * pitch_uv + i + 1] = (guint8) CLAMP (lround (cr / 4), 0, 255);
       }
-}
-
-/* Tensor pixel (u, v) maps to source (x0 + s (u + 0.5) - 0.5 ...) rotated
- * by deg about the tensor centre: a generic affine map for the tests. */
-static void
-set_affine (TrawlWarpParams *p, double deg, double s, double cx, double cy)
-{
-  double a = deg * G_PI / 180.0, c = cos (a) * s, sn = sin (a) * s;
-  double ux = p->dst_w / 2.0, vy = p->dst_h / 2.0;
-
-  p->m[0] = (float) c;
-  p->m[1] = (float) -sn;
-  p->m[3] = (float) sn;
-  p->m[4] = (float) c;
-  p->m[2] = (float) (cx - c * ux + sn * vy);
-  p->m[5] = (float) (cy - sn * ux - c * vy);
-  p->dst_offset = 0.5f;
-  p->src_offset = -0.5f;
 }
 
 /* Aspect-preserving, centred letterbox of src into dst with black bars:
@@ -142,7 +115,7 @@ test_identity_rgb (void)
 {
   const int w = 37, h = 23, stride = 3 * w + 5;
   g_autofree guint8 *rgb = random_rgb (h, stride, 1);
-  g_autofree float *out = tensor_new (w, h);
+  g_autofree float *out = trawl_test_tensor_new (w, h);
   TrawlWarpParams p;
 
   for (int centred = 0; centred < 2; centred++)
@@ -176,7 +149,7 @@ test_nv12_colour_bars (void)
   };
   const int w = 8, h = 6, pitch = 11;
   g_autofree guint8 *py = g_malloc (pitch * h), *puv = g_malloc (pitch * h / 2);
-  g_autofree float *out = tensor_new (w, h);
+  g_autofree float *out = trawl_test_tensor_new (w, h);
 
   for (guint k = 0; k < G_N_ELEMENTS (bars); k++)
     {
@@ -237,7 +210,7 @@ test_nv12_vs_rgb (void)
   const double bound_q[3] = { 1.40, 1.20, 1.61 };
   g_autofree guint8 *rgb = g_malloc (stride * h);
   g_autofree guint8 *py = g_malloc0 (pitch_y * h), *puv = g_malloc0 (pitch_uv * h / 2);
-  g_autofree float *a = tensor_new (70, 50), *b = tensor_new (70, 50);
+  g_autofree float *a = trawl_test_tensor_new (70, 50), *b = trawl_test_tensor_new (70, 50);
   GRand *r = g_rand_new_with_seed (5);
 
   for (int image = 0; image < 2; image++)
@@ -278,14 +251,14 @@ test_nv12_vs_rgb (void)
        * supersampled one */
       _trawl_warp_params_init (&p, w, h, w, h);
       {
-        g_autofree float *ia = tensor_new (w, h), *ib = tensor_new (w, h);
+        g_autofree float *ia = trawl_test_tensor_new (w, h), *ib = trawl_test_tensor_new (w, h);
 
         _trawl_warp_rgb_ref (&p, rgb, stride, ia);
         _trawl_warp_nv12_ref (&p, py, pitch_y, puv, pitch_uv, ib);
         max_diff3 (ia, ib, w, h, rt);
       }
       _trawl_warp_params_init (&p, w, h, 70, 50);
-      set_affine (&p, 23.0, 1.3, w / 2.0, h / 2.0);
+      trawl_test_set_affine (&p, 23.0, 1.3, w / 2.0, h / 2.0);
       p.k = 2;
       _trawl_warp_rgb_ref (&p, rgb, stride, a);
       _trawl_warp_nv12_ref (&p, py, pitch_y, puv, pitch_uv, b);
@@ -311,7 +284,7 @@ test_supersample_constant (void)
 {
   const int w = 40, h = 30;
   g_autofree guint8 *rgb = g_malloc (3 * w * h);
-  g_autofree float *out = tensor_new (11, 9);
+  g_autofree float *out = trawl_test_tensor_new (11, 9);
 
   for (int i = 0; i < w * h; i++)
     {
@@ -325,7 +298,7 @@ test_supersample_constant (void)
         TrawlWarpParams p;
 
         _trawl_warp_params_init (&p, w, h, 11, 9);
-        set_affine (&p, 17.0 * k, 2.1, 20.3, 14.9);
+        trawl_test_set_affine (&p, 17.0 * k, 2.1, 20.3, 14.9);
         p.k = k;
         p.round_u8 = round;
         _trawl_warp_rgb_ref (&p, rgb, 3 * w, out);
@@ -354,7 +327,7 @@ test_valid_black (void)
 {
   const int w = 40, h = 32;
   g_autofree guint8 *rgb = g_malloc (3 * w * h);
-  g_autofree float *out = tensor_new (w, h);
+  g_autofree float *out = trawl_test_tensor_new (w, h);
   TrawlWarpParams p;
 
   memset (rgb, 200, 3 * w * h);
@@ -389,7 +362,7 @@ test_clamp_edges (void)
 {
   const int w = 30, h = 20;
   g_autofree guint8 *rgb = g_malloc (3 * w * h);
-  g_autofree float *out = tensor_new (w, h);
+  g_autofree float *out = trawl_test_tensor_new (w, h);
   TrawlWarpParams p;
 
   for (int y = 0; y < h; y++)
@@ -424,12 +397,12 @@ test_round_u8 (void)
 {
   const int w = 64, h = 48, dw = 33, dh = 29;
   g_autofree guint8 *rgb = random_rgb (h, 3 * w, 9);
-  g_autofree float *a = tensor_new (dw, dh), *b = tensor_new (dw, dh);
+  g_autofree float *a = trawl_test_tensor_new (dw, dh), *b = trawl_test_tensor_new (dw, dh);
   TrawlWarpParams p;
   int fractional = 0;
 
   _trawl_warp_params_init (&p, w, h, dw, dh);
-  set_affine (&p, -31.0, 1.7, 30.0, 25.0);
+  trawl_test_set_affine (&p, -31.0, 1.7, 30.0, 25.0);
   p.k = 3;
   _trawl_warp_rgb_ref (&p, rgb, 3 * w, a);
   p.round_u8 = 1;
@@ -454,11 +427,11 @@ test_normalise_bgr (void)
   const float mean[3] = { 123.675f, 116.28f, 103.53f };
   const float scale[3] = { 1 / 58.395f, 1 / 57.12f, 1 / 57.375f };
   g_autofree guint8 *rgb = random_rgb (h, 3 * w, 11);
-  g_autofree float *raw = tensor_new (dw, dh), *out = tensor_new (dw, dh);
+  g_autofree float *raw = trawl_test_tensor_new (dw, dh), *out = trawl_test_tensor_new (dw, dh);
   TrawlWarpParams p;
 
   _trawl_warp_params_init (&p, w, h, dw, dh);
-  set_affine (&p, 12.0, 2.2, 25.0, 20.0);
+  trawl_test_set_affine (&p, 12.0, 2.2, 25.0, 20.0);
   p.k = 2;
   _trawl_warp_rgb_ref (&p, rgb, 3 * w, raw);
   for (int bgr = 0; bgr < 2; bgr++)
@@ -483,11 +456,11 @@ test_out_w (void)
 {
   const int w = 24, h = 18, dw = 9, dh = 7, n = dw * dh;
   g_autofree guint8 *rgb = random_rgb (h, 3 * w, 13);
-  g_autofree float *full = tensor_new (dw, dh), *part = tensor_new (dw, dh);
+  g_autofree float *full = trawl_test_tensor_new (dw, dh), *part = trawl_test_tensor_new (dw, dh);
   TrawlWarpParams p;
 
   _trawl_warp_params_init (&p, w, h, dw, dh);
-  set_affine (&p, 5.0, 2.5, 12.0, 9.0);
+  trawl_test_set_affine (&p, 5.0, 2.5, 12.0, 9.0);
   _trawl_warp_rgb_ref (&p, rgb, 3 * w, full);
   p.out_w = 5;
   _trawl_warp_rgb_ref (&p, rgb, 3 * w, part);
@@ -504,7 +477,7 @@ test_letterbox (void)
 {
   const int w = 32, h = 16;
   g_autofree guint8 *py = g_malloc (w * h), *puv = g_malloc (w * h / 2);
-  g_autofree float *out = tensor_new (16, 16);
+  g_autofree float *out = trawl_test_tensor_new (16, 16);
   TrawlWarpParams p;
 
   memset (py, 235, w * h);
@@ -580,7 +553,7 @@ test_photo_box_k4 (void)
   dh = img->height / 4;
   n = dw * dh;
   g_assert_cmpint (n, >, 100);
-  out = tensor_new (dw, dh);
+  out = trawl_test_tensor_new (dw, dh);
   _trawl_warp_params_init (&p, img->width, img->height, dw, dh);
   p.m[0] = p.m[4] = 4.0f;
   p.src_offset = -0.5f;
@@ -637,10 +610,10 @@ test_planar_vs_rgb (void)
     for (int variant = 0; variant < 5; variant++)
       {
         g_autofree float *pl = planar_of (rgb, stride, w, h, pitch);
-        g_autofree float *a = tensor_new (dw, dh), *b = tensor_new (dw, dh);
+        g_autofree float *a = trawl_test_tensor_new (dw, dh), *b = trawl_test_tensor_new (dw, dh);
 
         _trawl_warp_params_init (&p, w, h, dw, dh);
-        set_affine (&p, 17.0 * variant - 20.0, 0.6 + 0.5 * variant, 20.0, 14.0);
+        trawl_test_set_affine (&p, 17.0 * variant - 20.0, 0.6 + 0.5 * variant, 20.0, 14.0);
         p.k = variant == 1 ? 3 : 1;
         if (variant == 2)
           {
@@ -676,7 +649,7 @@ static void
 test_planar_fractional (void)
 {
   const int w = 16, h = 4, dw = 8, dh = 2;
-  g_autofree float *pl = g_new (float, 3 * w * h), *out = tensor_new (dw, dh);
+  g_autofree float *pl = g_new (float, 3 * w * h), *out = trawl_test_tensor_new (dw, dh);
   TrawlWarpParams p;
 
   for (int c = 0; c < 3; c++)

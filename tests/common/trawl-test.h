@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <trawl/base.h>
 
 /* The labelled data folder: $TRAWL_DATA, else ../shared/data beside the
@@ -53,4 +54,20 @@ trawl_test_need_model (const char *dest)
       g_test_skip (msg);
     }
   return path;
+}
+
+/* Removes dir and the files directly in it (a test's scratch folder,
+ * flat); what cannot be removed stays, quietly. */
+static inline void
+trawl_test_remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_remove (p);
+    }
+  g_rmdir (dir);
 }

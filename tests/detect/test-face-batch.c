@@ -36,6 +36,8 @@
 #include <math.h>
 #include <string.h>
 #include "../common/trawl-test.h"
+#include "../common/trawl-test-detect.h"
+#include "../common/trawl-test-image.h"
 
 #define IOU_MIN      0.98
 #define LM_MAX_PX    0.5
@@ -141,9 +143,7 @@ fixture (void)
   g_autoptr (GError) error = NULL;
   fx.fd = detector (FALSE);
   for (guint i = 0; i < G_N_ELEMENTS (photos); i++) {
-    g_autofree char *path = trawl_test_need_data (photos[i]);
-    fx.img[fx.n] = trawl_image_load (path, &error);
-    g_assert_no_error (error);
+    fx.img[fx.n] = trawl_test_load_image (photos[i]);
     fx.name[fx.n] = g_path_get_basename (photos[i]);
     fx.n++;
   }
@@ -159,18 +159,6 @@ fixture (void)
                     fx.classic[f]->len);
   }
   return &fx;
-}
-
-static double
-cosine (const float *a, const float *b)
-{
-  double s = 0, na = 0, nb = 0;
-  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++) {
-    s += (double) a[i] * b[i];
-    na += (double) a[i] * a[i];
-    nb += (double) b[i] * b[i];
-  }
-  return s / sqrt (MAX (na * nb, 1e-30));
 }
 
 typedef struct {
@@ -193,7 +181,7 @@ assert_near (const GArray *want, const GArray *got, const char *name, Worst *w)
                          fabs (a->landmarks[k].y - b->landmarks[k].y)));
     g_assert_cmpint (a->has_embedding, ==, b->has_embedding);
     if (a->has_embedding)
-      cs = cosine (a->embedding, b->embedding);
+      cs = trawl_test_face_cosine (a->embedding, b->embedding);
     dq = MAX (fabs (a->quality.overall - b->quality.overall),
               MAX (fabs (a->quality.sharpness - b->quality.sharpness),
                    MAX (fabs (a->quality.size - b->quality.size),

@@ -29,6 +29,7 @@
 #include <math.h>
 #include <string.h>
 #include "../common/trawl-test.h"
+#include "../common/trawl-test-detect.h"
 
 #define CONF_TOL 1e-3   /* confidence, batched path vs CPU path */
 #define BOX_TOL  0.5    /* px, box and quad corners, batched path vs CPU path */
@@ -138,15 +139,6 @@ assert_same (GPtrArray *a, GPtrArray *b, double conf_tol, double box_tol, const 
   }
 }
 
-static char *
-texts (GPtrArray *plates)
-{
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < plates->len; i++)
-    g_string_append_printf (s, "%s%s", i ? " " : "", ((TrawlPlate *) plates->pdata[i])->text);
-  return g_string_free (s, FALSE);
-}
-
 /* Each scene alone through the batched path = the CPU path. */
 static void
 test_single (void)
@@ -165,7 +157,7 @@ test_single (void)
     g_assert_true (_trawl_plate_reader_detect_sources (reader, &src, 1, &out, &error));
     g_assert_no_error (error);
     g_assert_nonnull (out);
-    g_autofree char *tc = texts (s->cpu), *tb = texts (out);
+    g_autofree char *tc = trawl_test_plate_texts (s->cpu), *tb = trawl_test_plate_texts (out);
     g_test_message ("%s %dx%d: CPU path [%s], batched path [%s]", s->name, s->img->width,
                     s->img->height, tc, tb);
     assert_same (s->cpu, out, CONF_TOL, BOX_TOL, s->name, &max_box, &max_conf);

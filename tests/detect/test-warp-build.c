@@ -21,6 +21,7 @@
 #include <math.h>
 #include <string.h>
 #include "../common/trawl-test.h"
+#include "../common/trawl-test-image.h"
 
 /* Exact builders: at most this far from the CPU tensor on the 0..255 scale
  * (float rounding of the coordinates: < 1e-4 px times a 255 step). */
@@ -36,18 +37,6 @@
 #define TIE_EPS   0.01
 #define FLIP_FRAC 0.02
 #define DET_FLIP_FRAC 1e-3
-
-static TrawlImage *
-load (const char *rel)
-{
-  g_autofree char *path = trawl_test_need_data (rel);
-  if (path == NULL)
-    return NULL;
-  g_autoptr (GError) error = NULL;
-  TrawlImage *img = trawl_image_load (path, &error);
-  g_assert_no_error (error);
-  return img;
-}
 
 typedef struct {
   double max, sum;
@@ -134,7 +123,7 @@ test_square (void)
   const char *files[] = { "faces/images/fr_012.jpg", "faces/images/fr_009.png",
                           "plates/images/oalpr_us_s020.jpg" };
   for (guint f = 0; f < G_N_ELEMENTS (files); f++) {
-    g_autoptr (TrawlImage) img = load (files[f]);
+    g_autoptr (TrawlImage) img = trawl_test_load_image (files[f]);
     if (img == NULL)
       return;
     int W = img->width, H = img->height;
@@ -189,7 +178,7 @@ check_chip (const TrawlImage *img, const double m[6], Diff *total)
 static void
 test_chip (void)
 {
-  g_autoptr (TrawlImage) img = load ("faces/images/fr_012.jpg");
+  g_autoptr (TrawlImage) img = trawl_test_load_image ("faces/images/fr_012.jpg");
   if (img == NULL)
     return;
   Diff total = { 0 };
@@ -251,7 +240,7 @@ test_det (void)
   const char *files[] = { "plates/images/oalpr_us_s020.jpg", "plates/images/ucsd_s016.jpg",
                           "plates/images/oalpr_br_s001.jpg", "faces/images/fr_012.jpg" };
   for (guint f = 0; f < G_N_ELEMENTS (files); f++) {
-    g_autoptr (TrawlImage) img = load (files[f]);
+    g_autoptr (TrawlImage) img = trawl_test_load_image (files[f]);
     if (img == NULL)
       return;
     check_det (img, 960);   /* down */
@@ -283,9 +272,9 @@ get_reader (void)
 }
 
 /* The strict text the rec net reads from tensor (of a crop crop_w px wide
- * scaled to rw columns). */
+ * scaled to rw columns), and its confidence in *conf unless NULL. */
 static char *
-read_tensor (TrawlPlateReader *pr, float *x, int crop_w, int rw)
+read_tensor_conf (TrawlPlateReader *pr, float *x, int crop_w, int rw, float *conf)
 {
   g_autoptr (GError) error = NULL;
   TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, TRAWL_PLATE_REC_H, TRAWL_PLATE_REC_W }, x }, out;
@@ -295,8 +284,16 @@ read_tensor (TrawlPlateReader *pr, float *x, int crop_w, int rw)
                                            crop_w, rw, 1, &error);
   g_assert_no_error (error);
   char *text = g_strdup (p->text);
+  if (conf != NULL)
+    *conf = p->confidence;
   trawl_plate_free (p);
   return text;
+}
+
+static char *
+read_tensor (TrawlPlateReader *pr, float *x, int crop_w, int rw)
+{
+  return read_tensor_conf (pr, x, crop_w, rw, NULL);
 }
 
 typedef struct {
@@ -360,22 +357,6 @@ rec_of_crop (const float *crop, int w, int h, float *dst)
   memset (dst, 0, sizeof (float) * 3 * TRAWL_PLATE_REC_H * TRAWL_PLATE_REC_W);
   _trawl_warp_planar_ref (&p, crop, w, dst);
   return rw;
-}
-
-/* The strict read of tensor x (as read_tensor) with its confidence. */
-static char *
-read_tensor_conf (TrawlPlateReader *pr, float *x, int crop_w, int rw, float *conf)
-{
-  g_autoptr (GError) error = NULL;
-  TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, TRAWL_PLATE_REC_H, TRAWL_PLATE_REC_W }, x }, out;
-  g_assert_true (trawl_nn_plan_run (pr->rec, &in, 1, &out, 1, &error));
-  TrawlPlate *p = _trawl_plate_from_probs (pr, out.data, (int) out.dims[1], (int) out.dims[2],
-                                           crop_w, rw, 1, &error);
-  g_assert_no_error (error);
-  char *text = g_strdup (p->text);
-  *conf = p->confidence;
-  trawl_plate_free (p);
-  return text;
 }
 
 /* The two-stage rec tensor of a crop (crop, w x h, planar) against the
@@ -579,7 +560,7 @@ test_rec (void)
 static void
 test_det_crop (void)
 {
-  g_autoptr (TrawlImage) img = load ("plates/images/oalpr_br_s001.jpg");
+  g_autoptr (TrawlImage) img = trawl_test_load_image ("plates/images/oalpr_br_s001.jpg");
   if (img == NULL)
     return;
   TrawlOcrBox b = label_box (529, 308, 227, 73, 0.05f);

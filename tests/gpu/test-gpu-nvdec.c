@@ -30,6 +30,8 @@
 #include <trawl/video.h>
 
 #include "gpu-test-util.h"
+#include "../common/trawl-test.h"
+#include "../common/trawl-test-image.h"
 #include "video/thumb.h"
 
 #if TRAWL_HAVE_CUDA
@@ -154,23 +156,12 @@ assert_same_frames (const Run *cpu, const Run *gpu, const char *what)
   g_assert_cmpint (gpu->stats.decode_errors, ==, 0);
   for (guint i = 0; i < cpu->pts->len; i++)
     {
-      const TrawlImage *a = cpu->images->pdata[i], *b = gpu->images->pdata[i];
-      guint64 sum = 0;
-      int max = 0;
+      int max;
       double mean;
 
       g_assert_cmpfloat (g_array_index (cpu->pts, double, i), ==,
                          g_array_index (gpu->pts, double, i));
-      g_assert_cmpint (a->width, ==, b->width);
-      g_assert_cmpint (a->height, ==, b->height);
-      for (int y = 0; y < a->height; y++)
-        for (int x = 0; x < 3 * a->width; x++)
-          {
-            int d = abs ((int) a->data[y * a->stride + x] - (int) b->data[y * b->stride + x]);
-            sum += d;
-            max = MAX (max, d);
-          }
-      mean = (double) sum / (3.0 * a->width * a->height);
+      trawl_test_image_diff (cpu->images->pdata[i], gpu->images->pdata[i], &mean, &max);
       worst_mean = MAX (worst_mean, mean);
       worst_max = MAX (worst_max, max);
     }
@@ -345,20 +336,6 @@ test_ready_event (void)
 #endif
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_remove (p);
-    }
-  g_rmdir (dir);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -375,7 +352,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/nvdec/ready-event", test_ready_event);
 
   ret = g_test_run ();
-  remove_tree (tmpdir);
+  trawl_test_remove_tree (tmpdir);
   g_free (tmpdir);
   return ret;
 }

@@ -43,6 +43,8 @@
 #include "gpu-test-util.h"
 #include "image/warp.h"
 #include "../common/trawl-test.h"
+#include "../common/trawl-test-detect.h"
+#include "../common/trawl-test-image.h"
 
 #if TRAWL_HAVE_CUDA
 #include <cuda_runtime_api.h>
@@ -114,30 +116,6 @@ frame_free (Nv12Frame *f)
   trawl_image_free (f->rgb);
 }
 
-static TrawlImage *
-load (const char *rel)
-{
-  g_autofree char *path = trawl_test_need_data (rel);
-  if (path == NULL)
-    return NULL;
-  g_autoptr (GError) error = NULL;
-  TrawlImage *img = trawl_image_load (path, &error);
-  g_assert_no_error (error);
-  return img;
-}
-
-static double
-cosine (const float *a, const float *b)
-{
-  double s = 0, na = 0, nb = 0;
-  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++) {
-    s += (double) a[i] * b[i];
-    na += (double) a[i] * a[i];
-    nb += (double) b[i] * b[i];
-  }
-  return s / sqrt (MAX (na * nb, 1e-30));
-}
-
 /* Asserts that got (GPU) holds want's faces (CPU, or the GPU alone):
  * the same number, each face of want matched by IoU to one of got with
  * IoU >= iou_min and cosine >= cos_min. */
@@ -158,7 +136,7 @@ assert_faces_match (const GArray *want, const GArray *got, float iou_min, double
     }
     g_assert_nonnull (best);
     double cs = a->has_embedding && best->has_embedding
-                  ? cosine (a->embedding, best->embedding) : 1.0;
+                  ? trawl_test_face_cosine (a->embedding, best->embedding) : 1.0;
     g_test_message ("  face %u: IoU %.4f, cosine %.5f, quality %.3f / %.3f", i, best_iou, cs,
                     a->quality.overall, best->quality.overall);
     g_assert_cmpfloat (best_iou, >=, iou_min);
@@ -170,7 +148,7 @@ assert_faces_match (const GArray *want, const GArray *got, float iou_min, double
 static void
 compare_faces (TrawlFaceDetector *cpu, TrawlFaceDetector *gpu, const char *rel)
 {
-  g_autoptr (TrawlImage) img = load (rel);
+  g_autoptr (TrawlImage) img = trawl_test_load_image (rel);
   if (img == NULL)
     return;
   g_autoptr (GError) error = NULL;
@@ -231,7 +209,7 @@ test_faces_batch (void)
                          "faces/images/fr_010.jpg" };
   TrawlImage *img[3];
   for (int i = 0; i < 3; i++)
-    if ((img[i] = load (rel[i])) == NULL) {
+    if ((img[i] = trawl_test_load_image (rel[i])) == NULL) {
       for (int k = 0; k < i; k++)
         trawl_image_free (img[k]);
       return;
@@ -314,15 +292,6 @@ has_text (GPtrArray *plates, const char *text)
   return FALSE;
 }
 
-static char *
-texts (GPtrArray *plates)
-{
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < plates->len; i++)
-    g_string_append_printf (s, "%s%s", i ? " " : "", ((TrawlPlate *) plates->pdata[i])->text);
-  return g_string_free (s, FALSE);
-}
-
 /* The corners of two plates' quads, largest difference px. */
 static double
 quad_diff (const TrawlPlate *a, const TrawlPlate *b)
@@ -365,7 +334,7 @@ test_plates (void)
   int same = 0;
   for (int i = 0; i < N; i++) {
     g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
-    g_autoptr (TrawlImage) img = load (rel);
+    g_autoptr (TrawlImage) img = trawl_test_load_image (rel);
     if (img == NULL) {
       for (int j = 0; j < i; j++) {
         frame_free (&f[j]);
@@ -380,7 +349,7 @@ test_plates (void)
     single[i] = trawl_plate_reader_detect_gpu (gpu, &f[i].frame, &error);
     g_assert_no_error (error);
     g_assert_nonnull (single[i]);
-    g_autofree char *tc = texts (pc), *tg = texts (single[i]);
+    g_autofree char *tc = trawl_test_plate_texts (pc), *tg = trawl_test_plate_texts (single[i]);
     g_test_message ("%s: CPU reads [%s], GPU [%s]", files[i], tc, tg);
     same += strcmp (tc, tg) == 0;
     if (has_text (pc, truth[i]))

@@ -21,12 +21,13 @@
 #include "trawl-config.h"
 #include "gpu-test-util.h"
 #include "image/warp.h"
+#include "../common/trawl-test-image.h"
 #if TRAWL_HAVE_CUDA
 #include "warp-kernel.h"
 #include <cuda_runtime.h>
 #endif
 
-#define SENTINEL (-12345.0f)   /* tensor values a warp must leave alone */
+#define SENTINEL TRAWL_TEST_SENTINEL   /* tensor values a warp must leave alone */
 #define TOL_0_255 1e-3         /* max |gpu - ref| on the 0..255 scale */
 
 /* The random source: luma size, odd pitches larger than the rows. */
@@ -58,34 +59,6 @@ frame_clear (Frame *f)
 {
   g_clear_pointer (&f->y, g_free);
   g_clear_pointer (&f->uv, g_free);
-}
-
-static float *
-tensor_new (int w, int h)
-{
-  float *t = g_new (float, (gsize) 3 * w * h);
-
-  for (gsize i = 0; i < (gsize) 3 * w * h; i++)
-    t[i] = SENTINEL;
-  return t;
-}
-
-/* Rotation by deg and scale s about source point (cx, cy) at the tensor
- * centre, pixel-centre convention. */
-static void
-set_affine (TrawlWarpParams *p, double deg, double s, double cx, double cy)
-{
-  double a = deg * G_PI / 180.0, c = cos (a) * s, sn = sin (a) * s;
-  double ux = p->dst_w / 2.0, vy = p->dst_h / 2.0;
-
-  p->m[0] = (float) c;
-  p->m[1] = (float) -sn;
-  p->m[3] = (float) sn;
-  p->m[4] = (float) c;
-  p->m[2] = (float) (cx - c * ux + sn * vy);
-  p->m[5] = (float) (cy - sn * ux - c * vy);
-  p->dst_offset = 0.5f;
-  p->src_offset = -0.5f;
 }
 
 /* Asserts got matches want (the reference) for warp p: within TOL_0_255
@@ -158,7 +131,7 @@ single_cases (TrawlWarpParams *ps, const char **names)
   p = &ps[n];
   names[n++] = "rotation-k3";
   _trawl_warp_params_init (p, SRC_W, SRC_H, 96, 80);
-  set_affine (p, 30.0, 1.7, 160.0, 95.0);
+  trawl_test_set_affine (p, 30.0, 1.7, 160.0, 95.0);
   p->k = 3;
   p->valid[0] = 20;
   p->valid[1] = 10;
@@ -201,7 +174,7 @@ single_cases (TrawlWarpParams *ps, const char **names)
   p = &ps[n];
   names[n++] = "out-w";
   _trawl_warp_params_init (p, SRC_W, SRC_H, 48, 40);
-  set_affine (p, -12.0, 3.1, 200.0, 80.0);
+  trawl_test_set_affine (p, -12.0, 3.1, 200.0, 80.0);
   p->k = 4;
   p->out_w = 37;
   return n;
@@ -221,8 +194,8 @@ test_single (void)
   n = single_cases (ps, names);
   for (int i = 0; i < n; i++)
     {
-      g_autofree float *want = tensor_new (ps[i].dst_w, ps[i].dst_h);
-      g_autofree float *got = tensor_new (ps[i].dst_w, ps[i].dst_h);
+      g_autofree float *want = trawl_test_tensor_new (ps[i].dst_w, ps[i].dst_h);
+      g_autofree float *got = trawl_test_tensor_new (ps[i].dst_w, ps[i].dst_h);
 
       _trawl_warp_nv12_ref (&ps[i], f.y, PITCH_Y, f.uv, PITCH_UV, want);
       g_assert_cmpint (trawl_cuda_warp_nv12_host (&ps[i], f.y, PITCH_Y, f.uv, PITCH_UV, got), ==,
@@ -267,12 +240,12 @@ test_1080p (void)
   for (int c = 0; c < 3; c++)
     ps[0].scale[c] = 1 / 255.0f;
   _trawl_warp_params_init (&ps[1], W, H, 150, 150);
-  set_affine (&ps[1], 71.0, 0.93, 1701.3, 911.7);
+  trawl_test_set_affine (&ps[1], 71.0, 0.93, 1701.3, 911.7);
   ps[1].k = 2;
   for (int i = 0; i < 2; i++)
     {
-      g_autofree float *want = tensor_new (ps[i].dst_w, ps[i].dst_h);
-      g_autofree float *got = tensor_new (ps[i].dst_w, ps[i].dst_h);
+      g_autofree float *want = trawl_test_tensor_new (ps[i].dst_w, ps[i].dst_h);
+      g_autofree float *got = trawl_test_tensor_new (ps[i].dst_w, ps[i].dst_h);
 
       _trawl_warp_nv12_ref (&ps[i], py, PITCH, puv, PITCH, want);
       g_assert_cmpint (trawl_cuda_warp_nv12_host (&ps[i], py, PITCH, puv, PITCH, got), ==, 0);
@@ -296,7 +269,8 @@ test_batch (void)
   guint8 *dy = NULL, *duv = NULL;
   float *dd = NULL;
   cudaStream_t stream = NULL;
-  g_autofree float *want = tensor_new (DW, DH * N), *got = tensor_new (DW, DH * N);
+  g_autofree float *want = trawl_test_tensor_new (DW, DH * N),
+                   *got = trawl_test_tensor_new (DW, DH * N);
   Frame f;
 
   if (!need_gpu ())
@@ -307,7 +281,7 @@ test_batch (void)
       TrawlWarpParams *p = &ps[i];
 
       _trawl_warp_params_init (p, SRC_W, SRC_H, DW, DH);
-      set_affine (p, -40.0 + 20.0 * i, 0.8 + 0.9 * i, 60.0 + 50.0 * i, 50.0 + 20.0 * i);
+      trawl_test_set_affine (p, -40.0 + 20.0 * i, 0.8 + 0.9 * i, 60.0 + 50.0 * i, 50.0 + 20.0 * i);
       p->k = 1 + 2 * i % 5;            /* 1, 3, 5, 2, 4 */
       p->round_u8 = i == 2;
       p->bgr = i % 2;
@@ -328,7 +302,7 @@ test_batch (void)
   g_assert_cmpint (cudaMemcpy (duv, f.uv, uvbytes, cudaMemcpyHostToDevice), ==, cudaSuccess);
   for (int rep = 0; rep < 2; rep++)
     {
-      g_autofree float *fill = tensor_new (DW, DH * N);
+      g_autofree float *fill = trawl_test_tensor_new (DW, DH * N);
 
       g_assert_cmpint (cudaMemcpy (dd, fill, tbytes, cudaMemcpyHostToDevice), ==, cudaSuccess);
       g_assert_cmpint (trawl_cuda_warp_nv12_batch (ps, N, dy, PITCH_Y, duv, PITCH_UV, dd, stream),
@@ -386,12 +360,14 @@ test_planar_batch (void)
       total += (gsize) 3 * cw[i] * ch[i] + 7;   /* gaps: offsets need no alignment */
     }
   g_autofree float *want_crops = g_new0 (float, total), *got_crops = g_new0 (float, total);
-  g_autofree float *want = tensor_new (DW, DH * N), *got = tensor_new (DW, DH * N);
+  g_autofree float *want = trawl_test_tensor_new (DW, DH * N),
+                   *got = trawl_test_tensor_new (DW, DH * N);
   for (int i = 0; i < N; i++)
     {
       /* stage 1: a rotated crop of the frame, 8-bit values, RGB, identity */
       _trawl_warp_params_init (&cut[i], SRC_W, SRC_H, cw[i], ch[i]);
-      set_affine (&cut[i], -8.0 + 4.0 * i, 0.7 + 0.3 * i, 70.0 + 45.0 * i, 60.0 + 15.0 * i);
+      trawl_test_set_affine (&cut[i], -8.0 + 4.0 * i, 0.7 + 0.3 * i,
+                             70.0 + 45.0 * i, 60.0 + 15.0 * i);
       cut[i].round_u8 = i == 4 ? TRAWL_WARP_ROUND_NONE : TRAWL_WARP_ROUND_HALF_UP;
       _trawl_warp_nv12_ref (&cut[i], f.y, PITCH_Y, f.uv, PITCH_UV, want_crops + off[i]);
       /* stage 2: the crop resized to h = DH, as trawl_warp_build_rec does */
@@ -411,7 +387,7 @@ test_planar_batch (void)
         }
       if (i == 2)
         {
-          set_affine (p, 11.0, 1.3, cw[i] / 2.0, ch[i] / 2.0);
+          trawl_test_set_affine (p, 11.0, 1.3, cw[i] / 2.0, ch[i] / 2.0);
           p->k = 3;
           p->out_w = DW - 9;
         }

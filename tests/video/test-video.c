@@ -15,6 +15,7 @@
 #include <trawl/gpu.h>
 #include <trawl/video.h>
 #include "../common/trawl-test.h"
+#include "../common/trawl-test-image.h"
 #include "video/thumb.h"
 
 static char *tmpdir;  /* per-run scratch directory, removed at exit */
@@ -533,25 +534,6 @@ decode_images (const char *path, const TrawlVideoOptions *opts, GArray *pts,
   return images;
 }
 
-/* Mean and max absolute difference of two RGB images of one size. */
-static void
-image_diff (const TrawlImage *a, const TrawlImage *b, double *mean, int *max)
-{
-  guint64 sum = 0;
-
-  g_assert_cmpint (a->width, ==, b->width);
-  g_assert_cmpint (a->height, ==, b->height);
-  *max = 0;
-  for (int y = 0; y < a->height; y++)
-    for (int x = 0; x < 3 * a->width; x++)
-      {
-        int d = abs ((int) a->data[y * a->stride + x] - (int) b->data[y * b->stride + x]);
-        sum += d;
-        *max = MAX (*max, d);
-      }
-  *mean = (double) sum / (3.0 * a->width * a->height);
-}
-
 /* gpu_frames asks for NVDEC surfaces; without a GPU (or without CUDA in
  * the build) the reader must hand out ordinary RGB frames, the same as a
  * CPU decode, frame for frame. With a GPU the same test checks the GPU
@@ -598,7 +580,7 @@ test_gpu_frames_fallback (void)
           int max;
 
           g_assert_cmpfloat (g_array_index (pcpu, double, i), ==, g_array_index (pgpu, double, i));
-          image_diff (icpu->pdata[i], igpu->pdata[i], &mean, &max);
+          trawl_test_image_diff (icpu->pdata[i], igpu->pdata[i], &mean, &max);
           if (!sgpu.hw_active)
             g_assert_cmpint (max, ==, 0);  /* both decoded on the CPU */
           g_assert_cmpfloat (mean, <=, 1.5);
@@ -647,7 +629,7 @@ test_nv12_like_yuv420p (void)
         double mean;
         int max;
 
-        image_diff (ia->pdata[i], ib->pdata[i], &mean, &max);
+        trawl_test_image_diff (ia->pdata[i], ib->pdata[i], &mean, &max);
         g_assert_cmpint (max, ==, 0);
       }
   }
@@ -955,20 +937,6 @@ test_creation_time (void)
 
 /* ---- main ---- */
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_remove (p);
-    }
-  g_rmdir (dir);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -997,7 +965,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/time/creation-time", test_creation_time);
 
   ret = g_test_run ();
-  remove_tree (tmpdir);
+  trawl_test_remove_tree (tmpdir);
   g_free (tmpdir);
   return ret;
 }
