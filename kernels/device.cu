@@ -1,12 +1,11 @@
 /* device.cu - device discovery: count, name, compute capability, memory,
- * driver/runtime/cuDNN versions. No GPU is a normal answer, not a crash.
+ * driver and runtime versions (cuDNN's comes from src/base/cuda-dl.c). No GPU is a normal answer, not a crash.
  * Also the small runtime helpers the NVDEC frame path needs: the shared
  * primary context, events, stream waits, downloads. */
 #include "trawl-kernels.h"
 
 #include <cuda.h>
 #include <cuda_runtime.h>
-#include <cudnn.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +16,6 @@ trawl_cuda_query (TrawlCudaDeviceInfo *info)
   cudaError_t err;
 
   memset (info, 0, sizeof *info);
-  info->cudnn_version = (int) cudnnGetVersion ();
   cudaRuntimeGetVersion (&info->runtime_version);
   cudaDriverGetVersion (&info->driver_version);
   err = cudaGetDeviceCount (&info->device_count);

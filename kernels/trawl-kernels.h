@@ -14,7 +14,7 @@ typedef struct {
   char   name[256];
   int    cc_major, cc_minor;
   size_t memory_bytes;
-  int    driver_version, runtime_version, cudnn_version;
+  int    driver_version, runtime_version;
 } TrawlCudaDeviceInfo;
 
 int         trawl_cuda_query (TrawlCudaDeviceInfo *info);

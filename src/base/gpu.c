@@ -10,6 +10,7 @@
 
 #if TRAWL_HAVE_CUDA
 #include "trawl-kernels.h"
+#include "base/cuda-dl.h"
 
 gboolean
 trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
@@ -21,13 +22,14 @@ trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
   info->device_count = d.device_count;
   info->driver_version = d.driver_version;
   info->runtime_version = d.runtime_version;
-  info->cudnn_version = d.cudnn_version;
   if (rc != 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "no GPU: %s",
                    trawl_cuda_error_string (rc));
       return FALSE;
     }
+  /* cuDNN is loaded only where it can be used: with a device */
+  info->cudnn_version = _trawl_cuda_cudnn_version ();
   memcpy (info->name, d.name, sizeof info->name);
   info->cc_major = d.cc_major;
   info->cc_minor = d.cc_minor;

@@ -73,10 +73,17 @@ print_version (void)
 #if TRAWL_HAVE_CUDA
   {
     TrawlGpuInfo gpu;
-    trawl_gpu_probe (&gpu, NULL);  /* versions are filled even without a device */
-    printf ("  CUDA        %s (runtime %d.%d), cuDNN %d.%d.%d, cuBLAS linked\n", TRAWL_CUDA_VERSION,
-            gpu.runtime_version / 1000, (gpu.runtime_version % 1000) / 10,
-            gpu.cudnn_version / 10000, (gpu.cudnn_version % 10000) / 100, gpu.cudnn_version % 100);
+    int runtime = 0;
+    if (!trawl_gpu_probe (&gpu, NULL))
+      gpu.cudnn_version = 0;
+    runtime = gpu.runtime_version;
+    printf ("  CUDA        %s (runtime %d.%d); cuDNN %s, cuBLAS %s: loaded on first GPU use",
+            TRAWL_CUDA_VERSION, runtime / 1000, (runtime % 1000) / 10, TRAWL_CUDNN_VERSION,
+            TRAWL_CUBLAS_VERSION);
+    if (gpu.cudnn_version > 0)
+      printf (" (cuDNN %d.%d.%d found)", gpu.cudnn_version / 10000,
+              (gpu.cudnn_version % 10000) / 100, gpu.cudnn_version % 100);
+    printf ("\n");
   }
 #else
   printf ("  CUDA        not built (CPU only)\n");

@@ -173,6 +173,11 @@ _trawl_nn_cuda_available (GError **error)
                    err != cudaSuccess ? cudaGetErrorString (err) : "no CUDA device found");
       return FALSE;
     }
+  if (!_trawl_cuda_libs_load (error))
+    {
+      g_prefix_error (error, "GPU found, but ");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -380,6 +385,8 @@ _trawl_nn_cuda_plan_new (TrawlNnPlan *p, TrawlNnPrecision precision, GError **er
   for (int i = 0; i < trawl_nn_graph_n_outputs (g); i++)
     if (input_rooted (cp, trawl_nn_graph_find_value (g, trawl_nn_graph_output_name (g, i))))
       cp->host_inputs = TRUE;
+  if (!_trawl_cuda_libs_load (error))
+    goto fail;
   if ((err = cudaStreamCreateWithFlags (&cp->stream, cudaStreamNonBlocking)))
     {
       cuda_fail (error, err, "stream");

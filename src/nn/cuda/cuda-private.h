@@ -6,6 +6,7 @@
  * CUDA op from this table or the CPU op run on host copies (fallback). */
 #pragma once
 
+#include "base/cuda-dl.h"
 #include "nn/nn-private.h"
 #include "nn-kernels.h"
 
