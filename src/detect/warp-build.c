@@ -68,39 +68,35 @@ trawl_warp_build_square (TrawlWarpParams *p, int src_w, int src_h, int x, int y,
   p->valid[3] = (float) (y + h - 1);
 }
 
-void
-trawl_warp_build_chip (TrawlWarpParams *p, int src_w, int src_h, const double m[6], int size)
+/* trawl_image_warp_affine into a w x h 8-bit image: its supersampling
+ * choice (in the same doubles), centre-based map, no clamp, rounding. */
+static void
+build_affine_u8 (TrawlWarpParams *p, int src_w, int src_h, const double m[6], int w, int h)
 {
-  /* trawl_image_warp_affine's supersampling choice, in the same doubles */
   double s = sqrt (fabs (m[0] * m[4] - m[1] * m[3]));
   int k = s > 1.5 ? (int) ceil (s) : 1;
 
-  _trawl_warp_params_init (p, src_w, src_h, size, size);
+  _trawl_warp_params_init (p, src_w, src_h, w, h);
   for (int i = 0; i < 6; i++)
     p->m[i] = (float) m[i];
   p->k = MIN (k, TRAWL_WARP_MAX_K);
   p->dst_offset = 0.5f;     /* pixel centres (k == 1) */
   p->src_offset = -0.5f;    /* back to pixel-index coordinates */
   no_clamp (p);
-  p->round_u8 = 1;          /* the chip is an 8-bit image; the net gets its values */
+  p->round_u8 = TRAWL_WARP_ROUND_HALF_UP;
+}
+
+void
+trawl_warp_build_chip (TrawlWarpParams *p, int src_w, int src_h, const double m[6], int size)
+{
+  /* the chip is an 8-bit image; the recogniser gets its values */
+  build_affine_u8 (p, src_w, src_h, m, size, size);
 }
 
 void
 trawl_warp_build_crop (TrawlWarpParams *p, int src_w, int src_h, const TrawlWarpCrop *crop)
 {
-  /* trawl_image_warp_affine's supersampling choice, in the same doubles */
-  const double *m = crop->m;
-  double s = sqrt (fabs (m[0] * m[4] - m[1] * m[3]));
-  int k = s > 1.5 ? (int) ceil (s) : 1;
-
-  _trawl_warp_params_init (p, src_w, src_h, crop->w, crop->h);
-  for (int i = 0; i < 6; i++)
-    p->m[i] = (float) m[i];
-  p->k = MIN (k, TRAWL_WARP_MAX_K);
-  p->dst_offset = 0.5f;     /* pixel centres (k == 1) */
-  p->src_offset = -0.5f;    /* back to pixel-index coordinates */
-  no_clamp (p);
-  p->round_u8 = TRAWL_WARP_ROUND_HALF_UP;  /* the crop is an 8-bit image */
+  build_affine_u8 (p, src_w, src_h, crop->m, crop->w, crop->h);
 }
 
 void
