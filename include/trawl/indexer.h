@@ -60,7 +60,8 @@ typedef struct {
   gboolean    no_faces, no_plates;
   TrawlNnBackendKind backend; /* engine backend for the detectors (CPU by default) */
   TrawlNnPrecision precision; /* CUDA arithmetic (0 = FP32, as the CPU) */
-  int         gpu_batch;       /* CUDA: frames whose nets run as one batch; <= 0: 4 */
+  int         batch_frames;    /* frames taken through the detectors together (GPU frames:
+                                * their networks run as one batch); <= 0: 4, at most 8 */
   int         queue_depth;     /* frames between decode and detect; <= 0: 8 */
   int         detect_workers;  /* 2: faces and plates of a frame run side by side, each
                                 * engine on one thread; <= 1: one after the other, each

@@ -15,7 +15,7 @@
 static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision;
 static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
-static int opt_queue = 8, opt_workers = 0, opt_gpu_batch = 4;
+static int opt_queue = 8, opt_workers = 0, opt_batch = 4;
 static volatile gint cancel_flag;
 
 /* --device: cpu, cuda (an error without a usable GPU) or auto (the GPU
@@ -89,7 +89,7 @@ static const GOptionEntry index_entries[] = {
   { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers, "Detector workers: 2 runs faces and plates side by side (default: 1 on the CPU, 2 on the GPU)", "N" },
   { "device", 0, 0, G_OPTION_ARG_STRING, &opt_device, "cpu, cuda or auto (default: auto, the GPU when there is one)", "DEVICE" },
   { "precision", 0, 0, G_OPTION_ARG_STRING, &opt_precision, "GPU arithmetic: fp32 (default, matches the CPU), tf32 or fp16 (Tensor Cores)", "P" },
-  { "gpu-batch", 0, 0, G_OPTION_ARG_INT, &opt_gpu_batch, "GPU: frames whose networks run as one batch (default 4)", "N" },
+  { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Frames taken through the detectors together (default 4; on the GPU their networks run as one batch)", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print progress and the summary as JSON lines", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
   { NULL }
@@ -256,11 +256,11 @@ trawl_cmd_index (int argc, char **argv)
   if (!choose_backend (opt_device, &opts.backend)
       || !choose_precision (opt_precision, opts.backend, &opts.precision))
     return 2;
-  if (opt_gpu_batch < 1 || opt_gpu_batch > 8) {
-    fprintf (stderr, "trawl index: --gpu-batch must be 1 to 8\n");
+  if (opt_batch < 1 || opt_batch > 8) {
+    fprintf (stderr, "trawl index: --batch must be 1 to 8\n");
     return 2;
   }
-  opts.gpu_batch = opt_gpu_batch;
+  opts.batch_frames = opt_batch;
   opts.progress = on_progress;
   opts.command_line = cmdline;
   opts.cancel = &cancel_flag;

@@ -58,24 +58,6 @@ now_s (void)
   return g_get_monotonic_time () / 1e6;
 }
 
-/* The detectors on a frame: on its GPU surface when it has one (the
- * detectors then run on the CUDA backend), else on its RGB image. */
-static GArray *
-detect_faces (TrawlFaceDetector *fd, TrawlVideoFrame *f, GError **error)
-{
-  if (f->gpu != NULL)
-    return trawl_face_detector_run_gpu (fd, f->gpu, error);
-  return trawl_face_detector_run (fd, f->image, error);
-}
-
-static GPtrArray *
-detect_plates (TrawlPlateReader *pr, TrawlVideoFrame *f, GError **error)
-{
-  if (f->gpu != NULL)
-    return trawl_plate_reader_detect_gpu (pr, f->gpu, error);
-  return trawl_plate_reader_detect (pr, f->image, error);
-}
-
 /* The frame for the tracker, which needs pixels only to cut thumbnails of
  * what was found: a GPU frame is downloaded only when something was. */
 static gboolean
@@ -86,25 +68,6 @@ tracker_image (TrawlVideoFrame *f, guint n_found, const TrawlImage **img, GError
     return TRUE;
   *img = trawl_video_frame_get_image (f, error);
   return *img != NULL;
-}
-
-/* Plates of one frame on a helper thread (detect_workers 2). */
-typedef struct {
-  TrawlPlateReader *pr;
-  TrawlVideoFrame  *frame;
-  GPtrArray        *plates;
-  GError           *error;
-  double            seconds;
-} PlateJob;
-
-static gpointer
-plate_job_main (gpointer data)
-{
-  PlateJob *j = data;
-  double t = now_s ();
-  j->plates = detect_plates (j->pr, j->frame, &j->error);
-  j->seconds = now_s () - t;
-  return NULL;
 }
 
 /* Copies the detectors' own per-model timings into the progress record. */
@@ -128,135 +91,102 @@ update_stage_split (TrawlIndexRun *run)
     }
 }
 
-/* Faces here while plates run on a second thread; then both into the tracker. */
+/* ---- frames, a batch at a time ---- */
+
+#define MAX_BATCH 8
+
+/* Faces of n frames of one kind: GPU frames as one batch per network (more
+ * work per launch: how a GPU stays busy), host frames one after another.
+ * On failure every out[i] is NULL. */
 static gboolean
-process_frame_parallel (Work *w, TrawlVideoFrame *f, GError **error)
+faces_of (TrawlFaceDetector *fd, TrawlVideoFrame **frames, int n, GArray **out, GError **error)
 {
-  TrawlIndexRun *run = w->run;
-  PlateJob job = { run->plate_reader, f, NULL, NULL, 0 };
-  GThread *th = g_thread_new ("trawl-plates", plate_job_main, &job);
-  double t = now_s ();
-  g_autoptr (GError) face_error = NULL;
-  g_autoptr (GArray) faces = detect_faces (run->face_det, f, &face_error);
-  run->p.t_faces += now_s () - t;
-  g_thread_join (th);
-  g_autoptr (GPtrArray) plates = job.plates;
-  run->p.t_plates += job.seconds;
-  if (faces == NULL) {
-    g_propagate_error (error, g_steal_pointer (&face_error));
-    g_clear_error (&job.error);
-    return FALSE;
-  }
-  if (plates == NULL) {
-    g_propagate_error (error, job.error);
-    return FALSE;
-  }
-  t = now_s ();
-  const TrawlImage *img;
-  if (!tracker_image (f, faces->len + plates->len, &img, error))
-    return FALSE;
-  trawl_tracker_add_faces (w->tracker, img, f->pts_s, faces);
-  trawl_tracker_add_plates (w->tracker, img, f->pts_s, plates);
-  run->p.t_track += now_s () - t;
-  w->faces += faces->len;
-  w->plates += plates->len;
-  w->frames++;
-  update_stage_split (run);
+  if (frames[0]->gpu != NULL)
+    {
+      const TrawlGpuFrame *gf[MAX_BATCH];
+      for (int i = 0; i < n; i++)
+        gf[i] = frames[i]->gpu;
+      return trawl_face_detector_run_gpu_batch (fd, gf, n, out, error);
+    }
+  for (int i = 0; i < n; i++)
+    if ((out[i] = trawl_face_detector_run (fd, frames[i]->image, error)) == NULL)
+      {
+        while (i-- > 0)
+          g_clear_pointer (&out[i], g_array_unref);
+        return FALSE;
+      }
   return TRUE;
 }
 
-/* Detectors and tracker on one frame. FALSE with error on engine failure. */
+/* Plates of n frames of one kind, as faces_of. */
 static gboolean
-process_frame (Work *w, TrawlVideoFrame *f, GError **error)
+plates_of (TrawlPlateReader *pr, TrawlVideoFrame **frames, int n, GPtrArray **out,
+           GError **error)
 {
-  TrawlIndexRun *run = w->run;
-  if (run->opts.detect_workers >= 2 && run->face_det != NULL && run->plate_reader != NULL)
-    return process_frame_parallel (w, f, error);
-  double t = now_s ();
-  const TrawlImage *img;
-  if (run->face_det != NULL) {
-    g_autoptr (GArray) faces = detect_faces (run->face_det, f, error);
-    if (faces == NULL)
-      return FALSE;
-    double t2 = now_s ();
-    run->p.t_faces += t2 - t;
-    if (!tracker_image (f, faces->len, &img, error))
-      return FALSE;
-    trawl_tracker_add_faces (w->tracker, img, f->pts_s, faces);
-    w->faces += faces->len;
-    t = now_s ();
-    run->p.t_track += t - t2;
-  }
-  if (run->plate_reader != NULL) {
-    g_autoptr (GPtrArray) plates = detect_plates (run->plate_reader, f, error);
-    if (plates == NULL)
-      return FALSE;
-    double t2 = now_s ();
-    run->p.t_plates += t2 - t;
-    if (!tracker_image (f, plates->len, &img, error))
-      return FALSE;
-    trawl_tracker_add_plates (w->tracker, img, f->pts_s, plates);
-    w->plates += plates->len;
-    run->p.t_track += now_s () - t2;
-  }
-  w->frames++;
-  update_stage_split (run);
+  if (frames[0]->gpu != NULL)
+    {
+      const TrawlGpuFrame *gf[MAX_BATCH];
+      for (int i = 0; i < n; i++)
+        gf[i] = frames[i]->gpu;
+      return trawl_plate_reader_detect_gpu_batch (pr, gf, n, out, error);
+    }
+  for (int i = 0; i < n; i++)
+    if ((out[i] = trawl_plate_reader_detect (pr, frames[i]->image, error)) == NULL)
+      {
+        while (i-- > 0)
+          g_clear_pointer (&out[i], g_ptr_array_unref);
+        return FALSE;
+      }
   return TRUE;
 }
 
-/* ---- GPU frames, several at a time ---- */
-
-#define MAX_GPU_BATCH 8
-
-/* Plates of a batch of GPU frames on a helper thread (detect_workers 2). */
+/* Plates of a batch on a helper thread (detect_workers 2). */
 typedef struct {
-  TrawlPlateReader     *pr;
-  const TrawlGpuFrame **frames;
-  int                   n;
-  GPtrArray           **plates;
-  GError               *error;
-  gboolean              ok;
-  double                seconds;
-} PlateBatchJob;
+  TrawlPlateReader *pr;
+  TrawlVideoFrame **frames;
+  int               n;
+  GPtrArray       **plates;
+  GError           *error;
+  gboolean          ok;
+  double            seconds;
+} PlateJob;
 
 static gpointer
-plate_batch_main (gpointer data)
+plate_job_main (gpointer data)
 {
-  PlateBatchJob *j = data;
+  PlateJob *j = data;
   double t = now_s ();
-  j->ok = trawl_plate_reader_detect_gpu_batch (j->pr, j->frames, j->n, j->plates, &j->error);
+  j->ok = plates_of (j->pr, j->frames, j->n, j->plates, &j->error);
   j->seconds = now_s () - t;
   return NULL;
 }
 
-/* Detectors on n GPU frames as one batch per network (more work per
- * launch, the GPU's way to be busy), then the tracker frame by frame in
- * time order, exactly as one frame at a time would feed it. */
+/* Detectors on n frames of one kind (faces here while plates run on a
+ * second thread with detect_workers 2), then the tracker frame by frame in
+ * time order, exactly as one frame at a time would feed it. FALSE with
+ * error on engine failure. */
 static gboolean
-process_gpu_batch (Work *w, TrawlVideoFrame **frames, int n, GError **error)
+process_batch (Work *w, TrawlVideoFrame **frames, int n, GError **error)
 {
   TrawlIndexRun *run = w->run;
-  const TrawlGpuFrame *gf[MAX_GPU_BATCH];
-  GArray *faces[MAX_GPU_BATCH] = { NULL };
-  GPtrArray *plates[MAX_GPU_BATCH] = { NULL };
-  PlateBatchJob job = { run->plate_reader, gf, n, plates, NULL, TRUE, 0 };
+  GArray *faces[MAX_BATCH] = { NULL };
+  GPtrArray *plates[MAX_BATCH] = { NULL };
+  PlateJob job = { run->plate_reader, frames, n, plates, NULL, TRUE, 0 };
   GThread *th = NULL;
   gboolean ok = TRUE;
 
-  for (int i = 0; i < n; i++)
-    gf[i] = frames[i]->gpu;
   if (run->plate_reader != NULL && run->face_det != NULL && run->opts.detect_workers >= 2)
-    th = g_thread_new ("trawl-plates", plate_batch_main, &job);
+    th = g_thread_new ("trawl-plates", plate_job_main, &job);
   double t = now_s ();
   if (run->face_det != NULL)
-    ok = trawl_face_detector_run_gpu_batch (run->face_det, gf, n, faces, error);
+    ok = faces_of (run->face_det, frames, n, faces, error);
   run->p.t_faces += now_s () - t;
   if (th != NULL) {
     g_thread_join (th);
     run->p.t_plates += job.seconds;
   } else if (ok && run->plate_reader != NULL) {
     t = now_s ();
-    job.ok = trawl_plate_reader_detect_gpu_batch (run->plate_reader, gf, n, plates, &job.error);
+    job.ok = plates_of (run->plate_reader, frames, n, plates, &job.error);
     run->p.t_plates += now_s () - t;
   }
   if (ok && !job.ok) {
@@ -431,19 +361,19 @@ frame_done (TrawlIndexRun *run, Decode *d, TrawlVideoFrame *f, gboolean failed, 
   _trawl_index_report (run, FALSE);
 }
 
-/* After the first GPU frame, the GPU frames already decoded, up to the
- * batch size. A CPU frame or the end mark stops the batch and is handed
- * back in *next. */
+/* After the first frame, the frames of the same kind (GPU or host) the
+ * decoder already has ready, up to the batch size. A frame of the other
+ * kind or the end mark stops the batch and is handed back in *next. */
 static int
-gather_gpu_batch (TrawlIndexRun *run, Decode *d, TrawlVideoFrame **batch, gpointer *next)
+gather_batch (TrawlIndexRun *run, Decode *d, TrawlVideoFrame **batch, gpointer *next)
 {
-  int n = 1, max = CLAMP (run->opts.gpu_batch, 1, MAX_GPU_BATCH);
+  int n = 1, max = CLAMP (run->opts.batch_frames, 1, MAX_BATCH);
   *next = NULL;
   while (n < max) {
     gpointer item = g_async_queue_try_pop (d->frames);
     if (item == NULL)
       break;
-    if (item == END_MARK || ((TrawlVideoFrame *) item)->gpu == NULL) {
+    if (item == END_MARK || (((TrawlVideoFrame *) item)->gpu == NULL) != (batch[0]->gpu == NULL)) {
       *next = item;
       break;
     }
@@ -453,8 +383,8 @@ gather_gpu_batch (TrawlIndexRun *run, Decode *d, TrawlVideoFrame **batch, gpoint
 }
 
 /* Pulls frames until END_MARK; after a failure or cancel it keeps draining
- * (returning tokens) so the decoder can finish. GPU frames go through the
- * detectors in batches of what the decoder has ready. */
+ * (returning tokens) so the decoder can finish. Frames go through the
+ * detectors in batches of what the decoder has ready (--batch). */
 static gboolean
 consume (Work *w, Decode *d, double duration, GError **error)
 {
@@ -467,17 +397,13 @@ consume (Work *w, Decode *d, double duration, GError **error)
     pending = NULL;
     if (item == END_MARK)
       break;
-    TrawlVideoFrame *batch[MAX_GPU_BATCH] = { item };
-    int n = 1;
-    if (batch[0]->gpu != NULL && !failed)
-      n = gather_gpu_batch (run, d, batch, &pending);
+    TrawlVideoFrame *batch[MAX_BATCH] = { item };
+    int n = failed ? 1 : gather_batch (run, d, batch, &pending);
     if (!failed && run->opts.cancel != NULL && g_atomic_int_get (run->opts.cancel)) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "indexing cancelled");
       failed = TRUE;
     }
-    if (!failed && batch[0]->gpu != NULL && !process_gpu_batch (w, batch, n, error))
-      failed = TRUE;
-    else if (!failed && batch[0]->gpu == NULL && !process_frame (w, batch[0], error))
+    if (!failed && !process_batch (w, batch, n, error))
       failed = TRUE;
     if (failed)
       g_atomic_int_set (&d->stop, 1);

@@ -452,8 +452,8 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
     run.opts.sample_fps = 2.0;
   if (run.opts.queue_depth <= 0)
     run.opts.queue_depth = 8;
-  if (run.opts.gpu_batch <= 0)
-    run.opts.gpu_batch = 4;
+  if (run.opts.batch_frames <= 0)
+    run.opts.batch_frames = 4;
   if (run.opts.progress_interval_s <= 0)
     run.opts.progress_interval_s = 0.5;
   run.p.failures = g_ptr_array_new_with_free_func (g_free);

@@ -120,7 +120,7 @@ test_index_gpu_options (void)
     { "--precision", "fp16", "needs the GPU" },
     { "--precision", "fp8", "must be fp32, tf32 or fp16" },
     { "--device", "tpu", "must be cpu, cuda or auto" },
-    { "--gpu-batch", "0", "must be 1 to 8" },
+    { "--batch", "0", "must be 1 to 8" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
