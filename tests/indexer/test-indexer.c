@@ -251,6 +251,62 @@ test_clips (void)
   remove_tree (root);
 }
 
+/* ---- batches ---- */
+
+/* One line per track: what a batch size must not change. */
+static char *
+tracks_digest (const char *dir)
+{
+  g_autoptr (GError) e = NULL;
+  g_autoptr (TrawlCatalog) cat = trawl_catalog_open (dir, TRAWL_CATALOG_READONLY, &e);
+  g_assert_no_error (e);
+  g_autoptr (GPtrArray) tracks = trawl_catalog_list_tracks (cat, NULL, &e);
+  g_assert_no_error (e);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < tracks->len; i++) {
+    TrawlTrack *t = tracks->pdata[i];
+    g_string_append_printf (out, "%d %" G_GINT64_FORMAT " %.3f-%.3f n=%d q=%.5f %s\n", t->kind,
+                            t->video_id, t->first_pts_s, t->last_pts_s, t->n_sightings,
+                            t->best_quality, t->best_plate_text ? t->best_plate_text : "-");
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Frames taken through the detectors several at a time (the loop GPU
+ * frames batch in) give the same tracks as one frame at a time. */
+static void
+test_batch_equivalence (void)
+{
+  g_autofree char *s01 = trawl_test_need_data ("videos/plates/tud_s01.mp4");
+  g_autofree char *ham = trawl_test_need_data ("videos/people/short_hamilton_clip.mp4");
+  if (!s01 || !ham || !have_models ())
+    return;
+  g_autofree char *root = g_dir_make_tmp ("trawl-index-XXXXXX", NULL);
+  const char *inputs[] = { s01, ham };
+  const int sizes[] = { 1, 8 };
+  g_autofree char *digest[2] = { NULL, NULL };
+  for (int k = 0; k < 2; k++) {
+    g_autofree char *name = g_strdup_printf ("case-%d", sizes[k]);
+    g_autofree char *dir = g_build_filename (root, name, NULL);
+    TrawlIndexOptions o;
+    trawl_index_options_init (&o);
+    o.sample_fps = 1.0;
+    o.batch_frames = sizes[k];
+    o.queue_depth = 8;
+    TrawlIndexProgress p = { 0 };
+    g_autoptr (GError) e = NULL;
+    g_assert_true (trawl_index_run (dir, inputs, 2, &o, &p, &e));
+    g_assert_no_error (e);
+    g_assert_cmpuint (p.videos_indexed, ==, 2);
+    g_ptr_array_unref (p.failures);
+    digest[k] = tracks_digest (dir);
+  }
+  g_test_message ("tracks:\n%s", digest[0]);
+  g_assert_cmpuint (strlen (digest[0]), >, 0);
+  g_assert_cmpstr (digest[0], ==, digest[1]);
+  remove_tree (root);
+}
+
 /* ---- bad files ---- */
 
 static void
@@ -467,6 +523,7 @@ main (int argc, char **argv)
   /* structured logging (g_warning) bypasses the handler: criticals stay fatal */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_test_add_func ("/indexer/clips", test_clips);
+  g_test_add_func ("/indexer/batch-equivalence", test_batch_equivalence);
   g_test_add_func ("/indexer/bad-files", test_bad_files);
   g_test_add_func ("/indexer/crash-resume", test_crash_resume);
   return g_test_run ();
