@@ -37,11 +37,28 @@ print_build_info (void)
 
   if (opt_json)
     {
-      printf ("{\"version\":\"%s\",\"cuda_built\":%s,\"gpu\":%s,\"gpu_name\":\"%s\","
-              "\"path\":\"%s\",\"decode\":\"%s\",\"models_dir\":\"%s\"}\n",
-              trawl_version (), TRAWL_HAVE_CUDA ? "true" : "false",
-              have_gpu ? "true" : "false", have_gpu ? gpu.name : "", path,
-              nvdec ? "nvdec" : "cpu", trawl_models_dir ());
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "version");
+      json_builder_add_string_value (b, trawl_version ());
+      json_builder_set_member_name (b, "cuda_built");
+      json_builder_add_boolean_value (b, TRAWL_HAVE_CUDA);
+      json_builder_set_member_name (b, "gpu");
+      json_builder_add_boolean_value (b, have_gpu);
+      json_builder_set_member_name (b, "gpu_name");
+      json_builder_add_string_value (b, have_gpu ? gpu.name : "");
+      json_builder_set_member_name (b, "gpu_error");
+      json_builder_add_string_value (b, have_gpu ? "" : gpu_error->message);
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, path);
+      json_builder_set_member_name (b, "decode");
+      json_builder_add_string_value (b, nvdec ? "nvdec" : "cpu");
+      json_builder_set_member_name (b, "models_dir");
+      json_builder_add_string_value (b, trawl_models_dir ());
+      json_builder_end_object (b);
+      g_autoptr (JsonNode) root = json_builder_get_root (b);
+      g_autofree char *text = json_to_string (root, FALSE);
+      printf ("%s\n", text);
       return 0;
     }
   printf ("trawl %s\n", trawl_version ());
