@@ -134,6 +134,20 @@ emu_stream_ok (const void *s, const char *what)
   return FALSE;
 }
 
+gboolean
+emu_event_ok (const void *e, const char *what)
+{
+  const gint64 *t;
+
+  init ();
+  t = e != NULL ? g_hash_table_lookup (events, e) : NULL;
+  if (t == NULL)
+    emu_violation ("%s: an event that is not live", what);
+  else if (*t == 0)
+    emu_violation ("%s: an event that was never recorded", what);
+  return t != NULL && *t != 0;
+}
+
 /* ---- memory ---- */
 
 cudaError_t

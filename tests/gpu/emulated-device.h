@@ -1,7 +1,8 @@
 /* emulated-device.h - the bookkeeping shared by the host-memory stand-ins
  * for the CUDA runtime, cuBLAS, cuDNN (emulated-cudart.c, emulated-libs.c)
- * and the engine's kernels (emulated-kernels.c) that
- * test-cuda-ops-emulated links in place of the real ones.
+ * the engine's kernels (emulated-kernels.c) and the warp kernel
+ * (emulated-frames.c) that test-cuda-ops-emulated and
+ * test-pipelines-emulated link in place of the real ones.
  *
  * "Device memory" is host memory handed out by the fake cudaMalloc and
  * remembered here, so every kernel and library call can check that the
@@ -24,7 +25,17 @@ gboolean emu_is_dev (const void *p);
  * destroyed; otherwise records a violation naming what (work queued on
  * the legacy default stream or a dead one is a bug in the backend). */
 gboolean emu_stream_ok (const void *s, const char *what);
+/* TRUE when e is an event made by cudaEventCreate, not yet destroyed and
+ * recorded at least once; otherwise records a violation naming what. */
+gboolean emu_event_ok (const void *e, const char *what);
 void     emu_violation (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+/* From now on the NV12 warps (emulated-frames.c) of the frame whose Y
+ * plane is y read rgb (packed RGB24 in host memory, the frame's size,
+ * stride bytes per row) instead of its planes; rgb NULL undoes it. */
+void     emu_frame_set_rgb (const void *y, const guint8 *rgb, int stride);
+/* Stream waits on events queued so far (trawl_cuda_stream_wait_event). */
+guint    emu_event_waits (void);
 
 /* Counters the test reads: violations so far, and device work done
  * (kernels, copies between device buffers, library calls). */

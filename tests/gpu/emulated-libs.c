@@ -503,34 +503,56 @@ conv_call_ok (cudnnHandle_t h, cudnnTensorDescriptor_t x, const void *xp,
   return TRUE;
 }
 
-/* acc[n, k, p, q] = sum x * w over the window (forward cross-correlation). */
+/* acc[n, k, p, q] = sum x * w over the window (forward cross-correlation).
+ * Summed in double, tap by tap over whole output rows (cache-friendly: the
+ * pipeline test runs whole networks through this), one (n, k) plane per
+ * thread. Each output still adds its taps in (c, r, t) order, as the
+ * one-output-at-a-time loop did, whatever the threads. */
 static void
 conv_fwd (cudnnConvolutionDescriptor_t cv, cudnnTensorDescriptor_t x, const float *xp,
           cudnnFilterDescriptor_t w, const float *wp, cudnnTensorDescriptor_t y, double *acc)
 {
   int kg = w->k / cv->groups;
+  int64_t planes = (int64_t) y->n * y->c, hw = (int64_t) y->h * y->w;
 
-  for (int n = 0; n < y->n; n++)
-    for (int k = 0; k < y->c; k++)
-      for (int p = 0; p < y->h; p++)
-        for (int q = 0; q < y->w; q++)
-          {
-            double s = 0;
-            int g = k / kg;
+#pragma omp parallel for schedule(dynamic) if (planes * hw * w->c * w->h * w->w > 1000000)
+  for (int64_t nk = 0; nk < planes; nk++)
+    {
+      int n = (int) (nk / y->c), k = (int) (nk % y->c), g = k / kg;
+      double *out = acc + nk * hw;
 
-            for (int c = 0; c < w->c; c++)
-              for (int r = 0; r < w->h; r++)
-                for (int t = 0; t < w->w; t++)
-                  {
-                    int ih = p * cv->sh - cv->ph + r * cv->dh, iw = q * cv->sw - cv->pw + t * cv->dw;
+      for (int64_t i = 0; i < hw; i++)
+        out[i] = 0;
+      for (int c = 0; c < w->c; c++)
+        for (int r = 0; r < w->h; r++)
+          for (int t = 0; t < w->w; t++)
+            {
+              double wv = wp[(((int64_t) k * w->c + c) * w->h + r) * w->w + t];
+              const float *plane = xp + ((int64_t) n * x->c + g * w->c + c) * x->h * x->w;
+              /* the output columns whose input column is inside: q0 <= q < q1 */
+              int off = t * cv->dw - cv->pw, q0 = 0, q1 = y->w;
 
-                    if (ih < 0 || ih >= x->h || iw < 0 || iw >= x->w)
-                      continue;
-                    s += (double) xp[(((int64_t) n * x->c + g * w->c + c) * x->h + ih) * x->w + iw]
-                         * wp[(((int64_t) k * w->c + c) * w->h + r) * w->w + t];
-                  }
-            acc[(((int64_t) n * y->c + k) * y->h + p) * y->w + q] = s;
-          }
+              while (q0 < q1 && q0 * cv->sw + off < 0)
+                q0++;
+              while (q1 > q0 && (q1 - 1) * cv->sw + off >= x->w)
+                q1--;
+              for (int p = 0; p < y->h; p++)
+                {
+                  int ih = p * cv->sh - cv->ph + r * cv->dh;
+                  double *o = out + (int64_t) p * y->w;
+
+                  if (ih < 0 || ih >= x->h)
+                    continue;
+                  const float *row = plane + (int64_t) ih * x->w;
+                  if (cv->sw == 1)
+                    for (int q = q0; q < q1; q++)
+                      o[q] += (double) row[q + off] * wv;
+                  else
+                    for (int q = q0; q < q1; q++)
+                      o[q] += (double) row[q * cv->sw + off] * wv;
+                }
+            }
+    }
 }
 
 cudnnStatus_t
@@ -656,6 +678,7 @@ cudnnConvolutionBackwardData (cudnnHandle_t handle, const void *alpha,
  * the name has moved once): here the libraries are this file. */
 gboolean _trawl_cuda_libs_load (GError **error);
 gboolean _trawl_nn_cuda_libs_load (GError **error);
+int      _trawl_cuda_cudnn_version (void);
 
 gboolean
 _trawl_cuda_libs_load (GError **error)
@@ -669,4 +692,11 @@ _trawl_nn_cuda_libs_load (GError **error)
 {
   (void) error;
   return TRUE;
+}
+
+/* The header's version: the "loaded" library is the one compiled against. */
+int
+_trawl_cuda_cudnn_version (void)
+{
+  return CUDNN_VERSION;
 }

@@ -1,0 +1,301 @@
+/* emulated-frames.c - the entry points of kernels/warp-kernel.h and the
+ * kernels/trawl-kernels.h helpers the GPU frame pipelines reach (device
+ * query, error strings, events and stream waits), done on host memory
+ * for test-pipelines-emulated, beside the emulated runtime and libraries
+ * (emulated-cudart.c, emulated-libs.c, emulated-kernels.c).
+ *
+ * The warps run the CPU references of src/image/warp.c, which the real
+ * kernel matches bit for bit (warp.cu is built without FMA contraction),
+ * after the checks warp-kernel.h promises (bad parameters:
+ * cudaErrorInvalidValue, nothing touched) and the emulated device's own:
+ * a live stream, and every byte a warp reads (planes: the rows its
+ * source size and pitches reach) or writes (n whole items) inside one
+ * block of fake device memory. A failed memory check returns
+ * cudaErrorIllegalAddress, as the launch would fail on a GPU.
+ *
+ * A test may hand the NV12 warps of one frame an RGB image to read
+ * instead of its planes (emu_frame_set_rgb), after the same checks, so
+ * that the GPU path sees exactly the pixels the CPU path does. */
+#include "emulated-device.h"
+#include "trawl-kernels.h"
+#include "warp-kernel.h"
+
+#include <cuda_runtime_api.h>
+#include <string.h>
+
+#define INVALID ((int) cudaErrorInvalidValue)
+#define ILLEGAL ((int) cudaErrorIllegalAddress)
+
+static GHashTable *rgb_frames;   /* Y plane -> RgbFrame */
+static guint n_waits;            /* stream waits on events queued */
+
+guint
+emu_event_waits (void)
+{
+  return n_waits;
+}
+
+typedef struct {
+  const guint8 *rgb;
+  int           stride;
+} RgbFrame;
+
+void
+emu_frame_set_rgb (const void *y, const guint8 *rgb, int stride)
+{
+  if (rgb_frames == NULL)
+    rgb_frames = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  if (rgb == NULL)
+    g_hash_table_remove (rgb_frames, y);
+  else
+    {
+      RgbFrame *f = g_new (RgbFrame, 1);
+
+      f->rgb = rgb;
+      f->stride = stride;
+      g_hash_table_replace (rgb_frames, (gpointer) y, f);
+    }
+}
+
+/* The host-side parameter checks of warp-kernel.h, one warp. */
+static gboolean
+params_ok (const TrawlWarpParams *p)
+{
+  return p->src_w > 0 && p->src_h > 0 && p->dst_w > 0 && p->dst_h > 0 && p->dst_h <= 524280
+         && p->k >= 1 && p->k <= TRAWL_WARP_MAX_K && p->out_w > 0 && p->out_w <= p->dst_w;
+}
+
+/* The checks of a batch of n warps sharing one source and one tensor
+ * size (same_src: NV12, all the same src_w/src_h). */
+static gboolean
+batch_ok (const TrawlWarpParams *p, int n, gboolean same_src, const char *what)
+{
+  if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH)
+    {
+      g_printerr ("emulated device: %s: %d warps refused\n", what, n);
+      return FALSE;
+    }
+  for (int i = 0; i < n; i++)
+    if (!params_ok (&p[i]) || p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h
+        || (same_src && (p[i].src_w != p[0].src_w || p[i].src_h != p[0].src_h)))
+      {
+        g_printerr ("emulated device: %s: warp %d's parameters refused\n", what, i);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static int64_t
+item_bytes (const TrawlWarpParams *p)
+{
+  return (int64_t) 3 * p->dst_h * p->dst_w * (int64_t) sizeof (float);
+}
+
+/* The NV12 plane checks: parameters, then the bytes the planes reach. */
+static int
+nv12_ok (const TrawlWarpParams *p, const uint8_t *y, int pitch_y, const uint8_t *uv,
+         int pitch_uv, gboolean on_device, const char *what)
+{
+  int uv_w = (p->src_w + 1) & ~1, uv_h = (p->src_h + 1) / 2;
+
+  if (y == NULL || uv == NULL || pitch_y < p->src_w || pitch_uv < uv_w)
+    {
+      g_printerr ("emulated device: %s: planes or pitches refused\n", what);
+      return INVALID;
+    }
+  if (on_device
+      && (!emu_dev_range (y, 0, (int64_t) (p->src_h - 1) * pitch_y + p->src_w, "warp Y plane")
+          || !emu_dev_range (uv, 0, (int64_t) (uv_h - 1) * pitch_uv + uv_w, "warp UV plane")))
+    return ILLEGAL;
+  return 0;
+}
+
+int
+trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
+                            const uint8_t *uv, int pitch_uv, float *dst, void *stream)
+{
+  const RgbFrame *rf;
+  int rc;
+
+  if (!batch_ok (p, n, TRUE, "trawl_cuda_warp_nv12_batch") || dst == NULL)
+    return INVALID;
+  if ((rc = nv12_ok (&p[0], y, pitch_y, uv, pitch_uv, TRUE, "trawl_cuda_warp_nv12_batch")) != 0)
+    return rc;
+  if (!emu_stream_ok (stream, "trawl_cuda_warp_nv12_batch")
+      || !emu_dev_range (dst, 0, n * item_bytes (&p[0]), "warp tensor"))
+    return ILLEGAL;
+  emu_count_launch ();
+  rf = rgb_frames != NULL ? g_hash_table_lookup (rgb_frames, y) : NULL;
+  for (int i = 0; i < n; i++)
+    {
+      float *out = dst + (gsize) i * 3 * p[0].dst_h * p[0].dst_w;
+
+      if (rf != NULL)
+        _trawl_warp_rgb_ref (&p[i], rf->rgb, rf->stride, out);
+      else
+        _trawl_warp_nv12_ref (&p[i], y, pitch_y, uv, pitch_uv, out);
+    }
+  return 0;
+}
+
+int
+trawl_cuda_warp_nv12 (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
+                      const uint8_t *uv, int pitch_uv, float *dst, void *stream)
+{
+  return trawl_cuda_warp_nv12_batch (p, 1, y, pitch_y, uv, pitch_uv, dst, stream);
+}
+
+int
+trawl_cuda_warp_nv12_host (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
+                           const uint8_t *uv, int pitch_uv, float *dst)
+{
+  int rc;
+
+  if (!batch_ok (p, 1, TRUE, "trawl_cuda_warp_nv12_host") || dst == NULL)
+    return INVALID;
+  if ((rc = nv12_ok (p, y, pitch_y, uv, pitch_uv, FALSE, "trawl_cuda_warp_nv12_host")) != 0)
+    return rc;
+  if (emu_is_dev (y) || emu_is_dev (uv) || emu_is_dev (dst))
+    {
+      emu_violation ("trawl_cuda_warp_nv12_host: given device memory, wants host memory");
+      return INVALID;
+    }
+  _trawl_warp_nv12_ref (p, y, pitch_y, uv, pitch_uv, dst);
+  return 0;
+}
+
+int
+trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
+                              const size_t *src_off, float *dst, void *stream)
+{
+  if (!batch_ok (p, n, FALSE, "trawl_cuda_warp_planar_batch") || src == NULL
+      || src_off == NULL || dst == NULL)
+    return INVALID;
+  if (!emu_stream_ok (stream, "trawl_cuda_warp_planar_batch")
+      || !emu_dev_range (dst, 0, n * item_bytes (&p[0]), "planar warp tensor"))
+    return ILLEGAL;
+  for (int i = 0; i < n; i++)
+    {
+      int64_t lo = (int64_t) src_off[i] * (int64_t) sizeof (float);
+
+      if (src_off[i] >= ((size_t) 1 << 32))
+        {
+          g_printerr ("emulated device: planar warp %d: offset %zu refused\n", i, src_off[i]);
+          return INVALID;
+        }
+      if (!emu_dev_range (src, lo, lo + (int64_t) 3 * p[i].src_h * p[i].src_w * 4,
+                          "planar warp source"))
+        return ILLEGAL;
+      /* a GPU's threads read and write in no order: overlap is a race */
+      if ((const guint8 *) src + lo < (const guint8 *) dst + n * item_bytes (&p[0])
+          && (const guint8 *) dst < (const guint8 *) src + lo + (int64_t) 3 * p[i].src_h
+                                                                  * p[i].src_w * 4)
+        {
+          emu_violation ("planar warp %d: source and tensor overlap (a race on a GPU)", i);
+          return ILLEGAL;
+        }
+    }
+  emu_count_launch ();
+  for (int i = 0; i < n; i++)
+    _trawl_warp_planar_ref (&p[i], src + src_off[i], p[i].src_w,
+                            dst + (gsize) i * 3 * p[0].dst_h * p[0].dst_w);
+  return 0;
+}
+
+int
+trawl_cuda_malloc (void **ptr, size_t bytes)
+{
+  *ptr = NULL;
+  return bytes == 0 ? 0 : (int) cudaMalloc (ptr, bytes);
+}
+
+int
+trawl_cuda_free (void *ptr)
+{
+  return (int) cudaFree (ptr);
+}
+
+int
+trawl_cuda_copy_to_host (void *dst, const void *src, size_t bytes, void *stream)
+{
+  if (bytes == 0)
+    return 0;
+  if (!emu_stream_ok (stream, "trawl_cuda_copy_to_host"))
+    return (int) cudaErrorInvalidResourceHandle;
+  return (int) cudaMemcpy (dst, src, bytes, cudaMemcpyDeviceToHost);
+}
+
+/* ---- trawl-kernels.h: the device, errors, events ---- */
+
+int
+trawl_cuda_query (TrawlCudaDeviceInfo *info)
+{
+  memset (info, 0, sizeof *info);
+  info->device_count = 1;
+  g_strlcpy (info->name, "emulated device (host memory)", sizeof info->name);
+  info->cc_major = 9;
+  info->memory_bytes = (size_t) 1 << 30;
+  info->driver_version = info->runtime_version = CUDART_VERSION;
+  return 0;
+}
+
+int
+trawl_cuda_saxpy (int n, float a, const float *x, float *y)
+{
+  for (int i = 0; i < n; i++)
+    y[i] += a * x[i];
+  return 0;
+}
+
+const char *
+trawl_cuda_error_string (int code)
+{
+  return cudaGetErrorString ((cudaError_t) code);
+}
+
+int
+trawl_cuda_primary_context_prepare (void)
+{
+  return 0;
+}
+
+int
+trawl_cuda_event_new (void **event)
+{
+  int rc = (int) cudaEventCreate ((cudaEvent_t *) event);
+
+  if (rc != 0)
+    *event = NULL;
+  return rc;
+}
+
+int
+trawl_cuda_event_record (void *event, void *stream)
+{
+  return (int) cudaEventRecord ((cudaEvent_t) event, (cudaStream_t) stream);
+}
+
+/* Everything is synchronous here: waiting only has to be asked right. */
+int
+trawl_cuda_stream_wait_event (void *stream, void *event)
+{
+  if (!emu_stream_ok (stream, "trawl_cuda_stream_wait_event")
+      || !emu_event_ok (event, "trawl_cuda_stream_wait_event"))
+    return (int) cudaErrorInvalidResourceHandle;
+  n_waits++;
+  return 0;
+}
+
+int
+trawl_cuda_event_synchronize (void *event)
+{
+  return emu_event_ok (event, "trawl_cuda_event_synchronize")
+           ? 0 : (int) cudaErrorInvalidResourceHandle;
+}
+
+void
+trawl_cuda_event_free (void *event)
+{
+  if (event != NULL)
+    (void) cudaEventDestroy ((cudaEvent_t) event);
+}
