@@ -161,6 +161,12 @@ typedef enum {
   TRAWL_NN_PRECISION_FP16,
 } TrawlNnPrecision;
 
+/* "fp32", "tf32", "fp16" (static strings). */
+const char *trawl_nn_precision_name (TrawlNnPrecision precision);
+/* The reverse, ignoring case; FALSE (and *precision untouched) for any
+ * other name. */
+gboolean    trawl_nn_precision_from_name (const char *name, TrawlNnPrecision *precision);
+
 typedef struct {
   TrawlNnBackendKind backend;
   int                n_threads;  /* 0: one per core */

@@ -55,22 +55,18 @@ choose_backend (const char *device, TrawlNnBackendKind *backend)
 static gboolean
 choose_precision (const char *name, TrawlNnBackendKind backend, TrawlNnPrecision *precision)
 {
-  static const char *const names[] = { "fp32", "tf32", "fp16" };
-
   *precision = TRAWL_NN_PRECISION_FP32;
   if (name == NULL)
     return TRUE;
-  for (int i = 0; i < 3; i++)
-    if (g_ascii_strcasecmp (name, names[i]) == 0)
-      {
-        if (i > 0 && backend != TRAWL_NN_BACKEND_CUDA)
-          {
-            fprintf (stderr, "trawl index: --precision %s needs the GPU (--device cuda)\n", name);
-            return FALSE;
-          }
-        *precision = (TrawlNnPrecision) i;
-        return TRUE;
-      }
+  if (trawl_nn_precision_from_name (name, precision))
+    {
+      if (*precision != TRAWL_NN_PRECISION_FP32 && backend != TRAWL_NN_BACKEND_CUDA)
+        {
+          fprintf (stderr, "trawl index: --precision %s needs the GPU (--device cuda)\n", name);
+          return FALSE;
+        }
+      return TRUE;
+    }
   fprintf (stderr, "trawl index: --precision must be fp32, tf32 or fp16, not '%s'\n", name);
   return FALSE;
 }

@@ -226,13 +226,7 @@ plan_options (TrawlNnPlanOptions *opts, GError **error)
   opts->backend = TRAWL_NN_BACKEND_CPU;
   opts->n_threads = opt_threads;
   opts->precision = TRAWL_NN_PRECISION_FP32;
-  if (opt_precision == NULL || strcmp (opt_precision, "fp32") == 0)
-    ;
-  else if (strcmp (opt_precision, "tf32") == 0)
-    opts->precision = TRAWL_NN_PRECISION_TF32;
-  else if (strcmp (opt_precision, "fp16") == 0)
-    opts->precision = TRAWL_NN_PRECISION_FP16;
-  else
+  if (opt_precision != NULL && !trawl_nn_precision_from_name (opt_precision, &opts->precision))
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
                    "--precision %s: expected fp32, tf32 or fp16", opt_precision);
@@ -269,12 +263,6 @@ plan_options (TrawlNnPlanOptions *opts, GError **error)
       return FALSE;
     }
   return TRUE;
-}
-
-static const char *
-precision_name (TrawlNnPrecision p)
-{
-  return p == TRAWL_NN_PRECISION_TF32 ? "tf32" : p == TRAWL_NN_PRECISION_FP16 ? "fp16" : "fp32";
 }
 
 static int
@@ -354,7 +342,7 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
               trawl_nn_plan_arena_bytes (plan) / 1048576.0);
       if (cuda)
         printf ("cuda %s: %.3f ms on the GPU (first run: includes warm-up)\n",
-                precision_name (opts.precision), trawl_nn_plan_device_ms (plan));
+                trawl_nn_precision_name (opts.precision), trawl_nn_plan_device_ms (plan));
       for (int i = 0; i < no; i++)
         {
           print_output (trawl_nn_graph_output_name (g, i), &out[i]);
@@ -409,7 +397,7 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
                 trawl_nn_plan_arena_bytes (plan), peak_rss_mb ());
         if (cuda)
           printf (", \"precision\": \"%s\", \"device_median\": %.3f, \"device_min\": %.3f",
-                  precision_name (opts.precision), dmed, dev[0]);
+                  trawl_nn_precision_name (opts.precision), dmed, dev[0]);
         printf ("}\n");
       }
     else
@@ -419,7 +407,7 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
                 opt_iters, plan_us / 1000.0, peak_rss_mb ());
         if (cuda)
           printf ("cuda %s: GPU time per run median %.3f ms, min %.3f ms (CUDA events; wall "
-                  "time above adds the host copies)\n", precision_name (opts.precision), dmed,
+                  "time above adds the host copies)\n", trawl_nn_precision_name (opts.precision), dmed,
                   dev[0]);
       }
     g_string_free (shape, TRUE);

@@ -82,6 +82,36 @@ cuda_ok (int rc, const char *what, GError **error)
 }
 #endif
 
+/* n warps of src into dst (item floats apart): on the GPU after the
+ * decoder's writes, queued on plan's stream; on the host at once. The
+ * caller has checked the sides. */
+static gboolean
+warp_frame (TrawlNnPlan *plan, const TrawlFrameSource *src, const TrawlWarpParams *p, int n,
+            float *dst, gsize item, GError **error)
+{
+  if (src->gpu != NULL)
+    {
+#if TRAWL_HAVE_CUDA
+      void *stream = trawl_nn_plan_stream (plan);
+
+      if (!trawl_gpu_frame_wait (src->gpu, stream, error))
+        return FALSE;
+      return cuda_ok (trawl_cuda_warp_nv12_batch (p, n, src->gpu->y, src->gpu->pitch_y,
+                                                  src->gpu->uv, src->gpu->pitch_uv, dst, stream),
+                      "warp", error);
+#else
+      (void) plan;
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+      return FALSE;
+#endif
+    }
+  if (src->rgb == NULL)
+    return fail (error, "empty frame");
+  for (int i = 0; i < n; i++)
+    _trawl_warp_rgb_ref (&p[i], src->rgb->data, src->rgb->stride, dst + (gsize) i * item);
+  return TRUE;
+}
+
 gboolean
 _trawl_frame_warp_into (TrawlNnPlan *plan, const TrawlFrameSource *src, const TrawlWarpParams *p,
                         int n, int first, GError **error)
@@ -92,30 +122,10 @@ _trawl_frame_warp_into (TrawlNnPlan *plan, const TrawlFrameSource *src, const Tr
   if (dst == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || first < 0)
     return fail (error, "no input buffer or a bad batch");
   dst += (gsize) first * item;
-  if (src->gpu != NULL)
-    {
-#if TRAWL_HAVE_CUDA
-      void *stream = trawl_nn_plan_stream (plan);
-
-      if (!trawl_nn_plan_on_device (plan))
-        return fail (error, "a GPU frame needs a plan on the GPU");
-      if (!trawl_gpu_frame_wait (src->gpu, stream, error))
-        return FALSE;
-      return cuda_ok (trawl_cuda_warp_nv12_batch (p, n, src->gpu->y, src->gpu->pitch_y,
-                                                  src->gpu->uv, src->gpu->pitch_uv, dst, stream),
-                      "warp", error);
-#else
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-      return FALSE;
-#endif
-    }
-  if (src->rgb == NULL)
-    return fail (error, "empty frame");
-  if (trawl_nn_plan_on_device (plan))
-    return fail (error, "a host frame needs a CPU plan");
-  for (int i = 0; i < n; i++)
-    _trawl_warp_rgb_ref (&p[i], src->rgb->data, src->rgb->stride, dst + (gsize) i * item);
-  return TRUE;
+  if (trawl_nn_plan_on_device (plan) != (src->gpu != NULL))
+    return fail (error, src->gpu != NULL ? "a GPU frame needs a plan on the GPU"
+                                         : "a host frame needs a CPU plan");
+  return warp_frame (plan, src, p, n, dst, item, error);
 }
 
 gboolean
@@ -233,26 +243,7 @@ _trawl_frame_warp_crop (TrawlNnPlan *plan, const TrawlFrameSource *src, const Tr
     return fail (error, "scratch and frame on different sides");
   if (!scratch_holds (s, off, crop_floats (p->dst_w, p->dst_h)))
     return fail (error, "crop past the scratch's end");
-  float *dst = s->data + off;
-  if (src->gpu != NULL)
-    {
-#if TRAWL_HAVE_CUDA
-      void *stream = trawl_nn_plan_stream (plan);
-
-      if (!trawl_gpu_frame_wait (src->gpu, stream, error))
-        return FALSE;
-      return cuda_ok (trawl_cuda_warp_nv12 (p, src->gpu->y, src->gpu->pitch_y, src->gpu->uv,
-                                            src->gpu->pitch_uv, dst, stream),
-                      "crop warp", error);
-#else
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-      return FALSE;
-#endif
-    }
-  if (src->rgb == NULL)
-    return fail (error, "empty frame");
-  _trawl_warp_rgb_ref (p, src->rgb->data, src->rgb->stride, dst);
-  return TRUE;
+  return warp_frame (plan, src, p, 1, s->data + off, 0, error);
 }
 
 gboolean

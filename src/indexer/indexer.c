@@ -352,9 +352,7 @@ settings_json (const TrawlIndexOptions *o)
   json_builder_set_member_name (b, "device");
   json_builder_add_string_value (b, o->backend == TRAWL_NN_BACKEND_CUDA ? "cuda" : "cpu");
   json_builder_set_member_name (b, "precision");
-  json_builder_add_string_value (b, o->precision == TRAWL_NN_PRECISION_FP16   ? "fp16"
-                                    : o->precision == TRAWL_NN_PRECISION_TF32 ? "tf32"
-                                                                              : "fp32");
+  json_builder_add_string_value (b, trawl_nn_precision_name (o->precision));
   json_builder_set_member_name (b, "faces");
   json_builder_add_boolean_value (b, !o->no_faces);
   json_builder_set_member_name (b, "plates");

@@ -374,6 +374,26 @@ trawl_nn_graph_print_summary (const TrawlNnGraph *g, FILE *out)
 
 /* ---- backends and loaders ---- */
 
+static const char *const precision_names[] = { "fp32", "tf32", "fp16" };
+
+const char *
+trawl_nn_precision_name (TrawlNnPrecision precision)
+{
+  return (guint) precision < G_N_ELEMENTS (precision_names) ? precision_names[precision] : "fp32";
+}
+
+gboolean
+trawl_nn_precision_from_name (const char *name, TrawlNnPrecision *precision)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (precision_names); i++)
+    if (g_ascii_strcasecmp (name, precision_names[i]) == 0)
+      {
+        *precision = (TrawlNnPrecision) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 gboolean
 trawl_nn_backend_available (TrawlNnBackendKind kind, GError **error)
 {
