@@ -252,8 +252,9 @@ plan_options (TrawlNnPlanOptions *opts, GError **error)
   opts->backend = TRAWL_NN_BACKEND_CUDA;
   if (!trawl_nn_backend_available (TRAWL_NN_BACKEND_CUDA, &why))
     {
-      /* the backend says "no GPU: ..." itself when CUDA is built in */
-      if (g_str_has_prefix (why->message, "no GPU"))
+      /* with CUDA built in, the backend says why itself ("no GPU: ..." or
+       * "GPU found, but cuDNN ... not found ...") */
+      if (g_str_has_prefix (why->message, "no GPU") || g_str_has_prefix (why->message, "GPU found"))
         g_propagate_error (error, why);
       else
         {
