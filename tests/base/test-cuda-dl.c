@@ -1,5 +1,6 @@
 /* test-cuda-dl.c - cuDNN and cuBLAS are loaded on first use, not at start
- * (src/base/cuda-dl.c): a CUDA build maps neither until something asks,
+ * (src/base/cuda-dl.c): a CUDA build maps neither until something asks
+ * (nor ever the shared CUDA runtime, which is linked statically),
  * the wrappers forward their arguments to the real library, and a
  * missing library is a clear error. Needs no GPU: cuDNN's descriptor calls
  * and version queries run on the host. CUDA builds only. */
@@ -44,6 +45,8 @@ test_not_loaded_at_start (void)
 
   g_assert_false (mapped ("libcudnn.so"));
   g_assert_false (mapped ("libcublas.so"));
+  /* the runtime is linked statically: a CUDA build needs only the driver */
+  g_assert_false (mapped ("libcudart.so"));
   /* probing a machine without a GPU does not load them either */
   if (!trawl_gpu_probe (&info, NULL))
     {
