@@ -30,15 +30,17 @@ extern "C" {
 int trawl_cuda_warp_nv12 (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
                           const uint8_t *uv, int pitch_uv, float *dst, void *stream);
 
-/* n warps (1..TRAWL_WARP_MAX_BATCH) of one source in one launch; all have
- * the same src_w/src_h and dst_w/dst_h (cudaErrorInvalidValue otherwise),
- * out_w may differ; warp i writes dst + i * 3 * dst_h * dst_w (a batch of
- * network inputs). p is copied into the launch: the caller may reuse it
- * on return. */
-int trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
-                                const uint8_t *uv, int pitch_uv, float *dst, void *stream);
+/* n warps (1..TRAWL_WARP_MAX_BATCH) of one NV12 source in one launch:
+ * warp i writes its [3, p[i].dst_h, p[i].dst_w] floats at dst + dst_off[i]
+ * (floats, below 2^32): crops of any sizes into a scratch buffer, or the
+ * items of a batch tensor (dst_off[i] = i * 3 * dst_h * dst_w). All read
+ * the same planes, so src_w/src_h must agree. Warps that overlap in dst
+ * race (not checked). p and dst_off are copied into the launch. */
+int trawl_cuda_warp_nv12_crops (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
+                                const uint8_t *uv, int pitch_uv, float *dst,
+                                const size_t *dst_off, void *stream);
 
-/* The same from host planes to a host tensor (uploads, runs, downloads,
+/* trawl_cuda_warp_nv12 from host planes to a host tensor (uploads, runs, downloads,
  * synchronously, on the legacy default stream): for tests and benchmarks.
  * Only the first out_w columns of dst are written; device memory is freed
  * on every path. */

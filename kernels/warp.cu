@@ -1,7 +1,8 @@
 /* warp.cu - the warp rule of src/image/warp.h on the GPU: NV12 device
  * planes (an NVDEC surface), or planar float crops an earlier warp wrote,
  * straight into network input tensors in device memory, one thread per
- * tensor pixel, one launch per warp or per batch of warps. Also the
+ * tensor pixel, one launch per warp or per batch of warps (crops of one
+ * frame, of any sizes, or resizes of planar crops into a batch tensor). Also the
  * device allocations of the pipelines' scratch crops.
  *
  * The per-pixel maths is warp.h's inline trawl_warp_pixel, the same code
@@ -26,17 +27,11 @@
 #define WARP_BLOCK_X 32   /* threads per block along a tensor row */
 #define WARP_BLOCK_Y 8
 
-/* The parameters of a batch, passed by value as one kernel parameter
- * (__grid_constant__: read in place from parameter memory, never copied
- * per thread). */
-typedef struct {
-  TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
-} WarpBatch;
-
 /* Kernel parameters are limited to 4 KiB on every architecture we build
  * for (larger needs CUDA 12.1+ and Volta+ and is not worth depending on);
- * the batch shares it with three pointers and two ints. */
-static_assert (sizeof (WarpBatch) + 64 <= 4096, "TRAWL_WARP_MAX_BATCH params exceed 4 KiB");
+ * a batch's parameters share it with a few pointers and ints, and are
+ * read in place from parameter memory (__grid_constant__), never copied
+ * per thread. */
 
 /* The parameters of a batch of warps from planar float sources: warp i
  * reads the [3, src_h, src_w] floats at src + off[i] (32-bit offsets, in
@@ -47,6 +42,15 @@ typedef struct {
 } PlanarBatch;
 
 static_assert (sizeof (PlanarBatch) + 64 <= 4096, "planar batch params exceed 4 KiB");
+
+/* n crops of one source, each written at its own offset (floats) of the
+ * destination: 32 parameter sets and 32 offsets, 3,968 bytes. */
+typedef struct {
+  TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
+  unsigned int    dst_off[TRAWL_WARP_MAX_BATCH];
+} CropBatch;
+
+static_assert (sizeof (CropBatch) + 64 <= 4096, "crop batch params exceed 4 KiB");
 
 /* Tensor pixel (blockIdx.x/threadIdx.x, blockIdx.y/threadIdx.y) of the
  * warp p from a source of kind KIND (a TrawlWarpSource, fixed per kernel
@@ -79,15 +83,14 @@ warp_nv12_f32 (const __grid_constant__ TrawlWarpParams p, const uint8_t *y, int 
   warp_pixel_store<TRAWL_WARP_SRC_NV12> (&p, y, pitch_y, uv, pitch_uv, dst);
 }
 
-/* blockIdx.z picks the warp and its tensor in the batch. */
+/* blockIdx.z picks the crop and where it goes; the grid covers the
+ * largest crop and each thread checks its own crop's bounds. */
 static __global__ void
-warp_nv12_batch_f32 (const __grid_constant__ WarpBatch b, const uint8_t *y, int pitch_y,
+warp_nv12_crops_f32 (const __grid_constant__ CropBatch b, const uint8_t *y, int pitch_y,
                      const uint8_t *uv, int pitch_uv, float *dst)
 {
-  const TrawlWarpParams *p = &b.p[blockIdx.z];
-
-  warp_pixel_store<TRAWL_WARP_SRC_NV12> (p, y, pitch_y, uv, pitch_uv,
-                                         dst + (int64_t) blockIdx.z * 3 * p->dst_w * p->dst_h);
+  warp_pixel_store<TRAWL_WARP_SRC_NV12> (&b.p[blockIdx.z], y, pitch_y, uv, pitch_uv,
+                                         dst + b.dst_off[blockIdx.z]);
 }
 
 /* blockIdx.z picks the warp, its source (rows of src_w floats) and its
@@ -149,32 +152,36 @@ trawl_cuda_warp_nv12 (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
 }
 
 extern "C" int
-trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
-                            const uint8_t *uv, int pitch_uv, float *dst, void *stream)
+trawl_cuda_warp_nv12_crops (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
+                            const uint8_t *uv, int pitch_uv, float *dst, const size_t *dst_off,
+                            void *stream)
 {
-  WarpBatch b;
-  int max_w = 0;
+  CropBatch b;
+  int max_w = 0, max_h = 0;
 
-  if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || dst == NULL
+  if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || dst == NULL || dst_off == NULL
       || !planes_ok (&p[0], y, pitch_y, uv, pitch_uv))
     return (int) cudaErrorInvalidValue;
-  /* one source and one tensor shape: the kernel bounds every read by
-   * its own warp's src_w/src_h and every write by dst_w/dst_h */
+  /* one source: every read is bounded by its warp's src_w/src_h, which
+   * the planes were checked for; the tensors may differ */
   for (int i = 0; i < n; i++)
     {
       if (!params_ok (&p[i]) || p[i].src_w != p[0].src_w || p[i].src_h != p[0].src_h
-          || p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h)
+          || dst_off[i] > 0xffffffffu)
         return (int) cudaErrorInvalidValue;
       max_w = p[i].out_w > max_w ? p[i].out_w : max_w;
+      max_h = p[i].dst_h > max_h ? p[i].dst_h : max_h;
     }
   memset (&b, 0, sizeof b);
   memcpy (b.p, p, (size_t) n * sizeof *p);
+  for (int i = 0; i < n; i++)
+    b.dst_off[i] = (unsigned int) dst_off[i];
 
   dim3 block (WARP_BLOCK_X, WARP_BLOCK_Y);
-  dim3 grid ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X,
-             (p[0].dst_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y, n);
+  dim3 grid ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X, (max_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y,
+             n);
 
-  warp_nv12_batch_f32<<<grid, block, 0, (cudaStream_t) stream>>> (b, y, pitch_y, uv, pitch_uv,
+  warp_nv12_crops_f32<<<grid, block, 0, (cudaStream_t) stream>>> (b, y, pitch_y, uv, pitch_uv,
                                                                    dst);
   return (int) cudaGetLastError ();
 }

@@ -82,22 +82,26 @@ cuda_ok (int rc, const char *what, GError **error)
 }
 #endif
 
-/* n warps of src into dst (item floats apart): on the GPU after the
- * decoder's writes, queued on plan's stream; on the host at once. The
- * caller has checked the sides. */
+/* n warps of src, warp i into dst + off[i] (floats): on the GPU after the
+ * decoder's writes, one launch queued on plan's stream; on the host at
+ * once. The caller has checked the sides and the bounds. */
 static gboolean
 warp_frame (TrawlNnPlan *plan, const TrawlFrameSource *src, const TrawlWarpParams *p, int n,
-            float *dst, gsize item, GError **error)
+            float *dst, const gsize *off, GError **error)
 {
   if (src->gpu != NULL)
     {
 #if TRAWL_HAVE_CUDA
       void *stream = trawl_nn_plan_stream (plan);
+      size_t dst_off[TRAWL_WARP_MAX_BATCH];
 
+      for (int i = 0; i < n; i++)
+        dst_off[i] = off[i];
       if (!trawl_gpu_frame_wait (src->gpu, stream, error))
         return FALSE;
-      return cuda_ok (trawl_cuda_warp_nv12_batch (p, n, src->gpu->y, src->gpu->pitch_y,
-                                                  src->gpu->uv, src->gpu->pitch_uv, dst, stream),
+      return cuda_ok (trawl_cuda_warp_nv12_crops (p, n, src->gpu->y, src->gpu->pitch_y,
+                                                  src->gpu->uv, src->gpu->pitch_uv, dst, dst_off,
+                                                  stream),
                       "warp", error);
 #else
       (void) plan;
@@ -108,7 +112,7 @@ warp_frame (TrawlNnPlan *plan, const TrawlFrameSource *src, const TrawlWarpParam
   if (src->rgb == NULL)
     return fail (error, "empty frame");
   for (int i = 0; i < n; i++)
-    _trawl_warp_rgb_ref (&p[i], src->rgb->data, src->rgb->stride, dst + (gsize) i * item);
+    _trawl_warp_rgb_ref (&p[i], src->rgb->data, src->rgb->stride, dst + off[i]);
   return TRUE;
 }
 
@@ -117,15 +121,16 @@ _trawl_frame_warp_into (TrawlNnPlan *plan, const TrawlFrameSource *src, const Tr
                         int n, int first, GError **error)
 {
   float *dst = trawl_nn_plan_input_buffer (plan, 0);
-  gsize item = (gsize) 3 * p[0].dst_h * p[0].dst_w;
+  gsize item = (gsize) 3 * p[0].dst_h * p[0].dst_w, off[TRAWL_WARP_MAX_BATCH];
 
   if (dst == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || first < 0)
     return fail (error, "no input buffer or a bad batch");
-  dst += (gsize) first * item;
   if (trawl_nn_plan_on_device (plan) != (src->gpu != NULL))
     return fail (error, src->gpu != NULL ? "a GPU frame needs a plan on the GPU"
                                          : "a host frame needs a CPU plan");
-  return warp_frame (plan, src, p, n, dst, item, error);
+  for (int i = 0; i < n; i++)
+    off[i] = (gsize) (first + i) * item;
+  return warp_frame (plan, src, p, n, dst, off, error);
 }
 
 gboolean
@@ -234,16 +239,20 @@ same_side (TrawlNnPlan *plan, const TrawlWarpScratch *s, GError **error)
 }
 
 gboolean
-_trawl_frame_warp_crop (TrawlNnPlan *plan, const TrawlFrameSource *src, const TrawlWarpParams *p,
-                        TrawlWarpScratch *s, gsize off, GError **error)
+_trawl_frame_warp_crops (TrawlNnPlan *plan, const TrawlFrameSource *src,
+                         const TrawlWarpParams *p, int n, TrawlWarpScratch *s, const gsize *off,
+                         GError **error)
 {
+  if (n < 1 || n > TRAWL_WARP_MAX_BATCH)
+    return fail (error, "a bad number of crops");
   if (!same_side (plan, s, error))
     return FALSE;
   if (s->on_device != (src->gpu != NULL))
     return fail (error, "scratch and frame on different sides");
-  if (!scratch_holds (s, off, crop_floats (p->dst_w, p->dst_h)))
-    return fail (error, "crop past the scratch's end");
-  return warp_frame (plan, src, p, 1, s->data + off, 0, error);
+  for (int i = 0; i < n; i++)
+    if (!scratch_holds (s, off[i], crop_floats (p[i].dst_w, p[i].dst_h)))
+      return fail (error, "crop past the scratch's end");
+  return warp_frame (plan, src, p, n, s->data, off, error);
 }
 
 gboolean

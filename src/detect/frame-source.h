@@ -68,13 +68,14 @@ gboolean _trawl_warp_scratch_reserve (TrawlWarpScratch *s, const TrawlFrameSourc
 /* Frees s's buffer (after the device's work) and empties it. */
 void     _trawl_warp_scratch_clear (TrawlWarpScratch *s);
 
-/* Writes warp p of src ([3, p->dst_h, p->dst_w]: a crop of any size) into
- * s at offset off (floats), queued on plan's stream after the decoder's
- * writes (GPU source) or at once (host source). plan only lends its
- * stream; it must be on src's side. */
-gboolean _trawl_frame_warp_crop (TrawlNnPlan *plan, const TrawlFrameSource *src,
-                                 const TrawlWarpParams *p, TrawlWarpScratch *s, gsize off,
-                                 GError **error);
+/* Writes the n warps p[0 .. n) of src (each [3, dst_h, dst_w]: crops of
+ * any size, n <= TRAWL_WARP_MAX_BATCH) into s at offsets off[i] (floats),
+ * queued on plan's stream after the decoder's writes as one launch (GPU
+ * source) or at once (host source). plan only lends its stream; it must
+ * be on src's side. The crops must not overlap. */
+gboolean _trawl_frame_warp_crops (TrawlNnPlan *plan, const TrawlFrameSource *src,
+                                  const TrawlWarpParams *p, int n, TrawlWarpScratch *s,
+                                  const gsize *off, GError **error);
 
 /* Writes warp p of the crop at from + src_off (planar, p->src_w x
  * p->src_h) into to at dst_off: a crop of a crop (the zoomed read's

@@ -20,7 +20,8 @@
  * shares runs ([k,3,h,w], k <= TRAWL_PLATE_DET_MAX_BATCH, plans cached by
  * size and k); then the tight and wide reads of every box of every frame go
  * through rec in runs of up to 32 (plans for 1, 2, 4 .. 32 inputs, unused
- * items padded); then det on the zoom crops of the small boxes that ask for
+ * items padded; a run's crops of one frame are cut in one launch, its
+ * resizes in two); then det on the zoom crops of the small boxes that ask for
  * a closer look (shared runs per det size), and the reads of their best
  * regions. Every item's output depends only on its own input, so a
  * frame's plates are the ones it gets alone.
@@ -147,7 +148,7 @@ det_input (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
   TrawlWarpParams cut;
   trawl_warp_build_crop (&cut, src->width, src->height, &job->zoom);
   trawl_warp_build_det (&p, job->zoom.w, job->zoom.h, NULL, job->dw, job->dh);
-  return _trawl_frame_warp_crop (plan, src, &cut, &pr->zooms, job->off, error) &&
+  return _trawl_frame_warp_crops (plan, src, &cut, 1, &pr->zooms, &job->off, error) &&
          _trawl_scratch_warp_into (plan, &pr->zooms, &job->off, &p, 1, i, error);
 }
 
@@ -233,12 +234,19 @@ read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jo
       ok = FALSE;
       break;
     }
-    for (int i = 0; ok && i < m; i++) {
+    for (int i = 0, e; ok && i < m; i = e) {
       const Cand *c = &cands[first + i];
-      ok = c->from < 0
-             ? _trawl_frame_warp_crop (plan, &srcs[c->frame], &cut[i], &pr->crops, off[i], error)
-             : _trawl_scratch_warp_crop (plan, &pr->zooms, jobs[c->from].off, &cut[i],
-                                         &pr->crops, off[i], error);
+      e = i + 1;
+      if (c->from >= 0) {
+        ok = _trawl_scratch_warp_crop (plan, &pr->zooms, jobs[c->from].off, &cut[i], &pr->crops,
+                                       off[i], error);
+        continue;
+      }
+      /* the frame crops of one frame next to each other: one launch */
+      while (e < m && cands[first + e].from < 0 && cands[first + e].frame == c->frame)
+        e++;
+      ok = _trawl_frame_warp_crops (plan, &srcs[c->frame], &cut[i], e - i, &pr->crops, &off[i],
+                                    error);
     }
     for (int i = 0; i < nb; i++) {
       if (i >= m) {

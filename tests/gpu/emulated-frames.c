@@ -65,10 +65,11 @@ params_ok (const TrawlWarpParams *p)
          && p->k >= 1 && p->k <= TRAWL_WARP_MAX_K && p->out_w > 0 && p->out_w <= p->dst_w;
 }
 
-/* The checks of a batch of n warps sharing one source and one tensor
- * size (same_src: NV12, all the same src_w/src_h). */
+/* The checks of a batch of n warps (same_src: all the same src_w/src_h,
+ * one NV12 source; same_dst: all the same tensor size, one batch tensor). */
 static gboolean
-batch_ok (const TrawlWarpParams *p, int n, gboolean same_src, const char *what)
+batch_ok (const TrawlWarpParams *p, int n, gboolean same_src, gboolean same_dst,
+          const char *what)
 {
   if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH)
     {
@@ -76,7 +77,8 @@ batch_ok (const TrawlWarpParams *p, int n, gboolean same_src, const char *what)
       return FALSE;
     }
   for (int i = 0; i < n; i++)
-    if (!params_ok (&p[i]) || p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h
+    if (!params_ok (&p[i])
+        || (same_dst && (p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h))
         || (same_src && (p[i].src_w != p[0].src_w || p[i].src_h != p[0].src_h)))
       {
         g_printerr ("emulated device: %s: warp %d's parameters refused\n", what, i);
@@ -111,29 +113,51 @@ nv12_ok (const TrawlWarpParams *p, const uint8_t *y, int pitch_y, const uint8_t 
 }
 
 int
-trawl_cuda_warp_nv12_batch (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
-                            const uint8_t *uv, int pitch_uv, float *dst, void *stream)
+trawl_cuda_warp_nv12_crops (const TrawlWarpParams *p, int n, const uint8_t *y, int pitch_y,
+                            const uint8_t *uv, int pitch_uv, float *dst, const size_t *dst_off,
+                            void *stream)
 {
   const RgbFrame *rf;
   int rc;
 
-  if (!batch_ok (p, n, TRUE, "trawl_cuda_warp_nv12_batch") || dst == NULL)
+  if (!batch_ok (p, n, TRUE, FALSE, "trawl_cuda_warp_nv12_crops") || dst == NULL
+      || dst_off == NULL)
     return INVALID;
-  if ((rc = nv12_ok (&p[0], y, pitch_y, uv, pitch_uv, TRUE, "trawl_cuda_warp_nv12_batch")) != 0)
+  if ((rc = nv12_ok (&p[0], y, pitch_y, uv, pitch_uv, TRUE, "trawl_cuda_warp_nv12_crops")) != 0)
     return rc;
-  if (!emu_stream_ok (stream, "trawl_cuda_warp_nv12_batch")
-      || !emu_dev_range (dst, 0, n * item_bytes (&p[0]), "warp tensor"))
+  if (!emu_stream_ok (stream, "trawl_cuda_warp_nv12_crops"))
     return ILLEGAL;
+  for (int i = 0; i < n; i++)
+    {
+      int64_t lo = (int64_t) dst_off[i] * (int64_t) sizeof (float);
+
+      if (dst_off[i] >= ((size_t) 1 << 32))
+        {
+          g_printerr ("emulated device: crop %d: offset %zu refused\n", i, dst_off[i]);
+          return INVALID;
+        }
+      if (!emu_dev_range (dst, lo, lo + item_bytes (&p[i]), "warp crop"))
+        return ILLEGAL;
+      /* a GPU's threads write in no order: overlapping crops race */
+      for (int j = 0; j < i; j++)
+        {
+          int64_t lo_j = (int64_t) dst_off[j] * (int64_t) sizeof (float);
+
+          if (lo < lo_j + item_bytes (&p[j]) && lo_j < lo + item_bytes (&p[i]))
+            {
+              emu_violation ("warp crops %d and %d overlap (a race on a GPU)", j, i);
+              return ILLEGAL;
+            }
+        }
+    }
   emu_count_launch ();
   rf = rgb_frames != NULL ? g_hash_table_lookup (rgb_frames, y) : NULL;
   for (int i = 0; i < n; i++)
     {
-      float *out = dst + (gsize) i * 3 * p[0].dst_h * p[0].dst_w;
-
       if (rf != NULL)
-        _trawl_warp_rgb_ref (&p[i], rf->rgb, rf->stride, out);
+        _trawl_warp_rgb_ref (&p[i], rf->rgb, rf->stride, dst + dst_off[i]);
       else
-        _trawl_warp_nv12_ref (&p[i], y, pitch_y, uv, pitch_uv, out);
+        _trawl_warp_nv12_ref (&p[i], y, pitch_y, uv, pitch_uv, dst + dst_off[i]);
     }
   return 0;
 }
@@ -142,7 +166,9 @@ int
 trawl_cuda_warp_nv12 (const TrawlWarpParams *p, const uint8_t *y, int pitch_y,
                       const uint8_t *uv, int pitch_uv, float *dst, void *stream)
 {
-  return trawl_cuda_warp_nv12_batch (p, 1, y, pitch_y, uv, pitch_uv, dst, stream);
+  size_t zero = 0;
+
+  return trawl_cuda_warp_nv12_crops (p, 1, y, pitch_y, uv, pitch_uv, dst, &zero, stream);
 }
 
 int
@@ -151,7 +177,7 @@ trawl_cuda_warp_nv12_host (const TrawlWarpParams *p, const uint8_t *y, int pitch
 {
   int rc;
 
-  if (!batch_ok (p, 1, TRUE, "trawl_cuda_warp_nv12_host") || dst == NULL)
+  if (!batch_ok (p, 1, TRUE, TRUE, "trawl_cuda_warp_nv12_host") || dst == NULL)
     return INVALID;
   if ((rc = nv12_ok (p, y, pitch_y, uv, pitch_uv, FALSE, "trawl_cuda_warp_nv12_host")) != 0)
     return rc;
@@ -168,7 +194,7 @@ int
 trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
                               const size_t *src_off, float *dst, void *stream)
 {
-  if (!batch_ok (p, n, FALSE, "trawl_cuda_warp_planar_batch") || src == NULL
+  if (!batch_ok (p, n, FALSE, TRUE, "trawl_cuda_warp_planar_batch") || src == NULL
       || src_off == NULL || dst == NULL)
     return INVALID;
   if (!emu_stream_ok (stream, "trawl_cuda_warp_planar_batch")

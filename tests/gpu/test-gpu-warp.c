@@ -304,9 +304,13 @@ test_batch (void)
     {
       g_autofree float *fill = trawl_test_tensor_new (DW, DH * N);
 
+      size_t items[N];
+
+      for (int i = 0; i < N; i++)
+        items[i] = i * plane;
       g_assert_cmpint (cudaMemcpy (dd, fill, tbytes, cudaMemcpyHostToDevice), ==, cudaSuccess);
-      g_assert_cmpint (trawl_cuda_warp_nv12_batch (ps, N, dy, PITCH_Y, duv, PITCH_UV, dd, stream),
-                       ==, 0);
+      g_assert_cmpint (trawl_cuda_warp_nv12_crops (ps, N, dy, PITCH_Y, duv, PITCH_UV, dd, items,
+                                                   stream), ==, 0);
       g_assert_cmpint (trawl_cuda_copy_to_host (got, dd, tbytes, stream), ==, 0);
       for (int i = 0; i < N; i++)
         {
@@ -329,8 +333,8 @@ test_batch (void)
 
 /* Planar float sources (trawl_cuda_warp_planar_batch), as the batched
  * plate reader uses them: crops of an NV12 frame cut to 8-bit values into
- * one device scratch buffer (trawl_cuda_warp_nv12 at offsets, different
- * sizes), then resized from there in one launch into a batch of same-size
+ * one device scratch buffer (trawl_cuda_warp_nv12_crops: one launch,
+ * different sizes, offsets with gaps), then resized from there in one launch into a batch of same-size
  * tensors, each with its own quirk (rec-like resize rounding halves to
  * even, rotation with k = 3, BGR + normalisation, out_w < dst_w, a
  * fractional-valued source). Each stage against its CPU reference; the
@@ -401,9 +405,8 @@ test_planar_batch (void)
   g_assert_cmpint (cudaMemcpy (duv, f.uv, uvbytes, cudaMemcpyHostToDevice), ==, cudaSuccess);
   g_assert_cmpint (cudaMemcpy (dd, got, N * plane * sizeof (float), cudaMemcpyHostToDevice), ==,
                    cudaSuccess);   /* SENTINEL */
-  for (int i = 0; i < N; i++)
-    g_assert_cmpint (trawl_cuda_warp_nv12 (&cut[i], dy, PITCH_Y, duv, PITCH_UV, scratch + off[i],
-                                           stream), ==, 0);
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (cut, N, dy, PITCH_Y, duv, PITCH_UV, scratch, off,
+                                               stream), ==, 0);
   g_assert_cmpint (trawl_cuda_warp_planar_batch (ps, N, scratch, off, dd, stream), ==, 0);
   g_assert_cmpint (trawl_cuda_copy_to_host (got_crops, scratch, total * sizeof (float), stream),
                    ==, 0);
@@ -437,6 +440,7 @@ test_invalid (void)
   g_autofree guint8 *hy = g_malloc0 (64 * 48), *huv = g_malloc0 (64 * 24);
   g_autofree float *hdst = g_new0 (float, 3 * 16 * 16);
   TrawlWarpParams good, p, batch[TRAWL_WARP_MAX_BATCH + 1];
+  size_t zero_off[TRAWL_WARP_MAX_BATCH + 1] = { 0 };
 
   _trawl_warp_params_init (&good, 64, 48, 16, 16);
   for (int bad = 0; bad < 9; bad++)
@@ -456,8 +460,8 @@ test_invalid (void)
         }
       g_assert_cmpint (trawl_cuda_warp_nv12 (&p, fake, 64, fake, 64, fake_dst, NULL), ==,
                        cudaErrorInvalidValue);
-      g_assert_cmpint (trawl_cuda_warp_nv12_batch (&p, 1, fake, 64, fake, 64, fake_dst, NULL), ==,
-                       cudaErrorInvalidValue);
+      g_assert_cmpint (trawl_cuda_warp_nv12_crops (&p, 1, fake, 64, fake, 64, fake_dst, zero_off,
+                                                   NULL), ==, cudaErrorInvalidValue);
       g_assert_cmpint (trawl_cuda_warp_nv12_host (&p, hy, 64, huv, 64, hdst), ==,
                        cudaErrorInvalidValue);
     }
@@ -481,23 +485,27 @@ test_invalid (void)
   /* batch size and shapes */
   for (int i = 0; i <= TRAWL_WARP_MAX_BATCH; i++)
     batch[i] = good;
-  g_assert_cmpint (trawl_cuda_warp_nv12_batch (batch, 0, fake, 64, fake, 64, fake_dst, NULL), ==,
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (batch, 0, fake, 64, fake, 64, fake_dst, zero_off,
+                                               NULL), ==, cudaErrorInvalidValue);
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (batch, TRAWL_WARP_MAX_BATCH + 1, fake, 64, fake,
+                                               64, fake_dst, zero_off, NULL), ==,
                    cudaErrorInvalidValue);
-  g_assert_cmpint (trawl_cuda_warp_nv12_batch (batch, TRAWL_WARP_MAX_BATCH + 1, fake, 64, fake,
-                                               64, fake_dst, NULL), ==, cudaErrorInvalidValue);
-  g_assert_cmpint (trawl_cuda_warp_nv12_batch (NULL, 1, fake, 64, fake, 64, fake_dst, NULL), ==,
-                   cudaErrorInvalidValue);
-  batch[3].dst_h = 8;
-  g_assert_cmpint (trawl_cuda_warp_nv12_batch (batch, 5, fake, 64, fake, 64, fake_dst, NULL), ==,
-                   cudaErrorInvalidValue);
-  batch[3] = good;
-  batch[4].src_w = 32;
-  g_assert_cmpint (trawl_cuda_warp_nv12_batch (batch, 5, fake, 64, fake, 64, fake_dst, NULL), ==,
-                   cudaErrorInvalidValue);
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (NULL, 1, fake, 64, fake, 64, fake_dst, zero_off,
+                                               NULL), ==, cudaErrorInvalidValue);
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (batch, 1, fake, 64, fake, 64, fake_dst, NULL,
+                                               NULL), ==, cudaErrorInvalidValue);
+  batch[4].src_w = 32;   /* crops of one source only */
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (batch, 5, fake, 64, fake, 64, fake_dst, zero_off,
+                                               NULL), ==, cudaErrorInvalidValue);
   batch[4] = good;
   batch[2].k = 9;
-  g_assert_cmpint (trawl_cuda_warp_nv12_batch (batch, 5, fake, 64, fake, 64, fake_dst, NULL), ==,
-                   cudaErrorInvalidValue);
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (batch, 5, fake, 64, fake, 64, fake_dst, zero_off,
+                                               NULL), ==, cudaErrorInvalidValue);
+  batch[2] = good;
+  zero_off[3] = (size_t) 1 << 32;   /* offsets are 32-bit in the launch */
+  g_assert_cmpint (trawl_cuda_warp_nv12_crops (batch, 5, fake, 64, fake, 64, fake_dst, zero_off,
+                                               NULL), ==, cudaErrorInvalidValue);
+  zero_off[3] = 0;
   /* planar batches: count, pointers, one tensor shape, 32-bit offsets;
    * sources may differ in size */
   {
