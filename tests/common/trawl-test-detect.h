@@ -1,5 +1,5 @@
 /* trawl-test-detect.h - helpers shared by the tests of the face and plate
- * pipelines (tests/detect, tests/gpu/test-gpu-pipelines.c): the cosine of
+ * pipelines (tests/detect, tests/gpu/gpu-pipeline-util.h): the cosine of
  * two face embeddings and a plate list's texts for messages.
  * Header-only. */
 #pragma once

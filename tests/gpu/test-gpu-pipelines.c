@@ -49,44 +49,19 @@
 #if TRAWL_HAVE_CUDA
 #include <cuda_runtime_api.h>
 
+#include "gpu-pipeline-util.h"
+
 #define IOU_MIN    0.9f
 #define COSINE_MIN 0.99
-
-typedef struct {
-  TrawlGpuFrame frame;    /* device planes */
-  TrawlImage   *rgb;      /* what the NV12 planes decode to */
-} Nv12Frame;
-
-static guint8
-clamp_u8 (double v)
-{
-  return (guint8) (v < 0 ? 0 : v > 255 ? 255 : lrint (v));
-}
 
 /* img (cropped to even sizes) as NV12 on the device, and its decoded RGB. */
 static void
 upload (const TrawlImage *img, Nv12Frame *f)
 {
   int w = img->width & ~1, h = img->height & ~1;
-  g_autofree guint8 *y = g_malloc ((gsize) w * h);
-  g_autofree guint8 *uv = g_malloc ((gsize) w * h / 2);
+  g_autofree guint8 *y = NULL, *uv = NULL;
 
-  for (int r = 0; r < h; r++)
-    for (int c = 0; c < w; c++) {
-      const guint8 *p = img->data + (gsize) r * img->stride + 3 * c;
-      y[(gsize) r * w + c] = clamp_u8 (16 + 0.256788 * p[0] + 0.504129 * p[1] + 0.097906 * p[2]);
-    }
-  for (int r = 0; r < h; r += 2)
-    for (int c = 0; c < w; c += 2) {
-      double u = 0, v = 0;
-      for (int k = 0; k < 4; k++) {
-        const guint8 *p = img->data + (gsize) (r + k / 2) * img->stride + 3 * (c + k % 2);
-        u += -0.148223 * p[0] - 0.290993 * p[1] + 0.439216 * p[2];
-        v += 0.439216 * p[0] - 0.367788 * p[1] - 0.071427 * p[2];
-      }
-      uv[(gsize) (r / 2) * w + c] = clamp_u8 (128 + u / 4);
-      uv[(gsize) (r / 2) * w + c + 1] = clamp_u8 (128 + v / 4);
-    }
+  nv12_from_rgb (img, w, h, w, w, &y, &uv);
   f->rgb = trawl_image_new (w, h);
   for (int r = 0; r < h; r++)
     for (int c = 0; c < w; c++) {
@@ -106,43 +81,7 @@ upload (const TrawlImage *img, Nv12Frame *f)
   g_assert_cmpint (cudaMemcpy2D (duv, pitch_uv, uv, w, w, h / 2, cudaMemcpyHostToDevice), ==,
                    cudaSuccess);
   f->frame = (TrawlGpuFrame) { dy, duv, (int) pitch_y, (int) pitch_uv, w, h, NULL };
-}
-
-static void
-frame_free (Nv12Frame *f)
-{
-  g_assert_cmpint (cudaFree ((void *) f->frame.y), ==, cudaSuccess);
-  g_assert_cmpint (cudaFree ((void *) f->frame.uv), ==, cudaSuccess);
-  trawl_image_free (f->rgb);
-}
-
-/* Asserts that got (GPU) holds want's faces (CPU, or the GPU alone):
- * the same number, each face of want matched by IoU to one of got with
- * IoU >= iou_min and cosine >= cos_min. */
-static void
-assert_faces_match (const GArray *want, const GArray *got, float iou_min, double cos_min)
-{
-  g_assert_cmpuint (got->len, ==, want->len);
-  for (guint i = 0; i < want->len; i++) {
-    const TrawlFace *a = &g_array_index (want, TrawlFace, i), *best = NULL;
-    float best_iou = 0;
-    for (guint j = 0; j < got->len; j++) {
-      const TrawlFace *b = &g_array_index (got, TrawlFace, j);
-      float iou = trawl_box_iou (&a->box, &b->box);
-      if (iou > best_iou) {
-        best_iou = iou;
-        best = b;
-      }
-    }
-    g_assert_nonnull (best);
-    double cs = a->has_embedding && best->has_embedding
-                  ? trawl_test_face_cosine (a->embedding, best->embedding) : 1.0;
-    g_test_message ("  face %u: IoU %.4f, cosine %.5f, quality %.3f / %.3f", i, best_iou, cs,
-                    a->quality.overall, best->quality.overall);
-    g_assert_cmpfloat (best_iou, >=, iou_min);
-    g_assert_cmpint (a->has_embedding, ==, best->has_embedding);
-    g_assert_cmpfloat (cs, >=, cos_min);
-  }
+  f->stream = NULL;
 }
 
 static void
@@ -167,17 +106,7 @@ compare_faces (TrawlFaceDetector *cpu, TrawlFaceDetector *gpu, const char *rel)
   trawl_face_detector_get_timings (gpu, &t);
   g_test_message ("GPU stages so far: detect %.3f s, landmarks %.3f s, embed %.3f s", t.detect_s,
                   t.landmarks_s, t.embed_s);
-  frame_free (&f);
-}
-
-static TrawlFaceDetector *
-face_detector (TrawlNnBackendKind backend)
-{
-  g_autoptr (GError) error = NULL;
-  TrawlFaceOptions o = { .backend = backend };
-  TrawlFaceDetector *fd = trawl_face_detector_new (&o, &error);
-  g_assert_no_error (error);
-  return fd;
+  nv12_frame_free (&f);
 }
 
 static void
@@ -246,7 +175,7 @@ test_faces_batch (void)
   g_test_message ("GPU stages: detect %.3f s, landmarks %.3f s, embed %.3f s", t.detect_s,
                   t.landmarks_s, t.embed_s);
   for (int i = 0; i < 3; i++) {
-    frame_free (&f[i]);
+    nv12_frame_free (&f[i]);
     trawl_image_free (img[i]);
   }
 }
@@ -271,25 +200,6 @@ test_faces_cpu_detector_refused (void)
   g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
   g_assert_null (out[0]);
   g_assert_null (out[1]);
-}
-
-static TrawlPlateReader *
-plate_reader (TrawlNnBackendKind backend)
-{
-  g_autoptr (GError) error = NULL;
-  TrawlPlateOptions o = { .backend = backend };
-  TrawlPlateReader *pr = trawl_plate_reader_new (&o, &error);
-  g_assert_no_error (error);
-  return pr;
-}
-
-static gboolean
-has_text (GPtrArray *plates, const char *text)
-{
-  for (guint i = 0; i < plates->len; i++)
-    if (strcmp (((TrawlPlate *) plates->pdata[i])->text, text) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* The corners of two plates' quads, largest difference px. */
@@ -337,7 +247,7 @@ test_plates (void)
     g_autoptr (TrawlImage) img = trawl_test_load_image (rel);
     if (img == NULL) {
       for (int j = 0; j < i; j++) {
-        frame_free (&f[j]);
+        nv12_frame_free (&f[j]);
         g_ptr_array_unref (single[j]);
       }
       return;
@@ -399,7 +309,7 @@ test_plates (void)
     g_assert_cmpfloat (worst_quad, <=, 1.0);
   }
   for (int i = 0; i < N; i++) {
-    frame_free (&f[i]);
+    nv12_frame_free (&f[i]);
     g_ptr_array_unref (single[i]);
   }
 }

@@ -52,6 +52,7 @@
 #include <trawl/gpu.h>
 
 #include "emulated-device.h"
+#include "gpu-pipeline-util.h"
 #include "trawl-kernels.h"
 #include "warp-kernel.h"
 #include "../common/trawl-test.h"
@@ -60,19 +61,6 @@
 
 #define IOU_MIN    0.98f
 #define COSINE_MIN 0.999
-
-const guint8 *dbg_rgb; int dbg_stride; const void *dbg_y;
-typedef struct {
-  TrawlGpuFrame frame;    /* planes in emulated device memory */
-  TrawlImage   *rgb;      /* what the NV12 planes decode to */
-  void         *stream;   /* the "decoder's" stream, when frame.ready_event is set */
-} Nv12Frame;
-
-static guint8
-clamp_u8 (double v)
-{
-  return (guint8) (v < 0 ? 0 : v > 255 ? 255 : lrint (v));
-}
 
 /* img, resized so its long side is at most max_side and cropped to even
  * sizes, as NV12 in emulated device memory (rows padded to a pitch larger
@@ -93,26 +81,9 @@ upload (const TrawlImage *src, int max_side, gboolean with_event, Nv12Frame *f)
   /* rows always padded, the two planes' pitches different: a pitch bug
    * reads padding or the wrong rows */
   int pitch = (w + 64 + 255) & ~255, pitch_uv = pitch + 256;
-  g_autofree guint8 *y = g_malloc0 ((gsize) pitch * h);
-  g_autofree guint8 *uv = g_malloc0 ((gsize) pitch_uv * h / 2);
+  g_autofree guint8 *y = NULL, *uv = NULL;
 
-  for (int r = 0; r < h; r++)
-    for (int c = 0; c < w; c++) {
-      const guint8 *p = img->data + (gsize) r * img->stride + 3 * c;
-      y[(gsize) r * pitch + c] = clamp_u8 (16 + 0.256788 * p[0] + 0.504129 * p[1]
-                                           + 0.097906 * p[2]);
-    }
-  for (int r = 0; r < h; r += 2)
-    for (int c = 0; c < w; c += 2) {
-      double u = 0, v = 0;
-      for (int k = 0; k < 4; k++) {
-        const guint8 *p = img->data + (gsize) (r + k / 2) * img->stride + 3 * (c + k % 2);
-        u += -0.148223 * p[0] - 0.290993 * p[1] + 0.439216 * p[2];
-        v += 0.439216 * p[0] - 0.367788 * p[1] - 0.071427 * p[2];
-      }
-      uv[(gsize) (r / 2) * pitch_uv + c] = clamp_u8 (128 + u / 4);
-      uv[(gsize) (r / 2) * pitch_uv + c + 1] = clamp_u8 (128 + v / 4);
-    }
+  nv12_from_rgb (img, w, h, pitch, pitch_uv, &y, &uv);
 
   /* the decoded RGB: the identity warp of the NV12 planes, rounded */
   TrawlWarpParams p;
@@ -144,17 +115,6 @@ upload (const TrawlImage *src, int max_side, gboolean with_event, Nv12Frame *f)
   }
 }
 
-static void
-frame_free (Nv12Frame *f)
-{
-  g_assert_cmpint (cudaFree ((void *) f->frame.y), ==, cudaSuccess);
-  g_assert_cmpint (cudaFree ((void *) f->frame.uv), ==, cudaSuccess);
-  trawl_cuda_event_free (f->frame.ready_event);
-  if (f->stream != NULL)
-    g_assert_cmpint (cudaStreamDestroy (f->stream), ==, cudaSuccess);
-  trawl_image_free (f->rgb);
-}
-
 /* Loads rel and makes its frame; FALSE (skipped) when the data is absent. */
 static gboolean
 load_frame (const char *rel, int max_side, gboolean with_event, Nv12Frame *f)
@@ -165,46 +125,6 @@ load_frame (const char *rel, int max_side, gboolean with_event, Nv12Frame *f)
     return FALSE;
   upload (img, max_side, with_event, f);
   return TRUE;
-}
-
-/* Asserts that got (GPU) holds want's faces (CPU): the same number, each
- * face of want matched by IoU to one of got; the worst IoU and cosine go
- * to *iou_min and *cos_min. */
-static void
-faces_match (const GArray *want, const GArray *got, float *iou_min, double *cos_min)
-{
-  g_assert_cmpuint (got->len, ==, want->len);
-  for (guint i = 0; i < want->len; i++) {
-    const TrawlFace *a = &g_array_index (want, TrawlFace, i), *best = NULL;
-    float best_iou = 0;
-    for (guint j = 0; j < got->len; j++) {
-      const TrawlFace *b = &g_array_index (got, TrawlFace, j);
-      float iou = trawl_box_iou (&a->box, &b->box);
-      if (iou > best_iou) {
-        best_iou = iou;
-        best = b;
-      }
-    }
-    g_assert_nonnull (best);
-    g_assert_cmpint (a->has_embedding, ==, best->has_embedding);
-    double cs = a->has_embedding ? trawl_test_face_cosine (a->embedding, best->embedding) : 1.0;
-    g_test_message ("  face %u: score %.4f / %.4f, IoU %.5f, cosine %.6f; box %.1f,%.1f %.1fx%.1f"
-                    " / %.1f,%.1f %.1fx%.1f", i, a->score, best->score, best_iou, cs,
-                    a->box.x, a->box.y, a->box.w, a->box.h, best->box.x, best->box.y,
-                    best->box.w, best->box.h);
-    *iou_min = MIN (*iou_min, best_iou);
-    *cos_min = MIN (*cos_min, cs);
-  }
-}
-
-static TrawlFaceDetector *
-face_detector (TrawlNnBackendKind backend)
-{
-  g_autoptr (GError) error = NULL;
-  TrawlFaceOptions o = { .backend = backend };
-  TrawlFaceDetector *fd = trawl_face_detector_new (&o, &error);
-  g_assert_no_error (error);
-  return fd;
 }
 
 /* One batched call on the frames rel[0 .. n) (long side at most 640 px;
@@ -227,7 +147,7 @@ faces_case (const char *const *rel, int n, gboolean same_pixels, float iou_want,
   for (int i = 0; i < n; i++) {
     if (!load_frame (rel[i], 640, i == 1, &f[i])) {
       for (int k = 0; k < i; k++)
-        frame_free (&f[k]);
+        nv12_frame_free (&f[k]);
       return;
     }
     frames[i] = &f[i].frame;
@@ -273,7 +193,7 @@ faces_case (const char *const *rel, int n, gboolean same_pixels, float iou_want,
   trawl_face_detector_free (gpu);
   for (int i = 0; i < n; i++) {
     emu_frame_set_rgb (f[i].frame.y, NULL, 0);
-    frame_free (&f[i]);
+    nv12_frame_free (&f[i]);
   }
   g_assert_cmpint (emu_violations () - v0, ==, 0);
   g_assert_cmpuint (emu_live_bytes (), ==, live0);
@@ -306,25 +226,6 @@ test_faces_same_pixels (void)
   faces_case (rel, G_N_ELEMENTS (rel), TRUE, 0.9999f, 0.99999);
 }
 
-static TrawlPlateReader *
-plate_reader (TrawlNnBackendKind backend)
-{
-  g_autoptr (GError) error = NULL;
-  TrawlPlateOptions o = { .backend = backend };
-  TrawlPlateReader *pr = trawl_plate_reader_new (&o, &error);
-  g_assert_no_error (error);
-  return pr;
-}
-
-static gboolean
-has_text (GPtrArray *plates, const char *text)
-{
-  for (guint i = 0; i < plates->len; i++)
-    if (strcmp (((TrawlPlate *) plates->pdata[i])->text, text) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* plates/images/labels.csv: ucsd_s016.jpg holds 4MTV159, ucsd_s005.jpg
  * 3GPC664, ucsd_s011.jpg 4GTA922 (640 x 480), oalpr_us_s020.jpg EAZ6913
  * (900 x 675, scaled to 640 x 480 here). */
@@ -347,7 +248,7 @@ test_plates (void)
     g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
     if (!load_frame (rel, 640, i == 0, &f[i])) {
       for (int k = 0; k < i; k++)
-        frame_free (&f[k]);
+        nv12_frame_free (&f[k]);
       return;
     }
     frames[i] = &f[i].frame;
@@ -386,7 +287,7 @@ test_plates (void)
 
   trawl_plate_reader_free (gpu);
   for (int i = 0; i < N; i++)
-    frame_free (&f[i]);
+    nv12_frame_free (&f[i]);
   g_assert_cmpint (emu_violations () - v0, ==, 0);
   g_assert_cmpuint (emu_live_bytes (), ==, live0);
 }
