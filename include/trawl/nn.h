@@ -210,6 +210,13 @@ void           *trawl_nn_plan_stream (const TrawlNnPlan *plan);
  * (host memory, valid until the next run). */
 gboolean        trawl_nn_plan_run_staged (TrawlNnPlan *plan, TrawlNnTensor *outputs,
                                           int n_outputs, GError **error);
+/* trawl_nn_plan_run_staged without bringing the outputs back: on CUDA,
+ * outputs[i].data is the plan's device memory (valid until its next run;
+ * the run has finished when this returns), for a kernel of the caller's to
+ * reduce before anything is downloaded; a CPU plan gives host memory, as
+ * trawl_nn_plan_run_staged (trawl_nn_plan_on_device says which). */
+gboolean        trawl_nn_plan_run_staged_device (TrawlNnPlan *plan, TrawlNnTensor *outputs,
+                                                 int n_outputs, GError **error);
 /* Milliseconds the plan's runs spent on the GPU (CUDA events around each
  * run, summed since the plan was made); 0 for a CPU plan. */
 double          trawl_nn_plan_device_ms (const TrawlNnPlan *plan);

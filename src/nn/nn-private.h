@@ -276,7 +276,14 @@ guint8      *_trawl_nn_plan_host_arena (const TrawlNnPlan *plan);
 gboolean         _trawl_nn_cuda_available (GError **error);
 TrawlNnCudaPlan *_trawl_nn_cuda_plan_new (TrawlNnPlan *plan, TrawlNnPrecision precision,
                                           GError **error);
-gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, GError **error);
+/* staged: the inputs are in the device buffers already; keep_outputs:
+ * the outputs are left on the device (_trawl_nn_cuda_plan_value_device),
+ * not downloaded to their host tensors. */
+gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged,
+                                          gboolean keep_outputs, GError **error);
+/* The device memory of value id after a run, NULL when the plan keeps it
+ * on the host only (a constant it never uploaded). */
+void            *_trawl_nn_cuda_plan_value_device (const TrawlNnCudaPlan *cp, int id);
 void             _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp);
 /* Device buffer of graph input i (planned size), NULL when out of range. */
 void            *_trawl_nn_cuda_plan_input (TrawlNnCudaPlan *cp, int i);

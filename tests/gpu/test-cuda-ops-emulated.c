@@ -5,7 +5,8 @@
  * and CPU loops for the engine's kernels that follow nn-kernels.cu
  * expression for expression (emulated-kernels.c). Every case plans a
  * small graph on the CPU backend and on "CUDA", runs both on the same
- * random inputs (and the CUDA plan twice more: again, and staged) and
+ * random inputs (and the CUDA plan three more times: again, staged, and
+ * staged with the outputs left in device memory) and
  * compares every output: 1e-5 relative for arithmetic, bit for bit for
  * copies. It also asserts which nodes the CUDA table takes (so a case
  * cannot pass by falling back to the CPU), that no call broke the
@@ -265,10 +266,12 @@ run_case (gconstpointer data)
   g_assert_true (trawl_nn_plan_on_device (pg));
   l0 = emu_launches ();
   /* plain runs twice (the second must not lean on the first's leftovers),
-   * then staged: inputs written into the plan's device buffers */
-  for (int rep = 0; rep < 3; rep++)
+   * then staged: inputs written into the plan's device buffers, and once
+   * more with the outputs left on the device (downloaded here) */
+  for (int rep = 0; rep < 4; rep++)
     {
-      const char *run = rep == 0 ? "first" : rep == 1 ? "second" : "staged";
+      const char *run = rep == 0 ? "first" : rep == 1 ? "second" : rep == 2 ? "staged" : "kept";
+      g_autofree float *kept[8] = { NULL };
       gboolean ok;
 
       if (rep < 2)
@@ -280,7 +283,18 @@ run_case (gconstpointer data)
                                               trawl_nn_tensor_numel (&in[i]) * sizeof (float),
                                               cudaMemcpyHostToDevice,
                                               (cudaStream_t) trawl_nn_plan_stream (pg)), ==, 0);
-          ok = trawl_nn_plan_run_staged (pg, og, n_out, &error);
+          ok = rep == 2 ? trawl_nn_plan_run_staged (pg, og, n_out, &error)
+                        : trawl_nn_plan_run_staged_device (pg, og, n_out, &error);
+        }
+      for (int o = 0; ok && rep == 3 && o < n_out; o++)
+        {
+          gsize bytes = trawl_nn_tensor_numel (&og[o]) * _trawl_nn_dtype_size (og[o].dtype);
+
+          /* the outputs are the plan's device memory */
+          g_assert_true (emu_is_dev (og[o].data));
+          kept[o] = g_malloc0 (MAX (bytes, 1));
+          g_assert_cmpint (cudaMemcpy (kept[o], og[o].data, bytes, cudaMemcpyDeviceToHost), ==, 0);
+          og[o].data = kept[o];
         }
       if (!ok)
         {
@@ -297,7 +311,7 @@ run_case (gconstpointer data)
           compare (what, &og[o], &w, c->tol);
         }
     }
-  g_test_message ("%u device calls in 3 runs", emu_launches () - l0);
+  g_test_message ("%u device calls in 4 runs", emu_launches () - l0);
   if (error == NULL && !(trawl_nn_plan_device_ms (pg) > 0.0))
     g_test_fail_printf ("no device time counted");
   trawl_nn_plan_free (pg);

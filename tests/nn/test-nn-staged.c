@@ -122,6 +122,11 @@ test_conv_graph (void)
     g_assert_true (trawl_nn_plan_run (p, &x, 1, &ref, 1, &error));
     g_assert_cmpmem (keep, trawl_nn_tensor_numel (&out) * sizeof (float), ref.data,
                      trawl_nn_tensor_numel (&ref) * sizeof (float));
+    /* "outputs left where computed" is host memory on the CPU: the same */
+    g_assert_true (trawl_nn_plan_run_staged_device (p, &out, 1, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (keep, trawl_nn_tensor_numel (&ref) * sizeof (float), out.data,
+                     trawl_nn_tensor_numel (&out) * sizeof (float));
     g_free (keep);
     g_free (x2);
     g_free (x1);
@@ -131,6 +136,9 @@ test_conv_graph (void)
     TrawlNnTensor outs[2];
 
     g_assert_false (trawl_nn_plan_run_staged (p, outs, 2, &error));
+    g_assert_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE);
+    g_clear_error (&error);
+    g_assert_false (trawl_nn_plan_run_staged_device (p, outs, 2, &error));
     g_assert_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_SHAPE);
     g_clear_error (&error);
   }

@@ -1167,11 +1167,34 @@ resolve (TrawlNnPlan *p)
     }
 }
 
-/* Runs the plan once every input's host tensor is set (the caller's data,
- * or the plan's staged buffers), and describes the outputs. */
+/* Describes the CUDA plan's outputs where they are on the device. */
+#if TRAWL_HAVE_CUDA
 static gboolean
-run_resolved (TrawlNnPlan *p, gboolean staged, TrawlNnTensor *outputs, int n_outputs,
-              GError **error)
+device_outputs (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **error)
+{
+  for (int i = 0; i < n_outputs; i++)
+    {
+      int id = g_array_index (p->g->outputs, int, i);
+
+      outputs[i] = PV (p, id)->t;
+      outputs[i].data = _trawl_nn_cuda_plan_value_device (p->cuda, id);
+      if (outputs[i].data == NULL)
+        {
+          g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
+                       "%s: output %d is not in device memory", p->g->name, i);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+#endif
+
+/* Runs the plan once every input's host tensor is set (the caller's data,
+ * or the plan's staged buffers), and describes the outputs: on the host,
+ * or with keep_outputs where a CUDA plan computed them. */
+static gboolean
+run_resolved (TrawlNnPlan *p, gboolean staged, gboolean keep_outputs, TrawlNnTensor *outputs,
+              int n_outputs, GError **error)
 {
   TrawlNnGraph *g = p->g;
   gboolean ok = TRUE;
@@ -1180,17 +1203,20 @@ run_resolved (TrawlNnPlan *p, gboolean staged, TrawlNnTensor *outputs, int n_out
 #if TRAWL_HAVE_CUDA
   if (p->cuda)
     {
-      if (!_trawl_nn_cuda_plan_run (p->cuda, staged, error))
+      if (!_trawl_nn_cuda_plan_run (p->cuda, staged, keep_outputs, error))
         {
           g_prefix_error (error, "%s: ", g->name);
           return FALSE;
         }
+      if (keep_outputs)
+        return device_outputs (p, outputs, n_outputs, error);
       for (int i = 0; i < n_outputs; i++)
         outputs[i] = PV (p, g_array_index (g->outputs, int, i))->t;
       return TRUE;
     }
 #else
   (void) staged;
+  (void) keep_outputs;
 #endif
   blas_enter ();
   for (int r = 0; r < p->n_live; r++)
@@ -1250,7 +1276,7 @@ trawl_nn_plan_run (TrawlNnPlan *p, const TrawlNnTensor *inputs, int n_inputs,
         }
       v->t.data = inputs[i].data;
     }
-  return run_resolved (p, FALSE, outputs, n_outputs, error);
+  return run_resolved (p, FALSE, FALSE, outputs, n_outputs, error);
 }
 
 /* The plan's host buffer for input i, allocated (zeroed) on first use;
@@ -1310,8 +1336,9 @@ trawl_nn_plan_device_ms (const TrawlNnPlan *p)
   return 0.0;
 }
 
-gboolean
-trawl_nn_plan_run_staged (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **error)
+static gboolean
+run_staged (TrawlNnPlan *p, gboolean keep_outputs, TrawlNnTensor *outputs, int n_outputs,
+            GError **error)
 {
   TrawlNnGraph *g;
   gboolean host = TRUE;
@@ -1343,7 +1370,20 @@ trawl_nn_plan_run_staged (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs,
           return FALSE;
         }
     }
-  return run_resolved (p, TRUE, outputs, n_outputs, error);
+  return run_resolved (p, TRUE, keep_outputs, outputs, n_outputs, error);
+}
+
+gboolean
+trawl_nn_plan_run_staged (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **error)
+{
+  return run_staged (p, FALSE, outputs, n_outputs, error);
+}
+
+gboolean
+trawl_nn_plan_run_staged_device (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs,
+                                 GError **error)
+{
+  return run_staged (p, TRUE, outputs, n_outputs, error);
 }
 
 gsize trawl_nn_plan_arena_bytes (const TrawlNnPlan *p) { return p ? p->arena_bytes : 0; }

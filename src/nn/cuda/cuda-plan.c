@@ -482,6 +482,14 @@ _trawl_nn_cuda_plan_input (TrawlNnCudaPlan *cp, int i)
   return cp->dptr[cp->input_ids[i]];
 }
 
+void *
+_trawl_nn_cuda_plan_value_device (const TrawlNnCudaPlan *cp, int id)
+{
+  if (cp == NULL || id < 0 || id >= cp->n_values)
+    return NULL;
+  return cp->dptr[id];
+}
+
 gboolean
 _trawl_nn_cuda_plan_needs_host_inputs (const TrawlNnCudaPlan *cp)
 {
@@ -601,7 +609,8 @@ download_inputs (TrawlNnCudaPlan *cp)
 }
 
 gboolean
-_trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, GError **error)
+_trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, gboolean keep_outputs,
+                         GError **error)
 {
   TrawlNnGraph *g = _trawl_nn_plan_graph (cp->p);
   float ms = 0;
@@ -635,7 +644,7 @@ _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, GError **error)
       else if (!cn->op->run (&cn->c, error))
         return FALSE;
     }
-  for (int i = 0; i < trawl_nn_graph_n_outputs (g); i++)
+  for (int i = 0; i < trawl_nn_graph_n_outputs (g) && !keep_outputs; i++)
     {
       TrawlNnValueId id = trawl_nn_graph_find_value (g, trawl_nn_graph_output_name (g, i));
 
