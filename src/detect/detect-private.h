@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "detect/ctc-steps.h"
 #include "detect/frame-source.h"
 #include "detect/warp-build.h"
 #include "trawl/detect.h"
@@ -122,6 +123,8 @@ struct TrawlPlateReader {
   TrawlWarpScratch  zooms;     /* zoom crops (planar, 8-bit values) of a batch's
                                   small boxes, kept from their det to their read */
   TrawlWarpScratch  crops;     /* one rec run's crops: the first of its two warps */
+  TrawlWarpScratch  ctc;       /* one rec run's CTC step records (TrawlCtcStep,
+                                  counted in floats), where the run's output is */
 };
 
 /* The det plan for a w x h input, made on first use. */
@@ -142,11 +145,20 @@ int         _trawl_plate_choose_read (TrawlPlate *const *reads, int n);
 /* The index of the box a loose crop's read should use (the largest
  * score-weighted area wider than tall); -1 when none. */
 int         _trawl_plate_best_box (const GArray *boxes);
-/* A plate from rec's output probs [T, C] for a crop crop_w px wide that
- * went in scaled to rw columns (strict as recognise in plate-pipeline.c;
- * no ornament trimming). NULL with error set. */
-TrawlPlate *_trawl_plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
+/* A plate from rec's output reduced to T step records (ctc-steps.h) for a
+ * crop crop_w px wide that went in scaled to rw columns (strict as
+ * recognise in plate-pipeline.c; no ornament trimming). NULL with error
+ * set. */
+TrawlPlate *_trawl_plate_from_steps (TrawlPlateReader *pr, const TrawlCtcStep *steps, int T,
                                      int crop_w, int rw, int strict, GError **error);
+/* Greedy CTC decode of T reduced steps (ctc-steps.h; from
+ * _trawl_ctc_steps_ref or the GPU's trawl_cuda_ctc_steps), as
+ * trawl_ocr_ctc_decode decodes the rows they came from (which it does
+ * through this). NULL with error set (TRAWL_ERROR_INVALID_ARG) for T < 0
+ * or a record naming a class outside the dictionary (garbage from a
+ * device). */
+TrawlOcrText *_trawl_ocr_ctc_decode_steps (const TrawlOcrDict *dict, const TrawlCtcStep *steps,
+                                           int T, GError **error);
 /* Keeps p (taken) as box b's plate in plates unless it fails the scene
  * filter (confidence, grammar, a text already read): sets its box, quad
  * and det score. */

@@ -15,6 +15,14 @@
 #include <trawl/base.h>
 #include <trawl/ocr.h>
 
+#include "detect/ctc-steps.h"
+#include "detect/detect-private.h"
+
+/* The records carry what a TrawlOcrChar's alternatives hold. */
+G_STATIC_ASSERT (TRAWL_CTC_TOPK == TRAWL_OCR_TOPK);
+/* No padding: records are copied off a device and compared as bytes. */
+G_STATIC_ASSERT (sizeof (TrawlCtcStep) == (1 + 2 * TRAWL_CTC_TOPK) * 4);
+
 /* ---- input tensors ---- */
 
 /* Writes img (RGB24) as BGR planes of dst, plane c = (x/255 - mean[c]) / std[c]. */
@@ -546,7 +554,12 @@ trawl_ocr_dict_char (const TrawlOcrDict *dict, int cls)
   return g_ptr_array_index (dict->chars, cls);
 }
 
-/* Best TRAWL_OCR_TOPK non-blank classes of one step. */
+/* Best TRAWL_OCR_TOPK non-blank classes of one step: the classes scanned
+ * in order, a later one entering only when strictly more probable, so equal
+ * probabilities keep the lower class first. Written as "not more probable"
+ * rather than "<=" so that a NaN never enters (it would compare false
+ * against everything after it, and a GPU's reduction could not order it
+ * as this scan does). */
 static void
 top_k (const float *p, int C, int *cls, float *prob)
 {
@@ -555,7 +568,7 @@ top_k (const float *p, int C, int *cls, float *prob)
     prob[k] = -1;
   }
   for (int c = 1; c < C; c++) {
-    if (p[c] <= prob[TRAWL_OCR_TOPK - 1])
+    if (!(p[c] > prob[TRAWL_OCR_TOPK - 1]))
       continue;
     int k = TRAWL_OCR_TOPK - 1;
     while (k > 0 && p[c] > prob[k - 1]) {
@@ -568,47 +581,58 @@ top_k (const float *p, int C, int *cls, float *prob)
   }
 }
 
-static int
-argmax (const float *p, int C)
+/* _trawl_ctc_steps_ref: see ctc-steps.h. */
+void
+_trawl_ctc_steps_ref (const float *probs, int rows, int n_classes, TrawlCtcStep *steps)
 {
-  int best = 0;
+  for (int t = 0; t < rows; t++) {
+    const float *p = probs + (gsize) t * n_classes;
 
-  for (int c = 1; c < C; c++)
-    if (p[c] > p[best])
-      best = c;
-  return best;
+    steps[t].blank = p[0];
+    top_k (p, n_classes, steps[t].cls, steps[t].prob);
+  }
 }
 
-/* trawl_ocr_ctc_decode: see ocr.h. The caller frees the result with
- * trawl_ocr_text_free; NULL with error set when the sizes disagree. */
+/* _trawl_ocr_ctc_decode_steps: see detect-private.h. */
 TrawlOcrText *
-trawl_ocr_ctc_decode (const TrawlOcrDict *dict, const float *probs, int T, int n_classes,
-                      GError **error)
+_trawl_ocr_ctc_decode_steps (const TrawlOcrDict *dict, const TrawlCtcStep *steps, int T,
+                             GError **error)
 {
-  g_return_val_if_fail (dict != NULL && (probs != NULL || T == 0), NULL);
-  if (n_classes != trawl_ocr_dict_n_classes (dict) || T < 0) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                 "CTC output has %d classes per step, the dictionary %d", n_classes,
-                 trawl_ocr_dict_n_classes (dict));
+  g_return_val_if_fail (dict != NULL && (steps != NULL || T <= 0), NULL);
+  int n_classes = trawl_ocr_dict_n_classes (dict);
+  if (T < 0) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "CTC output has %d steps", T);
     return NULL;
   }
+  /* records may come from a device: a class outside the dictionary would
+   * be looked up in it (and by whoever reads the alternatives) */
+  for (int t = 0; t < T; t++)
+    for (int k = 0; k < TRAWL_CTC_TOPK; k++)
+      if (steps[t].cls[k] < 0 || steps[t].cls[k] >= n_classes) {
+        g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                     "CTC step %d names class %d, the dictionary has %d", t, steps[t].cls[k],
+                     n_classes);
+        return NULL;
+      }
   GArray *chars = g_array_new (FALSE, TRUE, sizeof (TrawlOcrChar));
   GString *text = g_string_new (NULL);
   int prev = 0;
   double sum = 0;
   for (int t = 0; t < T; t++) {
-    const float *p = probs + (gsize) t * n_classes;
-    int c = argmax (p, n_classes);
+    const TrawlCtcStep *s = &steps[t];
+    int c = trawl_ctc_step_class (s);  /* when not 0, its probability is s->prob[0] */
     if (c != 0 && c == prev) {  /* a repeat: keep the step where it is surest */
       TrawlOcrChar *last = &g_array_index (chars, TrawlOcrChar, chars->len - 1);
-      if (p[c] > last->prob) {
-        last->prob = p[c];
+      if (s->prob[0] > last->prob) {
+        last->prob = s->prob[0];
         last->step = t;
-        top_k (p, n_classes, last->alt_cls, last->alt_prob);
+        memcpy (last->alt_cls, s->cls, sizeof last->alt_cls);
+        memcpy (last->alt_prob, s->prob, sizeof last->alt_prob);
       }
     } else if (c != 0) {
-      TrawlOcrChar ch = { .cls = c, .prob = p[c], .step = t };
-      top_k (p, n_classes, ch.alt_cls, ch.alt_prob);
+      TrawlOcrChar ch = { .cls = c, .prob = s->prob[0], .step = t };
+      memcpy (ch.alt_cls, s->cls, sizeof ch.alt_cls);
+      memcpy (ch.alt_prob, s->prob, sizeof ch.alt_prob);
       g_array_append_val (chars, ch);
     }
     prev = c;
@@ -624,6 +648,26 @@ trawl_ocr_ctc_decode (const TrawlOcrDict *dict, const float *probs, int T, int n
   out->chars = (TrawlOcrChar *) (void *) g_array_free (chars, FALSE);
   out->text = g_string_free (text, FALSE);
   return out;
+}
+
+/* trawl_ocr_ctc_decode: see ocr.h. The caller frees the result with
+ * trawl_ocr_text_free; NULL with error set when the sizes disagree. The
+ * steps are reduced to records first, so that this and the GPU path
+ * (records reduced on the device) share one decode. */
+TrawlOcrText *
+trawl_ocr_ctc_decode (const TrawlOcrDict *dict, const float *probs, int T, int n_classes,
+                      GError **error)
+{
+  g_return_val_if_fail (dict != NULL && (probs != NULL || T == 0), NULL);
+  if (n_classes != trawl_ocr_dict_n_classes (dict) || T < 0) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                 "CTC output has %d classes per step, the dictionary %d", n_classes,
+                 trawl_ocr_dict_n_classes (dict));
+    return NULL;
+  }
+  g_autofree TrawlCtcStep *steps = g_new (TrawlCtcStep, T);
+  _trawl_ctc_steps_ref (probs, T, n_classes, steps);
+  return _trawl_ocr_ctc_decode_steps (dict, steps, T, error);
 }
 
 /* trawl_ocr_text_free: accepts NULL. */

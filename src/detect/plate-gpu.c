@@ -21,7 +21,8 @@
  * size and k); then the tight and wide reads of every box of every frame go
  * through rec in runs of up to 32 (plans for 1, 2, 4 .. 32 inputs, unused
  * items padded; a run's crops of one frame are cut in one launch, its
- * resizes in two); then det on the zoom crops of the small boxes that ask for
+ * resizes in two, and its output is reduced to CTC step records where it
+ * lies, so a GPU run brings back 28 bytes a step, not 26 KB); then det on the zoom crops of the small boxes that ask for
  * a closer look (shared runs per det size), and the reads of their best
  * regions. Every item's output depends only on its own input, so a
  * frame's plates are the ones it gets alone.
@@ -45,6 +46,8 @@
 
 #include <string.h>
 
+#include "ctc-kernel.h"    /* declarations only; defined in CUDA builds */
+#include "trawl-kernels.h" /* trawl_cuda_error_string */
 #include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; declarations only */
 
 #define REC_H TRAWL_PLATE_REC_H
@@ -94,6 +97,7 @@ _trawl_plate_batch_free (TrawlPlateReader *pr)
     return;
   _trawl_warp_scratch_clear (&pr->zooms);
   _trawl_warp_scratch_clear (&pr->crops);
+  _trawl_warp_scratch_clear (&pr->ctc);
 }
 
 /* The bucket index (batch 1 << i) that holds n items, n <= 32. */
@@ -194,6 +198,59 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
   return ok;
 }
 
+/* Runs rec (nb items) on what its input holds and reduces the first m
+ * items' outputs to CTC step records (*steps, T per item, host memory,
+ * g_free): on the GPU where the output lies (trawl_cuda_ctc_steps), so
+ * that only the records come back (28 bytes a step instead of 26 KB), on
+ * the CPU by the same rule's reference. */
+static gboolean
+rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, int nb, int m,
+           TrawlCtcStep **steps, int *T, GError **error)
+{
+  TrawlNnTensor o;
+  int rows, C;
+
+  if (!trawl_nn_plan_run_staged_device (plan, &o, 1, error))
+    return FALSE;
+  if (o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1 || o.dims[2] < 1
+      || o.dims[2] != trawl_ocr_dict_n_classes (pr->dict)) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                 "plate reader: rec output is not [%d, T, %d]", nb,
+                 trawl_ocr_dict_n_classes (pr->dict));
+    return FALSE;
+  }
+  *T = (int) o.dims[1];
+  C = (int) o.dims[2];
+  rows = m * *T;
+  *steps = g_new (TrawlCtcStep, rows);
+  if (!trawl_nn_plan_on_device (plan)) {
+    _trawl_ctc_steps_ref (o.data, rows, C, *steps);
+    return TRUE;
+  }
+#if TRAWL_HAVE_CUDA
+  gsize bytes = (gsize) rows * sizeof (TrawlCtcStep);
+  int rc;
+
+  if (!_trawl_warp_scratch_reserve (&pr->ctc, src, bytes / sizeof (float), error)) {
+    g_clear_pointer (steps, g_free);
+    return FALSE;
+  }
+  rc = trawl_cuda_ctc_steps (o.data, rows, C, (TrawlCtcStep *) (void *) pr->ctc.data,
+                             trawl_nn_plan_stream (plan));
+  if (rc == 0)
+    rc = trawl_cuda_copy_to_host (*steps, pr->ctc.data, bytes, trawl_nn_plan_stream (plan));
+  if (rc == 0)
+    return TRUE;
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader: CTC steps on the GPU: %s",
+               trawl_cuda_error_string (rc));
+#else
+  (void) src;
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+#endif
+  g_clear_pointer (steps, g_free);
+  return FALSE;
+}
+
 /* Reads cands[0 .. n) through rec in runs of up to TRAWL_WARP_MAX_BATCH,
  * each into its frame's reads[3 * box + slot]. */
 static gboolean
@@ -209,7 +266,6 @@ read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jo
     TrawlWarpParams zero[TRAWL_WARP_MAX_BATCH];
     gsize off[TRAWL_WARP_MAX_BATCH], total = 0;
     int rw[TRAWL_WARP_MAX_BATCH];
-    TrawlNnTensor o;
 
     if (pr->rec_batch[b] == NULL) {
       TrawlNnTensor shape = { TRAWL_NN_F32, 4, { nb, 3, REC_H, REC_W }, NULL };
@@ -266,19 +322,15 @@ read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jo
         zero[i].scale[ch] = 0.0f;
       }
     }
+    g_autofree TrawlCtcStep *steps = NULL;
+    int T = 0;
     ok = ok && _trawl_scratch_warp_into (plan, &pr->crops, off, zero, nb, 0, error) &&
          _trawl_scratch_warp_into (plan, &pr->crops, off, p, nb, 0, error) &&
-         trawl_nn_plan_run_staged (plan, &o, 1, error);
-    if (ok && (o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1 || o.dims[2] < 1)) {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: rec output is not [%d, T, C]", nb);
-      ok = FALSE;
-    }
+         rec_steps (pr, plan, &srcs[0], nb, m, &steps, &T, error);
     for (int i = 0; ok && i < m; i++) {
       const Cand *c = &cands[first + i];
-      int T = (int) o.dims[1], C = (int) o.dims[2];
-      TrawlPlate *read = _trawl_plate_from_probs (pr, (const float *) o.data + (gsize) i * T * C,
-                                                  T, C, c->crop.w, rw[i], 1, error);
+      TrawlPlate *read = _trawl_plate_from_steps (pr, steps + (gsize) i * T, T, c->crop.w, rw[i],
+                                                  1, error);
       if (read == NULL)
         ok = FALSE;
       else

@@ -161,6 +161,8 @@ significant (gunichar c)
 static TrawlPlate *plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
                                      int crop_w, int rw, GError **error);
 static void        plate_finish_text (TrawlPlate *p, int strict);
+static TrawlPlate *plate_from_text (TrawlPlateReader *pr, const TrawlOcrText *t, int T,
+                                    int crop_w, int rw);
 
 /* Runs rec on crop; returns a plate with raw text, chars (with their
  * columns) and confidence. cols, when known, trims ornament off the ends.
@@ -190,24 +192,22 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
 }
 
 TrawlPlate *
-_trawl_plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int crop_w,
+_trawl_plate_from_steps (TrawlPlateReader *pr, const TrawlCtcStep *steps, int T, int crop_w,
                          int rw, int strict, GError **error)
 {
-  TrawlPlate *p = plate_from_probs (pr, probs, T, C, crop_w, rw, error);
-  if (p != NULL)
-    plate_finish_text (p, strict);
+  g_autoptr (TrawlOcrText) t = _trawl_ocr_ctc_decode_steps (pr->dict, steps, T, error);
+  if (t == NULL)
+    return NULL;
+  TrawlPlate *p = plate_from_text (pr, t, T, crop_w, rw);
+  plate_finish_text (p, strict);
   return p;
 }
 
-/* A plate holding rec's raw read of probs [T, C] and its characters, with
+/* A plate holding rec's raw read t of T steps and its characters, with
  * their columns in crop px (crop_w px wide, scaled to rw columns). */
 static TrawlPlate *
-plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int crop_w, int rw,
-                  GError **error)
+plate_from_text (TrawlPlateReader *pr, const TrawlOcrText *t, int T, int crop_w, int rw)
 {
-  g_autoptr (TrawlOcrText) t = trawl_ocr_ctc_decode (pr->dict, probs, T, C, error);
-  if (t == NULL)
-    return NULL;
   /* Crop px per CTC step: the input is the crop scaled to rw columns. */
   float step_px = (float) REC_W / (float) T * (float) crop_w / (float) rw;
   TrawlPlate *p = g_new0 (TrawlPlate, 1);
@@ -227,6 +227,15 @@ plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int cr
     g_array_append_val (p->chars, pc);
   }
   return p;
+}
+
+/* plate_from_text of rec's output probs [T, C]. */
+static TrawlPlate *
+plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int crop_w, int rw,
+                  GError **error)
+{
+  g_autoptr (TrawlOcrText) t = trawl_ocr_ctc_decode (pr->dict, probs, T, C, error);
+  return t != NULL ? plate_from_text (pr, t, T, crop_w, rw) : NULL;
 }
 
 /* The text, confidence and format of p from its characters; strict: 0

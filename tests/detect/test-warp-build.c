@@ -280,8 +280,10 @@ read_tensor_conf (TrawlPlateReader *pr, float *x, int crop_w, int rw, float *con
   TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, TRAWL_PLATE_REC_H, TRAWL_PLATE_REC_W }, x }, out;
   g_assert_true (trawl_nn_plan_run (pr->rec, &in, 1, &out, 1, &error));
   g_assert_no_error (error);
-  TrawlPlate *p = _trawl_plate_from_probs (pr, out.data, (int) out.dims[1], (int) out.dims[2],
-                                           crop_w, rw, 1, &error);
+  int T = (int) out.dims[1];
+  g_autofree TrawlCtcStep *steps = g_new (TrawlCtcStep, T);
+  _trawl_ctc_steps_ref (out.data, T, (int) out.dims[2], steps);
+  TrawlPlate *p = _trawl_plate_from_steps (pr, steps, T, crop_w, rw, 1, &error);
   g_assert_no_error (error);
   char *text = g_strdup (p->text);
   if (conf != NULL)

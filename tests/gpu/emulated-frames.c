@@ -1,5 +1,6 @@
-/* emulated-frames.c - the entry points of kernels/warp-kernel.h and the
- * kernels/trawl-kernels.h helpers the GPU frame pipelines reach (device
+/* emulated-frames.c - the entry points of kernels/warp-kernel.h and
+ * kernels/ctc-kernel.h, and the kernels/trawl-kernels.h helpers the GPU
+ * frame pipelines reach (device
  * query, error strings, events and stream waits), done on host memory
  * for test-pipelines-emulated, beside the emulated runtime and libraries
  * (emulated-cudart.c, emulated-libs.c, emulated-kernels.c).
@@ -11,11 +12,14 @@
  * a live stream, and every byte a warp reads (planes: the rows its
  * source size and pitches reach) or writes (n whole items) inside one
  * block of fake device memory. A failed memory check returns
- * cudaErrorIllegalAddress, as the launch would fail on a GPU.
+ * cudaErrorIllegalAddress, as the launch would fail on a GPU. The CTC
+ * step reduction likewise runs its CPU reference (_trawl_ctc_steps_ref,
+ * which ctc.cu matches bit for bit) after its checks.
  *
  * A test may hand the NV12 warps of one frame an RGB image to read
  * instead of its planes (emu_frame_set_rgb), after the same checks, so
  * that the GPU path sees exactly the pixels the CPU path does. */
+#include "ctc-kernel.h"
 #include "emulated-device.h"
 #include "trawl-kernels.h"
 #include "warp-kernel.h"
@@ -225,6 +229,38 @@ trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
   for (int i = 0; i < n; i++)
     _trawl_warp_planar_ref (&p[i], src + src_off[i], p[i].src_w,
                             dst + (gsize) i * 3 * p[0].dst_h * p[0].dst_w);
+  return 0;
+}
+
+/* ---- ctc-kernel.h ---- */
+
+int
+trawl_cuda_ctc_steps (const float *probs, int rows, int n_classes, TrawlCtcStep *steps,
+                      void *stream)
+{
+  int64_t in_bytes = (int64_t) rows * n_classes * (int64_t) sizeof (float);
+  int64_t out_bytes = (int64_t) rows * (int64_t) sizeof (TrawlCtcStep);
+
+  if (probs == NULL || steps == NULL || rows < 1 || n_classes < 1)
+    {
+      g_printerr ("emulated device: trawl_cuda_ctc_steps: %d rows of %d classes refused\n",
+                  rows, n_classes);
+      return INVALID;
+    }
+  if (!emu_stream_ok (stream, "trawl_cuda_ctc_steps")
+      || !emu_dev_range (probs, 0, in_bytes, "CTC probabilities")
+      || !emu_dev_range (steps, 0, out_bytes, "CTC step records"))
+    return ILLEGAL;
+  /* blocks read rows while others write records: overlap is a race */
+  if ((const guint8 *) probs < (const guint8 *) steps + out_bytes
+      && (const guint8 *) steps < (const guint8 *) probs + in_bytes)
+    {
+      emu_violation ("trawl_cuda_ctc_steps: probabilities and records overlap "
+                     "(a race on a GPU)");
+      return ILLEGAL;
+    }
+  emu_count_launch ();
+  _trawl_ctc_steps_ref (probs, rows, n_classes, steps);
   return 0;
 }
 

@@ -1,6 +1,10 @@
 /* test-ocr-post.c - PP-OCR pre- and post-processing on synthetic data.
  *
- * CTC decoding on made-up probabilities, the dictionary file, the minimum-
+ * CTC decoding on made-up probabilities (and its step records,
+ * detect/ctc-steps.h: the reference reduction against a naive one on rows
+ * full of ties, the decode from records refusing corrupt ones, and the
+ * decode through records against the direct argmax decoder it replaced),
+ * the dictionary file, the minimum-
  * area rectangle, DB boxes from drawn probability maps (rotated rectangles
  * whose geometry is known analytically), and the det/rec input tensors.
  * Expected values come from the geometry and PaddleOCR's formulas, not
@@ -12,6 +16,9 @@
 #include <glib/gstdio.h>
 #include <trawl/base.h>
 #include <trawl/ocr.h>
+
+#include "detect/ctc-steps.h"
+#include "detect/detect-private.h"
 
 /* ---- CTC ---- */
 
@@ -82,6 +89,241 @@ test_ctc_synthetic (void)
   g_assert_null (trawl_ocr_ctc_decode (d, probs, 9, C - 1, &err));
   g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
   g_clear_error (&err);
+}
+
+/* Random rows of n_classes values on a grid of eighths (0..1), so that
+ * most rows hold ties, also between the blank and the best class; some
+ * rows planted: blank the maximum, blank tied with the best, all equal,
+ * zeros of both signs. */
+static float *
+tie_rows (GRand *r, int rows, int C)
+{
+  float *p = g_new (float, (gsize) rows * C);
+
+  for (int t = 0; t < rows; t++) {
+    float *row = p + (gsize) t * C;
+    float hi = 0;
+    for (int c = 0; c < C; c++) {
+      row[c] = g_rand_int_range (r, 0, 9) / 8.0f;
+      hi = MAX (hi, row[c]);
+    }
+    switch (t % 6) {
+    case 1:  /* blank wins outright */
+      row[0] = 1.5f;
+      break;
+    case 2:  /* blank ties the best: the blank is the argmax */
+      for (int c = 1; c < C; c++)
+        hi = MAX (hi, row[c]);
+      row[0] = hi;
+      break;
+    case 3:  /* everything equal */
+      for (int c = 0; c < C; c++)
+        row[c] = 0.25f;
+      break;
+    case 4:  /* signed zeros tie */
+      for (int c = 0; c < C; c++)
+        row[c] = (c & 1) ? -0.0f : 0.0f;
+      break;
+    default:
+      break;
+    }
+  }
+  return p;
+}
+
+/* The record of one row, written the slow obvious way: pick the best
+ * unpicked non-blank class (> -1, not NaN) TRAWL_CTC_TOPK times. */
+static void
+naive_step (const float *row, int C, TrawlCtcStep *s)
+{
+  memset (s, 0, sizeof *s);
+  s->blank = row[0];
+  for (int k = 0; k < TRAWL_CTC_TOPK; k++) {
+    int best = 0;
+    for (int c = 1; c < C; c++) {
+      gboolean taken = FALSE;
+      for (int j = 0; j < k; j++)
+        taken |= s->cls[j] == c;
+      if (taken || isnan (row[c]) || row[c] <= -1)
+        continue;
+      if (best == 0 || row[c] > row[best])
+        best = c;
+    }
+    s->cls[k] = best;
+    s->prob[k] = best ? row[best] : -1;
+  }
+}
+
+/* First maximum over all classes (the blank included). */
+static int
+naive_argmax (const float *row, int C)
+{
+  int best = 0;
+  for (int c = 1; c < C; c++)
+    if (row[c] > row[best])
+      best = c;
+  return best;
+}
+
+static void
+test_ctc_steps_ref (void)
+{
+  static const int sizes[] = { 1, 2, 3, 4, 5, 6625 };
+  GRand *r = g_rand_new_with_seed (17);
+  int n_blank = 0, n_ties = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    int C = sizes[i], rows = C > 100 ? 60 : 600;
+    g_autofree float *p = tie_rows (r, rows, C);
+    g_autofree TrawlCtcStep *got = g_new (TrawlCtcStep, rows);
+
+    _trawl_ctc_steps_ref (p, rows, C, got);
+    for (int t = 0; t < rows; t++) {
+      const float *row = p + (gsize) t * C;
+      TrawlCtcStep want;
+      int am = naive_argmax (row, C);
+
+      naive_step (row, C, &want);
+      /* bits, not values: -0.0 must stay -0.0 */
+      g_assert_cmpmem (&got[t], sizeof got[t], &want, sizeof want);
+      g_assert_cmpint (trawl_ctc_step_class (&got[t]), ==, am);
+      if (am != 0)
+        g_assert_cmpmem (&got[t].prob[0], sizeof (float), &row[am], sizeof (float));
+      n_blank += am == 0 && C > 1;
+      n_ties += C > 3 && got[t].prob[0] == got[t].prob[2];
+    }
+  }
+  g_test_message ("%d rows decoded as blank, %d with a three-way tie at the top", n_blank,
+                  n_ties);
+  g_assert_cmpint (n_blank, >, 100);
+  g_assert_cmpint (n_ties, >, 100);
+  g_rand_free (r);
+
+  /* fewer than three candidates: empty entries; values <= -1 and NaNs are
+   * never candidates, and a NaN blank decodes as blank (nothing beats it
+   * in a first-maximum argmax) */
+  {
+    const float row[6] = { 0.5f, -1.0f, NAN, 0.75f, -3.0f, 0.5f };
+    const float nan_blank[3] = { NAN, 0.25f, 0.5f };
+    TrawlCtcStep s, w;
+
+    _trawl_ctc_steps_ref (row, 1, 6, &s);
+    naive_step (row, 6, &w);
+    g_assert_cmpmem (&s, sizeof s, &w, sizeof w);
+    g_assert_cmpint (s.cls[0], ==, 3);
+    g_assert_cmpint (s.cls[1], ==, 5);
+    g_assert_cmpint (s.cls[2], ==, 0);
+    g_assert_cmpfloat (s.prob[2], ==, -1);
+    g_assert_cmpint (trawl_ctc_step_class (&s), ==, 3);
+    _trawl_ctc_steps_ref (nan_blank, 1, 3, &s);
+    g_assert_cmpint (s.cls[0], ==, 2);
+    g_assert_cmpint (trawl_ctc_step_class (&s), ==, naive_argmax (nan_blank, 3));
+    g_assert_cmpint (trawl_ctc_step_class (&s), ==, 0);
+  }
+}
+
+/* The greedy decoder as it was before it went through records: argmax
+ * and top-k straight from each row. */
+static TrawlOcrText *
+direct_decode (const TrawlOcrDict *d, const float *probs, int T, int C)
+{
+  GArray *chars = g_array_new (FALSE, TRUE, sizeof (TrawlOcrChar));
+  GString *text = g_string_new (NULL);
+  TrawlOcrText *out = g_new0 (TrawlOcrText, 1);
+  double sum = 0;
+  int prev = 0;
+
+  for (int t = 0; t < T; t++) {
+    const float *p = probs + (gsize) t * C;
+    int c = naive_argmax (p, C);
+    TrawlCtcStep s;
+
+    naive_step (p, C, &s);
+    if (c != 0 && c == prev) {
+      TrawlOcrChar *last = &g_array_index (chars, TrawlOcrChar, chars->len - 1);
+      if (p[c] > last->prob) {
+        last->prob = p[c];
+        last->step = t;
+        memcpy (last->alt_cls, s.cls, sizeof s.cls);
+        memcpy (last->alt_prob, s.prob, sizeof s.prob);
+      }
+    } else if (c != 0) {
+      TrawlOcrChar ch = { .cls = c, .prob = p[c], .step = t };
+      memcpy (ch.alt_cls, s.cls, sizeof s.cls);
+      memcpy (ch.alt_prob, s.prob, sizeof s.prob);
+      g_array_append_val (chars, ch);
+    }
+    prev = c;
+  }
+  for (guint i = 0; i < chars->len; i++) {
+    const TrawlOcrChar *ch = &g_array_index (chars, TrawlOcrChar, i);
+    g_string_append (text, trawl_ocr_dict_char (d, ch->cls));
+    sum += ch->prob;
+  }
+  out->n_chars = (int) chars->len;
+  out->score = chars->len ? (float) (sum / chars->len) : 0.0f;
+  out->chars = (TrawlOcrChar *) (void *) g_array_free (chars, FALSE);
+  out->text = g_string_free (text, FALSE);
+  return out;
+}
+
+static void
+test_ctc_decode_steps (void)
+{
+  static const char *const lines[] = { "a", "b", "c", "京" };
+  g_autoptr (TrawlOcrDict) d = trawl_ocr_dict_new (lines, 4);
+  enum { C = 6, T = 40 };
+  GRand *r = g_rand_new_with_seed (5);
+  GError *err = NULL;
+  int n_text = 0;
+
+  /* through records == straight from the rows, on rows full of ties (and
+   * repeats: few classes, so runs are common) */
+  for (int rep = 0; rep < 200; rep++) {
+    g_autofree float *p = tie_rows (r, T, C);
+    g_autoptr (TrawlOcrText) want = direct_decode (d, p, T, C);
+    g_autoptr (TrawlOcrText) got = trawl_ocr_ctc_decode (d, p, T, C, &err);
+
+    g_assert_no_error (err);
+    g_assert_cmpstr (got->text, ==, want->text);
+    g_assert_cmpint (got->n_chars, ==, want->n_chars);
+    g_assert_cmpmem (got->chars, sizeof (TrawlOcrChar) * got->n_chars, want->chars,
+                     sizeof (TrawlOcrChar) * want->n_chars);
+    g_assert_cmpfloat (got->score, ==, want->score);
+    n_text += got->n_chars > 1;
+  }
+  g_assert_cmpint (n_text, >, 100);
+  g_rand_free (r);
+
+  /* records from a device may be garbage: a class outside the dictionary
+   * in any entry is refused, not looked up */
+  {
+    static const int bad[] = { C, -1, 1 << 30, G_MININT };
+    const float row[C] = { 0.1f, 0.5f, 0.2f, 0.1f, 0.05f, 0.05f };
+    TrawlCtcStep steps[3];
+
+    _trawl_ctc_steps_ref (row, 1, C, &steps[0]);
+    steps[1] = steps[2] = steps[0];
+    g_autoptr (TrawlOcrText) ok = _trawl_ocr_ctc_decode_steps (d, steps, 3, &err);
+    g_assert_no_error (err);
+    g_assert_cmpstr (ok->text, ==, "a");
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      for (int k = 0; k < TRAWL_CTC_TOPK; k++) {
+        TrawlCtcStep s[3] = { steps[0], steps[1], steps[2] };
+        s[2].cls[k] = bad[i];
+        g_assert_null (_trawl_ocr_ctc_decode_steps (d, s, 3, &err));
+        g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+        g_clear_error (&err);
+      }
+    g_assert_null (_trawl_ocr_ctc_decode_steps (d, steps, -1, &err));
+    g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+    g_clear_error (&err);
+    /* no steps: empty text */
+    g_autoptr (TrawlOcrText) none = _trawl_ocr_ctc_decode_steps (d, NULL, 0, &err);
+    g_assert_no_error (err);
+    g_assert_cmpstr (none->text, ==, "");
+    g_assert_cmpint (none->n_chars, ==, 0);
+  }
 }
 
 static void
@@ -385,6 +627,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ocr/ctc/synthetic", test_ctc_synthetic);
+  g_test_add_func ("/ocr/ctc/steps-ref", test_ctc_steps_ref);
+  g_test_add_func ("/ocr/ctc/decode-steps", test_ctc_decode_steps);
   g_test_add_func ("/ocr/dict/load", test_dict_load);
   g_test_add_func ("/ocr/geometry/min-area-rect", test_min_area_rect);
   g_test_add_func ("/ocr/db/rotated", test_db_rotated);
