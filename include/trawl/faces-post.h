@@ -74,6 +74,29 @@ GArray *trawl_faces_ssd_detect (const float *enc, const float *logits,
                                 int img_w, int img_h, float min_score,
                                 int max_results);
 
+/* The prefilter threshold for min_score: a face logit (logits[i][1])
+ * that is not above it cannot give a score that trawl_faces_ssd_detect
+ * keeps (score > min_score, the score computed in float), with margins
+ * for float error (see ssd-post.c), so anchors at or below it can be
+ * dropped before decoding without changing the result. -INFINITY means
+ * keep every anchor: min_score <= 0 (or below 1e-30, where float scores
+ * are too coarse to bound); +INFINITY means none can pass: min_score >= 1
+ * or NaN. Used by the GPU face path (kernels/ssd-kernel.h) and its CPU
+ * reference. */
+float   trawl_faces_ssd_logit_min (float min_score);
+
+/* trawl_faces_ssd_detect from the candidate anchors only: n anchors (at
+ * most TRAWL_FACES_SSD_ANCHORS) with indices idx[k], strictly ascending,
+ * and cand[5k .. 5k+4] their enc[4] and face logit, e.g. those whose
+ * logit passes trawl_faces_ssd_logit_min (min_score) (the records of
+ * kernels/ssd-kernel.h). When the candidates hold every anchor with
+ * score > min_score, the result equals trawl_faces_ssd_detect's on the
+ * full outputs bit for bit: the same float decoding per anchor, and NMS
+ * on a subset in anchor order breaks ties as on all anchors. */
+GArray *trawl_faces_ssd_detect_candidates (const int *idx, const float *cand, int n,
+                                           int img_w, int img_h, float min_score,
+                                           int max_results);
+
 /* Prepares a network input from the region (x, y, w, h) px of img: padded
  * to a square with black (at the bottom/right, or split around it when
  * center is TRUE, as face-api's padToSquare), resized bilinearly to

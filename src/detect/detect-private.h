@@ -48,7 +48,27 @@ struct TrawlFaceDetector {
                                      TRAWL_WARP_MAX_BATCH. Each region holds 25 MB of
                                      arena in a CPU plan; tests lower it to split a
                                      frame's regions across runs cheaply */
+  TrawlWarpScratch ssd_cand;   /* one SSD run's candidate anchors, where its outputs are
+                                  (TRAWL_FACE_SSD_MAX_CAND a region, laid out
+                                  [counts | idx | cand] in 4-byte words) */
+  void            *ssd_cand_host;  /* their host copy for a GPU run, the same layout for
+                                      TRAWL_WARP_MAX_BATCH regions */
 };
+
+/* Candidate anchors a region keeps for decoding in a batched SSD run
+ * (face-gpu.c); a region with more falls back to its full outputs. Faces
+ * give tens, a crowd a few hundred at min_score 0.5. */
+#define TRAWL_FACE_SSD_MAX_CAND 512
+
+/* The CPU reference of kernels/ssd-kernel.h's prefilter, one item: in
+ * ascending anchor order, each anchor i < n_anchors with trawl_ssd_keep
+ * (logits[3i+1], logit_min) (ssd-kernel.h) becomes candidate k: idx[k] = i,
+ * cand[5k .. 5k+4] = enc[4i .. 4i+3], logits[3i+1] (copied), for
+ * k < max_cand. Returns the number of candidates, which may exceed
+ * max_cand (then only max_cand were written: the caller falls back to the
+ * full outputs). The GPU kernel's records equal these bit for bit. */
+int     _trawl_ssd_candidates_ref (const float *enc, const float *logits, int n_anchors,
+                                   float logit_min, int max_cand, int *idx, float *cand);
 
 /* Loads a face-api net from the cache (graph into *g when *g is NULL) and
  * plans it for batch x 3 x size x size. */
@@ -61,6 +81,11 @@ GArray *_trawl_face_regions (const TrawlFaceDetector *fd, int width, int height)
  * TrawlScoredBox in frame px, to out. */
 void    _trawl_face_ssd_append (const TrawlFaceDetector *fd, const float *enc,
                                 const float *logits, const TrawlBox *r, GArray *out);
+/* What _trawl_face_ssd_append appends for dets, region r's SSD detections
+ * (TrawlFaceBox, region px, from trawl_faces_ssd_detect or
+ * trawl_faces_ssd_detect_candidates): the boxes in frame px, small ones
+ * dropped. */
+void    _trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *out);
 /* Merges the boxes of all regions (NMS, contained boxes) and keeps
  * max_faces. */
 void    _trawl_face_merge (const TrawlFaceDetector *fd, GArray *boxes);
@@ -85,6 +110,9 @@ void    _trawl_face_normalise (const float *raw, float *out);
  * them has finished when it returns successfully. */
 gboolean _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs,
                                            int n, GArray **faces_out, GError **error);
+/* Frees what the batched runs keep besides plans (the SSD candidates'
+ * buffers); trawl_face_detector_free calls it. */
+void     _trawl_face_batch_free (TrawlFaceDetector *fd);
 
 /* ---- plates ---- */
 

@@ -27,7 +27,17 @@
  * kernel on it, and trawl_nn_plan_run_staged runs after it on the same
  * stream and returns with the outputs on the host, so the buffer is free
  * again when it returns. Only net outputs and the chips (for the sharpness
- * measure) come back to host memory.
+ * measure) come back to host memory, and of SSD's outputs (143 KB a
+ * region) only the candidate anchors: "prefilter on the device, exact on
+ * the host". trawl_nn_plan_run_staged_device leaves the outputs where they
+ * are, trawl_cuda_ssd_candidates (kernels/ssd-kernel.h) keeps, on the same
+ * stream, the anchors whose face logit passes trawl_faces_ssd_logit_min,
+ * a conservative bound below min_score, and one download brings back
+ * their records (12 KB a region), which the host decodes with the exact
+ * CPU code (trawl_faces_ssd_detect_candidates): the same boxes as decoding
+ * every anchor. A region with more than TRAWL_FACE_SSD_MAX_CAND
+ * candidates downloads its full outputs instead. A CPU plan takes the
+ * same steps through the prefilter's CPU reference, so CI runs them.
  */
 #include "trawl-config.h"
 
@@ -39,9 +49,16 @@
 
 #include <string.h>
 
-#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; nothing here calls the kernel */
+#include "ssd-kernel.h"    /* declarations only; defined in CUDA builds */
+#include "trawl-kernels.h" /* trawl_cuda_error_string */
+#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH, copies; nothing here calls the warp kernel */
 
 #define CHIP_FLOATS (3 * TRAWL_FACES_REC_SIZE * TRAWL_FACES_REC_SIZE)
+#define N_ANCHORS   TRAWL_FACES_SSD_ANCHORS
+#define MAX_CAND    TRAWL_FACE_SSD_MAX_CAND
+
+/* The candidate buffer holds ints and floats in 4-byte words. */
+G_STATIC_ASSERT (sizeof (int) == sizeof (float));
 
 /* An SSD run of m regions uses ssd_batch[m]; a landmark or chip run of up
  * to TRAWL_FACE_MAX_BATCH items (padded to a bucket) is warped per frame
@@ -127,6 +144,156 @@ check_batch (const TrawlNnTensor *o, int n, int64_t per, const char *net, GError
   return TRUE;
 }
 
+void
+_trawl_face_batch_free (TrawlFaceDetector *fd)
+{
+  if (fd == NULL)
+    return;
+  _trawl_warp_scratch_clear (&fd->ssd_cand);
+  g_clear_pointer (&fd->ssd_cand_host, g_free);
+}
+
+/* Words (4 bytes) of the candidates of an m-region SSD run, laid out
+ * [counts (m) | idx (m x MAX_CAND) | cand (m x MAX_CAND x 5)] so that one
+ * download brings them all. */
+static gsize
+cand_words (int m)
+{
+  return (gsize) m * (1 + 6 * (gsize) MAX_CAND);
+}
+
+/* An m-region run's candidates in host memory (the layout above). */
+typedef struct {
+  const int   *counts;   /* [m]: may exceed MAX_CAND */
+  const int   *idx;      /* region i's at idx + i * MAX_CAND */
+  const float *cand;     /* region i's at cand + i * MAX_CAND * 5 */
+} SsdCands;
+
+static void
+cands_at (SsdCands *c, const void *buf, int m)
+{
+  const int *w = buf;
+
+  c->counts = w;
+  c->idx = w + m;
+  c->cand = (const float *) (const void *) (w + m + (gsize) m * MAX_CAND);
+}
+
+/* Checks the candidates (on a GPU plan, what the device gave back):
+ * counts within the anchors, indices ascending within them. Garbage would
+ * make NMS misbehave, not crash, but it must not pass for faces. */
+static gboolean
+cands_sane (const SsdCands *c, int m, GError **error)
+{
+  for (int i = 0; i < m; i++) {
+    const int *idx = c->idx + (gsize) i * MAX_CAND;
+    int n = c->counts[i];
+
+    if (n < 0 || n > N_ANCHORS)
+      goto bad;
+    for (int k = 0; k < MIN (n, MAX_CAND); k++)
+      if (idx[k] < 0 || idx[k] >= N_ANCHORS || (k > 0 && idx[k] <= idx[k - 1]))
+        goto bad;
+  }
+  return TRUE;
+bad:
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+               "face detector: SSD candidates out of order or range");
+  return FALSE;
+}
+
+/* Runs SSD (m regions) on what its input holds and cuts each region's
+ * outputs down to its candidate anchors (*c, host memory in fd's
+ * buffers): on the GPU where the outputs lie (trawl_cuda_ssd_candidates),
+ * so that only the candidates come back, on the CPU by the same rule's
+ * reference. o receives the outputs (device memory on a GPU plan, valid
+ * until the plan's next run) for the regions with too many candidates.
+ * src says which side the buffers go to. */
+static gboolean
+ssd_candidates (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlFrameSource *src, int m,
+                TrawlNnTensor *o, SsdCands *c, GError **error)
+{
+  float logit_min = trawl_faces_ssd_logit_min (fd->opts.min_score);
+  gsize words = cand_words (m);
+
+  if (!trawl_nn_plan_run_staged_device (plan, o, 2, error) ||
+      !check_batch (&o[0], m, 4 * N_ANCHORS, "SSD boxes", error) ||
+      !check_batch (&o[1], m, 3 * N_ANCHORS, "SSD classes", error) ||
+      !_trawl_warp_scratch_reserve (&fd->ssd_cand, src, words, error))
+    return FALSE;
+  if (!trawl_nn_plan_on_device (plan)) {
+    int *w = (int *) (void *) fd->ssd_cand.data;
+    int *counts = w, *idx = w + m;
+    float *cand = (float *) (void *) (w + m + (gsize) m * MAX_CAND);
+
+    for (int i = 0; i < m; i++)
+      counts[i] = _trawl_ssd_candidates_ref ((const float *) o[0].data
+                                               + (gsize) i * 4 * N_ANCHORS,
+                                             (const float *) o[1].data
+                                               + (gsize) i * 3 * N_ANCHORS,
+                                             N_ANCHORS, logit_min, MAX_CAND,
+                                             idx + (gsize) i * MAX_CAND,
+                                             cand + (gsize) i * MAX_CAND * 5);
+    cands_at (c, w, m);
+    return cands_sane (c, m, error);
+  }
+#if TRAWL_HAVE_CUDA
+  int *d = (int *) (void *) fd->ssd_cand.data;
+  void *stream = trawl_nn_plan_stream (plan);
+  int rc;
+
+  if (fd->ssd_cand_host == NULL)
+    fd->ssd_cand_host = g_new (float, cand_words (TRAWL_WARP_MAX_BATCH));
+  rc = trawl_cuda_ssd_candidates (o[0].data, o[1].data, m, N_ANCHORS, logit_min, MAX_CAND, d,
+                                  d + m, (float *) (void *) (d + m + (gsize) m * MAX_CAND),
+                                  stream);
+  if (rc == 0)
+    rc = trawl_cuda_copy_to_host (fd->ssd_cand_host, d, words * sizeof (float), stream);
+  if (rc == 0) {
+    cands_at (c, fd->ssd_cand_host, m);
+    return cands_sane (c, m, error);
+  }
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+               "face detector: SSD candidates on the GPU: %s", trawl_cuda_error_string (rc));
+#else
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+#endif
+  return FALSE;
+}
+
+/* Region i's detections from its full outputs o (a run of ssd_candidates
+ * on plan): the fallback for a region with more than MAX_CAND candidates.
+ * On a GPU plan its slices of the outputs are downloaded first. NULL with
+ * error set when that fails. */
+static GArray *
+ssd_full (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlNnTensor *o, int i,
+          const TrawlBox *r, GError **error)
+{
+  const float *enc = (const float *) o[0].data + (gsize) i * 4 * N_ANCHORS;
+  const float *logits = (const float *) o[1].data + (gsize) i * 3 * N_ANCHORS;
+
+  if (!trawl_nn_plan_on_device (plan))
+    return trawl_faces_ssd_detect (enc, logits, (int) r->w, (int) r->h, fd->opts.min_score,
+                                   fd->opts.max_faces);
+#if TRAWL_HAVE_CUDA
+  g_autofree float *host = g_new (float, 7 * N_ANCHORS);
+  void *stream = trawl_nn_plan_stream (plan);
+  int rc = trawl_cuda_copy_to_host (host, enc, 4 * N_ANCHORS * sizeof (float), stream);
+
+  if (rc == 0)
+    rc = trawl_cuda_copy_to_host (host + 4 * N_ANCHORS, logits, 3 * N_ANCHORS * sizeof (float),
+                                  stream);
+  if (rc == 0)
+    return trawl_faces_ssd_detect (host, host + 4 * N_ANCHORS, (int) r->w, (int) r->h,
+                                   fd->opts.min_score, fd->opts.max_faces);
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+               "face detector: SSD outputs from the GPU: %s", trawl_cuda_error_string (rc));
+#else
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+#endif
+  return NULL;
+}
+
 /* SSD on the regions of every frame, TRAWL_WARP_MAX_BATCH regions per
  * run (or fd->ssd_max_batch), then each frame's boxes merged as the classic path merges them.
  * boxes[f] (empty on entry) receives frame f's TrawlScoredBox. */
@@ -155,6 +322,7 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
                                     error);
     const TrawlBox *r[TRAWL_WARP_MAX_BATCH];
     TrawlNnTensor o[2];
+    SsdCands c;
 
     if (plan == NULL)
       return FALSE;
@@ -167,16 +335,23 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
                                (int) r[i]->w, (int) r[i]->h, TRAWL_FACES_SSD_SIZE, FALSE);
     }
     if (!warp_items (plan, srcs, frame_of, p, m, error) ||
-        !trawl_nn_plan_run_staged (plan, o, 2, error) ||
-        !check_batch (&o[0], m, 4 * TRAWL_FACES_SSD_ANCHORS, "SSD boxes", error) ||
-        !check_batch (&o[1], m, 3 * TRAWL_FACES_SSD_ANCHORS, "SSD classes", error)) {
+        !ssd_candidates (fd, plan, &srcs[frame_of[0]], m, o, &c, error)) {
       drain (plan);
       return FALSE;
     }
     for (int i = 0; i < m; i++) {
-      const float *enc = (const float *) o[0].data + (gsize) i * 4 * TRAWL_FACES_SSD_ANCHORS;
-      const float *logits = (const float *) o[1].data + (gsize) i * 3 * TRAWL_FACES_SSD_ANCHORS;
-      _trawl_face_ssd_append (fd, enc, logits, r[i], boxes[frame_of[i]]);
+      g_autoptr (GArray) dets = NULL;
+
+      if (c.counts[i] <= MAX_CAND)
+        dets = trawl_faces_ssd_detect_candidates (c.idx + (gsize) i * MAX_CAND,
+                                                  c.cand + (gsize) i * MAX_CAND * 5,
+                                                  c.counts[i], (int) r[i]->w, (int) r[i]->h,
+                                                  fd->opts.min_score, fd->opts.max_faces);
+      else if ((dets = ssd_full (fd, plan, o, i, r[i], error)) == NULL) {
+        drain (plan);
+        return FALSE;
+      }
+      _trawl_face_dets_append (dets, r[i], boxes[frame_of[i]]);
     }
   }
   for (int f = 0; f < n; f++)
@@ -406,6 +581,10 @@ _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource 
     else if (faces[f] != NULL)
       g_array_unref (faces[f]);
   }
+  if (!ok)
+    /* work queued before the failure may still write the candidates:
+     * freeing them waits for the device */
+    _trawl_face_batch_free (fd);
   return ok;
 }
 

@@ -36,6 +36,7 @@ trawl_face_detector_free (TrawlFaceDetector *fd)
     trawl_nn_plan_free (fd->rec_batch[i]);
   }
   g_free (fd->chip_host);
+  _trawl_face_batch_free (fd);
   g_free (fd);
 }
 
@@ -107,18 +108,24 @@ trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimings *
 }
 
 void
-_trawl_face_ssd_append (const TrawlFaceDetector *fd, const float *enc, const float *logits,
-                        const TrawlBox *r, GArray *out)
+_trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *out)
 {
-  g_autoptr (GArray) dets = trawl_faces_ssd_detect (enc, logits, (int) r->w, (int) r->h,
-                                                    fd->opts.min_score, fd->opts.max_faces);
   for (guint i = 0; i < dets->len; i++) {
-    TrawlFaceBox *d = &g_array_index (dets, TrawlFaceBox, i);
+    const TrawlFaceBox *d = &g_array_index (dets, TrawlFaceBox, i);
     TrawlScoredBox sb = { { r->x + d->box.x0, r->y + d->box.y0, d->box.x1 - d->box.x0,
                             d->box.y1 - d->box.y0 }, d->score };
     if (sb.box.w >= 4 && sb.box.h >= 4)
       g_array_append_val (out, sb);
   }
+}
+
+void
+_trawl_face_ssd_append (const TrawlFaceDetector *fd, const float *enc, const float *logits,
+                        const TrawlBox *r, GArray *out)
+{
+  g_autoptr (GArray) dets = trawl_faces_ssd_detect (enc, logits, (int) r->w, (int) r->h,
+                                                    fd->opts.min_score, fd->opts.max_faces);
+  _trawl_face_dets_append (dets, r, out);
 }
 
 /* SSD on region r of img; boxes in img px appended to out. */

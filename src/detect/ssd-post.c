@@ -8,6 +8,9 @@
  */
 #include <trawl/faces-post.h>
 
+#include "detect/detect-private.h"   /* _trawl_ssd_candidates_ref */
+#include "ssd-kernel.h"              /* trawl_ssd_keep, shared with kernels/ssd.cu */
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,48 +120,57 @@ trawl_faces_ssd_anchors (float *anchors)
   g_assert (a == anchors + 4 * TRAWL_FACES_SSD_ANCHORS);
 }
 
+/* The anchors, computed once: every detection decodes against them, and
+ * they never change. */
+static const float *
+anchor_table (void)
+{
+  static float table[4 * TRAWL_FACES_SSD_ANCHORS];
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    trawl_faces_ssd_anchors (table);
+    g_once_init_leave (&done, 1);
+  }
+  return table;
+}
+
+/* One anchor's box and score: the one formula of trawl_faces_ssd_decode
+ * and trawl_faces_ssd_detect_candidates, so that decoding all anchors or
+ * only the candidates gives the same floats. */
+static inline void
+decode_one (const float *an, const float *e, float logit, TrawlPostBox *box, float *score)
+{
+  /* float32 arithmetic in outputLayer.ts's order */
+  float sy = an[2] - an[0], sx = an[3] - an[1];
+  float cy = an[0] + sy / 2, cx = an[1] + sx / 2;
+  float hh = expf (e[2] / 5) * sy / 2, hw = expf (e[3] / 5) * sx / 2;
+  float y = e[0] / 10 * sy + cy, x = e[1] / 10 * sx + cx;
+
+  *box = (TrawlPostBox) { x - hw, y - hh, x + hw, y + hh };
+  *score = 1.0f / (1.0f + expf (-logit));
+}
+
 void
 trawl_faces_ssd_decode (const float *anchors, const float *enc, const float *logits,
                         int n, TrawlPostBox *boxes, float *scores)
 {
-  for (int i = 0; i < n; i++) {
-    const float *an = anchors + 4 * i, *e = enc + 4 * i;
-    /* float32 arithmetic in outputLayer.ts's order */
-    float sy = an[2] - an[0], sx = an[3] - an[1];
-    float cy = an[0] + sy / 2, cx = an[1] + sx / 2;
-    float hh = expf (e[2] / 5) * sy / 2, hw = expf (e[3] / 5) * sx / 2;
-    float y = e[0] / 10 * sy + cy, x = e[1] / 10 * sx + cx;
-
-    boxes[i] = (TrawlPostBox) { x - hw, y - hh, x + hw, y + hh };
-    scores[i] = 1.0f / (1.0f + expf (-logits[3 * i + 1]));
-  }
+  for (int i = 0; i < n; i++)
+    decode_one (anchors + 4 * i, enc + 4 * i, logits[3 * i + 1], &boxes[i], &scores[i]);
 }
 
-GArray *
-trawl_faces_ssd_detect (const float *enc, const float *logits, int img_w, int img_h,
-                        float min_score, int max_results)
+/* The tail of the SSD post-processing: the nk kept boxes (keep[] indexes
+ * boxes and scores, in 0..1 of the square), clamped to the image and
+ * scaled to its px as face-api does, appended to out. */
+static GArray *
+faces_from_kept (const TrawlPostBox *boxes, const float *scores, const int *keep, int nk,
+                 int img_w, int img_h, GArray *out)
 {
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (TrawlFaceBox));
-  g_autofree float *anchors = g_new (float, 4 * TRAWL_FACES_SSD_ANCHORS);
-  g_autofree TrawlPostBox *boxes = g_new (TrawlPostBox, TRAWL_FACES_SSD_ANCHORS);
-  g_autofree float *scores = g_new (float, TRAWL_FACES_SSD_ANCHORS);
-  g_autofree int *keep = NULL;
-  double side, pad_x, pad_y;
-  int nk;
-
-  g_return_val_if_fail (enc != NULL && logits != NULL, out);
-  if (img_w <= 0 || img_h <= 0 || max_results <= 0)
-    return out;
-  trawl_faces_ssd_anchors (anchors);
-  trawl_faces_ssd_decode (anchors, enc, logits, TRAWL_FACES_SSD_ANCHORS, boxes, scores);
-  keep = g_new (int, max_results);
-  nk = trawl_post_nms (boxes, scores, TRAWL_FACES_SSD_ANCHORS, TRAWL_FACES_SSD_IOU,
-                       min_score, max_results, keep);
-
   /* the image filled round(w * 512 / side) of the 512 px square */
-  side = MAX (img_w, img_h);
-  pad_x = TRAWL_FACES_SSD_SIZE / round (img_w * (TRAWL_FACES_SSD_SIZE / side));
-  pad_y = TRAWL_FACES_SSD_SIZE / round (img_h * (TRAWL_FACES_SSD_SIZE / side));
+  double side = MAX (img_w, img_h);
+  double pad_x = TRAWL_FACES_SSD_SIZE / round (img_w * (TRAWL_FACES_SSD_SIZE / side));
+  double pad_y = TRAWL_FACES_SSD_SIZE / round (img_h * (TRAWL_FACES_SSD_SIZE / side));
+
   for (int k = 0; k < nk; k++) {
     const TrawlPostBox *b = &boxes[keep[k]];
     TrawlFaceBox f;
@@ -170,6 +182,118 @@ trawl_faces_ssd_detect (const float *enc, const float *logits, int img_w, int im
     g_array_append_val (out, f);
   }
   return out;
+}
+
+GArray *
+trawl_faces_ssd_detect (const float *enc, const float *logits, int img_w, int img_h,
+                        float min_score, int max_results)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (TrawlFaceBox));
+  g_autofree TrawlPostBox *boxes = NULL;
+  g_autofree float *scores = NULL;
+  g_autofree int *keep = NULL;
+  int nk;
+
+  g_return_val_if_fail (enc != NULL && logits != NULL, out);
+  if (img_w <= 0 || img_h <= 0 || max_results <= 0)
+    return out;
+  boxes = g_new (TrawlPostBox, TRAWL_FACES_SSD_ANCHORS);
+  scores = g_new (float, TRAWL_FACES_SSD_ANCHORS);
+  trawl_faces_ssd_decode (anchor_table (), enc, logits, TRAWL_FACES_SSD_ANCHORS, boxes, scores);
+  keep = g_new (int, max_results);
+  nk = trawl_post_nms (boxes, scores, TRAWL_FACES_SSD_ANCHORS, TRAWL_FACES_SSD_IOU,
+                       min_score, max_results, keep);
+  return faces_from_kept (boxes, scores, keep, nk, img_w, img_h, out);
+}
+
+/* Below this min_score the prefilter keeps every anchor: a float score
+ * 1 / (1 + expf (-l)) under FLT_MIN is subnormal and loses the relative
+ * accuracy the threshold's margin relies on, and thresholds that low are
+ * of no use anyway. */
+#define LOGIT_KEEP_ALL_BELOW 1e-30f
+/* The margins: a float score is within SCORE_REL_ERR (relative) of the
+ * true sigmoid of its logit (expf's error of about an ulp plus the two
+ * roundings of the sum and the division, 2^-22 or so; 1e-6 is 8 ulps),
+ * and then LOGIT_MARGIN logit units more for good measure. Anchors let
+ * through by the margins cost a few bytes each; one lost would change
+ * the result. */
+#define SCORE_REL_ERR 1e-6
+#define LOGIT_MARGIN  1e-3
+
+float
+trawl_faces_ssd_logit_min (float min_score)
+{
+  double q, t;
+  float f;
+
+  /* no float score exceeds 1 (nor compares above NaN): nothing passes */
+  if (isnan (min_score) || min_score >= 1.0f)
+    return INFINITY;
+  if (min_score < LOGIT_KEEP_ALL_BELOW)
+    return -INFINITY;
+  /* A logit l whose float score passes has sigmoid (l) > min_score /
+   * (1 + SCORE_REL_ERR) = q, so l > logit (q) exactly; q < 1 here. */
+  q = min_score / (1.0 + SCORE_REL_ERR);
+  t = log (q / (1.0 - q)) - LOGIT_MARGIN;
+  f = (float) t;
+  if ((double) f > t)   /* rounded up to float: step down, stay below */
+    f = nextafterf (f, -INFINITY);
+  return f;
+}
+
+int
+_trawl_ssd_candidates_ref (const float *enc, const float *logits, int n_anchors,
+                           float logit_min, int max_cand, int *idx, float *cand)
+{
+  int k = 0;
+
+  for (int i = 0; i < n_anchors; i++) {
+    float l = logits[3 * (gsize) i + 1];
+
+    if (!trawl_ssd_keep (l, logit_min))
+      continue;
+    if (k < max_cand) {
+      /* copied, not computed: the kernel's records are these bit for bit */
+      idx[k] = i;
+      memcpy (cand + 5 * (gsize) k, enc + 4 * (gsize) i, 4 * sizeof (float));
+      cand[5 * (gsize) k + 4] = l;
+    }
+    k++;
+  }
+  return k;
+}
+
+GArray *
+trawl_faces_ssd_detect_candidates (const int *idx, const float *cand, int n, int img_w,
+                                   int img_h, float min_score, int max_results)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (TrawlFaceBox));
+  g_autofree TrawlPostBox *boxes = NULL;
+  g_autofree float *scores = NULL;
+  g_autofree int *keep = NULL;
+  const float *anchors;
+  int nk;
+
+  g_return_val_if_fail (n >= 0 && n <= TRAWL_FACES_SSD_ANCHORS, out);
+  g_return_val_if_fail (n == 0 || (idx != NULL && cand != NULL), out);
+  if (img_w <= 0 || img_h <= 0 || max_results <= 0 || n == 0)
+    return out;
+  anchors = anchor_table ();
+  boxes = g_new (TrawlPostBox, n);
+  scores = g_new (float, n);
+  for (int k = 0; k < n; k++) {
+    /* ascending and in range, or NMS's ties would not break as on all
+     * anchors (and an index out of range would read past the table) */
+    g_return_val_if_fail (idx[k] >= 0 && idx[k] < TRAWL_FACES_SSD_ANCHORS
+                          && (k == 0 || idx[k] > idx[k - 1]), out);
+    decode_one (anchors + 4 * idx[k], cand + 5 * k, cand[5 * k + 4], &boxes[k], &scores[k]);
+  }
+  /* The subset keeps the anchors' order, so NMS's ties (score, then
+   * index) break as on all anchors, and every anchor NMS would consider
+   * (score > min_score) is in it: the same boxes come out. */
+  keep = g_new (int, max_results);
+  nk = trawl_post_nms (boxes, scores, n, TRAWL_FACES_SSD_IOU, min_score, max_results, keep);
+  return faces_from_kept (boxes, scores, keep, nk, img_w, img_h, out);
 }
 
 /* The pixel (x, y) of img, black outside. */

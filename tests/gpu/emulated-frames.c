@@ -1,5 +1,6 @@
-/* emulated-frames.c - the entry points of kernels/warp-kernel.h and
- * kernels/ctc-kernel.h, and the kernels/trawl-kernels.h helpers the GPU
+/* emulated-frames.c - the entry points of kernels/warp-kernel.h,
+ * kernels/ctc-kernel.h and kernels/ssd-kernel.h, and the
+ * kernels/trawl-kernels.h helpers the GPU
  * frame pipelines reach (device
  * query, error strings, events and stream waits), done on host memory
  * for test-pipelines-emulated, beside the emulated runtime and libraries
@@ -14,13 +15,16 @@
  * block of fake device memory. A failed memory check returns
  * cudaErrorIllegalAddress, as the launch would fail on a GPU. The CTC
  * step reduction likewise runs its CPU reference (_trawl_ctc_steps_ref,
- * which ctc.cu matches bit for bit) after its checks.
+ * which ctc.cu matches bit for bit) after its checks, and so does the
+ * face SSD's candidate prefilter (_trawl_ssd_candidates_ref, ssd.cu).
  *
  * A test may hand the NV12 warps of one frame an RGB image to read
  * instead of its planes (emu_frame_set_rgb), after the same checks, so
  * that the GPU path sees exactly the pixels the CPU path does. */
 #include "ctc-kernel.h"
+#include "detect/detect-private.h"   /* _trawl_ssd_candidates_ref */
 #include "emulated-device.h"
+#include "ssd-kernel.h"
 #include "trawl-kernels.h"
 #include "warp-kernel.h"
 
@@ -261,6 +265,58 @@ trawl_cuda_ctc_steps (const float *probs, int rows, int n_classes, TrawlCtcStep 
     }
   emu_count_launch ();
   _trawl_ctc_steps_ref (probs, rows, n_classes, steps);
+  return 0;
+}
+
+/* ---- ssd-kernel.h ---- */
+
+int
+trawl_cuda_ssd_candidates (const float *enc, const float *logits, int items, int n_anchors,
+                           float logit_min, int max_cand, int *counts, int *idx, float *cand,
+                           void *stream)
+{
+  int64_t enc_bytes = (int64_t) items * n_anchors * 4 * (int64_t) sizeof (float);
+  int64_t logit_bytes = (int64_t) items * n_anchors * 3 * (int64_t) sizeof (float);
+  int64_t rec = (int64_t) items * max_cand;
+
+  if (enc == NULL || logits == NULL || counts == NULL || idx == NULL || cand == NULL
+      || items < 1 || n_anchors < 1 || max_cand < 1)
+    {
+      g_printerr ("emulated device: trawl_cuda_ssd_candidates: %d items of %d anchors, "
+                  "%d candidates refused\n", items, n_anchors, max_cand);
+      return INVALID;
+    }
+  if (!emu_stream_ok (stream, "trawl_cuda_ssd_candidates")
+      || !emu_dev_range (enc, 0, enc_bytes, "SSD box encodings")
+      || !emu_dev_range (logits, 0, logit_bytes, "SSD class logits")
+      || !emu_dev_range (counts, 0, items * (int64_t) sizeof (int), "SSD candidate counts")
+      || !emu_dev_range (idx, 0, rec * (int64_t) sizeof (int), "SSD candidate indices")
+      || !emu_dev_range (cand, 0, rec * 5 * (int64_t) sizeof (float), "SSD candidates"))
+    return ILLEGAL;
+  /* blocks read outputs while others write records: any overlap with an
+   * output is a race */
+  {
+    const guint8 *lo[5] = { (const guint8 *) enc, (const guint8 *) logits,
+                            (const guint8 *) counts, (const guint8 *) idx,
+                            (const guint8 *) cand };
+    int64_t len[5] = { enc_bytes, logit_bytes, items * (int64_t) sizeof (int),
+                       rec * (int64_t) sizeof (int), rec * 5 * (int64_t) sizeof (float) };
+
+    for (int a = 2; a < 5; a++)
+      for (int b = 0; b < a; b++)
+        if (lo[a] < lo[b] + len[b] && lo[b] < lo[a] + len[a])
+          {
+            emu_violation ("trawl_cuda_ssd_candidates: buffers %d and %d overlap "
+                           "(a race on a GPU)", b, a);
+            return ILLEGAL;
+          }
+  }
+  emu_count_launch ();
+  for (int i = 0; i < items; i++)
+    counts[i] = _trawl_ssd_candidates_ref (enc + (gsize) i * n_anchors * 4,
+                                           logits + (gsize) i * n_anchors * 3, n_anchors,
+                                           logit_min, max_cand, idx + (gsize) i * max_cand,
+                                           cand + (gsize) i * max_cand * 5);
   return 0;
 }
 
