@@ -7,7 +7,8 @@
  * stream) and nothing waits.
  *
  * Parameters are checked on the host first: rows >= 1 (at most INT_MAX,
- * one block per row), n_classes >= 1, non-NULL pointers. A bad one
+ * one block per row), 1 <= n_classes <= INT_MAX - 256 (the threads'
+ * strided index stays an int), non-NULL pointers. A bad one
  * returns cudaErrorInvalidValue and touches nothing. The records equal
  * the CPU reference _trawl_ctc_steps_ref's bit for bit (only comparisons,
  * values copied); tests/gpu/test-gpu-ctc.c holds them to that. */

@@ -20,6 +20,7 @@
 #include "ctc-kernel.h"
 
 #include <cuda_runtime.h>
+#include <limits.h>
 
 #define CTC_THREADS 256   /* per block (one row): ~26 classes each for PP-OCR's 6625 */
 #define CTC_WARPS   (CTC_THREADS / 32)
@@ -123,7 +124,9 @@ trawl_cuda_ctc_steps (const float *probs, int rows, int n_classes, TrawlCtcStep 
                       void *stream)
 {
   /* rows is an int, so within the grid's x limit (2^31 - 1) */
-  if (probs == NULL || steps == NULL || rows < 1 || n_classes < 1)
+  /* the strided class loop must not overflow an int */
+  if (probs == NULL || steps == NULL || rows < 1 || n_classes < 1
+      || n_classes > INT_MAX - CTC_THREADS)
     return (int) cudaErrorInvalidValue;
   ctc_steps_f32<<<rows, CTC_THREADS, 0, (cudaStream_t) stream>>> (probs, n_classes, steps);
   return (int) cudaGetLastError ();

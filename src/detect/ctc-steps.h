@@ -75,7 +75,7 @@ trawl_ctc_insert (int *cls, float *prob, int c, float p)
     return;
   cls[TRAWL_CTC_TOPK - 1] = c;
   prob[TRAWL_CTC_TOPK - 1] = p;
-#ifdef __CUDACC__
+#ifdef __CUDA_ARCH__   /* device code only: host compilers warn on it */
 #pragma unroll
 #endif
   for (int k = TRAWL_CTC_TOPK - 1; k > 0; k--)

@@ -136,7 +136,8 @@ pad_items (int *frame_of, TrawlWarpParams *p, int m, int nb)
 static gboolean
 check_batch (const TrawlNnTensor *o, int n, int64_t per, const char *net, GError **error)
 {
-  if (o->ndim < 1 || o->dims[0] != n || trawl_nn_tensor_numel (o) != n * per) {
+  if (o->dtype != TRAWL_NN_F32 || o->ndim < 1 || o->dims[0] != n
+      || trawl_nn_tensor_numel (o) != n * per) {
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
                  "face detector: %s output is not %d items of %" G_GINT64_FORMAT, net, n, per);
     return FALSE;

@@ -212,7 +212,7 @@ rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
 
   if (!trawl_nn_plan_run_staged_device (plan, &o, 1, error))
     return FALSE;
-  if (o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1 || o.dims[2] < 1
+  if (o.dtype != TRAWL_NN_F32 || o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1
       || o.dims[2] != trawl_ocr_dict_n_classes (pr->dict)) {
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
                  "plate reader: rec output is not [%d, T, %d]", nb,

@@ -245,7 +245,7 @@ trawl_cuda_ctc_steps (const float *probs, int rows, int n_classes, TrawlCtcStep 
   int64_t in_bytes = (int64_t) rows * n_classes * (int64_t) sizeof (float);
   int64_t out_bytes = (int64_t) rows * (int64_t) sizeof (TrawlCtcStep);
 
-  if (probs == NULL || steps == NULL || rows < 1 || n_classes < 1)
+  if (probs == NULL || steps == NULL || rows < 1 || n_classes < 1 || n_classes > G_MAXINT - 256)
     {
       g_printerr ("emulated device: trawl_cuda_ctc_steps: %d rows of %d classes refused\n",
                   rows, n_classes);

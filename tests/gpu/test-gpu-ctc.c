@@ -264,6 +264,9 @@ test_invalid (void)
                    cudaErrorInvalidValue);
   g_assert_cmpint (trawl_cuda_ctc_steps (fake, 40, 6625, NULL, NULL), ==,
                    cudaErrorInvalidValue);
+  /* the kernel's strided class index would overflow */
+  g_assert_cmpint (trawl_cuda_ctc_steps (fake, 40, G_MAXINT, fake_steps, NULL), ==,
+                   cudaErrorInvalidValue);
 }
 #else
 static void
