@@ -15,6 +15,8 @@
 #include "trawl/nn.h"
 #include "trawl/ocr.h"
 
+#include <stdint.h>
+
 G_BEGIN_DECLS
 
 /* ---- faces ---- */
@@ -153,6 +155,11 @@ struct TrawlPlateReader {
   TrawlWarpScratch  crops;     /* one rec run's crops: the first of its two warps */
   TrawlWarpScratch  ctc;       /* one rec run's CTC step records (TrawlCtcStep,
                                   counted in floats), where the run's output is */
+  TrawlWarpScratch  dbmask;    /* one det run's bit-packed DB masks (uint32_t words,
+                                  counted in floats), where the run's output is */
+  float            *dbmap;     /* host copy of one GPU det run's maps, filled only
+                                  where the DB boxes' scores read (g_malloc) */
+  gsize             dbmap_cap; /* floats */
 };
 
 /* The det plan for a w x h input, made on first use. */
@@ -187,6 +194,42 @@ TrawlPlate *_trawl_plate_from_steps (TrawlPlateReader *pr, const TrawlCtcStep *s
  * device). */
 TrawlOcrText *_trawl_ocr_ctc_decode_steps (const TrawlOcrDict *dict, const TrawlCtcStep *steps,
                                            int T, GError **error);
+/* DB post-processing (trawl_ocr_db_boxes, ocr-post.c) in the steps the
+ * GPU plate path splits between device and host: the map thresholded to a
+ * bit mask (on the device: kernels/db-kernel.h), the components'
+ * rectangles found from the mask alone, then only the regions their
+ * scores read are needed of the map. trawl_ocr_db_boxes is the binary
+ * mask, _trawl_ocr_db_rects and _trawl_ocr_db_finish; a NULL params
+ * means PaddleOCR's defaults throughout. */
+
+/* A component's minimum-area rectangle in map px, corners tl, tr, br, bl. */
+typedef struct {
+  TrawlOcrPoint c[4];
+} TrawlOcrRect;
+
+/* The CPU reference of trawl_cuda_db_mask, one map of n values: bit i % 32
+ * of bits[i / 32] is set when prob[i] > thresh (so a NaN gives 0); the
+ * (n + 31) / 32 words are overwritten, bits past n are 0. */
+void    _trawl_ocr_db_mask_ref (const float *prob, gsize n, float thresh, uint32_t *bits);
+/* bin[i] = bit i of bits (0 or 1), i < n. */
+void    _trawl_ocr_db_unpack (const uint32_t *bits, gsize n, guint8 *bin);
+/* The rectangles (TrawlOcrRect) of the 8-connected components of the
+ * w x h binary map bin, in scan order of their first pixel: at most
+ * max_candidates components looked at, those whose rectangle's shorter
+ * side is below min_size dropped. The caller unrefs the array. */
+GArray *_trawl_ocr_db_rects (const guint8 *bin, int w, int h, const TrawlOcrDbParams *p);
+/* The region of a w x h map a rectangle's score reads: the bounding box of
+ * its corners (floor / ceil), clamped to the map, inclusive. */
+void    _trawl_ocr_db_rect_region (const TrawlOcrPoint c[4], int w, int h, int *x0, int *y0,
+                                   int *x1, int *y1);
+/* The boxes (TrawlOcrBox, img_w x img_h px, sorted as trawl_ocr_db_boxes
+ * sorts) of rects (from _trawl_ocr_db_rects on prob's mask): scored on
+ * prob, reading it only inside each rectangle's _trawl_ocr_db_rect_region,
+ * faint ones dropped, grown, small ones dropped, scaled. The caller unrefs
+ * the array. */
+GArray *_trawl_ocr_db_finish (const float *prob, int w, int h, int img_w, int img_h,
+                              const GArray *rects, const TrawlOcrDbParams *p);
+
 /* Keeps p (taken) as box b's plate in plates unless it fails the scene
  * filter (confidence, grammar, a text already read): sets its box, quad
  * and det score. */

@@ -262,21 +262,35 @@ in_quad (const TrawlOcrPoint q[4], float x, float y)
   return pos == 0 || neg == 0;
 }
 
-/* Mean probability over the pixels the box covers (box_score_fast: the
- * corners truncated to integers relative to the clamped bounding box). */
-static float
-box_score (const float *prob, int w, int h, const TrawlOcrPoint box[4])
+/* _trawl_ocr_db_rect_region: see detect-private.h. box_score reads
+ * exactly this region, so the GPU path downloads only it. */
+void
+_trawl_ocr_db_rect_region (const TrawlOcrPoint c[4], int w, int h, int *x0, int *y0, int *x1,
+                           int *y1)
 {
   float fx0 = INFINITY, fx1 = -INFINITY, fy0 = INFINITY, fy1 = -INFINITY;
 
   for (int i = 0; i < 4; i++) {
-    fx0 = MIN (fx0, box[i].x);
-    fx1 = MAX (fx1, box[i].x);
-    fy0 = MIN (fy0, box[i].y);
-    fy1 = MAX (fy1, box[i].y);
+    fx0 = MIN (fx0, c[i].x);
+    fx1 = MAX (fx1, c[i].x);
+    fy0 = MIN (fy0, c[i].y);
+    fy1 = MAX (fy1, c[i].y);
   }
-  int x0 = CLAMP ((int) floorf (fx0), 0, w - 1), x1 = CLAMP ((int) ceilf (fx1), 0, w - 1);
-  int y0 = CLAMP ((int) floorf (fy0), 0, h - 1), y1 = CLAMP ((int) ceilf (fy1), 0, h - 1);
+  *x0 = CLAMP ((int) floorf (fx0), 0, w - 1);
+  *x1 = CLAMP ((int) ceilf (fx1), 0, w - 1);
+  *y0 = CLAMP ((int) floorf (fy0), 0, h - 1);
+  *y1 = CLAMP ((int) ceilf (fy1), 0, h - 1);
+}
+
+/* Mean probability over the pixels the box covers (box_score_fast: the
+ * corners truncated to integers relative to the clamped bounding box).
+ * Reads prob only inside _trawl_ocr_db_rect_region. */
+static float
+box_score (const float *prob, int w, int h, const TrawlOcrPoint box[4])
+{
+  int x0, y0, x1, y1;
+
+  _trawl_ocr_db_rect_region (box, w, h, &x0, &y0, &x1, &y1);
   TrawlOcrPoint q[4];
   for (int i = 0; i < 4; i++) {
     q[i].x = (float) (int) (box[i].x - x0);
@@ -402,20 +416,28 @@ sort_boxes (GArray *boxes)
     }
 }
 
-/* Turns one component's points into a box in image px; FALSE when PaddleOCR
- * would drop it (too small or too faint). */
+/* One component's points as its minimum-area rectangle (corners ordered
+ * tl, tr, br, bl); FALSE when PaddleOCR drops it as too small. */
 static gboolean
-component_box (const float *prob, int w, int h, int img_w, int img_h, GArray *pts,
-               const TrawlOcrDbParams *p, TrawlOcrBox *out)
+component_rect (GArray *pts, const TrawlOcrDbParams *p, TrawlOcrRect *out)
 {
-  TrawlOcrPoint c[4];
   TrawlOcrPoint *hull = g_new (TrawlOcrPoint, pts->len + 1);
   int k = convex_hull ((TrawlOcrPoint *) (void *) pts->data, (int) pts->len, hull);
-  float side = min_rect_of_hull (hull, k, c);
-  g_free (hull);
+  float side = min_rect_of_hull (hull, k, out->c);
 
-  if (side < p->min_size)
-    return FALSE;
+  g_free (hull);
+  return side >= p->min_size;
+}
+
+/* Turns one rectangle into a box in image px; FALSE when PaddleOCR would
+ * drop it (too faint, or too small once grown). */
+static gboolean
+rect_box (const float *prob, int w, int h, int img_w, int img_h, const TrawlOcrRect *r,
+          const TrawlOcrDbParams *p, TrawlOcrBox *out)
+{
+  TrawlOcrPoint c[4];
+
+  memcpy (c, r->c, sizeof c);
   float score = box_score (prob, w, h, c);
   if (score < p->box_thresh)
     return FALSE;
@@ -434,44 +456,106 @@ component_box (const float *prob, int w, int h, int img_w, int img_h, GArray *pt
   return TRUE;
 }
 
-/* trawl_ocr_db_boxes: see ocr.h. The caller unrefs the array. */
+/* params, or PaddleOCR's defaults (in *defaults) when NULL. */
+static const TrawlOcrDbParams *
+params_or_defaults (const TrawlOcrDbParams *params, TrawlOcrDbParams *defaults)
+{
+  if (params)
+    return params;
+  trawl_ocr_db_params_init (defaults);
+  return defaults;
+}
+
+/* _trawl_ocr_db_mask_ref: see detect-private.h. Written as "> thresh" so
+ * that a NaN gives 0, as the kernel's comparison does. */
+void
+_trawl_ocr_db_mask_ref (const float *prob, gsize n, float thresh, uint32_t *bits)
+{
+  memset (bits, 0, sizeof *bits * ((n + 31) / 32));
+  for (gsize i = 0; i < n; i++)
+    if (prob[i] > thresh)
+      bits[i / 32] |= (uint32_t) 1 << (i % 32);
+}
+
+/* _trawl_ocr_db_unpack: see detect-private.h. */
+void
+_trawl_ocr_db_unpack (const uint32_t *bits, gsize n, guint8 *bin)
+{
+  for (gsize i = 0; i < n; i++)
+    bin[i] = (bits[i / 32] >> (i % 32)) & 1;
+}
+
+/* _trawl_ocr_db_rects: see detect-private.h. The caller unrefs the array. */
+GArray *
+_trawl_ocr_db_rects (const guint8 *bin, int w, int h, const TrawlOcrDbParams *params)
+{
+  TrawlOcrDbParams defaults;
+  GArray *rects = g_array_new (FALSE, FALSE, sizeof (TrawlOcrRect));
+
+  g_return_val_if_fail (bin != NULL && w > 0 && h > 0, rects);
+  params = params_or_defaults (params, &defaults);
+  guint8 *seen = g_malloc0 ((gsize) w * h);
+  GArray *stack = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray *pts = g_array_new (FALSE, FALSE, sizeof (TrawlOcrPoint));
+  int candidates = 0;
+  for (int y = 0; y < h && candidates < params->max_candidates; y++)
+    for (int x = 0; x < w && candidates < params->max_candidates; x++) {
+      if (!bin[(gsize) y * w + x] || seen[(gsize) y * w + x])
+        continue;
+      candidates++;
+      component_extremes (bin, seen, w, h, x, y, stack, pts, rows);
+      TrawlOcrRect r;
+      if (component_rect (pts, params, &r))
+        g_array_append_val (rects, r);
+    }
+  g_array_unref (stack);
+  g_array_unref (rows);
+  g_array_unref (pts);
+  g_free (seen);
+  return rects;
+}
+
+/* _trawl_ocr_db_finish: see detect-private.h. The caller unrefs the array. */
+GArray *
+_trawl_ocr_db_finish (const float *prob, int w, int h, int img_w, int img_h,
+                      const GArray *rects, const TrawlOcrDbParams *params)
+{
+  TrawlOcrDbParams defaults;
+  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (TrawlOcrBox));
+
+  g_return_val_if_fail (prob != NULL && rects != NULL && w > 0 && h > 0, boxes);
+  params = params_or_defaults (params, &defaults);
+  for (guint i = 0; i < rects->len; i++) {
+    TrawlOcrBox box;
+    if (rect_box (prob, w, h, img_w, img_h, &g_array_index (rects, TrawlOcrRect, i), params,
+                  &box))
+      g_array_append_val (boxes, box);
+  }
+  sort_boxes (boxes);
+  return boxes;
+}
+
+/* trawl_ocr_db_boxes: see ocr.h. The caller unrefs the array. The mask,
+ * the rectangles and the rest are the steps the GPU plate path takes
+ * (plate-gpu.c), which thresholds on the device. */
 GArray *
 trawl_ocr_db_boxes (const float *prob, int map_w, int map_h, int img_w, int img_h,
                     const TrawlOcrDbParams *params)
 {
   TrawlOcrDbParams defaults;
-  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (TrawlOcrBox));
 
-  g_return_val_if_fail (prob != NULL && map_w > 0 && map_h > 0, boxes);
-  if (!params) {
-    trawl_ocr_db_params_init (&defaults);
-    params = &defaults;
-  }
+  g_return_val_if_fail (prob != NULL && map_w > 0 && map_h > 0,
+                        g_array_new (FALSE, FALSE, sizeof (TrawlOcrBox)));
+  params = params_or_defaults (params, &defaults);
   gsize n = (gsize) map_w * map_h;
-  guint8 *bin = g_malloc (n), *seen = g_malloc0 (n);
+  guint8 *bin = g_malloc (n);
   for (gsize i = 0; i < n; i++)
     bin[i] = prob[i] > params->thresh;
-
-  GArray *stack = g_array_new (FALSE, FALSE, sizeof (int));
-  GArray *rows = g_array_new (FALSE, FALSE, sizeof (int));
-  GArray *pts = g_array_new (FALSE, FALSE, sizeof (TrawlOcrPoint));
-  int candidates = 0;
-  for (int y = 0; y < map_h && candidates < params->max_candidates; y++)
-    for (int x = 0; x < map_w && candidates < params->max_candidates; x++) {
-      if (!bin[(gsize) y * map_w + x] || seen[(gsize) y * map_w + x])
-        continue;
-      candidates++;
-      component_extremes (bin, seen, map_w, map_h, x, y, stack, pts, rows);
-      TrawlOcrBox box;
-      if (component_box (prob, map_w, map_h, img_w, img_h, pts, params, &box))
-        g_array_append_val (boxes, box);
-    }
-  g_array_unref (stack);
-  g_array_unref (rows);
-  g_array_unref (pts);
+  GArray *rects = _trawl_ocr_db_rects (bin, map_w, map_h, params);
+  GArray *boxes = _trawl_ocr_db_finish (prob, map_w, map_h, img_w, img_h, rects, params);
+  g_array_unref (rects);
   g_free (bin);
-  g_free (seen);
-  sort_boxes (boxes);
   return boxes;
 }
 

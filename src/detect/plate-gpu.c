@@ -18,7 +18,9 @@
  *
  * Batching: n frames go stage by stage. Det of the frames of one size
  * shares runs ([k,3,h,w], k <= TRAWL_PLATE_DET_MAX_BATCH, plans cached by
- * size and k); then the tight and wide reads of every box of every frame go
+ * size and k; a GPU run's maps are thresholded to bit masks where they
+ * lie, and only the masks and the map regions the boxes' scores read come
+ * back: db_boxes); then the tight and wide reads of every box of every frame go
  * through rec in runs of up to 32 (plans for 1, 2, 4 .. 32 inputs, unused
  * items padded; a run's crops of one frame are cut in one launch, its
  * resizes in two, and its output is reduced to CTC step records where it
@@ -47,6 +49,7 @@
 #include <string.h>
 
 #include "ctc-kernel.h"    /* declarations only; defined in CUDA builds */
+#include "db-kernel.h"     /* declarations only; defined in CUDA builds */
 #include "trawl-kernels.h" /* trawl_cuda_error_string */
 #include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; declarations only */
 
@@ -98,6 +101,9 @@ _trawl_plate_batch_free (TrawlPlateReader *pr)
   _trawl_warp_scratch_clear (&pr->zooms);
   _trawl_warp_scratch_clear (&pr->crops);
   _trawl_warp_scratch_clear (&pr->ctc);
+  _trawl_warp_scratch_clear (&pr->dbmask);
+  g_clear_pointer (&pr->dbmap, g_free);
+  pr->dbmap_cap = 0;
 }
 
 /* The bucket index (batch 1 << i) that holds n items, n <= 32. */
@@ -156,6 +162,124 @@ det_input (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
          _trawl_scratch_warp_into (plan, &pr->zooms, &job->off, &p, 1, i, error);
 }
 
+#if TRAWL_HAVE_CUDA
+/* The GPU half of db_boxes: the k maps at dev (device memory) thresholded
+ * to masks where they lie, and the masks brought back into bits. */
+static int
+db_masks_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
+              const float *dev, int k, int n, float thresh, uint32_t *bits, GError **error)
+{
+  gsize words = ((gsize) n + 31) / 32;
+  int rc;
+
+  if (!_trawl_warp_scratch_reserve (&pr->dbmask, src, k * words, error))
+    return -1;
+  rc = trawl_cuda_db_mask (dev, k, n, thresh, (uint32_t *) (void *) pr->dbmask.data,
+                           trawl_nn_plan_stream (plan));
+  if (rc == 0)
+    rc = trawl_cuda_copy_to_host (bits, pr->dbmask.data, k * words * sizeof (uint32_t),
+                                  trawl_nn_plan_stream (plan));
+  return rc;
+}
+
+/* Queues the copies of every rectangle's score region of the k maps at
+ * dev (device memory) into the same places of pr->dbmap, then waits for
+ * them (also after a failed copy: none may still be writing when this
+ * returns). */
+static int
+db_regions_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *dev, int k, int w,
+                int h, GArray *const *rects)
+{
+  void *stream = trawl_nn_plan_stream (plan);
+  int rc = 0, wait;
+
+  for (int i = 0; rc == 0 && i < k; i++)
+    for (guint r = 0; rc == 0 && r < rects[i]->len; r++) {
+      gsize base = (gsize) i * w * h;
+      int x0, y0, x1, y1;
+      _trawl_ocr_db_rect_region (g_array_index (rects[i], TrawlOcrRect, r).c, w, h, &x0, &y0,
+                                 &x1, &y1);
+      gsize at = base + (gsize) y0 * w + x0;
+      rc = trawl_cuda_copy_rect_to_host (pr->dbmap + at, w, dev + at, w, x1 - x0 + 1,
+                                         y1 - y0 + 1, stream);
+    }
+  wait = trawl_cuda_stream_wait (stream);
+  return rc != 0 ? rc : wait;
+}
+#endif
+
+/* The DB boxes of det's k outputs (maps of w x h at out, as the plan left
+ * them) into the jobs idx[0 .. k), as trawl_ocr_db_boxes finds them on the
+ * whole map and in its steps (detect-private.h). A GPU plan thresholds on
+ * the device and brings back the masks, the host finds the rectangles, and
+ * only the regions their scores read come back into pr->dbmap (the rest
+ * of it is never read); a CPU plan takes the same steps on the host
+ * maps, so CI runs them. */
+static gboolean
+db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, void *out,
+          DetJob *jobs, const int *idx, int k, GError **error)
+{
+  const int w = jobs[idx[0]].dw, h = jobs[idx[0]].dh;
+  const gsize n = (gsize) w * h, words = (n + 31) / 32;
+  g_autofree uint32_t *bits = g_new (uint32_t, k * words);
+  g_autofree guint8 *bin = g_malloc (n);
+  GArray *rects[TRAWL_PLATE_DET_MAX_BATCH] = { NULL };
+  const float *maps = out;
+  TrawlOcrDbParams dbp;
+  gboolean ok = TRUE;
+
+  trawl_ocr_db_params_init (&dbp);
+  if (trawl_nn_plan_on_device (plan)) {
+#if TRAWL_HAVE_CUDA
+    int rc = db_masks_gpu (pr, plan, src, out, k, (int) n, dbp.thresh, bits, error);
+    if (rc > 0)
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "plate reader: DB masks on the GPU: %s", trawl_cuda_error_string (rc));
+    ok = rc == 0;
+#else
+    (void) pr;
+    (void) src;
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+    ok = FALSE;
+#endif
+  } else {
+    for (int i = 0; i < k; i++)
+      _trawl_ocr_db_mask_ref (maps + i * n, n, dbp.thresh, bits + i * words);
+  }
+  for (int i = 0; ok && i < k; i++) {
+    _trawl_ocr_db_unpack (bits + i * words, n, bin);
+    rects[i] = _trawl_ocr_db_rects (bin, w, h, &dbp);
+  }
+#if TRAWL_HAVE_CUDA
+  if (ok && trawl_nn_plan_on_device (plan)) {
+    if (pr->dbmap_cap < k * n) {
+      g_free (pr->dbmap);
+      pr->dbmap = g_try_new (float, k * n);
+      pr->dbmap_cap = pr->dbmap != NULL ? k * n : 0;
+    }
+    int rc = pr->dbmap != NULL ? db_regions_gpu (pr, plan, out, k, w, h, rects) : 0;
+    if (pr->dbmap == NULL)
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "plate reader: no memory for %d det maps", k);
+    else if (rc != 0)
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "plate reader: DB map regions from the GPU: %s",
+                   trawl_cuda_error_string (rc));
+    ok = pr->dbmap != NULL && rc == 0;
+    maps = pr->dbmap;
+  }
+#endif
+  for (int i = 0; ok && i < k; i++) {
+    DetJob *job = &jobs[idx[i]];
+    job->found = _trawl_ocr_db_finish (maps + i * n, w, h, job->img_w, job->img_h, rects[i],
+                                       &dbp);
+  }
+  for (int i = 0; i < k; i++)
+    if (rects[i] != NULL)
+      g_array_unref (rects[i]);
+  return ok;
+}
+
 /* Runs det for jobs[0 .. n): jobs of one input size share runs, up to
  * TRAWL_PLATE_DET_MAX_BATCH each, in job order; each job's DB boxes go to
  * its found. */
@@ -182,17 +306,14 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
     ok = plan != NULL;
     for (int i = 0; ok && i < k; i++)
       ok = det_input (pr, plan, &srcs[jobs[idx[i]].frame], &jobs[idx[i]], i, error);
-    ok = ok && trawl_nn_plan_run_staged (plan, &out, 1, error);
-    if (ok && trawl_nn_tensor_numel (&out) != (int64_t) k * dw * dh) {
+    ok = ok && trawl_nn_plan_run_staged_device (plan, &out, 1, error);
+    if (ok && (out.dtype != TRAWL_NN_F32
+               || trawl_nn_tensor_numel (&out) != (int64_t) k * dw * dh)) {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: det map is not %d x %dx%d", k, dw, dh);
+                   "plate reader: det map is not %d x %dx%d floats", k, dw, dh);
       ok = FALSE;
     }
-    for (int i = 0; ok && i < k; i++) {
-      DetJob *job = &jobs[idx[i]];
-      job->found = trawl_ocr_db_boxes ((const float *) out.data + (gsize) i * dw * dh, dw, dh,
-                                       job->img_w, job->img_h, NULL);
-    }
+    ok = ok && db_boxes (pr, plan, &srcs[jobs[idx[0]].frame], out.data, jobs, idx, k, error);
   }
   pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
   return ok;

@@ -1,5 +1,5 @@
 /* emulated-frames.c - the entry points of kernels/warp-kernel.h,
- * kernels/ctc-kernel.h and kernels/ssd-kernel.h, and the
+ * kernels/ctc-kernel.h, kernels/ssd-kernel.h and kernels/db-kernel.h, and the
  * kernels/trawl-kernels.h helpers the GPU
  * frame pipelines reach (device
  * query, error strings, events and stream waits), done on host memory
@@ -16,13 +16,16 @@
  * cudaErrorIllegalAddress, as the launch would fail on a GPU. The CTC
  * step reduction likewise runs its CPU reference (_trawl_ctc_steps_ref,
  * which ctc.cu matches bit for bit) after its checks, and so does the
- * face SSD's candidate prefilter (_trawl_ssd_candidates_ref, ssd.cu).
+ * face SSD's candidate prefilter (_trawl_ssd_candidates_ref, ssd.cu) and
+ * the DB threshold (_trawl_ocr_db_mask_ref, db.cu); the DB map's region
+ * copies check that they read device memory and write host memory.
  *
  * A test may hand the NV12 warps of one frame an RGB image to read
  * instead of its planes (emu_frame_set_rgb), after the same checks, so
  * that the GPU path sees exactly the pixels the CPU path does. */
 #include "ctc-kernel.h"
-#include "detect/detect-private.h"   /* _trawl_ssd_candidates_ref */
+#include "db-kernel.h"
+#include "detect/detect-private.h"   /* _trawl_ssd_candidates_ref, _trawl_ocr_db_mask_ref */
 #include "emulated-device.h"
 #include "ssd-kernel.h"
 #include "trawl-kernels.h"
@@ -266,6 +269,77 @@ trawl_cuda_ctc_steps (const float *probs, int rows, int n_classes, TrawlCtcStep 
   emu_count_launch ();
   _trawl_ctc_steps_ref (probs, rows, n_classes, steps);
   return 0;
+}
+
+/* ---- db-kernel.h ---- */
+
+int
+trawl_cuda_db_mask (const float *prob, int items, int n_per_item, float thresh, uint32_t *bits,
+                    void *stream)
+{
+  int64_t words = ((int64_t) n_per_item + 31) / 32;
+  int64_t in_bytes = (int64_t) items * n_per_item * (int64_t) sizeof (float);
+  int64_t out_bytes = (int64_t) items * words * (int64_t) sizeof (uint32_t);
+
+  if (prob == NULL || bits == NULL || items < 1 || items > 65535 || n_per_item < 1
+      || n_per_item > G_MAXINT - 255)
+    {
+      g_printerr ("emulated device: trawl_cuda_db_mask: %d items of %d values refused\n", items,
+                  n_per_item);
+      return INVALID;
+    }
+  if (!emu_stream_ok (stream, "trawl_cuda_db_mask")
+      || !emu_dev_range (prob, 0, in_bytes, "DB probability maps")
+      || !emu_dev_range (bits, 0, out_bytes, "DB masks"))
+    return ILLEGAL;
+  /* blocks read maps while others write words: overlap is a race */
+  if ((const guint8 *) prob < (const guint8 *) bits + out_bytes
+      && (const guint8 *) bits < (const guint8 *) prob + in_bytes)
+    {
+      emu_violation ("trawl_cuda_db_mask: maps and masks overlap (a race on a GPU)");
+      return ILLEGAL;
+    }
+  emu_count_launch ();
+  for (int i = 0; i < items; i++)
+    _trawl_ocr_db_mask_ref (prob + (gsize) i * n_per_item, (gsize) n_per_item, thresh,
+                            bits + (gsize) i * words);
+  return 0;
+}
+
+/* The copy is done at once; the wait only has to be asked for. */
+int
+trawl_cuda_copy_rect_to_host (float *dst, int dst_pitch_floats, const float *src,
+                              int src_pitch_floats, int width_floats, int rows, void *stream)
+{
+  if (dst == NULL || src == NULL || width_floats < 1 || rows < 1
+      || dst_pitch_floats < width_floats || src_pitch_floats < width_floats)
+    {
+      g_printerr ("emulated device: trawl_cuda_copy_rect_to_host: %d rows of %d floats, "
+                  "pitches %d and %d refused\n", rows, width_floats, src_pitch_floats,
+                  dst_pitch_floats);
+      return INVALID;
+    }
+  if (!emu_stream_ok (stream, "trawl_cuda_copy_rect_to_host")
+      || !emu_dev_range (src, 0,
+                         ((int64_t) (rows - 1) * src_pitch_floats + width_floats)
+                           * (int64_t) sizeof (float), "DB map region"))
+    return ILLEGAL;
+  if (emu_is_dev (dst))
+    {
+      emu_violation ("trawl_cuda_copy_rect_to_host: given device memory, wants host memory");
+      return INVALID;
+    }
+  for (int r = 0; r < rows; r++)
+    memcpy (dst + (gsize) r * dst_pitch_floats, src + (gsize) r * src_pitch_floats,
+            (gsize) width_floats * sizeof (float));
+  return 0;
+}
+
+int
+trawl_cuda_stream_wait (void *stream)
+{
+  return emu_stream_ok (stream, "trawl_cuda_stream_wait")
+           ? 0 : (int) cudaErrorInvalidResourceHandle;
 }
 
 /* ---- ssd-kernel.h ---- */

@@ -6,7 +6,9 @@
  * decode through records against the direct argmax decoder it replaced),
  * the dictionary file, the minimum-
  * area rectangle, DB boxes from drawn probability maps (rotated rectangles
- * whose geometry is known analytically), and the det/rec input tensors.
+ * whose geometry is known analytically; the mask reference of the GPU's
+ * threshold, and boxes finished on a map filled only where their scores
+ * read, as the GPU plate path does), and the det/rec input tensors.
  * Expected values come from the geometry and PaddleOCR's formulas, not
  * from running this code.
  */
@@ -550,6 +552,154 @@ test_db_clamp (void)
   g_free (prob);
 }
 
+/* The DB threshold's reference (the GPU kernel's rule) and the unpacking
+ * against direct loops: sizes that end mid-word, values equal to the
+ * threshold (not above it), NaN, infinities, subnormals; every word is
+ * overwritten (garbage first) and the pad bits are 0. */
+static void
+test_db_mask (void)
+{
+  static const gsize sizes[] = { 1, 5, 31, 32, 33, 64, 95, 1000, 1027 };
+  const float thresh = 0.3f;
+  GRand *r = g_rand_new_with_seed (42);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    gsize n = sizes[s], words = (n + 31) / 32;
+    g_autofree float *prob = g_new (float, n);
+    g_autofree uint32_t *bits = g_new (uint32_t, words);
+    g_autofree guint8 *bin = g_new (guint8, n);
+
+    for (gsize i = 0; i < n; i++) {
+      switch (g_rand_int_range (r, 0, 8)) {
+      case 0: prob[i] = thresh; break;
+      case 1: prob[i] = NAN; break;
+      case 2: prob[i] = g_rand_boolean (r) ? INFINITY : -INFINITY; break;
+      case 3: prob[i] = nextafterf (thresh, 1.0f); break;
+      case 4: prob[i] = g_rand_boolean (r) ? 1e-40f : -0.0f; break;
+      default: prob[i] = (float) g_rand_double (r); break;
+      }
+    }
+    memset (bits, 0xa5, sizeof *bits * words);
+    _trawl_ocr_db_mask_ref (prob, n, thresh, bits);
+    for (gsize i = 0; i < words * 32; i++) {
+      gboolean want = i < n && prob[i] > thresh;
+      g_assert_cmpuint ((bits[i / 32] >> (i % 32)) & 1, ==, want);
+    }
+    memset (bin, 7, n);
+    _trawl_ocr_db_unpack (bits, n, bin);
+    for (gsize i = 0; i < n; i++)
+      g_assert_cmpuint (bin[i], ==, prob[i] > thresh);
+  }
+  /* a threshold of NaN sets nothing */
+  {
+    float prob[40];
+    uint32_t bits[2] = { ~0u, ~0u };
+
+    for (int i = 0; i < 40; i++)
+      prob[i] = i / 40.0f;
+    _trawl_ocr_db_mask_ref (prob, 40, NAN, bits);
+    g_assert_cmpuint (bits[0], ==, 0);
+    g_assert_cmpuint (bits[1], ==, 0);
+  }
+  g_rand_free (r);
+}
+
+/* Fills prob with random text-like blobs: rotated rectangles of noisy
+ * probabilities (some faint, some touching the edges, some tiny) on a
+ * low noise floor. */
+static void
+draw_blobs (GRand *r, float *prob, int w, int h, int n_blobs)
+{
+  for (int i = 0; i < w * h; i++)
+    prob[i] = (float) g_rand_double_range (r, 0.0, 0.25);
+  for (int b = 0; b < n_blobs; b++) {
+    double cx = g_rand_double_range (r, -5, w + 5), cy = g_rand_double_range (r, -5, h + 5);
+    double rw = g_rand_double_range (r, 1, 70), rh = g_rand_double_range (r, 1, 18);
+    double deg = g_rand_double_range (r, -30, 30);
+    double lo = g_rand_double_range (r, 0.2, 0.9);
+    double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
+
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        double dx = x - cx, dy = y - cy;
+        if (fabs (dx * ca + dy * sa) <= rw / 2 && fabs (-dx * sa + dy * ca) <= rh / 2)
+          prob[y * w + x] = (float) g_rand_double_range (r, lo, 1.0);
+      }
+  }
+}
+
+/* What the GPU plate path does (plate-gpu.c: db_boxes): the mask from the
+ * reference threshold, the rectangles from the mask, then the map copied
+ * only inside the rectangles' regions into a buffer of garbage (NaN or
+ * 7.0 elsewhere) and finished there, gives trawl_ocr_db_boxes's boxes on
+ * the whole map, byte for byte. */
+static void
+test_db_partial_map (void)
+{
+  GRand *r = g_rand_new_with_seed (7);
+  guint total = 0;
+  gsize copied = 0, pixels = 0;
+
+  for (int t = 0; t < 40; t++) {
+    int w = 32 * g_rand_int_range (r, 2, 12) + (t % 3), h = 32 * g_rand_int_range (r, 1, 8);
+    gsize n = (gsize) w * h, words = (n + 31) / 32;
+    g_autofree float *prob = g_new (float, n);
+    g_autofree float *part = g_new (float, n);
+    g_autofree guint8 *seen = g_new0 (guint8, n);
+    g_autofree uint32_t *bits = g_new (uint32_t, words);
+    g_autofree guint8 *bin = g_new (guint8, n);
+    TrawlOcrDbParams p, *pp = NULL;
+    float garbage = t % 2 ? NAN : 7.0f;
+
+    draw_blobs (r, prob, w, h, g_rand_int_range (r, 0, 30));
+    if (t % 4 == 1) {
+      trawl_ocr_db_params_init (&p);
+      p.box_thresh = (float) g_rand_double_range (r, 0.3, 0.8);
+      p.max_candidates = t % 8 == 1 ? 4 : 1000;
+      pp = &p;
+    }
+    GArray *want = trawl_ocr_db_boxes (prob, w, h, 3 * w, 2 * h, pp);
+
+    _trawl_ocr_db_mask_ref (prob, n, pp ? pp->thresh : 0.3f, bits);
+    _trawl_ocr_db_unpack (bits, n, bin);
+    GArray *rects = _trawl_ocr_db_rects (bin, w, h, pp);
+    for (gsize i = 0; i < n; i++)
+      part[i] = garbage;
+    for (guint k = 0; k < rects->len; k++) {
+      int x0, y0, x1, y1;
+      _trawl_ocr_db_rect_region (g_array_index (rects, TrawlOcrRect, k).c, w, h, &x0, &y0, &x1,
+                                 &y1);
+      g_assert_cmpint (0, <=, x0);
+      g_assert_cmpint (x0, <=, x1);
+      g_assert_cmpint (x1, <, w);
+      g_assert_cmpint (0, <=, y0);
+      g_assert_cmpint (y0, <=, y1);
+      g_assert_cmpint (y1, <, h);
+      for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+          part[(gsize) y * w + x] = prob[(gsize) y * w + x];
+          seen[(gsize) y * w + x] = 1;
+        }
+    }
+    GArray *got = _trawl_ocr_db_finish (part, w, h, 3 * w, 2 * h, rects, pp);
+    g_assert_cmpuint (got->len, ==, want->len);
+    g_assert_cmpmem (got->data, got->len * sizeof (TrawlOcrBox), want->data,
+                     want->len * sizeof (TrawlOcrBox));
+    for (gsize i = 0; i < n; i++)
+      copied += seen[i];
+    pixels += n;
+    total += want->len;
+    g_array_unref (got);
+    g_array_unref (want);
+    g_array_unref (rects);
+  }
+  g_test_message ("40 maps: %u boxes identical from %.1f%% of the map", total,
+                  100.0 * copied / pixels);
+  g_assert_cmpuint (total, >, 40);
+  g_assert_cmpuint (copied, <, pixels);
+  g_rand_free (r);
+}
+
 /* ---- input tensors ---- */
 
 static TrawlImage *
@@ -634,6 +784,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ocr/db/rotated", test_db_rotated);
   g_test_add_func ("/ocr/db/filters-and-order", test_db_filters_and_order);
   g_test_add_func ("/ocr/db/clamp", test_db_clamp);
+  g_test_add_func ("/ocr/db/mask", test_db_mask);
+  g_test_add_func ("/ocr/db/partial-map", test_db_partial_map);
   g_test_add_func ("/ocr/input/rec", test_rec_input);
   g_test_add_func ("/ocr/input/det", test_det_input);
   return g_test_run ();
