@@ -16,6 +16,11 @@
 #include <cuda_runtime_api.h>
 #endif
 
+/* Defines the test case name for a build without CUDA, where it can only
+ * be skipped (the same reason in every GPU test). */
+#define GPU_CASE_NOT_BUILT(name) \
+  static void name (void) { g_test_skip ("no GPU (this trawl was built without CUDA)"); }
+
 /* TRUE when a GPU can run; otherwise marks the test skipped with the
  * reason ("skipped: no GPU (...)" in the TAP output). */
 static inline gboolean

@@ -269,23 +269,9 @@ test_invalid (void)
                    cudaErrorInvalidValue);
 }
 #else
-static void
-test_ppocr (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_small (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_invalid (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
+GPU_CASE_NOT_BUILT (test_ppocr)
+GPU_CASE_NOT_BUILT (test_small)
+GPU_CASE_NOT_BUILT (test_invalid)
 #endif
 
 int

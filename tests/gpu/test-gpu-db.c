@@ -183,23 +183,9 @@ test_invalid (void)
                    cudaErrorInvalidValue);
 }
 #else
-static void
-test_mask (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_rect_copy (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_invalid (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
+GPU_CASE_NOT_BUILT (test_mask)
+GPU_CASE_NOT_BUILT (test_rect_copy)
+GPU_CASE_NOT_BUILT (test_invalid)
 #endif
 
 int

@@ -282,23 +282,9 @@ test_invalid (void)
                    ==, bad);
 }
 #else
-static void
-test_faces (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_shapes (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_invalid (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
+GPU_CASE_NOT_BUILT (test_faces)
+GPU_CASE_NOT_BUILT (test_shapes)
+GPU_CASE_NOT_BUILT (test_invalid)
 #endif
 
 int

@@ -548,35 +548,11 @@ test_invalid (void)
   g_assert_cmpint (trawl_cuda_copy_to_host (NULL, fake_dst, 4, NULL), ==, cudaErrorInvalidValue);
 }
 #else
-static void
-test_1080p (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_single (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_batch (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_invalid (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
-
-static void
-test_planar_batch (void)
-{
-  g_test_skip ("no GPU (this trawl was built without CUDA)");
-}
+GPU_CASE_NOT_BUILT (test_1080p)
+GPU_CASE_NOT_BUILT (test_single)
+GPU_CASE_NOT_BUILT (test_batch)
+GPU_CASE_NOT_BUILT (test_invalid)
+GPU_CASE_NOT_BUILT (test_planar_batch)
 #endif
 
 int
