@@ -130,6 +130,22 @@ planes_ok (const TrawlWarpParams *p, const uint8_t *y, int pitch_y, const uint8_
   return y != NULL && uv != NULL && pitch_y >= p->src_w && pitch_uv >= uv_row_bytes (p->src_w);
 }
 
+/* The grid of a batch: blockIdx.z picks the warp, x and y cover the
+ * widest out_w and the tallest dst_h (each thread checks its own warp's). */
+static dim3
+batch_grid (const TrawlWarpParams *p, int n)
+{
+  int max_w = 0, max_h = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      max_w = p[i].out_w > max_w ? p[i].out_w : max_w;
+      max_h = p[i].dst_h > max_h ? p[i].dst_h : max_h;
+    }
+  return dim3 ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X, (max_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y,
+               n);
+}
+
 static int
 warp_nv12_f32_cuda (const TrawlWarpParams *p, const uint8_t *y, int pitch_y, const uint8_t *uv,
                     int pitch_uv, float *dst, cudaStream_t stream)
@@ -157,7 +173,6 @@ trawl_cuda_warp_nv12_crops (const TrawlWarpParams *p, int n, const uint8_t *y, i
                             void *stream)
 {
   CropBatch b;
-  int max_w = 0, max_h = 0;
 
   if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || dst == NULL || dst_off == NULL
       || !planes_ok (&p[0], y, pitch_y, uv, pitch_uv))
@@ -169,8 +184,6 @@ trawl_cuda_warp_nv12_crops (const TrawlWarpParams *p, int n, const uint8_t *y, i
       if (!params_ok (&p[i]) || p[i].src_w != p[0].src_w || p[i].src_h != p[0].src_h
           || dst_off[i] > 0xffffffffu)
         return (int) cudaErrorInvalidValue;
-      max_w = p[i].out_w > max_w ? p[i].out_w : max_w;
-      max_h = p[i].dst_h > max_h ? p[i].dst_h : max_h;
     }
   memset (&b, 0, sizeof b);
   memcpy (b.p, p, (size_t) n * sizeof *p);
@@ -178,11 +191,9 @@ trawl_cuda_warp_nv12_crops (const TrawlWarpParams *p, int n, const uint8_t *y, i
     b.dst_off[i] = (unsigned int) dst_off[i];
 
   dim3 block (WARP_BLOCK_X, WARP_BLOCK_Y);
-  dim3 grid ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X, (max_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y,
-             n);
 
-  warp_nv12_crops_f32<<<grid, block, 0, (cudaStream_t) stream>>> (b, y, pitch_y, uv, pitch_uv,
-                                                                   dst);
+  warp_nv12_crops_f32<<<batch_grid (p, n), block, 0, (cudaStream_t) stream>>> (b, y, pitch_y, uv,
+                                                                             pitch_uv, dst);
   return (int) cudaGetLastError ();
 }
 
@@ -234,7 +245,6 @@ trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
                               const size_t *src_off, float *dst, void *stream)
 {
   PlanarBatch b;
-  int max_w = 0;
 
   if (p == NULL || n < 1 || n > TRAWL_WARP_MAX_BATCH || src == NULL || src_off == NULL
       || dst == NULL)
@@ -246,7 +256,6 @@ trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
       if (!params_ok (&p[i]) || p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h
           || src_off[i] > 0xffffffffu)
         return (int) cudaErrorInvalidValue;
-      max_w = p[i].out_w > max_w ? p[i].out_w : max_w;
     }
   memset (&b, 0, sizeof b);
   memcpy (b.p, p, (size_t) n * sizeof *p);
@@ -254,10 +263,8 @@ trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
     b.off[i] = (unsigned int) src_off[i];
 
   dim3 block (WARP_BLOCK_X, WARP_BLOCK_Y);
-  dim3 grid ((max_w + WARP_BLOCK_X - 1) / WARP_BLOCK_X,
-             (p[0].dst_h + WARP_BLOCK_Y - 1) / WARP_BLOCK_Y, n);
 
-  warp_planar_batch_f32<<<grid, block, 0, (cudaStream_t) stream>>> (b, src, dst);
+  warp_planar_batch_f32<<<batch_grid (p, n), block, 0, (cudaStream_t) stream>>> (b, src, dst);
   return (int) cudaGetLastError ();
 }
 

@@ -105,6 +105,10 @@ GArray *trawl_faces_ssd_detect_candidates (const int *idx, const float *cand, in
  * floats. Parts of the region outside the image are black. */
 void  trawl_faces_prepare_input (const TrawlImage *img, int x, int y, int w, int h,
                                  int size, gboolean center, float *out);
+/* Where a w x h region sits in its padded square: *off_x, *off_y px from
+ * the square's corner (0, 0 unless center, as trawl_faces_prepare_input
+ * pads). */
+void  trawl_faces_pad_offsets (int w, int h, gboolean center, int *off_x, int *off_y);
 
 /* Maps the landmark net's 136 outputs (0..1 of the padded input square)
  * for a face crop (x, y, w, h) px, prepared with center = TRUE, to image px

@@ -308,6 +308,21 @@ pixel (const TrawlImage *img, int x, int y)
 }
 
 void
+trawl_faces_pad_offsets (int w, int h, gboolean center, int *off_x, int *off_y)
+{
+  *off_x = *off_y = 0;
+  if (center) {
+    /* padToSquare: round(diff / 2) appended, the rest prepended */
+    int diff = MAX (w, h) - MIN (w, h);
+    int before = diff - (int) round (diff * 0.5);
+    if (w < h)
+      *off_x = before;
+    else
+      *off_y = before;
+  }
+}
+
+void
 trawl_faces_prepare_input (const TrawlImage *img, int x, int y, int w, int h,
                            int size, gboolean center, float *out)
 {
@@ -317,15 +332,7 @@ trawl_faces_prepare_input (const TrawlImage *img, int x, int y, int w, int h,
 
   g_return_if_fail (img != NULL && out != NULL && size > 0 && w > 0 && h > 0);
   side = MAX (w, h);
-  if (center) {
-    /* padToSquare: round(diff / 2) appended, the rest prepended */
-    int diff = side - MIN (w, h);
-    int before = diff - (int) round (diff * 0.5);
-    if (w < h)
-      off_x = before;
-    else
-      off_y = before;
-  }
+  trawl_faces_pad_offsets (w, h, center, &off_x, &off_y);
   /* resizeBilinear, align_corners = false, half_pixel_centers = false */
   scale = (float) side / (float) size;
   for (int oy = 0; oy < size; oy++) {

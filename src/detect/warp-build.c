@@ -7,6 +7,8 @@
  */
 #include "detect/warp-build.h"
 
+#include <trawl/faces-post.h>   /* trawl_faces_pad_offsets */
+
 #include <math.h>
 #include <string.h>
 
@@ -30,19 +32,9 @@ void
 trawl_warp_build_square (TrawlWarpParams *p, int src_w, int src_h, int x, int y, int w, int h,
                          int size, gboolean center)
 {
-  int side = MAX (w, h), off_x = 0, off_y = 0;
+  int side = MAX (w, h), off_x, off_y;
 
-  if (center)
-    {
-      /* padToSquare, as trawl_faces_prepare_input: round(diff / 2) appended */
-      int diff = side - MIN (w, h);
-      int before = diff - (int) round (diff * 0.5);
-
-      if (w < h)
-        off_x = before;
-      else
-        off_y = before;
-    }
+  trawl_faces_pad_offsets (w, h, center, &off_x, &off_y);
   _trawl_warp_params_init (p, src_w, src_h, size, size);
   /* resizeBilinear without half-pixel centres: square px = tensor px *
    * side / size from the corner; then square -> image is a shift. */
