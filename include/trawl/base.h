@@ -1,8 +1,10 @@
 /* trawl/base.h - shared basics: error domain, version, where models live,
- * the model manifest (what to fetch from npm, and its sha256).
+ * the model manifest (what to fetch from npm, and its sha256), files
+ * written atomically.
  */
 #pragma once
 
+#include <stdio.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -56,6 +58,39 @@ gboolean            trawl_model_entry_verify (const TrawlModelEntry *e, const ch
 /* SHA-256 of a file as lower-case hex, streaming; NULL with error set. */
 char *trawl_file_sha256 (const char *path, GError **error);
 
+/* ---- atomic files (src/base/atomic.c) ---- */
+
+/* A file written in full or not at all: data goes to "<path>.tmp-XXXXXX"
+ * in the same directory; commit fsyncs it, renames it over path and fsyncs
+ * the directory. Until commit, path keeps its old content. All writes,
+ * syncs and renames go through a hook table (see atomic-private.h) so tests
+ * can inject ENOSPC/EIO.
+ * Threading: one thread per TrawlAtomicFile. */
+typedef struct _TrawlAtomicFile TrawlAtomicFile;
+
+/* Creates the temporary file. NULL with error set (the directory must exist). */
+TrawlAtomicFile *trawl_atomic_file_new (const char *path, GError **error);
+/* Appends len bytes. On failure the file is poisoned (commit fails) and
+ * error is set. */
+gboolean         trawl_atomic_file_write (TrawlAtomicFile *af, const void *data, gsize len,
+                                          GError **error);
+/* A stdio stream whose writes go through trawl_atomic_file_write (for
+ * libraries that write to a FILE*, e.g. FAISS). Transfer none: valid until
+ * commit or free; do not fclose it. A failed stdio write poisons the file. */
+FILE            *trawl_atomic_file_get_stream (TrawlAtomicFile *af);
+/* Flushes, fsyncs, renames over the target and fsyncs the directory. On
+ * failure the temporary file is removed and the target is untouched. In both
+ * cases af is freed. */
+gboolean         trawl_atomic_file_commit (TrawlAtomicFile *af, GError **error);
+/* Removes the temporary file and frees af (the target is untouched).
+ * Accepts NULL. */
+void             trawl_atomic_file_free (TrawlAtomicFile *af);
+
+/* Writes data to path atomically (new + write + commit). */
+gboolean trawl_atomic_write_file (const char *path, const void *data, gsize len,
+                                  GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlModelManifest, trawl_model_manifest_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlAtomicFile, trawl_atomic_file_free)
 
 G_END_DECLS

@@ -50,6 +50,7 @@
 
 #include <stdio.h>
 #include <glib.h>
+#include <trawl/base.h>
 #include <trawl/video.h>
 
 G_BEGIN_DECLS
@@ -101,11 +102,10 @@ void trawl_catalog_close (TrawlCatalog *cat);
 
 /* The case directory (transfer none, lives as long as cat). */
 const char *trawl_catalog_get_dir (TrawlCatalog *cat);
+/* The SQLite library version in use (for --version; static). */
+const char *trawl_catalog_sqlite_version (void);
 /* The schema version recorded in the catalog. */
 int trawl_catalog_get_schema_version (TrawlCatalog *cat);
-/* The raw connection (transfer none), for other libtrawl modules that run
- * their own read queries (search/). Front ends must not use it. */
-struct sqlite3 *trawl_catalog_get_db (TrawlCatalog *cat);
 
 /* ---- cameras ---- */
 
@@ -204,6 +204,12 @@ gboolean trawl_catalog_rollback_video (TrawlCatalog *cat, gint64 video_id, const
 gboolean trawl_catalog_begin_run (TrawlCatalog *cat, const char *command_line,
                                   const char *settings_json, gint64 *run_id, GError **error);
 gboolean trawl_catalog_finish_run (TrawlCatalog *cat, gint64 run_id, GError **error);
+/* The latest index run: *started and *finished (UTC text as stored;
+ * *finished NULL when that run never finished, i.e. it crashed or was
+ * killed) and *command_line, each new (g_free) or NULL. All NULL when
+ * there was no run. FALSE with error set on a database error. */
+gboolean trawl_catalog_get_last_run (TrawlCatalog *cat, char **started, char **finished,
+                                     char **command_line, GError **error);
 
 /* ---- tracks and sightings ---- */
 
@@ -343,44 +349,11 @@ gboolean trawl_catalog_audit_append (TrawlCatalog *cat, const char *user, const 
 gboolean trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad_id,
                                      GError **error);
 
-/* ---- atomic files (atomic.c) ---- */
-
-/* A file written in full or not at all: data goes to "<path>.tmp-XXXXXX"
- * in the same directory; commit fsyncs it, renames it over path and fsyncs
- * the directory. Until commit, path keeps its old content. All writes,
- * syncs and renames go through a hook table (see atomic-private.h) so tests
- * can inject ENOSPC/EIO.
- * Threading: one thread per TrawlAtomicFile. */
-typedef struct _TrawlAtomicFile TrawlAtomicFile;
-
-/* Creates the temporary file. NULL with error set (the directory must exist). */
-TrawlAtomicFile *trawl_atomic_file_new (const char *path, GError **error);
-/* Appends len bytes. On failure the file is poisoned (commit fails) and
- * error is set. */
-gboolean         trawl_atomic_file_write (TrawlAtomicFile *af, const void *data, gsize len,
-                                          GError **error);
-/* A stdio stream whose writes go through trawl_atomic_file_write (for
- * libraries that write to a FILE*, e.g. FAISS). Transfer none: valid until
- * commit or free; do not fclose it. A failed stdio write poisons the file. */
-FILE            *trawl_atomic_file_get_stream (TrawlAtomicFile *af);
-/* Flushes, fsyncs, renames over the target and fsyncs the directory. On
- * failure the temporary file is removed and the target is untouched. In both
- * cases af is freed. */
-gboolean         trawl_atomic_file_commit (TrawlAtomicFile *af, GError **error);
-/* Removes the temporary file and frees af (the target is untouched).
- * Accepts NULL. */
-void             trawl_atomic_file_free (TrawlAtomicFile *af);
-
-/* Writes data to path atomically (new + write + commit). */
-gboolean trawl_atomic_write_file (const char *path, const void *data, gsize len,
-                                  GError **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCatalog, trawl_catalog_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCamera, trawl_camera_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCatalogVideo, trawl_catalog_video_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlTrack, trawl_track_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlSighting, trawl_sighting_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCameraStats, trawl_camera_stats_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlAtomicFile, trawl_atomic_file_free)
 
 G_END_DECLS

@@ -92,13 +92,4 @@ gboolean trawl_index_run (const char *case_dir, const char *const *inputs, guint
                           const TrawlIndexOptions *opts, TrawlIndexProgress *final,
                           GError **error);
 
-/* The latest index run of an open catalog: *started and *finished (UTC text
- * as the catalog stores it; *finished NULL when that run never finished,
- * i.e. it crashed or was killed) and *command_line, each new (g_free) or
- * NULL. All NULL when there was no run. FALSE with error set on a database
- * error. */
-struct _TrawlCatalog;
-gboolean trawl_index_last_run (struct _TrawlCatalog *cat, char **started, char **finished,
-                               char **command_line, GError **error);
-
 G_END_DECLS

@@ -459,6 +459,30 @@ trawl_catalog_finish_run (TrawlCatalog *cat, gint64 run_id, GError **error)
   return _trawl_catalog_step_done (cat, st, "finishing a run", error);
 }
 
+gboolean
+trawl_catalog_get_last_run (TrawlCatalog *cat, char **started, char **finished,
+                            char **command_line, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  g_return_val_if_fail (cat != NULL && started && finished && command_line, FALSE);
+  *started = *finished = *command_line = NULL;
+  if (!_trawl_catalog_prepare (cat, "SELECT started_utc, finished_utc, command_line "
+                                    "FROM index_runs ORDER BY id DESC LIMIT 1", &st, error))
+    return FALSE;
+  rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    {
+      *started = _trawl_catalog_column_text (st, 0);
+      *finished = _trawl_catalog_column_text (st, 1);
+      *command_line = _trawl_catalog_column_text (st, 2);
+    }
+  else if (rc != SQLITE_DONE)
+    return _trawl_catalog_db_error (cat, "reading index runs", error);
+  return TRUE;
+}
+
 /* ---- vector file state ---- */
 
 gboolean

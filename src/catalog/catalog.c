@@ -376,7 +376,13 @@ trawl_catalog_close (TrawlCatalog *cat)
     sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close_v2 (cat->db);  /* NULL is a no-op */
   if (cat->lock_fd >= 0)
-    close (cat->lock_fd);  /* releases the flock */
+    {
+      /* Forget the pid while still holding the lock, so that no reader
+       * takes this process, still alive, for a writer. */
+      if (ftruncate (cat->lock_fd, 0) != 0)
+        g_debug ("%s: cannot clear the lock file", cat->dir);
+      close (cat->lock_fd);  /* releases the flock */
+    }
   g_free (cat->db_path);
   g_free (cat->dir);
   g_free (cat);
@@ -396,11 +402,10 @@ trawl_catalog_get_schema_version (TrawlCatalog *cat)
   return cat->version;
 }
 
-struct sqlite3 *
-trawl_catalog_get_db (TrawlCatalog *cat)
+const char *
+trawl_catalog_sqlite_version (void)
 {
-  g_return_val_if_fail (cat != NULL, NULL);
-  return cat->db;
+  return sqlite3_libversion ();
 }
 
 const char *

@@ -11,6 +11,7 @@
 #include "cli.h"
 
 #include <trawl/base.h>
+#include <trawl/case.h>
 #include <trawl/catalog.h>
 #include <trawl/detect.h>
 #include <trawl/eval.h>
@@ -200,14 +201,14 @@ print_hit (TrawlCatalog *cat, const TrawlVectorHit *hit, const char *what)
 }
 
 static int
-face_query (TrawlCatalog *cat, const DemoPlan *plan)
+face_query (TrawlCase *kase, const DemoPlan *plan)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlImage) photo = trawl_image_load (plan->face_photo, &error);
   g_autoptr(TrawlFaceDetector) fd = NULL;
   g_autoptr(GArray) faces = NULL;
   g_autoptr(GArray) hits = NULL;
-  g_autofree char *store_path = g_build_filename (trawl_catalog_get_dir (cat), "faces.faiss", NULL);
+  TrawlCatalog *cat = trawl_case_get_catalog (kase);
   TrawlVectorStore *vs;
   const TrawlFace *best = NULL;
   int matches = 0;
@@ -227,14 +228,10 @@ face_query (TrawlCatalog *cat, const DemoPlan *plan)
       printf ("      no face found in the query photo\n");
       return 1;
     }
-  vs = trawl_vector_store_load (store_path, TRAWL_FACE_DIM, &error);
+  vs = trawl_case_get_vectors (kase, TRAWL_KIND_FACE, &error);
   if (vs == NULL)
-    {
-      printf ("      the case has no face vectors (%s)\n", error->message);
-      return 0;
-    }
+    return trawl_cli_fail (&error);
   hits = trawl_vector_store_search (vs, best->embedding, 5, &error);
-  trawl_vector_store_free (vs);
   if (hits == NULL)
     return trawl_cli_fail (&error);
   for (guint i = 0; i < hits->len; i++)
@@ -254,10 +251,10 @@ face_query (TrawlCatalog *cat, const DemoPlan *plan)
 /* Asks for the labelled plate with one character swapped for a look-alike
  * (as a witness or an OCR might), to show the fuzzy match at work. */
 static int
-plate_query (TrawlCatalog *cat, const DemoPlan *plan)
+plate_query (TrawlCase *kase, const DemoPlan *plan)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *store_path = g_build_filename (trawl_catalog_get_dir (cat), "plates.faiss", NULL);
+  TrawlCatalog *cat = trawl_case_get_catalog (kase);
   g_autofree char *norm = NULL;
   g_autoptr(GArray) hits = NULL;
   float query[TRAWL_PLATE_DIM];
@@ -282,15 +279,11 @@ plate_query (TrawlCatalog *cat, const DemoPlan *plan)
     }
   printf ("[5/5] plate query: \"%s\" (the clip's label is %s; one look-alike character swapped)\n",
           norm, plan->plate_text);
-  vs = trawl_vector_store_load (store_path, TRAWL_PLATE_DIM, &error);
+  vs = trawl_case_get_vectors (kase, TRAWL_KIND_PLATE, &error);
   if (vs == NULL)
-    {
-      printf ("      the case has no plate vectors (%s)\n", error->message);
-      return 0;
-    }
+    return trawl_cli_fail (&error);
   trawl_plate_text_vector (norm, query);
   hits = trawl_vector_store_search (vs, query, 3, &error);
-  trawl_vector_store_free (vs);
   if (hits == NULL)
     return trawl_cli_fail (&error);
   for (guint i = 0; i < hits->len; i++)
@@ -318,7 +311,7 @@ trawl_cmd_demo (int argc, char **argv)
   DemoPlan plan = { 0 };
   TrawlIndexOptions opts;
   TrawlIndexProgress final = { 0 };
-  TrawlCatalog *cat;
+  TrawlCase *kase;
   const char *case_dir, *data;
   int rc;
 
@@ -368,16 +361,16 @@ trawl_cmd_demo (int argc, char **argv)
           final.videos_failed, final.faces, final.plates, final.face_tracks, final.plate_tracks);
   g_clear_pointer (&final.failures, g_ptr_array_unref);
 
-  cat = trawl_catalog_open (case_dir, TRAWL_CATALOG_READONLY, &error);
-  if (cat == NULL)
+  kase = trawl_case_open (case_dir, TRAWL_CASE_READ, &error);
+  if (kase == NULL)
     {
       demo_plan_clear (&plan);
       return trawl_cli_fail (&error);
     }
-  rc = face_query (cat, &plan);
+  rc = face_query (kase, &plan);
   if (rc == 0)
-    rc = plate_query (cat, &plan);
-  trawl_catalog_close (cat);
+    rc = plate_query (kase, &plan);
+  trawl_case_close (kase);
   demo_plan_clear (&plan);
   if (rc == 0)
     printf ("demo: done. Browse the case with 'trawl tracks %s' and 'trawl info %s'.\n",

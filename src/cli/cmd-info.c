@@ -14,6 +14,7 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <trawl/case.h>
 #include <trawl/catalog.h>
 #include <trawl/indexer.h>
 #include <trawl/vectors.h>
@@ -90,9 +91,9 @@ utc_text (double utc)
 }
 
 static gint64
-file_size (const char *dir, const char *name)
+file_size (const char *dir, TrawlCaseFile file)
 {
-  g_autofree char *p = g_build_filename (dir, name, NULL);
+  g_autofree char *p = g_build_filename (dir, trawl_case_file_name (file), NULL);
   GStatBuf st;
   return g_stat (p, &st) == 0 ? (gint64) st.st_size : -1;
 }
@@ -141,7 +142,7 @@ case_info_load (TrawlCatalog *cat, CaseInfo *ci, GError **error)
       || !(ci->videos = trawl_catalog_list_videos (cat, error))
       || !trawl_catalog_get_vectors_state (cat, TRAWL_KIND_FACE, &ci->face_gen, &ci->face_vecs, error)
       || !trawl_catalog_get_vectors_state (cat, TRAWL_KIND_PLATE, &ci->plate_gen, &ci->plate_vecs, error)
-      || !trawl_index_last_run (cat, &ci->run_start, &ci->run_end, &ci->run_cmd, error))
+      || !trawl_catalog_get_last_run (cat, &ci->run_start, &ci->run_end, &ci->run_cmd, error))
     return FALSE;
   for (guint i = 0; i < ci->videos->len; i++) {
     TrawlCatalogVideo *v = ci->videos->pdata[i];
@@ -192,9 +193,9 @@ case_info_json (const char *dir, CaseInfo *ci)
   set_int (b, "thumbnails", ci->s.thumbnails);
   set_int (b, "face_vectors", ci->face_vecs);
   set_int (b, "plate_vectors", ci->plate_vecs);
-  set_int (b, "catalog_bytes", file_size (dir, "catalog.sqlite"));
-  set_int (b, "faces_index_bytes", file_size (dir, "faces.faiss"));
-  set_int (b, "plates_index_bytes", file_size (dir, "plates.faiss"));
+  set_int (b, "catalog_bytes", file_size (dir, TRAWL_CASE_FILE_CATALOG));
+  set_int (b, "faces_index_bytes", file_size (dir, TRAWL_CASE_FILE_FACE_VECTORS));
+  set_int (b, "plates_index_bytes", file_size (dir, TRAWL_CASE_FILE_PLATE_VECTORS));
   set_int (b, "index_runs", ci->s.index_runs);
   set_str (b, "last_run_started", ci->run_start);
   set_str (b, "last_run_finished", ci->run_end);
@@ -239,9 +240,9 @@ case_info_text (const char *dir, CaseInfo *ci)
           " thumbnails\n", ci->s.face_sightings, ci->s.plate_sightings, ci->s.thumbnails);
   printf ("index: catalog %" G_GINT64_FORMAT " bytes; faces.faiss %" G_GINT64_FORMAT
           " vectors, %" G_GINT64_FORMAT " bytes; plates.faiss %" G_GINT64_FORMAT " vectors, %"
-          G_GINT64_FORMAT " bytes\n", MAX (0, file_size (dir, "catalog.sqlite")), ci->face_vecs,
-          MAX (0, file_size (dir, "faces.faiss")), ci->plate_vecs,
-          MAX (0, file_size (dir, "plates.faiss")));
+          G_GINT64_FORMAT " bytes\n", MAX (0, file_size (dir, TRAWL_CASE_FILE_CATALOG)), ci->face_vecs,
+          MAX (0, file_size (dir, TRAWL_CASE_FILE_FACE_VECTORS)), ci->plate_vecs,
+          MAX (0, file_size (dir, TRAWL_CASE_FILE_PLATE_VECTORS)));
   printf ("runs: %" G_GINT64_FORMAT "; last started %s, %s%s\n", ci->s.index_runs,
           ci->run_start ? ci->run_start : "never",
           ci->run_end ? "finished " : (ci->run_start ? "did not finish" : ""),
@@ -257,11 +258,11 @@ static int
 print_case_info (const char *dir)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (TrawlCatalog) cat = trawl_catalog_open (dir, TRAWL_CATALOG_READONLY, &error);
+  g_autoptr (TrawlCase) kase = trawl_case_open (dir, TRAWL_CASE_READ, &error);
   CaseInfo ci = { 0 };
-  if (cat == NULL)
+  if (kase == NULL)
     return trawl_cli_fail (&error);
-  if (!case_info_load (cat, &ci, &error)) {
+  if (!case_info_load (trawl_case_get_catalog (kase), &ci, &error)) {
     case_info_clear (&ci);
     return trawl_cli_fail (&error);
   }

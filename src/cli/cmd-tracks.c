@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <json-glib/json-glib.h>
+#include <trawl/case.h>
 #include <trawl/catalog.h>
 
 static char *opt_kind, *opt_camera, *opt_plate;
@@ -140,7 +141,8 @@ trawl_cmd_tracks (int argc, char **argv)
   f.camera = opt_camera;
   f.plate_glob = opt_plate;
   f.limit = opt_limit;
-  g_autoptr (TrawlCatalog) cat = trawl_catalog_open (argv[1], TRAWL_CATALOG_READONLY, &error);
+  g_autoptr (TrawlCase) kase = trawl_case_open (argv[1], TRAWL_CASE_READ, &error);
+  TrawlCatalog *cat = kase ? trawl_case_get_catalog (kase) : NULL;
   if (cat == NULL)
     return trawl_cli_fail (&error);
   g_autoptr (GPtrArray) tracks = trawl_catalog_list_tracks (cat, &f, &error);

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <trawl/base.h>
+#include <trawl/catalog.h>
 #include <trawl/gpu.h>
 
 #include <faiss/c_api/faiss_c.h>
@@ -12,7 +13,6 @@
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/log.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,7 +63,7 @@ print_version (void)
           av_version_info (), lavc >> 16, (lavc >> 8) & 0xff, lavc & 0xff,
           lavf >> 16, (lavf >> 8) & 0xff, lavf & 0xff);
   printf ("  FAISS       %s (C API)\n", TRAWL_FAISS_VERSION);
-  printf ("  SQLite      %s\n", sqlite3_libversion ());
+  printf ("  SQLite      %s\n", trawl_catalog_sqlite_version ());
   printf ("  GLib        %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
 #if TRAWL_HAVE_GTK
   printf ("  GTK         %s (trawl-gui)\n", TRAWL_GTK_VERSION);

@@ -299,6 +299,8 @@ write_track (TrawlIndexRun *run, gint64 video_id, double base_utc, const TrawlTr
   return trawl_catalog_update_track (run->cat, &t, error);
 }
 
+/* Adds the video's vectors to the in-memory stores and records their new
+ * sizes, inside the video's transaction (see trawl_case_record_vectors). */
 static gboolean
 add_vectors (TrawlIndexRun *run, Vectors *vv, GError **error)
 {
@@ -307,12 +309,36 @@ add_vectors (TrawlIndexRun *run, Vectors *vv, GError **error)
   if (vv->face_ids->len > 0)
     ok = trawl_vector_store_add (run->faces_vs, vv->face_ids->len, (gint64 *) vv->face_ids->data,
                                  (float *) vv->face_vecs->data, error)
-         && _trawl_index_save_store (run, TRAWL_KIND_FACE, error);
+         && trawl_case_record_vectors (run->kase, TRAWL_KIND_FACE, error);
   if (ok && vv->plate_ids->len > 0)
     ok = trawl_vector_store_add (run->plates_vs, vv->plate_ids->len,
                                  (gint64 *) vv->plate_ids->data, (float *) vv->plate_vecs->data,
                                  error)
-         && _trawl_index_save_store (run, TRAWL_KIND_PLATE, error);
+         && trawl_case_record_vectors (run->kase, TRAWL_KIND_PLATE, error);
+  run->p.t_vectors += now_s () - t;
+  return ok;
+}
+
+/* After a failed commit: the stores forget the vectors add_vectors gave
+ * them (their rows are gone with the transaction). */
+static void
+drop_vectors (TrawlIndexRun *run, Vectors *vv)
+{
+  trawl_vector_store_remove (run->faces_vs, vv->face_ids->len, (gint64 *) vv->face_ids->data,
+                             NULL, NULL);
+  trawl_vector_store_remove (run->plates_vs, vv->plate_ids->len,
+                             (gint64 *) vv->plate_ids->data, NULL, NULL);
+}
+
+/* Writes the files of the stores that changed (after the commit). */
+static gboolean
+write_vectors (TrawlIndexRun *run, Vectors *vv, GError **error)
+{
+  double t = now_s ();
+  gboolean ok = (vv->face_ids->len == 0
+                 || trawl_case_write_vectors (run->kase, TRAWL_KIND_FACE, error))
+                && (vv->plate_ids->len == 0
+                    || trawl_case_write_vectors (run->kase, TRAWL_KIND_PLATE, error));
   run->p.t_vectors += now_s () - t;
   return ok;
 }
@@ -326,7 +352,8 @@ vectors_clear (Vectors *vv)
   g_array_unref (vv->plate_vecs);
 }
 
-/* All tracks in the open video transaction, commit, then the vectors. */
+/* All tracks and the vector counts in the open video transaction, commit,
+ * then the vector files. */
 static gboolean
 write_video (TrawlIndexRun *run, gint64 video_id, double base_utc, GPtrArray *tracks,
              GError **error)
@@ -339,9 +366,12 @@ write_video (TrawlIndexRun *run, gint64 video_id, double base_utc, GPtrArray *tr
   gboolean ok = TRUE;
   for (guint i = 0; ok && i < tracks->len; i++)
     ok = write_track (run, video_id, base_utc, tracks->pdata[i], &vv, error);
-  ok = ok && trawl_catalog_commit_video (run->cat, video_id, error);
+  gboolean added = ok && add_vectors (run, &vv, error);
+  ok = added && trawl_catalog_commit_video (run->cat, video_id, error);
+  if (added && !ok)
+    drop_vectors (run, &vv);
   run->p.t_write += now_s () - t;
-  ok = ok && add_vectors (run, &vv, error);
+  ok = ok && write_vectors (run, &vv, error);
   vectors_clear (&vv);
   return ok;
 }

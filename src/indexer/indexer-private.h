@@ -2,6 +2,7 @@
  * index-video.c (one video: decode thread, detectors, tracker, writer). */
 #pragma once
 
+#include <trawl/case.h>
 #include <trawl/catalog.h>
 #include <trawl/detect.h>
 #include <trawl/indexer.h>
@@ -12,12 +13,12 @@
 typedef struct {
   TrawlIndexOptions   opts;
   TrawlIndexProgress  p;
-  TrawlCatalog       *cat;
+  TrawlCase          *kase;           /* the case, opened for writing */
+  TrawlCatalog       *cat;            /* its catalog (borrowed) */
   TrawlFaceDetector  *face_det;       /* NULL with no_faces */
   TrawlPlateReader   *plate_reader;   /* NULL with no_plates */
   gboolean            models_loaded;  /* loaded lazily, on the first video to index */
-  TrawlVectorStore   *faces_vs, *plates_vs;
-  char               *faces_path, *plates_path;
+  TrawlVectorStore   *faces_vs, *plates_vs;  /* the case's stores (borrowed) */
   double              t0, last_report;
   double              bytes_total, bytes_done;
   double              cur_bytes, cur_fraction;  /* the file in progress */
@@ -29,8 +30,6 @@ typedef struct {
  * errors that end the run (catalog, vector files, cancel). */
 gboolean _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *path,
                              gint64 video_id, double base_utc, GError **error);
-/* Saves the store of kind atomically and records its new generation. */
-gboolean _trawl_index_save_store (TrawlIndexRun *run, TrawlKind kind, GError **error);
 /* Counts a failed file and records "path: reason" (once, even when reason
  * already names the file). */
 void     _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reason);

@@ -84,85 +84,6 @@ trawl_index_expand_inputs (const char *const *inputs, guint n_inputs)
   return out;
 }
 
-/* ---- vector files ---- */
-
-typedef struct {
-  TrawlVectorStore *vs;
-  GArray *ids;
-  GArray *vecs;
-  int dim;
-  gint64 n;
-} RebuildCtx;
-
-static gboolean
-count_cb (const TrawlSighting *s, gpointer data)
-{
-  RebuildCtx *c = data;
-  if (s->n_embedding == c->dim) {
-    c->n++;
-    if (c->ids != NULL) {
-      g_array_append_val (c->ids, s->id);
-      g_array_append_vals (c->vecs, s->embedding, c->dim);
-    }
-  }
-  return TRUE;
-}
-
-/* Loads the store of kind, rebuilding it from the catalog when it is
- * missing, damaged, or holds a different number of vectors. */
-static TrawlVectorStore *
-open_store (TrawlCatalog *cat, TrawlKind kind, int dim, const char *path, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  RebuildCtx c = { NULL, NULL, NULL, dim, 0 };
-  if (!trawl_catalog_foreach_sighting (cat, kind, count_cb, &c, error))
-    return NULL;
-  TrawlVectorStore *vs = trawl_vector_store_open (path, dim, &local);
-  if (vs != NULL && trawl_vector_store_get_count (vs) == c.n)
-    return vs;
-  if (vs == NULL)
-    g_message ("%s: %s; rebuilding it from the catalog", path, local->message);
-  else
-    g_message ("%s holds %" G_GINT64_FORMAT " vectors, the catalog %" G_GINT64_FORMAT
-               "; rebuilding it", path, trawl_vector_store_get_count (vs), c.n);
-  trawl_vector_store_free (vs);
-  vs = trawl_vector_store_new (dim, error);
-  if (vs == NULL)
-    return NULL;
-  c.n = 0;
-  c.ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  c.vecs = g_array_new (FALSE, FALSE, sizeof (float));
-  gboolean ok = trawl_catalog_foreach_sighting (cat, kind, count_cb, &c, error)
-                && (c.ids->len == 0
-                    || trawl_vector_store_add (vs, c.ids->len, (gint64 *) c.ids->data,
-                                               (float *) c.vecs->data, error))
-                && trawl_vector_store_save (vs, path, error);
-  g_array_unref (c.ids);
-  g_array_unref (c.vecs);
-  gint64 gen = 0, n = 0;
-  if (ok)
-    ok = trawl_catalog_get_vectors_state (cat, kind, &gen, &n, error)
-         && trawl_catalog_set_vectors_state (cat, kind, gen + 1,
-                                             trawl_vector_store_get_count (vs), error);
-  if (!ok) {
-    trawl_vector_store_free (vs);
-    return NULL;
-  }
-  return vs;
-}
-
-gboolean
-_trawl_index_save_store (TrawlIndexRun *run, TrawlKind kind, GError **error)
-{
-  TrawlVectorStore *vs = kind == TRAWL_KIND_FACE ? run->faces_vs : run->plates_vs;
-  const char *path = kind == TRAWL_KIND_FACE ? run->faces_path : run->plates_path;
-  gint64 gen = 0, n = 0;
-  return trawl_vector_store_save (vs, path, error)
-         && trawl_catalog_get_vectors_state (run->cat, kind, &gen, &n, error)
-         && trawl_catalog_set_vectors_state (run->cat, kind, gen + 1,
-                                             trawl_vector_store_get_count (vs), error);
-}
-
 /* ---- progress ---- */
 
 void
@@ -222,10 +143,16 @@ prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 siz
     g_autoptr (GArray) gone = NULL;
     if (!trawl_catalog_delete_video_rows (run->cat, old->id, &gone, error))
       return FALSE;
-    if (gone != NULL && gone->len > 0) {
-      trawl_vector_store_remove (run->faces_vs, gone->len, (gint64 *) gone->data, NULL, NULL);
-      trawl_vector_store_remove (run->plates_vs, gone->len, (gint64 *) gone->data, NULL, NULL);
-    }
+    /* The files follow at once, so they never hold vectors of rows that
+     * are gone (a sighting id may be handed out again). */
+    if (gone != NULL && gone->len > 0
+        && (!trawl_vector_store_remove (run->faces_vs, gone->len, (gint64 *) gone->data, NULL,
+                                        error)
+            || !trawl_vector_store_remove (run->plates_vs, gone->len, (gint64 *) gone->data,
+                                           NULL, error)
+            || !trawl_case_save_vectors (run->kase, TRAWL_KIND_FACE, error)
+            || !trawl_case_save_vectors (run->kase, TRAWL_KIND_PLATE, error)))
+      return FALSE;
     *video_id = old->id;
     return TRUE;
   }
@@ -388,12 +315,8 @@ run_clear (TrawlIndexRun *run)
 {
   trawl_face_detector_free (run->face_det);
   trawl_plate_reader_free (run->plate_reader);
-  trawl_vector_store_free (run->faces_vs);
-  trawl_vector_store_free (run->plates_vs);
-  g_free (run->faces_path);
-  g_free (run->plates_path);
   g_clear_pointer (&run->p.failures, g_ptr_array_unref);
-  trawl_catalog_close (run->cat);
+  trawl_case_close (run->kase);
 }
 
 static gboolean
@@ -468,16 +391,13 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
   g_autofree char *settings = settings_json (&run.opts);
   g_autofree char *summary = NULL;
   gboolean ok = FALSE;
-  run.cat = trawl_catalog_open (case_dir, TRAWL_CATALOG_CREATE, error);
-  if (run.cat == NULL)
+  run.kase = trawl_case_open (case_dir, TRAWL_CASE_CREATE, error);
+  if (run.kase == NULL)
     goto out;
-  run.faces_path = g_build_filename (case_dir, "faces.faiss", NULL);
-  run.plates_path = g_build_filename (case_dir, "plates.faiss", NULL);
+  run.cat = trawl_case_get_catalog (run.kase);
   if (!trawl_catalog_reset_partial_videos (run.cat, NULL, error)
-      || !(run.faces_vs = open_store (run.cat, TRAWL_KIND_FACE, TRAWL_FACE_DIM,
-                                      run.faces_path, error))
-      || !(run.plates_vs = open_store (run.cat, TRAWL_KIND_PLATE, TRAWL_PLATE_DIM,
-                                       run.plates_path, error))
+      || !(run.faces_vs = trawl_case_get_vectors (run.kase, TRAWL_KIND_FACE, error))
+      || !(run.plates_vs = trawl_case_get_vectors (run.kase, TRAWL_KIND_PLATE, error))
       || !trawl_catalog_begin_run (run.cat, run.opts.command_line, settings, &run_id, error)
       || !trawl_catalog_audit_append (run.cat, NULL, "index-start", settings, NULL, error))
     goto out;
@@ -498,25 +418,3 @@ out:
   return ok;
 }
 
-gboolean
-trawl_index_last_run (TrawlCatalog *cat, char **started, char **finished, char **command_line,
-                      GError **error)
-{
-  sqlite3_stmt *st = NULL;
-  *started = *finished = *command_line = NULL;
-  sqlite3 *db = trawl_catalog_get_db (cat);
-  int rc = sqlite3_prepare_v2 (db, "SELECT started_utc, finished_utc, command_line "
-                                   "FROM index_runs ORDER BY id DESC LIMIT 1", -1, &st, NULL);
-  if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
-    *started = g_strdup ((const char *) sqlite3_column_text (st, 0));
-    *finished = g_strdup ((const char *) sqlite3_column_text (st, 1));
-    *command_line = g_strdup ((const char *) sqlite3_column_text (st, 2));
-  }
-  sqlite3_finalize (st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "reading index runs: %s",
-                 sqlite3_errmsg (db));
-    return FALSE;
-  }
-  return TRUE;
-}

@@ -3,7 +3,7 @@
  * exact flat index to an IVF index when the store grows.
  *
  * The only user of the FAISS C API. Files are written through
- * TrawlAtomicFile (catalog/atomic.c) so a crash never leaves half a file.
+ * TrawlAtomicFile (base/atomic.c) so a crash never leaves half a file.
  * The plate featuriser is in plate-ngrams.c.
  */
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include <faiss/c_api/index_io_c.h>
 
 #include <trawl/base.h>
-#include <trawl/catalog.h>
+#include <trawl/base.h>
 #include <trawl/vectors.h>
 
 #define FLAT_TYPE "IDMap,Flat"

@@ -13,7 +13,7 @@
 #include <trawl/base.h>
 #include <trawl/catalog.h>
 
-#include "catalog/atomic-private.h"
+#include "base/atomic-private.h"
 
 /* ---- fixtures ---- */
 

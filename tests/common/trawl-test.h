@@ -56,8 +56,9 @@ trawl_test_need_model (const char *dest)
   return path;
 }
 
-/* Removes dir and the files directly in it (a test's scratch folder,
- * flat); what cannot be removed stays, quietly. */
+/* Removes dir and everything in it (a test's scratch folder; symbolic
+ * links are removed, never followed); what cannot be removed stays,
+ * quietly. */
 static inline void
 trawl_test_remove_tree (const char *dir)
 {
@@ -67,7 +68,10 @@ trawl_test_remove_tree (const char *dir)
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_remove (p);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        trawl_test_remove_tree (p);
+      else
+        g_remove (p);
     }
   g_rmdir (dir);
 }

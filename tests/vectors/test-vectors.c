@@ -13,7 +13,7 @@
 #include <trawl/base.h>
 #include <trawl/vectors.h>
 
-#include "catalog/atomic-private.h"
+#include "base/atomic-private.h"
 #include "../common/trawl-test.h"
 
 static char *tmpdir;

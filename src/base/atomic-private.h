@@ -1,6 +1,6 @@
 /* atomic-private.h - the system calls behind TrawlAtomicFile, swappable so
  * tests can inject ENOSPC/EIO (as SQLite's os_unix.c does with aSyscall[]).
- * Not for production code outside catalog/ and vectors/.
+ * Not for production code: tests only.
  */
 #pragma once
 

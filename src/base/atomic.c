@@ -14,7 +14,6 @@
 
 #include <glib/gstdio.h>
 #include <trawl/base.h>
-#include <trawl/catalog.h>
 
 #include "atomic-private.h"
 
