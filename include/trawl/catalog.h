@@ -294,6 +294,37 @@ typedef struct {
 GPtrArray *trawl_catalog_list_tracks (TrawlCatalog *cat, const TrawlTrackFilter *filter,
                                       GError **error);
 
+/* ---- queries for search ---- */
+
+/* One plate track, lean: what a plate-text search compares, borrowed for
+ * the callback only. */
+typedef struct {
+  gint64      track_id;
+  gint64      camera_id;
+  double      first_utc, last_utc;  /* NAN when unknown */
+  const char *text;                 /* the best reading, normalised */
+  const char *alternatives;         /* its per-character alternatives (JSON), or NULL */
+} TrawlPlateTrackRow;
+
+typedef gboolean (*TrawlPlateTrackFunc) (const TrawlPlateTrackRow *row, gpointer user_data);
+
+/* Calls func for every plate track with a reading, by id; stops early when
+ * func returns FALSE. */
+gboolean trawl_catalog_foreach_plate_track (TrawlCatalog *cat, TrawlPlateTrackFunc func,
+                                            gpointer user_data, GError **error);
+/* track_ids[i] = the track of sighting_ids[i] (0: no such sighting, or
+ * untracked). */
+gboolean trawl_catalog_get_sighting_tracks (TrawlCatalog *cat, gsize n,
+                                            const gint64 *sighting_ids, gint64 *track_ids,
+                                            GError **error);
+/* A track's sightings in time order: a new array of TrawlSighting* (owns
+ * its elements; empty for an unknown track). */
+GPtrArray *trawl_catalog_list_sightings (TrawlCatalog *cat, gint64 track_id, GError **error);
+/* A number that changes whenever another connection commits to the
+ * catalog (SQLite's data_version): a cache of catalog rows is stale when
+ * it differs from the one read when the cache was filled. */
+gboolean trawl_catalog_get_data_version (TrawlCatalog *cat, gint64 *version, GError **error);
+
 /* ---- counts for `trawl info` ---- */
 
 typedef struct {

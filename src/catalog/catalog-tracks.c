@@ -488,3 +488,96 @@ trawl_catalog_get_camera_stats (TrawlCatalog *cat, GError **error)
     }
   return g_steal_pointer (&out);
 }
+
+/* ---- queries for search/ ---- */
+
+gboolean
+trawl_catalog_foreach_plate_track (TrawlCatalog *cat, TrawlPlateTrackFunc func,
+                                   gpointer user_data, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  g_return_val_if_fail (cat != NULL && func != NULL, FALSE);
+  if (!_trawl_catalog_prepare (cat, "SELECT t.id, v.camera_id, t.first_utc, t.last_utc, "
+                                    "t.best_plate_text, t.best_plate_alternatives "
+                                    "FROM tracks t JOIN videos v ON v.id = t.video_id "
+                                    "WHERE t.kind = 'plate' AND t.best_plate_text IS NOT NULL "
+                                    "ORDER BY t.id", &st, error))
+    return FALSE;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TrawlPlateTrackRow row;
+      row.track_id = sqlite3_column_int64 (st, 0);
+      row.camera_id = sqlite3_column_int64 (st, 1);
+      row.first_utc = _trawl_catalog_column_real (st, 2);
+      row.last_utc = _trawl_catalog_column_real (st, 3);
+      row.text = (const char *) sqlite3_column_text (st, 4);
+      row.alternatives = (const char *) sqlite3_column_text (st, 5);
+      if (!func (&row, user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return _trawl_catalog_db_error (cat, "reading plate tracks", error);
+  return TRUE;
+}
+
+gboolean
+trawl_catalog_get_sighting_tracks (TrawlCatalog *cat, gsize n, const gint64 *sighting_ids,
+                                   gint64 *track_ids, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+
+  g_return_val_if_fail (cat != NULL && (n == 0 || (sighting_ids && track_ids)), FALSE);
+  if (!_trawl_catalog_prepare (cat, "SELECT track_id FROM sightings WHERE id = ?1", &st, error))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      int rc;
+      sqlite3_reset (st);
+      sqlite3_bind_int64 (st, 1, sighting_ids[i]);
+      rc = sqlite3_step (st);
+      if (rc == SQLITE_ROW)
+        track_ids[i] = sqlite3_column_int64 (st, 0);
+      else if (rc == SQLITE_DONE)
+        track_ids[i] = 0;
+      else
+        return _trawl_catalog_db_error (cat, "reading sightings", error);
+    }
+  return TRUE;
+}
+
+GPtrArray *
+trawl_catalog_list_sightings (TrawlCatalog *cat, gint64 track_id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  g_return_val_if_fail (cat != NULL, NULL);
+  if (!_trawl_catalog_prepare (cat, "SELECT " SIGHTING_COLUMNS " FROM sightings "
+                                    "WHERE track_id = ?1 ORDER BY pts_s, id", &st, error))
+    return NULL;
+  sqlite3_bind_int64 (st, 1, track_id);
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_sighting_free);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TrawlSighting *s = g_new0 (TrawlSighting, 1);
+      sighting_fill (s, st);
+      g_ptr_array_add (out, s);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _trawl_catalog_db_error (cat, "reading sightings", error);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+gboolean
+trawl_catalog_get_data_version (TrawlCatalog *cat, gint64 *version, GError **error)
+{
+  g_return_val_if_fail (cat != NULL && version != NULL, FALSE);
+  *version = _trawl_catalog_count (cat, "PRAGMA data_version", error);
+  return *version >= 0;
+}

@@ -13,6 +13,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/log.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,9 +122,27 @@ trawl_cli_fail (GError **error)
   return 1;
 }
 
+/* Arguments reach GOptionContext in the locale's encoding, and GLib
+ * converts them to UTF-8 from it: without setlocale that is ASCII, and a
+ * Chinese plate or a camera name with an accent is refused. Where the
+ * user's locale is not UTF-8 at all (LANG unset: "C"), C.UTF-8 is the
+ * honest reading of a modern terminal. Numbers stay in the C locale, so
+ * tables and JSON always write a decimal point. */
+static void
+set_locale (void)
+{
+  const char *charset = NULL;
+
+  setlocale (LC_ALL, "");
+  if (!g_get_charset (&charset))
+    setlocale (LC_CTYPE, "C.UTF-8");
+  setlocale (LC_NUMERIC, "C");
+}
+
 int
 main (int argc, char **argv)
 {
+  set_locale ();
   /* trawl reports bad media itself, per file and with the reason; FFmpeg's
    * own chatter (warnings about every damaged frame) only buries that.
    * TRAWL_FFMPEG_LOG=1 brings it back for debugging. */
