@@ -16,6 +16,7 @@
 #include <trawl/eval.h>
 #include <trawl/image.h>
 #include <trawl/indexer.h>
+#include <trawl/plate.h>
 #include <trawl/vectors.h>
 
 #include <gio/gio.h>
@@ -288,7 +289,7 @@ plate_query (TrawlCatalog *cat, const DemoPlan *plan)
       printf ("      the case has no plate vectors (%s)\n", error->message);
       return 0;
     }
-  trawl_plate_text_vector (norm, query);
+  trawl_plate_ngram_vector (norm, query);
   hits = trawl_vector_store_search (vs, query, 3, &error);
   trawl_vector_store_free (vs);
   if (hits == NULL)
