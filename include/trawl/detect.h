@@ -14,8 +14,9 @@
  *     PP-OCRv4 rec -> CTC decode -> plate grammar (normalise, validate, fix
  *     confusable characters by position).
  *
- * The geometric and textual helpers below (alignment, quality, tiling, plate
- * grammar) need no model and are public so tests and search can use them.
+ * The geometric helpers below (alignment, quality, tiling) need no model
+ * and are public so tests can use them; plate text (normalisation,
+ * grammars, confusions) is trawl/plate.h's.
  * Every _free accepts NULL.
  */
 #pragma once
@@ -24,6 +25,7 @@
 #include "trawl/gpu.h"
 #include "trawl/image.h"
 #include "trawl/nn.h"
+#include "trawl/plate.h"
 
 G_BEGIN_DECLS
 
@@ -204,50 +206,6 @@ void trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimi
 gboolean trawl_face_detector_embed (TrawlFaceDetector *fd, const TrawlImage *img,
                                     const TrawlPoint landmarks[68], float *out,
                                     GError **error);
-
-/* ---- plate text ---- */
-
-typedef enum {
-  TRAWL_PLATE_INVALID = 0,  /* not a plausible plate */
-  TRAWL_PLATE_CN = 1,       /* province + letter + 5 alphanumerics */
-  TRAWL_PLATE_CN_NEW_ENERGY = 2, /* province + letter + 6 */
-  TRAWL_PLATE_BR = 3,       /* LLL9999 or Mercosul LLL9L99 */
-  TRAWL_PLATE_LATIN = 4,    /* other Latin plates: 2..8 letters/digits */
-} TrawlPlateFormat;
-
-/* Upper-cases, maps full-width forms to ASCII, and drops separators
- * (space, '-', '.', U+00B7 middle dot, U+2022, U+30FB). Other characters are
- * kept as they are. Returns a new UTF-8 string (g_free). */
-char *trawl_plate_normalize (const char *text);
-/* The same, then only letters A-Z, digits and CJK characters kept. */
-char *trawl_plate_normalize_strict (const char *text);
-
-/* The format of a normalised text (see trawl_plate_normalize). */
-TrawlPlateFormat trawl_plate_classify (const char *norm);
-const char      *trawl_plate_format_name (TrawlPlateFormat f);
-gboolean         trawl_plate_is_province (gunichar c);
-
-/* Plate-shaped ordinary text? FALSE for words a plate reader often sees
- * near a plate (state names, makes, slogans) and for texts that fit no
- * format. */
-gboolean trawl_plate_plausible (const char *norm);
-
-/* OCR confusion classes: 0/O/D/Q -> '0', 1/I/L -> '1', 2/Z -> '2',
- * 5/S -> '5', 8/B -> '8', 6/G -> '6'; any other character maps to itself
- * (upper-cased). */
-gunichar trawl_plate_fold_char (gunichar c);
-/* The normalised text with every character folded: the key that matches
- * reads differing only by confusable characters. g_free. */
-char    *trawl_plate_fold (const char *text);
-gboolean trawl_plate_confusable (gunichar a, gunichar b);
-
-/* Fixes confusable characters where the format says which kind belongs
- * (CN: letter after the province; BR: letters first, digits where digits
- * go). Returns a new string; the input when nothing applies. g_free. */
-char *trawl_plate_fix_by_grammar (const char *norm);
-
-/* Levenshtein distance between two UTF-8 strings, in characters. */
-int   trawl_text_edit_distance (const char *a, const char *b);
 
 /* ---- the plate pipeline ---- */
 

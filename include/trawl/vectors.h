@@ -1,5 +1,5 @@
-/* trawl/vectors.h - vector stores for similarity search (FAISS), and the
- * plate-text featuriser.
+/* trawl/vectors.h - vector stores for similarity search (FAISS). Plate
+ * texts become vectors by trawl_plate_ngram_vector (trawl/plate.h).
  *
  * A case has two stores: <case>/faces.faiss (128-d face descriptors) and
  * <case>/plates.faiss (TRAWL_PLATE_DIM-d character n-gram vectors of plate
@@ -40,11 +40,12 @@
 #pragma once
 
 #include <glib.h>
+#include "trawl/plate.h"
 
 G_BEGIN_DECLS
 
 #define TRAWL_FACE_DIM        128     /* face descriptor length (dlib ResNet) */
-#define TRAWL_PLATE_DIM       256     /* hashed n-gram vector length */
+#define TRAWL_PLATE_DIM       TRAWL_PLATE_NGRAM_DIM  /* hashed n-gram vector length */
 #define TRAWL_VECTOR_FLAT_MAX 262144  /* vectors kept in an exact (flat) index */
 
 typedef struct _TrawlVectorStore TrawlVectorStore;
@@ -103,21 +104,6 @@ gboolean trawl_vector_store_remove (TrawlVectorStore *vs, gsize n, const gint64 
  * which load checks before FAISS parses anything; FAISS tools ignore it.
  * On failure path keeps its previous content. */
 gboolean trawl_vector_store_save (TrawlVectorStore *vs, const char *path, GError **error);
-
-/* ---- plate text as a vector ---- */
-
-/* Writes the TRAWL_PLATE_DIM-d vector of a plate reading into out:
- * the text is normalised (ASCII upper case; spaces, dashes, dots and other
- * punctuation dropped; non-ASCII letters such as a Chinese province kept),
- * then character 1-, 2- and 3-grams (with start/end markers) are hashed
- * into the vector, once for the exact characters and once with
- * OCR-confusable characters folded into one class each (0 O D Q, 1 I L,
- * 2 Z, 5 S, 8 B, 6 G), so "AB12CD" stays near "A812CD". The result is
- * L2-normalised; an empty reading gives the zero vector and FALSE. */
-gboolean trawl_plate_text_vector (const char *text, float *out);
-
-/* The normalised form used above (g_free). "ab-12 cd" -> "AB12CD". */
-char *trawl_plate_text_normalise (const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVectorStore, trawl_vector_store_free)
 

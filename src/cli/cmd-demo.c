@@ -17,6 +17,7 @@
 #include <trawl/eval.h>
 #include <trawl/image.h>
 #include <trawl/indexer.h>
+#include <trawl/plate.h>
 #include <trawl/vectors.h>
 
 #include <gio/gio.h>
@@ -282,7 +283,7 @@ plate_query (TrawlCase *kase, const DemoPlan *plan)
   vs = trawl_case_get_vectors (kase, TRAWL_KIND_PLATE, &error);
   if (vs == NULL)
     return trawl_cli_fail (&error);
-  trawl_plate_text_vector (norm, query);
+  trawl_plate_ngram_vector (norm, query);
   hits = trawl_vector_store_search (vs, query, 3, &error);
   if (hits == NULL)
     return trawl_cli_fail (&error);

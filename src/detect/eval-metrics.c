@@ -4,6 +4,7 @@
  */
 #include "trawl/eval.h"
 #include "trawl/detect.h"
+#include "trawl/plate.h"
 
 #include <math.h>
 #include <stdlib.h>

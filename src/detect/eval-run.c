@@ -17,6 +17,7 @@
 #include "trawl/eval.h"
 #include "trawl/base.h"
 #include "trawl/detect.h"
+#include "trawl/plate.h"
 #include "trawl/image.h"
 #include "trawl/video.h"
 
@@ -115,7 +116,7 @@ open_section (Eval *e, const char *name)
 static char *
 plate_key (const char *text)
 {
-  char *s = trawl_plate_normalize_strict (text);
+  char *s = trawl_plate_normalize (text);
   for (char *p = s; *p; p++)
     if (*p == 'O')
       *p = '0';

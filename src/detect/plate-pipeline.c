@@ -11,6 +11,7 @@
 #include "trawl/base.h"
 #include "trawl/nn.h"
 #include "trawl/ocr.h"
+#include "trawl/plate.h"
 
 #include <math.h>
 #include <string.h>
@@ -138,24 +139,12 @@ band (const TrawlImage *img)
 static char *
 latin_only (const char *raw)
 {
-  g_autofree char *s = trawl_plate_normalize_strict (raw);
+  g_autofree char *s = trawl_plate_normalize (raw);
   GString *out = g_string_new (NULL);
   for (const char *p = s; *p; p++)
     if (g_ascii_isalnum (*p))
       g_string_append_c (out, *p);
   return g_string_free (out, FALSE);
-}
-
-/* A character that survives strict normalisation: a letter, a digit (ASCII
- * or full-width) or a Han character. Separators and symbols say nothing
- * about how sure the read is. (plate-text.c has the same test for
- * trawl_plate_chars_trim.) */
-static gboolean
-significant (gunichar c)
-{
-  if (c >= 0xFF01 && c <= 0xFF5E)
-    c = c - 0xFF01 + 0x21;
-  return (c < 128 && g_ascii_isalnum ((char) c)) || g_unichar_get_script (c) == G_UNICODE_SCRIPT_HAN;
 }
 
 static TrawlPlate *plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
@@ -166,7 +155,8 @@ static TrawlPlate *plate_from_text (TrawlPlateReader *pr, const TrawlOcrText *t,
 
 /* Runs rec on crop; returns a plate with raw text, chars (with their
  * columns) and confidence. cols, when known, trims ornament off the ends.
- * strict: 0 keeps every character, 1 letters/digits/CJK, 2 Latin only. */
+ * strict: 0 and 1 the one normalisation (trawl_plate_normalize), 2 Latin
+ * only (CJK dropped too). */
 static TrawlPlate *
 recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Columns *cols,
                    GError **error)
@@ -238,8 +228,8 @@ plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int cr
   return t != NULL ? plate_from_text (pr, t, T, crop_w, rw) : NULL;
 }
 
-/* The text, confidence and format of p from its characters; strict: 0
- * keeps every character, 1 letters/digits/CJK, 2 Latin only. */
+/* The text, confidence and format of p from its characters; strict: 2
+ * Latin only, else the one normalisation. */
 static void
 plate_finish_text (TrawlPlate *p, int strict)
 {
@@ -251,16 +241,14 @@ plate_finish_text (TrawlPlate *p, int strict)
     g_string_append_unichar (kept, pc->c);
     /* Confidence over the characters that survive normalisation: a space
      * or a dash read with low certainty says nothing about the plate. */
-    if (significant (g_unichar_toupper (pc->c))) {
+    if (trawl_plate_char_kept (pc->c)) {
       sum += pc->prob;
       n++;
     }
   }
   p->confidence = n ? (float) (sum / n) : 0.0f;
   g_autofree char *text = g_string_free (kept, FALSE);
-  g_autofree char *norm = strict == 2 ? latin_only (text)
-                         : strict == 1 ? trawl_plate_normalize_strict (text)
-                                       : trawl_plate_normalize (text);
+  g_autofree char *norm = strict == 2 ? latin_only (text) : trawl_plate_normalize (text);
   p->text = trawl_plate_fix_by_grammar (norm);
   p->format = trawl_plate_classify (p->text);
 }
@@ -417,7 +405,7 @@ text_char (const GArray *chars, int i)
 {
   for (guint k = 0; chars && k < chars->len; k++) {
     const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, k);
-    if (significant (pc->c) && i-- == 0)
+    if (trawl_plate_char_kept (pc->c) && i-- == 0)
       return pc;
   }
   return NULL;

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 #include <trawl/base.h>
+#include <trawl/plate.h>
 
 #include "indexer-private.h"
 
@@ -275,7 +276,7 @@ write_track (TrawlIndexRun *run, gint64 video_id, double base_utc, const TrawlTr
     if (kind == TRAWL_KIND_FACE && o->has_embedding) {
       s.embedding = (float *) o->embedding;
       s.n_embedding = TRAWL_FACE_EMBED_DIM;
-    } else if (kind == TRAWL_KIND_PLATE && trawl_plate_text_vector (o->plate_text, pv)) {
+    } else if (kind == TRAWL_KIND_PLATE && trawl_plate_ngram_vector (o->plate_text, pv)) {
       s.embedding = pv;
       s.n_embedding = TRAWL_PLATE_DIM;
     }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <trawl/plate.h>
 #include <trawl/track.h>
 
 struct _TrawlTracker {

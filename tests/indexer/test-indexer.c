@@ -116,7 +116,7 @@ plate_labels (const char *labels_csv, const char *clip)
   for (guint i = 1; lines[i] != NULL; i++) {
     g_auto (GStrv) f = g_strsplit (lines[i], ",", 3);
     if (f[0] != NULL && f[1] != NULL && strcmp (f[0], clip) == 0)
-      g_ptr_array_add (out, trawl_plate_normalize_strict (f[1]));
+      g_ptr_array_add (out, trawl_plate_normalize (f[1]));
   }
   return out;
 }

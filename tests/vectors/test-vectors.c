@@ -1,6 +1,7 @@
 /* test-vectors.c - FAISS vector stores (add/search/remove/save/load, the
  * flat -> IVF switch, atomic save under injected faults) and the plate
- * n-gram featuriser (on made-up readings and on the shared plate labels).
+ * n-gram vectors of the shared plate labels found again through a store
+ * (the featuriser itself: tests/plate).
  *
  * Expected neighbours come from a brute-force search written here, not
  * from FAISS.
@@ -302,52 +303,6 @@ test_store_ivf_switch (void)
 
 /* ---- plate n-grams ---- */
 
-static double
-plate_sim (const char *a, const char *b)
-{
-  float va[TRAWL_PLATE_DIM], vb[TRAWL_PLATE_DIM];
-  g_assert_true (trawl_plate_text_vector (a, va));
-  g_assert_true (trawl_plate_text_vector (b, vb));
-  return cosine (va, vb, TRAWL_PLATE_DIM);
-}
-
-static void
-test_plate_ngrams (void)
-{
-  float v[TRAWL_PLATE_DIM];
-  double norm = 0;
-  g_autofree char *n1 = trawl_plate_text_normalise ("ab-12 cd");
-  g_autofree char *n2 = trawl_plate_text_normalise ("京PL·3N67");
-  g_autofree char *n3 = trawl_plate_text_normalise ("RP-NL-93");
-
-  g_assert_cmpstr (n1, ==, "AB12CD");
-  g_assert_cmpstr (n2, ==, "京PL3N67");
-  g_assert_cmpstr (n3, ==, "RPNL93");
-
-  g_assert_true (trawl_plate_text_vector ("AB12CD", v));
-  for (int i = 0; i < TRAWL_PLATE_DIM; i++)
-    norm += (double) v[i] * v[i];
-  g_assert_cmpfloat_with_epsilon (norm, 1.0, 1e-5);
-  g_assert_false (trawl_plate_text_vector (" - ", v));
-  g_assert_false (trawl_plate_text_vector ("", v));
-
-  g_assert_cmpfloat_with_epsilon (plate_sim ("AB12CD", "ab 12-cd"), 1.0, 1e-6);
-  g_test_message ("AB12CD~A812CD %.3f  ~AB12CE %.3f  ~XY99ZZ %.3f  ~CD12AB %.3f",
-                  plate_sim ("AB12CD", "A812CD"), plate_sim ("AB12CD", "AB12CE"),
-                  plate_sim ("AB12CD", "XY99ZZ"), plate_sim ("AB12CD", "CD12AB"));
-  /* a confusable misread is nearer than a plain one, which is nearer than a stranger */
-  g_assert_cmpfloat (plate_sim ("AB12CD", "A812CD"), >, plate_sim ("AB12CD", "AB12CE"));
-  g_assert_cmpfloat (plate_sim ("AB12CD", "AB12CE"), >, plate_sim ("AB12CD", "XY99ZZ"));
-  g_assert_cmpfloat (plate_sim ("AB12CD", "A812CD"), >, 0.7);
-  g_assert_cmpfloat (plate_sim ("AB12CD", "XY99ZZ"), <, 0.3);
-  /* every character confused (all six classes): only the folded grams
-   * agree, half the vector, still far above a stranger */
-  g_assert_cmpfloat (plate_sim ("5GO1ZB", "SG0IZ8"), >, 0.4);
-  g_assert_cmpfloat (plate_sim ("5GO1ZB", "SG0IZ8"), >, plate_sim ("5GO1ZB", "XY99ZZ") + 0.3);
-  /* order matters: the same characters shuffled are not the same plate */
-  g_assert_cmpfloat (plate_sim ("AB12CD", "CD12AB"), <, plate_sim ("AB12CD", "AB12CE"));
-}
-
 /* Every shared plate label, read back with one OCR confusion, finds its own
  * plate first among all labels through a FAISS store. */
 static void
@@ -383,8 +338,8 @@ test_plate_labels (void)
           gint64 id;
           if (g_strv_length (c) < 2)
             continue;
-          norm = trawl_plate_text_normalise (c[1]);
-          if (g_hash_table_contains (seen, norm) || !trawl_plate_text_vector (norm, v))
+          norm = trawl_plate_normalize (c[1]);
+          if (g_hash_table_contains (seen, norm) || !trawl_plate_ngram_vector (norm, v))
             {
               g_free (norm);
               continue;
@@ -410,7 +365,7 @@ test_plate_labels (void)
               }
           if (strcmp (misread, plates->pdata[i]) == 0 || g_hash_table_contains (seen, misread))
             continue;  /* no confusable character, or the misread is another real plate */
-          g_assert_true (trawl_plate_text_vector (misread, q));
+          g_assert_true (trawl_plate_ngram_vector (misread, q));
           hits = trawl_vector_store_search (vs, q, 1, &error);
           g_assert_no_error (error);
           tested++;
@@ -436,7 +391,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vectors/store/files", test_store_files);
   g_test_add_func ("/vectors/store/atomic-save", test_store_atomic_save);
   g_test_add_func ("/vectors/store/ivf-switch", test_store_ivf_switch);
-  g_test_add_func ("/vectors/plate/ngrams", test_plate_ngrams);
   g_test_add_func ("/vectors/plate/shared-labels", test_plate_labels);
   ret = g_test_run ();
   d = g_dir_open (tmpdir, 0, NULL);

@@ -1,10 +1,11 @@
-/* plate-text.c - licence-plate text rules, no models: normalisation,
- * formats (Chinese, new-energy, Brazilian, other Latin), telling plates from
- * ordinary text, OCR confusion classes, grammar-guided fixes and trimming
- * ornament off the ends of a read. Search uses
- * the fold key for confusion-aware matching; the reader uses the rest.
+/* plate-text.c - how plate text is spelt and which texts can be plates:
+ * the one normalisation (reads, labels and queries alike), the country
+ * grammars (Chinese, new-energy, Brazilian, other Latin), telling plates
+ * from ordinary text, and grammar-guided fixes of confusable characters.
+ * The confusion classes and costs are plate-confusions.c's; distances and
+ * patterns plate-match.c's.
  */
-#include "trawl/detect.h"
+#include "trawl/plate.h"
 
 #include <string.h>
 
@@ -47,16 +48,16 @@ is_cn_suffix (gunichar c)
   return FALSE;
 }
 
-static gboolean
-is_separator (gunichar c)
+gboolean
+trawl_plate_char_is_separator (gunichar c)
 {
   return c == ' ' || c == '-' || c == '.' || c == 0x00B7 || c == 0x2022 ||
          c == 0x30FB || c == 0x2013 || c == 0x2014 || c == '\t' || c == 0x3000;
 }
 
 /* Full-width ASCII (U+FF01..U+FF5E) to ASCII, then upper case. */
-static gunichar
-to_ascii_upper (gunichar c)
+gunichar
+trawl_plate_char_normalize (gunichar c)
 {
   if (c >= 0xFF01 && c <= 0xFF5E)
     c = c - 0xFF01 + 0x21;
@@ -65,35 +66,28 @@ to_ascii_upper (gunichar c)
   return c;
 }
 
-static char *
-normalize (const char *text, gboolean strict)
+gboolean
+trawl_plate_char_kept (gunichar c)
 {
-  GString *s = g_string_new (NULL);
-  if (text == NULL || !g_utf8_validate (text, -1, NULL))
-    return g_string_free (s, FALSE);
-  for (const char *p = text; *p; p = g_utf8_next_char (p)) {
-    gunichar c = g_utf8_get_char (p);
-    if (is_separator (c))
-      continue;
-    c = to_ascii_upper (c);
-    if (strict && !(g_ascii_isalnum (c) && c < 128) &&
-        g_unichar_get_script (c) != G_UNICODE_SCRIPT_HAN)
-      continue;
-    g_string_append_unichar (s, c);
-  }
-  return g_string_free (s, FALSE);
+  c = trawl_plate_char_normalize (c);
+  return (c < 128 && g_ascii_isalnum ((char) c)) || g_unichar_get_script (c) == G_UNICODE_SCRIPT_HAN;
 }
 
 char *
 trawl_plate_normalize (const char *text)
 {
-  return normalize (text, FALSE);
-}
-
-char *
-trawl_plate_normalize_strict (const char *text)
-{
-  return normalize (text, TRUE);
+  if (text == NULL)
+    return g_strdup ("");
+  /* OCR output is valid UTF-8, but a query may come from anywhere: keep
+   * what is readable rather than dropping the whole text. */
+  g_autofree char *valid = g_utf8_validate (text, -1, NULL) ? NULL : g_utf8_make_valid (text, -1);
+  GString *s = g_string_new (NULL);
+  for (const char *p = valid ? valid : text; *p; p = g_utf8_next_char (p)) {
+    gunichar c = trawl_plate_char_normalize (g_utf8_get_char (p));
+    if (trawl_plate_char_kept (c))
+      g_string_append_unichar (s, c);
+  }
+  return g_string_free (s, FALSE);
 }
 
 static gboolean
@@ -202,59 +196,6 @@ trawl_plate_plausible (const char *norm)
   return n >= 3;
 }
 
-gunichar
-trawl_plate_fold_char (gunichar c)
-{
-  c = to_ascii_upper (c);
-  switch (c) {
-  case 'O': case 'D': case 'Q': return '0';
-  case 'I': case 'L': return '1';
-  case 'Z': return '2';
-  case 'S': return '5';
-  case 'B': return '8';
-  case 'G': return '6';
-  default: return c;
-  }
-}
-
-char *
-trawl_plate_fold (const char *text)
-{
-  g_autofree char *norm = trawl_plate_normalize (text);
-  GString *s = g_string_new (NULL);
-  for (const char *p = norm; *p; p = g_utf8_next_char (p))
-    g_string_append_unichar (s, trawl_plate_fold_char (g_utf8_get_char (p)));
-  return g_string_free (s, FALSE);
-}
-
-gboolean
-trawl_plate_confusable (gunichar a, gunichar b)
-{
-  return trawl_plate_fold_char (a) == trawl_plate_fold_char (b);
-}
-
-/* The letter a confusable digit stands for where a letter must be. */
-static gunichar
-digit_to_letter (gunichar c)
-{
-  switch (c) {
-  case '0': return 'O';
-  case '1': return 'I';
-  case '2': return 'Z';
-  case '5': return 'S';
-  case '8': return 'B';
-  case '6': return 'G';
-  default: return c;
-  }
-}
-
-static gunichar
-letter_to_digit (gunichar c)
-{
-  gunichar f = trawl_plate_fold_char (c);
-  return is_digit_ascii (f) ? f : c;
-}
-
 char *
 trawl_plate_fix_by_grammar (const char *norm)
 {
@@ -267,7 +208,7 @@ trawl_plate_fix_by_grammar (const char *norm)
   if (n >= 2 && trawl_plate_is_province (c[0])) {
     /* CN: the issuing-office code after the province is a letter; CN
      * serials use no I or O, which are read for 1 and 0. */
-    c[1] = digit_to_letter (c[1]);
+    c[1] = trawl_plate_digit_to_letter (c[1]);
     for (int i = 2; i < n; i++)
       if (c[i] == 'O') c[i] = '0';
       else if (c[i] == 'I') c[i] = '1';
@@ -276,10 +217,10 @@ trawl_plate_fix_by_grammar (const char *norm)
      * then fit, so a Latin plate of 7 is not forced into the BR shape. */
     gunichar t[7];
     memcpy (t, c, sizeof t);
-    for (int i = 0; i < 3; i++) t[i] = digit_to_letter (t[i]);
-    t[3] = letter_to_digit (t[3]);
-    t[5] = letter_to_digit (t[5]);
-    t[6] = letter_to_digit (t[6]);
+    for (int i = 0; i < 3; i++) t[i] = trawl_plate_digit_to_letter (t[i]);
+    t[3] = trawl_plate_letter_to_digit (t[3]);
+    t[5] = trawl_plate_letter_to_digit (t[5]);
+    t[6] = trawl_plate_letter_to_digit (t[6]);
     if (matches_br (t, 7) && is_upper_ascii (c[0]) && is_upper_ascii (c[1]))
       memcpy (c, t, sizeof t);
   }
@@ -287,83 +228,4 @@ trawl_plate_fix_by_grammar (const char *norm)
   for (int i = 0; i < n; i++)
     g_string_append_unichar (s, c[i]);
   return g_string_free (s, FALSE);
-}
-
-/* A character that survives strict normalisation: a letter, a digit (ASCII
- * or full-width) or a Han character. Separators and symbols say nothing
- * about where a plate's text ends. */
-static gboolean
-significant (gunichar c)
-{
-  c = to_ascii_upper (c);
-  return (c < 128 && g_ascii_isalnum ((char) c)) || g_unichar_get_script (c) == G_UNICODE_SCRIPT_HAN;
-}
-
-/* trawl_plate_chars_trim: see detect.h. */
-int
-trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float max_prob)
-{
-  g_return_val_if_fail (chars != NULL, 0);
-  int n = (int) chars->len, a = 0, b = n - 1, kept = 0;
-  const TrawlPlateChar *c = (const TrawlPlateChar *) (void *) chars->data;
-  for (int i = 0; i < n; i++)
-    kept += significant (c[i].c) ? 1 : 0;
-  /* a and b move inward to the first and last characters kept. */
-  for (;;) {
-    while (a <= b && !significant (c[a].c))
-      a++;
-    if (a > b || kept <= 2 || c[a].x >= x0 - margin || c[a].prob >= max_prob)
-      break;
-    a++;
-    kept--;
-  }
-  for (;;) {
-    while (b >= a && !significant (c[b].c))
-      b--;
-    if (b < a || kept <= 2 || c[b].x <= x1 + margin || c[b].prob >= max_prob)
-      break;
-    b--;
-    kept--;
-  }
-  /* Only cut when something significant went: a read with no ends to trim
-   * keeps its separators and symbols as they came. */
-  int lead = 0, trail = 0;
-  for (int i = 0; i < a; i++)
-    lead += significant (c[i].c) ? 1 : 0;
-  for (int i = b + 1; i < n; i++)
-    trail += significant (c[i].c) ? 1 : 0;
-  int removed = 0;
-  if (trail > 0) {
-    g_array_remove_range (chars, b + 1, n - b - 1);
-    removed += n - b - 1;
-  }
-  if (lead > 0) {
-    g_array_remove_range (chars, 0, a);
-    removed += a;
-  }
-  return removed;
-}
-
-int
-trawl_text_edit_distance (const char *a, const char *b)
-{
-  glong na = 0, nb = 0;
-  g_autofree gunichar *ua = g_utf8_to_ucs4 (a ? a : "", -1, NULL, &na, NULL);
-  g_autofree gunichar *ub = g_utf8_to_ucs4 (b ? b : "", -1, NULL, &nb, NULL);
-  if (ua == NULL || ub == NULL)
-    return (int) MAX (ua ? na : (glong) strlen (a), ub ? nb : (glong) strlen (b));
-  g_autofree int *row = g_new (int, nb + 1);
-  for (glong j = 0; j <= nb; j++)
-    row[j] = (int) j;
-  for (glong i = 1; i <= na; i++) {
-    int diag = row[0];
-    row[0] = (int) i;
-    for (glong j = 1; j <= nb; j++) {
-      int up = row[j];
-      int sub = diag + (ua[i - 1] != ub[j - 1]);
-      row[j] = MIN (sub, MIN (up + 1, row[j - 1] + 1));
-      diag = up;
-    }
-  }
-  return row[nb];
 }

@@ -1,8 +1,10 @@
-/* test-plate-text.c - plate text rules: normalisation, formats, telling
- * plates from words, confusion classes, grammar fixes, edit distance.
+/* test-plate-text.c - plate text rules: the one normalisation, formats,
+ * telling plates from words, confusion classes, grammar fixes, Levenshtein,
+ * n-gram vectors.
  */
-#include "trawl/detect.h"
+#include "trawl/plate.h"
 
+#include <math.h>
 #include <string.h>
 
 static void
@@ -21,10 +23,19 @@ test_normalize (void)
   check_norm ("ＡＢ１２３", "AB123");  /* full-width */
   check_norm ("", "");
   check_norm (NULL, "");
-  g_autofree char *strict = trawl_plate_normalize_strict ("CA: 7ABC123!");
-  g_assert_cmpstr (strict, ==, "CA7ABC123");
-  g_autofree char *bad = trawl_plate_normalize ("\xff\xfe");
-  g_assert_cmpstr (bad, ==, "");
+  check_norm ("CA: 7ABC123!", "CA7ABC123");  /* symbols go too */
+  /* One spelling whatever the separators and case (issue 17). */
+  check_norm ("32-LBD-6", "32LBD6");
+  check_norm ("32lbd6", "32LBD6");
+  check_norm (" 32 LBD 6 ", "32LBD6");
+  check_norm ("32.lbd.6", "32LBD6");
+  check_norm ("粤B·12345", "粤B12345");
+  check_norm ("粤b 12345", "粤B12345");
+  check_norm ("京A\u300012345", "京A12345");   /* ideographic space */
+  check_norm ("ab\u00e9c", "ABC");             /* a letter no plate holds */
+  /* Invalid UTF-8: what is readable survives. */
+  check_norm ("\xff\xfe", "");
+  check_norm ("AB\xff" "12", "AB12");
 }
 
 static void
@@ -112,83 +123,67 @@ test_edit_distance (void)
   g_assert_cmpint (trawl_text_edit_distance (NULL, "ab"), ==, 2);
 }
 
-/* A synthetic read: one character per entry of text, at x = 10 * i + 5,
- * with the given probabilities. */
-static GArray *
-make_chars (const char *text, const float *prob)
-{
-  GArray *chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
-  int i = 0;
-  for (const char *p = text; *p; p = g_utf8_next_char (p), i++) {
-    TrawlPlateChar pc = { 0 };
-    pc.c = g_utf8_get_char (p);
-    pc.prob = prob[i];
-    pc.alt[0] = pc.c;
-    pc.alt_prob[0] = pc.prob;
-    pc.x = 10.0f * (float) i + 5.0f;
-    g_array_append_val (chars, pc);
-  }
-  return chars;
-}
+/* ---- n-gram vectors ---- */
 
-static char *
-chars_text (const GArray *chars)
+static double
+plate_sim (const char *a, const char *b)
 {
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < chars->len; i++)
-    g_string_append_unichar (s, g_array_index (chars, TrawlPlateChar, i).c);
-  return g_string_free (s, FALSE);
+  float va[TRAWL_PLATE_NGRAM_DIM], vb[TRAWL_PLATE_NGRAM_DIM];
+  g_assert_true (trawl_plate_ngram_vector (a, va));
+  g_assert_true (trawl_plate_ngram_vector (b, vb));
+  double ab = 0, aa = 0, bb = 0;
+  for (int i = 0; i < TRAWL_PLATE_NGRAM_DIM; i++)
+    ab += (double) va[i] * vb[i], aa += (double) va[i] * va[i], bb += (double) vb[i] * vb[i];
+  return ab / sqrt (aa * bb);
 }
 
 static void
-check_trim (const char *text, const float *prob, float x0, float x1, float margin,
-            const char *want, int want_removed)
+test_plate_ngrams (void)
 {
-  g_autoptr (GArray) chars = make_chars (text, prob);
-  int removed = trawl_plate_chars_trim (chars, x0, x1, margin, 0.95f);
-  g_autofree char *got = chars_text (chars);
-  g_assert_cmpstr (got, ==, want);
-  g_assert_cmpint (removed, ==, want_removed);
-}
+  float v[TRAWL_PLATE_NGRAM_DIM];
+  double norm = 0;
+  g_autofree char *n1 = trawl_plate_normalize ("ab-12 cd");
+  g_autofree char *n2 = trawl_plate_normalize ("京PL·3N67");
+  g_autofree char *n3 = trawl_plate_normalize ("RP-NL-93");
 
-static void
-test_trim (void)
-{
-  /* "IDRIFTER": an unsure I left of the line (centres 5..75, line 10..80). */
-  static const float p1[] = { 0.29f, 0.81f, 0.99f, 0.96f, 0.84f, 0.98f, 0.98f, 0.98f };
-  check_trim ("IDRIFTER", p1, 10, 80, 2, "DRIFTER", 1);
-  /* The same I, sure of itself: kept (a county number beside a picture). */
-  static const float p2[] = { 0.99f, 0.81f, 0.99f, 0.96f, 0.84f, 0.98f, 0.98f, 0.98f };
-  check_trim ("IDRIFTER", p2, 10, 80, 2, "IDRIFTER", 0);
-  /* Within the margin: kept, however unsure. */
-  check_trim ("IDRIFTER", p1, 10, 80, 6, "IDRIFTER", 0);
-  /* Three unsure letters of a logo on the left, one on the right, and the
-   * separators beyond them go too. */
-  static const float p3[] = { 0.82f, 0.92f, 0.42f, 0.93f, 0.61f, 0.96f, 1.0f, 1.0f, 0.5f, 0.86f };
-  check_trim ("UNCG0945 E", p3, 30, 80, 1, "G0945", 5);
-  /* A separator inside the kept text stays; nothing trimmed keeps all. */
-  static const float p4[] = { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f };
-  check_trim ("ABC-123", p4, 0, 70, 0, "ABC-123", 0);
-  /* Never down to fewer than two characters: the line is then wrong. */
-  check_trim ("ABC", p4, 100, 200, 0, "BC", 1);
-  check_trim ("AB", p4, 100, 200, 0, "AB", 0);
-  /* Han characters count as characters (a province read off the frame). */
-  static const float p5[] = { 0.40f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f };
-  check_trim ("皖1333LE", p5, 10, 70, 1, "1333LE", 1);
-  g_autoptr (GArray) empty = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
-  g_assert_cmpint (trawl_plate_chars_trim (empty, 0, 10, 1, 0.95f), ==, 0);
+  g_assert_cmpstr (n1, ==, "AB12CD");
+  g_assert_cmpstr (n2, ==, "京PL3N67");
+  g_assert_cmpstr (n3, ==, "RPNL93");
+
+  g_assert_true (trawl_plate_ngram_vector ("AB12CD", v));
+  for (int i = 0; i < TRAWL_PLATE_NGRAM_DIM; i++)
+    norm += (double) v[i] * v[i];
+  g_assert_cmpfloat_with_epsilon (norm, 1.0, 1e-5);
+  g_assert_false (trawl_plate_ngram_vector (" - ", v));
+  g_assert_false (trawl_plate_ngram_vector ("", v));
+
+  g_assert_cmpfloat_with_epsilon (plate_sim ("AB12CD", "ab 12-cd"), 1.0, 1e-6);
+  g_test_message ("AB12CD~A812CD %.3f  ~AB12CE %.3f  ~XY99ZZ %.3f  ~CD12AB %.3f",
+                  plate_sim ("AB12CD", "A812CD"), plate_sim ("AB12CD", "AB12CE"),
+                  plate_sim ("AB12CD", "XY99ZZ"), plate_sim ("AB12CD", "CD12AB"));
+  /* a confusable misread is nearer than a plain one, which is nearer than a stranger */
+  g_assert_cmpfloat (plate_sim ("AB12CD", "A812CD"), >, plate_sim ("AB12CD", "AB12CE"));
+  g_assert_cmpfloat (plate_sim ("AB12CD", "AB12CE"), >, plate_sim ("AB12CD", "XY99ZZ"));
+  g_assert_cmpfloat (plate_sim ("AB12CD", "A812CD"), >, 0.7);
+  g_assert_cmpfloat (plate_sim ("AB12CD", "XY99ZZ"), <, 0.3);
+  /* every character confused (all six classes): only the folded grams
+   * agree, half the vector, still far above a stranger */
+  g_assert_cmpfloat (plate_sim ("5GO1ZB", "SG0IZ8"), >, 0.4);
+  g_assert_cmpfloat (plate_sim ("5GO1ZB", "SG0IZ8"), >, plate_sim ("5GO1ZB", "XY99ZZ") + 0.3);
+  /* order matters: the same characters shuffled are not the same plate */
+  g_assert_cmpfloat (plate_sim ("AB12CD", "CD12AB"), <, plate_sim ("AB12CD", "AB12CE"));
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/detect/plate-text/normalize", test_normalize);
-  g_test_add_func ("/detect/plate-text/classify", test_classify);
-  g_test_add_func ("/detect/plate-text/plausible", test_plausible);
-  g_test_add_func ("/detect/plate-text/fold", test_fold);
-  g_test_add_func ("/detect/plate-text/fix", test_fix);
-  g_test_add_func ("/detect/plate-text/edit-distance", test_edit_distance);
-  g_test_add_func ("/detect/plate-text/trim", test_trim);
+  g_test_add_func ("/plate/text/normalize", test_normalize);
+  g_test_add_func ("/plate/text/classify", test_classify);
+  g_test_add_func ("/plate/text/plausible", test_plausible);
+  g_test_add_func ("/plate/text/fold", test_fold);
+  g_test_add_func ("/plate/text/fix", test_fix);
+  g_test_add_func ("/plate/text/edit-distance", test_edit_distance);
+  g_test_add_func ("/plate/text/ngram-vectors", test_plate_ngrams);
   return g_test_run ();
 }

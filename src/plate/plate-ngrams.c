@@ -1,4 +1,5 @@
-/* plate-ngrams.c - plate readings as fixed-length vectors for FAISS.
+/* plate-ngrams.c - plate readings as fixed-length vectors for FAISS
+ * (src/vectors stores them).
  *
  * Feature hashing of character n-grams: a plate read with one wrong
  * character still shares most of its grams with the true plate, so the
@@ -11,52 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <trawl/vectors.h>
-
-char *
-trawl_plate_text_normalise (const char *text)
-{
-  GString *out;
-
-  g_return_val_if_fail (text != NULL, NULL);
-  out = g_string_new (NULL);
-  if (!g_utf8_validate (text, -1, NULL))
-    {
-      /* Keep what ASCII there is; OCR output should never be invalid UTF-8. */
-      for (const char *p = text; *p != '\0'; p++)
-        if (g_ascii_isalnum (*p))
-          g_string_append_c (out, g_ascii_toupper (*p));
-      return g_string_free (out, FALSE);
-    }
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (c < 0x80)
-        {
-          if (g_ascii_isalnum ((char) c))
-            g_string_append_c (out, g_ascii_toupper ((char) c));
-        }
-      else if (g_unichar_isalnum (c))
-        g_string_append_unichar (out, c);  /* e.g. a Chinese province character */
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* One class per group of characters OCR mixes up. */
-static gunichar
-fold (gunichar c)
-{
-  switch (c)
-    {
-    case 'O': case 'D': case 'Q': return '0';
-    case 'I': case 'L': return '1';
-    case 'Z': return '2';
-    case 'S': return '5';
-    case 'B': return '8';
-    case 'G': return '6';
-    default: return c;
-    }
-}
+#include "trawl/plate.h"
 
 /* FNV-1a over (set, n, the gram's code points). */
 static guint64
@@ -93,13 +49,13 @@ add_grams (float *out, int set, const gunichar *seq, glong len)
       for (glong i = first; i <= last && i + n <= len + 2; i++)
         {
           guint64 h = gram_hash (set, n, m + i);
-          out[h % TRAWL_PLATE_DIM] += (h >> 63) ? -1.0f : 1.0f;
+          out[h % TRAWL_PLATE_NGRAM_DIM] += (h >> 63) ? -1.0f : 1.0f;
         }
     }
 }
 
 gboolean
-trawl_plate_text_vector (const char *text, float *out)
+trawl_plate_ngram_vector (const char *text, float *out)
 {
   g_autofree char *norm = NULL;
   g_autofree gunichar *seq = NULL;
@@ -107,20 +63,20 @@ trawl_plate_text_vector (const char *text, float *out)
   double ss = 0;
 
   g_return_val_if_fail (text != NULL && out != NULL, FALSE);
-  memset (out, 0, TRAWL_PLATE_DIM * sizeof (float));
-  norm = trawl_plate_text_normalise (text);
+  memset (out, 0, TRAWL_PLATE_NGRAM_DIM * sizeof (float));
+  norm = trawl_plate_normalize (text);
   seq = g_utf8_to_ucs4_fast (norm, -1, &len);
   if (len == 0)
     return FALSE;
   add_grams (out, 0, seq, len);
   for (glong i = 0; i < len; i++)
-    seq[i] = fold (seq[i]);
+    seq[i] = trawl_plate_fold_char (seq[i]);
   add_grams (out, 1, seq, len);
-  for (int i = 0; i < TRAWL_PLATE_DIM; i++)
+  for (int i = 0; i < TRAWL_PLATE_NGRAM_DIM; i++)
     ss += (double) out[i] * out[i];
   if (!(ss > 0))
     return FALSE;  /* every gram cancelled out: vanishingly unlikely */
-  for (int i = 0; i < TRAWL_PLATE_DIM; i++)
+  for (int i = 0; i < TRAWL_PLATE_NGRAM_DIM; i++)
     out[i] = (float) (out[i] / sqrt (ss));
   return TRUE;
 }

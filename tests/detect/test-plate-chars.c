@@ -1,0 +1,79 @@
+/* test-plate-chars.c - trimming ornament off the ends of a read's
+ * characters (trawl_plate_chars_trim: reader logic, on OCR char boxes).
+ */
+#include "trawl/detect.h"
+
+/* A synthetic read: one character per entry of text, at x = 10 * i + 5,
+ * with the given probabilities. */
+static GArray *
+make_chars (const char *text, const float *prob)
+{
+  GArray *chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
+  int i = 0;
+  for (const char *p = text; *p; p = g_utf8_next_char (p), i++) {
+    TrawlPlateChar pc = { 0 };
+    pc.c = g_utf8_get_char (p);
+    pc.prob = prob[i];
+    pc.alt[0] = pc.c;
+    pc.alt_prob[0] = pc.prob;
+    pc.x = 10.0f * (float) i + 5.0f;
+    g_array_append_val (chars, pc);
+  }
+  return chars;
+}
+
+static char *
+chars_text (const GArray *chars)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < chars->len; i++)
+    g_string_append_unichar (s, g_array_index (chars, TrawlPlateChar, i).c);
+  return g_string_free (s, FALSE);
+}
+
+static void
+check_trim (const char *text, const float *prob, float x0, float x1, float margin,
+            const char *want, int want_removed)
+{
+  g_autoptr (GArray) chars = make_chars (text, prob);
+  int removed = trawl_plate_chars_trim (chars, x0, x1, margin, 0.95f);
+  g_autofree char *got = chars_text (chars);
+  g_assert_cmpstr (got, ==, want);
+  g_assert_cmpint (removed, ==, want_removed);
+}
+
+static void
+test_trim (void)
+{
+  /* "IDRIFTER": an unsure I left of the line (centres 5..75, line 10..80). */
+  static const float p1[] = { 0.29f, 0.81f, 0.99f, 0.96f, 0.84f, 0.98f, 0.98f, 0.98f };
+  check_trim ("IDRIFTER", p1, 10, 80, 2, "DRIFTER", 1);
+  /* The same I, sure of itself: kept (a county number beside a picture). */
+  static const float p2[] = { 0.99f, 0.81f, 0.99f, 0.96f, 0.84f, 0.98f, 0.98f, 0.98f };
+  check_trim ("IDRIFTER", p2, 10, 80, 2, "IDRIFTER", 0);
+  /* Within the margin: kept, however unsure. */
+  check_trim ("IDRIFTER", p1, 10, 80, 6, "IDRIFTER", 0);
+  /* Three unsure letters of a logo on the left, one on the right, and the
+   * separators beyond them go too. */
+  static const float p3[] = { 0.82f, 0.92f, 0.42f, 0.93f, 0.61f, 0.96f, 1.0f, 1.0f, 0.5f, 0.86f };
+  check_trim ("UNCG0945 E", p3, 30, 80, 1, "G0945", 5);
+  /* A separator inside the kept text stays; nothing trimmed keeps all. */
+  static const float p4[] = { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f };
+  check_trim ("ABC-123", p4, 0, 70, 0, "ABC-123", 0);
+  /* Never down to fewer than two characters: the line is then wrong. */
+  check_trim ("ABC", p4, 100, 200, 0, "BC", 1);
+  check_trim ("AB", p4, 100, 200, 0, "AB", 0);
+  /* Han characters count as characters (a province read off the frame). */
+  static const float p5[] = { 0.40f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f };
+  check_trim ("皖1333LE", p5, 10, 70, 1, "1333LE", 1);
+  g_autoptr (GArray) empty = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
+  g_assert_cmpint (trawl_plate_chars_trim (empty, 0, 10, 1, 0.95f), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/detect/plate-chars/trim", test_trim);
+  return g_test_run ();
+}
