@@ -11,6 +11,8 @@ typedef int (*TrawlCommandFunc) (int argc, char **argv);
 int trawl_cmd_index (int argc, char **argv);
 int trawl_cmd_search (int argc, char **argv);
 int trawl_cmd_tracks (int argc, char **argv);
+int trawl_cmd_show (int argc, char **argv);
+int trawl_cmd_play (int argc, char **argv);
 int trawl_cmd_export (int argc, char **argv);
 int trawl_cmd_verify (int argc, char **argv);
 int trawl_cmd_eval (int argc, char **argv);

@@ -26,6 +26,8 @@ typedef struct {
 static const TrawlCommand commands[] = {
   { "index",  trawl_cmd_index,  "index footage into a case (faces, plates, tracks)" },
   { "search", trawl_cmd_search, "search a case by face photo, plate text or plate photo" },
+  { "show",   trawl_cmd_show,   "everything about one track: times, video, sightings, thumbnails" },
+  { "play",   trawl_cmd_play,   "open a track's video at its best moment" },
   { "tracks", trawl_cmd_tracks, "list the tracks the indexer found in a case" },
   { "export", trawl_cmd_export, "export an evidence clip with SHA-256 and manifest" },
   { "verify", trawl_cmd_verify, "verify an exported evidence package" },

@@ -1,0 +1,395 @@
+/* search-face.c - faces: from the investigator's photos to one pooled
+ * descriptor, and from that descriptor to ranked tracks.
+ *
+ * Query photos come from anywhere (DESIGN.md): a tight passport-style crop
+ * leaves the detector no context, so a photo in which nothing is found is
+ * tried again with a border around it, then enlarged when it is small.
+ * When that still finds nothing, or the face found is too small or too
+ * blurred to describe, the error says which, and how to give the face's
+ * place by hand. */
+#include <math.h>
+#include <string.h>
+
+#include <trawl/base.h>
+#include <trawl/image.h>
+
+#include "search-private.h"
+
+/* Below these a face is not worth a query: under ~20 px between the
+ * temples the descriptor is mostly noise, and the sharpness measure of a
+ * motion-blurred or heavily compressed face sits near 0. */
+#define MIN_FACE_PX       20.0f
+#define MIN_FACE_SHARPNESS 0.02f
+
+static gboolean
+ensure_face_detector (TrawlSearch *s, GError **error)
+{
+  if (s->faces == NULL)
+    s->faces = trawl_face_detector_new (NULL, error);
+  return s->faces != NULL;
+}
+
+/* The image with a border of pad px on every side, grey like an ID photo's
+ * background rather than black (black borders read as a frame edge). */
+static TrawlImage *
+image_padded (const TrawlImage *img, int pad)
+{
+  TrawlImage *out = trawl_image_new (img->width + 2 * pad, img->height + 2 * pad);
+  memset (out->data, 128, (gsize) out->stride * out->height);
+  for (int y = 0; y < img->height; y++)
+    memcpy (out->data + (gsize) (y + pad) * out->stride + (gsize) pad * 3,
+            img->data + (gsize) y * img->stride, (gsize) img->width * 3);
+  return out;
+}
+
+/* Maps faces found in a transformed image back: p_orig = p * scale - offset. */
+static void
+faces_map_back (GArray *faces, float scale, float offset)
+{
+  for (guint i = 0; i < faces->len; i++)
+    {
+      TrawlFace *f = &g_array_index (faces, TrawlFace, i);
+      f->box.x = f->box.x * scale - offset;
+      f->box.y = f->box.y * scale - offset;
+      f->box.w *= scale;
+      f->box.h *= scale;
+      for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++)
+        {
+          f->landmarks[k].x = f->landmarks[k].x * scale - offset;
+          f->landmarks[k].y = f->landmarks[k].y * scale - offset;
+        }
+    }
+}
+
+/* Faces with a descriptor in img: as it is, then padded, then (small
+ * photos) enlarged and padded. Never NULL unless the engine fails. */
+static GArray *
+detect_with_fallbacks (TrawlFaceDetector *fd, const TrawlImage *img, GError **error)
+{
+  GArray *faces = trawl_face_detector_run (fd, img, error);
+  int side = MAX (img->width, img->height);
+
+  if (faces == NULL || faces->len > 0)
+    return faces;
+  g_array_unref (faces);
+  {
+    int pad = MAX (16, side / 2);
+    g_autoptr(TrawlImage) padded = image_padded (img, pad);
+    faces = trawl_face_detector_run (fd, padded, error);
+    if (faces == NULL)
+      return NULL;
+    faces_map_back (faces, 1.0f, (float) pad);
+    if (faces->len > 0 || side >= 400)
+      return faces;
+    g_array_unref (faces);
+  }
+  {
+    float scale = 400.0f / (float) side;
+    g_autoptr(TrawlImage) big = trawl_image_resize (img, (int) lroundf (img->width * scale),
+                                                    (int) lroundf (img->height * scale));
+    int pad = MAX (big->width, big->height) / 2;
+    g_autoptr(TrawlImage) padded = image_padded (big, pad);
+    faces = trawl_face_detector_run (fd, padded, error);
+    if (faces != NULL)
+      faces_map_back (faces, 1.0f / scale, (float) pad / scale);
+    return faces;
+  }
+}
+
+static int
+cmp_face_area_desc (gconstpointer a, gconstpointer b)
+{
+  const TrawlFace *fa = a, *fb = b;
+  float aa = fa->box.w * fa->box.h, ab = fb->box.w * fb->box.h;
+  return (aa < ab) - (aa > ab);
+}
+
+static float
+box_iou4 (const TrawlBox *a, const float *b)
+{
+  TrawlBox bb = { b[0], b[1], b[2], b[3] };
+  return trawl_box_iou (a, &bb);
+}
+
+/* The face of photo p: the face_index-th largest, or the one that best
+ * fills the given box. Checks it is usable. */
+static gboolean
+pick_face (const QueryPhoto *p, GArray *faces, TrawlFace *out, GError **error)
+{
+  const TrawlFace *f = NULL;
+
+  if (faces->len == 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: no face found (tried the photo as it is, with a border for a tight "
+                   "crop, and enlarged); if a face is there, give its place with "
+                   "--box X,Y,W,H", p->path);
+      return FALSE;
+    }
+  if (p->has_box)
+    {
+      float best = 0;
+      for (guint i = 0; i < faces->len; i++)
+        {
+          const TrawlFace *c = &g_array_index (faces, TrawlFace, i);
+          float iou = box_iou4 (&c->box, p->box);
+          if (iou > best)
+            best = iou, f = c;
+        }
+      if (f == NULL || best < 0.1f)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "%s: no face found inside the box %.0f,%.0f,%.0fx%.0f", p->path,
+                       p->box[0], p->box[1], p->box[2], p->box[3]);
+          return FALSE;
+        }
+    }
+  else
+    {
+      g_array_sort (faces, cmp_face_area_desc);
+      if ((guint) p->face_index >= faces->len)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "%s: the photo has %u face%s; the face index goes from 0 (the largest) "
+                       "to %u", p->path, faces->len, faces->len == 1 ? "" : "s", faces->len - 1);
+          return FALSE;
+        }
+      f = &g_array_index (faces, TrawlFace, p->face_index);
+    }
+  if (f->box.w < MIN_FACE_PX)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: the face is too small to describe (%.0f px wide; at least %.0f px): use "
+                   "a larger photo of it", p->path, f->box.w, MIN_FACE_PX);
+      return FALSE;
+    }
+  if (f->quality.sharpness < MIN_FACE_SHARPNESS)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: the face is too blurred to describe (sharpness %.3f, at least %.2f)",
+                   p->path, f->quality.sharpness, MIN_FACE_SHARPNESS);
+      return FALSE;
+    }
+  if (!f->has_embedding)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: the face's landmarks could not be placed (turned too far away?)",
+                   p->path);
+      return FALSE;
+    }
+  *out = *f;
+  return TRUE;
+}
+
+/* The descriptor of one photo's face. With a box, only a generous crop
+ * around it is searched (other faces cannot be picked by mistake). */
+static gboolean
+photo_descriptor (TrawlSearch *s, const QueryPhoto *p, float *out, GError **error)
+{
+  g_autoptr(TrawlImage) img = trawl_image_load (p->path, error);
+  g_autoptr(TrawlImage) crop = NULL;
+  g_autoptr(GArray) faces = NULL;
+  QueryPhoto local = *p;
+  TrawlFace face;
+  float ox = 0, oy = 0;
+
+  if (img == NULL)
+    return FALSE;
+  if (p->has_box)
+    {
+      float m = 0.5f * MAX (p->box[2], p->box[3]);
+      if (p->box[2] < 1 || p->box[3] < 1 || p->box[0] + p->box[2] <= 0 ||
+          p->box[1] + p->box[3] <= 0 || p->box[0] >= img->width || p->box[1] >= img->height)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "%s: the box %.0f,%.0f,%.0fx%.0f is not inside the %dx%d photo", p->path,
+                       p->box[0], p->box[1], p->box[2], p->box[3], img->width, img->height);
+          return FALSE;
+        }
+      ox = floorf (p->box[0] - m);
+      oy = floorf (p->box[1] - m);
+      crop = trawl_image_crop (img, (int) ox, (int) oy, (int) ceilf (p->box[2] + 2 * m),
+                               (int) ceilf (p->box[3] + 2 * m));
+      local.box[0] -= ox;
+      local.box[1] -= oy;
+    }
+  faces = detect_with_fallbacks (s->faces, crop ? crop : img, error);
+  if (faces == NULL || !pick_face (&local, faces, &face, error))
+    return FALSE;
+  memcpy (out, face.embedding, sizeof face.embedding);
+  return TRUE;
+}
+
+static void
+normalise (float *v, int n)
+{
+  double ss = 0;
+  for (int i = 0; i < n; i++)
+    ss += (double) v[i] * v[i];
+  if (ss > 0)
+    for (int i = 0; i < n; i++)
+      v[i] = (float) (v[i] / sqrt (ss));
+}
+
+gboolean
+trawl_search_query_face (TrawlSearch *s, const TrawlQuery *q, float *out, int *n_faces,
+                         GError **error)
+{
+  float one[TRAWL_FACE_DIM];
+  guint n_desc = q->descriptors->len / TRAWL_FACE_DIM;
+  int n = 0;
+
+  g_return_val_if_fail (s != NULL && q != NULL && out != NULL, FALSE);
+  memset (out, 0, TRAWL_FACE_DIM * sizeof (float));
+  if (q->photos->len > 0 && !ensure_face_detector (s, error))
+    return FALSE;
+  /* Pooling: the mean of unit descriptors, renormalised; each photo
+   * counts once, whatever its size or quality. */
+  for (guint i = 0; i < q->photos->len; i++, n++)
+    {
+      if (!photo_descriptor (s, q->photos->pdata[i], one, error))
+        return FALSE;
+      normalise (one, TRAWL_FACE_DIM);
+      for (int k = 0; k < TRAWL_FACE_DIM; k++)
+        out[k] += one[k];
+    }
+  for (guint i = 0; i < n_desc; i++, n++)
+    {
+      memcpy (one, &g_array_index (q->descriptors, float, i * TRAWL_FACE_DIM), sizeof one);
+      normalise (one, TRAWL_FACE_DIM);
+      for (int k = 0; k < TRAWL_FACE_DIM; k++)
+        out[k] += one[k];
+    }
+  if (n == 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "no face photo in the query");
+      return FALSE;
+    }
+  normalise (out, TRAWL_FACE_DIM);
+  if (n_faces != NULL)
+    *n_faces = n;
+  return TRUE;
+}
+
+/* ---- descriptor -> tracks ---- */
+
+typedef struct {
+  gint64 camera_id;
+  double first_utc, last_utc;
+  gboolean pass;
+} TrackInfo;
+
+/* Keeps, per track, the best-scoring sighting among hits. track_info
+ * caches each track's filter verdict (one catalog read per track). */
+static gboolean
+fold_hits (TrawlSearch *s, GArray *hits, const SearchFilter *f, gint64 exclude_track,
+           GHashTable *track_info, GHashTable *best, GError **error)
+{
+  TrawlCatalog *cat = trawl_case_get_catalog (s->kase);
+  g_autofree gint64 *ids = g_new (gint64, MAX (hits->len, 1));
+  g_autofree gint64 *tracks = g_new (gint64, MAX (hits->len, 1));
+
+  for (guint i = 0; i < hits->len; i++)
+    ids[i] = g_array_index (hits, TrawlVectorHit, i).id;
+  if (!trawl_catalog_get_sighting_tracks (cat, hits->len, ids, tracks, error))
+    return FALSE;
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const TrawlVectorHit *h = &g_array_index (hits, TrawlVectorHit, i);
+      TrackInfo *ti;
+      Candidate *c;
+
+      /* 0: the vector file is ahead of what this reader sees committed */
+      if (tracks[i] == 0 || tracks[i] == exclude_track)
+        continue;
+      ti = g_hash_table_lookup (track_info, &tracks[i]);
+      if (ti == NULL)
+        {
+          g_autoptr(TrawlTrack) t = NULL;
+          gint64 *key = g_memdup2 (&tracks[i], sizeof (gint64));
+          if (!trawl_catalog_get_track (cat, tracks[i], &t, error))
+            {
+              g_free (key);
+              return FALSE;
+            }
+          ti = g_new0 (TrackInfo, 1);
+          if (t != NULL)
+            ti->pass = _trawl_search_filter_pass (f, t->camera_id, t->first_utc, t->last_utc);
+          g_hash_table_insert (track_info, key, ti);
+        }
+      if (!ti->pass)
+        continue;
+      c = g_hash_table_lookup (best, &tracks[i]);
+      if (c == NULL)
+        {
+          c = g_new0 (Candidate, 1);
+          c->track_id = tracks[i];
+          c->score = -2;
+          g_hash_table_insert (best, &c->track_id, c);
+        }
+      if (h->score > c->score)
+        {
+          c->score = h->score;
+          c->sighting_id = h->id;
+        }
+    }
+  return TRUE;
+}
+
+static int
+cmp_candidate_desc (gconstpointer a, gconstpointer b)
+{
+  const Candidate *ca = a, *cb = b;
+  if (ca->score != cb->score)
+    return ca->score < cb->score ? 1 : -1;
+  return (ca->track_id > cb->track_id) - (ca->track_id < cb->track_id);
+}
+
+GArray *
+_trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, int want,
+                     gint64 exclude_track, GCancellable *cancellable, GError **error)
+{
+  TrawlVectorStore *vs = trawl_case_get_vectors (s->kase, TRAWL_KIND_FACE, error);
+  g_autoptr(GHashTable) info = NULL;
+  g_autoptr(GHashTable) best = NULL;
+  gint64 total;
+  gint64 k;
+  GArray *out;
+  GHashTableIter it;
+  gpointer value;
+
+  if (vs == NULL)
+    return NULL;
+  total = trawl_vector_store_get_count (vs);
+  /* A track has many sightings: ask for far more sightings than tracks
+   * wanted, and more again while filters leave too few. */
+  k = MIN (total, MAX ((gint64) want * 20, 512));
+  for (;;)
+    {
+      g_autoptr(GArray) hits = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      info = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+      best = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+      if (k == 0)
+        break;
+      hits = trawl_vector_store_search (vs, query, (int) MIN (k, G_MAXINT), error);
+      if (hits == NULL || !fold_hits (s, hits, f, exclude_track, info, best, error))
+        return NULL;
+      /* Enough tracks, or everything looked at, or the last hit already
+       * far from any match: more would only add non-matches. */
+      if (g_hash_table_size (best) >= (guint) want || k >= total
+          || (hits->len > 0 && g_array_index (hits, TrawlVectorHit, hits->len - 1).score < 0.5f))
+        break;
+      k = MIN (total, k * 4);
+      g_clear_pointer (&info, g_hash_table_unref);
+      g_clear_pointer (&best, g_hash_table_unref);
+    }
+  out = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  g_hash_table_iter_init (&it, best);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    g_array_append_vals (out, value, 1);
+  g_array_sort (out, cmp_candidate_desc);
+  return out;
+}
