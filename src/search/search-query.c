@@ -257,6 +257,16 @@ trawl_parse_time (const char *text, double *utc, GError **error)
       iso = g_strconcat (day, "T00:00:00", NULL);
       g_free (day);
     }
+  /* "21:05" as people write it: GLib wants the seconds */
+  {
+    char *t = strchr (iso, 'T');
+    if (t != NULL && strlen (t) == 6 && t[3] == ':')
+      {
+        char *short_form = iso;
+        iso = g_strconcat (short_form, ":00", NULL);
+        g_free (short_form);
+      }
+  }
   dt = g_date_time_new_from_iso8601 (iso, local);
   if (dt == NULL)
     {
