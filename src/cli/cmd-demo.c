@@ -1,7 +1,7 @@
 /* cmd-demo.c - `trawl demo`: a first useful result for a new user.
  *
  * Makes a case directory, indexes demo footage, then runs one face query
- * and one plate query against the case and prints what a person can check.
+ * and one plate query against the case (trawl/search.h) and prints what a person can check.
  * Footage: with the shared test data (TRAWL_DATA or --data) a labelled
  * plate clip and the face clip; without it, a slideshow clip the demo makes
  * from the face-api package's sample photos with the ffmpeg CLI (there is no
@@ -11,25 +11,19 @@
 #include "cli.h"
 
 #include <trawl/base.h>
-#include <trawl/case.h>
 #include <trawl/catalog.h>
 #include <trawl/detect.h>
 #include <trawl/eval.h>
 #include <trawl/image.h>
 #include <trawl/indexer.h>
 #include <trawl/plate.h>
-#include <trawl/vectors.h>
+#include <trawl/search.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Distance between L2-normalised face embeddings under which two faces are
- * called the same person: `trawl eval` measured 0.45 at FAR 1e-3 on the
- * shared photos. */
-#define DEMO_FACE_MATCH_DISTANCE 0.45f
 
 static char *opt_case;
 static char *opt_data;
@@ -186,80 +180,49 @@ print_progress (const TrawlIndexProgress *p, gpointer user_data)
 }
 
 static void
-print_hit (TrawlCatalog *cat, const TrawlVectorHit *hit, const char *what)
+print_hits (const TrawlSearchResults *r, guint max)
 {
-  g_autoptr(TrawlSighting) s = NULL;
-  TrawlCatalogVideo *v = NULL;
-  g_autofree char *base = NULL;
-
-  if (!trawl_catalog_get_sighting (cat, hit->id, &s, NULL) || s == NULL)
-    return;
-  if (trawl_catalog_get_video (cat, s->video_id, &v, NULL) && v != NULL)
-    base = g_path_get_basename (v->path);
-  printf ("      sighting %-5" G_GINT64_FORMAT " %-26s t=%6.2f s  box %4.0f,%-4.0f %3.0fx%-3.0f  %s\n",
-          s->id, base ? base : "?", s->pts_s, s->x, s->y, s->w, s->h, what);
-  trawl_catalog_video_free (v);
+  for (guint i = 0; i < r->hits->len && i < max; i++)
+    {
+      const TrawlSearchHit *h = r->hits->pdata[i];
+      g_autofree char *base = h->video_path ? g_path_get_basename (h->video_path) : NULL;
+      printf ("      track %-4" G_GINT64_FORMAT " %-26s t=%6.2f s  score %.3f %s%s%s\n",
+              h->track_id, base ? base : "?", h->jump_pts_s, h->score,
+              h->match ? "MATCH" : "(below the threshold)",
+              h->plate_text ? "  read " : "", h->plate_text ? h->plate_text : "");
+    }
 }
 
 static int
-face_query (TrawlCase *kase, const DemoPlan *plan)
+face_query (TrawlSearch *s, const DemoPlan *plan)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TrawlImage) photo = trawl_image_load (plan->face_photo, &error);
-  g_autoptr(TrawlFaceDetector) fd = NULL;
-  g_autoptr(GArray) faces = NULL;
-  g_autoptr(GArray) hits = NULL;
-  TrawlCatalog *cat = trawl_case_get_catalog (kase);
-  TrawlVectorStore *vs;
-  const TrawlFace *best = NULL;
-  int matches = 0;
+  g_autoptr(TrawlQuery) q = trawl_query_new ();
+  g_autoptr(TrawlSearchResults) r = NULL;
+  g_autoptr(GPtrArray) route = NULL;
 
   printf ("[4/5] face query: %s (%s)\n", plan->face_photo, plan->face_label);
-  if (photo == NULL || (fd = trawl_face_detector_new (NULL, &error)) == NULL ||
-      (faces = trawl_face_detector_run (fd, photo, &error)) == NULL)
+  trawl_query_add_face_photo (q, plan->face_photo, 0, NULL);
+  trawl_query_set_limit (q, 5);
+  r = trawl_search_run (s, q, NULL, &error);
+  if (r == NULL)
     return trawl_cli_fail (&error);
-  for (guint i = 0; i < faces->len; i++)
-    {
-      const TrawlFace *f = &g_array_index (faces, TrawlFace, i);
-      if (f->has_embedding && (best == NULL || f->box.w * f->box.h > best->box.w * best->box.h))
-        best = f;
-    }
-  if (best == NULL)
-    {
-      printf ("      no face found in the query photo\n");
-      return 1;
-    }
-  vs = trawl_case_get_vectors (kase, TRAWL_KIND_FACE, &error);
-  if (vs == NULL)
-    return trawl_cli_fail (&error);
-  hits = trawl_vector_store_search (vs, best->embedding, 5, &error);
-  if (hits == NULL)
-    return trawl_cli_fail (&error);
-  for (guint i = 0; i < hits->len; i++)
-    {
-      const TrawlVectorHit *h = &g_array_index (hits, TrawlVectorHit, i);
-      float dist = sqrtf (MAX (0.0f, 2.0f - 2.0f * h->score));
-      g_autofree char *what = g_strdup_printf ("distance %.3f %s", dist,
-                                               dist < DEMO_FACE_MATCH_DISTANCE ? "MATCH" : "(different person)");
-      matches += dist < DEMO_FACE_MATCH_DISTANCE;
-      print_hit (cat, h, what);
-    }
-  printf ("      %d of the %u nearest face sightings are within %.2f: the same person\n",
-          matches, hits->len, DEMO_FACE_MATCH_DISTANCE);
+  print_hits (r, 5);
+  route = trawl_search_results_route (r);
+  printf ("      %u of the %u nearest face tracks score %.3f or more: the same person\n",
+          route->len, r->hits->len, r->threshold);
   return 0;
 }
 
 /* Asks for the labelled plate with one character swapped for a look-alike
  * (as a witness or an OCR might), to show the fuzzy match at work. */
 static int
-plate_query (TrawlCase *kase, const DemoPlan *plan)
+plate_query (TrawlSearch *s, const DemoPlan *plan)
 {
   g_autoptr(GError) error = NULL;
-  TrawlCatalog *cat = trawl_case_get_catalog (kase);
+  g_autoptr(TrawlQuery) q = trawl_query_new ();
+  g_autoptr(TrawlSearchResults) r = NULL;
   g_autofree char *norm = NULL;
-  g_autoptr(GArray) hits = NULL;
-  float query[TRAWL_PLATE_DIM];
-  TrawlVectorStore *vs;
 
   if (plan->plate_text == NULL)
     {
@@ -280,27 +243,12 @@ plate_query (TrawlCase *kase, const DemoPlan *plan)
     }
   printf ("[5/5] plate query: \"%s\" (the clip's label is %s; one look-alike character swapped)\n",
           norm, plan->plate_text);
-  vs = trawl_case_get_vectors (kase, TRAWL_KIND_PLATE, &error);
-  if (vs == NULL)
+  if (!trawl_query_set_plate_text (q, norm, FALSE, &error)
+      || (r = trawl_search_run (s, q, NULL, &error)) == NULL)
     return trawl_cli_fail (&error);
-  trawl_plate_ngram_vector (norm, query);
-  hits = trawl_vector_store_search (vs, query, 3, &error);
-  if (hits == NULL)
-    return trawl_cli_fail (&error);
-  for (guint i = 0; i < hits->len; i++)
-    {
-      const TrawlVectorHit *h = &g_array_index (hits, TrawlVectorHit, i);
-      g_autoptr(TrawlSighting) s = NULL;
-      g_autofree char *what = NULL;
-
-      if (!trawl_catalog_get_sighting (cat, h->id, &s, NULL) || s == NULL)
-        continue;
-      what = g_strdup_printf ("read \"%s\", similarity %.2f", s->plate_text ? s->plate_text : "",
-                              h->score);
-      print_hit (cat, h, what);
-    }
-  if (hits->len == 0)
-    printf ("      no plate sightings in the case\n");
+  print_hits (r, 3);
+  if (r->hits->len == 0)
+    printf ("      no plate track near it in the case\n");
   return 0;
 }
 
@@ -312,7 +260,7 @@ trawl_cmd_demo (int argc, char **argv)
   DemoPlan plan = { 0 };
   TrawlIndexOptions opts;
   TrawlIndexProgress final = { 0 };
-  TrawlCase *kase;
+  TrawlSearch *search;
   const char *case_dir, *data;
   int rc;
 
@@ -362,16 +310,16 @@ trawl_cmd_demo (int argc, char **argv)
           final.videos_failed, final.faces, final.plates, final.face_tracks, final.plate_tracks);
   g_clear_pointer (&final.failures, g_ptr_array_unref);
 
-  kase = trawl_case_open (case_dir, TRAWL_CASE_READ, &error);
-  if (kase == NULL)
+  search = trawl_search_new (case_dir, &error);
+  if (search == NULL)
     {
       demo_plan_clear (&plan);
       return trawl_cli_fail (&error);
     }
-  rc = face_query (kase, &plan);
+  rc = face_query (search, &plan);
   if (rc == 0)
-    rc = plate_query (kase, &plan);
-  trawl_case_close (kase);
+    rc = plate_query (search, &plan);
+  trawl_search_free (search);
   demo_plan_clear (&plan);
   if (rc == 0)
     printf ("demo: done. Browse the case with 'trawl tracks %s' and 'trawl info %s'.\n",
