@@ -317,6 +317,17 @@ gboolean trawl_catalog_foreach_plate_track (TrawlCatalog *cat, TrawlPlateTrackFu
 gboolean trawl_catalog_get_sighting_tracks (TrawlCatalog *cat, gsize n,
                                             const gint64 *sighting_ids, gint64 *track_ids,
                                             GError **error);
+/* Where and when a track was seen: the few fields a filter needs. */
+typedef struct {
+  gint64 track_id;            /* 0 when there is no such track */
+  gint64 camera_id;
+  double first_utc, last_utc; /* NAN when unknown */
+} TrawlTrackSpan;
+
+/* spans[i] for track_ids[i], in one prepared statement (search filters
+ * hundreds of tracks per query). */
+gboolean trawl_catalog_get_track_spans (TrawlCatalog *cat, gsize n, const gint64 *track_ids,
+                                        TrawlTrackSpan *spans, GError **error);
 /* A track's sightings in time order: a new array of TrawlSighting* (owns
  * its elements; empty for an unknown track). */
 GPtrArray *trawl_catalog_list_sightings (TrawlCatalog *cat, gint64 track_id, GError **error);

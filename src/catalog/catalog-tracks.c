@@ -581,3 +581,39 @@ trawl_catalog_get_data_version (TrawlCatalog *cat, gint64 *version, GError **err
   *version = _trawl_catalog_count (cat, "PRAGMA data_version", error);
   return *version >= 0;
 }
+
+gboolean
+trawl_catalog_get_track_spans (TrawlCatalog *cat, gsize n, const gint64 *track_ids,
+                               TrawlTrackSpan *spans, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+
+  g_return_val_if_fail (cat != NULL && (n == 0 || (track_ids && spans)), FALSE);
+  if (!_trawl_catalog_prepare (cat, "SELECT v.camera_id, t.first_utc, t.last_utc FROM tracks t "
+                                    "JOIN videos v ON v.id = t.video_id WHERE t.id = ?1",
+                               &st, error))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      int rc;
+      sqlite3_reset (st);
+      sqlite3_bind_int64 (st, 1, track_ids[i]);
+      rc = sqlite3_step (st);
+      spans[i].track_id = track_ids[i];
+      if (rc == SQLITE_ROW)
+        {
+          spans[i].camera_id = sqlite3_column_int64 (st, 0);
+          spans[i].first_utc = _trawl_catalog_column_real (st, 1);
+          spans[i].last_utc = _trawl_catalog_column_real (st, 2);
+        }
+      else if (rc == SQLITE_DONE)
+        {
+          spans[i].camera_id = 0;
+          spans[i].first_utc = spans[i].last_utc = NAN;
+          spans[i].track_id = 0;
+        }
+      else
+        return _trawl_catalog_db_error (cat, "reading tracks", error);
+    }
+  return TRUE;
+}

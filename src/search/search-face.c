@@ -273,51 +273,52 @@ trawl_search_query_face (TrawlSearch *s, const TrawlQuery *q, float *out, int *n
 
 /* ---- descriptor -> tracks ---- */
 
-typedef struct {
-  gint64 camera_id;
-  double first_utc, last_utc;
-  gboolean pass;
-} TrackInfo;
-
-/* Keeps, per track, the best-scoring sighting among hits. track_info
- * caches each track's filter verdict (one catalog read per track). */
+/* Keeps, per track, the best-scoring sighting among hits. passes caches
+ * each track's filter verdict (GINT_TO_POINTER (1 + pass)); the catalog is
+ * asked only about tracks not seen before, and only when a filter is set. */
 static gboolean
 fold_hits (TrawlSearch *s, GArray *hits, const SearchFilter *f, gint64 exclude_track,
-           GHashTable *track_info, GHashTable *best, GError **error)
+           GHashTable *passes, GHashTable *best, GError **error)
 {
   TrawlCatalog *cat = trawl_case_get_catalog (s->kase);
-  g_autofree gint64 *ids = g_new (gint64, MAX (hits->len, 1));
-  g_autofree gint64 *tracks = g_new (gint64, MAX (hits->len, 1));
+  gboolean filtered = f->camera_ids != NULL || !isnan (f->from_utc) || !isnan (f->to_utc);
+  gsize n = hits->len;
+  g_autofree gint64 *ids = g_new (gint64, MAX (n, 1));
+  g_autofree gint64 *tracks = g_new (gint64, MAX (n, 1));
+  g_autofree gint64 *unknown = g_new (gint64, MAX (n, 1));
+  g_autofree TrawlTrackSpan *spans = NULL;
+  gsize n_unknown = 0;
 
-  for (guint i = 0; i < hits->len; i++)
+  for (gsize i = 0; i < n; i++)
     ids[i] = g_array_index (hits, TrawlVectorHit, i).id;
-  if (!trawl_catalog_get_sighting_tracks (cat, hits->len, ids, tracks, error))
+  if (!trawl_catalog_get_sighting_tracks (cat, n, ids, tracks, error))
     return FALSE;
-  for (guint i = 0; i < hits->len; i++)
+  for (gsize i = 0; filtered && i < n; i++)
+    if (tracks[i] != 0 && !g_hash_table_contains (passes, &tracks[i]))
+      {
+        g_hash_table_insert (passes, g_memdup2 (&tracks[i], sizeof (gint64)), GINT_TO_POINTER (1));
+        unknown[n_unknown++] = tracks[i];
+      }
+  spans = g_new (TrawlTrackSpan, MAX (n_unknown, 1));
+  if (!trawl_catalog_get_track_spans (cat, n_unknown, unknown, spans, error))
+    return FALSE;
+  for (gsize i = 0; i < n_unknown; i++)
+    {
+      gboolean pass = spans[i].track_id != 0
+                      && _trawl_search_filter_pass (f, spans[i].camera_id, spans[i].first_utc,
+                                                    spans[i].last_utc);
+      g_hash_table_insert (passes, g_memdup2 (&unknown[i], sizeof (gint64)),
+                           GINT_TO_POINTER (1 + pass));
+    }
+  for (gsize i = 0; i < n; i++)
     {
       const TrawlVectorHit *h = &g_array_index (hits, TrawlVectorHit, i);
-      TrackInfo *ti;
       Candidate *c;
 
       /* 0: the vector file is ahead of what this reader sees committed */
       if (tracks[i] == 0 || tracks[i] == exclude_track)
         continue;
-      ti = g_hash_table_lookup (track_info, &tracks[i]);
-      if (ti == NULL)
-        {
-          g_autoptr(TrawlTrack) t = NULL;
-          gint64 *key = g_memdup2 (&tracks[i], sizeof (gint64));
-          if (!trawl_catalog_get_track (cat, tracks[i], &t, error))
-            {
-              g_free (key);
-              return FALSE;
-            }
-          ti = g_new0 (TrackInfo, 1);
-          if (t != NULL)
-            ti->pass = _trawl_search_filter_pass (f, t->camera_id, t->first_utc, t->last_utc);
-          g_hash_table_insert (track_info, key, ti);
-        }
-      if (!ti->pass)
+      if (filtered && GPOINTER_TO_INT (g_hash_table_lookup (passes, &tracks[i])) != 2)
         continue;
       c = g_hash_table_lookup (best, &tracks[i]);
       if (c == NULL)
@@ -370,7 +371,7 @@ _trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, 
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
-      info = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+      info = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
       best = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
       if (k == 0)
         break;

@@ -22,7 +22,6 @@
 #include <faiss/c_api/index_io_c.h>
 
 #include <trawl/base.h>
-#include <trawl/base.h>
 #include <trawl/vectors.h>
 
 #define FLAT_TYPE "IDMap,Flat"
