@@ -10,6 +10,7 @@
 
 #include <trawl/base.h>
 #include <trawl/indexer.h>
+#include <trawl/search.h>
 #include <trawl/nn.h>
 
 static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision;
@@ -73,7 +74,7 @@ choose_precision (const char *name, TrawlNnBackendKind backend, TrawlNnPrecision
 
 static const GOptionEntry index_entries[] = {
   { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Camera name (default: the folder name)", "NAME" },
-  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start time of the footage (ISO 8601; UTC unless it says)", "TIME" },
+  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start time of the footage: 2024-03-14T21:05:00+08:00, or local time 2024-03-14 21:05", "TIME" },
   { "time-pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern, "Start time in file names, e.g. cam_%Y%m%d_%H%M%S", "PATTERN" },
   { "clock-offset", 0, 0, G_OPTION_ARG_DOUBLE, &opt_offset, "Seconds to add to this camera's clock", "SECONDS" },
   { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fps, "Sampled frames per second of video (default 2)", "N" },
@@ -196,17 +197,14 @@ print_summary (const TrawlIndexProgress *p)
 static gboolean
 parse_start (double *utc)
 {
+  g_autoptr (GError) error = NULL;
   *utc = NAN;
   if (opt_start == NULL)
     return TRUE;
-  g_autoptr (GTimeZone) tz = g_time_zone_new_utc ();
-  g_autoptr (GDateTime) dt = g_date_time_new_from_iso8601 (opt_start, tz);
-  if (dt == NULL) {
-    fprintf (stderr, "trawl index: --start: '%s' is not an ISO 8601 time "
-             "(e.g. 2024-05-01T13:45:00Z)\n", opt_start);
+  if (!trawl_parse_time (opt_start, utc, &error)) {
+    fprintf (stderr, "trawl index: --start: %s\n", error->message);
     return FALSE;
   }
-  *utc = g_date_time_to_unix (dt) + g_date_time_get_microsecond (dt) / 1e6;
   return TRUE;
 }
 
@@ -220,6 +218,10 @@ trawl_cmd_index (int argc, char **argv)
   g_option_context_set_summary (ctx,
     "Index footage files and folders (recursively) into the case directory CASE.\n"
     "Finished videos (same SHA-256) are skipped; a video cut short by a crash is redone.");
+  g_option_context_set_description (ctx,
+    "Exit status: 0 every input indexed (or already indexed), 1 an error that stopped the\n"
+    "run, 2 a usage error, 3 the run finished but some inputs could not be indexed\n"
+    "(each is listed with the reason, and recorded in the case: trawl info CASE).");
   g_option_context_add_main_entries (ctx, index_entries, NULL);
   if (!trawl_cli_parse (ctx, &argc, &argv))
     return 2;
@@ -271,5 +273,13 @@ trawl_cmd_index (int argc, char **argv)
   g_ptr_array_unref (final.failures);
   if (!ok)
     return trawl_cli_fail (&error);
+  /* Like rsync's partial-transfer status: the run finished, but not every
+   * input made it into the case. */
+  if (final.videos_failed > 0) {
+    fprintf (stderr, "trawl index: %u of %u input%s could not be indexed (listed above); "
+             "exit status 3\n", final.videos_failed, final.files_total,
+             final.files_total == 1 ? "" : "s");
+    return 3;
+  }
   return 0;
 }

@@ -257,14 +257,19 @@ trawl_parse_time (const char *text, double *utc, GError **error)
       iso = g_strconcat (day, "T00:00:00", NULL);
       g_free (day);
     }
-  /* "21:05" as people write it: GLib wants the seconds */
+  /* "21:05" as people write it, zone or not: GLib wants the seconds */
   {
     char *t = strchr (iso, 'T');
-    if (t != NULL && strlen (t) == 6 && t[3] == ':')
+    if (t != NULL)
       {
-        char *short_form = iso;
-        iso = g_strconcat (short_form, ":00", NULL);
-        g_free (short_form);
+        size_t clock_len = strcspn (t + 1, "Z+-");
+        if (clock_len == 5 && t[3] == ':')
+          {
+            char *short_form = iso;
+            iso = g_strdup_printf ("%.*s:00%s", (int) (t + 1 + clock_len - iso), short_form,
+                                   t + 1 + clock_len);
+            g_free (short_form);
+          }
       }
   }
   dt = g_date_time_new_from_iso8601 (iso, local);

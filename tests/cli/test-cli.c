@@ -6,31 +6,13 @@
 
 #include <glib/gstdio.h>
 
-static char *
-trawl_path (void)
-{
-  return g_build_filename (g_getenv ("TRAWL_BUILD_ROOT"), "src", "cli", "trawl", NULL);
-}
+#include "../common/trawl-test-cli.h"
 
 /* Runs trawl with args; returns the exit status and captures output. */
 static int
 run_trawl (const char *const *args, char **out, char **err)
 {
-  g_autofree char *exe = trawl_path ();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) p = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_ptr_array_add (argv, exe);
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  p = g_subprocess_newv ((const char *const *) argv->pdata,
-                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, out, err, &error));
-  g_assert_no_error (error);
-  return g_subprocess_get_exit_status (p);
+  return trawl_test_run_cli (args, out, err);
 }
 
 static void
@@ -65,8 +47,8 @@ test_top_help (void)
 static void
 test_each_command_help (void)
 {
-  const char *cmds[] = { "index", "search", "tracks", "export", "verify", "eval", "demo",
-                         "info", "gui", "models", "nn" };
+  const char *cmds[] = { "index", "search", "show", "play", "tracks", "export", "verify",
+                         "eval", "demo", "info", "gui", "models", "nn" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
     {

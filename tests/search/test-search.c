@@ -649,6 +649,10 @@ test_parse_time (void)
   g_assert_cmpfloat (t, ==, T0);
   g_assert_true (trawl_parse_time ("2024-03-14T20:05:00Z", &t, &error));
   g_assert_cmpfloat (t, ==, T0);
+  g_assert_true (trawl_parse_time ("2024-03-14T20:05Z", &t, &error));
+  g_assert_cmpfloat (t, ==, T0);
+  g_assert_true (trawl_parse_time ("2024-03-14 21:05+01:00", &t, &error));
+  g_assert_cmpfloat (t, ==, T0);
   /* TZ is Asia/Shanghai (main) */
   g_assert_true (trawl_parse_time ("2024-03-15 04:05", &t, &error));
   g_assert_cmpfloat (t, ==, T0);
