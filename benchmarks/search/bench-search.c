@@ -262,6 +262,13 @@ cmd_make (const char *dir, int days)
     img->data[i] = (guint8) g_rand_int_range (r, 0, 256);
   jpeg = trawl_image_encode_jpeg (img, 80, &len, &error);
   thumb = g_bytes_new_take (jpeg, len);
+  /* the stores load before any video transaction, as the indexer's do */
+  if (trawl_case_get_vectors (c, TRAWL_KIND_FACE, &error) == NULL
+      || trawl_case_get_vectors (c, TRAWL_KIND_PLATE, &error) == NULL)
+    {
+      fprintf (stderr, "bench-search: %s\n", error->message);
+      return 1;
+    }
   for (int d = 0; d < days; d++)
     {
       if (!make_day (c, d, r, thumb, &error))

@@ -197,6 +197,9 @@ gboolean trawl_catalog_commit_video (TrawlCatalog *cat, gint64 video_id, GError 
 gboolean trawl_catalog_rollback_video (TrawlCatalog *cat, gint64 video_id, const char *reason,
                                        GError **error);
 
+/* The video whose transaction is open on this catalog, 0 when none. */
+gint64 trawl_catalog_get_open_video (TrawlCatalog *cat);
+
 /* ---- index runs ---- */
 
 /* Records the start of `trawl index` (now, UTC). settings_json may be NULL

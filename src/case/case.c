@@ -213,6 +213,14 @@ trawl_case_get_vectors (TrawlCase *c, TrawlKind kind, GError **error)
   slot = kind_slot (kind);
   if (c->stores[slot] != NULL)
     return c->stores[slot];
+  /* A rebuild would read the open transaction's rows too, and the writer
+   * then adds the same vectors again. */
+  if (trawl_catalog_get_open_video (c->cat) != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: load the vector stores before a video's transaction begins", c->dir);
+      return NULL;
+    }
   path = store_path (c, kind);
   vs = trawl_vector_store_load (path, kind_dim (kind), &local);
   if (vs != NULL && !store_is_current (c, kind, vs, error, &current))

@@ -402,6 +402,13 @@ trawl_catalog_get_schema_version (TrawlCatalog *cat)
   return cat->version;
 }
 
+gint64
+trawl_catalog_get_open_video (TrawlCatalog *cat)
+{
+  g_return_val_if_fail (cat != NULL, 0);
+  return cat->txn_video;
+}
+
 const char *
 trawl_catalog_sqlite_version (void)
 {

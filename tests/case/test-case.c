@@ -243,6 +243,30 @@ test_reader_beside_writer (Fixture *f, gconstpointer data)
   g_assert_cmpint (face_count (r), ==, 8);
 }
 
+/* A store first asked for inside a video's transaction would be rebuilt
+ * from rows not yet committed, and then given them again: refused. */
+static void
+test_vectors_in_transaction (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlCase) c = trawl_case_open (f->dir, TRAWL_CASE_CREATE, &error);
+  TrawlCatalog *cat = trawl_case_get_catalog (c);
+  TrawlCatalogVideo v = { 0 };
+
+  (void) data;
+  v.path = (char *) "/footage/x.mp4";
+  v.sha256 = (char *) "ab";
+  v.start_time_utc = NAN;
+  g_assert_true (trawl_catalog_insert_video (cat, &v, &error));
+  g_assert_true (trawl_catalog_begin_video (cat, v.id, &error));
+  g_assert_null (trawl_case_get_vectors (c, TRAWL_KIND_PLATE, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_true (trawl_catalog_rollback_video (cat, v.id, NULL, &error));
+  g_assert_nonnull (trawl_case_get_vectors (c, TRAWL_KIND_PLATE, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -256,5 +280,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/case/reader-beside-writer", Fixture, NULL, fixture_set_up,
               test_reader_beside_writer, fixture_tear_down);
+  g_test_add ("/case/vectors-in-transaction", Fixture, NULL, fixture_set_up,
+              test_vectors_in_transaction, fixture_tear_down);
   return g_test_run ();
 }

@@ -162,6 +162,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->dir = g_dir_make_tmp ("trawl-search-XXXXXX", NULL);
   c = trawl_case_open (f->dir, TRAWL_CASE_CREATE, &error);
   g_assert_no_error (error);
+  /* the stores load before any video transaction, as the indexer's do */
+  g_assert_nonnull (trawl_case_get_vectors (c, TRAWL_KIND_FACE, &error));
+  g_assert_nonnull (trawl_case_get_vectors (c, TRAWL_KIND_PLATE, &error));
   for (int p = 0; p < N_PEOPLE; p++)
     {
       for (int i = 0; i < TRAWL_FACE_DIM; i++)
@@ -589,6 +592,7 @@ test_beside_writer (Fixture *f, gconstpointer data)
 
   (void) data;
   g_assert_no_error (error);
+  g_assert_nonnull (trawl_case_get_vectors (w, TRAWL_KIND_PLATE, &error));
   vid = add_video (trawl_case_get_catalog (w), "gate", "ff", T0);
   add_track (w, vid, T0, TRAWL_KIND_PLATE, 1, 2, NULL, "NEW123", NULL, ids, vecs);
   /* the video's transaction is open: a reader must not see NEW123 */
