@@ -222,7 +222,8 @@ trawl_case_get_vectors (TrawlCase *c, TrawlKind kind, GError **error)
       return NULL;
     }
   path = store_path (c, kind);
-  vs = trawl_vector_store_load (path, kind_dim (kind), &local);
+  vs = c->writable ? trawl_vector_store_load (path, kind_dim (kind), &local)
+                   : trawl_vector_store_load_mapped (path, kind_dim (kind), &local);
   if (vs != NULL && !store_is_current (c, kind, vs, error, &current))
     {
       trawl_vector_store_free (vs);

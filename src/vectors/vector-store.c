@@ -31,7 +31,23 @@ struct _TrawlVectorStore {
   int         dim;        /* floats per vector */
   gint64      flat_max;   /* vectors before switching to IVF */
   char       *type;       /* factory string of index */
+  gboolean    mapped;     /* IVF lists mapped from the file: read-only */
 };
+
+/* FAISS 1.7.3's IO_FLAG_MMAP (index_io.h: IO_FLAG_SKIP_IVF_DATA |
+ * 0x646f0000); the C API header's FAISS_IO_FLAG_MMAP (1) is an older
+ * value that read_index no longer honours. */
+#define TRAWL_FAISS_IO_FLAG_MMAP (8 | 0x646f0000)
+
+static gboolean
+check_writable (TrawlVectorStore *vs, GError **error)
+{
+  if (!vs->mapped)
+    return TRUE;
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+               "a vector store loaded for reading cannot be changed or saved");
+  return FALSE;
+}
 
 static gboolean
 faiss_error (int rc, const char *what, GError **error)
@@ -197,6 +213,8 @@ trawl_vector_store_add (TrawlVectorStore *vs, gsize n, const gint64 *ids, const 
   int rc;
 
   g_return_val_if_fail (vs != NULL && (n == 0 || (ids != NULL && vectors != NULL)), FALSE);
+  if (!check_writable (vs, error))
+    return FALSE;
   if (n == 0)
     return TRUE;
   for (gsize i = 0; i < n; i++)
@@ -274,6 +292,8 @@ trawl_vector_store_remove (TrawlVectorStore *vs, gsize n, const gint64 *ids, gsi
   int rc;
 
   g_return_val_if_fail (vs != NULL && (n == 0 || ids != NULL), FALSE);
+  if (!check_writable (vs, error))
+    return FALSE;
   if (n_removed != NULL)
     *n_removed = 0;
   if (n == 0)
@@ -342,6 +362,8 @@ trawl_vector_store_save (TrawlVectorStore *vs, const char *path, GError **error)
   int rc, closed;
 
   g_return_val_if_fail (vs != NULL && path != NULL, FALSE);
+  if (!check_writable (vs, error))
+    return FALSE;
   sink.af = trawl_atomic_file_new (path, error);
   if (sink.af == NULL)
     return FALSE;
@@ -383,9 +405,9 @@ corrupt (const char *path, const char *why, GError **error)
   return FALSE;
 }
 
-/* Checks the footer and the SHA-256 of the FAISS part. */
+/* Checks the footer, and with full the SHA-256 of the FAISS part. */
 static gboolean
-verify_file (const char *path, GError **error)
+verify_file (const char *path, gboolean full, GError **error)
 {
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   guint8 footer[FOOTER_LEN], digest[32];
@@ -414,6 +436,11 @@ verify_file (const char *path, GError **error)
   if (len != (guint64) size - FOOTER_LEN)
     {
       corrupt (path, "length does not match its footer", error);
+      goto out;
+    }
+  if (!full)
+    {
+      ok = TRUE;
       goto out;
     }
   rewind (fp);
@@ -452,8 +479,8 @@ describe (FaissIndex *index)
   return NULL;
 }
 
-TrawlVectorStore *
-trawl_vector_store_load (const char *path, int dim, GError **error)
+static TrawlVectorStore *
+load (const char *path, int dim, gboolean mapped, GError **error)
 {
   FaissIndex *index = NULL;
   g_autofree char *type = NULL;
@@ -465,9 +492,9 @@ trawl_vector_store_load (const char *path, int dim, GError **error)
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: no such vector file", path);
       return NULL;
     }
-  if (!verify_file (path, error))
+  if (!verify_file (path, !mapped, error))
     return NULL;
-  rc = faiss_read_index_fname (path, 0, &index);
+  rc = faiss_read_index_fname (path, mapped ? TRAWL_FAISS_IO_FLAG_MMAP : 0, &index);
   if (rc != 0)
     {
       const char *msg = faiss_get_last_error ();
@@ -488,6 +515,21 @@ trawl_vector_store_load (const char *path, int dim, GError **error)
     }
   set_nprobe (index);
   return store_wrap (index, dim, type);
+}
+
+TrawlVectorStore *
+trawl_vector_store_load (const char *path, int dim, GError **error)
+{
+  return load (path, dim, FALSE, error);
+}
+
+TrawlVectorStore *
+trawl_vector_store_load_mapped (const char *path, int dim, GError **error)
+{
+  TrawlVectorStore *vs = load (path, dim, TRUE, error);
+  if (vs != NULL)
+    vs->mapped = TRUE;
+  return vs;
 }
 
 TrawlVectorStore *

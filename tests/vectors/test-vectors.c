@@ -299,6 +299,28 @@ test_store_ivf_switch (void)
   g_assert_cmpstr (trawl_vector_store_get_index_type (back), ==,
                    trawl_vector_store_get_index_type (vs));
   g_assert_cmpint (trawl_vector_store_get_count (back), ==, n - 5);
+
+  /* mapped for reading: the same answers, and no changes allowed */
+  {
+    g_autoptr(TrawlVectorStore) mapped = trawl_vector_store_load_mapped (path, dim, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (trawl_vector_store_get_count (mapped), ==, n - 5);
+    for (gsize i = 5; i < n; i += 131)
+      {
+        g_autoptr(GArray) a = trawl_vector_store_search (back, x + i * dim, 5, &error);
+        g_autoptr(GArray) b = trawl_vector_store_search (mapped, x + i * dim, 5, &error);
+        g_assert_cmpuint (a->len, ==, b->len);
+        for (guint k = 0; k < a->len; k++)
+          g_assert_cmpint (g_array_index (a, TrawlVectorHit, k).id, ==,
+                           g_array_index (b, TrawlVectorHit, k).id);
+      }
+    g_assert_false (trawl_vector_store_add (mapped, 1, ids, x, &error));
+    g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+    g_clear_error (&error);
+    g_assert_false (trawl_vector_store_save (mapped, path, &error));
+    g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+    g_clear_error (&error);
+  }
 }
 
 /* ---- plate n-grams ---- */
