@@ -337,15 +337,6 @@ fold_hits (TrawlSearch *s, GArray *hits, const SearchFilter *f, gint64 exclude_t
   return TRUE;
 }
 
-static int
-cmp_candidate_desc (gconstpointer a, gconstpointer b)
-{
-  const Candidate *ca = a, *cb = b;
-  if (ca->score != cb->score)
-    return ca->score < cb->score ? 1 : -1;
-  return (ca->track_id > cb->track_id) - (ca->track_id < cb->track_id);
-}
-
 GArray *
 _trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, int want,
                      gint64 exclude_track, GCancellable *cancellable, GError **error)
@@ -391,6 +382,6 @@ _trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, 
   g_hash_table_iter_init (&it, best);
   while (g_hash_table_iter_next (&it, NULL, &value))
     g_array_append_vals (out, value, 1);
-  g_array_sort (out, cmp_candidate_desc);
+  _trawl_search_candidates_sort (out);
   return out;
 }

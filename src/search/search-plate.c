@@ -73,15 +73,6 @@ plate_rows (TrawlSearch *s, GError **error)
   return rows;
 }
 
-static int
-cmp_candidate_desc (gconstpointer a, gconstpointer b)
-{
-  const Candidate *ca = a, *cb = b;
-  if (ca->score != cb->score)
-    return ca->score < cb->score ? 1 : -1;
-  return (ca->track_id > cb->track_id) - (ca->track_id < cb->track_id);
-}
-
 GArray *
 _trawl_search_plates (TrawlSearch *s, const TrawlPlatePattern *pattern, const SearchFilter *f,
                       gint64 exclude_track, double min_score, gint64 *n_looked_at,
@@ -127,7 +118,7 @@ _trawl_search_plates (TrawlSearch *s, const TrawlPlatePattern *pattern, const Se
       c.sighting_id = 0;
       g_array_append_val (out, c);
     }
-  g_array_sort (out, cmp_candidate_desc);
+  _trawl_search_candidates_sort (out);
   return out;
 }
 

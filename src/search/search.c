@@ -65,6 +65,23 @@ trawl_search_results_free (TrawlSearchResults *r)
   g_free (r);
 }
 
+/* ---- candidates ---- */
+
+static int
+cmp_candidate_desc (gconstpointer a, gconstpointer b)
+{
+  const Candidate *ca = a, *cb = b;
+  if (ca->score != cb->score)
+    return ca->score < cb->score ? 1 : -1;
+  return (ca->track_id > cb->track_id) - (ca->track_id < cb->track_id);
+}
+
+void
+_trawl_search_candidates_sort (GArray *candidates)
+{
+  g_array_sort (candidates, cmp_candidate_desc);
+}
+
 /* ---- filters ---- */
 
 gboolean
