@@ -237,6 +237,10 @@ trawl_cmd_index (int argc, char **argv)
     fprintf (stderr, "trawl index: --fps and --queue must be positive\n");
     return 2;
   }
+  if (opt_camera != NULL && *g_strstrip (opt_camera) == '\0') {
+    fprintf (stderr, "trawl index: --camera needs a name\n");
+    return 2;
+  }
   opts.camera = opt_camera;
   opts.time_pattern = opt_pattern;
   opts.clock_offset_s = opt_offset;

@@ -4,6 +4,7 @@
  * index-video.c; this file decides what to do with each file. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -42,13 +43,34 @@ is_sidecar (const char *name)
   return FALSE;
 }
 
+/* A folder seen before (same device and inode) is not entered again: a
+ * symbolic link back up the tree would otherwise expand forever. */
+static gboolean
+first_visit (GHashTable *seen, const char *dir)
+{
+  GStatBuf st;
+  char *key;
+
+  if (g_stat (dir, &st) != 0)
+    return TRUE;  /* fails later, by name */
+  key = g_strdup_printf ("%ju:%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino);
+  if (g_hash_table_contains (seen, key)) {
+    g_free (key);
+    return FALSE;
+  }
+  g_hash_table_add (seen, key);
+  return TRUE;
+}
+
 static void
-expand_one (const char *path, GPtrArray *out)
+expand_one (const char *path, GPtrArray *out, GHashTable *seen)
 {
   if (!g_file_test (path, G_FILE_TEST_IS_DIR)) {
     g_ptr_array_add (out, g_strdup (path));
     return;
   }
+  if (!first_visit (seen, path))
+    return;
   g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
   if (d == NULL) {
@@ -59,7 +81,7 @@ expand_one (const char *path, GPtrArray *out)
     if (name[0] == '.' || is_sidecar (name))
       continue;
     g_autofree char *child = g_build_filename (path, name, NULL);
-    expand_one (child, out);
+    expand_one (child, out, seen);
   }
 }
 
@@ -73,9 +95,10 @@ GPtrArray *
 trawl_index_expand_inputs (const char *const *inputs, guint n_inputs)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < n_inputs; i++) {
     GPtrArray *one = g_ptr_array_new_with_free_func (g_free);
-    expand_one (inputs[i], one);
+    expand_one (inputs[i], one, seen);
     g_ptr_array_sort (one, cmp_str);
     for (guint k = 0; k < one->len; k++)
       g_ptr_array_add (out, g_strdup (one->pdata[k]));
