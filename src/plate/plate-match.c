@@ -30,6 +30,8 @@ struct _TrawlPlatePattern {
   int                  n_fixed;     /* elements other than '*': each takes one text character */
   int                  n_literals;  /* elements neither '?' nor '*' */
   gboolean             has_star;
+  gboolean             ascii_literals; /* no literal beyond ASCII: the fast path
+                                          may read any text */
   GPatternSpec        *spec;        /* EXACT: GLib's glob matcher */
   gunichar             pc[MAX_ELEMS];
   const float         *row[MAX_ELEMS]; /* cost of pc[i] against each ASCII text
@@ -206,6 +208,8 @@ parse (TrawlPlatePattern *p, const char *pattern, GString *norm, GError **error)
       return fail (error, pattern, why);
     }
     p->row[p->n] = c == '?' ? zeros : c < 128 ? _trawl_plate_ascii_costs (c) : ones;
+    if (c >= 128)
+      p->ascii_literals = FALSE;
     p->pc[p->n++] = c;
     g_string_append_unichar (norm, c);
   }
@@ -230,7 +234,7 @@ trawl_plate_pattern_new (const char *pattern, TrawlPlateMatchFlags flags, GError
   TrawlPlatePattern *p = g_new0 (TrawlPlatePattern, 1);
   GString *norm = g_string_new (NULL);
   p->flags = flags;
-  p->normalized = NULL;
+  p->ascii_literals = TRUE;
   gboolean ok = parse (p, pattern, norm, error);
   if (ok && p->n == 0)
     ok = fail (error, pattern, "nothing left once separators are dropped");
@@ -426,6 +430,80 @@ pattern_dp (const TrawlPlatePattern *p, const gunichar *t, int n, const AltSlot 
   return prev[n] > max_cost ? INFINITY : prev[n];
 }
 
+/* The common case in one load per cell: t holds each text character if
+ * ASCII, else 0, which every ASCII literal's row prices at 1 (as the table
+ * does when it pairs no ASCII character with any other; see
+ * fast_path_ok) and '?' at 0. Otherwise as pattern_dp. */
+static double
+pattern_dp_ascii (const TrawlPlatePattern *p, const guint8 *t, int n, float max_cost,
+                  float *prev, float *cur)
+{
+  for (int j = 0; j <= n; j++)
+    prev[j] = (float) j;
+  for (int i = 0; i < p->n; i++) {
+    float low;
+    if (p->pc[i] == '*') {
+      float left = low = cur[0] = prev[0];
+      for (int j = 1; j <= n; j++) {
+        left = cur[j] = MIN (prev[j], left);
+        low = MIN (low, left);
+      }
+    } else {
+      const float *row = p->row[i];
+      float diag = prev[0], left = low = cur[0] = prev[0] + 1.0f;
+      for (int j = 1; j <= n; j++) {
+        float up = prev[j];
+        float v = MIN (diag + row[t[j - 1]], MIN (up, left) + 1.0f);
+        cur[j] = left = v;
+        low = MIN (low, v);
+        diag = up;
+      }
+    }
+    if (low > max_cost)
+      return INFINITY;
+    float *swap = prev;
+    prev = cur;
+    cur = swap;
+  }
+  return prev[n] > max_cost ? INFINITY : prev[n];
+}
+
+/* Decodes text for pattern_dp_ascii: ASCII as itself, anything else as 0.
+ * FALSE when text is invalid UTF-8 or too long for the stack, or holds
+ * characters beyond ASCII that the fast path cannot price. */
+static gboolean
+fast_decode (const TrawlPlatePattern *p, const char *text, guint8 *t, int *n)
+{
+  const unsigned char *s = (const unsigned char *) text;
+  int k = 0;
+  for (; *s; k++) {
+    if (k == STACK_CHARS)
+      return FALSE;
+    if (*s < 0x80) {
+      t[k] = *s++;
+      continue;
+    }
+    if (!p->ascii_literals || _trawl_plate_table_mixes_ascii ())
+      return FALSE;
+    gunichar c = g_utf8_get_char_validated ((const char *) s, -1);
+    if (c == (gunichar) -1 || c == (gunichar) -2)
+      return FALSE;
+    t[k] = 0;
+    s = (const unsigned char *) g_utf8_next_char (s);
+  }
+  *n = k;
+  return TRUE;
+}
+
+/* No '*': each text character beyond what the fixed elements take costs an
+ * insertion, each fixed element beyond the text a deletion. */
+static int
+length_bound (const TrawlPlatePattern *p, int n)
+{
+  int over = n - p->n_fixed;
+  return over < 0 ? -over : p->has_star ? 0 : over;
+}
+
 double
 trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
                                   const char *alternatives_json, double max_cost)
@@ -436,13 +514,19 @@ trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
   if (p->flags & TRAWL_PLATE_MATCH_EXACT)
     return g_utf8_validate (text, -1, NULL) && g_pattern_spec_match_string (p->spec, text)
            ? 0.0 : INFINITY;
+  float bound = max_cost >= G_MAXFLOAT ? G_MAXFLOAT : (float) max_cost;
+  guint8 fast[STACK_CHARS];
+  int nf = 0;
+  if ((alternatives_json == NULL || *alternatives_json == '\0') &&
+      fast_decode (p, text, fast, &nf)) {
+    float rows[2][STACK_CHARS + 1];
+    return length_bound (p, nf) > max_cost ? INFINITY
+           : pattern_dp_ascii (p, fast, nf, bound, rows[0], rows[1]);
+  }
   Chars t;
   double cost = INFINITY;
   if (chars_decode (&t, text)) {
-    /* Each text character beyond what the fixed elements take needs a '*'
-     * or an insertion; each fixed element beyond the text a deletion. */
-    int over = t.n - p->n_fixed, lower = over < 0 ? -over : p->has_star ? 0 : over;
-    if (lower <= max_cost) {
+    if (length_bound (p, t.n) <= max_cost) {
       AltSlot stack_slots[STACK_CHARS];
       g_autofree AltSlot *heap_slots = NULL;
       AltSlot *slots = NULL;
@@ -459,7 +543,6 @@ trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
         prev = heap_rows;
         cur = heap_rows + t.n + 1;
       }
-      float bound = max_cost >= G_MAXFLOAT ? G_MAXFLOAT : (float) max_cost;
       cost = pattern_dp (p, t.c, t.n, slots, bound, prev, cur);
     }
   }
