@@ -87,6 +87,24 @@ main (int argc, char **argv)
     best_ns = MIN (best_ns, 1e3 * (cpu_us () - t0) / (double) n);
   }
   printf ("trawl_plate_edit_distance     %6.1f ns/text  (checksum %.1f)\n", best_ns, sum);
+  /* With a read's alternatives (JSON parsed per call): per candidate only. */
+  const char *alts =
+    "[{\"c\":\"7\",\"p\":0.99,\"alt\":[[\"7\",0.99],[\"1\",0.01]]},"
+    "{\"c\":\"A\",\"p\":0.98,\"alt\":[[\"A\",0.98],[\"4\",0.01]]},"
+    "{\"c\":\"B\",\"p\":0.61,\"alt\":[[\"B\",0.61],[\"8\",0.35]]},"
+    "{\"c\":\"C\",\"p\":0.97,\"alt\":[[\"C\",0.97]]},"
+    "{\"c\":\"1\",\"p\":0.97,\"alt\":[[\"1\",0.97],[\"I\",0.02]]},"
+    "{\"c\":\"2\",\"p\":0.97,\"alt\":[[\"2\",0.97]]},"
+    "{\"c\":\"3\",\"p\":0.97,\"alt\":[[\"3\",0.97]]}]";
+  TrawlPlatePattern *p = trawl_plate_pattern_new ("7A8C123", TRAWL_PLATE_MATCH_FUZZY, NULL);
+  int m = MIN (n, 100000);
+  gint64 t0 = cpu_us ();
+  sum = 0;
+  for (int i = 0; i < m; i++)
+    sum += trawl_plate_pattern_cost (p, "7ABC123", alts);
+  printf ("with alternatives JSON        %6.1f ns/text  (cost %.3f)\n",
+          1e3 * (cpu_us () - t0) / (double) m, sum / m);
+  trawl_plate_pattern_free (p);
   for (int i = 0; i < n; i++)
     g_free (plates[i]);
   g_free (plates);

@@ -323,6 +323,128 @@ slot_add (AltSlot *slot, gunichar c, double prob)
   slot->cost[slot->n++] = (float) (1.0 - prob);
 }
 
+/* One character of the read: what it was read as, and its slot. */
+typedef struct {
+  gunichar c;
+  AltSlot  slot;
+} AltEntry;
+
+/* A read longer than this (separators included) is matched without its
+ * alternatives. */
+#define MAX_ENTRIES (2 * STACK_CHARS)
+
+/* ---- the layout trawl_plate_chars_to_json writes, scanned by hand ----
+ *
+ * json-glib takes ~27 us for a 7-character read, mostly building nodes we
+ * read once; scanning the one layout trawl writes, [{"c":"X","p":0.9,
+ * "alt":[["X",0.9],["Y",0.1]]},...], takes well under one. Anything else
+ * (other whitespace, key order, escapes beyond \" \\ \uXXXX) goes to
+ * json-glib. */
+
+static gboolean
+lit (const char **s, const char *want)
+{
+  gsize n = strlen (want);
+  if (strncmp (*s, want, n) != 0)
+    return FALSE;
+  *s += n;
+  return TRUE;
+}
+
+/* A one-character JSON string; its character normalised. */
+static gboolean
+scan_char (const char **s, gunichar *c)
+{
+  const char *p = *s;
+  if (*p++ != '"')
+    return FALSE;
+  if (*p == '\\') {
+    p++;
+    if (*p == '"' || *p == '\\') {
+      *c = (gunichar) *p++;
+    } else if (*p == 'u' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]) &&
+               g_ascii_isxdigit (p[3]) && g_ascii_isxdigit (p[4])) {
+      *c = 0;
+      for (int k = 1; k <= 4; k++)
+        *c = *c * 16 + (gunichar) g_ascii_xdigit_value (p[k]);
+      p += 5;
+    } else {
+      return FALSE;
+    }
+  } else {
+    gunichar u = g_utf8_get_char_validated (p, -1);
+    if (u == (gunichar) -1 || u == (gunichar) -2 || u == 0 || u == '"')
+      return FALSE;
+    *c = u;
+    p = g_utf8_next_char (p);
+  }
+  if (*p++ != '"')
+    return FALSE;
+  *c = trawl_plate_char_normalize (*c);
+  *s = p;
+  return TRUE;
+}
+
+/* A number as trawl writes them ("%.4f"); g_ascii_strtod, several times
+ * slower, for any other form. */
+static gboolean
+scan_number (const char **s, double *v)
+{
+  const char *p = *s;
+  double x = 0, scale = 1;
+  while (g_ascii_isdigit (*p))
+    x = x * 10 + (*p++ - '0');
+  if (*p == '.')
+    for (p++; g_ascii_isdigit (*p); p++)
+      x += (*p - '0') * (scale *= 0.1);
+  if (p > *s && *p != 'e' && *p != 'E' && p[-1] != '.') {
+    *v = x;
+    *s = p;
+    return TRUE;
+  }
+  char *end = NULL;
+  *v = g_ascii_strtod (*s, &end);
+  if (end == *s)
+    return FALSE;
+  *s = end;
+  return TRUE;
+}
+
+/* FALSE when json is not in trawl's own layout. */
+static gboolean
+scan_entries (const char *json, AltEntry *e, int *n_entries)
+{
+  const char *s = json;
+  int n = 0;
+  if (!lit (&s, "["))
+    return FALSE;
+  while (*s != ']') {
+    double p;
+    if (n == MAX_ENTRIES || (n > 0 && !lit (&s, ",")) || !lit (&s, "{\"c\":") ||
+        !scan_char (&s, &e[n].c) || !lit (&s, ",\"p\":") || !scan_number (&s, &p) ||
+        !lit (&s, ",\"alt\":["))
+      return FALSE;
+    e[n].slot = (AltSlot) { 0 };
+    for (int k = 0; *s != ']'; k++) {
+      gunichar c;
+      double prob;
+      if ((k > 0 && !lit (&s, ",")) || !lit (&s, "[") || !scan_char (&s, &c) ||
+          !lit (&s, ",") || !scan_number (&s, &prob) || !lit (&s, "]"))
+        return FALSE;
+      slot_add (&e[n].slot, c, prob);
+    }
+    if (!lit (&s, "]}"))
+      return FALSE;
+    n++;
+  }
+  if (!lit (&s, "]") || *s != '\0')
+    return FALSE;
+  *n_entries = n;
+  return TRUE;
+}
+
+/* ---- any JSON, through json-glib ---- */
+
 /* One entry of the JSON as a slot; its read character in *c. */
 static void
 slot_from_json (JsonObject *o, AltSlot *slot, gunichar *c)
@@ -345,12 +467,8 @@ slot_from_json (JsonObject *o, AltSlot *slot, gunichar *c)
   }
 }
 
-/* Fills slots[0..n) from the JSON when its kept entries line up with the
- * n characters of the text: all kept ones, or (a read normalised to Latin
- * only) the ASCII ones. FALSE when they do not, or the JSON is not an array
- * of objects. */
 static gboolean
-parse_alternatives (const char *json, int n, AltSlot *slots)
+parse_entries (const char *json, AltEntry *e, int *n_entries)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, json, -1, NULL))
@@ -359,17 +477,35 @@ parse_alternatives (const char *json, int n, AltSlot *slots)
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     return FALSE;
   JsonArray *a = json_node_get_array (root);
+  if (json_array_get_length (a) > MAX_ENTRIES)
+    return FALSE;
+  *n_entries = (int) json_array_get_length (a);
+  for (int i = 0; i < *n_entries; i++) {
+    JsonNode *node = json_array_get_element (a, i);
+    slot_from_json (JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL,
+                    &e[i].slot, &e[i].c);
+  }
+  return TRUE;
+}
+
+/* Fills slots[0..n) from the JSON when its kept entries line up with the
+ * n characters of the text: all kept ones, or (a read normalised to Latin
+ * only) the ASCII ones. FALSE when they do not, or the JSON is not an array
+ * of objects. */
+static gboolean
+parse_alternatives (const char *json, int n, AltSlot *slots)
+{
+  AltEntry e[MAX_ENTRIES];
+  int ne = 0;
+  if (!scan_entries (json, e, &ne) && !parse_entries (json, e, &ne))
+    return FALSE;
   for (int ascii_only = 0; ascii_only < 2; ascii_only++) {
     int k = 0;
-    for (guint i = 0; i < json_array_get_length (a) && k <= n; i++) {
-      JsonNode *e = json_array_get_element (a, i);
-      AltSlot slot;
-      gunichar c;
-      slot_from_json (JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL, &slot, &c);
-      if (!trawl_plate_char_kept (c) || (ascii_only && c >= 128))
+    for (int i = 0; i < ne && k <= n; i++) {
+      if (!trawl_plate_char_kept (e[i].c) || (ascii_only && e[i].c >= 128))
         continue;
       if (k < n)
-        slots[k] = slot;
+        slots[k] = e[i].slot;
       k++;
     }
     if (k == n)
