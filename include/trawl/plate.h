@@ -140,7 +140,7 @@ int                trawl_plate_pattern_get_n_literals (const TrawlPlatePattern *
  * normalised again) to the pattern: 0 for an exact fit; a literal
  * substituted costs trawl_plate_substitution_cost, a character inserted or
  * deleted 1, '?' matches any one character for 0 and '*' any run for 0.
- * With TRAWL_PLATE_MATCH_EXACT only 0 or INFINITY.
+ * With TRAWL_PLATE_MATCH_EXACT only 0 or INFINITY (alternatives unused).
  *
  * alternatives_json (nullable) is the read's per-character alternatives as
  * trawl_plate_chars_to_json writes them ([{"c":"B","p":0.61,"alt":[["B",

@@ -138,6 +138,7 @@ double
 trawl_plate_edit_distance (const char *a, const char *b)
 {
   Chars ca, cb;
+  /* '&', not '&&': both decoded, so both can be cleared */
   gboolean ok = chars_decode (&ca, a) & chars_decode (&cb, b);
   double d;
   if (!ok) {
@@ -172,8 +173,14 @@ trawl_plate_edit_distance (const char *a, const char *b)
 static gboolean
 fail (GError **error, const char *pattern, const char *why)
 {
+  /* Control characters escaped, UTF-8 (a province) kept as it is. */
+  char keep[129];
+  for (int i = 0; i < 128; i++)
+    keep[i] = (char) (0x80 + i);
+  keep[128] = '\0';
+  g_autofree char *shown = g_strescape (pattern, keep);
   g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "plate pattern '%s': %s",
-               pattern, why);
+               shown, why);
   return FALSE;
 }
 
