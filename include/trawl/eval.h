@@ -124,4 +124,25 @@ typedef struct {
 TrawlEvalReport *trawl_eval_run (const char *dir, const TrawlEvalOptions *opts,
                                  GError **error);
 
+/* ---- plate confusions ---- */
+
+/* The substitution-cost table src/plate compiles in (confusions.inc: C
+ * rows { a, b, cost } under a comment naming source and the counts) from
+ * labels and reads, two arrays of char* of the same length: each read is
+ * aligned with its label by plain edit distance, both normalised with O
+ * taken as 0; substituted pairs are counted; cost = -log of the smoothed
+ * confusion rate (the a-priori classes as prior), scaled to 0.1..1, closed
+ * under shortest paths. Returns a new string (g_free). */
+char    *trawl_eval_plate_confusion_table (const GPtrArray *truths, const GPtrArray *reads,
+                                           const char *source);
+/* Reads plates/crops_us, plates/crops_cn, the labelled boxes of
+ * plates/images and the frames of videos/plates (4 fps) under dir as
+ * trawl_eval_run does (opts nullable: quick takes every 4th item; verbose
+ * prints each read) and writes the table to out_path. Reads further from
+ * their label than a third of its length are not counted (a read of
+ * something else). An item that cannot be read is reported on stderr.
+ * FALSE with error set when the models, a labels.csv or out_path fail. */
+gboolean trawl_eval_plate_confusions (const char *dir, const TrawlEvalOptions *opts,
+                                      const char *out_path, GError **error);
+
 G_END_DECLS

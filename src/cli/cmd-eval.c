@@ -2,6 +2,8 @@
  * face and plate pipelines on a labelled data folder laid out like
  * ../shared/data and prints a table (or a JSON report). The work is
  * trawl_eval_run (include/trawl/eval.h); this file only parses options.
+ * --plate-confusions FILE measures the plate reader's confusions instead
+ * (trawl_eval_plate_confusions) and writes src/plate's cost table.
  */
 #include "cli.h"
 
@@ -13,7 +15,7 @@ trawl_cmd_eval (int argc, char **argv)
 {
   gboolean json = FALSE, quick = FALSE, verbose = FALSE;
   int threads = 0;
-  g_autofree char *only = NULL;
+  g_autofree char *only = NULL, *confusions = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON report instead of a table", NULL },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
@@ -22,6 +24,9 @@ trawl_cmd_eval (int argc, char **argv)
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
       "Run only these sections (comma-separated, e.g. plates/crops_us,plates/crops_cn)", "LIST" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (0: one per core)", "N" },
+    { "plate-confusions", 0, 0, G_OPTION_ARG_FILENAME, &confusions,
+      "Instead: measure the plate reader's confusions on the plate crops and write the "
+      "substitution-cost table (src/plate/confusions.inc) to FILE", "FILE" },
     { NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("DIR");
@@ -40,6 +45,9 @@ trawl_cmd_eval (int argc, char **argv)
     }
   TrawlEvalOptions opts = { quick, verbose, threads, only };
   g_autoptr(GError) error = NULL;
+  if (confusions != NULL)
+    return trawl_eval_plate_confusions (argv[1], &opts, confusions, &error)
+           ? 0 : trawl_cli_fail (&error);
   g_autoptr(TrawlEvalReport) report = trawl_eval_run (argv[1], &opts, &error);
   if (report == NULL)
     return trawl_cli_fail (&error);

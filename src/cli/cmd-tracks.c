@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 #include <trawl/case.h>
 #include <trawl/catalog.h>
+#include <trawl/plate.h>
 
 static char *opt_kind, *opt_camera, *opt_plate;
 static gboolean opt_json;
@@ -17,7 +18,9 @@ static int opt_limit;
 static const GOptionEntry tracks_entries[] = {
   { "kind", 0, 0, G_OPTION_ARG_STRING, &opt_kind, "face or plate", "KIND" },
   { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Only this camera", "NAME" },
-  { "plate", 0, 0, G_OPTION_ARG_STRING, &opt_plate, "Only plates whose best read matches this glob (e.g. 'AB*')", "GLOB" },
+  /* FILENAME: the bytes as given. A plate query is UTF-8 whatever the
+   * locale, and GOption would refuse 粤 under the C locale trawl runs in. */
+  { "plate", 0, 0, G_OPTION_ARG_FILENAME, &opt_plate, "Only plates whose best read matches this pattern ('?' one character, '*' any run; case and separators ignored: 'ab-1*')", "PATTERN" },
   { "limit", 0, 0, G_OPTION_ARG_INT, &opt_limit, "At most N tracks", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print as JSON", NULL },
   { NULL }
@@ -139,7 +142,17 @@ trawl_cmd_tracks (int argc, char **argv)
     return 2;
   }
   f.camera = opt_camera;
-  f.plate_glob = opt_plate;
+  /* The catalog holds reads normalised (trawl_plate_normalize): the query
+   * is spelt the same way, so "32-lbd-6" finds 32LBD6 (issue 17). */
+  g_autofree char *plate_glob = NULL;
+  if (opt_plate != NULL) {
+    g_autoptr (TrawlPlatePattern) pat = trawl_plate_pattern_new (opt_plate, TRAWL_PLATE_MATCH_EXACT,
+                                                                 &error);
+    if (pat == NULL)
+      return trawl_cli_fail (&error);
+    plate_glob = trawl_plate_pattern_to_glob (pat);
+  }
+  f.plate_glob = plate_glob;
   f.limit = opt_limit;
   g_autoptr (TrawlCase) kase = trawl_case_open (argv[1], TRAWL_CASE_READ, &error);
   TrawlCatalog *cat = kase ? trawl_case_get_catalog (kase) : NULL;

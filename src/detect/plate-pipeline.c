@@ -1,10 +1,11 @@
 /* plate-pipeline.c - TrawlPlateReader: scene or crop -> plate reads. Runs
  * PP-OCRv4 det (DB) and rec on the engine; pre/post-processing of the nets
- * is in ocr-post.c, the plate text rules in plate-text.c. What this file
- * adds: rectifying det boxes into upright crops, the plate filter (aspect,
- * grammar, confidence), and the crop strategies (band, gray, auto). The
- * scene path on frames that stay on the GPU is plate-gpu.c; the choices
- * both paths make alike are here, behind detect-private.h.
+ * is in ocr-post.c, the plate text rules in src/plate (trawl/plate.h),
+ * trimming a read's ends in plate-chars.c. What this file adds: rectifying
+ * det boxes into upright crops, the plate filter (aspect, grammar,
+ * confidence), and the crop strategies (band, gray, auto). The scene path
+ * on frames that stay on the GPU is plate-gpu.c; the choices both paths
+ * make alike are here, behind detect-private.h.
  */
 #include "detect/detect-private.h"
 #include "detect/warp-build.h"

@@ -102,6 +102,19 @@ _trawl_plate_ascii_costs (gunichar a)
   return a < 128 ? ascii_cost[a] : NULL;
 }
 
+gboolean
+_trawl_plate_table_mixes_ascii (void)
+{
+  static int mixes = -1;
+  if (mixes < 0) {
+    int m = 0;
+    for (guint i = 0; i < G_N_ELEMENTS (confusions); i++)
+      m |= (confusions[i].a < 128) != (confusions[i].b < 128);
+    g_atomic_int_set (&mixes, m);
+  }
+  return g_atomic_int_get (&mixes) != 0;
+}
+
 static int
 cmp_pair (const void *key, const void *row)
 {

@@ -30,6 +30,8 @@ struct _TrawlPlatePattern {
   int                  n_fixed;     /* elements other than '*': each takes one text character */
   int                  n_literals;  /* elements neither '?' nor '*' */
   gboolean             has_star;
+  gboolean             ascii_literals; /* no literal beyond ASCII: the fast path
+                                          may read any text */
   GPatternSpec        *spec;        /* EXACT: GLib's glob matcher */
   gunichar             pc[MAX_ELEMS];
   const float         *row[MAX_ELEMS]; /* cost of pc[i] against each ASCII text
@@ -136,6 +138,7 @@ double
 trawl_plate_edit_distance (const char *a, const char *b)
 {
   Chars ca, cb;
+  /* '&', not '&&': both decoded, so both can be cleared */
   gboolean ok = chars_decode (&ca, a) & chars_decode (&cb, b);
   double d;
   if (!ok) {
@@ -170,8 +173,14 @@ trawl_plate_edit_distance (const char *a, const char *b)
 static gboolean
 fail (GError **error, const char *pattern, const char *why)
 {
+  /* Control characters escaped, UTF-8 (a province) kept as it is. */
+  char keep[129];
+  for (int i = 0; i < 128; i++)
+    keep[i] = (char) (0x80 + i);
+  keep[128] = '\0';
+  g_autofree char *shown = g_strescape (pattern, keep);
   g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "plate pattern '%s': %s",
-               pattern, why);
+               shown, why);
   return FALSE;
 }
 
@@ -206,6 +215,8 @@ parse (TrawlPlatePattern *p, const char *pattern, GString *norm, GError **error)
       return fail (error, pattern, why);
     }
     p->row[p->n] = c == '?' ? zeros : c < 128 ? _trawl_plate_ascii_costs (c) : ones;
+    if (c >= 128)
+      p->ascii_literals = FALSE;
     p->pc[p->n++] = c;
     g_string_append_unichar (norm, c);
   }
@@ -230,7 +241,7 @@ trawl_plate_pattern_new (const char *pattern, TrawlPlateMatchFlags flags, GError
   TrawlPlatePattern *p = g_new0 (TrawlPlatePattern, 1);
   GString *norm = g_string_new (NULL);
   p->flags = flags;
-  p->normalized = NULL;
+  p->ascii_literals = TRUE;
   gboolean ok = parse (p, pattern, norm, error);
   if (ok && p->n == 0)
     ok = fail (error, pattern, "nothing left once separators are dropped");
@@ -319,6 +330,128 @@ slot_add (AltSlot *slot, gunichar c, double prob)
   slot->cost[slot->n++] = (float) (1.0 - prob);
 }
 
+/* One character of the read: what it was read as, and its slot. */
+typedef struct {
+  gunichar c;
+  AltSlot  slot;
+} AltEntry;
+
+/* A read longer than this (separators included) is matched without its
+ * alternatives. */
+#define MAX_ENTRIES (2 * STACK_CHARS)
+
+/* ---- the layout trawl_plate_chars_to_json writes, scanned by hand ----
+ *
+ * json-glib takes ~27 us for a 7-character read, mostly building nodes we
+ * read once; scanning the one layout trawl writes, [{"c":"X","p":0.9,
+ * "alt":[["X",0.9],["Y",0.1]]},...], takes well under one. Anything else
+ * (other whitespace, key order, escapes beyond \" \\ \uXXXX) goes to
+ * json-glib. */
+
+static gboolean
+lit (const char **s, const char *want)
+{
+  gsize n = strlen (want);
+  if (strncmp (*s, want, n) != 0)
+    return FALSE;
+  *s += n;
+  return TRUE;
+}
+
+/* A one-character JSON string; its character normalised. */
+static gboolean
+scan_char (const char **s, gunichar *c)
+{
+  const char *p = *s;
+  if (*p++ != '"')
+    return FALSE;
+  if (*p == '\\') {
+    p++;
+    if (*p == '"' || *p == '\\') {
+      *c = (gunichar) *p++;
+    } else if (*p == 'u' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]) &&
+               g_ascii_isxdigit (p[3]) && g_ascii_isxdigit (p[4])) {
+      *c = 0;
+      for (int k = 1; k <= 4; k++)
+        *c = *c * 16 + (gunichar) g_ascii_xdigit_value (p[k]);
+      p += 5;
+    } else {
+      return FALSE;
+    }
+  } else {
+    gunichar u = g_utf8_get_char_validated (p, -1);
+    if (u == (gunichar) -1 || u == (gunichar) -2 || u == 0 || u == '"')
+      return FALSE;
+    *c = u;
+    p = g_utf8_next_char (p);
+  }
+  if (*p++ != '"')
+    return FALSE;
+  *c = trawl_plate_char_normalize (*c);
+  *s = p;
+  return TRUE;
+}
+
+/* A number as trawl writes them ("%.4f"); g_ascii_strtod, several times
+ * slower, for any other form. */
+static gboolean
+scan_number (const char **s, double *v)
+{
+  const char *p = *s;
+  double x = 0, scale = 1;
+  while (g_ascii_isdigit (*p))
+    x = x * 10 + (*p++ - '0');
+  if (*p == '.')
+    for (p++; g_ascii_isdigit (*p); p++)
+      x += (*p - '0') * (scale *= 0.1);
+  if (p > *s && *p != 'e' && *p != 'E' && p[-1] != '.') {
+    *v = x;
+    *s = p;
+    return TRUE;
+  }
+  char *end = NULL;
+  *v = g_ascii_strtod (*s, &end);
+  if (end == *s)
+    return FALSE;
+  *s = end;
+  return TRUE;
+}
+
+/* FALSE when json is not in trawl's own layout. */
+static gboolean
+scan_entries (const char *json, AltEntry *e, int *n_entries)
+{
+  const char *s = json;
+  int n = 0;
+  if (!lit (&s, "["))
+    return FALSE;
+  while (*s != ']') {
+    double p;
+    if (n == MAX_ENTRIES || (n > 0 && !lit (&s, ",")) || !lit (&s, "{\"c\":") ||
+        !scan_char (&s, &e[n].c) || !lit (&s, ",\"p\":") || !scan_number (&s, &p) ||
+        !lit (&s, ",\"alt\":["))
+      return FALSE;
+    e[n].slot = (AltSlot) { 0 };
+    for (int k = 0; *s != ']'; k++) {
+      gunichar c;
+      double prob;
+      if ((k > 0 && !lit (&s, ",")) || !lit (&s, "[") || !scan_char (&s, &c) ||
+          !lit (&s, ",") || !scan_number (&s, &prob) || !lit (&s, "]"))
+        return FALSE;
+      slot_add (&e[n].slot, c, prob);
+    }
+    if (!lit (&s, "]}"))
+      return FALSE;
+    n++;
+  }
+  if (!lit (&s, "]") || *s != '\0')
+    return FALSE;
+  *n_entries = n;
+  return TRUE;
+}
+
+/* ---- any JSON, through json-glib ---- */
+
 /* One entry of the JSON as a slot; its read character in *c. */
 static void
 slot_from_json (JsonObject *o, AltSlot *slot, gunichar *c)
@@ -341,12 +474,8 @@ slot_from_json (JsonObject *o, AltSlot *slot, gunichar *c)
   }
 }
 
-/* Fills slots[0..n) from the JSON when its kept entries line up with the
- * n characters of the text: all kept ones, or (a read normalised to Latin
- * only) the ASCII ones. FALSE when they do not, or the JSON is not an array
- * of objects. */
 static gboolean
-parse_alternatives (const char *json, int n, AltSlot *slots)
+parse_entries (const char *json, AltEntry *e, int *n_entries)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, json, -1, NULL))
@@ -355,17 +484,35 @@ parse_alternatives (const char *json, int n, AltSlot *slots)
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     return FALSE;
   JsonArray *a = json_node_get_array (root);
+  if (json_array_get_length (a) > MAX_ENTRIES)
+    return FALSE;
+  *n_entries = (int) json_array_get_length (a);
+  for (int i = 0; i < *n_entries; i++) {
+    JsonNode *node = json_array_get_element (a, i);
+    slot_from_json (JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL,
+                    &e[i].slot, &e[i].c);
+  }
+  return TRUE;
+}
+
+/* Fills slots[0..n) from the JSON when its kept entries line up with the
+ * n characters of the text: all kept ones, or (a read normalised to Latin
+ * only) the ASCII ones. FALSE when they do not, or the JSON is not an array
+ * of objects. */
+static gboolean
+parse_alternatives (const char *json, int n, AltSlot *slots)
+{
+  AltEntry e[MAX_ENTRIES];
+  int ne = 0;
+  if (!scan_entries (json, e, &ne) && !parse_entries (json, e, &ne))
+    return FALSE;
   for (int ascii_only = 0; ascii_only < 2; ascii_only++) {
     int k = 0;
-    for (guint i = 0; i < json_array_get_length (a) && k <= n; i++) {
-      JsonNode *e = json_array_get_element (a, i);
-      AltSlot slot;
-      gunichar c;
-      slot_from_json (JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL, &slot, &c);
-      if (!trawl_plate_char_kept (c) || (ascii_only && c >= 128))
+    for (int i = 0; i < ne && k <= n; i++) {
+      if (!trawl_plate_char_kept (e[i].c) || (ascii_only && e[i].c >= 128))
         continue;
       if (k < n)
-        slots[k] = slot;
+        slots[k] = e[i].slot;
       k++;
     }
     if (k == n)
@@ -426,6 +573,80 @@ pattern_dp (const TrawlPlatePattern *p, const gunichar *t, int n, const AltSlot 
   return prev[n] > max_cost ? INFINITY : prev[n];
 }
 
+/* The common case in one load per cell: t holds each text character if
+ * ASCII, else 0, which every ASCII literal's row prices at 1 (as the table
+ * does when it pairs no ASCII character with any other; see
+ * fast_path_ok) and '?' at 0. Otherwise as pattern_dp. */
+static double
+pattern_dp_ascii (const TrawlPlatePattern *p, const guint8 *t, int n, float max_cost,
+                  float *prev, float *cur)
+{
+  for (int j = 0; j <= n; j++)
+    prev[j] = (float) j;
+  for (int i = 0; i < p->n; i++) {
+    float low;
+    if (p->pc[i] == '*') {
+      float left = low = cur[0] = prev[0];
+      for (int j = 1; j <= n; j++) {
+        left = cur[j] = MIN (prev[j], left);
+        low = MIN (low, left);
+      }
+    } else {
+      const float *row = p->row[i];
+      float diag = prev[0], left = low = cur[0] = prev[0] + 1.0f;
+      for (int j = 1; j <= n; j++) {
+        float up = prev[j];
+        float v = MIN (diag + row[t[j - 1]], MIN (up, left) + 1.0f);
+        cur[j] = left = v;
+        low = MIN (low, v);
+        diag = up;
+      }
+    }
+    if (low > max_cost)
+      return INFINITY;
+    float *swap = prev;
+    prev = cur;
+    cur = swap;
+  }
+  return prev[n] > max_cost ? INFINITY : prev[n];
+}
+
+/* Decodes text for pattern_dp_ascii: ASCII as itself, anything else as 0.
+ * FALSE when text is invalid UTF-8 or too long for the stack, or holds
+ * characters beyond ASCII that the fast path cannot price. */
+static gboolean
+fast_decode (const TrawlPlatePattern *p, const char *text, guint8 *t, int *n)
+{
+  const unsigned char *s = (const unsigned char *) text;
+  int k = 0;
+  for (; *s; k++) {
+    if (k == STACK_CHARS)
+      return FALSE;
+    if (*s < 0x80) {
+      t[k] = *s++;
+      continue;
+    }
+    if (!p->ascii_literals || _trawl_plate_table_mixes_ascii ())
+      return FALSE;
+    gunichar c = g_utf8_get_char_validated ((const char *) s, -1);
+    if (c == (gunichar) -1 || c == (gunichar) -2)
+      return FALSE;
+    t[k] = 0;
+    s = (const unsigned char *) g_utf8_next_char (s);
+  }
+  *n = k;
+  return TRUE;
+}
+
+/* No '*': each text character beyond what the fixed elements take costs an
+ * insertion, each fixed element beyond the text a deletion. */
+static int
+length_bound (const TrawlPlatePattern *p, int n)
+{
+  int over = n - p->n_fixed;
+  return over < 0 ? -over : p->has_star ? 0 : over;
+}
+
 double
 trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
                                   const char *alternatives_json, double max_cost)
@@ -436,13 +657,19 @@ trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
   if (p->flags & TRAWL_PLATE_MATCH_EXACT)
     return g_utf8_validate (text, -1, NULL) && g_pattern_spec_match_string (p->spec, text)
            ? 0.0 : INFINITY;
+  float bound = max_cost >= G_MAXFLOAT ? G_MAXFLOAT : (float) max_cost;
+  guint8 fast[STACK_CHARS];
+  int nf = 0;
+  if ((alternatives_json == NULL || *alternatives_json == '\0') &&
+      fast_decode (p, text, fast, &nf)) {
+    float rows[2][STACK_CHARS + 1];
+    return length_bound (p, nf) > max_cost ? INFINITY
+           : pattern_dp_ascii (p, fast, nf, bound, rows[0], rows[1]);
+  }
   Chars t;
   double cost = INFINITY;
   if (chars_decode (&t, text)) {
-    /* Each text character beyond what the fixed elements take needs a '*'
-     * or an insertion; each fixed element beyond the text a deletion. */
-    int over = t.n - p->n_fixed, lower = over < 0 ? -over : p->has_star ? 0 : over;
-    if (lower <= max_cost) {
+    if (length_bound (p, t.n) <= max_cost) {
       AltSlot stack_slots[STACK_CHARS];
       g_autofree AltSlot *heap_slots = NULL;
       AltSlot *slots = NULL;
@@ -459,7 +686,6 @@ trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
         prev = heap_rows;
         cur = heap_rows + t.n + 1;
       }
-      float bound = max_cost >= G_MAXFLOAT ? G_MAXFLOAT : (float) max_cost;
       cost = pattern_dp (p, t.c, t.n, slots, bound, prev, cur);
     }
   }

@@ -8,3 +8,7 @@
  * indexed by the other character; NULL for a >= 128. Characters as
  * normalisation spells them (the table holds no lower case). */
 const float *_trawl_plate_ascii_costs (gunichar a);
+
+/* Does the table pair an ASCII character with one beyond ASCII? While it
+ * does not, any character beyond ASCII costs 1 against any ASCII one. */
+gboolean _trawl_plate_table_mixes_ascii (void);

@@ -4,7 +4,7 @@
  *
  * The only user of the FAISS C API. Files are written through
  * TrawlAtomicFile (base/atomic.c) so a crash never leaves half a file.
- * The plate featuriser is in plate-ngrams.c.
+ * The plate featuriser is trawl_plate_ngram_vector (src/plate).
  */
 #include <errno.h>
 #include <math.h>

@@ -185,6 +185,57 @@ test_report (void)
   free (buf);
 }
 
+/* The cost of pair {a, b} in a confusions table's text; 1 when absent. */
+static double
+table_cost (const char *table, gunichar a, gunichar b)
+{
+  g_auto (GStrv) lines = g_strsplit (table, "\n", -1);
+  for (int i = 0; lines[i]; i++) {
+    unsigned x, y;
+    float c;
+    if (sscanf (lines[i], "{ 0x%x, 0x%x, %ff }", &x, &y, &c) == 3 &&
+        x == MIN (a, b) && y == MAX (a, b))
+      return c;
+  }
+  return 1.0;
+}
+
+/* A made-up reader: B read as 8 ten times, K as X once, 粤 as 京 once; 5
+ * and S as often as B, never confused; the other classes never seen. */
+static void
+test_confusion_table (void)
+{
+  g_autoptr (GPtrArray) truths = g_ptr_array_new ();
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  for (int i = 0; i < 200; i++) {
+    g_ptr_array_add (truths, (gpointer) "AB12KTH5S");
+    g_ptr_array_add (reads, (gpointer) (i < 10 ? "A812KTH5S" : i == 10 ? "AB12XTH5S" : "ab-12 kth5s"));
+  }
+  g_ptr_array_add (truths, (gpointer) "粤B12345");
+  g_ptr_array_add (reads, (gpointer) "京B12345");
+  g_autofree char *t = trawl_eval_plate_confusion_table (truths, reads, "made-up reads");
+  g_assert_nonnull (strstr (t, "made-up reads"));
+  g_assert_nonnull (strstr (t, "201 reads"));
+  double b8 = table_cost (t, 'B', '8'), kx = table_cost (t, 'K', 'X');
+  double s5 = table_cost (t, 'S', '5'), ax = table_cost (t, 'A', 'X');
+  g_test_message ("B/8 %.3f  K/X %.3f  S/5 %.3f  A/X %.3f", b8, kx, s5, ax);
+  g_assert_cmpfloat (b8, <, s5);   /* observed < never, in as many characters */
+  g_assert_cmpfloat (s5, <, 1.0);  /* the prior alone still gives a cost */
+  g_assert_cmpfloat (kx, <, 1.0);  /* observed once */
+  g_assert_cmpfloat (ax, ==, 1.0); /* never */
+  g_assert_cmpfloat (table_cost (t, 0x7CA4, 0x4EAC), <, 1.0);  /* 粤 read as 京 */
+  g_assert_cmpfloat (b8, >=, 0.1);
+  /* closed under shortest paths: no pair dearer than a detour */
+  const char abc[] = "0ODQ1IL2Z5S8B6GKX";
+  for (const char *a = abc; *a; a++)
+    for (const char *b = abc; *b; b++)
+      for (const char *c = abc; *c; c++)
+        if (*a != *c)
+          g_assert_cmpfloat (table_cost (t, *a, *c), <=,
+                             (*a == *b ? 0 : table_cost (t, *a, *b)) +
+                             (*b == *c ? 0 : table_cost (t, *b, *c)) + 1e-3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -196,5 +247,6 @@ main (int argc, char **argv)
   g_test_add_func ("/eval/metrics/tar-far", test_tar_far);
   g_test_add_func ("/eval/metrics/chars", test_chars);
   g_test_add_func ("/eval/report", test_report);
+  g_test_add_func ("/eval/plate-confusions", test_confusion_table);
   return g_test_run ();
 }

@@ -315,6 +315,23 @@ test_alternatives (void)
   g_assert_cmpfloat_with_epsilon (with, 1.0 - 0.40, 1e-4);
   g_assert_cmpfloat (trawl_plate_pattern_score (p, "AX12CD", alts), >,
                      trawl_plate_pattern_score (p, "AX12CD", NULL));
+  /* any JSON layout reads the same (trawl's own is scanned by hand, the
+   * rest goes through json-glib): spaces, key order, escapes, exponents */
+  const char *other =
+    "[ {\"alt\": [[\"A\", 0.99]], \"c\": \"\\u0041\", \"p\": 0.99},\n"
+    "  {\"c\":\"X\",\"p\":0.55,\"alt\":[[\"X\",5.5e-1],[\"B\",4.0E-1]]},"
+    "{\"c\":\"-\",\"p\":0.90,\"alt\":[]},"
+    "{\"c\":\"1\",\"p\":0.98,\"alt\":[]},{\"c\":\"2\",\"p\":0.97,\"alt\":[]},"
+    "{\"c\":\"\\\"\",\"p\":0.1,\"alt\":[]},"
+    "{\"c\":\"C\",\"p\":0.97,\"alt\":[]},{\"c\":\"D\",\"p\":0.97,\"alt\":[]}]";
+  g_assert_cmpfloat_with_epsilon (trawl_plate_pattern_cost (p, "AX12CD", other), 1.0 - 0.40, 1e-4);
+  const char *escaped =  /* trawl's own layout with escapes, as chars_to_json writes them */
+    "[{\"c\":\"\\u0041\",\"p\":0.9900,\"alt\":[]},"
+    "{\"c\":\"X\",\"p\":0.5500,\"alt\":[[\"X\",0.5500],[\"B\",0.4000]]},"
+    "{\"c\":\"\\\"\",\"p\":0.1000,\"alt\":[[\"\\\\\",0.0100]]},"
+    "{\"c\":\"1\",\"p\":0.9800,\"alt\":[]},{\"c\":\"2\",\"p\":0.9700,\"alt\":[]},"
+    "{\"c\":\"C\",\"p\":0.9700,\"alt\":[]},{\"c\":\"D\",\"p\":0.9700,\"alt\":[]}]";
+  g_assert_cmpfloat_with_epsilon (trawl_plate_pattern_cost (p, "AX12CD", escaped), 1.0 - 0.40, 1e-4);
   /* alternatives never make an exact fit dearer */
   g_assert_cmpfloat (trawl_plate_pattern_cost (p, "AB12CD", alts), ==, 0.0);
   /* ones that do not line up with the text are ignored */
@@ -329,7 +346,9 @@ test_alternatives (void)
   g_assert_cmpfloat_with_epsilon (trawl_plate_pattern_cost (p, "AX12CD", han), 0.55, 1e-4);
   /* junk JSON: as if none were given */
   const char *junk[] = { "", "{", "[1,2,3]", "{\"c\":1}", "[{\"c\":\"A\",\"alt\":[[1,2],[\"B\"]]}]",
-                         "[{\"c\":\"A\",\"alt\":[[\"B\",7]]}]" };
+                         "[{\"c\":\"A\",\"alt\":[[\"B\",7]]}]",
+                         "[{\"c\":\"A\",\"p\":0.9,\"alt\":[[\"B\",0.1]]},", "[{\"c\":\"A\",\"p\":.,\"alt\":[]}]",
+                         "[{\"c\":\"\\u12\",\"p\":0.5,\"alt\":[]}]" };
   for (guint i = 0; i < G_N_ELEMENTS (junk); i++)
     g_assert_cmpfloat (trawl_plate_pattern_cost (p, "AX12CD", junk[i]), ==, plain);
   /* exact patterns ignore alternatives */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <trawl/plate.h>
 #include <trawl/track.h>
 
 /* A unit embedding pointing mostly along axis `who`, with a little noise
@@ -238,6 +239,31 @@ test_chars_json (void)
   g_assert_cmpfloat_with_epsilon (json_array_get_double_element (alt, 1), 0.25, 1e-4);
 }
 
+/* What the tracker stores is what search reads: a pattern character among
+ * a position's alternatives costs 1 - its probability. */
+static void
+test_chars_json_search (void)
+{
+  g_autoptr (GArray) chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
+  const char *read = "AX-12";
+  for (const char *p = read; *p; p++) {
+    TrawlPlateChar pc = { 0 };
+    pc.c = (gunichar) *p;
+    pc.prob = 0.9f;
+    pc.alt[0] = pc.c;
+    pc.alt_prob[0] = 0.9f;
+    if (*p == 'X') {
+      pc.alt[1] = 'K';
+      pc.alt_prob[1] = 0.3f;
+    }
+    g_array_append_val (chars, pc);
+  }
+  g_autofree char *js = trawl_plate_chars_to_json (chars);
+  g_autoptr (TrawlPlatePattern) pat = trawl_plate_pattern_new ("AK12", 0, NULL);
+  g_assert_cmpfloat (trawl_plate_pattern_cost (pat, "AX12", NULL), ==, 1.0);
+  g_assert_cmpfloat_with_epsilon (trawl_plate_pattern_cost (pat, "AX12", js), 0.7, 1e-4);
+}
+
 /* Empty and NULL detection lists are fine and create nothing. */
 static void
 test_empty (void)
@@ -263,6 +289,7 @@ main (int argc, char **argv)
   g_test_add_func ("/track/plates", test_plates);
   g_test_add_func ("/track/plate-similarity", test_plate_similarity);
   g_test_add_func ("/track/chars-json", test_chars_json);
+  g_test_add_func ("/track/chars-json-search", test_chars_json_search);
   g_test_add_func ("/track/empty", test_empty);
   return g_test_run ();
 }
