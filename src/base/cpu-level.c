@@ -24,8 +24,11 @@ char *openblas_get_config (void);
 #define CORE_ENV  "OPENBLAS_CORETYPE"
 
 /* The OpenBLAS kernel set each level forces: Prescott is the lowest an
- * x86-64 DYNAMIC_ARCH build has (SSE3); AMD's AVX2 parts run Zen, whose
- * sgemm kernels are Haswell's. */
+ * x86-64 DYNAMIC_ARCH build has (SSE3); AMD's AVX2 parts pick Zen, whose
+ * sgemm gives Haswell's bytes (checked on OpenBLAS 0.3.21); CPUs with
+ * AVX-512 BF16 pick Cooperlake, whose sgemm differs from SkylakeX's in
+ * the last bits, so the avx512 level is the kernels every AVX-512 CPU can
+ * run. */
 static const char *const level_core[] = { "Prescott", "Haswell", "SkylakeX" };
 static const char *const level_names[] = { "baseline", "avx2", "avx512" };
 
@@ -99,7 +102,7 @@ core_level (const char *core)
   return TRAWL_CPU_LEVEL_BASELINE;
 }
 
-/* The forced level: FALSE with *forced FALSE when none is asked for; FALSE
+/* The forced level: TRUE with *forced FALSE when none is asked for; FALSE
  * with error for a value that cannot be run here. */
 static gboolean
 requested (TrawlCpuLevel *level, gboolean *forced, GError **error)
@@ -157,8 +160,10 @@ typedef struct {
   GError  *error;     /* why the process cannot run it; NULL when fine */
 } CheckState;
 
-gboolean
-trawl_cpu_level_check (GError **error)
+/* The variable read, checked against the loaded kernels and FFmpeg held to
+ * it, on the first call; the same answer after that. */
+static const CheckState *
+check_state (void)
 {
   static gsize once;  /* a CheckState *, made once, lives for the process */
 
@@ -181,7 +186,14 @@ trawl_cpu_level_check (GError **error)
         }
       g_once_init_leave (&once, (gsize) st);
     }
-  const CheckState *st = (const CheckState *) once;
+  return (const CheckState *) once;
+}
+
+gboolean
+trawl_cpu_level_check (GError **error)
+{
+  const CheckState *st = check_state ();
+
   if (st->error != NULL)
     {
       g_propagate_error (error, g_error_copy (st->error));
@@ -193,18 +205,12 @@ trawl_cpu_level_check (GError **error)
 TrawlCpuLevel
 trawl_cpu_level_current (gboolean *forced)
 {
-  TrawlCpuLevel level = core_level (trawl_cpu_level_blas_core ());
-  gboolean f = FALSE;
+  const CheckState *st = check_state ();
 
-  /* forced only when it is in effect: then the kernels are the level's */
-  if (trawl_cpu_level_check (NULL))
-    {
-      TrawlCpuLevel want;
-      requested (&want, &f, NULL);
-    }
+  /* forced only when in effect: then the kernels are the level's own */
   if (forced != NULL)
-    *forced = f;
-  return level;
+    *forced = st->forced && st->error == NULL;
+  return core_level (trawl_cpu_level_blas_core ());
 }
 
 gboolean
