@@ -3,6 +3,12 @@
 //
 //   node benchmarks/engine.mjs [--trawl build/src/cli/trawl] [--iters 20]
 //                              [--threads 2] [--out benchmarks/results/engine.json]
+//                              [--cpu-level baseline|avx2|avx512]
+//
+// The CPU dispatch level trawl ran at (TRAWL_CPU_LEVEL, README "CPUs": which
+// OpenBLAS kernels) is printed and saved with the results, from `trawl info
+// --json` and from each bench line; --cpu-level forces it for trawl's side
+// (the peers pick their own kernels).
 //
 // Ours: `trawl nn bench MODEL --shape ... --json`. Peers: onnxruntime-node
 // (PP-OCR) via peer-ort.mjs and tfjs-wasm (face-api) via peer-tfjs.mjs. Each
@@ -26,6 +32,8 @@ const warmup = opt('warmup', '3');
 const threads = opt('threads', String(os.cpus().length));
 const out = opt('out', join(here, 'results', 'engine.json'));
 const only = opt('only', '');
+const cpuLevel = opt('cpu-level', '');
+if (cpuLevel) process.env.TRAWL_CPU_LEVEL = cpuLevel;
 
 const cases = [
   { name: 'ssd-512', model: 'face-api/ssd_mobilenetv1_model-weights_manifest.json', shape: '1x3x512x512', peer: ['peer-tfjs.mjs', 'ssd', '--size', '512x512'] },
@@ -51,6 +59,17 @@ function runJson(cmd, argv) {
   return r;
 }
 
+// The level trawl runs at here (the same environment as every bench run).
+let cpu;
+try {
+  const info = JSON.parse(execFileSync(trawl, ['info', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  cpu = { level: info.cpu_level, forced: info.cpu_level_forced, max: info.cpu_level_max, blas_core: info.blas_core };
+} catch (e) {
+  cpu = { error: String(e.message).split('\n')[0] };
+}
+console.log(cpu.error ? `CPU level: unknown (${cpu.error})`
+  : `CPU level: ${cpu.level} (${cpu.forced ? 'forced by TRAWL_CPU_LEVEL' : 'automatic'}; OpenBLAS ${cpu.blas_core} kernels; this CPU up to ${cpu.max})`);
+
 const results = [];
 for (const c of cases) {
   if (only && !c.name.includes(only)) continue;
@@ -71,10 +90,11 @@ for (const c of cases) {
   const ratio = ours.median_ms && peer.median_ms ? ours.median_ms / peer.median_ms : null;
   const rss_ratio = ours.peak_rss_kb && peer.peak_rss_kb ? ours.peak_rss_kb / peer.peak_rss_kb : null;
   results.push({ name: c.name, model: c.model, shape: c.shape, ours, peer, peer_runtime: c.peer[0].includes('ort') ? 'onnxruntime-node' : 'tfjs-wasm', ratio_ours_over_peer: ratio, rss_ratio_ours_over_peer: rss_ratio });
+  if (ours.cpu_level && ours.cpu_level !== cpu.level) console.log(`${c.name}: ran at CPU level ${ours.cpu_level}, not ${cpu.level}`);
   const f = (x) => (x === undefined || x === null ? '   n/a' : x.toFixed(1).padStart(7));
   console.log(`${c.name.padEnd(16)} ours ${f(ours.median_ms)} ms (p90 ${f(ours.p90_ms)})  peer ${f(peer.median_ms)} ms (p90 ${f(peer.p90_ms)})  ratio ${ratio ? ratio.toFixed(2) : 'n/a'}  rss ${f(ours.peak_rss_kb / 1024)} / ${f(peer.peak_rss_kb / 1024)} MiB${ours.error ? '  ours: ' + ours.error : ''}${peer.error ? '  peer: ' + peer.error : ''}`);
 }
-const report = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model }, threads: Number(threads), iters: Number(iters), date: new Date().toISOString(), results };
+const report = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model }, cpu_level: cpu, threads: Number(threads), iters: Number(iters), date: new Date().toISOString(), results };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
 console.log(`wrote ${out}`);

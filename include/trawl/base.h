@@ -1,6 +1,6 @@
 /* trawl/base.h - shared basics: error domain, version, where models live,
  * the model manifest (what to fetch from npm, and its sha256), files
- * written atomically.
+ * written atomically, the CPU dispatch level.
  */
 #pragma once
 
@@ -92,5 +92,75 @@ gboolean trawl_atomic_write_file (const char *path, const void *data, gsize len,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlModelManifest, trawl_model_manifest_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlAtomicFile, trawl_atomic_file_free)
+
+/* ---- the CPU dispatch level ----
+ *
+ * trawl's own C is built for the x86-64 baseline (SSE2, no -march); the
+ * code that picks kernels by CPU at run time is OpenBLAS (Debian's
+ * DYNAMIC_ARCH build: every sgemm of the CPU engine) and FFmpeg (decoding,
+ * scaling). Their results differ in the last bits from one kernel set to
+ * another, so the level is a setting one can force, to test what another
+ * machine would run:
+ *
+ *   TRAWL_CPU_LEVEL=baseline   OpenBLAS's Prescott kernels (SSE3, its
+ *                              lowest), FFmpeg held to SSE2
+ *   TRAWL_CPU_LEVEL=avx2       Haswell kernels (AVX2+FMA), FFmpeg without
+ *                              AVX-512
+ *   TRAWL_CPU_LEVEL=avx512     SkylakeX kernels (AVX-512 F/BW/DQ/VL)
+ *   unset, "" or "auto"        whatever the libraries pick for this CPU
+ *
+ * OpenBLAS reads its kernel set once, when it is loaded (its
+ * OPENBLAS_CORETYPE variable), so a forced level takes effect only in a
+ * process started with OPENBLAS_CORETYPE set to match:
+ * trawl_cpu_level_reexec() does that for a program's main() (the trawl
+ * command and the app call it); test runs set both variables (meson test
+ * --setup baseline|avx2|avx512). Anywhere else, a forced level that is not
+ * in effect fails the first CPU plan with a message naming the variable to
+ * set; a level the CPU lacks is refused (it would die of SIGILL). x86-64
+ * only: elsewhere every forced value is refused. */
+
+typedef enum {
+  TRAWL_CPU_LEVEL_BASELINE = 0,   /* x86-64 SSE2 (OpenBLAS Prescott, SSE3) */
+  TRAWL_CPU_LEVEL_AVX2     = 1,   /* AVX2 and FMA */
+  TRAWL_CPU_LEVEL_AVX512   = 2,   /* AVX-512 F, BW, DQ and VL */
+} TrawlCpuLevel;
+
+/* "baseline", "avx2" or "avx512"; static. */
+const char *trawl_cpu_level_name (TrawlCpuLevel level);
+
+/* Parses a level name (case-insensitive). FALSE with TRAWL_ERROR_INVALID_ARG
+ * naming the accepted values for anything else, including "auto". */
+gboolean trawl_cpu_level_parse (const char *name, TrawlCpuLevel *level, GError **error);
+
+/* The highest level this CPU (and its OS: the AVX state must be enabled)
+ * runs. Thread-safe. */
+TrawlCpuLevel trawl_cpu_level_max (void);
+
+/* The level the process runs at: the forced one when TRAWL_CPU_LEVEL is in
+ * effect, else the level of the kernels OpenBLAS picked (an AVX-only
+ * machine's Sandybridge kernels count as baseline). *forced (nullable) says
+ * whether TRAWL_CPU_LEVEL set it. Thread-safe. */
+TrawlCpuLevel trawl_cpu_level_current (gboolean *forced);
+
+/* OpenBLAS's name for the kernels it runs, e.g. "Haswell"; static. */
+const char *trawl_cpu_level_blas_core (void);
+
+/* Checks TRAWL_CPU_LEVEL against this CPU and the loaded OpenBLAS, once per
+ * process, and holds FFmpeg to the level (before its first codec or scaler
+ * context picks its functions). TRUE when the variable is unset, "auto" or
+ * in effect; else FALSE with TRAWL_ERROR_INVALID_ARG (an unknown value, a
+ * level this CPU lacks) or TRAWL_ERROR_FAILED (OpenBLAS runs other kernels:
+ * OPENBLAS_CORETYPE was not set at start, or the BLAS is not a
+ * DYNAMIC_ARCH OpenBLAS). CPU plans call it; thread-safe. */
+gboolean trawl_cpu_level_check (GError **error);
+
+/* For a program's main(), before any other work: when TRAWL_CPU_LEVEL asks
+ * for a level the loaded OpenBLAS does not run, sets OPENBLAS_CORETYPE and
+ * replaces the process with itself (/proc/self/exe, argv unchanged), so it
+ * does not return. Returns TRUE when nothing needs doing (the level is in
+ * effect, or none is forced), FALSE with error for an unknown value, a
+ * level the CPU lacks, a failed exec, or a level that a restart did not
+ * bring into effect (so it never loops). */
+gboolean trawl_cpu_level_reexec (char **argv, GError **error);
 
 G_END_DECLS

@@ -35,6 +35,8 @@ print_build_info (void)
   const char *path = have_gpu ? "cuda" : "cpu";
   g_autoptr(GError) nvdec_error = NULL;
   gboolean nvdec = trawl_video_nvdec_probe (&nvdec_error);
+  gboolean forced;
+  TrawlCpuLevel level = trawl_cpu_level_current (&forced);
 
   if (opt_json)
     {
@@ -56,6 +58,14 @@ print_build_info (void)
       json_builder_add_string_value (b, nvdec ? "nvdec" : "cpu");
       json_builder_set_member_name (b, "models_dir");
       json_builder_add_string_value (b, trawl_models_dir ());
+      json_builder_set_member_name (b, "cpu_level");
+      json_builder_add_string_value (b, trawl_cpu_level_name (level));
+      json_builder_set_member_name (b, "cpu_level_forced");
+      json_builder_add_boolean_value (b, forced);
+      json_builder_set_member_name (b, "cpu_level_max");
+      json_builder_add_string_value (b, trawl_cpu_level_name (trawl_cpu_level_max ()));
+      json_builder_set_member_name (b, "blas_core");
+      json_builder_add_string_value (b, trawl_cpu_level_blas_core ());
       json_builder_end_object (b);
       g_autoptr (JsonNode) root = json_builder_get_root (b);
       g_autofree char *text = json_to_string (root, FALSE);
@@ -71,6 +81,9 @@ print_build_info (void)
   else
     printf ("GPU: none usable (%s)\n", gpu_error->message);
   printf ("Compute path: %s\n", path);
+  printf ("CPU level: %s (%s; OpenBLAS %s kernels; this CPU runs up to %s)\n",
+          trawl_cpu_level_name (level), forced ? "forced by TRAWL_CPU_LEVEL" : "automatic",
+          trawl_cpu_level_blas_core (), trawl_cpu_level_name (trawl_cpu_level_max ()));
   if (nvdec)
     printf ("Decode: NVDEC, frames stay on the GPU (with --device cuda)\n");
   else

@@ -380,6 +380,8 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
   {
     double med = ms[opt_iters / 2], p90 = ms[MIN (opt_iters - 1, (int) ceil (opt_iters * 0.9) - 1)];
     double dmed = dev[opt_iters / 2];
+    gboolean forced;
+    TrawlCpuLevel level = trawl_cpu_level_current (&forced);
     GString *shape = g_string_new (NULL);
 
     for (int i = 0; i < n; i++)
@@ -396,6 +398,10 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
                 opt_threads > 0 ? opt_threads : (int) g_get_num_processors (),
                 shape->str, opt_iters, opt_warmup, med, p90, ms[0], plan_us / 1000.0,
                 trawl_nn_plan_arena_bytes (plan), peak_rss_mb ());
+        /* the CPU kernels in use (also under CUDA: nodes may fall back) */
+        printf (", \"cpu_level\": \"%s\", \"cpu_level_forced\": %s, \"blas_core\": \"%s\"",
+                trawl_cpu_level_name (level), forced ? "true" : "false",
+                trawl_cpu_level_blas_core ());
         if (cuda)
           printf (", \"precision\": \"%s\", \"device_median\": %.3f, \"device_min\": %.3f",
                   trawl_nn_precision_name (opts.precision), dmed, dev[0]);
@@ -404,8 +410,10 @@ do_run_or_bench (TrawlNnGraph *g, const char *model, gboolean bench)
     else
       {
         printf ("%s %s: median %.2f ms, p90 %.2f ms, min %.2f ms over %d runs; "
-                "plan %.1f ms; peak RSS %.1f MB\n", model, shape->str, med, p90, ms[0],
-                opt_iters, plan_us / 1000.0, peak_rss_mb ());
+                "plan %.1f ms; peak RSS %.1f MB; CPU level %s%s (OpenBLAS %s)\n", model,
+                shape->str, med, p90, ms[0], opt_iters, plan_us / 1000.0, peak_rss_mb (),
+                trawl_cpu_level_name (level), forced ? ", forced" : "",
+                trawl_cpu_level_blas_core ());
         if (cuda)
           printf ("cuda %s: GPU time per run median %.3f ms, min %.3f ms (CUDA events; wall "
                   "time above adds the host copies)\n", trawl_nn_precision_name (opts.precision), dmed,

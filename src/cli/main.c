@@ -149,6 +149,15 @@ main (int argc, char **argv)
    * own chatter (warnings about every damaged frame) only buries that.
    * TRAWL_FFMPEG_LOG=1 brings it back for debugging. */
   av_log_set_level (g_getenv ("TRAWL_FFMPEG_LOG") ? AV_LOG_INFO : AV_LOG_FATAL);
+  /* TRAWL_CPU_LEVEL: restarts with OpenBLAS's kernels for it, or refuses */
+  {
+    g_autoptr(GError) error = NULL;
+    if (!trawl_cpu_level_reexec (argv, &error))
+      {
+        fprintf (stderr, "trawl: %s\n", error->message);
+        return 2;
+      }
+  }
   if (argc < 2)
     {
       print_usage (stderr);

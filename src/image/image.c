@@ -255,6 +255,8 @@ trawl_image_load_from_memory (const guint8 *bytes, gsize len, GError **error)
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "the image is empty");
       return NULL;
     }
+  if (!trawl_cpu_level_check (error))   /* FFmpeg held to TRAWL_CPU_LEVEL */
+    return NULL;
   iobuf = av_malloc (iobuf_size);
   avio = avio_alloc_context (iobuf, (int) iobuf_size, 0, &reader, mem_read, NULL, mem_seek);
   fmt = avformat_alloc_context ();
@@ -388,6 +390,8 @@ encode_picture (const TrawlImage *img, enum AVCodecID id, enum AVPixelFormat pix
   const uint8_t *src[4] = { img->data };
   int src_stride[4] = { img->stride };
 
+  if (!trawl_cpu_level_check (error))
+    return NULL;
   if (codec == NULL)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "no %s encoder in this FFmpeg",

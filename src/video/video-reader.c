@@ -461,7 +461,8 @@ trawl_video_reader_open (const char *path, const TrawlVideoOptions *opts, GError
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_file (path, error))
+  /* FFmpeg held to TRAWL_CPU_LEVEL before any codec picks its functions */
+  if (!trawl_cpu_level_check (error) || !check_file (path, error))
     return NULL;
   r = g_new0 (TrawlVideoReader, 1);
   if (opts != NULL)

@@ -1,7 +1,8 @@
 /* test-nn-cli.c - `trawl nn summary|run|bench` end to end on the PP-OCRv4
  * recogniser from the model cache: the summary lists its ops, run writes
  * an output of the right size, bench --json prints a well-formed timing
- * object, and bad arguments exit 2. Skipped without the model or binary. */
+ * object with the CPU level it ran at, and bad arguments exit 2. Skipped
+ * without the model or binary. */
 #include <trawl/base.h>
 #include <trawl/nn.h>
 
@@ -130,6 +131,11 @@ test_bench_json (void)
   g_assert_cmpfloat (json_object_get_double_member (o, "p90"), >=,
                      json_object_get_double_member (o, "median"));
   g_assert_cmpfloat (json_object_get_double_member (o, "peak_rss_mb"), >, 10);
+  /* the CPU level it ran at: this process's (the same environment) */
+  g_assert_cmpstr (json_object_get_string_member (o, "cpu_level"), ==,
+                   trawl_cpu_level_name (trawl_cpu_level_current (NULL)));
+  g_assert_cmpstr (json_object_get_string_member (o, "blas_core"), ==,
+                   trawl_cpu_level_blas_core ());
   g_object_unref (p);
   g_free (out);
 }

@@ -29,6 +29,7 @@
  */
 #include "trawl-config.h"
 #include "nn/nn-private.h"
+#include "trawl/base.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -1008,6 +1009,10 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
   TrawlNnPlan *p;
 
   g_return_val_if_fail (g != NULL && (n_inputs == 0 || input_shapes != NULL), NULL);
+  /* a forced TRAWL_CPU_LEVEL must be the one OpenBLAS runs (every plan may
+   * run nodes on the CPU) */
+  if (!trawl_cpu_level_check (error))
+    return NULL;
   if (opts && opts->backend != TRAWL_NN_BACKEND_CPU
       && !trawl_nn_backend_available (opts->backend, error))
     return NULL;
