@@ -55,7 +55,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (migrations table; see catalog-schema.c). */
-#define TRAWL_CATALOG_SCHEMA_VERSION 1
+#define TRAWL_CATALOG_SCHEMA_VERSION 2
 
 typedef struct _TrawlCatalog TrawlCatalog;
 
@@ -266,6 +266,12 @@ gboolean trawl_catalog_get_sighting (TrawlCatalog *cat, gint64 id, TrawlSighting
 gboolean trawl_catalog_get_track (TrawlCatalog *cat, gint64 id, TrawlTrack **out,
                                   GError **error);
 
+/* The sightings of track track_id ordered by pts: a new array of
+ * TrawlSighting* (owns its elements; empty when the track has none or does
+ * not exist). NULL with error set on a database error. */
+GPtrArray *trawl_catalog_list_track_sightings (TrawlCatalog *cat, gint64 track_id,
+                                               GError **error);
+
 /* Sightings of one kind with an embedding, for rebuilding a vector file.
  * Calls func for each (the record is borrowed for the call only); stops
  * early when func returns FALSE. */
@@ -342,6 +348,19 @@ gboolean trawl_catalog_audit_append (TrawlCatalog *cat, const char *user, const 
  * code on a database error (*first_bad_id = 0). */
 gboolean trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad_id,
                                      GError **error);
+
+/* ---- evidence signing key (catalog-keys.c) ---- */
+
+/* The case's signing public key (lower-case hex) and its algorithm
+ * ("ed25519"), each a new string (nullable out-parameters), or NULL/NULL
+ * when no key was recorded yet (not an error). FALSE on a database error. */
+gboolean trawl_catalog_get_signing_key (TrawlCatalog *cat, char **algorithm, char **public_hex,
+                                        GError **error);
+/* Records the case's public key (once: a second, different key is refused
+ * with TRAWL_ERROR_INVALID_ARG, since exports signed with the first must
+ * stay checkable). Recording the same key again is a no-op. */
+gboolean trawl_catalog_set_signing_key (TrawlCatalog *cat, const char *algorithm,
+                                        const char *public_hex, GError **error);
 
 /* ---- atomic files (atomic.c) ---- */
 
