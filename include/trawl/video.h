@@ -240,7 +240,8 @@ char *trawl_video_remux_extension (const char *src, GError **error);
  * and actual ranges.
  *
  * Errors (nothing is left at dst on failure): TRAWL_ERROR_INVALID_ARG for
- * t0_s >= t1_s, NaN times, or a range that starts after the video ends;
+ * t0_s >= t1_s, NaN times, a range that starts after the video ends, or a
+ * dst that already exists (never overwritten);
  * TRAWL_ERROR_NOT_FOUND / _CORRUPT for a missing or unreadable source;
  * TRAWL_ERROR_FAILED when dst cannot be written (the message names dst and
  * the reason, e.g. "No space left on device"); G_IO_ERROR_CANCELLED when

@@ -44,6 +44,7 @@ typedef struct {
   GPtrArray       *held;        /* AVPacket*: the current GOP while BUFFERING */
   gboolean         have_key;    /* held starts with a video key frame */
   gboolean         copying;
+  gboolean         created;     /* dst was created by us (removed on failure) */
   gboolean         header_written;
   TrawlRemuxResult *res;
 } Remux;
@@ -151,8 +152,10 @@ copy_codec_tag (const AVOutputFormat *of, const AVCodecParameters *par)
   return 0;
 }
 
+/* The output context and its streams: the video stream, and the audio
+ * streams the container can hold. Nothing is written yet. */
 static gboolean
-open_output (Remux *r, GError **error)
+make_output (Remux *r, GError **error)
 {
   const AVOutputFormat *of;
   int err, n_out = 0;
@@ -191,12 +194,23 @@ open_output (Remux *r, GError **error)
       av_dict_copy (&os->metadata, is->metadata, 0);
       r->map[i] = n_out++;
     }
+  return TRUE;
+}
+
+/* Creates dst and writes the header (when the first GOP is known). */
+static gboolean
+open_output (Remux *r, GError **error)
+{
+  const AVOutputFormat *of = r->oc->oformat;
+  int err;
+
   if (!(of->flags & AVFMT_NOFILE) &&
       (err = avio_open (&r->oc->pb, r->dst, AVIO_FLAG_WRITE)) < 0)
     {
       set_av_error (error, TRAWL_ERROR_FAILED, r->dst, "cannot create", err);
       return FALSE;
     }
+  r->created = TRUE;
   r->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_MAKE_ZERO;
   if ((err = avformat_write_header (r->oc, NULL)) < 0)
     {
@@ -241,6 +255,10 @@ write_packet (Remux *r, AVPacket *pkt, GError **error)
         }
       r->res->other_packets++;
     }
+  /* Matroska stores no dts; without reordering delay it equals pts, and
+   * muxers that need a dts (mp4) get it instead of guessing */
+  if (pkt->dts == AV_NOPTS_VALUE && is->codecpar->video_delay == 0)
+    pkt->dts = pkt->pts;
   if (pkt->pts != AV_NOPTS_VALUE)
     pkt->pts -= shift;
   if (pkt->dts != AV_NOPTS_VALUE)
@@ -439,7 +457,7 @@ remux_clear (Remux *r, gboolean failed)
       if (r->oc->pb != NULL && !(r->oc->oformat->flags & AVFMT_NOFILE))
         avio_closep (&r->oc->pb);
       avformat_free_context (r->oc);
-      if (failed)
+      if (failed && r->created)
         g_unlink (r->dst);
     }
   avformat_close_input (&r->ic);
@@ -476,10 +494,12 @@ remux_run (Remux *r, double t0_s, double t1_s, GCancellable *cancellable, GError
   r->frame_dur = fr.num > 0 ? av_rescale_q (1, av_inv_q (fr), vs->time_base) : 0;
   r->held = g_ptr_array_new_with_free_func (packet_free);
   r->res->codec = g_strdup (avcodec_get_name (vs->codecpar->codec_id));
+  if (!make_output (r, error))
+    return FALSE;
   seek_before (r);
   if (!copy_range (r, cancellable, error))
     return FALSE;
-  if (r->oc == NULL || r->res->video_packets == 0 || r->end <= r->t0)
+  if (!r->header_written || r->res->video_packets == 0 || r->end <= r->t0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
                    "%s: the range %.3f..%.3f s is outside the video", r->src, t0_s, t1_s);
@@ -506,6 +526,12 @@ trawl_video_remux (const char *src, double t0_s, double t1_s, const char *dst,
     return FALSE;
   if (t0_s < 0)
     t0_s = 0;
+  if (g_file_test (dst, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "%s already exists; a clip "
+                   "is always written to a new file", dst);
+      return FALSE;
+    }
   res->requested_start_s = t0_s;
   res->requested_end_s = t1_s;
   r.src = src;
