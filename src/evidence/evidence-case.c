@@ -14,10 +14,10 @@ _trawl_evidence_key_path (TrawlCatalog *cat)
   return g_build_filename (trawl_catalog_get_dir (cat), "case.key", NULL);
 }
 
-const char *
+char *
 _trawl_evidence_case_dir (TrawlCatalog *cat)
 {
-  return trawl_catalog_get_dir (cat);
+  return g_canonicalize_filename (trawl_catalog_get_dir (cat), NULL);
 }
 
 gboolean

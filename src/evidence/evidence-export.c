@@ -258,9 +258,9 @@ plan_track (Export *x, JsonBuilder *b, GError **error)
     return FALSE;
   if (t == NULL)
     {
+      g_autofree char *dir = _trawl_evidence_case_dir (x->cat);
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND,
-                   "track %" G_GINT64_FORMAT " is not in the case %s", x->o->track_id,
-                   _trawl_evidence_case_dir (x->cat));
+                   "track %" G_GINT64_FORMAT " is not in the case %s", x->o->track_id, dir);
       return FALSE;
     }
   x->kind = t->kind;
@@ -296,9 +296,10 @@ plan_sighting (Export *x, JsonBuilder *b, GError **error)
     return FALSE;
   if (s == NULL)
     {
+      g_autofree char *dir = _trawl_evidence_case_dir (x->cat);
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND,
                    "sighting %" G_GINT64_FORMAT " is not in the case %s", x->o->sighting_id,
-                   _trawl_evidence_case_dir (x->cat));
+                   dir);
       return FALSE;
     }
   x->kind = s->kind;
@@ -347,9 +348,9 @@ check_cameras (Export *x, GPtrArray *cams, GError **error)
                         x->o->cameras[i]) == 0;
       if (!found)
         {
+          g_autofree char *dir = _trawl_evidence_case_dir (x->cat);
           g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND,
-                       "camera '%s' is not in the case %s", x->o->cameras[i],
-                       _trawl_evidence_case_dir (x->cat));
+                       "camera '%s' is not in the case %s", x->o->cameras[i], dir);
           return FALSE;
         }
     }
@@ -740,7 +741,8 @@ build_manifest (Export *x, const char *readme_sha, gsize readme_len, const char 
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *now = _trawl_evidence_iso_utc (g_get_real_time () / 1e6);
-  g_autofree char *case_name = g_path_get_basename (_trawl_evidence_case_dir (x->cat));
+  g_autofree char *case_dir = _trawl_evidence_case_dir (x->cat);
+  g_autofree char *case_name = g_path_get_basename (case_dir);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
@@ -750,7 +752,7 @@ build_manifest (Export *x, const char *readme_sha, gsize readme_len, const char 
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, case_name);
   json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, _trawl_evidence_case_dir (x->cat));
+  json_builder_add_string_value (b, case_dir);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "subject");
   json_builder_add_value (b, json_node_copy (x->subject));

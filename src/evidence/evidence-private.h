@@ -23,8 +23,8 @@
 
 /* <case>/case.key (g_free). */
 char    *_trawl_evidence_key_path (TrawlCatalog *cat);
-/* The case folder's name, for the manifest. transfer none. */
-const char *_trawl_evidence_case_dir (TrawlCatalog *cat);
+/* The case folder as an absolute path, for manifests and messages (g_free). */
+char    *_trawl_evidence_case_dir (TrawlCatalog *cat);
 /* The audit rows of action "export" whose details record manifest_sha256:
  * *id gets the last one's id, 0 when none. */
 gboolean _trawl_evidence_find_export_row (TrawlCatalog *cat, const char *manifest_sha256,
