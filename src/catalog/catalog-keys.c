@@ -21,6 +21,8 @@ trawl_catalog_get_signing_key (TrawlCatalog *cat, char **algorithm, char **publi
     *algorithm = NULL;
   if (public_hex != NULL)
     *public_hex = NULL;
+  if (cat->version < 2)
+    return TRUE;  /* a catalog opened read-only before migration 2: no key yet */
   if (!_trawl_catalog_prepare (cat, "SELECT algorithm, public_key FROM signing_keys "
                                     "ORDER BY id DESC LIMIT 1", &st, error))
     return FALSE;

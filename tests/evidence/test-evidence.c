@@ -7,6 +7,7 @@
  * thumbnails. No models are needed. The checks read the clips back with
  * libavformat and compare packets with the source's, byte for byte.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 #include <trawl/video.h>
 
 #include "../common/trawl-test.h"
+#include "../../src/catalog/atomic-private.h"
 
 #define START_UTC 1710512730.0  /* 2024-03-15T14:25:30Z, the test videos' start */
 
@@ -842,6 +844,72 @@ test_export_bad_input (void)
   g_assert_cmpint (audit_after, ==, audit_before);
 }
 
+/* A disk that fills up: every atomic write (thumbnails, README, manifest,
+ * signature) after the first n fails with ENOSPC. Each failure must leave
+ * no folder, nothing partial and no audit row; in the end, with enough
+ * room, the export succeeds. */
+static int writes_left;
+
+static ssize_t
+full_disk_write (int fd, const void *buf, size_t count)
+{
+  if (writes_left-- <= 0)
+    {
+      errno = ENOSPC;
+      return -1;
+    }
+  return _trawl_atomic_default_hooks ()->write (fd, buf, count);
+}
+
+static void
+test_export_full_disk (void)
+{
+  g_autoptr(Case) c = case_new ("k2.mp4");
+  g_autoptr(TrawlCatalog) cat = NULL;
+  g_autofree char *out = NULL;
+  TrawlAtomicHooks hooks;
+  TrawlExportOptions o;
+  gint64 rows_before, rows_after;
+  int n;
+
+  if (c == NULL)
+    return;
+  cat = case_open (c);
+  out = g_build_filename (c->root, "ev", NULL);
+  trawl_export_options_init (&o);
+  o.track_id = c->track_id;
+  o.out_dir = out;
+  o.sign = TRUE;
+  hooks = *_trawl_atomic_default_hooks ();
+  hooks.write = full_disk_write;
+  g_assert_true (trawl_catalog_audit_verify (cat, &rows_before, NULL, NULL));
+  for (n = 0; n < 20; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TrawlExportResult) r = NULL;
+      writes_left = n;
+      _trawl_atomic_set_hooks (&hooks);
+      r = trawl_evidence_export (cat, &o, NULL, &error);
+      _trawl_atomic_set_hooks (NULL);
+      if (r != NULL)
+        break;
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, g_strerror (ENOSPC)));
+      g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+      assert_no_partial (c->root);
+      g_assert_true (trawl_catalog_audit_verify (cat, &rows_after, NULL, NULL));
+      g_assert_cmpint (rows_after, ==, rows_before);
+    }
+  /* 3 thumbnails, README, manifest, signature, and the key file's first write
+   * goes through GLib, not the hooks */
+  g_assert_cmpint (n, >=, 5);
+  g_assert_cmpint (n, <, 20);
+  {
+    g_autoptr(TrawlVerifyReport) v = verify (out, NULL);
+    g_assert_true (trawl_verify_report_ok (v));
+  }
+}
+
 /* A sighting whose range lies past the end of its video. */
 static void
 test_export_range_outside (void)
@@ -1318,6 +1386,7 @@ main (int argc, char **argv)
   g_test_add_func ("/evidence/export/existing-folder", test_export_existing_folder);
   g_test_add_func ("/evidence/export/bad-input", test_export_bad_input);
   g_test_add_func ("/evidence/export/range-outside", test_export_range_outside);
+  g_test_add_func ("/evidence/export/full-disk", test_export_full_disk);
   g_test_add_func ("/evidence/export/window", test_export_window);
   g_test_add_func ("/evidence/sign/verify", test_sign_verify);
   g_test_add_func ("/evidence/verify/tampering", test_verify_tampering);
