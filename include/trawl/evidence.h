@@ -1,4 +1,4 @@
-/* trawl/evidence.h - evidence export, signing and verification.
+/* trawl/evidence.h - evidence export, signing, verification, case report.
  *
  * An export is a folder a court can be handed:
  *
@@ -157,7 +157,53 @@ void               trawl_evidence_verify_async (const char *dir, TrawlCatalog *c
                                                 GAsyncReadyCallback callback, gpointer user_data);
 TrawlVerifyReport *trawl_evidence_verify_finish (GAsyncResult *result, GError **error);
 
+/* ---- the case report (PDF) ---- */
+
+typedef struct {
+  const gint64 *track_ids;     /* the findings, in the order given */
+  guint         n_tracks;      /* 0: the tracks named in search_json */
+  const char   *query;         /* the query, as text; nullable */
+  const char   *search_json;   /* the text of a `trawl search --json` result; nullable:
+                                * its "query" member is shown (when query is NULL), and
+                                * with n_tracks 0 the "track_id" of each element of its
+                                * "results" (or "tracks") array gives the findings */
+  const char   *out_path;      /* the PDF to write (required) */
+  const char   *operator_name; /* NULL: the login name */
+  gboolean      force;         /* replace an existing out_path */
+} TrawlReportOptions;
+
+void trawl_report_options_init (TrawlReportOptions *opts);
+
+typedef struct {
+  char  *path;       /* absolute */
+  char  *sha256;     /* of the PDF, also in the audit row */
+  gint64 audit_id;
+  int    pages;
+  guint  n_findings;
+} TrawlReportResult;
+
+void trawl_report_result_free (TrawlReportResult *r);
+
+/* Writes a PDF case report (cairo, pango): the query, each finding (track)
+ * with its best thumbnails (the catalog's JPEG bytes embedded as they
+ * are), camera, video, times in UTC and local time with where they came
+ * from, the exports of it recorded in the audit log with their hashes, and
+ * the route: every finding in wall-clock order across cameras. The file is
+ * written atomically; its SHA-256 goes into a "report" audit row. NULL with
+ * error set: TRAWL_ERROR_INVALID_ARG (no findings, bad search JSON,
+ * out_path exists without force), TRAWL_ERROR_NOT_FOUND (an unknown
+ * track), TRAWL_ERROR_FAILED (I/O, naming the path). */
+TrawlReportResult *trawl_evidence_report (TrawlCatalog *cat, const TrawlReportOptions *opts,
+                                          GCancellable *cancellable, GError **error);
+/* The same in a worker thread (opts copied; cat not used by the caller
+ * until the callback). */
+void               trawl_evidence_report_async (TrawlCatalog *cat, const TrawlReportOptions *opts,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback, gpointer user_data);
+TrawlReportResult *trawl_evidence_report_finish (GAsyncResult *result, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlExportResult, trawl_export_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlReportResult, trawl_report_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVerifyReport, trawl_verify_report_free)
 
 G_END_DECLS

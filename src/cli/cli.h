@@ -13,6 +13,7 @@ int trawl_cmd_search (int argc, char **argv);
 int trawl_cmd_tracks (int argc, char **argv);
 int trawl_cmd_export (int argc, char **argv);
 int trawl_cmd_verify (int argc, char **argv);
+int trawl_cmd_report (int argc, char **argv);
 int trawl_cmd_eval (int argc, char **argv);
 int trawl_cmd_demo (int argc, char **argv);
 int trawl_cmd_info (int argc, char **argv);

@@ -77,3 +77,37 @@ _trawl_evidence_get_video (TrawlCatalog *cat, gint64 id, GError **error)
                  " is not in the case", id);
   return v;
 }
+
+GPtrArray *
+_trawl_evidence_exports_of_track (TrawlCatalog *cat, gint64 track_id, GError **error)
+{
+  sqlite3 *db = trawl_catalog_get_db (cat);
+  sqlite3_stmt *st = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT details FROM audit WHERE action = ?1 AND "
+                               "json_extract(details, '$.subject.track_id') = ?2 ORDER BY id",
+                           -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (st, 1, TRAWL_EVIDENCE_AUDIT_ACTION, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (st, 2, track_id);
+      while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+        {
+          JsonNode *n = json_from_string ((const char *) sqlite3_column_text (st, 0), NULL);
+          if (n != NULL && JSON_NODE_HOLDS_OBJECT (n))
+            g_ptr_array_add (out, n);
+          else if (n != NULL)
+            json_node_unref (n);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "%s: reading the audit log: %s",
+                   trawl_catalog_get_dir (cat), sqlite3_errmsg (db));
+      g_clear_pointer (&out, g_ptr_array_unref);
+    }
+  sqlite3_finalize (st);
+  return out;
+}

@@ -29,6 +29,10 @@ char    *_trawl_evidence_case_dir (TrawlCatalog *cat);
  * *id gets the last one's id, 0 when none. */
 gboolean _trawl_evidence_find_export_row (TrawlCatalog *cat, const char *manifest_sha256,
                                           gint64 *id, GError **error);
+/* The details (parsed JSON objects, new JsonNode*s) of the audit rows of
+ * exports of track_id, oldest first; NULL with error set on a database error. */
+GPtrArray *_trawl_evidence_exports_of_track (TrawlCatalog *cat, gint64 track_id,
+                                             GError **error);
 /* The camera of id (new record) or NULL with TRAWL_ERROR_NOT_FOUND. */
 TrawlCamera *_trawl_evidence_get_camera (TrawlCatalog *cat, gint64 id, GError **error);
 /* A video record, or NULL with TRAWL_ERROR_NOT_FOUND naming what refers to it. */

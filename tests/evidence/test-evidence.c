@@ -21,6 +21,7 @@
 
 #include <trawl/catalog.h>
 #include <trawl/evidence.h>
+#include <trawl/image.h>
 #include <trawl/video.h>
 
 #include "../common/trawl-test.h"
@@ -258,7 +259,22 @@ typedef struct {
   gint64  sighting_ids[3];
 } Case;
 
-static const guint8 fake_jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 'J', 'F', 'I', 'F', 0, 0xff, 0xd9 };
+/* A real 48x32 JPEG (the report decodes thumbnails), shade varying with i. */
+static GBytes *
+thumb_jpeg (int i)
+{
+  g_autoptr(TrawlImage) img = trawl_image_new (48, 32);
+  g_autoptr(GError) error = NULL;
+  guint8 *jpeg;
+  gsize len;
+
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < 3 * img->width; x++)
+      img->data[y * img->stride + x] = (guint8) (40 * i + 2 * x + y);
+  jpeg = trawl_image_encode_jpeg (img, 90, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (jpeg, len);
+}
 
 /* Catalogues path for camera cam (clock offset offset_s) in cat; returns the video id. */
 static gint64
@@ -313,9 +329,10 @@ add_track (TrawlCatalog *cat, gint64 video, gint64 *sightings)
       s.x = 10, s.y = 10, s.w = 40, s.h = 40;
       s.score = 0.9f;
       s.quality = i == 1 ? 0.9f : 0.5f;
+      g_autoptr(GBytes) jpeg = thumb_jpeg (i);
       g_assert_true (trawl_catalog_insert_sighting (cat, &s, &error));
-      g_assert_true (trawl_catalog_insert_thumbnail (cat, s.id, fake_jpeg, sizeof fake_jpeg,
-                                                     &error));
+      g_assert_true (trawl_catalog_insert_thumbnail (cat, s.id, g_bytes_get_data (jpeg, NULL),
+                                                     g_bytes_get_size (jpeg), &error));
       g_assert_no_error (error);
       sightings[i] = s.id;
     }
@@ -1184,6 +1201,158 @@ test_verify_audit_chain (void)
     }
 }
 
+/* ---- the PDF report ---- */
+
+/* The text of pdf (pdftotext), or NULL (test skipped) without poppler. */
+static char *
+pdf_text (const char *pdf)
+{
+  g_autofree char *prog = g_find_program_in_path ("pdftotext");
+  const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  if (prog == NULL)
+    {
+      g_test_skip ("pdftotext (poppler-utils) not installed");
+      return NULL;
+    }
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+/* Renders page 1 with pdftoppm; asserts a non-blank PNG came out. */
+static void
+assert_first_page_renders (const char *pdf, const char *root)
+{
+  g_autofree char *prefix = g_build_filename (root, "page", NULL);
+  g_autofree char *png = g_strconcat (prefix, "-1.png", NULL);
+  const char *argv[] = { "pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", pdf, prefix, NULL };
+  g_autoptr(TrawlImage) img = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0, dark = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  img = trawl_image_load (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (img->width, >, 300);  /* A4 at 40 dpi: 331 x 468 */
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < img->width; x++)
+      dark += img->data[y * img->stride + 3 * x] < 128;
+  g_assert_cmpint (dark, >, 500);  /* text and thumbnails, not a blank page */
+}
+
+static void
+test_report (void)
+{
+  g_autoptr(Case) c = case_new ("k2.mp4");
+  g_autoptr(TrawlExportResult) ex = NULL;
+  g_autoptr(TrawlCatalog) cat = NULL;
+  g_autoptr(TrawlReportResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = NULL, *text = NULL, *sha = NULL, *search = NULL;
+  TrawlReportOptions o;
+  gint64 rows;
+
+  if (c == NULL)
+    return;
+  ex = export_track (c, "ev", TRUE);
+  cat = case_open (c);
+  pdf = g_build_filename (c->root, "report.pdf", NULL);
+  trawl_report_options_init (&o);
+  o.track_ids = &c->track_id;
+  o.n_tracks = 1;
+  o.query = "face photo suspect.jpg";
+  o.out_path = pdf;
+  o.operator_name = "test operator";
+  r = trawl_evidence_report (cat, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->n_findings, ==, 1);
+  g_assert_cmpint (r->pages, >=, 1);
+  sha = trawl_file_sha256 (pdf, NULL);
+  g_assert_cmpstr (sha, ==, r->sha256);
+  g_assert_true (trawl_catalog_audit_verify (cat, &rows, NULL, NULL));
+  g_assert_cmpint (r->audit_id, ==, rows);  /* the last row: this report */
+  text = pdf_text (pdf);
+  if (text == NULL)
+    return;
+  g_assert_nonnull (strstr (text, "Finding 1: face track"));
+  g_assert_nonnull (strstr (text, "gate-1"));
+  g_assert_nonnull (strstr (text, "face photo suspect.jpg"));
+  g_assert_nonnull (strstr (text, "2024-03-15T14:25:38.000Z"));  /* first sighting, UTC */
+  g_assert_nonnull (strstr (text, ((TrawlExportClip *) ex->clips->pdata[0])->sha256));
+  g_assert_nonnull (strstr (text, ex->manifest_sha256));
+  g_assert_nonnull (strstr (text, "Route across cameras"));
+  assert_first_page_renders (pdf, c->root);
+
+  /* never overwritten without force */
+  g_clear_pointer (&r, trawl_report_result_free);
+  r = trawl_evidence_report (cat, &o, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  /* findings from a search result */
+  search = g_strdup_printf ("{\"query\": {\"plate\": \"AB*\"}, \"results\": "
+                            "[{\"track_id\": %" G_GINT64_FORMAT "}, {\"track_id\": %"
+                            G_GINT64_FORMAT "}]}", c->track_id, c->track_id);
+  trawl_report_options_init (&o);
+  o.search_json = search;
+  o.out_path = pdf;
+  o.force = TRUE;
+  r = trawl_evidence_report (cat, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->n_findings, ==, 1);  /* the same track twice is one finding */
+  g_clear_pointer (&text, g_free);
+  text = pdf_text (pdf);
+  g_assert_nonnull (strstr (text, "AB*"));
+}
+
+static void
+test_report_bad_input (void)
+{
+  g_autoptr(Case) c = case_new ("k2.mp4");
+  g_autoptr(TrawlCatalog) cat = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = NULL;
+  gint64 unknown = 4242;
+  TrawlReportOptions o;
+
+  if (c == NULL)
+    return;
+  cat = case_open (c);
+  pdf = g_build_filename (c->root, "report.pdf", NULL);
+  trawl_report_options_init (&o);
+  o.out_path = pdf;
+  g_assert_null (trawl_evidence_report (cat, &o, NULL, &error));  /* no findings */
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  o.track_ids = &unknown;
+  o.n_tracks = 1;
+  g_assert_null (trawl_evidence_report (cat, &o, NULL, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "4242"));
+  g_clear_error (&error);
+  o.n_tracks = 0;
+  o.search_json = "not json";
+  g_assert_null (trawl_evidence_report (cat, &o, NULL, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  o.search_json = NULL;
+  o.track_ids = &c->track_id;
+  o.n_tracks = 1;
+  o.out_path = "/proc/trawl-cannot-write/report.pdf";
+  g_assert_null (trawl_evidence_report (cat, &o, NULL, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED);
+  g_assert_false (g_file_test (pdf, G_FILE_TEST_EXISTS));
+}
+
 /* ---- async, cancel, CLI ---- */
 
 static void
@@ -1391,6 +1560,8 @@ main (int argc, char **argv)
   g_test_add_func ("/evidence/sign/verify", test_sign_verify);
   g_test_add_func ("/evidence/verify/tampering", test_verify_tampering);
   g_test_add_func ("/evidence/verify/audit-chain", test_verify_audit_chain);
+  g_test_add_func ("/evidence/report/pdf", test_report);
+  g_test_add_func ("/evidence/report/bad-input", test_report_bad_input);
   g_test_add_func ("/evidence/async", test_async);
   g_test_add_func ("/evidence/cancel", test_cancel);
   g_test_add_func ("/evidence/cli", test_cli);
