@@ -89,6 +89,9 @@ print_text (const char *dir, const TrawlVerifyReport *r, gboolean with_case)
         printf ("; recorded in audit row %" G_GINT64_FORMAT " of an intact chain of %"
                 G_GINT64_FORMAT, r->audit_id, r->audit_rows);
       printf ("\n");
+      if (!r->is_signed && !with_case)
+        printf ("note: unsigned, and checked without its case: the files match the manifest, "
+                "but nothing vouches for the manifest itself (give --case CASE)\n");
     }
   else
     printf ("FAILED %s: %u problem%s\n", dir, r->problems->len, r->problems->len == 1 ? "" : "s");

@@ -203,6 +203,40 @@ check_signature (Verify *v, JsonObject *m, const char *text, gsize len)
     add_problem (v, TRAWL_EVIDENCE_SIGNATURE, "signing.public_key", "%s", local->message);
 }
 
+/* With the case: each clip's source is a video the case indexed with the
+ * SHA-256 the manifest gives. */
+static gboolean
+check_sources (Verify *v, TrawlCatalog *cat, JsonObject *m, GError **error)
+{
+  JsonArray *clips = json_object_has_member (m, "clips") &&
+                     JSON_NODE_HOLDS_ARRAY (json_object_get_member (m, "clips"))
+                       ? json_object_get_array_member (m, "clips") : NULL;
+
+  for (guint i = 0; clips != NULL && i < json_array_get_length (clips); i++)
+    {
+      JsonObject *c = json_array_get_object_element (clips, i);
+      JsonObject *src = c != NULL && json_object_has_member (c, "source") &&
+                        JSON_NODE_HOLDS_OBJECT (json_object_get_member (c, "source"))
+                          ? json_object_get_object_member (c, "source") : NULL;
+      const char *sha = src ? json_object_get_string_member_with_default (src, "sha256", NULL)
+                            : NULL;
+      g_autoptr(TrawlCatalogVideo) video = NULL;
+      g_autofree char *field = g_strdup_printf ("clips[%u].source.sha256", i);
+
+      if (sha == NULL)
+        {
+          add_problem (v, TRAWL_EVIDENCE_MANIFEST, field, "missing");
+          continue;
+        }
+      if (!trawl_catalog_find_video (cat, sha, &video, error))
+        return FALSE;
+      if (video == NULL)
+        add_problem (v, TRAWL_EVIDENCE_MANIFEST, field,
+                     "no video of the case was indexed with SHA-256 %s", sha);
+    }
+  return TRUE;
+}
+
 /* With the case: its key, its audit chain, this export's row, the sources. */
 static gboolean
 check_case (Verify *v, TrawlCatalog *cat, JsonObject *m, GError **error)
@@ -240,8 +274,7 @@ check_case (Verify *v, TrawlCatalog *cat, JsonObject *m, GError **error)
                      "(SHA-256 %s): the manifest was changed, its audit row removed, or the "
                      "export is from another case", v->r->manifest_sha256);
     }
-  (void) m;
-  return TRUE;
+  return m == NULL || check_sources (v, cat, m, error);
 }
 
 static gboolean

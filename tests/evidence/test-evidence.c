@@ -1157,6 +1157,39 @@ test_verify_tampering (void)
     }
 }
 
+/* An export checked against a case it does not come from. */
+static void
+test_verify_other_case (void)
+{
+  g_autoptr(Case) a = case_new ("k2.mp4");
+  g_autoptr(Case) b = NULL;
+  g_autoptr(TrawlExportResult) ra = NULL;
+  g_autoptr(TrawlVerifyReport) v = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (a == NULL)
+    return;
+  b = g_new0 (Case, 1);
+  b->root = g_build_filename (tmpdir, "other-XXXXXX", NULL);
+  g_assert_nonnull (g_mkdtemp (b->root));
+  b->dir = g_build_filename (b->root, "case", NULL);
+  trawl_catalog_close (trawl_catalog_open (b->dir, TRAWL_CATALOG_CREATE, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TrawlCatalog) cat = case_open (b);
+    g_autofree char *key = NULL;
+    g_assert_true (trawl_evidence_case_key (cat, &key, &error));  /* b gets a key of its own */
+  }
+  ra = export_track (a, "ev", TRUE);
+  v = verify (ra->dir, b);
+  assert_problem (v, "manifest.json", "signing.public_key", "is not the case's signing key");
+  assert_problem (v, "audit", NULL, "no audit row");
+  assert_problem (v, "manifest.json", "clips[0].source.sha256", "no video of the case");
+  g_clear_pointer (&v, trawl_verify_report_free);
+  v = verify (ra->dir, a);
+  g_assert_true (trawl_verify_report_ok (v));
+}
+
 /* Edits, deletes and reorders audit rows behind the catalog's back (the
  * append-only triggers dropped, as a forger with the file would). */
 static void
@@ -1560,6 +1593,7 @@ main (int argc, char **argv)
   g_test_add_func ("/evidence/sign/verify", test_sign_verify);
   g_test_add_func ("/evidence/verify/tampering", test_verify_tampering);
   g_test_add_func ("/evidence/verify/audit-chain", test_verify_audit_chain);
+  g_test_add_func ("/evidence/verify/other-case", test_verify_other_case);
   g_test_add_func ("/evidence/report/pdf", test_report);
   g_test_add_func ("/evidence/report/bad-input", test_report_bad_input);
   g_test_add_func ("/evidence/async", test_async);
