@@ -1000,11 +1000,46 @@ test_export_window (void)
       assert_stream_copy (second ? other : c->video, clip, rc->start_s, rc->end_s);
     }
   g_assert_cmpuint (r->thumbnails->len, ==, 0);
+  {
+    g_autoptr(TrawlVerifyReport) v = verify (out, NULL);
+    g_assert_true (trawl_verify_report_ok (v));
+    g_assert_cmpuint (v->files_checked, ==, 3);
+  }
+  g_clear_pointer (&r, trawl_export_result_free);
+
+  /* a window across two files of one camera: a clip from each */
+  {
+    g_autofree char *next = make_clip ("k2-next.mp4", "smptebars", FALSE);
+    g_autofree char *out2 = g_build_filename (c->root, "ev-w2", NULL);
+    gint64 id2 = add_video (cat, "gate-1", 0, next);
+    {
+      /* it starts where the first file ends */
+      sqlite3 *db = trawl_catalog_get_db (cat);
+      g_autofree char *sql = g_strdup_printf ("UPDATE videos SET start_time_utc = %.1f "
+                                              "WHERE id = %" G_GINT64_FORMAT, START_UTC + 20, id2);
+      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+    o.from_utc = START_UTC + 17.0;
+    o.to_utc = START_UTC + 23.0;
+    o.cameras = (const char *const[]) { "gate-1", NULL };
+    o.out_dir = out2;
+    o.sign = FALSE;
+    r = trawl_evidence_export (cat, &o, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (r->clips->len, ==, 2);
+    g_assert_cmpfloat_with_epsilon (((TrawlExportClip *) r->clips->pdata[0])->requested_start_s,
+                                    17.0, 1e-6);
+    g_assert_cmpfloat_with_epsilon (((TrawlExportClip *) r->clips->pdata[1])->requested_start_s,
+                                    0.0, 1e-6);  /* -3 s clamped to the file's start */
+    g_assert_cmpfloat_with_epsilon (((TrawlExportClip *) r->clips->pdata[1])->requested_end_s,
+                                    3.0, 1e-6);
+    g_assert_cmpstr (((TrawlExportClip *) r->clips->pdata[0])->file, !=,
+                     ((TrawlExportClip *) r->clips->pdata[1])->file);
+  }
   trawl_catalog_close (g_steal_pointer (&cat));
   {
     g_autoptr(TrawlVerifyReport) v = verify (out, c);
     g_assert_true (trawl_verify_report_ok (v));
-    g_assert_cmpuint (v->files_checked, ==, 3);
   }
 }
 
@@ -1107,6 +1142,14 @@ tamper_remove_signature (const char *dir, const TrawlExportResult *r)
 }
 
 static void
+tamper_remove_manifest (const char *dir, const TrawlExportResult *r)
+{
+  g_autofree char *p = g_build_filename (dir, "manifest.json", NULL);
+  (void) r;
+  g_assert_cmpint (g_remove (p), ==, 0);
+}
+
+static void
 tamper_add_file (const char *dir, const TrawlExportResult *r)
 {
   g_autofree char *p = g_build_filename (dir, "extra.mp4", NULL);
@@ -1128,6 +1171,7 @@ test_verify_tampering (void)
     { "badsig", tamper_bad_signature, "manifest.sig", "signing.public_key", "" },
     { "nosig", tamper_remove_signature, "manifest.sig", "signing", "missing" },
     { "extra", tamper_add_file, "extra.mp4", NULL, "not listed" },
+    { "nomanifest", tamper_remove_manifest, "manifest.json", NULL, "cannot be read" },
   };
 
   if (c == NULL)
