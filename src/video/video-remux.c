@@ -290,67 +290,47 @@ start_copying (Remux *r, GError **error)
   return TRUE;
 }
 
-/* Takes one packet (consumed or moved into held). *done: stop reading. */
+/* Takes one packet (written, held or dropped). *done: stop reading. */
 static gboolean
 handle_packet (Remux *r, AVPacket *pkt, gboolean *done, GError **error)
 {
-  gboolean is_video = pkt->stream_index == r->vi;
-  gboolean key = is_video && (pkt->flags & AV_PKT_FLAG_KEY);
+  gboolean key = pkt->stream_index == r->vi && (pkt->flags & AV_PKT_FLAG_KEY);
   gint64 t = packet_time (pkt);
 
   if (r->map[pkt->stream_index] < 0)
     return TRUE;
-  if (key && t != AV_NOPTS_VALUE)
+  if (key && t != AV_NOPTS_VALUE && !(r->copying && t <= r->t1))
     {
-      if (r->copying && t > r->t1)
+      if (r->copying || (r->held->len == 0 && t > r->t1))
         {
-          *done = TRUE;
+          *done = TRUE;  /* past the range (or the range is before every key frame) */
           return TRUE;
         }
-      if (!r->copying && t <= r->t0)
+      if (t <= r->t0)
+        g_ptr_array_set_size (r->held, 0);  /* a later GOP still starts at or before t0 */
+      else if (r->held->len > 0)
         {
-          g_ptr_array_set_size (r->held, 0);  /* the held GOP ends before the range */
-          r->have_key = TRUE;
-        }
-      else if (!r->copying && t > r->t0)
-        {
-          if (!r->have_key || r->held->len == 0)
+          /* the first key frame after t0: the held GOP reaches into the range */
+          if (!start_copying (r, error))
+            return FALSE;
+          if (t > r->t1)
             {
-              /* no key frame before t0 (the file starts later): start here */
-              if (t > r->t1)
-                {
-                  *done = TRUE;
-                  return TRUE;
-                }
-              r->have_key = TRUE;
-            }
-          else
-            {
-              if (!start_copying (r, error))
-                return FALSE;
-              if (t > r->t1)
-                {
-                  *done = TRUE;  /* the range lies within the held GOP */
-                  return TRUE;
-                }
-            }
-          if (!r->copying)
-            {
-              AVPacket *held = av_packet_clone (pkt);
-              g_ptr_array_add (r->held, held);
-              return start_copying (r, error);
+              *done = TRUE;
+              return TRUE;
             }
         }
+      else
+        {
+          /* no key frame at or before t0 (the stream starts later): start here */
+          g_ptr_array_add (r->held, av_packet_clone (pkt));
+          return start_copying (r, error);
+        }
+      r->have_key = TRUE;
     }
   if (!r->have_key)
-    return TRUE;  /* before the first key frame: undecodable */
+    return TRUE;  /* before the first key frame: undecodable alone */
   if (r->copying)
-    {
-      AVPacket *copy = av_packet_clone (pkt);
-      gboolean ok = write_packet (r, copy, error);
-      av_packet_free (&copy);
-      return ok;
-    }
+    return write_packet (r, pkt, error);  /* the muxer takes pkt's data */
   g_ptr_array_add (r->held, av_packet_clone (pkt));
   return TRUE;
 }

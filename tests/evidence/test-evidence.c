@@ -524,6 +524,9 @@ test_remux_containers (void)
     { "k2.mp4", 0.0, 0.5, 0.0, 2.0 },
     { "k2.mp4", 19.0, 25.0, 18.0, 20.0 }, /* past the end: to the end */
     { "k2.mp4", -5.0, 1.0, 0.0, 2.0 },    /* before the start: from 0 */
+    { "k2.mp4", 6.0, 7.0, 6.0, 8.0 },     /* starts on a key frame */
+    { "k2.mp4", 6.5, 7.5, 6.0, 8.0 },     /* inside one GOP */
+    { "k2.mp4", 5.9, 8.0, 4.0, 10.0 },    /* ends on a key frame: its GOP is in */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
