@@ -4,6 +4,8 @@
  *
  *   clip-1-<camera>.<ext>  the footage around the finding, by stream copy
  *                          (the original packets, cut on key frames)
+ *   clip-1-<camera>-annotated.mkv  (annotated) a re-encoded viewing copy with
+ *                          the boxes and the clock burnt in, marked derived
  *   thumb-<sighting>.jpg   the catalog's thumbnails of the finding
  *   README.txt             what each file is and how to check it
  *   manifest.json          case, camera, times and where each came from,
@@ -67,6 +69,8 @@ typedef struct {
   const char        *query;         /* what found it (text or JSON), recorded; nullable */
   gboolean           force;         /* replace an existing out_dir */
   gboolean           sign;          /* sign the manifest with the case key (made on first use) */
+  gboolean           annotated;     /* also a re-encoded viewing copy per clip with the boxes
+                                     * and the clock burnt in ("derived" in the manifest) */
 } TrawlExportOptions;
 
 /* Defaults: nothing selected, window NAN, 10 s before and after, unsigned. */
@@ -90,6 +94,7 @@ typedef struct {
   gint64     audit_id;          /* the audit row recording the export */
   GPtrArray *clips;             /* TrawlExportClip*, owned */
   GPtrArray *thumbnails;        /* char* file names, owned */
+  GPtrArray *derived;           /* char* file names of the annotated copies, owned */
   char      *public_key;        /* hex Ed25519 key when signed, else NULL */
 } TrawlExportResult;
 

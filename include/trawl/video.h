@@ -249,6 +249,30 @@ char *trawl_video_remux_extension (const char *src, GError **error);
 gboolean trawl_video_remux (const char *src, double t0_s, double t1_s, const char *dst,
                             TrawlRemuxResult *res, GCancellable *cancellable, GError **error);
 
+/* ---- the annotated (derived) copy of a clip (video-annotate.c) ---- */
+
+/* A box to draw. A frame shows the boxes of the sighting time nearest to
+ * it, when that is within box_hold_s. */
+typedef struct {
+  double      pts_s;          /* s, on the source's pts timeline */
+  float       x, y, w, h;     /* px of the full frame */
+  const char *label;          /* drawn above the box; nullable */
+} TrawlAnnotation;
+
+/* Writes dst (Matroska, whatever its name says) with the frames of src in
+ * [t0_s, t1_s) (pass a clip's start_s/end_s for the same frames), RE-ENCODED (H.264 via libx264 when FFmpeg has it, else
+ * MPEG-4 part 2) with boxes, the wall-clock time (start_utc + pts; NAN:
+ * "unknown") and the words "annotated copy, not the original" burnt in.
+ * A derived file for viewing, never a substitute for the stream copy.
+ * Fills *res (start_s/end_s: the first and last frame's times; codec: the
+ * encoder). Errors as trawl_video_remux; nothing is left at dst on
+ * failure. Blocking (it decodes and encodes every frame of the range). */
+gboolean trawl_video_render_annotated (const char *src, double t0_s, double t1_s,
+                                       const char *dst, const TrawlAnnotation *boxes,
+                                       guint n_boxes, double box_hold_s, double start_utc,
+                                       TrawlRemuxResult *res, GCancellable *cancellable,
+                                       GError **error);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TrawlRemuxResult, trawl_remux_result_clear)
 
 G_END_DECLS

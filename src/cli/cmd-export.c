@@ -14,7 +14,7 @@
 static gint64 opt_sighting;
 static char *opt_before, *opt_after, *opt_out, *opt_operator, *opt_query, *opt_from, *opt_to;
 static char **opt_cameras;
-static gboolean opt_sign, opt_force;
+static gboolean opt_sign, opt_force, opt_annotated;
 
 static const GOptionEntry export_entries[] = {
   { "sighting", 0, 0, G_OPTION_ARG_INT64, &opt_sighting, "Export around this sighting instead of a track", "ID" },
@@ -27,6 +27,7 @@ static const GOptionEntry export_entries[] = {
   { "operator", 0, 0, G_OPTION_ARG_STRING, &opt_operator, "Who exports (default: login name)", "NAME" },
   { "query", 0, 0, G_OPTION_ARG_STRING, &opt_query, "The search that found it, recorded in the manifest", "TEXT" },
   { "sign", 0, 0, G_OPTION_ARG_NONE, &opt_sign, "Sign the manifest with the case's Ed25519 key (made on first use)", NULL },
+  { "annotated", 0, 0, G_OPTION_ARG_NONE, &opt_annotated, "Also write a re-encoded viewing copy with the boxes and the clock burnt in (marked derived; never replaces the original)", NULL },
   { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Replace an existing output folder", NULL },
   { NULL }
 };
@@ -42,6 +43,7 @@ static const char export_description[] =
   "Examples:\n"
   "  trawl export cases/gate 42 --out evidence/track-42 --sign\n"
   "  trawl export cases/gate --sighting 1234 --before 5s --after 30s --out ev/s1234\n"
+  "  trawl export cases/gate 42 --annotated --out evidence/track-42-annotated\n"
   "  trawl export cases/gate --from 2024-03-15T14:00:00Z --to 2024-03-15T14:02:00Z \\\n"
   "               --camera gate-1 --camera gate-2 --out ev/window\n"
   "  trawl verify evidence/track-42 --case cases/gate\n";
@@ -103,6 +105,9 @@ print_result (const TrawlExportResult *r)
               c->requested_start_s, c->requested_end_s, c->start_s, c->end_s, a, z);
       printf ("      %" G_GINT64_FORMAT " bytes, sha256 %s\n", c->size, c->sha256);
     }
+  for (guint i = 0; i < r->derived->len; i++)
+    printf ("  %s  (derived: re-encoded, annotated)\n",
+            (const char *) g_ptr_array_index (r->derived, i));
   for (guint i = 0; i < r->thumbnails->len; i++)
     printf ("  %s\n", (const char *) g_ptr_array_index (r->thumbnails, i));
   printf ("  manifest.json sha256 %s\n", r->manifest_sha256);
@@ -166,6 +171,7 @@ trawl_cmd_export (int argc, char **argv)
   o.query = opt_query;
   o.sign = opt_sign;
   o.force = opt_force;
+  o.annotated = opt_annotated;
   if (opt_out == NULL)
     {
       fprintf (stderr, "trawl export: --out DIR is required\n");

@@ -21,6 +21,7 @@
 #include "evidence-private.h"
 
 #define MAX_THUMBNAILS 5  /* a track's best thumbnails in an export */
+#define BOX_HOLD_S 0.5    /* an annotated copy shows a box this long around its sighting */
 
 typedef struct {
   gint64 video_id;
@@ -41,6 +42,8 @@ typedef struct {
   char                     *tmp;        /* the folder being built */
   JsonBuilder              *clips_json; /* array of clip entries, filled while copying */
   JsonBuilder              *thumbs_json;
+  JsonBuilder              *derived_json; /* annotated copies, when asked for */
+  GPtrArray                *sightings;    /* TrawlSighting* of the subject, for the boxes */
   TrawlExportResult        *res;
 } Export;
 
@@ -75,6 +78,7 @@ trawl_export_result_free (TrawlExportResult *r)
   g_free (r->manifest_sha256);
   g_clear_pointer (&r->clips, g_ptr_array_unref);
   g_clear_pointer (&r->thumbnails, g_ptr_array_unref);
+  g_clear_pointer (&r->derived, g_ptr_array_unref);
   g_free (r->public_key);
   g_free (r);
 }
@@ -219,6 +223,8 @@ plan_track_thumbs (Export *x, const TrawlTrack *t, GError **error)
 
   if (ss == NULL)
     return FALSE;
+  g_ptr_array_extend (x->sightings, ss, NULL, NULL);  /* x->sightings frees them */
+  g_ptr_array_set_free_func (ss, NULL);
   if (t->best_sighting_id > 0)
     g_array_append_val (x->thumbs, t->best_sighting_id);
   g_ptr_array_sort (ss, by_quality_desc);
@@ -327,6 +333,7 @@ plan_sighting (Export *x, JsonBuilder *b, GError **error)
       json_builder_set_member_name (b, "plate_text");
       json_builder_add_string_value (b, s->plate_text);
     }
+  g_ptr_array_add (x->sightings, g_steal_pointer (&s));
   return TRUE;
 }
 
@@ -594,6 +601,61 @@ add_clip_json (Export *x, const TrawlExportClip *clip, const TrawlRemuxResult *r
   json_builder_end_object (b);
 }
 
+/* The subject's boxes in video v, for the annotated copy. */
+static GArray *
+boxes_in (Export *x, const TrawlCatalogVideo *v)
+{
+  GArray *boxes = g_array_new (FALSE, TRUE, sizeof (TrawlAnnotation));
+
+  for (guint i = 0; i < x->sightings->len; i++)
+    {
+      const TrawlSighting *s = g_ptr_array_index (x->sightings, i);
+      TrawlAnnotation a = { s->pts_s, s->x, s->y, s->w, s->h, s->plate_text };
+      if (s->video_id == v->id)
+        g_array_append_val (boxes, a);
+    }
+  return boxes;
+}
+
+/* The re-encoded copy of clip with boxes and the clock burnt in, listed
+ * under "derived" in the manifest, never in place of the clip. */
+static gboolean
+render_derived (Export *x, const TrawlExportClip *clip, const TrawlCatalogVideo *v,
+                const TrawlCamera *c, guint n, GError **error)
+{
+  g_autoptr(GArray) boxes = boxes_in (x, v);
+  g_autofree char *cam = file_safe (c->name);
+  g_autofree char *name = g_strdup_printf ("clip-%u-%s-annotated.mkv", n, cam);
+  g_autofree char *path = g_build_filename (x->tmp, name, NULL);
+  g_autofree char *sha = NULL, *method = NULL;
+  g_auto(TrawlRemuxResult) rr = { 0 };
+  GStatBuf sb;
+
+  if (!trawl_video_render_annotated (v->path, clip->start_s, clip->end_s, path,
+                                     (const TrawlAnnotation *) (void *) boxes->data, boxes->len,
+                                     BOX_HOLD_S, v->start_time_utc + c->clock_offset_s, &rr,
+                                     x->cancel, error) ||
+      !fsync_path (path, error) || (sha = trawl_file_sha256 (path, error)) == NULL ||
+      g_stat (path, &sb) != 0)
+    return FALSE;
+  method = g_strdup_printf ("RE-ENCODED (%s) with the detection boxes and the wall-clock time "
+                            "burnt in: a derived viewing copy, not the original pixels",
+                            rr.codec);
+  json_builder_begin_object (x->derived_json);
+  _trawl_evidence_add_file_members (x->derived_json, name, sha, sb.st_size);
+  json_builder_set_member_name (x->derived_json, "derived");
+  json_builder_add_boolean_value (x->derived_json, TRUE);
+  json_builder_set_member_name (x->derived_json, "derived_from");
+  json_builder_add_string_value (x->derived_json, clip->file);
+  json_builder_set_member_name (x->derived_json, "method");
+  json_builder_add_string_value (x->derived_json, method);
+  subject_member_int (x->derived_json, "boxes", boxes->len);
+  add_range (x->derived_json, "pts_s", rr.start_s, rr.end_s);
+  json_builder_end_object (x->derived_json);
+  g_ptr_array_add (x->res->derived, g_steal_pointer (&name));
+  return TRUE;
+}
+
 static gboolean
 copy_clip (Export *x, const ClipPlan *p, guint n, GError **error)
 {
@@ -630,17 +692,19 @@ copy_clip (Export *x, const ClipPlan *p, guint n, GError **error)
   clip->start_utc = wall + rr.start_s;  /* NAN stays NAN */
   clip->end_utc = wall + rr.end_s;
   add_clip_json (x, clip, &rr, v, c);
-  return TRUE;
+  return !x->o->annotated || render_derived (x, clip, v, c, n, error);
 }
 
 static gboolean
 copy_clips (Export *x, GError **error)
 {
   json_builder_begin_array (x->clips_json);
+  json_builder_begin_array (x->derived_json);
   for (guint i = 0; i < x->plans->len; i++)
     if (!copy_clip (x, &g_array_index (x->plans, ClipPlan, i), i + 1, error))
       return FALSE;
   json_builder_end_array (x->clips_json);
+  json_builder_end_array (x->derived_json);
   return TRUE;
 }
 
@@ -702,6 +766,10 @@ readme_text (Export *x)
                                  "      re-encoding (the original packets), SHA-256 %s\n",
                               c->file, c->camera, c->source_path, c->sha256);
     }
+  for (guint i = 0; i < x->res->derived->len; i++)
+    g_string_append_printf (s, "  %s\n      a DERIVED viewing copy: re-encoded, with the detection boxes and\n"
+                               "      the wall-clock time burnt in; not the original pixels\n",
+                            (char *) g_ptr_array_index (x->res->derived, i));
   for (guint i = 0; i < x->res->thumbnails->len; i++)
     g_string_append_printf (s, "  %s\n      a thumbnail of the finding, as stored at indexing\n",
                             (char *) g_ptr_array_index (x->res->thumbnails, i));
@@ -778,6 +846,8 @@ build_manifest (Export *x, const char *readme_sha, gsize readme_len, const char 
   json_builder_add_value (b, json_builder_get_root (x->clips_json));
   json_builder_set_member_name (b, "thumbnails");
   json_builder_add_value (b, json_builder_get_root (x->thumbs_json));
+  json_builder_set_member_name (b, "derived");
+  json_builder_add_value (b, json_builder_get_root (x->derived_json));
   json_builder_set_member_name (b, "readme");
   json_builder_begin_object (b);
   _trawl_evidence_add_file_members (b, TRAWL_EVIDENCE_README, readme_sha, (gint64) readme_len);
@@ -945,6 +1015,8 @@ export_clear (Export *x)
   g_clear_pointer (&x->cameras, g_hash_table_unref);
   g_clear_object (&x->clips_json);
   g_clear_object (&x->thumbs_json);
+  g_clear_object (&x->derived_json);
+  g_clear_pointer (&x->sightings, g_ptr_array_unref);
   trawl_export_result_free (x->res);
 }
 
@@ -969,9 +1041,12 @@ trawl_evidence_export (TrawlCatalog *cat, const TrawlExportOptions *opts,
                                      (GDestroyNotify) trawl_camera_free);
   x.clips_json = json_builder_new ();
   x.thumbs_json = json_builder_new ();
+  x.derived_json = json_builder_new ();
+  x.sightings = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_sighting_free);
   x.res = g_new0 (TrawlExportResult, 1);
   x.res->clips = g_ptr_array_new_with_free_func ((GDestroyNotify) clip_free);
   x.res->thumbnails = g_ptr_array_new_with_free_func (g_free);
+  x.res->derived = g_ptr_array_new_with_free_func (g_free);
   if (plan_export (&x, error) && check_sources (&x, error) && prepare_folder (&x, error) &&
       copy_clips (&x, error) && write_thumbs (&x, error) && seal (&x, error))
     res = g_steal_pointer (&x.res);

@@ -309,7 +309,8 @@ verify_run (Verify *v, TrawlCatalog *cat, GError **error)
   if (g_strcmp0 (json_object_get_string_member_with_default (m, "format", NULL),
                  TRAWL_EVIDENCE_FORMAT) != 0)
     add_problem (v, TRAWL_EVIDENCE_MANIFEST, "format", "is not '%s'", TRAWL_EVIDENCE_FORMAT);
-  if (!check_entries (v, m, "clips", error) || !check_entries (v, m, "thumbnails", error))
+  if (!check_entries (v, m, "clips", error) || !check_entries (v, m, "thumbnails", error) ||
+      (json_object_has_member (m, "derived") && !check_entries (v, m, "derived", error)))
     return FALSE;
   if (!json_object_has_member (m, "readme") ||
       !JSON_NODE_HOLDS_OBJECT (json_object_get_member (m, "readme")))

@@ -249,6 +249,27 @@ count_frames (const char *path)
   return n;
 }
 
+/* A copy of the frame of path at pts (within 10 ms); asserts there is one. */
+static TrawlImage *
+frame_at (const char *path, double pts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) r = trawl_video_reader_open (path, NULL, &error);
+  TrawlImage *img = NULL;
+  TrawlVideoFrame *f;
+
+  g_assert_no_error (error);
+  while (img == NULL && (f = trawl_video_reader_next (r, &error)) != NULL)
+    {
+      if (fabs (f->pts_s - pts) < 0.01)
+        img = trawl_image_copy (f->image);
+      trawl_video_frame_free (f);
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (img);
+  return img;
+}
+
 /* ---- helpers: the case ---- */
 
 typedef struct {
@@ -927,6 +948,79 @@ test_export_full_disk (void)
   {
     g_autoptr(TrawlVerifyReport) v = verify (out, NULL);
     g_assert_true (trawl_verify_report_ok (v));
+  }
+}
+
+/* How much redder (R - G, mean over x 14..45) row y of the annotated
+ * frame at source time pts is than the source's own frame there. */
+static double
+redder_row (const char *ann, const char *src, double pts, double ann_start, int y)
+{
+  g_autoptr(TrawlImage) a = frame_at (ann, pts - ann_start);
+  g_autoptr(TrawlImage) b = frame_at (src, pts);
+  double redder = 0;
+
+  for (int x = 14; x < 46; x++)
+    {
+      const guint8 *pa = a->data + y * a->stride + 3 * x, *pb = b->data + y * b->stride + 3 * x;
+      redder += ((pa[0] - pa[1]) - (pb[0] - pb[1])) / 32.0;
+    }
+  return redder;
+}
+
+/* --annotated: a re-encoded copy beside the stream copy, boxes burnt in,
+ * marked derived, covered by verify. */
+static void
+test_export_annotated (void)
+{
+  g_autoptr(Case) c = case_new ("k2.mp4");
+  g_autoptr(TrawlCatalog) cat = NULL;
+  g_autoptr(TrawlExportResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL, *clip = NULL, *ann = NULL;
+  const TrawlExportClip *rc;
+  JsonObject *d;
+  TrawlExportOptions o;
+
+  if (c == NULL)
+    return;
+  cat = case_open (c);
+  out = g_build_filename (c->root, "ev-ann", NULL);
+  trawl_export_options_init (&o);
+  o.track_id = c->track_id;
+  o.before_s = 1;
+  o.after_s = 1;
+  o.out_dir = out;
+  o.annotated = TRUE;
+  r = trawl_evidence_export (cat, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->derived->len, ==, 1);
+  rc = g_ptr_array_index (r->clips, 0);
+  clip = g_build_filename (out, rc->file, NULL);
+  assert_stream_copy (c->video, clip, rc->start_s, rc->end_s);  /* the original is untouched */
+  root = load_manifest (out);
+  d = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (root), "derived"), 0);
+  g_assert_true (json_object_get_boolean_member (d, "derived"));
+  g_assert_cmpstr (json_object_get_string_member (d, "derived_from"), ==, rc->file);
+  g_assert_cmpstr (json_object_get_string_member (d, "file"), ==, r->derived->pdata[0]);
+  g_assert_cmpint (json_object_get_int_member (d, "boxes"), ==, 3);
+  /* every frame of the copied range, re-encoded; on the frame of the middle
+   * sighting (source pts 9 s) the box's bottom edge (row 50, x 10..50) turned red (its
+   * top edge lies under the clock) */
+  ann = g_build_filename (out, (char *) r->derived->pdata[0], NULL);
+  g_assert_cmpint (count_frames (ann), ==, (gint64) llround ((rc->end_s - rc->start_s) * 10));
+  g_assert_cmpfloat (redder_row (ann, c->video, 9.0, rc->start_s, 50), >, 40);
+  /* 2 s from any sighting: no box */
+  g_assert_cmpfloat (fabs (redder_row (ann, c->video, 6.0, rc->start_s, 50)), <, 10);
+  {
+    g_autoptr(TrawlVerifyReport) v = verify (out, NULL);
+    g_assert_true (trawl_verify_report_ok (v));
+    g_clear_pointer (&v, trawl_verify_report_free);
+    flip_byte (ann, 2000);
+    v = verify (out, NULL);
+    assert_problem (v, r->derived->pdata[0], "derived[0].sha256", "was changed");
   }
 }
 
@@ -1637,6 +1731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/evidence/export/range-outside", test_export_range_outside);
   g_test_add_func ("/evidence/export/full-disk", test_export_full_disk);
   g_test_add_func ("/evidence/export/window", test_export_window);
+  g_test_add_func ("/evidence/export/annotated", test_export_annotated);
   g_test_add_func ("/evidence/sign/verify", test_sign_verify);
   g_test_add_func ("/evidence/verify/tampering", test_verify_tampering);
   g_test_add_func ("/evidence/verify/audit-chain", test_verify_audit_chain);
