@@ -1,4 +1,5 @@
-/* trawl/video.h - open footage, read media facts, yield sampled RGB frames.
+/* trawl/video.h - open footage, read media facts, yield sampled RGB frames;
+ * cut evidence clips by stream copy and render annotated viewing copies.
  *
  * The video module is the only user of libavformat/libavcodec/libswscale.
  * It opens anything FFmpeg demuxes and decodes (mp4, mkv, avi/MJPEG, ts,

@@ -55,7 +55,8 @@ test_top_help (void)
 {
   g_autofree char *out = NULL, *err = NULL;
   const char *args[] = { "--help", NULL };
-  const char *cmds[] = { "index", "search", "export", "verify", "eval", "demo", "info", "gui" };
+  const char *cmds[] = { "index", "search", "export", "verify", "report", "eval", "demo", "info",
+                         "gui" };
 
   g_assert_cmpint (run_trawl (args, &out, &err), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
@@ -65,7 +66,7 @@ test_top_help (void)
 static void
 test_each_command_help (void)
 {
-  const char *cmds[] = { "index", "search", "tracks", "export", "verify", "eval", "demo",
+  const char *cmds[] = { "index", "search", "tracks", "export", "verify", "report", "eval", "demo",
                          "info", "gui", "models", "nn" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
