@@ -64,7 +64,8 @@ typedef struct {
   const char *const *cameras;       /* window: camera names (NULL-terminated); NULL: all */
   double             before_s;      /* seconds before the track/sighting (default 10) */
   double             after_s;       /* seconds after (default 10) */
-  const char        *out_dir;       /* the evidence folder to create (required) */
+  const char        *out_dir;       /* the evidence folder to create; NULL: <case>/exports/
+                                     * <track|sighting|window>[-<id>]-<UTC time> */
   const char        *operator_name; /* who exports; NULL: the login name */
   const char        *query;         /* what found it (text or JSON), recorded; nullable */
   gboolean           force;         /* replace an existing out_dir */

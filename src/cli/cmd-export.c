@@ -23,7 +23,7 @@ static const GOptionEntry export_entries[] = {
   { "from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "Window start, ISO 8601 (no zone: UTC)", "T" },
   { "to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "Window end, ISO 8601 (no zone: UTC)", "T" },
   { "camera", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_cameras, "Window: this camera (repeat; default all)", "NAME" },
-  { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Evidence folder to create (required)", "DIR" },
+  { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Evidence folder to create (default: CASE/exports/track-ID-TIME)", "DIR" },
   { "operator", 0, 0, G_OPTION_ARG_STRING, &opt_operator, "Who exports (default: login name)", "NAME" },
   { "query", 0, 0, G_OPTION_ARG_STRING, &opt_query, "The search that found it, recorded in the manifest", "TEXT" },
   { "sign", 0, 0, G_OPTION_ARG_NONE, &opt_sign, "Sign the manifest with the case's Ed25519 key (made on first use)", NULL },
@@ -172,11 +172,6 @@ trawl_cmd_export (int argc, char **argv)
   o.sign = opt_sign;
   o.force = opt_force;
   o.annotated = opt_annotated;
-  if (opt_out == NULL)
-    {
-      fprintf (stderr, "trawl export: --out DIR is required\n");
-      return 2;
-    }
   cat = trawl_catalog_open (argv[1], 0, &error);
   if (cat == NULL)
     return trawl_cli_fail (&error);

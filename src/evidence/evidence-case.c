@@ -20,6 +20,22 @@ _trawl_evidence_case_dir (TrawlCatalog *cat)
   return g_canonicalize_filename (trawl_catalog_get_dir (cat), NULL);
 }
 
+char *
+_trawl_evidence_default_out (TrawlCatalog *cat, JsonNode *subject)
+{
+  JsonObject *o = json_node_get_object (subject);
+  const char *type = json_object_get_string_member_with_default (o, "type", "export");
+  g_autofree char *id_key = g_strdup_printf ("%s_id", type);
+  gint64 id = json_object_get_int_member_with_default (o, id_key, 0);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *name = id > 0 ? g_strdup_printf ("%s-%" G_GINT64_FORMAT "-%s", type, id, stamp)
+                                 : g_strdup_printf ("%s-%s", type, stamp);
+  g_autofree char *dir = _trawl_evidence_case_dir (cat);
+
+  return g_build_filename (dir, "exports", name, NULL);
+}
+
 gboolean
 _trawl_evidence_find_export_row (TrawlCatalog *cat, const char *manifest_sha256, gint64 *id,
                                  GError **error)

@@ -193,8 +193,8 @@ check_options (const TrawlExportOptions *o, GError **error)
   else if ((!isnan (o->from_utc) || !isnan (o->to_utc)) &&
            !(isfinite (o->from_utc) && isfinite (o->to_utc) && o->to_utc > o->from_utc))
     why = "a time window needs a start and an end after it";
-  else if (o->out_dir == NULL || *o->out_dir == '\0')
-    why = "no output folder given";
+  else if (o->out_dir != NULL && *o->out_dir == '\0')
+    why = "the output folder name is empty";
   if (why != NULL)
     g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, why);
   return why == NULL;
@@ -437,7 +437,10 @@ prepare_folder (Export *x, GError **error)
 {
   g_autofree char *parent = NULL, *tmpl = NULL;
 
-  x->out = g_canonicalize_filename (x->o->out_dir, NULL);
+  if (x->o->out_dir != NULL)
+    x->out = g_canonicalize_filename (x->o->out_dir, NULL);
+  else
+    x->out = _trawl_evidence_default_out (x->cat, x->subject);
   if (g_file_test (x->out, G_FILE_TEST_EXISTS) && !x->o->force)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,

@@ -23,6 +23,9 @@
 
 /* <case>/case.key (g_free). */
 char    *_trawl_evidence_key_path (TrawlCatalog *cat);
+/* <case>/exports/<subject>-<UTC now>, e.g. "track-42-20261207T163512Z",
+ * for an export without an output folder (g_free). */
+char    *_trawl_evidence_default_out (TrawlCatalog *cat, JsonNode *subject);
 /* The case folder as an absolute path, for manifests and messages (g_free). */
 char    *_trawl_evidence_case_dir (TrawlCatalog *cat);
 /* The audit rows of action "export" whose details record manifest_sha256:

@@ -747,6 +747,24 @@ test_export_sighting_range (void)
   g_assert_cmpuint (r->thumbnails->len, ==, 1);
   clip = g_build_filename (out, rc->file, NULL);
   assert_stream_copy (c->video, clip, rc->start_s, rc->end_s);
+  g_clear_pointer (&r, trawl_export_result_free);
+
+  /* no output folder: one of its own under the case's exports/ */
+  o.out_dir = NULL;
+  r = trawl_evidence_export (cat, &o, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *exports = g_build_filename (c->dir, "exports", NULL);
+    g_autofree char *base = g_path_get_basename (r->dir);
+    g_autofree char *prefix = g_strdup_printf ("sighting-%" G_GINT64_FORMAT "-",
+                                               c->sighting_ids[0]);
+    g_autofree char *parent = g_path_get_dirname (r->dir);
+    g_autofree char *canon = g_canonicalize_filename (exports, NULL);
+    g_autoptr(TrawlVerifyReport) v = verify (r->dir, NULL);
+    g_assert_cmpstr (parent, ==, canon);
+    g_assert_true (g_str_has_prefix (base, prefix));
+    g_assert_true (trawl_verify_report_ok (v));
+  }
 }
 
 static void
