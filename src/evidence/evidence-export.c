@@ -7,6 +7,11 @@
  * seal: manifest.json, its signature, the audit row, and the rename of the
  * temporary folder into place. Cutting and hashing live elsewhere (video/,
  * base/); this file decides what goes in and in which order.
+ *
+ * Divisions: small file helpers; records cached per export; planning
+ * (track, sighting, window); CHECKING (output folder, source hashes);
+ * COPYING (clips, annotated copies, thumbnails, README); SEALING
+ * (manifest, signature, audit row, rename); the blocking call; async.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,6 +130,14 @@ fsync_path (const char *path, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf sb;
+
+  return g_stat (path, &sb) == 0 ? (gint64) sb.st_size : -1;
 }
 
 /* Writes data as name inside the folder being built; sets *sha256. */
@@ -632,20 +645,18 @@ render_derived (Export *x, const TrawlExportClip *clip, const TrawlCatalogVideo 
   g_autofree char *path = g_build_filename (x->tmp, name, NULL);
   g_autofree char *sha = NULL, *method = NULL;
   g_auto(TrawlRemuxResult) rr = { 0 };
-  GStatBuf sb;
 
   if (!trawl_video_render_annotated (v->path, clip->start_s, clip->end_s, path,
                                      (const TrawlAnnotation *) (void *) boxes->data, boxes->len,
                                      BOX_HOLD_S, v->start_time_utc + c->clock_offset_s, &rr,
                                      x->cancel, error) ||
-      !fsync_path (path, error) || (sha = trawl_file_sha256 (path, error)) == NULL ||
-      g_stat (path, &sb) != 0)
+      !fsync_path (path, error) || (sha = trawl_file_sha256 (path, error)) == NULL)
     return FALSE;
   method = g_strdup_printf ("RE-ENCODED (%s) with the detection boxes and the wall-clock time "
                             "burnt in: a derived viewing copy, not the original pixels",
                             rr.codec);
   json_builder_begin_object (x->derived_json);
-  _trawl_evidence_add_file_members (x->derived_json, name, sha, sb.st_size);
+  _trawl_evidence_add_file_members (x->derived_json, name, sha, file_size (path));
   json_builder_set_member_name (x->derived_json, "derived");
   json_builder_add_boolean_value (x->derived_json, TRUE);
   json_builder_set_member_name (x->derived_json, "derived_from");
@@ -681,12 +692,7 @@ copy_clip (Export *x, const ClipPlan *p, guint n, GError **error)
     return FALSE;
   clip->camera = g_strdup (c->name);
   clip->source_path = g_strdup (v->path);
-  clip->size = 0;
-  {
-    GStatBuf sb;
-    if (g_stat (path, &sb) == 0)
-      clip->size = sb.st_size;
-  }
+  clip->size = file_size (path);
   clip->requested_start_s = rr.requested_start_s;
   clip->requested_end_s = rr.requested_end_s;
   clip->start_s = rr.start_s;
