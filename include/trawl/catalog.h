@@ -56,7 +56,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (migrations table; see catalog-schema.c). */
-#define TRAWL_CATALOG_SCHEMA_VERSION 1
+#define TRAWL_CATALOG_SCHEMA_VERSION 2
 
 typedef struct _TrawlCatalog TrawlCatalog;
 
@@ -275,6 +275,12 @@ gboolean trawl_catalog_get_sighting (TrawlCatalog *cat, gint64 id, TrawlSighting
 gboolean trawl_catalog_get_track (TrawlCatalog *cat, gint64 id, TrawlTrack **out,
                                   GError **error);
 
+/* The sightings of track track_id ordered by pts: a new array of
+ * TrawlSighting* (owns its elements; empty when the track has none or does
+ * not exist). NULL with error set on a database error. */
+GPtrArray *trawl_catalog_list_track_sightings (TrawlCatalog *cat, gint64 track_id,
+                                               GError **error);
+
 /* Sightings of one kind with an embedding, for rebuilding a vector file.
  * Calls func for each (the record is borrowed for the call only); stops
  * early when func returns FALSE. */
@@ -331,9 +337,6 @@ typedef struct {
  * hundreds of tracks per query). */
 gboolean trawl_catalog_get_track_spans (TrawlCatalog *cat, gsize n, const gint64 *track_ids,
                                         TrawlTrackSpan *spans, GError **error);
-/* A track's sightings in time order: a new array of TrawlSighting* (owns
- * its elements; empty for an unknown track). */
-GPtrArray *trawl_catalog_list_sightings (TrawlCatalog *cat, gint64 track_id, GError **error);
 /* A number that changes whenever another connection commits to the
  * catalog (SQLite's data_version): a cache of catalog rows is stale when
  * it differs from the one read when the cache was filled. */
@@ -391,8 +394,32 @@ gboolean trawl_catalog_audit_append (TrawlCatalog *cat, const char *user, const 
  * nullable, gets the count). FALSE with TRAWL_ERROR_CORRUPT naming the first
  * broken row and *first_bad_id (nullable) set to its id; FALSE with another
  * code on a database error (*first_bad_id = 0). */
+/* The newest audit row of action whose details hold value at json_path
+ * (SQLite's json_extract, e.g. "$.manifest_sha256"): *id, or 0 when none. */
+gboolean trawl_catalog_audit_find_latest (TrawlCatalog *cat, const char *action,
+                                          const char *json_path, const char *value, gint64 *id,
+                                          GError **error);
+/* The details (JSON text) of every audit row of action whose details hold
+ * the integer value at json_path, oldest first: a new array of char*. */
+GPtrArray *trawl_catalog_audit_list_details (TrawlCatalog *cat, const char *action,
+                                             const char *json_path, gint64 value,
+                                             GError **error);
+
 gboolean trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad_id,
                                      GError **error);
+
+/* ---- evidence signing key (catalog-keys.c) ---- */
+
+/* The case's signing public key (lower-case hex) and its algorithm
+ * ("ed25519"), each a new string (nullable out-parameters), or NULL/NULL
+ * when no key was recorded yet (not an error). FALSE on a database error. */
+gboolean trawl_catalog_get_signing_key (TrawlCatalog *cat, char **algorithm, char **public_hex,
+                                        GError **error);
+/* Records the case's public key (once: a second, different key is refused
+ * with TRAWL_ERROR_INVALID_ARG, since exports signed with the first must
+ * stay checkable). Recording the same key again is a no-op. */
+gboolean trawl_catalog_set_signing_key (TrawlCatalog *cat, const char *algorithm,
+                                        const char *public_hex, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCatalog, trawl_catalog_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCamera, trawl_camera_free)

@@ -1,4 +1,5 @@
-/* trawl/video.h - open footage, read media facts, yield sampled RGB frames.
+/* trawl/video.h - open footage, read media facts, yield sampled RGB frames;
+ * cut evidence clips by stream copy and render annotated viewing copies.
  *
  * The video module is the only user of libavformat/libavcodec/libswscale.
  * It opens anything FFmpeg demuxes and decodes (mp4, mkv, avi/MJPEG, ts,
@@ -38,7 +39,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <trawl/gpu.h>
 #include <trawl/image.h>
 
@@ -204,5 +205,75 @@ TrawlTimeSource trawl_video_resolve_start_time (const char *path, const TrawlMed
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVideoReader, trawl_video_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVideoFrame, trawl_video_frame_free)
+
+/* ---- clip export by stream copy (video-remux.c) ---- */
+
+/* What trawl_video_remux copied. Times are seconds on the source's own
+ * timeline, measured like a reader's pts_s (from the video stream's start). */
+typedef struct {
+  double  requested_start_s, requested_end_s; /* as asked (after clamping to >= 0) */
+  double  start_s;        /* pts of the first copied key frame */
+  double  end_s;          /* end of the last copied video frame (pts + duration) */
+  gint64  video_packets;  /* video packets copied */
+  gint64  other_packets;  /* audio packets copied */
+  char   *container;      /* the output muxer's short name, e.g. "mp4" */
+  char   *codec;          /* the video codec's name, e.g. "h264" */
+} TrawlRemuxResult;
+
+/* Frees the strings in res and zeroes it. Accepts NULL. */
+void trawl_remux_result_clear (TrawlRemuxResult *res);
+
+/* The file name extension (no dot; g_free) a clip of src should get to
+ * stay in the source's container family: the source's own extension when
+ * FFmpeg has a muxer for it that takes the video codec (mp4, mkv, avi,
+ * ts, ...), else "mkv" (Matroska takes any codec). NULL with error set
+ * (as for trawl_video_reader_open) when src cannot be opened. */
+char *trawl_video_remux_extension (const char *src, GError **error);
+
+/* Copies the part of src around [t0_s, t1_s] into the new file dst without
+ * re-encoding: the video stream (the one a reader picks) and the audio
+ * streams, packets unchanged, from the last key frame at or before t0_s up
+ * to (not including) the first key frame after t1_s, so every frame of the
+ * range decodes. The muxer is chosen from dst's extension (see
+ * trawl_video_remux_extension); timestamps are shifted so the clip starts
+ * at 0. A negative t0_s counts as 0; t1_s past the end copies to the end.
+ * Fills *res (clear it with trawl_remux_result_clear) with the requested
+ * and actual ranges.
+ *
+ * Errors (nothing is left at dst on failure): TRAWL_ERROR_INVALID_ARG for
+ * t0_s >= t1_s, NaN times, a range that starts after the video ends, or a
+ * dst that already exists (never overwritten);
+ * TRAWL_ERROR_NOT_FOUND / _CORRUPT for a missing or unreadable source;
+ * TRAWL_ERROR_FAILED when dst cannot be written (the message names dst and
+ * the reason, e.g. "No space left on device"); G_IO_ERROR_CANCELLED when
+ * cancellable (nullable) is triggered. Blocking: run it in a thread. */
+gboolean trawl_video_remux (const char *src, double t0_s, double t1_s, const char *dst,
+                            TrawlRemuxResult *res, GCancellable *cancellable, GError **error);
+
+/* ---- the annotated (derived) copy of a clip (video-annotate.c) ---- */
+
+/* A box to draw. A frame shows the boxes of the sighting time nearest to
+ * it, when that is within box_hold_s. */
+typedef struct {
+  double      pts_s;          /* s, on the source's pts timeline */
+  float       x, y, w, h;     /* px of the full frame */
+  const char *label;          /* drawn above the box; nullable */
+} TrawlAnnotation;
+
+/* Writes dst (Matroska, whatever its name says) with the frames of src in
+ * [t0_s, t1_s) (pass a clip's start_s/end_s for the same frames), RE-ENCODED (H.264 via libx264 when FFmpeg has it, else
+ * MPEG-4 part 2) with boxes, the wall-clock time (start_utc + pts; NAN:
+ * "unknown") and the words "annotated copy, not the original" burnt in.
+ * A derived file for viewing, never a substitute for the stream copy.
+ * Fills *res (start_s/end_s: the first and last frame's times; codec: the
+ * encoder). Errors as trawl_video_remux; nothing is left at dst on
+ * failure. Blocking (it decodes and encodes every frame of the range). */
+gboolean trawl_video_render_annotated (const char *src, double t0_s, double t1_s,
+                                       const char *dst, const TrawlAnnotation *boxes,
+                                       guint n_boxes, double box_hold_s, double start_utc,
+                                       TrawlRemuxResult *res, GCancellable *cancellable,
+                                       GError **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TrawlRemuxResult, trawl_remux_result_clear)
 
 G_END_DECLS

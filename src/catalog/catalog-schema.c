@@ -96,8 +96,22 @@ static const char migration_1[] =
   "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
   "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
+/* Evidence signing (src/evidence): the case's Ed25519 public key. The
+ * private half lives only in <case>/case.key (0600); a key once recorded
+ * is never changed, so old exports stay checkable against it. */
+static const char migration_2[] =
+  "CREATE TABLE signing_keys ("
+  "  id INTEGER PRIMARY KEY,"
+  "  algorithm TEXT NOT NULL CHECK (algorithm IN ('ed25519')),"
+  "  public_key TEXT NOT NULL UNIQUE,"  /* lower-case hex */
+  "  created_utc TEXT NOT NULL"
+  ");"
+  "CREATE TRIGGER signing_keys_no_update BEFORE UPDATE ON signing_keys"
+  "  BEGIN SELECT RAISE(ABORT, 'signing keys are never changed'); END;";
+
 const TrawlMigration _trawl_catalog_migrations[] = {
   { 1, "create cameras, videos, index_runs, tracks, sightings, thumbnails, vectors_state, audit",
     migration_1 },
+  { 2, "create signing_keys (evidence signatures)", migration_2 },
 };
 const guint _trawl_catalog_n_migrations = G_N_ELEMENTS (_trawl_catalog_migrations);

@@ -336,6 +336,32 @@ trawl_catalog_get_sighting (TrawlCatalog *cat, gint64 id, TrawlSighting **out, G
   return TRUE;
 }
 
+GPtrArray *
+trawl_catalog_list_track_sightings (TrawlCatalog *cat, gint64 track_id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_sighting_free);
+  int rc;
+
+  g_return_val_if_fail (cat != NULL, NULL);
+  if (!_trawl_catalog_prepare (cat, "SELECT " SIGHTING_COLUMNS " FROM sightings "
+                                    "WHERE track_id = ?1 ORDER BY pts_s, id", &st, error))
+    return NULL;
+  sqlite3_bind_int64 (st, 1, track_id);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TrawlSighting *s = g_new0 (TrawlSighting, 1);
+      sighting_fill (s, st);
+      g_ptr_array_add (out, s);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _trawl_catalog_db_error (cat, "reading a track's sightings", error);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
 gboolean
 trawl_catalog_foreach_sighting (TrawlCatalog *cat, TrawlKind kind, TrawlSightingFunc func,
                                 gpointer user_data, GError **error)
@@ -545,33 +571,6 @@ trawl_catalog_get_sighting_tracks (TrawlCatalog *cat, gsize n, const gint64 *sig
         return _trawl_catalog_db_error (cat, "reading sightings", error);
     }
   return TRUE;
-}
-
-GPtrArray *
-trawl_catalog_list_sightings (TrawlCatalog *cat, gint64 track_id, GError **error)
-{
-  g_autoptr(sqlite3_stmt) st = NULL;
-  g_autoptr(GPtrArray) out = NULL;
-  int rc;
-
-  g_return_val_if_fail (cat != NULL, NULL);
-  if (!_trawl_catalog_prepare (cat, "SELECT " SIGHTING_COLUMNS " FROM sightings "
-                                    "WHERE track_id = ?1 ORDER BY pts_s, id", &st, error))
-    return NULL;
-  sqlite3_bind_int64 (st, 1, track_id);
-  out = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_sighting_free);
-  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-    {
-      TrawlSighting *s = g_new0 (TrawlSighting, 1);
-      sighting_fill (s, st);
-      g_ptr_array_add (out, s);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _trawl_catalog_db_error (cat, "reading sightings", error);
-      return NULL;
-    }
-  return g_steal_pointer (&out);
 }
 
 gboolean

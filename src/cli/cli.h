@@ -15,6 +15,7 @@ int trawl_cmd_show (int argc, char **argv);
 int trawl_cmd_play (int argc, char **argv);
 int trawl_cmd_export (int argc, char **argv);
 int trawl_cmd_verify (int argc, char **argv);
+int trawl_cmd_report (int argc, char **argv);
 int trawl_cmd_eval (int argc, char **argv);
 int trawl_cmd_demo (int argc, char **argv);
 int trawl_cmd_info (int argc, char **argv);

@@ -31,6 +31,7 @@ static const TrawlCommand commands[] = {
   { "tracks", trawl_cmd_tracks, "list the tracks the indexer found in a case" },
   { "export", trawl_cmd_export, "export an evidence clip with SHA-256 and manifest" },
   { "verify", trawl_cmd_verify, "verify an exported evidence package" },
+  { "report", trawl_cmd_report, "write a PDF case report of findings" },
   { "eval",   trawl_cmd_eval,   "measure accuracy on a labelled data folder" },
   { "demo",   trawl_cmd_demo,   "build a demo case and run one face and one plate query" },
   { "info",   trawl_cmd_info,   "summarise a case, or this build and its devices" },

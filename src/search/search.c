@@ -422,7 +422,7 @@ trawl_search_get_track (TrawlSearch *s, gint64 track_id, TrawlTrack **track,
                    "no track %" G_GINT64_FORMAT " in this case", track_id);
       return FALSE;
     }
-  *sightings = trawl_catalog_list_sightings (cat, track_id, error);
+  *sightings = trawl_catalog_list_track_sightings (cat, track_id, error);
   if (*sightings == NULL)
     {
       g_clear_pointer (track, trawl_track_free);

@@ -173,7 +173,8 @@ test_create_reopen (Fixture *f, gconstpointer data)
   TrawlCatalog *cat;
   sqlite3 *db;
   const char *tables[] = { "cameras", "videos", "index_runs", "tracks", "sightings",
-                           "thumbnails", "vectors_state", "audit", "migrations" };
+                           "thumbnails", "vectors_state", "audit", "migrations",
+                           "signing_keys" };
   (void) data;
 
   /* Without CREATE a missing case is an error, and nothing is created. */
@@ -200,7 +201,7 @@ test_create_reopen (Fixture *f, gconstpointer data)
         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", tables[i]);
       g_assert_cmpint (raw_count (db, sql), ==, 1);
     }
-  g_assert_cmpint (raw_count (db, "SELECT count(*) FROM migrations"), ==, 1);
+  g_assert_cmpint (raw_count (db, "SELECT count(*) FROM migrations"), ==, TRAWL_CATALOG_SCHEMA_VERSION);
   g_assert_cmpint (raw_count (db, "PRAGMA user_version"), ==, TRAWL_CATALOG_SCHEMA_VERSION);
   {
     sqlite3_stmt *st = NULL;
@@ -218,7 +219,7 @@ test_create_reopen (Fixture *f, gconstpointer data)
   cat = open_case (f);
   trawl_catalog_close (cat);
   db = raw_db (f);
-  g_assert_cmpint (raw_count (db, "SELECT count(*) FROM migrations"), ==, 1);
+  g_assert_cmpint (raw_count (db, "SELECT count(*) FROM migrations"), ==, TRAWL_CATALOG_SCHEMA_VERSION);
   /* A catalog from a newer trawl is refused, not downgraded. */
   g_assert_cmpint (sqlite3_exec (db, "INSERT INTO migrations VALUES (99, 'x', 'future')", NULL,
                                  NULL, NULL), ==, SQLITE_OK);
@@ -775,6 +776,98 @@ test_atomic (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- evidence: signing key, a track's sightings, migration 2 ---- */
+
+static void
+test_signing_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alg = NULL, *key = NULL;
+  TrawlCatalog *cat;
+  sqlite3 *db;
+
+  (void) data;
+  cat = open_case (f);
+  g_assert_true (trawl_catalog_get_signing_key (cat, &alg, &key, &error));
+  g_assert_null (key);
+  g_assert_true (trawl_catalog_set_signing_key (cat, "ed25519", "ab12", &error));
+  g_assert_true (trawl_catalog_set_signing_key (cat, "ed25519", "ab12", &error));  /* same: ok */
+  g_assert_no_error (error);
+  g_assert_false (trawl_catalog_set_signing_key (cat, "ed25519", "cd34", &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_true (trawl_catalog_get_signing_key (cat, &alg, &key, &error));
+  g_assert_cmpstr (alg, ==, "ed25519");
+  g_assert_cmpstr (key, ==, "ab12");
+  trawl_catalog_close (cat);
+  /* the recorded key cannot be changed behind the catalog's back either */
+  db = raw_db (f);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE signing_keys SET public_key = 'ff'", NULL, NULL,
+                                 NULL), !=, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+test_track_sightings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ss = NULL, none = NULL;
+  TrawlCatalog *cat;
+  gint64 cam, vid, track;
+
+  (void) data;
+  cat = open_case (f);
+  g_assert_true (trawl_catalog_ensure_camera (cat, "gate", &cam, &error));
+  vid = add_video (cat, cam, "1111111111111111111111111111111111111111111111111111111111111111");
+  track = add_track (cat, vid, TRAWL_KIND_FACE, 4, NULL);
+  add_track (cat, vid, TRAWL_KIND_FACE, 2, NULL);
+  ss = trawl_catalog_list_track_sightings (cat, track, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ss->len, ==, 4);
+  for (guint i = 0; i < ss->len; i++)
+    {
+      TrawlSighting *s = g_ptr_array_index (ss, i);
+      g_assert_cmpint (s->track_id, ==, track);
+      if (i > 0)
+        g_assert_cmpfloat (s->pts_s, >=, ((TrawlSighting *) g_ptr_array_index (ss, i - 1))->pts_s);
+    }
+  none = trawl_catalog_list_track_sightings (cat, 9999, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+  trawl_catalog_close (cat);
+}
+
+/* A version-1 catalog gets migration 2 on a writable open; read-only, it
+ * simply has no signing key. */
+static void
+test_migration_2 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  TrawlCatalog *cat;
+  sqlite3 *db;
+
+  (void) data;
+  trawl_catalog_close (open_case (f));
+  db = raw_db (f);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE signing_keys; DELETE FROM migrations WHERE "
+                                     "version = 2; PRAGMA user_version = 1", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  cat = trawl_catalog_open (f->dir, TRAWL_CATALOG_READONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (trawl_catalog_get_schema_version (cat), ==, 1);
+  g_assert_true (trawl_catalog_get_signing_key (cat, NULL, &key, &error));
+  g_assert_no_error (error);
+  g_assert_null (key);
+  trawl_catalog_close (cat);
+  cat = open_case (f);
+  g_assert_cmpint (trawl_catalog_get_schema_version (cat), ==, 2);
+  g_assert_true (trawl_catalog_set_signing_key (cat, "ed25519", "ab12", &error));
+  g_assert_no_error (error);
+  trawl_catalog_close (cat);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -787,5 +880,8 @@ main (int argc, char **argv)
   ADD ("/catalog/lock", test_lock);
   ADD ("/catalog/audit/chain", test_audit);
   ADD ("/catalog/atomic/faults", test_atomic);
+  ADD ("/catalog/evidence/signing-key", test_signing_key);
+  ADD ("/catalog/evidence/track-sightings", test_track_sightings);
+  ADD ("/catalog/evidence/migration-2", test_migration_2);
   return g_test_run ();
 }

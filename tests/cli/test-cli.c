@@ -37,7 +37,8 @@ test_top_help (void)
 {
   g_autofree char *out = NULL, *err = NULL;
   const char *args[] = { "--help", NULL };
-  const char *cmds[] = { "index", "search", "export", "verify", "eval", "demo", "info", "gui" };
+  const char *cmds[] = { "index", "search", "export", "verify", "report", "eval", "demo", "info",
+                         "gui" };
 
   g_assert_cmpint (run_trawl (args, &out, &err), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
@@ -48,7 +49,7 @@ static void
 test_each_command_help (void)
 {
   const char *cmds[] = { "index", "search", "show", "play", "tracks", "export", "verify",
-                         "eval", "demo", "info", "gui", "models", "nn" };
+                         "report", "eval", "demo", "info", "gui", "models", "nn" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cmds); i++)
     {
