@@ -88,7 +88,7 @@ cameras_text (GPtrArray *cams)
   for (guint i = 0; i < cams->len; i++)
     {
       TrawlCameraStats *c = cams->pdata[i];
-      g_string_append_printf (s, "%s%s: %" G_GINT64_FORMAT " videos, %" G_GINT64_FORMAT
+      g_string_append_printf (s, "%s%s: %" G_GINT64_FORMAT " video(s), %" G_GINT64_FORMAT
                               " face / %" G_GINT64_FORMAT " plate tracks",
                               i > 0 ? "\n" : "", c->camera, c->videos, c->face_tracks,
                               c->plate_tracks);
@@ -105,7 +105,7 @@ trawl_case_summary_set_case (TrawlCaseSummary *self, TrawlCase *c, GError **erro
   TrawlCatalogStats st;
   g_autoptr(GPtrArray) cams = NULL;
   g_autoptr(GPtrArray) videos = NULL;
-  g_autofree char *name = NULL, *totals = NULL, *span = NULL, *cam_text = NULL;
+  g_autofree char *name = NULL, *hours = NULL, *totals = NULL, *span = NULL, *cam_text = NULL;
 
   g_return_val_if_fail (TRAWL_IS_CASE_SUMMARY (self), FALSE);
   cat = trawl_case_get_catalog (c);
@@ -117,11 +117,13 @@ trawl_case_summary_set_case (TrawlCaseSummary *self, TrawlCase *c, GError **erro
       return FALSE;
     }
   name = g_path_get_basename (trawl_case_get_dir (c));
-  totals = g_strdup_printf ("%" G_GINT64_FORMAT " cameras · %.1f h indexed · %" G_GINT64_FORMAT
+  hours = st.hours_indexed >= 1 ? g_strdup_printf ("%.1f h", st.hours_indexed)
+                                 : g_strdup_printf ("%.0f min", st.hours_indexed * 60);
+  totals = g_strdup_printf ("%" G_GINT64_FORMAT " cameras · %s indexed · %" G_GINT64_FORMAT
                             " videos (%" G_GINT64_FORMAT " done, %" G_GINT64_FORMAT " failed, %"
                             G_GINT64_FORMAT " pending)\n%" G_GINT64_FORMAT " face tracks · %"
                             G_GINT64_FORMAT " plate tracks",
-                            st.cameras, st.hours_indexed, st.videos, st.videos_done,
+                            st.cameras, hours, st.videos, st.videos_done,
                             st.videos_failed, st.videos_pending, st.face_tracks, st.plate_tracks);
   span = span_text (videos);
   cam_text = cameras_text (cams);

@@ -218,10 +218,11 @@ show_time (TrawlPlayer *self)
     text = g_strdup_printf ("no wall-clock time · %.2f s into the video", self->pts);
   else
     {
-      double utc = self->first_utc + (self->pts - self->first_pts);
-      g_autofree char *local = trawl_hit_format_time (utc);
+      /* in tenths, rounded once, so 02.1 does not print as 02.0 */
+      gint64 tenths = llround ((self->first_utc + (self->pts - self->first_pts)) * 10);
+      g_autofree char *local = trawl_hit_format_time ((double) (tenths / 10));
       text = g_strdup_printf ("%s.%d (local) · %.2f s into the video", local,
-                              (int) floor (fmod (utc, 1.0) * 10), self->pts);
+                              (int) (tenths % 10), self->pts);
     }
   gtk_label_set_text (self->time_label, text);
 }

@@ -298,6 +298,16 @@ trawl_query_panel_focus_plate (TrawlQueryPanel *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->plate_entry));
 }
 
+void
+trawl_query_panel_set_time_text (TrawlQueryPanel *self, const char *from, const char *to)
+{
+  g_return_if_fail (TRAWL_IS_QUERY_PANEL (self));
+  if (from != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->from_entry), from);
+  if (to != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->to_entry), to);
+}
+
 /* An entry's time, or NAN when empty. */
 static gboolean
 entry_time (GtkEntry *entry, const char *which, double *utc, GError **error)

@@ -27,6 +27,11 @@ GtkEditable *trawl_query_panel_get_plate_entry (TrawlQueryPanel *self);
 /* Shows the plate page and puts the focus in its entry. */
 void         trawl_query_panel_focus_plate (TrawlQueryPanel *self);
 
+/* Fills the time range entries as a person would type them (NULL leaves
+ * one as it is). */
+void         trawl_query_panel_set_time_text (TrawlQueryPanel *self, const char *from,
+                                              const char *to);
+
 /* The query the visible page asks for, with the filters and thumbnails
  * on (transfer full). NULL with TRAWL_ERROR_INVALID_ARG and a message a
  * person can act on when the input is incomplete or malformed. */

@@ -8,6 +8,7 @@
  * how the case was made; the grid is also compared with the library's own
  * answer to the same query. Skips when there is no display; the player
  * checks skip without ffmpeg. */
+#include "trawl-app.h"
 #include "trawl-recent.h"
 #include "trawl-window.h"
 
@@ -218,6 +219,8 @@ open_window (void)
   g_autoptr(GFile) dir = g_file_new_for_path (case_dir);
 
   gtk_window_present (GTK_WINDOW (win));
+  while (!gtk_widget_get_mapped (GTK_WIDGET (win)) || gtk_widget_get_width (GTK_WIDGET (win)) == 0)
+    g_main_context_iteration (NULL, TRUE);
   trawl_window_open_case (win, dir);
   wait_idle (win);
   g_assert_true (trawl_window_has_case (win));
@@ -236,7 +239,7 @@ run_plate_query (TrawlWindow *win, const char *text)
 }
 
 static TrawlSearchResults *
-library_answer (const char *text)
+library_answer (const char *text, const char *camera)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlSearch) s = trawl_search_new (case_dir, &error);
@@ -245,6 +248,8 @@ library_answer (const char *text)
 
   g_assert_no_error (error);
   g_assert_true (trawl_query_set_plate_text (q, text, FALSE, &error));
+  if (camera != NULL)
+    trawl_query_add_camera (q, camera);
   r = trawl_search_run (s, q, NULL, &error);
   g_assert_no_error (error);
   return r;
@@ -315,7 +320,7 @@ test_plate_query (void)
 {
   TrawlWindow *win = open_window ();
   GListModel *model = G_LIST_MODEL (trawl_window_get_selection (win));
-  g_autoptr(TrawlSearchResults) want = library_answer ("AB*");
+  g_autoptr(TrawlSearchResults) want = library_answer ("AB*", NULL);
   TrawlTimeline *tl = trawl_window_get_timeline (win);
   guint n_ab = 0, n_match = 0;
   double x, y;
@@ -432,6 +437,51 @@ test_bad_query (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Ticking one camera keeps that camera's hits only, as the library does
+ * with the same filter; a time range nobody typed right is refused. */
+static void
+test_filters (void)
+{
+  TrawlWindow *win = open_window ();
+  TrawlQueryPanel *panel = trawl_window_get_query_panel (win);
+  GListModel *model = G_LIST_MODEL (trawl_window_get_selection (win));
+  g_autoptr(TrawlSearchResults) want = library_answer ("AB*", cameras[1]);
+  guint n_ab = 0;
+
+  for (int k = 0; k < 4; k++)
+    n_ab += g_str_has_prefix (plates[1][k], "AB");
+  g_assert_true (trawl_query_panel_set_camera_active (panel, cameras[1], TRUE));
+  run_plate_query (win, "AB*");
+  g_assert_null (trawl_window_get_last_error (win));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, want->hits->len);
+  g_assert_cmpuint (g_list_model_get_n_items (model), >=, n_ab);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_assert_cmpstr (item_hit (model, i)->camera, ==, cameras[1]);
+
+  trawl_query_panel_set_time_text (panel, "yesterday-ish", NULL);
+  run_plate_query (win, "AB*");
+  g_assert_nonnull (trawl_window_get_last_error (win));
+  g_assert_nonnull (strstr (trawl_window_get_last_error (win), "From"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The About window names the versions an investigator has to report. */
+static void
+test_about (void)
+{
+  TrawlWindow *win = trawl_window_new (app);
+  GtkWindow *about = trawl_app_show_about (GTK_WINDOW (win));
+  g_autofree char *info = NULL;
+
+  g_object_get (about, "debug-info", &info, NULL);
+  g_assert_nonnull (strstr (info, trawl_version ()));
+  g_assert_nonnull (strstr (info, trawl_catalog_sqlite_version ()));
+  g_assert_nonnull (strstr (info, "FFmpeg"));
+  g_assert_nonnull (strstr (info, "FAISS"));
+  gtk_window_destroy (about);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static void
 test_no_display (void)
 {
@@ -465,6 +515,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/plate-query", test_plate_query);
   g_test_add_func ("/ui/window/player", test_player);
   g_test_add_func ("/ui/window/bad-query", test_bad_query);
+  g_test_add_func ("/ui/window/filters", test_filters);
+  g_test_add_func ("/ui/about", test_about);
   status = g_test_run ();
   {
     g_autofree char *root = g_path_get_dirname (case_dir);
