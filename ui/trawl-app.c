@@ -61,9 +61,21 @@ quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* Dark style on request; otherwise libadwaita follows the desktop. */
+static void
+dark_changed (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  (void) user_data;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      g_variant_get_boolean (state) ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                                    : ADW_COLOR_SCHEME_DEFAULT);
+  g_simple_action_set_state (action, state);
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "quit", .activate = quit_activated },
+  { .name = "dark", .state = "false", .change_state = dark_changed },
 };
 
 static void

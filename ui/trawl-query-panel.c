@@ -2,6 +2,7 @@
  * out. Parsing and checking (plate patterns, times) is trawl/search.h's;
  * this file only collects what the person entered. */
 #include "trawl-query-panel.h"
+#include "trawl-face-marker.h"
 
 #include <math.h>
 #include <trawl/base.h>
@@ -20,12 +21,27 @@ struct _TrawlQueryPanel
   GtkEntry       *from_entry;
   GtkEntry       *to_entry;
 
-  GPtrArray      *face_photos;     /* of GFile*, owned */
+  GPtrArray      *face_photos;     /* of Photo*, owned */
   GFile          *plate_photo;     /* owned, or NULL */
   GPtrArray      *camera_checks;   /* of GtkCheckButton* (borrowed from camera_list) */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlQueryPanel, trawl_query_panel, GTK_TYPE_WIDGET)
+
+/* A face photo of the query and, when the person marked one, the face's
+ * box (photo px); without a box the library takes the largest face. */
+typedef struct {
+  GFile   *file;
+  gboolean has_box;
+  float    box[4];
+} Photo;
+
+static void
+photo_free (Photo *p)
+{
+  g_object_unref (p->file);
+  g_free (p);
+}
 
 /* The template's root box is not a bound child: unparent it by hand. */
 static void
@@ -37,36 +53,70 @@ unparent_children (GtkWidget *widget)
     gtk_widget_unparent (child);
 }
 
+enum { SIGNAL_ERROR, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void rebuild_photo_list (TrawlQueryPanel *self);
 
 static void
 on_photo_remove_clicked_cb (GtkButton *button, TrawlQueryPanel *self)
 {
-  GFile *file = g_object_get_data (G_OBJECT (button), "file");
-
-  g_ptr_array_remove (self->face_photos, file);
+  g_ptr_array_remove (self->face_photos, g_object_get_data (G_OBJECT (button), "photo"));
   rebuild_photo_list (self);
 }
 
+static void
+on_face_marked_cb (TrawlFaceMarker *marker, double x, double y, double w, double h,
+                   TrawlQueryPanel *self)
+{
+  Photo *p = g_object_get_data (G_OBJECT (marker), "photo");
+  guint index;
+
+  /* the photo may have been removed while the marker was open */
+  if (!g_ptr_array_find (self->face_photos, p, &index))
+    return;
+  trawl_query_panel_set_face_box (self, index, (const float[4]) { x, y, w, h });
+}
+
+static void
+on_photo_mark_clicked_cb (GtkButton *button, TrawlQueryPanel *self)
+{
+  guint index;
+
+  if (g_ptr_array_find (self->face_photos, g_object_get_data (G_OBJECT (button), "photo"),
+                        &index))
+    trawl_query_panel_mark_face (self, index);
+}
+
 static GtkWidget *
-photo_row (TrawlQueryPanel *self, GFile *file)
+photo_row (TrawlQueryPanel *self, Photo *p)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *pic = gtk_picture_new_for_file (file);
-  g_autofree char *name = g_file_get_basename (file);
-  GtkWidget *label = gtk_label_new (name);
+  GtkWidget *pic = gtk_picture_new_for_file (p->file);
+  g_autofree char *name = g_file_get_basename (p->file);
+  g_autofree char *text = p->has_box ? g_strdup_printf ("%s\nface marked by hand", name)
+                                     : g_strdup_printf ("%s\nlargest face", name);
+  GtkWidget *label = gtk_label_new (text);
+  GtkWidget *mark = gtk_button_new_from_icon_name ("find-location-symbolic");
   GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
 
   gtk_widget_set_size_request (pic, 48, 48);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_set_tooltip_text (mark, "Mark the face you mean (for a photo of several people, "
+                                     "or one where no face is found)");
   gtk_widget_set_tooltip_text (remove, "Remove this photo from the query");
+  gtk_widget_add_css_class (mark, "flat");
   gtk_widget_add_css_class (remove, "flat");
-  g_object_set_data_full (G_OBJECT (remove), "file", g_object_ref (file), g_object_unref);
+  g_object_set_data (G_OBJECT (mark), "photo", p);
+  g_object_set_data (G_OBJECT (remove), "photo", p);
+  g_signal_connect_object (mark, "clicked", G_CALLBACK (on_photo_mark_clicked_cb), self, 0);
   g_signal_connect_object (remove, "clicked", G_CALLBACK (on_photo_remove_clicked_cb), self, 0);
   gtk_box_append (GTK_BOX (box), pic);
   gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), mark);
   gtk_box_append (GTK_BOX (box), remove);
   return box;
 }
@@ -184,6 +234,9 @@ trawl_query_panel_class_init (TrawlQueryPanelClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = trawl_query_panel_dispose;
+  /* error (message): input the panel could not take (a photo unreadable). */
+  signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/trawl/Trawl/trawl-query-panel.ui");
@@ -209,7 +262,7 @@ trawl_query_panel_init (TrawlQueryPanel *self)
   GtkWidget *plate_page;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->face_photos = g_ptr_array_new_with_free_func (g_object_unref);
+  self->face_photos = g_ptr_array_new_with_free_func ((GDestroyNotify) photo_free);
   self->camera_checks = g_ptr_array_new ();
   /* A photo dropped on the plate page is a plate photo; anywhere else on
    * the window it is a face photo (the window's own drop target). */
@@ -255,9 +308,13 @@ trawl_query_panel_set_camera_active (TrawlQueryPanel *self, const char *name, gb
 void
 trawl_query_panel_add_face_photo (TrawlQueryPanel *self, GFile *file)
 {
+  Photo *p;
+
   g_return_if_fail (TRAWL_IS_QUERY_PANEL (self));
   g_return_if_fail (G_IS_FILE (file));
-  g_ptr_array_add (self->face_photos, g_object_ref (file));
+  p = g_new0 (Photo, 1);
+  p->file = g_object_ref (file);
+  g_ptr_array_add (self->face_photos, p);
   rebuild_photo_list (self);
   gtk_stack_set_visible_child_name (self->kind_stack, "face");
 }
@@ -274,6 +331,58 @@ trawl_query_panel_set_plate_photo (TrawlQueryPanel *self, GFile *file)
   gtk_widget_set_visible (GTK_WIDGET (self->plate_photo_clear), file != NULL);
   if (file != NULL)
     gtk_stack_set_visible_child_name (self->kind_stack, "plate");
+}
+
+void
+trawl_query_panel_set_face_box (TrawlQueryPanel *self, guint index, const float *box)
+{
+  Photo *p;
+
+  g_return_if_fail (TRAWL_IS_QUERY_PANEL (self));
+  g_return_if_fail (index < self->face_photos->len);
+  p = self->face_photos->pdata[index];
+  p->has_box = box != NULL;
+  for (int i = 0; i < 4 && box != NULL; i++)
+    p->box[i] = box[i];
+  rebuild_photo_list (self);
+}
+
+gboolean
+trawl_query_panel_get_face_box (TrawlQueryPanel *self, guint index, float box[4])
+{
+  Photo *p;
+
+  g_return_val_if_fail (TRAWL_IS_QUERY_PANEL (self), FALSE);
+  g_return_val_if_fail (index < self->face_photos->len, FALSE);
+  p = self->face_photos->pdata[index];
+  for (int i = 0; i < 4 && p->has_box; i++)
+    box[i] = p->box[i];
+  return p->has_box;
+}
+
+GtkWindow *
+trawl_query_panel_mark_face (TrawlQueryPanel *self, guint index)
+{
+  GtkRoot *root;
+  g_autoptr(GError) error = NULL;
+  TrawlFaceMarker *marker;
+  Photo *p;
+
+  g_return_val_if_fail (TRAWL_IS_QUERY_PANEL (self), NULL);
+  g_return_val_if_fail (index < self->face_photos->len, NULL);
+  p = self->face_photos->pdata[index];
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  marker = trawl_face_marker_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, p->file, &error);
+  if (marker == NULL)
+    {
+      /* the window shows it as a toast, like every other input error */
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
+      return NULL;
+    }
+  g_object_set_data (G_OBJECT (marker), "photo", p);
+  g_signal_connect_object (marker, "face-marked", G_CALLBACK (on_face_marked_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (marker));
+  return GTK_WINDOW (marker);
 }
 
 guint
@@ -337,14 +446,15 @@ fill_face (TrawlQueryPanel *self, TrawlQuery *q, GError **error)
     }
   for (guint i = 0; i < self->face_photos->len; i++)
     {
-      g_autofree char *path = g_file_get_path (self->face_photos->pdata[i]);
+      Photo *p = self->face_photos->pdata[i];
+      g_autofree char *path = g_file_get_path (p->file);
       if (path == NULL)
         {
           g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
                                "A photo is not a local file: save it to disk first.");
           return FALSE;
         }
-      trawl_query_add_face_photo (q, path, 0, NULL);
+      trawl_query_add_face_photo (q, path, 0, p->has_box ? p->box : NULL);
     }
   return TRUE;
 }

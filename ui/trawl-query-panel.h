@@ -22,6 +22,15 @@ void         trawl_query_panel_add_face_photo (TrawlQueryPanel *self, GFile *fil
 /* Sets (or with NULL clears) the plate photo and shows the plate page. */
 void         trawl_query_panel_set_plate_photo (TrawlQueryPanel *self, GFile *file);
 guint        trawl_query_panel_get_n_face_photos (TrawlQueryPanel *self);
+/* The face meant in photo index, as a box in photo px (NULL: the largest
+ * face, the default). */
+void         trawl_query_panel_set_face_box (TrawlQueryPanel *self, guint index,
+                                             const float *box);
+gboolean     trawl_query_panel_get_face_box (TrawlQueryPanel *self, guint index, float box[4]);
+/* Opens the face marker on photo index (transfer none: it closes itself
+ * and sets the box when the person confirms); NULL after emitting "error"
+ * when the photo cannot be read. */
+GtkWindow   *trawl_query_panel_mark_face (TrawlQueryPanel *self, guint index);
 /* The plate entry (transfer none). */
 GtkEditable *trawl_query_panel_get_plate_entry (TrawlQueryPanel *self);
 /* Shows the plate page and puts the focus in its entry. */

@@ -406,7 +406,7 @@ on_selection_changed_cb (TrawlWindow *self)
 }
 
 static void
-on_player_error_cb (TrawlWindow *self, const char *message)
+on_part_error_cb (TrawlWindow *self, const char *message)
 {
   show_error (self, message);
 }
@@ -554,7 +554,9 @@ trawl_window_init (TrawlWindow *self)
                            G_CALLBACK (on_selection_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sort_dropdown, "notify::selected",
                            G_CALLBACK (on_sort_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->player, "error", G_CALLBACK (on_player_error_cb), self,
+  g_signal_connect_object (self->player, "error", G_CALLBACK (on_part_error_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->query_panel, "error", G_CALLBACK (on_part_error_cb), self,
                            G_CONNECT_SWAPPED);
   drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));

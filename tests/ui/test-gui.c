@@ -9,6 +9,7 @@
  * answer to the same query. Skips when there is no display; the player
  * checks skip without ffmpeg. */
 #include "trawl-app.h"
+#include "trawl-face-marker.h"
 #include "trawl-recent.h"
 #include "trawl-window.h"
 
@@ -17,6 +18,7 @@
 
 #include <glib/gstdio.h>
 #include <trawl/case.h>
+#include <trawl/detect.h>
 #include <trawl/image.h>
 #include <trawl/search.h>
 
@@ -462,6 +464,60 @@ test_face_query (void)
     }
   g_test_message ("face query (2 photos) from the action to results on screen: %.1f ms",
                   trawl_window_get_last_query_ms (win));
+
+  /* the face marked by hand on the first photo: a drag around the face
+   * (found here with the library's detector) gives its box in photo px,
+   * and the query carries it */
+  {
+    TrawlQueryPanel *panel = trawl_window_get_query_panel (win);
+    g_autoptr(TrawlImage) img = trawl_image_load (a, &error);
+    g_autoptr(TrawlFaceDetector) fd = NULL;
+    g_autoptr(GArray) faces = NULL;
+    g_autoptr(TrawlQuery) q2 = trawl_query_new ();
+    g_autoptr(TrawlSearchResults) want2 = NULL;
+    GtkWindow *marker;
+    TrawlBox fb;
+    float box[4];
+    double x0, y0, x1, y1;
+
+    g_assert_no_error (error);
+    fd = trawl_face_detector_new (&(TrawlFaceOptions) { .no_embedding = TRUE }, &error);
+    g_assert_no_error (error);
+    faces = trawl_face_detector_run (fd, img, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (faces->len, >=, 1);
+    fb = g_array_index (faces, TrawlFace, 0).box;
+    marker = trawl_query_panel_mark_face (panel, 0);
+    g_assert_nonnull (marker);
+    while (gtk_widget_get_width (GTK_WIDGET (marker)) == 0 || !gtk_widget_get_mapped (GTK_WIDGET (marker)))
+      g_main_context_iteration (NULL, TRUE);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    trawl_face_marker_photo_to_widget (TRAWL_FACE_MARKER (marker), fb.x, fb.y, &x0, &y0);
+    trawl_face_marker_photo_to_widget (TRAWL_FACE_MARKER (marker), fb.x + fb.w, fb.y + fb.h, &x1,
+                                       &y1);
+    /* dragged from bottom right to top left, as people do too */
+    g_assert_true (trawl_face_marker_select (TRAWL_FACE_MARKER (marker), x1, y1, x0, y0));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (marker), "marker.apply", NULL));
+    g_assert_true (trawl_query_panel_get_face_box (panel, 0, box));
+    g_assert_cmpfloat_with_epsilon (box[0], fb.x, 1e-2);
+    g_assert_cmpfloat_with_epsilon (box[1], fb.y, 1e-2);
+    g_assert_cmpfloat_with_epsilon (box[2], fb.w, 1e-2);
+    g_assert_cmpfloat_with_epsilon (box[3], fb.h, 1e-2);
+    g_assert_false (trawl_query_panel_get_face_box (panel, 1, box));
+
+    trawl_query_add_face_photo (q2, a, 0, box);
+    trawl_query_add_face_photo (q2, b, 0, NULL);
+    want2 = trawl_search_run (s, q2, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.search", NULL));
+    wait_idle (win);
+    g_assert_null (trawl_window_get_last_error (win));
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, want2->hits->len);
+    for (guint i = 0; i < want2->hits->len; i++)
+      g_assert_cmpfloat_with_epsilon (item_hit (model, i)->score,
+                                      ((TrawlSearchHit *) want2->hits->pdata[i])->score, 1e-6);
+  }
 
   /* a photo without a face */
   {
