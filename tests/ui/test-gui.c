@@ -281,6 +281,25 @@ save_screenshot (TrawlWindow *win, const char *png)
   g_assert_true (gdk_texture_save_to_png (texture, png));
 }
 
+/* The window at png, and in dark style beside it (NAME-dark.png). */
+static void
+save_screenshots (TrawlWindow *win, const char *png)
+{
+  AdwStyleManager *sm = adw_style_manager_get_default ();
+  g_autofree char *stem = g_str_has_suffix (png, ".png") ? g_strndup (png, strlen (png) - 4)
+                                                         : g_strdup (png);
+  g_autofree char *dark = g_strconcat (stem, "-dark.png", NULL);
+
+  for (int i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  save_screenshot (win, png);
+  adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_DARK);
+  for (int i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  save_screenshot (win, dark);
+  adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_DEFAULT);
+}
+
 /* ---- tests ---- */
 
 static void
@@ -387,6 +406,8 @@ test_player (void)
   g_assert_cmpfloat (fabs (trawl_player_get_pts (player) - hit->jump_pts_s), <=,
                      0.5 / CLIP_FPS + 1e-3);
   g_assert_true (trawl_player_has_box (player));
+  if (shot != NULL)
+    save_screenshots (win, shot);
   /* one frame forward */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (player), "player.step-forward", NULL));
   while (trawl_player_is_busy (player))
@@ -395,8 +416,6 @@ test_player (void)
   g_assert_cmpuint (trawl_player_get_n_frames_shown (player), ==, 2);
   for (int i = 0; i < 10; i++)
     g_main_context_iteration (NULL, FALSE);
-  if (shot != NULL)
-    save_screenshot (win, shot);
 
   /* a video moved since indexing: a message in the player and a toast */
   {
