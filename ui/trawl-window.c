@@ -1,53 +1,21 @@
 /* trawl-window.c - TrawlWindow: opens a case (worker thread), runs the
- * query panel's query with trawl_search_run_async (spinner, cancel),
+ * query panel's query with trawl_search_run_async (spinner, cancel; the
+ * actions that start them are in trawl-window-actions.c),
  * shows the hits in a sorted grid and the timeline sharing one selection,
  * and opens the selected hit in the player. Errors become toasts; nothing
  * here decides what matches (that is trawl/search.h's). */
-#include "trawl-window.h"
+#include "trawl-window-private.h"
 #include "trawl-hit.h"
 #include "trawl-recent.h"
 
 #include <math.h>
 #include <trawl/base.h>
 
-struct _TrawlWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* template children */
-  AdwToastOverlay    *toast_overlay;
-  AdwWindowTitle     *window_title;
-  GtkMenuButton      *recent_button;
-  GtkSpinner         *spinner;
-  GtkButton          *cancel_button;
-  TrawlCaseSummary   *case_summary;
-  TrawlQueryPanel    *query_panel;
-  GtkLabel           *results_label;
-  GtkDropDown        *sort_dropdown;
-  GtkStack           *results_stack;
-  AdwStatusPage      *status_page;
-  GtkGridView        *grid_view;
-  TrawlPlayer        *player;
-  TrawlTimeline      *timeline;
-
-  TrawlSearch        *search;          /* owned; NULL until a case is open */
-  gboolean            opening;         /* a case opens in a worker */
-  gboolean            searching;       /* a query runs in a worker (search in use) */
-  GCancellable       *search_cancel;   /* owned while searching */
-  gint64              search_start_us; /* monotonic, when the action fired */
-  double              last_query_ms;
-
-  TrawlResultsRef    *results;         /* owned, or NULL */
-  GtkCustomSorter    *sorter;          /* owned; by score or by time */
-  GtkSortListModel   *sorted;          /* owned */
-  GtkSingleSelection *selection;       /* owned; shared by grid and timeline */
-  char               *last_error;      /* the last message shown as an error */
-};
 
 G_DEFINE_FINAL_TYPE (TrawlWindow, trawl_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void
-show_error (TrawlWindow *self, const char *message)
+void
+_trawl_window_show_error (TrawlWindow *self, const char *message)
 {
   AdwToast *toast = adw_toast_new (message);
 
@@ -138,7 +106,7 @@ on_case_opened (GObject *source, GAsyncResult *result, gpointer user_data)
       || !trawl_case_summary_set_case (self->case_summary, trawl_search_get_case (s), &error))
     {
       g_clear_pointer (&s, trawl_search_free);
-      show_error (self, error->message);
+      _trawl_window_show_error (self, error->message);
       update_busy (self);
       return;
     }
@@ -166,13 +134,13 @@ trawl_window_open_case (TrawlWindow *self, GFile *dir)
   g_return_if_fail (G_IS_FILE (dir));
   if (self->searching || self->opening)
     {
-      show_error (self, "Wait for the running search to finish (or cancel it) first.");
+      _trawl_window_show_error (self, "Wait for the running search to finish (or cancel it) first.");
       return;
     }
   path = g_file_get_path (dir);
   if (path == NULL)
     {
-      show_error (self, "A case must be a local folder.");
+      _trawl_window_show_error (self, "A case must be a local folder.");
       return;
     }
   self->opening = TRUE;
@@ -182,43 +150,8 @@ trawl_window_open_case (TrawlWindow *self, GFile *dir)
   g_task_run_in_thread (task, open_case_thread);
 }
 
-static void
-on_case_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  TrawlWindow *self = user_data;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) dir = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      if (dir != NULL)
-        trawl_window_open_case (self, dir);
-    }
-  g_object_unref (dialog);
-}
 
-static void
-open_case_activated (GtkWidget *widget, const char *action, GVariant *param)
-{
-  GtkFileChooserNative *chooser;
-
-  (void) action;
-  (void) param;
-  /* GTK 4.8 (Debian 12) predates GtkFileDialog: use the native chooser. */
-  chooser = gtk_file_chooser_native_new ("Open Case", GTK_WINDOW (widget),
-                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                         "_Open", "_Cancel");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_case_chosen), widget);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-open_recent_activated (GtkWidget *widget, const char *action, GVariant *param)
-{
-  g_autoptr(GFile) dir = g_file_new_for_path (g_variant_get_string (param, NULL));
-
-  (void) action;
-  trawl_window_open_case (TRAWL_WINDOW (widget), dir);
-}
 
 /* ---- results ---- */
 
@@ -306,34 +239,34 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   TrawlSearchResults *r = trawl_search_run_finish ((TrawlSearch *) source, result, &error);
 
-  (void) source;
   self->searching = FALSE;
   g_clear_object (&self->search_cancel);
   update_busy (self);
   if (r == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, "Search cancelled.");
+        _trawl_window_show_error (self, "Search cancelled.");
       else
-        show_error (self, error->message);
+        _trawl_window_show_error (self, error->message);
       return;
     }
   show_results (self, r);
   self->last_query_ms = (g_get_monotonic_time () - self->search_start_us) / 1000.0;
 }
 
-static void
-search_activated (GtkWidget *widget, const char *action, GVariant *param)
+
+
+
+
+void
+_trawl_window_search (TrawlWindow *self)
 {
-  TrawlWindow *self = TRAWL_WINDOW (widget);
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlQuery) q = NULL;
 
-  (void) action;
-  (void) param;
   if (self->search == NULL)
     {
-      show_error (self, "Open a case first (Ctrl+O).");
+      _trawl_window_show_error (self, "Open a case first (Ctrl+O).");
       return;
     }
   if (self->searching || self->opening)
@@ -341,45 +274,24 @@ search_activated (GtkWidget *widget, const char *action, GVariant *param)
   q = trawl_query_panel_build_query (self->query_panel, &error);
   if (q == NULL)
     {
-      show_error (self, error->message);
+      _trawl_window_show_error (self, error->message);
       return;
     }
   self->search_start_us = g_get_monotonic_time ();
   self->searching = TRUE;
   self->search_cancel = g_cancellable_new ();
   update_busy (self);
-  /* The player reads the search's catalog on selection: stop using it. */
+  /* The search is the worker's until on_search_done: selection changes
+   * meanwhile open the player without reading the track's sightings. */
   trawl_search_run_async (self->search, q, self->search_cancel, on_search_done,
                           g_object_ref (self));
 }
 
-static void
-cancel_activated (GtkWidget *widget, const char *action, GVariant *param)
+void
+_trawl_window_cancel_search (TrawlWindow *self)
 {
-  TrawlWindow *self = TRAWL_WINDOW (widget);
-
-  (void) action;
-  (void) param;
   if (self->search_cancel != NULL)
     g_cancellable_cancel (self->search_cancel);
-}
-
-static void
-focus_plate_activated (GtkWidget *widget, const char *action, GVariant *param)
-{
-  (void) action;
-  (void) param;
-  trawl_query_panel_focus_plate (TRAWL_WINDOW (widget)->query_panel);
-}
-
-static void
-export_activated (GtkWidget *widget, const char *action, GVariant *param)
-{
-  (void) action;
-  (void) param;
-  /* Disabled until the evidence module lands; kept so menus and
-   * shortcuts are already in place. */
-  show_error (TRAWL_WINDOW (widget), "Export comes with the evidence module.");
 }
 
 /* ---- selection -> player ---- */
@@ -401,14 +313,14 @@ on_selection_changed_cb (TrawlWindow *self)
    * player opens without the sighting markers. */
   if (self->search != NULL && !self->searching
       && !trawl_search_get_track (self->search, hit->track_id, &track, &sightings, &error))
-    show_error (self, error->message);
+    _trawl_window_show_error (self, error->message);
   trawl_player_open (self->player, hit, sightings);
 }
 
 static void
 on_part_error_cb (TrawlWindow *self, const char *message)
 {
-  show_error (self, message);
+  _trawl_window_show_error (self, message);
 }
 
 /* ---- drops ---- */
@@ -430,7 +342,7 @@ trawl_window_drop_file (TrawlWindow *self, GFile *file)
   else
     {
       msg = g_strdup_printf ("%s is not a photo: drop a photo of a face, or a case folder.", name);
-      show_error (self, msg);
+      _trawl_window_show_error (self, msg);
     }
 }
 
@@ -512,21 +424,7 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, player);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, timeline);
 
-  gtk_widget_class_install_action (widget_class, "win.open-case", NULL, open_case_activated);
-  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_activated);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
-  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
-  gtk_widget_class_install_action (widget_class, "win.focus-plate", NULL, focus_plate_activated);
-  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
-                                       "win.open-case", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
-                                       "win.search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
-                                       "win.focus-plate", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
-                                       "win.export", NULL);
+  _trawl_window_class_add_actions (widget_class);
 }
 
 static void
