@@ -414,6 +414,34 @@ test_player (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpfloat (trawl_player_get_pts (player), >, hit->jump_pts_s);
   g_assert_cmpuint (trawl_player_get_n_frames_shown (player), ==, 2);
+  /* the scrubber's seeks, forwards and back (the reader reopens) */
+  trawl_player_seek (player, CLIP_S - 1.5);
+  while (trawl_player_is_busy (player))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpfloat (fabs (trawl_player_get_pts (player) - (CLIP_S - 1.5)), <=, 0.5 / CLIP_FPS + 1e-3);
+  trawl_player_seek (player, 0.5);
+  while (trawl_player_is_busy (player))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpfloat (fabs (trawl_player_get_pts (player) - 0.5), <=, 0.5 / CLIP_FPS + 1e-3);
+  /* play: frames keep coming, in order, until paused */
+  {
+    guint n0 = trawl_player_get_n_frames_shown (player);
+    double last = trawl_player_get_pts (player);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (player), "player.toggle-play", NULL));
+    while (trawl_player_get_n_frames_shown (player) < n0 + 5)
+      {
+        g_main_context_iteration (NULL, TRUE);
+        g_assert_cmpfloat (trawl_player_get_pts (player), >=, last);
+        last = trawl_player_get_pts (player);
+      }
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (player), "player.toggle-play", NULL));
+    while (trawl_player_is_busy (player))
+      g_main_context_iteration (NULL, TRUE);
+    n0 = trawl_player_get_n_frames_shown (player);
+    for (int i = 0; i < 20; i++)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_cmpuint (trawl_player_get_n_frames_shown (player), ==, n0);
+  }
   for (int i = 0; i < 10; i++)
     g_main_context_iteration (NULL, FALSE);
 
@@ -637,6 +665,66 @@ test_about (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Cancel right after the search starts: either the results or "cancelled",
+ * and the window free again (which one wins is the worker's race). */
+static void
+test_cancel (void)
+{
+  TrawlWindow *win = open_window ();
+
+  trawl_query_panel_focus_plate (trawl_window_get_query_panel (win));
+  gtk_editable_set_text (trawl_query_panel_get_plate_entry (trawl_window_get_query_panel (win)),
+                         "AB*");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.search", NULL));
+  g_assert_true (trawl_window_is_busy (win));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.cancel", NULL));
+  wait_idle (win);
+  g_assert_false (trawl_window_is_busy (win));
+  if (trawl_window_get_last_error (win) != NULL)
+    g_assert_cmpstr (trawl_window_get_last_error (win), ==, "Search cancelled.");
+  else
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))),
+                      >, 0);
+  /* and the next search runs */
+  run_plate_query (win, "AB12CDE");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))),
+                    >, 0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* How long the app takes from the search action to the tiles on screen,
+ * on a case named by TRAWL_GUI_BENCH_CASE with the plate pattern
+ * TRAWL_GUI_BENCH_PLATE (a measurement for people; skipped otherwise). */
+static void
+test_time_to_results (void)
+{
+  const char *dir = g_getenv ("TRAWL_GUI_BENCH_CASE");
+  const char *plate = g_getenv ("TRAWL_GUI_BENCH_PLATE");
+  g_autoptr(GFile) f = NULL;
+  TrawlWindow *win;
+
+  if (dir == NULL || plate == NULL)
+    {
+      g_test_skip ("set TRAWL_GUI_BENCH_CASE and TRAWL_GUI_BENCH_PLATE to measure");
+      return;
+    }
+  f = g_file_new_for_path (dir);
+  win = trawl_window_new (app);
+  gtk_window_present (GTK_WINDOW (win));
+  trawl_window_open_case (win, f);
+  wait_idle (win);
+  g_assert_true (trawl_window_has_case (win));
+  for (int i = 0; i < 3; i++)
+    {
+      run_plate_query (win, plate);
+      g_assert_null (trawl_window_get_last_error (win));
+      g_test_message ("run %d: %u tiles, %.1f ms from the action to the tiles", i,
+                      g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))),
+                      trawl_window_get_last_query_ms (win));
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static void
 test_no_display (void)
 {
@@ -673,6 +761,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/bad-query", test_bad_query);
   g_test_add_func ("/ui/window/filters", test_filters);
   g_test_add_func ("/ui/about", test_about);
+  g_test_add_func ("/ui/window/cancel", test_cancel);
+  g_test_add_func ("/ui/window/time-to-results", test_time_to_results);
   status = g_test_run ();
   {
     g_autofree char *root = g_path_get_dirname (case_dir);
