@@ -40,6 +40,7 @@ struct _TrawlWindow
   GtkSortListModel   *sorted;          /* owned */
   GtkSingleSelection *selection;       /* owned; shared by grid and timeline */
   char               *last_error;      /* the last message shown as an error */
+  gboolean            disposed;        /* workers may finish after dispose */
 };
 
 /* A toast with message, kept as the last error (for tests). */

@@ -102,6 +102,11 @@ on_case_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 
   (void) user_data;
   self->opening = FALSE;
+  if (self->disposed)
+    {
+      g_clear_pointer (&s, trawl_search_free);
+      return;
+    }
   if (s == NULL || (cams = camera_names (s, &error)) == NULL
       || !trawl_case_summary_set_case (self->case_summary, trawl_search_get_case (s), &error))
     {
@@ -237,10 +242,16 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(TrawlWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  TrawlSearchResults *r = trawl_search_run_finish ((TrawlSearch *) source, result, &error);
+  TrawlSearchResults *r = trawl_search_run_finish (self->search, result, &error);
 
+  (void) source;  /* NULL: TrawlSearch is not a GObject */
   self->searching = FALSE;
   g_clear_object (&self->search_cancel);
+  if (self->disposed)
+    {
+      g_clear_pointer (&r, trawl_search_results_free);
+      return;
+    }
   update_busy (self);
   if (r == NULL)
     {
@@ -299,8 +310,7 @@ _trawl_window_cancel_search (TrawlWindow *self)
 static void
 on_selection_changed_cb (TrawlWindow *self)
 {
-  g_autoptr(TrawlHit) item = gtk_single_selection_get_selected_item (self->selection) != NULL
-    ? g_object_ref (gtk_single_selection_get_selected_item (self->selection)) : NULL;
+  TrawlHit *item = gtk_single_selection_get_selected_item (self->selection);
   const TrawlSearchHit *hit;
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlTrack) track = NULL;
@@ -373,6 +383,7 @@ trawl_window_dispose (GObject *object)
 {
   TrawlWindow *self = TRAWL_WINDOW (object);
 
+  self->disposed = TRUE;
   if (self->search_cancel != NULL)
     g_cancellable_cancel (self->search_cancel);
   if (self->timeline != NULL)

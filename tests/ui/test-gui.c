@@ -725,6 +725,33 @@ test_time_to_results (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A window closed while its search runs: the search finishes into the
+ * void, nothing touches the gone widgets. */
+static void
+test_close_while_searching (void)
+{
+  TrawlWindow *win = open_window ();
+  GWeakRef ref;
+
+  trawl_query_panel_focus_plate (trawl_window_get_query_panel (win));
+  gtk_editable_set_text (trawl_query_panel_get_plate_entry (trawl_window_get_query_panel (win)),
+                         "AB*");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.search", NULL));
+  g_assert_true (trawl_window_is_busy (win));
+  g_weak_ref_init (&ref, win);
+  gtk_window_destroy (GTK_WINDOW (win));
+  /* the running search holds the window until it reports */
+  for (;;)
+    {
+      g_autoptr(GObject) alive = g_weak_ref_get (&ref);
+      if (alive == NULL)
+        break;
+      g_clear_object (&alive);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_weak_ref_clear (&ref);
+}
+
 static void
 test_no_display (void)
 {
@@ -762,6 +789,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/filters", test_filters);
   g_test_add_func ("/ui/about", test_about);
   g_test_add_func ("/ui/window/cancel", test_cancel);
+  g_test_add_func ("/ui/window/close-while-searching", test_close_while_searching);
   g_test_add_func ("/ui/window/time-to-results", test_time_to_results);
   status = g_test_run ();
   {
