@@ -330,6 +330,10 @@ test_not_a_case (void)
   wait_idle (win);
   g_assert_false (trawl_window_has_case (win));
   g_assert_nonnull (trawl_window_get_last_error (win));
+  g_assert_nonnull (strstr (trawl_window_get_last_error (win), tmp));
+  /* searching without a case asks for one */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.search", NULL));
+  g_assert_nonnull (strstr (trawl_window_get_last_error (win), "Open a case first"));
   g_rmdir (tmp);
   gtk_window_destroy (GTK_WINDOW (win));
 }
