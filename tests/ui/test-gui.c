@@ -168,6 +168,9 @@ make_case (void)
   case_dir = g_build_filename (root, "case", NULL);
   c = trawl_case_open (case_dir, TRAWL_CASE_CREATE, &error);
   g_assert_no_error (error);
+  /* the stores load before any video transaction, as the indexer's do */
+  g_assert_nonnull (trawl_case_get_vectors (c, TRAWL_KIND_FACE, &error));
+  g_assert_nonnull (trawl_case_get_vectors (c, TRAWL_KIND_PLATE, &error));
   for (int v = 0; v < 2; v++)
     {
       TrawlCatalog *cat = trawl_case_get_catalog (c);
