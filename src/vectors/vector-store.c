@@ -155,15 +155,27 @@ normalised_copy (const TrawlVectorStore *vs, gsize n, const float *x, GError **e
 
 /* ---- flat -> IVF ---- */
 
+/* Lists probed per query: a fixed number, not a share of nlist, so a
+ * query's cost grows with the lists' length only (benchmarks/search: 16
+ * probes of 4,000 lists gave recall@10 0.957 against exact search at 1M
+ * vectors; 24 leaves a margin). */
+#define IVF_NPROBE 24
+
 static void
 set_nprobe (FaissIndex *index)
 {
   FaissIndexIVF *ivf = faiss_IndexIVF_cast (index);
   if (ivf != NULL)
-    {
-      size_t nlist = faiss_IndexIVF_nlist (ivf);
-      faiss_IndexIVF_set_nprobe (ivf, MIN (nlist, MAX ((size_t) 8, nlist / 8)));
-    }
+    faiss_IndexIVF_set_nprobe (ivf, MIN (faiss_IndexIVF_nlist (ivf), (size_t) IVF_NPROBE));
+}
+
+/* nlist for n vectors: 4 sqrt(n), at most 4,096 (k-means time at the
+ * switch), and at least 39 training points a list (FAISS's own floor). */
+static int
+ivf_nlist (size_t n)
+{
+  double nlist = MIN (4.0 * sqrt ((double) n), 4096.0);
+  return (int) MAX (1.0, MIN (nlist, (double) n / 39.0));
 }
 
 /* Rebuilds a flat store as IVF over the same vectors and ids. On failure
@@ -176,20 +188,28 @@ switch_to_ivf (TrawlVectorStore *vs, GError **error)
   FaissIndex *ivf = NULL;
   idx_t *ids;
   float *xb;
-  size_t n_ids, n_floats;
+  size_t n_ids, n_floats, n_train;
   int nlist, rc;
   g_autofree char *type = NULL;
+  g_autofree float *train = NULL;
 
   if (idmap == NULL || (flat = faiss_IndexFlat_cast (faiss_IndexIDMap_sub_index (idmap))) == NULL)
     return TRUE;  /* not flat: nothing to do */
   faiss_IndexIDMap_id_map (idmap, &ids, &n_ids);
   faiss_IndexFlat_xb (flat, &xb, &n_floats);
   g_assert (n_floats == n_ids * (size_t) vs->dim);
-  nlist = MAX (1, (int) sqrt ((double) n_ids));
+  nlist = ivf_nlist (n_ids);
   type = g_strdup_printf ("IVF%d,Flat", nlist);
   g_info ("vector store: %" G_GSIZE_FORMAT " vectors, switching to %s", n_ids, type);
+  /* k-means on an even sample of at most 64 points a list: more costs
+   * minutes at the switch and moves the centroids little */
+  n_train = MIN (n_ids, (size_t) nlist * 64);
+  train = g_new (float, n_train * (size_t) vs->dim);
+  for (size_t i = 0; i < n_train; i++)
+    memcpy (train + i * (size_t) vs->dim, xb + (i * n_ids / n_train) * (size_t) vs->dim,
+            (size_t) vs->dim * sizeof (float));
   if ((rc = faiss_index_factory (&ivf, vs->dim, type, METRIC_INNER_PRODUCT)) != 0 ||
-      (rc = faiss_Index_train (ivf, (idx_t) n_ids, xb)) != 0 ||
+      (rc = faiss_Index_train (ivf, (idx_t) n_train, train)) != 0 ||
       (rc = faiss_Index_add_with_ids (ivf, (idx_t) n_ids, xb, ids)) != 0)
     {
       faiss_Index_free (ivf);
