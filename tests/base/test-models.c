@@ -222,7 +222,6 @@ test_loaded_model_checked (Fixture *f, gconstpointer data)
       g_assert_no_error (error);
       g_assert_nonnull (path);
       g_free (path);
-      g_assert_true (g_file_test (verdicts, G_FILE_TEST_IS_REGULAR));
       /* one bit flipped in the model: same size, refused */
       rewrite (w, "pretend these are weightr\n", now - 40);
       path = trawl_model_path ("pkg/w.bin", &error);
@@ -230,6 +229,8 @@ test_loaded_model_checked (Fixture *f, gconstpointer data)
       g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
       g_test_message ("%s", error->message);
       g_clear_error (&error);
+      /* the good verdict was remembered beside the models */
+      g_assert_true (g_file_test (verdicts, G_FILE_TEST_IS_REGULAR));
       /* put back, then its weights file damaged: refused through it */
       rewrite (w, payload, now - 30);
       rewrite (w2, "pretend these are weightr\n", now - 20);
