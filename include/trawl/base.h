@@ -29,7 +29,10 @@ const char *trawl_models_dir (void);
 
 /* Full path of a model file named as in the manifest's "dest" key, e.g.
  * "face-api/ssd_mobilenetv1_model.bin". Fails with TRAWL_ERROR_NOT_FOUND and
- * a hint to run the set-up when the file is absent. Free with g_free. */
+ * a hint to run the set-up when the file is absent, and with
+ * TRAWL_ERROR_CORRUPT when it (or a companion file, see
+ * trawl_model_check_pinned) does not have its pinned sha256. Free with
+ * g_free. */
 char *trawl_model_path (const char *dest, GError **error);
 
 /* ---- the model manifest (models/manifest.ini, copied into the cache) ---- */
@@ -54,6 +57,19 @@ void                trawl_model_manifest_free (TrawlModelManifest *m);
 /* Checks that dir/entry->dest exists and has the pinned sha256. */
 gboolean            trawl_model_entry_verify (const TrawlModelEntry *e, const char *dir,
                                               GError **error);
+
+/* The manifest the models in the cache were fetched with (its copy in the
+ * cache), else the source tree's; NULL with error set when neither loads. */
+TrawlModelManifest *trawl_model_manifest_load_default (GError **error);
+
+/* Checks dir/dest against the sha256 the default manifest pins for it,
+ * and with it the companion files whose manifest key extends its key
+ * ("face-detector" brings "face-detector-weights"). A file the manifest
+ * does not list, or no manifest, passes. The verdict is cached by path,
+ * size and modification time, in memory and in dir/.verified.ini, so a
+ * model is hashed once until it changes. FALSE with TRAWL_ERROR_CORRUPT
+ * (or NOT_FOUND for a missing companion) naming the file. */
+gboolean trawl_model_check_pinned (const char *dir, const char *dest, GError **error);
 
 /* SHA-256 of a file as lower-case hex, streaming; NULL with error set. */
 char *trawl_file_sha256 (const char *path, GError **error);

@@ -50,6 +50,11 @@ typedef enum {
   TRAWL_CASE_READ   = 0,       /* no lock, no writes: sees committed data */
   TRAWL_CASE_WRITE  = 1 << 0,  /* takes the lock; one writer per case */
   TRAWL_CASE_CREATE = 1 << 1,  /* creates the folder and catalog; implies WRITE */
+  /* With CREATE: start a new catalog even though the folder holds vector
+   * files of a catalog that is gone (deleted, moved or emptied). Without
+   * it that is refused (TRAWL_ERROR_NOT_FOUND), since the vector files
+   * would be overwritten by the new, empty catalog's. */
+  TRAWL_CASE_REPLACE_LOST_CATALOG = 1 << 2,
 } TrawlCaseFlags;
 
 typedef enum {
@@ -63,7 +68,8 @@ typedef enum {
 } TrawlCaseFile;
 
 /* Opens the case folder dir. NULL with error set; nothing stays open on
- * failure. */
+ * failure. A writer refuses a catalog that SQLite's quick check finds
+ * damaged (TRAWL_ERROR_CORRUPT); see trawl_case_check. */
 TrawlCase *trawl_case_open (const char *dir, TrawlCaseFlags flags, GError **error);
 
 /* Saves nothing: vector stores are saved by trawl_case_save_vectors. Frees
@@ -104,6 +110,14 @@ gint64 trawl_case_get_vectors_generation (TrawlCase *c, TrawlKind kind);
 /* Whether a process holds dir's writer lock now (an indexer is running).
  * *pid (nullable) gets its pid. Reads the lock file; takes no lock. */
 gboolean trawl_case_writer_active (const char *dir, int *pid);
+
+/* Checks the whole case, reading only (`trawl check`): SQLite's
+ * integrity_check, the audit chain, the vector files against the catalog
+ * (the count it recorded at their last save, and the sightings with
+ * embeddings), and rows that point at rows that are gone. Appends one line
+ * per problem found to problems (of char*); none when all holds. FALSE with
+ * error set only when the checks could not run. */
+gboolean trawl_case_check (TrawlCase *c, GPtrArray *problems, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCase, trawl_case_close)
 

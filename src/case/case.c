@@ -40,6 +40,35 @@ trawl_case_get_path (TrawlCase *c, TrawlCaseFile file)
   return g_build_filename (c->dir, trawl_case_file_name (file), NULL);
 }
 
+/* A catalog that is missing or empty (0 bytes: SQLite would take it for a
+ * new database) beside vector files: the case lost its catalog, and a new
+ * one would overwrite the vectors with its own, empty, ones. */
+static gboolean
+refuse_lost_catalog (const char *dir, GError **error)
+{
+  g_autofree char *db = g_build_filename (dir, file_names[TRAWL_CASE_FILE_CATALOG], NULL);
+  const TrawlCaseFile vecs[] = { TRAWL_CASE_FILE_FACE_VECTORS, TRAWL_CASE_FILE_PLATE_VECTORS };
+  GStatBuf st;
+
+  if (g_stat (db, &st) == 0 && st.st_size > 0)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (vecs); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, file_names[vecs[i]], NULL);
+      if (!g_file_test (p, G_FILE_TEST_EXISTS))
+        continue;
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND,
+                   "%s holds %s but its catalog (%s) is %s: refusing to start a new catalog "
+                   "over a case that lost its own. Put the catalog back, or start afresh "
+                   "(the vector files are then rebuilt from the new catalog) with "
+                   "--force-new-catalog", dir, file_names[vecs[i]],
+                   file_names[TRAWL_CASE_FILE_CATALOG],
+                   g_file_test (db, G_FILE_TEST_EXISTS) ? "empty" : "missing");
+      return TRUE;
+    }
+  return FALSE;
+}
+
 TrawlCase *
 trawl_case_open (const char *dir, TrawlCaseFlags flags, GError **error)
 {
@@ -58,6 +87,9 @@ trawl_case_open (const char *dir, TrawlCaseFlags flags, GError **error)
                    "%s: no such case folder", dir);
       return NULL;
     }
+  if ((flags & TRAWL_CASE_CREATE) && !(flags & TRAWL_CASE_REPLACE_LOST_CATALOG)
+      && refuse_lost_catalog (dir, error))
+    return NULL;
   cat = trawl_catalog_open (dir, cf, error);
   if (cat == NULL)
     return NULL;
@@ -307,4 +339,81 @@ trawl_case_get_vectors_generation (TrawlCase *c, TrawlKind kind)
   if (!trawl_catalog_get_vectors_state (c->cat, kind, &gen, &n, NULL))
     return 0;
   return gen;
+}
+
+/* ---- trawl check ---- */
+
+/* The vector file of kind against the catalog: the count recorded at its
+ * last save and the sightings that have an embedding. Read as it is, never
+ * rebuilt (that is trawl_case_get_vectors' job, and would hide the fault). */
+static gboolean
+check_vectors (TrawlCase *c, TrawlKind kind, GPtrArray *problems, GError **error)
+{
+  g_autofree char *path = store_path (c, kind);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(TrawlVectorStore) vs = NULL;
+  gint64 gen = 0, recorded = 0, in_catalog;
+  gint64 in_file;
+
+  if (!trawl_catalog_get_vectors_state (c->cat, kind, &gen, &recorded, error))
+    return FALSE;
+  in_catalog = trawl_catalog_count_embeddings (c->cat, kind, kind_dim (kind), error);
+  if (in_catalog < 0)
+    return FALSE;
+  vs = trawl_vector_store_load (path, kind_dim (kind), &local);  /* checks its SHA-256 */
+  if (vs == NULL)
+    {
+      /* No file and nothing to hold is a case that never saw this kind. */
+      if (g_error_matches (local, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND) && in_catalog == 0
+          && recorded == 0)
+        return TRUE;
+      g_ptr_array_add (problems, g_strdup_printf ("%s: cannot be read (%s); the catalog holds %"
+                                                  G_GINT64_FORMAT " %s vectors", path,
+                                                  local->message, in_catalog,
+                                                  trawl_kind_to_string (kind)));
+      return TRUE;
+    }
+  in_file = trawl_vector_store_get_count (vs);
+  if (in_file != recorded)
+    g_ptr_array_add (problems, g_strdup_printf ("%s holds %" G_GINT64_FORMAT " vectors but the "
+                                                "catalog recorded %" G_GINT64_FORMAT " at its "
+                                                "last save", path, in_file, recorded));
+  if (in_file != in_catalog)
+    g_ptr_array_add (problems, g_strdup_printf ("%s holds %" G_GINT64_FORMAT " vectors but the "
+                                                "catalog has %" G_GINT64_FORMAT " %s sightings "
+                                                "with one", path, in_file, in_catalog,
+                                                trawl_kind_to_string (kind)));
+  return TRUE;
+}
+
+gboolean
+trawl_case_check (TrawlCase *c, GPtrArray *problems, GError **error)
+{
+  g_autoptr(GError) audit = NULL;
+  int pid = 0;
+
+  g_return_val_if_fail (c != NULL && problems != NULL, FALSE);
+  if (!trawl_catalog_check_integrity (c->cat, FALSE, problems, error))
+    return FALSE;
+  if (!trawl_catalog_audit_verify (c->cat, NULL, NULL, &audit))
+    {
+      if (!g_error_matches (audit, TRAWL_ERROR, TRAWL_ERROR_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&audit));
+          return FALSE;
+        }
+      g_ptr_array_add (problems, g_strdup (audit->message));
+    }
+  /* An indexer saves the vector files just after each video's commit: a
+   * reader may catch them a video behind, which is no fault. */
+  if (!trawl_case_writer_active (c->dir, &pid))
+    {
+      if (!check_vectors (c, TRAWL_KIND_FACE, problems, error)
+          || !check_vectors (c, TRAWL_KIND_PLATE, problems, error))
+        return FALSE;
+    }
+  else
+    g_message ("%s: an indexer (pid %d) is writing the case; vector files not compared",
+               c->dir, pid);
+  return trawl_catalog_check_references (c->cat, problems, error);
 }

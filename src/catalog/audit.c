@@ -65,6 +65,9 @@ chain_tail (TrawlCatalog *cat, gint64 *id, char **hash, GError **error)
   return TRUE;
 }
 
+static gboolean write_verified (TrawlCatalog *cat, gint64 id, const char *hash,
+                                GError **error);
+
 static gboolean
 insert_row (TrawlCatalog *cat, const char *user, const char *action, const char *details,
             gint64 *out_id, GError **error)
@@ -91,6 +94,9 @@ insert_row (TrawlCatalog *cat, const char *user, const char *action, const char 
   sqlite3_bind_text (st, 7, hash, -1, SQLITE_STATIC);
   if (!_trawl_catalog_step_done (cat, st, "appending to the audit log", error))
     return FALSE;
+  /* The row extends a chain checked on open, so it is verified too. */
+  if (cat->version >= 3 && !write_verified (cat, id, hash, error))
+    return FALSE;
   if (out_id != NULL)
     *out_id = id;
   return TRUE;
@@ -105,6 +111,13 @@ trawl_catalog_audit_append (TrawlCatalog *cat, const char *user, const char *act
   g_return_val_if_fail (cat != NULL && action != NULL, FALSE);
   if (!_trawl_catalog_check_writable (cat, error))
     return FALSE;
+  if (cat->audit_damage != NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s; refusing to extend a broken audit log (see trawl audit %s)",
+                   cat->audit_damage, cat->dir);
+      return FALSE;
+    }
   details = _trawl_catalog_canonical_json (details_json != NULL ? details_json : "{}", FALSE,
                                            error);
   if (details == NULL)
@@ -126,21 +139,25 @@ trawl_catalog_audit_append (TrawlCatalog *cat, const char *user, const char *act
   return _trawl_catalog_exec (cat, "RELEASE audit_append", error);
 }
 
-gboolean
-trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad_id,
-                            GError **error)
+/* Checks the rows after after_id, the first of which must link to
+ * prev_hash. *n, *tail_id and *tail_hash (g_free) get the rows checked
+ * and the last good row. FALSE with TRAWL_ERROR_CORRUPT naming the first
+ * broken row (*bad_id), or another code on a database error. */
+static gboolean
+verify_after (TrawlCatalog *cat, gint64 after_id, const char *prev_hash, gint64 *n,
+              gint64 *tail_id, char **tail_hash, gint64 *bad_id, GError **error)
 {
   g_autoptr(sqlite3_stmt) st = NULL;
-  g_autofree char *expect_prev = g_strdup (GENESIS_HASH);
-  gint64 n = 0;
+  g_autofree char *expect_prev = g_strdup (prev_hash);
   int rc;
 
-  g_return_val_if_fail (cat != NULL, FALSE);
-  if (first_bad_id != NULL)
-    *first_bad_id = 0;
+  *n = 0;
+  *bad_id = 0;
+  *tail_id = after_id;
   if (!_trawl_catalog_prepare (cat, "SELECT id, time_utc, user, action, details, prev_hash, hash "
-                                    "FROM audit ORDER BY id", &st, error))
+                                    "FROM audit WHERE id > ?1 ORDER BY id", &st, error))
     return FALSE;
+  sqlite3_bind_int64 (st, 1, after_id);
   while ((rc = sqlite3_step (st)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (st, 0);
@@ -161,21 +178,224 @@ trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad
         why = "does not match its hash (its content was edited)";
       if (why != NULL)
         {
-          if (first_bad_id != NULL)
-            *first_bad_id = id;
+          *bad_id = id;
           g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
                        "%s: audit log row %" G_GINT64_FORMAT " %s", cat->db_path, id, why);
           return FALSE;
         }
       g_free (expect_prev);
       expect_prev = g_strdup (f[5]);
-      n++;
+      *tail_id = id;
+      (*n)++;
     }
   if (rc != SQLITE_DONE)
     return _trawl_catalog_db_error (cat, "reading the audit log", error);
+  *tail_hash = g_steal_pointer (&expect_prev);
+  return TRUE;
+}
+
+/* Remembers why the chain is broken (appending is refused from then on). */
+static void
+set_damage (TrawlCatalog *cat, const GError *why)
+{
+  g_free (cat->audit_damage);
+  cat->audit_damage = g_strdup (why->message);
+}
+
+static gboolean read_verified (TrawlCatalog *cat, gint64 *id, char **hash, GError **error);
+static gboolean check_verified_row (TrawlCatalog *cat, gint64 id, const char *hash,
+                                    GError **error);
+
+/* The whole chain from the first row, and the last verified row still
+ * there as it was (a chain cut short at its end still links up). */
+gboolean
+trawl_catalog_audit_verify (TrawlCatalog *cat, gint64 *n_rows, gint64 *first_bad_id,
+                            GError **error)
+{
+  g_autofree char *tail_hash = NULL, *verified_hash = NULL;
+  gint64 n = 0, tail = 0, bad = 0, verified = 0;
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (cat != NULL, FALSE);
+  if (first_bad_id != NULL)
+    *first_bad_id = 0;
+  if (!verify_after (cat, 0, GENESIS_HASH, &n, &tail, &tail_hash, &bad, &local)
+      || !read_verified (cat, &verified, &verified_hash, &local)
+      || (bad = verified, !check_verified_row (cat, verified, verified_hash, &local)))
+    {
+      if (g_error_matches (local, TRAWL_ERROR, TRAWL_ERROR_CORRUPT))
+        set_damage (cat, local);
+      if (first_bad_id != NULL)
+        *first_bad_id = bad;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (n_rows != NULL)
     *n_rows = n;
   return TRUE;
+}
+
+const char *
+trawl_catalog_audit_get_damage (TrawlCatalog *cat)
+{
+  g_return_val_if_fail (cat != NULL, NULL);
+  return cat->audit_damage;
+}
+
+/* ---- the check on open ---- */
+
+static gboolean
+has_table (TrawlCatalog *cat, const char *name, gboolean *has, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  if (!_trawl_catalog_prepare (cat, "SELECT 1 FROM sqlite_master WHERE name = ?1", &st, error))
+    return FALSE;
+  sqlite3_bind_text (st, 1, name, -1, SQLITE_STATIC);
+  rc = sqlite3_step (st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return _trawl_catalog_db_error (cat, "reading the schema", error);
+  *has = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+/* The last verified row (id 0 and the genesis hash when none is recorded). */
+static gboolean
+read_verified (TrawlCatalog *cat, gint64 *id, char **hash, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  gboolean has = FALSE;
+  int rc;
+
+  *id = 0;
+  *hash = g_strdup (GENESIS_HASH);
+  if (!has_table (cat, "audit_verified", &has, error))
+    return FALSE;
+  if (!has)
+    return TRUE;
+  if (!_trawl_catalog_prepare (cat, "SELECT row_id, hash FROM audit_verified WHERE id = 1", &st,
+                               error))
+    return FALSE;
+  rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    {
+      *id = sqlite3_column_int64 (st, 0);
+      g_free (*hash);
+      *hash = _trawl_catalog_column_text (st, 1);
+      return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return _trawl_catalog_db_error (cat, "reading the audit log", error);
+  return TRUE;
+}
+
+/* Records the chain as verified up to row id (inside the caller's
+ * transaction or savepoint). */
+static gboolean
+write_verified (TrawlCatalog *cat, gint64 id, const char *hash, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autofree char *now = _trawl_catalog_now_utc ();
+
+  if (!_trawl_catalog_prepare (cat, "INSERT OR REPLACE INTO audit_verified(id, row_id, hash, "
+                                    "verified_utc) VALUES (1, ?1, ?2, ?3)", &st, error))
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, id);
+  sqlite3_bind_text (st, 2, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 3, now, -1, SQLITE_STATIC);
+  return _trawl_catalog_step_done (cat, st, "recording the verified audit row", error);
+}
+
+/* Does the verified row still hold what it held when verified? Its own
+ * hash is recomputed, so an edit of that row shows too. */
+static gboolean
+check_verified_row (TrawlCatalog *cat, gint64 id, const char *hash, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autofree char *again = NULL;
+  const char *f[6];
+  int rc;
+
+  if (id == 0)
+    return TRUE;
+  if (!_trawl_catalog_prepare (cat, "SELECT time_utc, user, action, details, prev_hash, hash "
+                                    "FROM audit WHERE id = ?1", &st, error))
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, id);
+  rc = sqlite3_step (st);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: audit log row %" G_GINT64_FORMAT ", verified before, is gone (rows "
+                   "were removed)", cat->db_path, id);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return _trawl_catalog_db_error (cat, "reading the audit log", error);
+  for (int i = 0; i < 6; i++)
+    {
+      f[i] = (const char *) sqlite3_column_text (st, i);
+      if (f[i] == NULL)
+        f[i] = "";
+    }
+  again = row_hash (f[4], id, f[0], f[1], f[2], f[3]);
+  if (strcmp (f[5], hash) != 0 || strcmp (again, hash) != 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s: audit log row %" G_GINT64_FORMAT " changed since it was verified",
+                   cat->db_path, id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Both append-only triggers present? Without them anything could have
+ * been edited, so the whole chain is checked. */
+static gboolean
+triggers_present (TrawlCatalog *cat, gboolean *present, GError **error)
+{
+  gint64 n = _trawl_catalog_count (cat, "SELECT count(*) FROM sqlite_master WHERE type = "
+                                        "'trigger' AND tbl_name = 'audit' AND name IN "
+                                        "('audit_no_update', 'audit_no_delete')", error);
+  if (n < 0)
+    return FALSE;
+  *present = n == 2;
+  return TRUE;
+}
+
+gboolean
+_trawl_catalog_audit_open_check (TrawlCatalog *cat, GError **error)
+{
+  g_autofree char *from_hash = NULL, *tail_hash = NULL;
+  g_autoptr(GError) local = NULL;
+  gint64 from = 0, n = 0, tail = 0, bad = 0;
+  gboolean triggers = FALSE;
+
+  if (!triggers_present (cat, &triggers, error) || !read_verified (cat, &from, &from_hash, error))
+    return FALSE;
+  if (!triggers)
+    {
+      g_message ("%s: the audit log's append-only triggers were removed; checking the whole "
+                 "chain%s", cat->db_path, cat->readonly ? "" : " and putting them back");
+      if (!cat->readonly && !_trawl_catalog_exec (cat, _trawl_catalog_audit_triggers, error))
+        return FALSE;
+    }
+  if (!check_verified_row (cat, from, from_hash, &local)
+      || !verify_after (cat, triggers ? from : 0, triggers ? from_hash : GENESIS_HASH, &n, &tail,
+                        &tail_hash, &bad, &local))
+    {
+      if (!g_error_matches (local, TRAWL_ERROR, TRAWL_ERROR_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      set_damage (cat, local);
+      return TRUE;
+    }
+  if (cat->readonly || (n == 0 && triggers))
+    return TRUE;
+  return write_verified (cat, tail, tail_hash, error);
 }
 
 /* ---- queries ---- */
@@ -221,6 +441,51 @@ trawl_catalog_audit_list_details (TrawlCatalog *cat, const char *action, const c
   sqlite3_bind_int64 (st, 3, value);
   while ((rc = sqlite3_step (st)) == SQLITE_ROW)
     g_ptr_array_add (out, _trawl_catalog_column_text (st, 0));
+  if (rc != SQLITE_DONE)
+    {
+      _trawl_catalog_db_error (cat, "reading the audit log", error);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+void
+trawl_audit_row_free (TrawlAuditRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->time_utc);
+  g_free (row->user);
+  g_free (row->action);
+  g_free (row->details);
+  g_free (row->prev_hash);
+  g_free (row->hash);
+  g_free (row);
+}
+
+GPtrArray *
+trawl_catalog_audit_list (TrawlCatalog *cat, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_audit_row_free);
+  int rc;
+
+  g_return_val_if_fail (cat != NULL, NULL);
+  if (!_trawl_catalog_prepare (cat, "SELECT id, time_utc, user, action, details, prev_hash, hash "
+                                    "FROM audit ORDER BY id", &st, error))
+    return NULL;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TrawlAuditRow *r = g_new0 (TrawlAuditRow, 1);
+      r->id = sqlite3_column_int64 (st, 0);
+      r->time_utc = _trawl_catalog_column_text (st, 1);
+      r->user = _trawl_catalog_column_text (st, 2);
+      r->action = _trawl_catalog_column_text (st, 3);
+      r->details = _trawl_catalog_column_text (st, 4);
+      r->prev_hash = _trawl_catalog_column_text (st, 5);
+      r->hash = _trawl_catalog_column_text (st, 6);
+      g_ptr_array_add (out, r);
+    }
   if (rc != SQLITE_DONE)
     {
       _trawl_catalog_db_error (cat, "reading the audit log", error);

@@ -18,6 +18,7 @@ struct _TrawlCatalog {
   gboolean  readonly;   /* opened with TRAWL_CATALOG_READONLY */
   gint64    txn_video;  /* video whose transaction is open; 0 when none */
   int       version;    /* schema version after migrations */
+  char     *audit_damage; /* why the audit chain is broken, NULL when it holds */
 };
 
 /* One migration: applied in order inside one transaction each. */
@@ -30,6 +31,14 @@ typedef struct {
 /* catalog-schema.c */
 extern const TrawlMigration _trawl_catalog_migrations[];
 extern const guint _trawl_catalog_n_migrations;
+extern const char _trawl_catalog_audit_triggers[];
+
+/* audit.c: checks the audit chain on open, from the last verified row
+ * (all of it when there is none, or when its triggers were dropped);
+ * writers recreate missing triggers and move the verified row to the
+ * tail. A broken chain is not an error here: it sets cat->audit_damage,
+ * and appending is then refused. FALSE only on a database error. */
+gboolean _trawl_catalog_audit_open_check (TrawlCatalog *cat, GError **error);
 
 /* Sets error from the connection's last error ("<db path>: what: sqlite
  * text"); code TRAWL_ERROR_CORRUPT for SQLITE_CORRUPT/NOTADB, BUSY for

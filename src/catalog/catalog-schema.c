@@ -109,9 +109,37 @@ static const char migration_2[] =
   "CREATE TRIGGER signing_keys_no_update BEFORE UPDATE ON signing_keys"
   "  BEGIN SELECT RAISE(ABORT, 'signing keys are never changed'); END;";
 
+/* Robustness (issue 17): the audit chain's last verified row, so that
+ * opening a case checks only the rows added since (one row, id 1); and
+ * one row per input path that failed, since identical files share one
+ * video row (videos.sha256 is unique) yet each path failed in its own
+ * right. */
+static const char migration_3[] =
+  "CREATE TABLE audit_verified ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  row_id INTEGER NOT NULL,"
+  "  hash TEXT NOT NULL,"
+  "  verified_utc TEXT NOT NULL"
+  ");"
+  "CREATE TABLE failed_files ("
+  "  path TEXT PRIMARY KEY,"
+  "  error TEXT NOT NULL,"
+  "  failed_utc TEXT NOT NULL"
+  ");";
+
+/* The audit log's append-only triggers as migration 1 made them; a writer
+ * recreates them on open when someone dropped them. */
+const char _trawl_catalog_audit_triggers[] =
+  "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+  "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+  "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+  "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
+
 const TrawlMigration _trawl_catalog_migrations[] = {
   { 1, "create cameras, videos, index_runs, tracks, sightings, thumbnails, vectors_state, audit",
     migration_1 },
   { 2, "create signing_keys (evidence signatures)", migration_2 },
+  { 3, "create audit_verified (audit checked from the last verified row), failed_files",
+    migration_3 },
 };
 const guint _trawl_catalog_n_migrations = G_N_ELEMENTS (_trawl_catalog_migrations);

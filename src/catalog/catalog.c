@@ -262,6 +262,57 @@ fail:
   return FALSE;
 }
 
+/* ---- integrity ---- */
+
+gboolean
+trawl_catalog_check_integrity (TrawlCatalog *cat, gboolean quick, GPtrArray *problems,
+                               GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  g_return_val_if_fail (cat != NULL && problems != NULL, FALSE);
+  if (!_trawl_catalog_prepare (cat, quick ? "PRAGMA quick_check" : "PRAGMA integrity_check",
+                               &st, error))
+    return FALSE;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      const char *line = (const char *) sqlite3_column_text (st, 0);
+      if (g_strcmp0 (line, "ok") != 0)
+        g_ptr_array_add (problems, g_strdup_printf ("%s: damaged: %s", cat->db_path,
+                                                    line != NULL ? line : "?"));
+    }
+  /* A page too damaged to read ends the walk with SQLITE_CORRUPT: that is
+   * a finding, not a failure to look. */
+  if (rc != SQLITE_DONE)
+    {
+      if ((sqlite3_errcode (cat->db) & 0xff) != SQLITE_CORRUPT
+          && (sqlite3_errcode (cat->db) & 0xff) != SQLITE_NOTADB)
+        return _trawl_catalog_db_error (cat, "checking the catalog", error);
+      g_ptr_array_add (problems, g_strdup_printf ("%s: damaged: %s", cat->db_path,
+                                                  sqlite3_errmsg (cat->db)));
+    }
+  return TRUE;
+}
+
+/* Writers look before they write: new rows on damaged pages would spread
+ * the damage. PRAGMA quick_check skips the index-content cross-check, so
+ * it costs one read of the file. */
+static gboolean
+quick_check (TrawlCatalog *cat, GError **error)
+{
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+
+  if (!trawl_catalog_check_integrity (cat, TRUE, problems, error))
+    return FALSE;
+  if (problems->len == 0)
+    return TRUE;
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+               "%s; refusing to write to a damaged catalog (trawl check %s lists what is wrong)",
+               (char *) problems->pdata[0], cat->dir);
+  return FALSE;
+}
+
 /* ---- open/close ---- */
 
 static gboolean
@@ -335,7 +386,8 @@ open_db (TrawlCatalog *cat, TrawlCatalogFlags flags, GError **error)
       if (sqlite3_step (st) != SQLITE_ROW)
         return _trawl_catalog_db_error (cat, "enabling WAL", error);
       g_clear_pointer (&st, sqlite3_finalize);  /* COMMIT waits for open statements */
-      return migrate (cat, error);
+      return quick_check (cat, error) && migrate (cat, error)
+             && _trawl_catalog_audit_open_check (cat, error);
     }
   cat->version = read_version (cat, error);
   if (cat->version <= 0)
@@ -345,7 +397,7 @@ open_db (TrawlCatalog *cat, TrawlCatalogFlags flags, GError **error)
                      cat->db_path);
       return FALSE;
     }
-  return TRUE;
+  return _trawl_catalog_audit_open_check (cat, error);
 }
 
 TrawlCatalog *
@@ -388,6 +440,7 @@ trawl_catalog_close (TrawlCatalog *cat)
         g_debug ("%s: cannot clear the lock file", cat->dir);
       close (cat->lock_fd);  /* releases the flock */
     }
+  g_free (cat->audit_damage);
   g_free (cat->db_path);
   g_free (cat->dir);
   g_free (cat);

@@ -19,6 +19,8 @@ int trawl_cmd_report (int argc, char **argv);
 int trawl_cmd_eval (int argc, char **argv);
 int trawl_cmd_demo (int argc, char **argv);
 int trawl_cmd_info (int argc, char **argv);
+int trawl_cmd_audit (int argc, char **argv);
+int trawl_cmd_check (int argc, char **argv);
 int trawl_cmd_gui (int argc, char **argv);
 int trawl_cmd_models (int argc, char **argv);
 int trawl_cmd_nn (int argc, char **argv);
@@ -29,6 +31,12 @@ int trawl_cmd_nn (int argc, char **argv);
 gboolean trawl_cli_parse (GOptionContext *ctx, int *argc, char ***argv);
 /* For commands whose capability is not built yet: says so, returns 2. */
 int      trawl_cli_not_built (const char *command, const char *what);
+/* A file name as output can carry it (JSON and terminals want UTF-8):
+ * g_filename_display_name, so a name with bytes that are not UTF-8 shows
+ * them as U+FFFD instead of breaking the JSON. NULL for NULL. g_free. */
+char    *trawl_cli_display_name (const char *path);
+/* A string as a JSON string literal, quotes included (g_free). */
+char    *trawl_cli_json_quote (const char *text);
 /* Prints "trawl: <message>" to stderr and clears the error; returns 1. */
 int      trawl_cli_fail (GError **error);
 /* For a command not built yet: --help shows params/summary/entries, bad

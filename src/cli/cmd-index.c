@@ -16,6 +16,7 @@
 static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision;
 static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
+static gboolean opt_force_new_catalog;
 static int opt_queue = 8, opt_workers = 0, opt_batch = 4;
 static volatile gint cancel_flag;
 
@@ -89,6 +90,7 @@ static const GOptionEntry index_entries[] = {
   { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Frames taken through the detectors together (default 4; on the GPU their networks run as one batch)", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print progress and the summary as JSON lines", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
+  { "force-new-catalog", 0, 0, G_OPTION_ARG_NONE, &opt_force_new_catalog, "Start a new catalog in a case folder whose catalog.sqlite is missing or empty but that still holds vector files (they are rebuilt)", NULL },
   { NULL }
 };
 
@@ -129,14 +131,17 @@ print_json_progress (const TrawlIndexProgress *p, const char *type)
           p->t_faces, p->t_plates, p->t_track, p->t_write, p->t_vectors, p->t_face_detect,
           p->t_face_landmarks, p->t_face_embed, p->t_plate_detect, p->t_plate_read,
           p->videos_nvdec, p->videos_gpu_frames);
+  /* File names as JSON strings: valid UTF-8 whatever bytes the name has
+   * (g_strescape's octal escapes are not JSON). */
   if (p->current != NULL) {
-    g_autofree char *esc = g_strescape (p->current, NULL);
-    printf (",\"current\":\"%s\"", esc);
+    g_autofree char *name = trawl_cli_display_name (p->current);
+    g_autofree char *q = trawl_cli_json_quote (name);
+    printf (",\"current\":%s", q);
   }
   printf (",\"failures\":[");
   for (guint i = 0; p->failures != NULL && i < p->failures->len; i++) {
-    g_autofree char *esc = g_strescape (p->failures->pdata[i], NULL);
-    printf ("%s\"%s\"", i ? "," : "", esc);
+    g_autofree char *q = trawl_cli_json_quote (p->failures->pdata[i]);
+    printf ("%s%s", i ? "," : "", q);
   }
   printf ("]}\n");
   fflush (stdout);
@@ -173,8 +178,10 @@ print_summary (const TrawlIndexProgress *p)
   g_autofree char *el = fmt_duration (p->elapsed_s);
   printf ("videos: %u indexed, %u skipped (already indexed), %u failed\n",
           p->videos_indexed, p->videos_skipped, p->videos_failed);
-  for (guint i = 0; i < p->failures->len; i++)
-    printf ("  failed: %s\n", (char *) p->failures->pdata[i]);
+  for (guint i = 0; i < p->failures->len; i++) {
+    g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
+    printf ("  failed: %s\n", line);
+  }
   printf ("video time: %.1f s in %s (%.2fx real time), %" G_GUINT64_FORMAT " frames sampled\n",
           p->video_s_done, el, p->elapsed_s > 0 ? p->video_s_done / p->elapsed_s : 0.0,
           p->frames_sampled);
@@ -265,6 +272,7 @@ trawl_cmd_index (int argc, char **argv)
   opts.batch_frames = opt_batch;
   opts.progress = on_progress;
   opts.command_line = cmdline;
+  opts.force_new_catalog = opt_force_new_catalog;
   opts.cancel = &cancel_flag;
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);

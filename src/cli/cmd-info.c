@@ -130,7 +130,8 @@ set_str (JsonBuilder *b, const char *name, const char *v)
 
 typedef struct {
   TrawlCatalogStats s;
-  GPtrArray *cams, *videos;
+  GPtrArray *cams, *videos, *failed;
+  char *audit_problem;  /* NULL when the audit chain holds */
   double span_a, span_z;
   gint64 face_vecs, plate_vecs, face_gen, plate_gen;
   char *run_start, *run_end, *run_cmd;
@@ -141,9 +142,26 @@ case_info_clear (CaseInfo *ci)
 {
   g_clear_pointer (&ci->cams, g_ptr_array_unref);
   g_clear_pointer (&ci->videos, g_ptr_array_unref);
+  g_clear_pointer (&ci->failed, g_ptr_array_unref);
+  g_free (ci->audit_problem);
   g_free (ci->run_start);
   g_free (ci->run_end);
   g_free (ci->run_cmd);
+}
+
+/* The whole audit chain, verified: a broken one is a finding to show. */
+static gboolean
+load_audit (TrawlCatalog *cat, CaseInfo *ci, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  if (trawl_catalog_audit_verify (cat, NULL, NULL, &local))
+    return TRUE;
+  if (!g_error_matches (local, TRAWL_ERROR, TRAWL_ERROR_CORRUPT)) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
+  ci->audit_problem = g_strdup (local->message);
+  return TRUE;
 }
 
 static gboolean
@@ -155,7 +173,9 @@ case_info_load (TrawlCatalog *cat, CaseInfo *ci, GError **error)
       || !(ci->videos = trawl_catalog_list_videos (cat, error))
       || !trawl_catalog_get_vectors_state (cat, TRAWL_KIND_FACE, &ci->face_gen, &ci->face_vecs, error)
       || !trawl_catalog_get_vectors_state (cat, TRAWL_KIND_PLATE, &ci->plate_gen, &ci->plate_vecs, error)
-      || !trawl_catalog_get_last_run (cat, &ci->run_start, &ci->run_end, &ci->run_cmd, error))
+      || !trawl_catalog_get_last_run (cat, &ci->run_start, &ci->run_end, &ci->run_cmd, error)
+      || !(ci->failed = trawl_catalog_list_failed_files (cat, error))
+      || !load_audit (cat, ci, error))
     return FALSE;
   for (guint i = 0; i < ci->videos->len; i++) {
     TrawlCatalogVideo *v = ci->videos->pdata[i];
@@ -175,8 +195,9 @@ case_info_json (const char *dir, CaseInfo *ci)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *a = utc_text (ci->span_a), *z = utc_text (ci->span_z);
+  g_autofree char *dir_name = trawl_cli_display_name (dir);
   json_builder_begin_object (b);
-  set_str (b, "case", dir);
+  set_str (b, "case", dir_name);
   json_builder_set_member_name (b, "cameras");
   json_builder_begin_array (b);
   for (guint i = 0; i < ci->cams->len; i++) {
@@ -212,16 +233,24 @@ case_info_json (const char *dir, CaseInfo *ci)
   set_int (b, "index_runs", ci->s.index_runs);
   set_str (b, "last_run_started", ci->run_start);
   set_str (b, "last_run_finished", ci->run_end);
-  set_str (b, "last_run_command", ci->run_cmd);
+  {
+    /* the command line names files: UTF-8 for JSON, whatever their bytes */
+    g_autofree char *cmd = ci->run_cmd ? g_utf8_make_valid (ci->run_cmd, -1) : NULL;
+    set_str (b, "last_run_command", cmd);
+  }
+  set_int (b, "audit_rows", ci->s.audit_rows);
+  json_builder_set_member_name (b, "audit_intact");
+  json_builder_add_boolean_value (b, ci->audit_problem == NULL);
+  set_str (b, "audit_problem", ci->audit_problem);
   json_builder_set_member_name (b, "failed");
   json_builder_begin_array (b);
-  for (guint i = 0; i < ci->videos->len; i++) {
-    TrawlCatalogVideo *v = ci->videos->pdata[i];
-    if (v->status != TRAWL_VIDEO_STATUS_FAILED)
-      continue;
+  for (guint i = 0; i < ci->failed->len; i++) {
+    TrawlFailedFile *f = ci->failed->pdata[i];
+    g_autofree char *path = trawl_cli_display_name (f->path);
+    g_autofree char *why = g_utf8_make_valid (f->error, -1);
     json_builder_begin_object (b);
-    set_str (b, "path", v->path);
-    set_str (b, "error", v->error);
+    set_str (b, "path", path);
+    set_str (b, "error", why);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
@@ -235,7 +264,8 @@ static void
 case_info_text (const char *dir, CaseInfo *ci)
 {
   g_autofree char *a = utc_text (ci->span_a), *z = utc_text (ci->span_z);
-  printf ("case: %s\n", dir);
+  g_autofree char *dir_name = trawl_cli_display_name (dir);
+  printf ("case: %s\n", dir_name);
   printf ("cameras: %" G_GINT64_FORMAT "\n", ci->s.cameras);
   for (guint i = 0; i < ci->cams->len; i++) {
     TrawlCameraStats *c = ci->cams->pdata[i];
@@ -260,10 +290,15 @@ case_info_text (const char *dir, CaseInfo *ci)
           ci->run_start ? ci->run_start : "never",
           ci->run_end ? "finished " : (ci->run_start ? "did not finish" : ""),
           ci->run_end ? ci->run_end : "");
-  for (guint i = 0; i < ci->videos->len; i++) {
-    TrawlCatalogVideo *v = ci->videos->pdata[i];
-    if (v->status == TRAWL_VIDEO_STATUS_FAILED)
-      printf ("failed: %s: %s\n", v->path, v->error ? v->error : "?");
+  if (ci->audit_problem == NULL)
+    printf ("audit: %" G_GINT64_FORMAT " rows, chain intact\n", ci->s.audit_rows);
+  else
+    printf ("audit: BROKEN: %s\n", ci->audit_problem);
+  for (guint i = 0; i < ci->failed->len; i++) {
+    TrawlFailedFile *f = ci->failed->pdata[i];
+    g_autofree char *path = trawl_cli_display_name (f->path);
+    g_autofree char *why = g_utf8_make_valid (f->error, -1);
+    printf ("failed: %s: %s\n", path, why);
   }
 }
 
@@ -283,8 +318,15 @@ print_case_info (const char *dir)
     case_info_json (dir, &ci);
   else
     case_info_text (dir, &ci);
+  /* The summary is shown either way; a broken audit log is not "ok". */
+  int rc = 0;
+  if (ci.audit_problem != NULL) {
+    fprintf (stderr, "trawl info: the audit log has been tampered with or damaged: %s\n",
+             ci.audit_problem);
+    rc = 1;
+  }
   case_info_clear (&ci);
-  return 0;
+  return rc;
 }
 
 int
@@ -294,7 +336,8 @@ trawl_cmd_info (int argc, char **argv)
 
   g_option_context_set_summary (ctx,
     "Without CASE: this build's versions, the GPU and compute path in use, the model cache.\n"
-    "With CASE: a summary of the case directory.");
+    "With CASE: a summary of the case directory, with the audit log verified\n"
+    "(exit status 1 when it is broken).");
   g_option_context_add_main_entries (ctx, info_entries, NULL);
   if (!trawl_cli_parse (ctx, &argc, &argv))
     return 2;

@@ -196,11 +196,13 @@ write_thumbs (const TrawlSearchResults *r, GError **error)
   return TRUE;
 }
 
-static const char *
+/* The file name of path as a terminal shows it (g_free). */
+static char *
 basename_of (const char *path)
 {
-  const char *slash = path ? strrchr (path, '/') : NULL;
-  return slash ? slash + 1 : (path ? path : "?");
+  g_autofree char *name = trawl_cli_display_name (path);
+  const char *slash = name ? strrchr (name, '/') : NULL;
+  return g_strdup (slash ? slash + 1 : (name ? name : "?"));
 }
 
 static void
@@ -227,10 +229,11 @@ print_table (const TrawlSearchResults *r)
       const TrawlSearchHit *h = r->hits->pdata[i];
       g_autofree char *first = format_local (h->first_utc);
       g_autofree char *last = format_clock (h->last_utc);
+      g_autofree char *file = basename_of (h->video_path);
       printf ("%4d %5.3f %-5s %6" G_GINT64_FORMAT " %-14.14s %-25s %-8s %4d %-10s %s @ %.1f\n",
               h->rank, h->score, h->match ? "yes" : "-", h->track_id,
               h->camera ? h->camera : "?", first, last, h->n_sightings,
-              plates && h->plate_text ? h->plate_text : "", basename_of (h->video_path),
+              plates && h->plate_text ? h->plate_text : "", file,
               h->jump_pts_s);
     }
   printf ("\nroute (%u matching track%s in time order):\n", route->len,
@@ -281,7 +284,10 @@ print_csv (const TrawlSearchResults *r)
                               h->n_sightings);
       csv_field (out, h->plate_text);
       g_string_append_c (out, ',');
-      csv_field (out, h->video_path);
+      {
+        g_autofree char *video = trawl_cli_display_name (h->video_path);
+        csv_field (out, video);
+      }
       g_string_append_printf (out, ",%.3f,%" G_GINT64_FORMAT "\n", h->jump_pts_s,
                               h->best_sighting_id);
     }
@@ -303,6 +309,7 @@ static void
 json_hit (JsonBuilder *b, const TrawlSearchHit *h)
 {
   g_autofree char *local = format_local (h->first_utc);
+  g_autofree char *video = trawl_cli_display_name (h->video_path);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "rank");
@@ -326,7 +333,7 @@ json_hit (JsonBuilder *b, const TrawlSearchHit *h)
   json_builder_set_member_name (b, "best_sighting");
   json_builder_add_int_value (b, h->best_sighting_id);
   json_builder_set_member_name (b, "video");
-  json_builder_add_string_value (b, h->video_path);
+  json_builder_add_string_value (b, video);
   json_builder_set_member_name (b, "jump_pts_s");
   json_builder_add_double_value (b, h->jump_pts_s);
   json_builder_set_member_name (b, "box");
@@ -652,6 +659,11 @@ trawl_cmd_show (int argc, char **argv)
     return rc;
   if (show_thumbs != NULL && (rc = write_sighting_thumbs (s, sightings, &n_thumbs)) != 0)
     return rc;
+  {
+    /* shown, not run: as a terminal and JSON can carry it */
+    g_autofree char *raw = g_steal_pointer (&video);
+    video = trawl_cli_display_name (raw);
+  }
   if (show_json)
     show_json_out (t, sightings, video);
   else

@@ -174,7 +174,7 @@ trawl_cmd_tracks (int argc, char **argv)
             "VIDEO", "FIRST (UTC)", "LAST (UTC)", "PTS (s)", "QUALITY", "N", "PLATE");
   for (guint i = 0; i < tracks->len; i++) {
     TrawlTrack *t = tracks->pdata[i];
-    const char *path = g_hash_table_lookup (paths, &t->video_id);
+    g_autofree char *path = trawl_cli_display_name (g_hash_table_lookup (paths, &t->video_id));
     g_autofree char *base = g_path_get_basename (path ? path : "?");
     if (opt_json) {
       track_json (b, t, path);

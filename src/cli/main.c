@@ -9,6 +9,7 @@
 #include <trawl/gpu.h>
 
 #include <faiss/c_api/faiss_c.h>
+#include <json-glib/json-glib.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
@@ -35,6 +36,8 @@ static const TrawlCommand commands[] = {
   { "eval",   trawl_cmd_eval,   "measure accuracy on a labelled data folder" },
   { "demo",   trawl_cmd_demo,   "build a demo case and run one face and one plate query" },
   { "info",   trawl_cmd_info,   "summarise a case, or this build and its devices" },
+  { "audit",  trawl_cmd_audit,  "print a case's audit log and verify its hash chain" },
+  { "check",  trawl_cmd_check,  "check a case is whole: catalog, audit chain, vectors, references" },
   { "gui",    trawl_cmd_gui,    "open the desktop app" },
   { "models", trawl_cmd_models, "fetch, verify and list the models" },
   { "nn",     trawl_cmd_nn,     "inspect, run and benchmark a model with the engine" },
@@ -115,6 +118,22 @@ trawl_cli_not_built (const char *command, const char *what)
   fprintf (stderr, "trawl %s: %s is not built yet in this version of trawl (%s)\n",
            command, what != NULL ? what : "this command", trawl_version ());
   return 2;
+}
+
+char *
+trawl_cli_display_name (const char *path)
+{
+  return path != NULL ? g_filename_display_name (path) : NULL;
+}
+
+char *
+trawl_cli_json_quote (const char *text)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+
+  json_node_set_string (node, valid);
+  return json_to_string (node, FALSE);
 }
 
 int

@@ -73,8 +73,12 @@ read_crops (Reads *r, const char *name, TrawlPlateCropFlags flags, GError **erro
       /* a scene with a labelled box: the box with a margin, as eval reads it */
       int x = atoi (trawl_csv_get (csv, row, "x")), y = atoi (trawl_csv_get (csv, row, "y"));
       int w = atoi (trawl_csv_get (csv, row, "w")), h = atoi (trawl_csv_get (csv, row, "h"));
-      TrawlImage *crop = w > 0 && h > 0
+      gboolean clipped = FALSE;
+      TrawlImage *crop = w > 0 && h > 0 && trawl_image_clip_box (img, &x, &y, &w, &h, &clipped)
         ? trawl_image_crop (img, x - w / 10, y - h / 10, w + 2 * (w / 10), h + 2 * (h / 10)) : NULL;
+      if (clipped)
+        fprintf (stderr, "trawl eval: %s/labels.csv:%d: the box reaches outside the image; "
+                 "clipped to it\n", name, row->line);
       trawl_image_free (img);
       img = crop;
       if (img == NULL)

@@ -457,6 +457,27 @@ closest_read (GPtrArray *plates, const char *truth_key)
   return best;
 }
 
+/* A labelled box clipped to the image, noting the labels.csv line when it
+ * reached outside (a box of 100000 px would otherwise ask for a crop of
+ * tens of GB). FALSE, noted, when nothing of it is inside. */
+static gboolean
+clip_box (Eval *e, int line, const TrawlImage *img, int *x, int *y, int *w, int *h)
+{
+  int x0 = *x, y0 = *y, w0 = *w, h0 = *h;
+  gboolean clipped = FALSE;
+
+  if (!trawl_image_clip_box (img, x, y, w, h, &clipped)) {
+    trawl_eval_report_note (e->report, "labels.csv:%d: box %d,%d %dx%d lies outside the %dx%d "
+                            "image; skipped", line, x0, y0, w0, h0, img->width, img->height);
+    return FALSE;
+  }
+  if (clipped)
+    trawl_eval_report_note (e->report, "labels.csv:%d: box %d,%d %dx%d reaches outside the "
+                            "%dx%d image; clipped to it", line, x0, y0, w0, h0, img->width,
+                            img->height);
+  return TRUE;
+}
+
 static void
 eval_plate_images (Eval *e)
 {
@@ -492,16 +513,17 @@ eval_plate_images (Eval *e)
     int x = atoi (trawl_csv_get (csv, row, "x")), y = atoi (trawl_csv_get (csv, row, "y"));
     int w = atoi (trawl_csv_get (csv, row, "w")), h = atoi (trawl_csv_get (csv, row, "h"));
     g_autofree char *box_read = NULL;
-    if (w > 0 && h > 0) {
+    if (w <= 0 || h <= 0)
+      trawl_eval_report_note (e->report, "labels.csv:%d: no box", row->line);
+    else if (clip_box (e, row->line, img, &x, &y, &w, &h)) {
       int mx = w / 10, my = h / 10;
       g_autoptr (TrawlImage) crop = trawl_image_crop (img, x - mx, y - my, w + 2 * mx, h + 2 * my);
       g_autoptr (TrawlPlate) p = trawl_plate_reader_read_crop (pr, crop, TRAWL_PLATE_CROP_AUTO, &error);
       box_read = p ? plate_key (p->text) : g_strdup ("");
       tally (&box, truth, box_read);
-    } else {
-      trawl_eval_report_note (e->report, "labels.csv:%d: no box", row->line);
-      box_read = g_strdup ("");
     }
+    if (box_read == NULL)
+      box_read = g_strdup ("");
     trawl_eval_report_item (e->report, "file", file, "truth", truth, "scene", scene_read,
                             "box", box_read, NULL);
     vlog (e, "plates/images %s: truth %s scene %s box %s", file, truth, scene_read, box_read);

@@ -189,6 +189,36 @@ frame_orientation (const AVFrame *frame)
   return e != NULL ? atoi (e->value) : 1;
 }
 
+/* FFmpeg's decoders refuse a picture over av_image_check_size's limit
+ * ((w+128)*(h+128) under INT_MAX/8, about 268 million pixels) and then
+ * only say that decoding failed: name the real reason. */
+static gboolean
+size_allowed (int w, int h, GError **error)
+{
+  if (w <= 0 || h <= 0 || av_image_check_size ((unsigned) w, (unsigned) h, 0, NULL) >= 0)
+    return TRUE;
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+               "the picture is %dx%d, which exceeds the size limit (about %d million pixels)",
+               w, h, (G_MAXINT / 8) / 1000000);
+  return FALSE;
+}
+
+/* A PNG's size from its IHDR chunk (0x0 when bytes are not a PNG): its
+ * decoder refuses a picture over the limit before it tells its size. */
+static void
+png_size (const guint8 *b, gsize len, int *w, int *h)
+{
+  static const guint8 sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  guint32 v[2];
+
+  *w = *h = 0;
+  if (len < 24 || memcmp (b, sig, sizeof sig) != 0 || memcmp (b + 12, "IHDR", 4) != 0)
+    return;
+  memcpy (v, b + 16, sizeof v);
+  *w = (int) MIN (GUINT32_FROM_BE (v[0]), (guint32) G_MAXINT);
+  *h = (int) MIN (GUINT32_FROM_BE (v[1]), (guint32) G_MAXINT);
+}
+
 /* Decodes the first picture of the stream. */
 static TrawlImage *
 decode_first_picture (AVFormatContext *fmt, GError **error)
@@ -206,6 +236,9 @@ decode_first_picture (AVFormatContext *fmt, GError **error)
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "no picture in the data");
       goto out;
     }
+  if (!size_allowed (fmt->streams[stream]->codecpar->width,
+                     fmt->streams[stream]->codecpar->height, error))
+    goto out;
   dec = avcodec_alloc_context3 (codec);
   if (avcodec_parameters_to_context (dec, fmt->streams[stream]->codecpar) < 0 ||
       avcodec_open2 (dec, codec, NULL) < 0)
@@ -257,6 +290,12 @@ trawl_image_load_from_memory (const guint8 *bytes, gsize len, GError **error)
     }
   if (!trawl_cpu_level_check (error))   /* FFmpeg held to TRAWL_CPU_LEVEL */
     return NULL;
+  {
+    int w, h;
+    png_size (bytes, len, &w, &h);
+    if (!size_allowed (w, h, error))
+      return NULL;
+  }
   iobuf = av_malloc (iobuf_size);
   avio = avio_alloc_context (iobuf, (int) iobuf_size, 0, &reader, mem_read, NULL, mem_seek);
   fmt = avformat_alloc_context ();
@@ -326,6 +365,26 @@ trawl_image_crop (const TrawlImage *img, int x, int y, int w, int h)
               img->data + (gsize) sy * img->stride + 3 * x0, (gsize) (x1 - x0) * 3);
     }
   return out;
+}
+
+gboolean
+trawl_image_clip_box (const TrawlImage *img, int *x, int *y, int *w, int *h, gboolean *clipped)
+{
+  gint64 x0 = MAX (*x, 0), y0 = MAX (*y, 0);
+  gint64 x1 = MIN ((gint64) *x + *w, (gint64) img->width);
+  gint64 y1 = MIN ((gint64) *y + *h, (gint64) img->height);
+
+  if (clipped != NULL)
+    *clipped = FALSE;
+  if (x1 <= x0 || y1 <= y0)
+    return FALSE;
+  if (clipped != NULL)
+    *clipped = x0 != *x || y0 != *y || x1 - x0 != *w || y1 - y0 != *h;
+  *x = (int) x0;
+  *y = (int) y0;
+  *w = (int) (x1 - x0);
+  *h = (int) (y1 - y0);
+  return TRUE;
 }
 
 TrawlImage *

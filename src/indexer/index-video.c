@@ -498,8 +498,11 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   }
   /* Not a single frame decoded: a bad file, recorded as failed. */
   if (d.error != NULL) {
+    /* Rolled back first: the failure's own record must outlive it. */
+    gboolean r = trawl_catalog_rollback_video (run->cat, video_id,
+                                               _trawl_index_reason (path, d.error->message),
+                                               error);
     _trawl_index_add_failure (run, path, d.error->message);
-    gboolean r = trawl_catalog_rollback_video (run->cat, video_id, d.error->message, error);
     g_clear_error (&d.error);
     return r;
   }

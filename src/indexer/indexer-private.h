@@ -30,8 +30,12 @@ typedef struct {
  * errors that end the run (catalog, vector files, cancel). */
 gboolean _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *path,
                              gint64 video_id, double base_utc, GError **error);
-/* Counts a failed file and records "path: reason" (once, even when reason
- * already names the file). */
+/* Counts a failed file, lists "path: reason" (once, even when reason
+ * already names the file) and records the failure under path in the
+ * catalog (call it outside a video transaction). */
 void     _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reason);
+/* reason without a leading "path: " (the video module's messages start
+ * with the file name); points into reason. */
+const char *_trawl_index_reason (const char *path, const char *reason);
 /* Calls the progress callback (at most every progress_interval_s unless force). */
 void     _trawl_index_report (TrawlIndexRun *run, gboolean force);

@@ -128,14 +128,25 @@ _trawl_index_report (TrawlIndexRun *run, gboolean force)
 
 /* ---- per file ---- */
 
+const char *
+_trawl_index_reason (const char *path, const char *reason)
+{
+  if (g_str_has_prefix (reason, path) && g_str_has_prefix (reason + strlen (path), ": "))
+    return reason + strlen (path) + 2;
+  return reason;
+}
+
 void
 _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reason)
 {
-  /* The video module's messages already start with the file name. */
-  if (g_str_has_prefix (reason, path) && g_str_has_prefix (reason + strlen (path), ": "))
-    reason += strlen (path) + 2;
+  g_autoptr (GError) error = NULL;
+
+  reason = _trawl_index_reason (path, reason);
   g_ptr_array_add (run->p.failures, g_strdup_printf ("%s: %s", path, reason));
   run->p.videos_failed++;
+  /* Identical files share a video row; each path keeps its own failure. */
+  if (!trawl_catalog_record_failed_file (run->cat, path, reason, &error))
+    g_message ("%s", error->message);
 }
 
 static char *
@@ -145,7 +156,9 @@ camera_for (const TrawlIndexOptions *opts, const char *path)
     return g_strdup (opts->camera);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *abs = g_canonicalize_filename (dir, NULL);
-  return g_path_get_basename (abs);
+  g_autofree char *base = g_path_get_basename (abs);
+  /* A camera name is text people read and JSON carries: UTF-8. */
+  return g_filename_display_name (base);
 }
 
 /* Finds or creates the video row of path; NULL *skip when done already. */
@@ -220,6 +233,10 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   run->p.current = path;
   run->cur_bytes = 0;
   run->cur_fraction = 0;
+  /* Tried again: a failure recorded by an earlier run no longer holds
+   * (recorded anew below if it fails again). */
+  if (!trawl_catalog_clear_failed_file (run->cat, path, error))
+    return FALSE;
   if (g_stat (path, &st) != 0) {
     _trawl_index_add_failure (run, path, g_strerror (errno));
     return TRUE;
@@ -272,7 +289,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   if (reader == NULL) {
     _trawl_index_add_failure (run, path, bad->message);
     return trawl_catalog_set_video_status (run->cat, vid, TRAWL_VIDEO_STATUS_FAILED,
-                                           bad->message, error);
+                                           _trawl_index_reason (path, bad->message), error);
   }
   if (info->duration_s > 0)
     run->p.video_s_total += info->duration_s;
@@ -285,6 +302,26 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
 }
 
 /* ---- the run ---- */
+
+/* "models": {key: sha256} for the models the run uses, as pinned: a model
+ * loads only when its file has that hash (trawl_model_path), so the run's
+ * record says exactly which weights found its sightings. */
+static void
+add_models (JsonBuilder *b, const TrawlIndexOptions *o)
+{
+  g_autoptr (TrawlModelManifest) m = trawl_model_manifest_load_default (NULL);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_object (b);
+  for (guint i = 0; m != NULL && i < m->entries->len; i++) {
+    const TrawlModelEntry *e = g_ptr_array_index (m->entries, i);
+    if ((!o->no_faces && g_str_has_prefix (e->key, "face-"))
+        || (!o->no_plates && g_str_has_prefix (e->key, "text-"))) {
+      json_builder_set_member_name (b, e->key);
+      json_builder_add_string_value (b, e->sha256);
+    }
+  }
+  json_builder_end_object (b);
+}
 
 static char *
 settings_json (const TrawlIndexOptions *o)
@@ -307,6 +344,7 @@ settings_json (const TrawlIndexOptions *o)
   json_builder_add_boolean_value (b, !o->no_faces);
   json_builder_set_member_name (b, "plates");
   json_builder_add_boolean_value (b, !o->no_plates);
+  add_models (b, o);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return json_to_string (root, FALSE);
@@ -325,8 +363,11 @@ summary_json (const TrawlIndexProgress *p)
   json_builder_add_int_value (b, p->videos_failed);
   json_builder_set_member_name (b, "failures");
   json_builder_begin_array (b);
-  for (guint i = 0; i < p->failures->len; i++)
-    json_builder_add_string_value (b, p->failures->pdata[i]);
+  for (guint i = 0; i < p->failures->len; i++) {
+    /* a file name need not be UTF-8; JSON must be */
+    g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
+    json_builder_add_string_value (b, line);
+  }
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -414,10 +455,20 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
   g_autofree char *settings = settings_json (&run.opts);
   g_autofree char *summary = NULL;
   gboolean ok = FALSE;
-  run.kase = trawl_case_open (case_dir, TRAWL_CASE_CREATE, error);
+  run.kase = trawl_case_open (case_dir, TRAWL_CASE_CREATE | (run.opts.force_new_catalog
+                                                            ? TRAWL_CASE_REPLACE_LOST_CATALOG
+                                                            : 0), error);
   if (run.kase == NULL)
     goto out;
   run.cat = trawl_case_get_catalog (run.kase);
+  /* Nothing is written to a case whose audit log was tampered with: the
+   * run could not be recorded in it. */
+  if (trawl_catalog_audit_get_damage (run.cat) != NULL) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                 "%s; refusing to index into a case whose audit log is broken (trawl audit %s "
+                 "shows it)", trawl_catalog_audit_get_damage (run.cat), case_dir);
+    goto out;
+  }
   if (!trawl_catalog_reset_partial_videos (run.cat, NULL, error)
       || !(run.faces_vs = trawl_case_get_vectors (run.kase, TRAWL_KIND_FACE, error))
       || !(run.plates_vs = trawl_case_get_vectors (run.kase, TRAWL_KIND_PLATE, error))

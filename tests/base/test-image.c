@@ -3,6 +3,7 @@
 #include <trawl/base.h>
 #include <trawl/image.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include "../common/trawl-test.h"
@@ -156,6 +157,93 @@ test_real_photos (void)
     g_test_skip ("expected sample files not found in the shared data");
 }
 
+/* ---- issue 17: a picture over the size limit ---- */
+
+static guint32
+crc32_of (const guint8 *p, gsize n)
+{
+  guint32 c = 0xffffffffu;
+  for (gsize i = 0; i < n; i++)
+    {
+      c ^= p[i];
+      for (int k = 0; k < 8; k++)
+        c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+  return c ^ 0xffffffffu;
+}
+
+static void
+png_chunk (GByteArray *png, const char *type, const guint8 *data, gsize len)
+{
+  guint32 be_len = GUINT32_TO_BE ((guint32) len), be_crc;
+  gsize at;
+
+  g_byte_array_append (png, (const guint8 *) &be_len, 4);
+  at = png->len;
+  g_byte_array_append (png, (const guint8 *) type, 4);
+  if (len > 0)
+    g_byte_array_append (png, data, (guint) len);
+  be_crc = GUINT32_TO_BE (crc32_of (png->data + at, len + 4));
+  g_byte_array_append (png, (const guint8 *) &be_crc, 4);
+}
+
+/* A valid black PNG of w x h, 1-bit grey: each row compresses to almost
+ * nothing, so the file is small however large the picture. */
+static GByteArray *
+big_png (guint32 w, guint32 h)
+{
+  static const guint8 sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  GByteArray *png = g_byte_array_new ();
+  guint8 ihdr[13] = { 0 };
+  guint32 be;
+  gsize row_len = 1 + (w + 7) / 8;
+  g_autofree guint8 *row = g_malloc0 (row_len);
+  g_autoptr(GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 9);
+  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (mem, G_CONVERTER (z));
+  g_autoptr(GError) error = NULL;
+
+  g_byte_array_append (png, sig, sizeof sig);
+  be = GUINT32_TO_BE (w);
+  memcpy (ihdr, &be, 4);
+  be = GUINT32_TO_BE (h);
+  memcpy (ihdr + 4, &be, 4);
+  ihdr[8] = 1;  /* bit depth */
+  ihdr[9] = 0;  /* grey */
+  png_chunk (png, "IHDR", ihdr, sizeof ihdr);
+  for (guint32 y = 0; y < h; y++)
+    g_assert_true (g_output_stream_write_all (out, row, row_len, NULL, NULL, &error));
+  g_assert_true (g_output_stream_close (out, NULL, &error));
+  g_assert_no_error (error);
+  png_chunk (png, "IDAT",
+             g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)),
+             g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)));
+  png_chunk (png, "IEND", NULL, 0);
+  return png;
+}
+
+static void
+test_over_size_limit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) small = big_png (64, 48);
+  g_autoptr(GByteArray) huge = big_png (20000, 20000);
+  g_autoptr(TrawlImage) img = trawl_image_load_from_memory (small->data, small->len, &error);
+  TrawlImage *none;
+
+  /* the writer makes valid PNGs: the small one loads */
+  g_assert_no_error (error);
+  g_assert_cmpint (img->width, ==, 64);
+  g_assert_cmpint (img->height, ==, 48);
+  none = trawl_image_load_from_memory (huge->data, huge->len, &error);
+  g_assert_null (none);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "20000x20000"));
+  g_assert_nonnull (strstr (error->message, "size limit"));
+  g_assert_null (strstr (error->message, "corrupt"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -165,6 +253,7 @@ main (int argc, char **argv)
   g_test_add_func ("/image/crop-and-pad", test_crop_and_pad);
   g_test_add_func ("/image/resize", test_resize_constant_and_identity);
   g_test_add_func ("/image/bad-input", test_bad_input);
+  g_test_add_func ("/image/over-size-limit", test_over_size_limit);
   g_test_add_func ("/image/real-photos", test_real_photos);
   return g_test_run ();
 }

@@ -5,6 +5,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
+#include <utime.h>
 
 typedef struct {
   char *dir;       /* temp model cache */
@@ -41,6 +43,12 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 
   (void) data;
   g_remove (file);
+  {
+    g_autofree char *w2 = g_build_filename (f->dir, "pkg", "w2.bin", NULL);
+    g_autofree char *verdicts = g_build_filename (f->dir, ".verified.ini", NULL);
+    g_remove (w2);
+    g_remove (verdicts);
+  }
   g_rmdir (sub);
   g_remove (f->manifest);
   g_rmdir (f->dir);
@@ -174,6 +182,68 @@ test_cache_verifies (void)
     }
 }
 
+/* Writes text over path and moves its modification time, as any edit
+ * does (set here so that two writes in one clock tick still differ). */
+static void
+rewrite (const char *path, const char *text, time_t mtime)
+{
+  struct utimbuf t = { mtime, mtime };
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_cmpint (g_utime (path, &t), ==, 0);
+}
+
+/* Issue 17: a model that fails its pinned sha256 is refused where it is
+ * loaded (trawl_model_path), with its companion files; the verdict is
+ * remembered beside the models. In a subprocess, since the model folder
+ * (TRAWL_MODELS) is read once per process. */
+static void
+test_loaded_model_checked (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *w = g_build_filename (f->dir, "pkg", "w.bin", NULL);
+      g_autofree char *w2 = g_build_filename (f->dir, "pkg", "w2.bin", NULL);
+      g_autofree char *verdicts = g_build_filename (f->dir, ".verified.ini", NULL);
+      g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, payload, -1);
+      g_autofree char *text = g_strdup_printf (
+        "[w]\npackage=@x/pkg\nversion=1.0.0\nfile=model/w.bin\ndest=pkg/w.bin\nsha256=%s\n"
+        "licence=MIT\nrole=test\n"
+        "[w-weights]\npackage=@x/pkg\nversion=1.0.0\nfile=model/w2.bin\ndest=pkg/w2.bin\n"
+        "sha256=%s\nlicence=MIT\nrole=test\n", sum, sum);
+      char *path;
+      time_t now = time (NULL);
+
+      g_setenv ("TRAWL_MODELS", f->dir, TRUE);
+      g_assert_true (g_file_set_contents (f->manifest, text, -1, NULL));
+      rewrite (w2, payload, now - 50);
+      path = trawl_model_path ("pkg/w.bin", &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (path);
+      g_free (path);
+      /* one bit flipped in the model: same size, refused */
+      rewrite (w, "pretend these are weightr\n", now - 40);
+      path = trawl_model_path ("pkg/w.bin", &error);
+      g_assert_null (path);
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+      /* the good verdict was remembered beside the models */
+      g_assert_true (g_file_test (verdicts, G_FILE_TEST_IS_REGULAR));
+      /* put back, then its weights file damaged: refused through it */
+      rewrite (w, payload, now - 30);
+      rewrite (w2, "pretend these are weightr\n", now - 20);
+      path = trawl_model_path ("pkg/w.bin", &error);
+      g_assert_null (path);
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (error->message, "w2.bin"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,6 +254,8 @@ main (int argc, char **argv)
               test_corrupt_file_refused, fixture_tear_down);
   g_test_add ("/models/missing-file", Fixture, NULL, fixture_set_up, test_missing_file,
               fixture_tear_down);
+  g_test_add ("/models/loaded-model-checked", Fixture, NULL, fixture_set_up,
+              test_loaded_model_checked, fixture_tear_down);
   g_test_add_func ("/models/malformed-manifests", test_malformed_manifests);
   g_test_add_func ("/models/missing-manifest", test_missing_manifest);
   g_test_add_func ("/models/project-manifest", test_project_manifest);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <trawl/case.h>
 
 #include "../common/trawl-test.h"
@@ -267,6 +268,129 @@ test_vectors_in_transaction (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* ---- issue 17 ---- */
+
+/* A case folder that lost its catalog (deleted, or emptied to 0 bytes)
+ * but keeps its vector files: a writer refuses to start a new catalog
+ * over it unless told to. */
+static void
+test_lost_catalog (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *faiss = g_build_filename (f->dir, "faces.faiss", NULL);
+  g_autofree char *db = g_build_filename (f->dir, "catalog.sqlite", NULL);
+  TrawlCase *c;
+  (void) data;
+
+  g_assert_true (g_file_set_contents (faiss, "vectors of the case that was", -1, NULL));
+  c = trawl_case_open (f->dir, TRAWL_CASE_CREATE, &error);
+  g_assert_null (c);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "--force-new-catalog"));
+  g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  /* an empty file is no catalog either (SQLite would take it for a new one) */
+  g_assert_true (g_file_set_contents (db, "", 0, NULL));
+  c = trawl_case_open (f->dir, TRAWL_CASE_CREATE, &error);
+  g_assert_null (c);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* a folder with nothing of a case is created as ever */
+  {
+    g_autofree char *fresh = g_build_filename (f->dir, "fresh", NULL);
+    c = trawl_case_open (fresh, TRAWL_CASE_CREATE, &error);
+    g_assert_no_error (error);
+    trawl_case_close (c);
+  }
+}
+
+static void
+test_lost_catalog_forced (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *faiss = g_build_filename (f->dir, "plates.faiss", NULL);
+  TrawlCase *c;
+  (void) data;
+
+  g_assert_true (g_file_set_contents (faiss, "vectors of the case that was", -1, NULL));
+  c = trawl_case_open (f->dir, TRAWL_CASE_CREATE | TRAWL_CASE_REPLACE_LOST_CATALOG, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (c);
+  trawl_case_close (c);
+}
+
+static void
+raw_exec (const char *dir, const char *sql)
+{
+  g_autofree char *path = g_build_filename (dir, "catalog.sqlite", NULL);
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    g_error ("%s: %s", sql, msg);
+  sqlite3_close (db);
+}
+
+static GPtrArray *
+check (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlCase) c = trawl_case_open (dir, TRAWL_CASE_READ, &error);
+  GPtrArray *problems = g_ptr_array_new_with_free_func (g_free);
+  g_assert_no_error (error);
+  g_assert_true (trawl_case_check (c, problems, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < problems->len; i++)
+    g_test_message ("problem: %s", (char *) problems->pdata[i]);
+  return problems;
+}
+
+static gboolean
+has_problem (GPtrArray *problems, const char *needle)
+{
+  for (guint i = 0; i < problems->len; i++)
+    if (strstr (problems->pdata[i], needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* trawl_case_check: nothing on a sound case; then each kind of damage is
+ * named: a dangling best sighting, a sighting whose track is gone, vector
+ * files that disagree with the catalog, a broken audit chain. */
+static void
+test_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlCase *c;
+  (void) data;
+
+  c = trawl_case_open (f->dir, TRAWL_CASE_CREATE, &error);
+  g_assert_no_error (error);
+  add_video (c, "0000000000000000000000000000000000000000000000000000000000000001", 3, TRUE);
+  g_assert_true (trawl_catalog_audit_append (trawl_case_get_catalog (c), "alice", "index", "{}",
+                                             NULL, &error));
+  trawl_case_close (c);
+  {
+    g_autoptr(GPtrArray) none = check (f->dir);
+    g_assert_cmpuint (none->len, ==, 0);
+  }
+  raw_exec (f->dir, "UPDATE tracks SET best_sighting_id = 99999; "
+                    "DELETE FROM sightings WHERE id = (SELECT max(id) FROM sightings); "
+                    "UPDATE sightings SET track_id = 88888 WHERE id = (SELECT min(id) FROM "
+                    "sightings); "
+                    "INSERT INTO audit VALUES (2, '2026-01-01T00:00:00.000000Z', 'mallory', "
+                    "'index', '{}', 'forged', 'forged')");
+  {
+    g_autoptr(GPtrArray) problems = check (f->dir);
+    g_assert_true (has_problem (problems, "best sighting is gone: track 1"));
+    g_assert_true (has_problem (problems, "whose track is gone: sighting"));
+    g_assert_true (has_problem (problems, "faces.faiss holds 3 vectors but the catalog has 2"));
+    g_assert_true (has_problem (problems, "audit log row 2"));
+    g_assert_cmpuint (problems->len, ==, 4);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -274,6 +398,11 @@ main (int argc, char **argv)
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   g_test_add ("/case/open-errors", Fixture, NULL, fixture_set_up, test_open_errors,
               fixture_tear_down);
+  g_test_add ("/case/lost-catalog", Fixture, NULL, fixture_set_up, test_lost_catalog,
+              fixture_tear_down);
+  g_test_add ("/case/lost-catalog-forced", Fixture, NULL, fixture_set_up,
+              test_lost_catalog_forced, fixture_tear_down);
+  g_test_add ("/case/check", Fixture, NULL, fixture_set_up, test_check, fixture_tear_down);
   g_test_add ("/case/files-and-lock", Fixture, NULL, fixture_set_up, test_files_and_lock,
               fixture_tear_down);
   g_test_add ("/case/vectors-rebuilt", Fixture, NULL, fixture_set_up, test_vectors_rebuilt,

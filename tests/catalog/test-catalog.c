@@ -625,7 +625,8 @@ test_audit (Fixture *f, gconstpointer data)
 
   /* deleting a middle row breaks the link of the next */
   db = raw_db (f);
-  g_assert_cmpint (sqlite3_exec (db, "UPDATE audit SET user='bob' WHERE id=3; "
+  g_assert_cmpint (sqlite3_exec (db, "DROP TRIGGER IF EXISTS audit_no_update; "
+                                     "UPDATE audit SET user='bob' WHERE id=3; "
                                      "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id=2",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
@@ -633,6 +634,179 @@ test_audit (Fixture *f, gconstpointer data)
   g_assert_false (trawl_catalog_audit_verify (cat, &n, &bad, &error));
   g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
   g_assert_cmpint (bad, ==, 3);
+  trawl_catalog_close (cat);
+}
+
+/* Issue 17: tampering is noticed by the next writer, which refuses to
+ * chain new rows onto it and puts the dropped triggers back. */
+
+static void
+append_rows (TrawlCatalog *cat, int n)
+{
+  g_autoptr(GError) error = NULL;
+  for (int i = 0; i < n; i++)
+    {
+      g_assert_true (trawl_catalog_audit_append (cat, "alice", "index", "{\"n\": 1}", NULL,
+                                                 &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+raw_exec (Fixture *f, const char *sql)
+{
+  sqlite3 *db = raw_db (f);
+  char *msg = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK)
+    g_error ("%s: %s", sql, msg);
+  sqlite3_close (db);
+}
+
+/* The next append after tampering: refused, naming the audit log. */
+static void
+assert_append_refused (Fixture *f, const char *why)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlCatalog *cat = open_case (f);
+  gint64 before = 0, after = 0;
+  sqlite3 *db = raw_db (f);
+
+  before = raw_count (db, "SELECT count(*) FROM audit");
+  g_assert_false (trawl_catalog_audit_append (cat, "bob", "index", "{}", NULL, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+  g_test_message ("%s: %s", why, error->message);
+  g_assert_nonnull (strstr (error->message, "audit log"));
+  after = raw_count (db, "SELECT count(*) FROM audit");
+  g_assert_cmpint (after, ==, before);
+  sqlite3_close (db);
+  trawl_catalog_close (cat);
+}
+
+static void
+test_audit_tamper_edit (Fixture *f, gconstpointer data)
+{
+  TrawlCatalog *cat = open_case (f);
+  sqlite3 *db;
+  (void) data;
+
+  append_rows (cat, 4);
+  trawl_catalog_close (cat);
+  /* the issue's probe: DROP TRIGGER audit_no_update; UPDATE audit ... */
+  raw_exec (f, "DROP TRIGGER audit_no_update; UPDATE audit SET user='mallory' WHERE id=2");
+  assert_append_refused (f, "edited row");
+  /* that writer put the trigger back */
+  db = raw_db (f);
+  g_assert_cmpint (raw_count (db, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND "
+                                  "name='audit_no_update'"), ==, 1);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE audit SET user='bob' WHERE id=2", NULL, NULL, NULL),
+                   !=, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+test_audit_tamper_forged (Fixture *f, gconstpointer data)
+{
+  TrawlCatalog *cat = open_case (f);
+  (void) data;
+
+  append_rows (cat, 2);
+  trawl_catalog_close (cat);
+  /* a row appended by hand, with a made-up prev_hash: INSERT is allowed */
+  raw_exec (f, "INSERT INTO audit VALUES (3, '2026-01-01T00:00:00.000000Z', 'mallory', "
+               "'index', '{}', 'forged', 'forged')");
+  assert_append_refused (f, "forged row");
+}
+
+static void
+test_audit_tamper_deleted (Fixture *f, gconstpointer data)
+{
+  TrawlCatalog *cat = open_case (f);
+  (void) data;
+
+  append_rows (cat, 3);
+  trawl_catalog_close (cat);
+  /* the last row deleted leaves a shorter chain that links up: only the
+   * record of what was verified shows that a row is gone */
+  raw_exec (f, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id=3");
+  assert_append_refused (f, "deleted row");
+}
+
+/* A sound chain stays appendable across opens (the verified row moves on). */
+static void
+test_audit_reopen (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 n = 0;
+  (void) data;
+
+  for (int i = 0; i < 3; i++)
+    {
+      TrawlCatalog *cat = open_case (f);
+      g_assert_null (trawl_catalog_audit_get_damage (cat));
+      append_rows (cat, 2);
+      trawl_catalog_close (cat);
+    }
+  {
+    TrawlCatalog *cat = trawl_catalog_open (f->dir, TRAWL_CATALOG_READONLY, &error);
+    g_assert_no_error (error);
+    g_assert_null (trawl_catalog_audit_get_damage (cat));
+    g_assert_true (trawl_catalog_audit_verify (cat, &n, NULL, &error));
+    g_assert_cmpint (n, ==, 6);
+    trawl_catalog_close (cat);
+  }
+}
+
+/* Writers run PRAGMA quick_check on open and refuse a damaged catalog;
+ * trawl_catalog_check_integrity lists the damage. */
+static void
+test_quick_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "catalog.sqlite", NULL);
+  g_autofree guint8 *blob = g_malloc0 (200000);
+  TrawlCatalog *cat = open_case (f);
+  gint64 cam = 0;
+  (void) data;
+
+  g_assert_true (trawl_catalog_ensure_camera (cat, "gate", &cam, &error));
+  trawl_catalog_close (cat);
+  /* a big row: its overflow pages sit at the end of the file */
+  {
+    sqlite3 *db = raw_db (f);
+    sqlite3_stmt *st = NULL;
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL), ==,
+                     SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO index_runs(started_utc, settings) "
+                                             "VALUES ('x', ?1)", -1, &st, NULL), ==, SQLITE_OK);
+    sqlite3_bind_blob (st, 1, blob, 200000, SQLITE_STATIC);
+    g_assert_cmpint (sqlite3_step (st), ==, SQLITE_DONE);
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+  }
+  /* garbage over a page in the middle of that chain */
+  {
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+    g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+    g_assert_cmpuint (len, >, 100000);
+    memset (bytes + len - 20 * 4096, 0xff, 4096);
+    g_assert_true (g_file_set_contents (path, bytes, (gssize) len, NULL));
+  }
+  cat = trawl_catalog_open (f->dir, 0, &error);
+  g_assert_null (cat);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  cat = trawl_catalog_open (f->dir, TRAWL_CATALOG_READONLY, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+    g_assert_true (trawl_catalog_check_integrity (cat, FALSE, problems, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (problems->len, >, 0);
+    g_test_message ("%s", (char *) problems->pdata[0]);
+  }
   trawl_catalog_close (cat);
 }
 
@@ -850,8 +1024,9 @@ test_migration_2 (Fixture *f, gconstpointer data)
   (void) data;
   trawl_catalog_close (open_case (f));
   db = raw_db (f);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE signing_keys; DELETE FROM migrations WHERE "
-                                     "version = 2; PRAGMA user_version = 1", NULL, NULL, NULL),
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE signing_keys; DROP TABLE audit_verified; "
+                                     "DROP TABLE failed_files; DELETE FROM migrations WHERE "
+                                     "version >= 2; PRAGMA user_version = 1", NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
   cat = trawl_catalog_open (f->dir, TRAWL_CATALOG_READONLY, &error);
@@ -862,7 +1037,7 @@ test_migration_2 (Fixture *f, gconstpointer data)
   g_assert_null (key);
   trawl_catalog_close (cat);
   cat = open_case (f);
-  g_assert_cmpint (trawl_catalog_get_schema_version (cat), ==, 2);
+  g_assert_cmpint (trawl_catalog_get_schema_version (cat), ==, TRAWL_CATALOG_SCHEMA_VERSION);
   g_assert_true (trawl_catalog_set_signing_key (cat, "ed25519", "ab12", &error));
   g_assert_no_error (error);
   trawl_catalog_close (cat);
@@ -879,6 +1054,11 @@ main (int argc, char **argv)
   ADD ("/catalog/records/video-transactions", test_video_transactions);
   ADD ("/catalog/lock", test_lock);
   ADD ("/catalog/audit/chain", test_audit);
+  ADD ("/catalog/audit/tamper-edit", test_audit_tamper_edit);
+  ADD ("/catalog/audit/tamper-forged", test_audit_tamper_forged);
+  ADD ("/catalog/audit/tamper-deleted", test_audit_tamper_deleted);
+  ADD ("/catalog/audit/reopen", test_audit_reopen);
+  ADD ("/catalog/integrity/quick-check", test_quick_check);
   ADD ("/catalog/atomic/faults", test_atomic);
   ADD ("/catalog/evidence/signing-key", test_signing_key);
   ADD ("/catalog/evidence/track-sightings", test_track_sightings);

@@ -8,6 +8,7 @@
  */
 #include "trawl/eval.h"
 #include "trawl/base.h"
+#include "trawl/image.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -54,6 +55,42 @@ test_bookkeeping (void)
 
   g_assert_null (trawl_eval_run ("/nonexistent-trawl-data", &opts, &error));
   g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND);
+}
+
+/* Issue 17: a labelled box of 100000 px (w, h) made eval ask for a 43 GB
+ * crop and die; it is clipped to the image and its line reported. Needs
+ * the plate models (the section runs the reader). */
+static void
+test_oversized_box (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *m = trawl_model_path ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", &error);
+  if (m == NULL) {
+    g_autofree char *msg = g_strdup_printf ("models absent (run scripts/setup): %s", error->message);
+    g_test_skip (msg);
+    return;
+  }
+  g_autofree char *dir = g_dir_make_tmp ("trawl-eval-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *images = g_build_filename (dir, "plates", "images", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (images, 0700), ==, 0);
+  g_autofree char *labels = g_build_filename (images, "labels.csv", NULL);
+  g_autofree char *png = g_build_filename (images, "scene.png", NULL);
+  g_autoptr (TrawlImage) img = trawl_image_new (64, 48);
+  memset (img->data, 128, (gsize) img->stride * img->height);
+  g_assert_true (trawl_image_save_png (img, png, &error));
+  g_assert_true (g_file_set_contents (labels, "file,plate_text,x,y,w,h\n"
+                                      "scene.png,AB123,0,0,100000,100000\n"
+                                      "scene.png,AB123,500,500,10,10\n", -1, &error));
+
+  TrawlEvalOptions opts = { FALSE, FALSE, 1, "plates/images" };
+  g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
+  g_assert_no_error (error);
+  g_autofree char *json = trawl_eval_report_to_json (r);
+  g_test_message ("%s", json);
+  g_assert_true (report_has_note (json, "labels.csv:2: box 0,0 100000x100000 reaches outside"));
+  g_assert_true (report_has_note (json, "labels.csv:3: box 500,500 10x10 lies outside"));
+  trawl_test_remove_tree (dir);
 }
 
 /* Floors: a little under what `trawl eval --quick` measured on
@@ -108,6 +145,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/eval/run/bookkeeping", test_bookkeeping);
+  g_test_add_func ("/eval/run/oversized-box", test_oversized_box);
   g_test_add_func ("/eval/run/regression", test_regression);
   return g_test_run ();
 }
