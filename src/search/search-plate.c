@@ -15,9 +15,10 @@
 
 #include "search-private.h"
 
-/* Candidates costlier than this are not even listed below the threshold;
- * alternatives can only lower a cost, so a read at most this far without
- * them is rescored with them. */
+/* Candidates costlier than this are not even listed below the threshold
+ * (and never costlier than half an edit a literal: "粤B*" would otherwise
+ * list every plate); alternatives can only lower a cost, so a read at most
+ * this far without them is rescored with them. */
 #define LIST_MAX_COST 2.5
 
 /* Characters the reader was less sure of than this become '?' in the
@@ -80,8 +81,8 @@ _trawl_search_plates (TrawlSearch *s, const TrawlPlatePattern *pattern, const Se
 {
   GArray *rows = plate_rows (s, error);
   GArray *out;
-  double bound = LIST_MAX_COST;
   int n_lit = MAX (1, trawl_plate_pattern_get_n_literals (pattern));
+  double bound = MIN (LIST_MAX_COST, MAX (TRAWL_SEARCH_PLATE_MAX_COST, 0.5 * n_lit));
 
   if (rows == NULL)
     return NULL;
