@@ -160,7 +160,7 @@ format_duration (double s)
     return g_strdup_printf ("%d h %02d min", (int) (s / 3600), (int) fmod (s / 60, 60));
   if (s >= 60)
     return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) fmod (s, 60));
-  return g_strdup_printf ("%.0f s", s);
+  return g_strdup_printf (s < 10 ? "%.1f s" : "%.0f s", s);
 }
 
 static char *
@@ -608,7 +608,10 @@ trawl_index_dialog_new (GtkWindow *parent, const char *case_dir)
   TrawlIndexDialog *self;
 
   g_return_val_if_fail (case_dir != NULL, NULL);
-  self = g_object_new (TRAWL_TYPE_INDEX_DIALOG, "transient-for", parent, NULL);
+  /* the application's own window, so a run outlives the main window
+   * being closed (the app quits when this one closes too) */
+  self = g_object_new (TRAWL_TYPE_INDEX_DIALOG, "transient-for", parent, "application",
+                       parent != NULL ? gtk_window_get_application (parent) : NULL, NULL);
   self->case_dir = g_strdup (case_dir);
   return self;
 }

@@ -779,6 +779,23 @@ test_close_while_searching (void)
 
 /* ---- export, report, add footage ---- */
 
+/* With TRAWL_GUI_SCREENSHOT=NAME.png, the dialog w as NAME-what.png (and
+ * NAME-what-dark.png). */
+static void
+dialog_screenshots (GtkWidget *w, const char *what)
+{
+  const char *shot = g_getenv ("TRAWL_GUI_SCREENSHOT");
+  g_autofree char *stem = NULL, *png = NULL;
+
+  if (shot == NULL)
+    return;
+  stem = g_str_has_suffix (shot, ".png") ? g_strndup (shot, strlen (shot) - 4) : g_strdup (shot);
+  png = g_strdup_printf ("%s-%s.png", stem, what);
+  while (!gtk_widget_get_mapped (w) || gtk_widget_get_width (w) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  save_screenshots (w, png);
+}
+
 /* Selects the first hit on camera, after a plate query for text. */
 static void
 select_hit_on (TrawlWindow *win, const char *text, const char *camera)
@@ -825,7 +842,6 @@ test_export (void)
   TrawlExportDialog *d;
   g_autofree char *exports = NULL, *manifest = NULL;
   g_autoptr(TrawlVerifyReport) v = NULL;
-  const char *shot = g_getenv ("TRAWL_GUI_SCREENSHOT");
   const char *summary;
 
   if (clip_path == NULL)
@@ -837,15 +853,7 @@ test_export (void)
   select_hit_on (win, "AB12CDE", cameras[0]);
   d = TRAWL_EXPORT_DIALOG (trawl_window_export_selected (win));
   g_assert_nonnull (d);
-  if (shot != NULL)
-    {
-      g_autofree char *stem = g_str_has_suffix (shot, ".png") ? g_strndup (shot, strlen (shot) - 4)
-                                                              : g_strdup (shot);
-      g_autofree char *png = g_strconcat (stem, "-export.png", NULL);
-      while (!gtk_widget_get_mapped (GTK_WIDGET (d)) || gtk_widget_get_width (GTK_WIDGET (d)) == 0)
-        g_main_context_iteration (NULL, TRUE);
-      save_screenshots (GTK_WIDGET (d), png);
-    }
+  dialog_screenshots (GTK_WIDGET (d), "export");
   trawl_export_dialog_set_margins (d, 1.0, 2.0);
   trawl_export_dialog_set_sign (d, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (d), "export.run", NULL));
@@ -866,6 +874,7 @@ test_export (void)
   g_assert_nonnull (strstr (summary, "Verify: OK"));
   g_assert_nonnull (strstr (summary, "asked for"));
   g_test_message ("%s", summary);
+  dialog_screenshots (GTK_WIDGET (d), "export-done");
   gtk_window_destroy (GTK_WINDOW (d));
 
   /* the same window on the first camera only */
@@ -1076,6 +1085,7 @@ test_add_footage (void)
                   trawl_index_dialog_get_failures_text (d));
   totals = trawl_case_summary_get_totals (trawl_window_get_case_summary (win));
   g_test_message ("summary after: %s", totals);
+  dialog_screenshots (GTK_WIDGET (d), "add-footage-done");
   g_assert_nonnull (strstr (totals, "1 cameras"));
   g_assert_nonnull (strstr (totals, "1 done"));
   {
