@@ -1103,6 +1103,56 @@ test_add_footage (void)
   trawl_test_remove_tree (root);
 }
 
+/* Footage with people through the same window, the face detector on
+ * (needs the face models and the shared clip, a 3 s GIF): the run finds
+ * face tracks and the refreshed summary shows as many as the catalog. */
+static void
+test_add_footage_faces (void)
+{
+  g_autofree char *model = trawl_test_need_model ("face-api/face_recognition_model.bin");
+  g_autofree char *clip = model ? trawl_test_need_data ("videos/people/face-demographics-walking.gif")
+                                : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = NULL, *dir = NULL, *expect = NULL;
+  g_autoptr(GFile) fdir = NULL;
+  TrawlWindow *win;
+  TrawlIndexDialog *d;
+  TrawlCatalogStats st;
+
+  if (clip == NULL)
+    return;
+  root = g_dir_make_tmp ("trawl-gui-faces-XXXXXX", &error);
+  dir = g_build_filename (root, "case", NULL);
+  fdir = g_file_new_for_path (dir);
+  trawl_case_close (trawl_case_open (dir, TRAWL_CASE_CREATE, &error));
+  g_assert_no_error (error);
+  win = trawl_window_new (app);
+  gtk_window_present (GTK_WINDOW (win));
+  trawl_window_open_case (win, fdir);
+  wait_idle (win);
+  d = TRAWL_INDEX_DIALOG (trawl_window_add_footage (win));
+  trawl_index_dialog_add_input (d, clip);
+  trawl_index_dialog_set_camera (d, "hall");
+  trawl_index_dialog_set_detect (d, TRUE, FALSE);
+  g_assert_true (trawl_index_dialog_start (d));
+  wait_index (win, d);
+  g_test_message ("%s", trawl_index_dialog_get_result_text (d));
+  g_assert_cmpuint (trawl_index_dialog_get_n_failures (d), ==, 0);
+  g_assert_nonnull (strstr (trawl_index_dialog_get_result_text (d), "1 indexed"));
+  {
+    g_autoptr(TrawlCatalog) cat = trawl_catalog_open (dir, TRAWL_CATALOG_READONLY, &error);
+    g_assert_no_error (error);
+    g_assert_true (trawl_catalog_get_stats (cat, &st, &error));
+  }
+  g_assert_cmpint (st.face_tracks, >, 0);
+  expect = g_strdup_printf ("%" G_GINT64_FORMAT " face tracks", st.face_tracks);
+  g_assert_nonnull (strstr (trawl_case_summary_get_totals (trawl_window_get_case_summary (win)),
+                            expect));
+  gtk_window_destroy (GTK_WINDOW (d));
+  gtk_window_destroy (GTK_WINDOW (win));
+  trawl_test_remove_tree (root);
+}
+
 static void
 test_no_display (void)
 {
@@ -1145,6 +1195,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/export-errors", test_export_errors);
   g_test_add_func ("/ui/window/report", test_report);
   g_test_add_func ("/ui/window/add-footage", test_add_footage);
+  g_test_add_func ("/ui/window/add-footage-faces", test_add_footage_faces);
   g_test_add_func ("/ui/window/time-to-results", test_time_to_results);
   status = g_test_run ();
   {
