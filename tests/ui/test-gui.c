@@ -833,8 +833,8 @@ library_verify (const char *dir)
 }
 
 /* A hit exported through the dialog: a folder under the case's exports/
- * with manifest.json, signed, that the dialog and the library both find
- * intact; then the same window on one camera. */
+ * with manifest.json, signed, with the annotated copy, that the dialog and
+ * the library both find intact; then the same window on one camera. */
 static void
 test_export (void)
 {
@@ -856,6 +856,7 @@ test_export (void)
   dialog_screenshots (GTK_WIDGET (d), "export");
   trawl_export_dialog_set_margins (d, 1.0, 2.0);
   trawl_export_dialog_set_sign (d, TRUE);
+  trawl_export_dialog_set_annotated (d, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (d), "export.run", NULL));
   g_assert_true (trawl_export_dialog_is_busy (d));
   wait_export (d);
@@ -873,6 +874,7 @@ test_export (void)
   g_assert_nonnull (strstr (summary, v->manifest_sha256));
   g_assert_nonnull (strstr (summary, "Verify: OK"));
   g_assert_nonnull (strstr (summary, "asked for"));
+  g_assert_nonnull (strstr (summary, "(derived: re-encoded, annotated)"));
   g_test_message ("%s", summary);
   dialog_screenshots (GTK_WIDGET (d), "export-done");
   gtk_window_destroy (GTK_WINDOW (d));
