@@ -181,10 +181,11 @@ counts_text (const TrawlIndexProgress *p)
   g_autofree char *done = format_duration (p->video_s_done);
   g_autofree char *total = format_duration (p->video_s_total);
 
-  return g_strdup_printf ("%s of %s of video looked at (files probed so far) · %" G_GUINT64_FORMAT
-                          " frames · %" G_GUINT64_FORMAT " faces in %" G_GUINT64_FORMAT
-                          " tracks · %" G_GUINT64_FORMAT " plates in %" G_GUINT64_FORMAT
-                          " tracks\n%u indexed, %u already in the case, %u failed",
+  return g_strdup_printf ("Video: %s of %s (in the files opened so far)\n"
+                          "Frames looked at: %" G_GUINT64_FORMAT " · faces: %" G_GUINT64_FORMAT
+                          " in %" G_GUINT64_FORMAT " tracks · plates: %" G_GUINT64_FORMAT
+                          " in %" G_GUINT64_FORMAT " tracks\n"
+                          "Files: %u indexed, %u already in the case, %u failed",
                           done, total, p->frames_sampled, p->faces, p->face_tracks, p->plates,
                           p->plate_tracks, p->videos_indexed, p->videos_skipped,
                           p->videos_failed);
@@ -204,8 +205,13 @@ show_progress_cb (gpointer data)
   if (self->disposed || !self->running)
     return G_SOURCE_REMOVE;
   self->n_progress++;
-  current = s->current != NULL ? g_strdup_printf ("Indexing %s", s->current)
-                               : g_strdup ("Between files…");
+  if (s->current != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (s->current);
+      current = g_strdup_printf ("Indexing %s", name);
+    }
+  else
+    current = g_strdup ("Between files…");
   /* the ETA is the library's, from bytes done: the bar follows it */
   if (p->eta_s >= 0 && p->elapsed_s > 0)
     fraction = p->elapsed_s / (p->elapsed_s + p->eta_s);
@@ -214,7 +220,8 @@ show_progress_cb (gpointer data)
   bar = g_strdup_printf ("File %u of %u", MIN (p->files_done + 1, p->files_total), p->files_total);
   counts = counts_text (p);
   eta = format_duration (p->eta_s);
-  eta_text = g_strdup_printf ("Time left: %s · running for %.0f s", eta, p->elapsed_s);
+  eta_text = g_strdup_printf ("Time left: %s · running for %.0f s",
+                              p->eta_s < 0 ? "not known yet" : eta, p->elapsed_s);
   gtk_label_set_text (self->current_label, current);
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, bar);
