@@ -12,6 +12,7 @@
 #include "trawl-export-dialog.h"
 
 #include <math.h>
+#include <trawl/base.h>
 #include <trawl/catalog.h>
 #include <trawl/evidence.h>
 
@@ -244,7 +245,15 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   set_busy (self, FALSE);
-  if (o == NULL)
+  if (g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_BUSY))
+    {
+      /* the lock is most likely this app's own Add Footage run */
+      g_autofree char *msg = g_strdup_printf ("The case is being written to (footage being "
+                                              "indexed, here or by trawl index): export when "
+                                              "that has finished. (%s)", error->message);
+      show_error (self, msg);
+    }
+  else if (o == NULL)
     show_error (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                         ? "Export cancelled; nothing was left in the destination."
                         : error->message);

@@ -7,6 +7,7 @@
 #include "trawl-export-dialog.h"
 #include "trawl-index-dialog.h"
 
+#include <trawl/base.h>
 #include <trawl/catalog.h>
 #include <trawl/evidence.h>
 
@@ -98,7 +99,11 @@ on_report_done (GObject *source, GAsyncResult *result, gpointer user_data)
   _trawl_window_update_busy (self);
   if (res == NULL)
     {
-      msg = g_strdup_printf ("The report was not written: %s", error->message);
+      msg = g_strdup_printf ("The report was not written: %s%s",
+                             g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_BUSY)
+                               ? "footage is being indexed into the case (here or by trawl "
+                                 "index); write the report when that has finished. "
+                               : "", error->message);
       _trawl_window_show_error (self, msg);
       return;
     }

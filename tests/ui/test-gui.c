@@ -900,9 +900,10 @@ test_export (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
-/* An export into a folder that cannot be made, and one of a video whose
- * bytes differ from the indexed ones: the reason in the dialog, no folder,
- * and the window goes on answering. */
+/* An export into a folder that cannot be made, one while another writer
+ * holds the case, and one of a video whose bytes differ from the indexed
+ * ones: the reason in the dialog, no folder, and the window goes on
+ * answering. */
 static void
 test_export_errors (void)
 {
@@ -940,6 +941,19 @@ test_export_errors (void)
   g_assert_true (g_str_has_prefix (trawl_export_dialog_get_result_dir (d), tmp));
   made = g_strdup (trawl_export_dialog_get_result_dir (d));
   gtk_window_destroy (GTK_WINDOW (d));
+
+  /* while another writer holds the case (an indexer, here this test) */
+  {
+    g_autoptr(TrawlCatalog) writer = trawl_catalog_open (case_dir, 0, &error);
+    g_assert_no_error (error);
+    d = TRAWL_EXPORT_DIALOG (trawl_window_export_selected (win));
+    g_assert_true (trawl_export_dialog_run (d));
+    wait_export (d);
+    g_assert_nonnull (trawl_export_dialog_get_error (d));
+    g_assert_nonnull (strstr (trawl_export_dialog_get_error (d), "being written"));
+    g_assert_null (trawl_export_dialog_get_result_dir (d));
+    gtk_window_destroy (GTK_WINDOW (d));
+  }
 
   /* the second camera's video was recorded with another SHA-256 */
   select_hit_on (win, "AB12CDE", cameras[1]);
