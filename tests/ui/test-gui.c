@@ -687,6 +687,13 @@ test_about (void)
   g_assert_nonnull (strstr (info, "FFmpeg"));
   g_assert_nonnull (strstr (info, "FAISS"));
   gtk_window_destroy (about);
+  /* the shortcuts window builds (GtkBuilder aborts on a bad file) */
+  {
+    g_autoptr(GtkBuilder) b = gtk_builder_new_from_resource ("/org/trawl/Trawl/gtk/help-overlay.ui");
+    GObject *help = gtk_builder_get_object (b, "help_overlay");
+    g_assert_true (GTK_IS_SHORTCUTS_WINDOW (help));
+    gtk_window_destroy (GTK_WINDOW (help));
+  }
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
