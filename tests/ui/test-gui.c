@@ -918,7 +918,6 @@ test_export_errors (void)
   TrawlExportDialog *d;
   g_autofree char *tmp = g_dir_make_tmp ("trawl-gui-dest-XXXXXX", NULL);
   g_autofree char *blocker = g_build_filename (tmp, "a-file", NULL);
-  g_autofree char *made = NULL;
   g_autoptr(GError) error = NULL;
 
   if (clip_path == NULL)
@@ -946,8 +945,31 @@ test_export_errors (void)
   g_assert_cmpstr (trawl_export_dialog_get_error (d), ==, NULL);
   g_assert_true (trawl_export_dialog_get_verify_ok (d));
   g_assert_true (g_str_has_prefix (trawl_export_dialog_get_result_dir (d), tmp));
-  made = g_strdup (trawl_export_dialog_get_result_dir (d));
   gtk_window_destroy (GTK_WINDOW (d));
+
+  /* cancelled at once: either cancelled or done (the worker's race), and
+   * no half-made folder left in either case */
+  {
+    g_autoptr(GDir) listing = NULL;
+    const char *name;
+    d = TRAWL_EXPORT_DIALOG (trawl_window_export_selected (win));
+    trawl_export_dialog_set_destination (d, tmp);
+    g_assert_true (trawl_export_dialog_run (d));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (d), "export.cancel", NULL));
+    wait_export (d);
+    if (trawl_export_dialog_get_error (d) != NULL)
+      {
+        g_assert_nonnull (strstr (trawl_export_dialog_get_error (d), "cancelled"));
+        g_assert_null (trawl_export_dialog_get_result_dir (d));
+      }
+    else
+      g_assert_true (trawl_export_dialog_get_verify_ok (d));
+    listing = g_dir_open (tmp, 0, &error);
+    g_assert_no_error (error);
+    while ((name = g_dir_read_name (listing)) != NULL)
+      g_assert_null (strstr (name, ".partial"));
+    gtk_window_destroy (GTK_WINDOW (d));
+  }
 
   /* while another writer holds the case (an indexer, here this test) */
   {
@@ -975,9 +997,7 @@ test_export_errors (void)
   run_plate_query (win, "AB12CDE");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))),
                     >, 0);
-  g_remove (blocker);
-  trawl_test_remove_tree (made);
-  g_rmdir (tmp);
+  trawl_test_remove_tree (tmp);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
