@@ -222,7 +222,8 @@ show_done (TrawlExportDialog *self, const Outcome *o)
   g_free (self->result_dir);
   self->result_dir = g_strdup (o->res->dir);
   gtk_label_set_text (self->done_title, self->verify_ok ? "Exported and verified"
-                                                        : "Exported; verification failed");
+                                        : o->verify == NULL ? "Exported; not verified"
+                                        : "Exported; verification found problems");
   gtk_label_set_text (self->summary_label, text);
   gtk_stack_set_visible_child_name (self->stack, "done");
   gtk_widget_set_visible (GTK_WIDGET (self->export_button), FALSE);
@@ -281,7 +282,9 @@ ticked_cameras (TrawlExportDialog *self)
 }
 
 /* The export folder inside the chosen destination, named as the
- * library names its default ones. */
+ * library names its default ones; "-2", "-3"... when one of that name is
+ * there already (two exports within a second), as exports never
+ * overwrite. */
 static char *
 out_dir_in (const char *destination, const TrawlSearchHit *hit, gboolean window)
 {
@@ -290,8 +293,15 @@ out_dir_in (const char *destination, const TrawlSearchHit *hit, gboolean window)
   g_autofree char *name = window ? g_strdup_printf ("window-%s", stamp)
                                  : g_strdup_printf ("track-%" G_GINT64_FORMAT "-%s",
                                                     hit->track_id, stamp);
+  char *path = g_build_filename (destination, name, NULL);
 
-  return g_build_filename (destination, name, NULL);
+  for (int n = 2; g_file_test (path, G_FILE_TEST_EXISTS) && n < 100; n++)
+    {
+      g_autofree char *other = g_strdup_printf ("%s-%d", name, n);
+      g_free (path);
+      path = g_build_filename (destination, other, NULL);
+    }
+  return path;
 }
 
 /* The job the form describes; NULL with a message a person can act on. */

@@ -161,6 +161,8 @@ on_case_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       clear_results (self);
       trawl_player_close (self->player);
+      /* another case: no camera ticked (the same one keeps its filter) */
+      trawl_query_panel_set_cameras (self->query_panel, NULL);
     }
   g_clear_pointer (&self->search, trawl_search_free);
   self->search = s;
