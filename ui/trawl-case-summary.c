@@ -94,7 +94,7 @@ cameras_text (GPtrArray *cams)
                               c->plate_tracks);
     }
   if (cams->len == 0)
-    g_string_append (s, "No cameras yet: add footage with `trawl index`.");
+    g_string_append (s, "No cameras yet: add footage (Ctrl+I).");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 

@@ -276,14 +276,23 @@ void
 trawl_query_panel_set_cameras (TrawlQueryPanel *self, const char *const *names)
 {
   GtkWidget *child;
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_auto(GStrv) ticked = NULL;
 
   g_return_if_fail (TRAWL_IS_QUERY_PANEL (self));
+  /* the same case reopened (footage added) keeps its filter */
+  for (guint i = 0; i < self->camera_checks->len; i++)
+    if (gtk_check_button_get_active (self->camera_checks->pdata[i]))
+      g_strv_builder_add (b, gtk_check_button_get_label (self->camera_checks->pdata[i]));
+  ticked = g_strv_builder_end (b);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->camera_list))) != NULL)
     gtk_list_box_remove (self->camera_list, child);
   g_ptr_array_set_size (self->camera_checks, 0);
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
     {
       GtkWidget *check = gtk_check_button_new_with_label (names[i]);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), g_strv_contains (
+                                     (const char *const *) ticked, names[i]));
       g_ptr_array_add (self->camera_checks, check);
       gtk_list_box_append (self->camera_list, check);
     }

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 #define TRAWL_TYPE_QUERY_PANEL (trawl_query_panel_get_type ())
 G_DECLARE_FINAL_TYPE (TrawlQueryPanel, trawl_query_panel, TRAWL, QUERY_PANEL, GtkWidget)
 
-/* The cameras offered in the filter (none ticked = all). names may be NULL. */
+/* The cameras offered in the filter (none ticked = all); the ticks of
+ * names offered before stay. names may be NULL. */
 void         trawl_query_panel_set_cameras (TrawlQueryPanel *self, const char *const *names);
 /* Ticks or unticks one camera of the filter; FALSE when it is not listed. */
 gboolean     trawl_query_panel_set_camera_active (TrawlQueryPanel *self, const char *name,

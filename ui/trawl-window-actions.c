@@ -1,7 +1,8 @@
 /* trawl-window-actions.c - the window's actions (win.*) and their
  * keyboard shortcuts: open a case (GtkFileChooserNative: GTK 4.8 has no
  * GtkFileDialog), open a recent one, search, cancel, focus the plate
- * entry, and Export (disabled until the evidence module lands). */
+ * entry, export, report, add footage (their work is in
+ * trawl-window-evidence.c), and open a file a toast names. */
 #include "trawl-window-private.h"
 
 static void
@@ -71,9 +72,38 @@ export_activated (GtkWidget *widget, const char *action, GVariant *param)
 {
   (void) action;
   (void) param;
-  /* Disabled until the evidence module lands; kept so menus and
-   * shortcuts are already in place. */
-  _trawl_window_show_error (TRAWL_WINDOW (widget), "Export comes with the evidence module.");
+  trawl_window_export_selected (TRAWL_WINDOW (widget));
+}
+
+static void
+report_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  (void) action;
+  (void) param;
+  _trawl_window_choose_report (TRAWL_WINDOW (widget));
+}
+
+static void
+add_footage_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  (void) action;
+  (void) param;
+  trawl_window_add_footage (TRAWL_WINDOW (widget));
+}
+
+/* A toast's Open button: the file or folder in the desktop's default app
+ * (GtkFileLauncher is GTK 4.10; Debian 12 has 4.8). */
+static void
+open_file_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = g_filename_to_uri (g_variant_get_string (param, NULL), NULL, &error);
+  g_autoptr(GdkAppLaunchContext) ctx = gdk_display_get_app_launch_context (
+    gtk_widget_get_display (widget));
+
+  (void) action;
+  if (uri == NULL || !g_app_info_launch_default_for_uri (uri, G_APP_LAUNCH_CONTEXT (ctx), &error))
+    _trawl_window_show_error (TRAWL_WINDOW (widget), error->message);
 }
 
 void
@@ -85,6 +115,9 @@ _trawl_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
   gtk_widget_class_install_action (widget_class, "win.focus-plate", NULL, focus_plate_activated);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_activated);
+  gtk_widget_class_install_action (widget_class, "win.report", NULL, report_activated);
+  gtk_widget_class_install_action (widget_class, "win.add-footage", NULL, add_footage_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.open-case", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
@@ -94,4 +127,8 @@ _trawl_window_class_add_actions (GtkWidgetClass *widget_class)
                                        "win.focus-plate", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
                                        "win.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "win.report", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK,
+                                       "win.add-footage", NULL);
 }

@@ -1,9 +1,11 @@
 /* trawl-window-private.h - TrawlWindow's state, shared by trawl-window.c
- * (case, search, results, player) and trawl-window-actions.c (the win.*
- * actions and their shortcuts). */
+ * (case, search, results, player), trawl-window-actions.c (the win.*
+ * actions and their shortcuts) and trawl-window-evidence.c (export,
+ * report, adding footage). */
 #pragma once
 
 #include "trawl-hit.h"
+#include "trawl-index-dialog.h"
 #include "trawl-window.h"
 
 G_BEGIN_DECLS
@@ -40,11 +42,32 @@ struct _TrawlWindow
   GtkSortListModel   *sorted;          /* owned */
   GtkSingleSelection *selection;       /* owned; shared by grid and timeline */
   char               *last_error;      /* the last message shown as an error */
+  char               *last_info;       /* the last message shown as news */
   gboolean            disposed;        /* workers may finish after dispose */
+
+  char               *case_dir;        /* owned; the open case's folder, or NULL */
+  char              **cameras;         /* owned; the open case's camera names */
+  char               *query_json;      /* owned; the query running now */
+  char               *results_query;   /* owned; the query of the results shown */
+  gboolean            reporting;       /* a PDF report is written in a worker */
+  gboolean            refreshing;      /* reopening the case after footage was added:
+                                        * the results and the player stay */
+  gboolean            refresh_pending; /* footage was added while busy: reopen when free */
+  TrawlIndexDialog   *index_dialog;    /* weak; the Add Footage window, if open */
 };
 
 /* A toast with message, kept as the last error (for tests). */
 void _trawl_window_show_error (TrawlWindow *self, const char *message);
+/* A toast with news (kept as the last info); with open_path (nullable)
+ * its button opens that file or folder. */
+void _trawl_window_show_info (TrawlWindow *self, const char *message, const char *open_path);
+/* Shows the spinner and enables the actions that fit the state. */
+void _trawl_window_update_busy (TrawlWindow *self);
+/* Reopens the case (new footage in it) keeping the results, now or, when
+ * a search or an open is running, once it ends. */
+void _trawl_window_refresh_case (TrawlWindow *self);
+/* Asks for the report's file (a save chooser), then writes it. */
+void _trawl_window_choose_report (TrawlWindow *self);
 /* Runs the query panel's query in a worker, unless one runs already. */
 void _trawl_window_search (TrawlWindow *self);
 void _trawl_window_cancel_search (TrawlWindow *self);

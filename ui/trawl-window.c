@@ -2,7 +2,8 @@
  * query panel's query with trawl_search_run_async (spinner, cancel; the
  * actions that start them are in trawl-window-actions.c),
  * shows the hits in a sorted grid and the timeline sharing one selection,
- * and opens the selected hit in the player. Errors become toasts; nothing
+ * and opens the selected hit in the player. Export, report and adding
+ * footage are in trawl-window-evidence.c. Errors become toasts; nothing
  * here decides what matches (that is trawl/search.h's). */
 #include "trawl-window-private.h"
 #include "trawl-hit.h"
@@ -26,16 +27,53 @@ _trawl_window_show_error (TrawlWindow *self, const char *message)
   g_message ("%s", message);
 }
 
-static void
-update_busy (TrawlWindow *self)
+void
+_trawl_window_show_info (TrawlWindow *self, const char *message, const char *open_path)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 10);
+  if (open_path != NULL)
+    {
+      adw_toast_set_button_label (toast, "_Open");
+      adw_toast_set_action_name (toast, "win.open-file");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (open_path));
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_info);
+  self->last_info = g_strdup (message);
+  g_message ("%s", message);
+}
+
+static gboolean
+has_matches (TrawlWindow *self)
+{
+  const TrawlSearchResults *r = self->results != NULL ? trawl_results_ref_get (self->results)
+                                                      : NULL;
+
+  for (guint i = 0; r != NULL && i < r->hits->len; i++)
+    if (((TrawlSearchHit *) r->hits->pdata[i])->match)
+      return TRUE;
+  return FALSE;
+}
+
+void
+_trawl_window_update_busy (TrawlWindow *self)
 {
   gboolean busy = self->opening || self->searching;
+  gboolean has_case = self->search != NULL;
+  gboolean selected = self->selection != NULL
+                      && gtk_single_selection_get_selected_item (self->selection) != NULL;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
-  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy || self->reporting);
+  gtk_spinner_set_spinning (self->spinner, busy || self->reporting);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->searching);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->searching);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_case && selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.report",
+                                 has_case && !self->reporting && has_matches (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-footage", has_case);
 }
 
 /* ---- recent cases ---- */
@@ -99,9 +137,11 @@ on_case_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   g_auto(GStrv) cams = NULL;
   const char *dir;
   g_autoptr(GError) recent_error = NULL;
+  gboolean refreshing = self->refreshing;
 
   (void) user_data;
   self->opening = FALSE;
+  self->refreshing = FALSE;
   if (self->disposed)
     {
       g_clear_pointer (&s, trawl_search_free);
@@ -112,21 +152,32 @@ on_case_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_clear_pointer (&s, trawl_search_free);
       _trawl_window_show_error (self, error->message);
-      update_busy (self);
+      _trawl_window_update_busy (self);
       return;
     }
-  clear_results (self);
-  trawl_player_close (self->player);
+  /* After footage was added the same case reopens: what is on screen
+   * stays (hits are copies), the next search sees the new footage. */
+  if (!refreshing)
+    {
+      clear_results (self);
+      trawl_player_close (self->player);
+      /* another case: no camera ticked (the same one keeps its filter) */
+      trawl_query_panel_set_cameras (self->query_panel, NULL);
+    }
   g_clear_pointer (&self->search, trawl_search_free);
   self->search = s;
   dir = trawl_case_get_dir (trawl_search_get_case (s));
+  g_free (self->case_dir);
+  self->case_dir = g_strdup (dir);
+  g_strfreev (self->cameras);
+  self->cameras = g_strdupv (cams);
   adw_window_title_set_subtitle (self->window_title, dir);
   trawl_query_panel_set_cameras (self->query_panel, (const char *const *) cams);
   trawl_timeline_set_cameras (self->timeline, (const char *const *) cams);
   if (!trawl_recent_cases_add (dir, &recent_error))
     g_warning ("recent cases not saved: %s", recent_error->message);
   update_recent_menu (self);
-  update_busy (self);
+  _trawl_window_update_busy (self);
 }
 
 void
@@ -142,6 +193,12 @@ trawl_window_open_case (TrawlWindow *self, GFile *dir)
       _trawl_window_show_error (self, "Wait for the running search to finish (or cancel it) first.");
       return;
     }
+  if (self->index_dialog != NULL && trawl_index_dialog_is_running (self->index_dialog))
+    {
+      _trawl_window_show_error (self, "Footage is being added to this case: wait for it (or "
+                                      "cancel it) before opening another.");
+      return;
+    }
   path = g_file_get_path (dir);
   if (path == NULL)
     {
@@ -149,10 +206,28 @@ trawl_window_open_case (TrawlWindow *self, GFile *dir)
       return;
     }
   self->opening = TRUE;
-  update_busy (self);
+  _trawl_window_update_busy (self);
   task = g_task_new (self, NULL, on_case_opened, NULL);
   g_task_set_task_data (task, path, g_free);
   g_task_run_in_thread (task, open_case_thread);
+}
+
+void
+_trawl_window_refresh_case (TrawlWindow *self)
+{
+  g_autoptr(GFile) dir = NULL;
+
+  if (self->case_dir == NULL || self->disposed)
+    return;
+  if (self->searching || self->opening)
+    {
+      self->refresh_pending = TRUE;
+      return;
+    }
+  self->refresh_pending = FALSE;
+  self->refreshing = TRUE;
+  dir = g_file_new_for_path (self->case_dir);
+  trawl_window_open_case (self, dir);
 }
 
 
@@ -194,6 +269,8 @@ clear_results (TrawlWindow *self)
   g_clear_pointer (&self->results, trawl_results_ref_unref);
   gtk_stack_set_visible_child_name (self->results_stack, "empty");
   gtk_label_set_text (self->results_label, "No results yet.");
+  g_clear_pointer (&self->results_query, g_free);
+  _trawl_window_update_busy (self);
 }
 
 static char *
@@ -225,6 +302,9 @@ show_results (TrawlWindow *self, TrawlSearchResults *r)
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   trawl_timeline_set_results (self->timeline, self->selection, self->results);
   gtk_label_set_text (self->results_label, text);
+  g_free (self->results_query);
+  self->results_query = g_steal_pointer (&self->query_json);
+  _trawl_window_update_busy (self);
   if (r->hits->len > 0)
     gtk_stack_set_visible_child_name (self->results_stack, "grid");
   else
@@ -252,7 +332,9 @@ on_search_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_clear_pointer (&r, trawl_search_results_free);
       return;
     }
-  update_busy (self);
+  _trawl_window_update_busy (self);
+  if (self->refresh_pending)
+    _trawl_window_refresh_case (self);
   if (r == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -288,10 +370,12 @@ _trawl_window_search (TrawlWindow *self)
       _trawl_window_show_error (self, error->message);
       return;
     }
+  g_free (self->query_json);
+  self->query_json = trawl_query_to_json (q);
   self->search_start_us = g_get_monotonic_time ();
   self->searching = TRUE;
   self->search_cancel = g_cancellable_new ();
-  update_busy (self);
+  _trawl_window_update_busy (self);
   /* The search is the worker's until on_search_done: selection changes
    * meanwhile open the player without reading the track's sightings. */
   trawl_search_run_async (self->search, q, self->search_cancel, on_search_done,
@@ -316,6 +400,7 @@ on_selection_changed_cb (TrawlWindow *self)
   g_autoptr(TrawlTrack) track = NULL;
   GPtrArray *sightings = NULL;
 
+  _trawl_window_update_busy (self);
   if (item == NULL)
     return;
   hit = trawl_hit_get_hit (item);
@@ -386,6 +471,10 @@ trawl_window_dispose (GObject *object)
   self->disposed = TRUE;
   if (self->search_cancel != NULL)
     g_cancellable_cancel (self->search_cancel);
+  if (self->index_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->index_dialog),
+                                  (gpointer *) &self->index_dialog);
+  self->index_dialog = NULL;
   if (self->timeline != NULL)
     trawl_timeline_set_results (self->timeline, NULL, NULL);
   g_clear_pointer (&self->results, trawl_results_ref_unref);
@@ -404,6 +493,11 @@ trawl_window_finalize (GObject *object)
   /* A running search holds a ref on the window, so none runs now. */
   g_clear_pointer (&self->search, trawl_search_free);
   g_free (self->last_error);
+  g_free (self->last_info);
+  g_free (self->case_dir);
+  g_strfreev (self->cameras);
+  g_free (self->query_json);
+  g_free (self->results_query);
   G_OBJECT_CLASS (trawl_window_parent_class)->finalize (object);
 }
 
@@ -471,9 +565,8 @@ trawl_window_init (TrawlWindow *self)
   gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop_cb), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", FALSE);
   update_recent_menu (self);
-  update_busy (self);
+  _trawl_window_update_busy (self);
 }
 
 TrawlWindow *
@@ -493,7 +586,7 @@ gboolean
 trawl_window_is_busy (TrawlWindow *self)
 {
   g_return_val_if_fail (TRAWL_IS_WINDOW (self), FALSE);
-  return self->opening || self->searching;
+  return self->opening || self->searching || self->reporting;
 }
 
 gboolean
@@ -508,6 +601,13 @@ trawl_window_get_last_error (TrawlWindow *self)
 {
   g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
   return self->last_error;
+}
+
+const char *
+trawl_window_get_last_info (TrawlWindow *self)
+{
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+  return self->last_info;
 }
 
 GtkSingleSelection *

@@ -23,13 +23,26 @@ void         trawl_window_open_case (TrawlWindow *self, GFile *dir);
  * image becomes a face photo of the query, anything else is refused with
  * a message. */
 void         trawl_window_drop_file (TrawlWindow *self, GFile *file);
+/* Opens the export dialog for the selected hit (transfer none: it owns
+ * itself); NULL with a toast when nothing is selected or no case is open. */
+GtkWindow   *trawl_window_export_selected (TrawlWindow *self);
+/* Writes the PDF case report of the matching results shown (their tracks,
+ * and the query that found them) to pdf, replacing it, in a worker; a
+ * toast gives the path or the error. FALSE (with a toast) when there is
+ * nothing to report or a report is being written. */
+gboolean     trawl_window_write_report (TrawlWindow *self, GFile *pdf);
+/* Opens the Add Footage window for the open case (the running one when
+ * footage is being added; transfer none); NULL with a toast without a
+ * case. When a run ends the case is reopened to show the new footage. */
+GtkWindow   *trawl_window_add_footage (TrawlWindow *self);
 /* Orders the tiles by time (TRUE) or by score (FALSE), as the sort menu. */
 void         trawl_window_set_sort_by_time (TrawlWindow *self, gboolean by_time);
 
 /* State and parts, for tests. */
-gboolean          trawl_window_is_busy (TrawlWindow *self);       /* opening or searching */
+gboolean          trawl_window_is_busy (TrawlWindow *self);  /* opening, searching, reporting */
 gboolean          trawl_window_has_case (TrawlWindow *self);
 const char       *trawl_window_get_last_error (TrawlWindow *self);  /* nullable */
+const char       *trawl_window_get_last_info (TrawlWindow *self);   /* nullable */
 /* The results as shown (sorted), with the selection (transfer none). */
 GtkSingleSelection *trawl_window_get_selection (TrawlWindow *self);
 GtkGridView      *trawl_window_get_grid (TrawlWindow *self);
