@@ -726,12 +726,33 @@ test_cancel (void)
 
 /* How long the app takes from the search action to the tiles on screen,
  * on a case named by TRAWL_GUI_BENCH_CASE with the plate pattern
- * TRAWL_GUI_BENCH_PLATE (a measurement for people; skipped otherwise). */
+ * TRAWL_GUI_BENCH_PLATE, and from a dropped face photo
+ * (TRAWL_GUI_BENCH_FACE, optional) to the tiles; with
+ * TRAWL_GUI_SCREENSHOT, the window on the first hit of each (a
+ * measurement and pictures for people; skipped otherwise). */
+static void
+bench_select_first (TrawlWindow *win, const char *shot, const char *what)
+{
+  TrawlPlayer *player = trawl_window_get_player (win);
+  g_autofree char *name = NULL;
+
+  if (shot == NULL
+      || g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))) == 0)
+    return;
+  gtk_single_selection_set_selected (trawl_window_get_selection (win), 0);
+  while (trawl_player_get_n_frames_shown (player) == 0 || trawl_player_is_busy (player))
+    g_main_context_iteration (NULL, TRUE);
+  name = g_strdup_printf ("%.*s-%s.png", (int) (strlen (shot) - 4), shot, what);
+  save_screenshots (GTK_WIDGET (win), name);
+}
+
 static void
 test_time_to_results (void)
 {
   const char *dir = g_getenv ("TRAWL_GUI_BENCH_CASE");
   const char *plate = g_getenv ("TRAWL_GUI_BENCH_PLATE");
+  const char *face = g_getenv ("TRAWL_GUI_BENCH_FACE");
+  const char *shot = g_getenv ("TRAWL_GUI_SCREENSHOT");
   g_autoptr(GFile) f = NULL;
   TrawlWindow *win;
 
@@ -750,10 +771,30 @@ test_time_to_results (void)
     {
       run_plate_query (win, plate);
       g_assert_null (trawl_window_get_last_error (win));
-      g_test_message ("run %d: %u tiles, %.1f ms from the action to the tiles", i,
+      g_test_message ("plate run %d: %u tiles, %.1f ms from the action to the tiles", i,
                       g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))),
                       trawl_window_get_last_query_ms (win));
     }
+  bench_select_first (win, shot, "plate");
+  /* the first run loads the face models; the next ones are what a second
+   * query costs */
+  if (face != NULL)
+    {
+      g_autoptr(GFile) photo = g_file_new_for_path (face);
+      trawl_window_drop_file (win, photo);
+    }
+  for (int i = 0; face != NULL && i < 3; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.search", NULL));
+      wait_idle (win);
+      g_assert_null (trawl_window_get_last_error (win));
+      g_test_message ("face run %d: %u tiles, %.1f ms from the action to the tiles", i,
+                      g_list_model_get_n_items (G_LIST_MODEL (trawl_window_get_selection (win))),
+                      (g_get_monotonic_time () - t0) / 1000.0);
+    }
+  if (face != NULL)
+    bench_select_first (win, shot, "face");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
