@@ -204,7 +204,12 @@ fill_hit (TrawlSearch *s, const Candidate *c, gboolean thumbnails, TrawlSearchHi
       h->box[3] = best->h;
     }
   h->plate_text = g_strdup (t->best_plate_text);
-  if (thumbnails && !trawl_catalog_get_thumbnail (cat, sid, &h->thumbnail, error))
+  /* the sighting that scored, else the track's best: the indexer keeps
+   * thumbnails for a few sightings of a track only */
+  if (thumbnails
+      && (!trawl_catalog_get_thumbnail (cat, sid, &h->thumbnail, error)
+          || (h->thumbnail == NULL && sid != t->best_sighting_id
+              && !trawl_catalog_get_thumbnail (cat, t->best_sighting_id, &h->thumbnail, error))))
     {
       trawl_search_hit_free (h);
       return FALSE;
