@@ -12,6 +12,20 @@
 #include "trawl-kernels.h"
 #include "base/cuda-dl.h"
 
+/* What a person should read for a CUDA failure at discovery: the
+ * runtime's own text for a missing driver ("CUDA driver version is
+ * insufficient for CUDA runtime version") reads like a driver fault on a
+ * machine that simply has no NVIDIA GPU. */
+static const char *
+no_gpu_reason (int rc, int driver_version)
+{
+  if (rc == 100 /* cudaErrorNoDevice */)
+    return "no NVIDIA GPU found";
+  if (rc == 35 /* cudaErrorInsufficientDriver */ && driver_version == 0)
+    return "no NVIDIA GPU found (no NVIDIA driver is installed)";
+  return trawl_cuda_error_string (rc);
+}
+
 gboolean
 trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
 {
@@ -25,7 +39,7 @@ trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
   if (rc != 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "no GPU: %s",
-                   trawl_cuda_error_string (rc));
+                   no_gpu_reason (rc, d.driver_version));
       return FALSE;
     }
   /* cuDNN is loaded only where it can be used: with a device */
@@ -75,6 +89,20 @@ trawl_gpu_frame_wait (const TrawlGpuFrame *frame, void *stream, GError **error)
 }
 
 #else
+
+/* What a person should read for a CUDA failure at discovery: the
+ * runtime's own text for a missing driver ("CUDA driver version is
+ * insufficient for CUDA runtime version") reads like a driver fault on a
+ * machine that simply has no NVIDIA GPU. */
+static const char *
+no_gpu_reason (int rc, int driver_version)
+{
+  if (rc == 100 /* cudaErrorNoDevice */)
+    return "no NVIDIA GPU found";
+  if (rc == 35 /* cudaErrorInsufficientDriver */ && driver_version == 0)
+    return "no NVIDIA GPU found (no NVIDIA driver is installed)";
+  return trawl_cuda_error_string (rc);
+}
 
 gboolean
 trawl_gpu_probe (TrawlGpuInfo *info, GError **error)

@@ -331,8 +331,14 @@ trawl_video_nvdec_probe (GError **error)
 
   if (rc != 0)
     {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "no usable GPU: %s",
-                   trawl_cuda_error_string (rc));
+      /* the GPU probe words a missing GPU or driver for people */
+      TrawlGpuInfo gpu;
+      g_autoptr(GError) why = NULL;
+      if (!trawl_gpu_probe (&gpu, &why))
+        g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s", why->message);
+      else
+        g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "no usable GPU: %s",
+                     trawl_cuda_error_string (rc));
       return FALSE;
     }
   rc = av_hwdevice_ctx_create (&dev, AV_HWDEVICE_TYPE_CUDA, NULL, NULL,

@@ -164,13 +164,19 @@ _trawl_nn_cuda_blas_math (TrawlNnPrecision precision)
 gboolean
 _trawl_nn_cuda_available (GError **error)
 {
-  int n = 0;
+  int n = 0, driver = 0;
   cudaError_t err = cudaGetDeviceCount (&n);
 
   if (err != cudaSuccess || n == 0)
     {
+      /* the runtime's text for a missing driver reads like a driver fault
+       * on a machine that simply has no NVIDIA GPU */
+      cudaDriverGetVersion (&driver);
       g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND, "no GPU: %s",
-                   err != cudaSuccess ? cudaGetErrorString (err) : "no CUDA device found");
+                   err == cudaSuccess || err == cudaErrorNoDevice ? "no NVIDIA GPU found"
+                   : err == cudaErrorInsufficientDriver && driver == 0
+                     ? "no NVIDIA GPU found (no NVIDIA driver is installed)"
+                     : cudaGetErrorString (err));
       return FALSE;
     }
   if (!_trawl_cuda_libs_load (error))
