@@ -305,6 +305,28 @@ json_time (JsonBuilder *b, const char *name, double utc)
     json_builder_add_string_value (b, u);
 }
 
+/* "name": [x, y, w, h] */
+static void
+json_box (JsonBuilder *b, float x, float y, float w, float h)
+{
+  json_builder_set_member_name (b, "box");
+  json_builder_begin_array (b);
+  json_builder_add_double_value (b, x);
+  json_builder_add_double_value (b, y);
+  json_builder_add_double_value (b, w);
+  json_builder_add_double_value (b, h);
+  json_builder_end_array (b);
+}
+
+/* Prints what b built, pretty, on stdout. */
+static void
+print_builder (JsonBuilder *b)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, TRUE);
+  printf ("%s\n", text);
+}
+
 static void
 json_hit (JsonBuilder *b, const TrawlSearchHit *h)
 {
@@ -336,11 +358,7 @@ json_hit (JsonBuilder *b, const TrawlSearchHit *h)
   json_builder_add_string_value (b, video);
   json_builder_set_member_name (b, "jump_pts_s");
   json_builder_add_double_value (b, h->jump_pts_s);
-  json_builder_set_member_name (b, "box");
-  json_builder_begin_array (b);
-  for (int k = 0; k < 4; k++)
-    json_builder_add_double_value (b, h->box[k]);
-  json_builder_end_array (b);
+  json_box (b, h->box[0], h->box[1], h->box[2], h->box[3]);
   if (h->plate_text != NULL)
     {
       json_builder_set_member_name (b, "plate");
@@ -359,11 +377,9 @@ static void
 print_json (const TrawlQuery *q, const TrawlSearchResults *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonParser) qp = json_parser_new ();
   g_autofree char *qjson = trawl_query_to_json (q);
   g_autoptr(GPtrArray) route = trawl_search_results_route (r);
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "query");
@@ -397,9 +413,7 @@ print_json (const TrawlQuery *q, const TrawlSearchResults *r)
     json_builder_add_int_value (b, ((TrawlSearchHit *) route->pdata[i])->track_id);
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, TRUE);
-  printf ("%s\n", text);
+  print_builder (b);
 }
 
 int
@@ -558,8 +572,6 @@ static void
 show_json_out (const TrawlTrack *t, GPtrArray *sightings, const char *video)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "track");
@@ -587,13 +599,7 @@ show_json_out (const TrawlTrack *t, GPtrArray *sightings, const char *video)
       json_builder_set_member_name (b, "pts_s");
       json_builder_add_double_value (b, s->pts_s);
       json_time (b, "utc", s->utc);
-      json_builder_set_member_name (b, "box");
-      json_builder_begin_array (b);
-      json_builder_add_double_value (b, s->x);
-      json_builder_add_double_value (b, s->y);
-      json_builder_add_double_value (b, s->w);
-      json_builder_add_double_value (b, s->h);
-      json_builder_end_array (b);
+      json_box (b, s->x, s->y, s->w, s->h);
       json_builder_set_member_name (b, "score");
       json_builder_add_double_value (b, s->score);
       json_builder_set_member_name (b, "quality");
@@ -607,9 +613,7 @@ show_json_out (const TrawlTrack *t, GPtrArray *sightings, const char *video)
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, TRUE);
-  printf ("%s\n", text);
+  print_builder (b);
 }
 
 /* Opens the case and reads one track; 0 or an exit status. */
