@@ -20,15 +20,17 @@
  * nodes (g_message) when a plan is freed.
  * Threading: a plan runs on one thread at a time; its pool (nn-pool.c)
  * holds n_threads - 1 workers for its whole life.
- * Backends: a CUDA plan is this same plan plus a device side
- * (src/nn/cuda) that reads it through the _trawl_nn_plan_* accessors at
- * the end of this file; trawl_nn_plan_run hands it the run.
+ * Backends: the CPU runs the plan's nodes here; another backend's plan is
+ * this same plan plus the backend's side (nn-backend.h), which reads it
+ * through the _trawl_nn_plan_* accessors at the end of this file and is
+ * reached only through the backend's table; trawl_nn_plan_run hands it
+ * the run.
  * Staged runs: trawl_nn_plan_input_buffer hands out where the inputs live
- * (a host buffer of the plan's own here, allocated on first use; the
- * device buffer on CUDA) and trawl_nn_plan_run_staged runs on them.
+ * (a host buffer of the plan's own for the CPU, allocated on first use;
+ * the backend's buffer otherwise) and trawl_nn_plan_run_staged runs on
+ * them.
  */
-#include "trawl-config.h"
-#include "nn/nn-private.h"
+#include "nn/nn-backend.h"
 #include "trawl/base.h"
 
 #include <cblas.h>
@@ -83,8 +85,9 @@ struct TrawlNnPlan {
   TrawlNnPool  *pool;       /* n_threads - 1 workers */
   gint64       *prof_us;    /* per node run time, when TRAWL_NN_PROFILE is set */
   int           prof_runs;
-  TrawlNnCudaPlan *cuda;    /* device side when the backend is CUDA, else NULL */
-  TrawlNnPrecision precision; /* CUDA arithmetic (the CPU is always FP32) */
+  const TrawlNnBackend *be; /* NULL: the CPU runs the nodes here */
+  TrawlNnBackendPlan   *bp; /* be's side of the plan */
+  TrawlNnPrecision precision; /* the backend's arithmetic (the CPU is always FP32) */
   void        **staged;     /* per graph input: the plan's own host buffer for
                                staged runs (NULL until first needed), owned */
 };
@@ -1006,6 +1009,7 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
                           int n_inputs, const TrawlNnPlanOptions *opts, guint flags,
                           GError **error)
 {
+  const TrawlNnBackend *be;
   TrawlNnPlan *p;
 
   g_return_val_if_fail (g != NULL && (n_inputs == 0 || input_shapes != NULL), NULL);
@@ -1016,6 +1020,9 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
   if (opts && opts->backend != TRAWL_NN_BACKEND_CPU
       && !trawl_nn_backend_available (opts->backend, error))
     return NULL;
+  /* (loaded and checked just above) */
+  be = opts && opts->backend != TRAWL_NN_BACKEND_CPU
+       ? _trawl_nn_backend_get (opts->backend, NULL) : NULL;
   p = g_new0 (TrawlNnPlan, 1);
   p->g = trawl_nn_graph_ref (g);
   p->flags = flags;
@@ -1054,12 +1061,10 @@ _trawl_nn_plan_new_flags (TrawlNnGraph *g, const TrawlNnTensor *input_shapes,
                    "out of memory for a %zu-byte arena", p->arena_bytes);
       goto fail;
     }
-#if TRAWL_HAVE_CUDA
-  if (opts && opts->backend == TRAWL_NN_BACKEND_CUDA
-      && (p->cuda = _trawl_nn_cuda_plan_new (p, p->precision, error)) == NULL)
+  if (be && (p->bp = be->plan_new (p, p->precision, error)) == NULL)
     goto fail;
-#endif
-  if (g_getenv ("TRAWL_NN_PROFILE") && p->cuda == NULL)
+  p->be = be;
+  if (g_getenv ("TRAWL_NN_PROFILE") && p->be == NULL)
     p->prof_us = g_new0 (gint64, MAX (p->n_nodes, 1));
   g_debug ("plan %s: %d of %d nodes live, arena %zu bytes (naive %zu)", g->name,
            p->n_live, p->n_nodes, p->arena_bytes, p->naive_bytes);
@@ -1130,9 +1135,8 @@ trawl_nn_plan_free (TrawlNnPlan *p)
   if (p->prof_us)
     print_profile (p);
   g_free (p->prof_us);
-#if TRAWL_HAVE_CUDA
-  _trawl_nn_cuda_plan_free (p->cuda);
-#endif
+  if (p->be)
+    p->be->plan_free (p->bp);
   _trawl_nn_pool_free (p->pool);
   for (int k = 0; k < p->n_nodes; k++)
     {
@@ -1172,8 +1176,7 @@ resolve (TrawlNnPlan *p)
     }
 }
 
-/* Describes the CUDA plan's outputs where they are on the device. */
-#if TRAWL_HAVE_CUDA
+/* Describes the backend plan's outputs where they are in its memory. */
 static gboolean
 device_outputs (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **error)
 {
@@ -1182,7 +1185,7 @@ device_outputs (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **
       int id = g_array_index (p->g->outputs, int, i);
 
       outputs[i] = PV (p, id)->t;
-      outputs[i].data = _trawl_nn_cuda_plan_value_device (p->cuda, id);
+      outputs[i].data = p->be->value_device (p->bp, id);
       if (outputs[i].data == NULL)
         {
           g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
@@ -1192,11 +1195,10 @@ device_outputs (TrawlNnPlan *p, TrawlNnTensor *outputs, int n_outputs, GError **
     }
   return TRUE;
 }
-#endif
 
 /* Runs the plan once every input's host tensor is set (the caller's data,
  * or the plan's staged buffers), and describes the outputs: on the host,
- * or with keep_outputs where a CUDA plan computed them. */
+ * or with keep_outputs where a backend plan computed them. */
 static gboolean
 run_resolved (TrawlNnPlan *p, gboolean staged, gboolean keep_outputs, TrawlNnTensor *outputs,
               int n_outputs, GError **error)
@@ -1205,10 +1207,9 @@ run_resolved (TrawlNnPlan *p, gboolean staged, gboolean keep_outputs, TrawlNnTen
   gboolean ok = TRUE;
 
   resolve (p);
-#if TRAWL_HAVE_CUDA
-  if (p->cuda)
+  if (p->be)
     {
-      if (!_trawl_nn_cuda_plan_run (p->cuda, staged, keep_outputs, error))
+      if (!p->be->run (p->bp, staged, keep_outputs, error))
         {
           g_prefix_error (error, "%s: ", g->name);
           return FALSE;
@@ -1219,10 +1220,6 @@ run_resolved (TrawlNnPlan *p, gboolean staged, gboolean keep_outputs, TrawlNnTen
         outputs[i] = PV (p, g_array_index (g->outputs, int, i))->t;
       return TRUE;
     }
-#else
-  (void) staged;
-  (void) keep_outputs;
-#endif
   blas_enter ();
   for (int r = 0; r < p->n_live; r++)
     {
@@ -1304,40 +1301,30 @@ trawl_nn_plan_input_buffer (TrawlNnPlan *p, int i)
   g_return_val_if_fail (p != NULL, NULL);
   if (i < 0 || i >= (int) p->g->inputs->len)
     return NULL;
-#if TRAWL_HAVE_CUDA
-  if (p->cuda)
-    return _trawl_nn_cuda_plan_input (p->cuda, i);
-#endif
+  if (p->be)
+    return p->be->input_buffer (p->bp, i);
   return host_input (p, i);
 }
 
 gboolean
 trawl_nn_plan_on_device (const TrawlNnPlan *p)
 {
-  return p != NULL && p->cuda != NULL;
+  return p != NULL && p->be != NULL;
 }
 
 void *
 trawl_nn_plan_stream (const TrawlNnPlan *p)
 {
-#if TRAWL_HAVE_CUDA
-  if (p && p->cuda)
-    return _trawl_nn_cuda_plan_stream (p->cuda);
-#else
-  (void) p;
-#endif
+  if (p && p->be && p->be->stream)
+    return p->be->stream (p->bp);
   return NULL;
 }
 
 double
 trawl_nn_plan_device_ms (const TrawlNnPlan *p)
 {
-#if TRAWL_HAVE_CUDA
-  if (p && p->cuda)
-    return _trawl_nn_cuda_plan_device_ms (p->cuda);
-#else
-  (void) p;
-#endif
+  if (p && p->be && p->be->device_ms)
+    return p->be->device_ms (p->bp);
   return 0.0;
 }
 
@@ -1357,12 +1344,11 @@ run_staged (TrawlNnPlan *p, gboolean keep_outputs, TrawlNnTensor *outputs, int n
                    g->outputs->len);
       return FALSE;
     }
-#if TRAWL_HAVE_CUDA
-  /* on CUDA the inputs are on the device; host copies only when a CPU op
-   * inside the plan (or an output that is an input's view) reads them */
-  if (p->cuda)
-    host = _trawl_nn_cuda_plan_needs_host_inputs (p->cuda);
-#endif
+  /* on a backend the inputs are in its memory; host copies only when a
+   * CPU op inside the plan (or an output that is an input's view) reads
+   * them */
+  if (p->be)
+    host = p->be->needs_host_inputs (p->bp);
   for (guint i = 0; i < g->inputs->len; i++)
     {
       PlanValue *v = PV (p, g_array_index (g->inputs, int, i));
