@@ -201,12 +201,6 @@ typedef struct {
 
 void trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimings *t);
 
-/* Embeds a face already found: landmarks in img px. Writes the normalised
- * embedding to out. FALSE with error set on failure. */
-gboolean trawl_face_detector_embed (TrawlFaceDetector *fd, const TrawlImage *img,
-                                    const TrawlPoint landmarks[68], float *out,
-                                    GError **error);
-
 /* ---- the plate pipeline ---- */
 
 /* One character of a read, with the top alternatives CTC saw there. */

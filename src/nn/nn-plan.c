@@ -1488,4 +1488,3 @@ _trawl_nn_plan_run_node_cpu (TrawlNnPlan *p, int r, GError **error)
 }
 
 TrawlNnGraph *_trawl_nn_plan_graph (const TrawlNnPlan *p) { return p->g; }
-guint8 *_trawl_nn_plan_host_arena (const TrawlNnPlan *p) { return p->arena; }

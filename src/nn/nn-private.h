@@ -147,8 +147,6 @@ struct TrawlNnOpDef {
 
 /* The CPU op table; NULL for an unknown op. */
 const TrawlNnOpDef *_trawl_nn_cpu_find_op (const char *op_type);
-/* Every op name the CPU backend knows, NULL-terminated (static). */
-const char *const *_trawl_nn_cpu_op_names (void);
 
 /* ---- helpers shared by the op files ---- */
 
@@ -259,9 +257,6 @@ void         _trawl_nn_plan_node_info (const TrawlNnPlan *plan, int r, TrawlNnNo
  * (host arena, caller's inputs, host constants). */
 gboolean     _trawl_nn_plan_run_node_cpu (TrawlNnPlan *plan, int r, GError **error);
 TrawlNnGraph *_trawl_nn_plan_graph (const TrawlNnPlan *plan);
-/* Host arena (same offsets as the device arena). */
-guint8      *_trawl_nn_plan_host_arena (const TrawlNnPlan *plan);
-
 /* Live node count after folding and fusion. */
 int          _trawl_nn_plan_n_live_nodes (const TrawlNnPlan *plan);
 
