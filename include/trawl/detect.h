@@ -93,12 +93,6 @@ void trawl_face_chip_template (int size, TrawlPoint five[5]);
  * landmarks (fit on the five points). FALSE for degenerate landmarks. */
 gboolean trawl_face_chip_transform (const TrawlPoint landmarks[68], int size, double m[6]);
 
-/* Samples dst (its width/height fixed) from src through m (dst pixel ->
- * src pixel, pixel centres at +0.5), bilinear; outside src is black. When
- * m shrinks by more than 1.5x it averages k x k samples per pixel so small
- * chips from large faces do not alias. */
-void trawl_image_warp_affine (const TrawlImage *src, const double m[6], TrawlImage *dst);
-
 /* The aligned size x size chip of a face. NULL for degenerate landmarks.
  * Free with trawl_image_free. */
 TrawlImage *trawl_face_align (const TrawlImage *img, const TrawlPoint landmarks[68], int size);
@@ -117,8 +111,6 @@ typedef struct {
  * NULL: sharpness then 0.5) and detector score. */
 void  trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
                           float det_score, TrawlFaceQuality *q);
-/* Variance of the 4-neighbour Laplacian of the chip's luma (0..255 scale). */
-float trawl_image_laplacian_var (const TrawlImage *img);
 
 /* Euclidean distance between two embeddings of TRAWL_FACE_EMBED_DIM. */
 float trawl_face_distance (const float *a, const float *b);
@@ -200,12 +192,6 @@ typedef struct {
 } TrawlFaceTimings;
 
 void trawl_face_detector_get_timings (const TrawlFaceDetector *fd, TrawlFaceTimings *t);
-
-/* Embeds a face already found: landmarks in img px. Writes the normalised
- * embedding to out. FALSE with error set on failure. */
-gboolean trawl_face_detector_embed (TrawlFaceDetector *fd, const TrawlImage *img,
-                                    const TrawlPoint landmarks[68], float *out,
-                                    GError **error);
 
 /* ---- the plate pipeline ---- */
 

@@ -37,6 +37,16 @@ gboolean    trawl_image_clip_box (const TrawlImage *img, int *x, int *y, int *w,
  * half_pixel_centers and OpenCV INTER_LINEAR). */
 TrawlImage *trawl_image_resize (const TrawlImage *img, int width, int height);
 
+/* Samples dst (its width/height fixed) from src through the affine m (dst
+ * pixel -> src pixel: x = m0 u + m1 v + m2, y = m3 u + m4 v + m5, pixel
+ * centres at +0.5), bilinear; outside src is black. When m shrinks by more
+ * than 1.5x it averages k x k samples per pixel so small chips from large
+ * faces do not alias. (image-ops.c) */
+void        trawl_image_warp_affine (const TrawlImage *src, const double m[6], TrawlImage *dst);
+/* Variance of the 4-neighbour Laplacian of the luma (0..255 scale): a
+ * sharpness measure. */
+float       trawl_image_laplacian_var (const TrawlImage *img);
+
 gboolean    trawl_image_save_png (const TrawlImage *img, const char *path, GError **error);
 /* JPEG bytes (thumbnails); quality 1..100. Free with g_free. */
 guint8     *trawl_image_encode_jpeg (const TrawlImage *img, int quality, gsize *len,

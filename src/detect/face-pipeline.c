@@ -258,23 +258,6 @@ embed_chip (TrawlFaceDetector *fd, const TrawlImage *chip, float *out, GError **
   return TRUE;
 }
 
-gboolean
-trawl_face_detector_embed (TrawlFaceDetector *fd, const TrawlImage *img,
-                           const TrawlPoint lm[68], float *out, GError **error)
-{
-  if (fd->rec == NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                 "face detector was made without the embedder");
-    return FALSE;
-  }
-  g_autoptr (TrawlImage) chip = trawl_face_align (img, lm, TRAWL_FACE_CHIP);
-  if (chip == NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "degenerate face landmarks");
-    return FALSE;
-  }
-  return embed_chip (fd, chip, out, error);
-}
-
 GArray *
 trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error)
 {

@@ -147,8 +147,6 @@ struct TrawlNnOpDef {
 
 /* The CPU op table; NULL for an unknown op. */
 const TrawlNnOpDef *_trawl_nn_cpu_find_op (const char *op_type);
-/* Every op name the CPU backend knows, NULL-terminated (static). */
-const char *const *_trawl_nn_cpu_op_names (void);
 
 /* ---- helpers shared by the op files ---- */
 
@@ -217,7 +215,7 @@ TrawlNnPlan *_trawl_nn_plan_new_flags (TrawlNnGraph *g,
                                        int n_inputs,
                                        const TrawlNnPlanOptions *opts,
                                        guint flags, GError **error);
-/* ---- a plan seen by another backend (src/nn/cuda) ----
+/* ---- a plan seen by another backend (nn-backend.h, src/nn/cuda) ----
  *
  * A backend other than the CPU reuses everything the CPU planner decided
  * (shapes, folding, fusion, liveness, arena offsets) and only swaps where
@@ -251,8 +249,6 @@ typedef struct {
   int                 n_epi;
 } TrawlNnNodeInfo;
 
-typedef struct TrawlNnCudaPlan TrawlNnCudaPlan;
-
 int          _trawl_nn_plan_n_values (const TrawlNnPlan *plan);
 void         _trawl_nn_plan_value_info (TrawlNnPlan *plan, int id, TrawlNnValInfo *info);
 /* r-th live node in run order, r in [0, _trawl_nn_plan_n_live_nodes). */
@@ -261,47 +257,6 @@ void         _trawl_nn_plan_node_info (const TrawlNnPlan *plan, int r, TrawlNnNo
  * (host arena, caller's inputs, host constants). */
 gboolean     _trawl_nn_plan_run_node_cpu (TrawlNnPlan *plan, int r, GError **error);
 TrawlNnGraph *_trawl_nn_plan_graph (const TrawlNnPlan *plan);
-/* Host arena (same offsets as the device arena). */
-guint8      *_trawl_nn_plan_host_arena (const TrawlNnPlan *plan);
-
-/* The CUDA backend (src/nn/cuda), present when TRAWL_HAVE_CUDA. _new
- * uploads weights and sets up the device side of a finished CPU plan
- * with the given arithmetic (NULL with error set on failure); _run runs it
- * once the plan's host tensors are resolved, leaving the graph outputs in
- * their host tensors. A staged run skips the input upload: the device
- * input buffers already hold the inputs (queued on the plan's stream); the
- * host tensors of the inputs must then point at buffers of the planned
- * size when _needs_host_inputs says so (a CPU op inside the plan reads an
- * input, or an output is an input's view), and the run fills them. */
-gboolean         _trawl_nn_cuda_available (GError **error);
-TrawlNnCudaPlan *_trawl_nn_cuda_plan_new (TrawlNnPlan *plan, TrawlNnPrecision precision,
-                                          GError **error);
-/* staged: the inputs are in the device buffers already; keep_outputs:
- * the outputs are left on the device (_trawl_nn_cuda_plan_value_device),
- * not downloaded to their host tensors. */
-gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged,
-                                          gboolean keep_outputs, GError **error);
-/* The device memory of value id after a run, NULL when the plan keeps it
- * on the host only (a constant it never uploaded). */
-void            *_trawl_nn_cuda_plan_value_device (const TrawlNnCudaPlan *cp, int id);
-void             _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp);
-/* Device buffer of graph input i (planned size), NULL when out of range. */
-void            *_trawl_nn_cuda_plan_input (TrawlNnCudaPlan *cp, int i);
-gboolean         _trawl_nn_cuda_plan_needs_host_inputs (const TrawlNnCudaPlan *cp);
-/* The plan's cudaStream_t. */
-void            *_trawl_nn_cuda_plan_stream (const TrawlNnCudaPlan *cp);
-/* Milliseconds between the CUDA events recorded at the start and end of
- * every run, summed. */
-double           _trawl_nn_cuda_plan_device_ms (const TrawlNnCudaPlan *cp);
-/* Which live nodes of a (fresh, never run) plan the CUDA table would leave
- * to the CPU at this precision, as "OpType node-name" strings (g_strfreev;
- * empty when everything runs on the device). Asks no GPU: cuDNN algorithm
- * choice and device allocations are skipped, so a node the device would
- * still refuse at that stage (no algorithm fits) is not listed. NULL with
- * error set on a failure of the check itself. */
-char           **_trawl_nn_cuda_plan_check (TrawlNnPlan *plan, TrawlNnPrecision precision,
-                                            GError **error);
-
 /* Live node count after folding and fusion. */
 int          _trawl_nn_plan_n_live_nodes (const TrawlNnPlan *plan);
 

@@ -899,6 +899,8 @@ main (int argc, char **argv)
   memcpy (kargv, argv, sizeof (char *) * argc);
   kargv[argc] = (char *) "--keep-going";
   g_test_init (&kargc, &kargv, NULL);
+  /* the backend is linked in here: its table, not the module */
+  _trawl_nn_backend_register (TRAWL_NN_BACKEND_CUDA, &_trawl_nn_cuda_backend);
   for (guint o = 0; o < G_N_ELEMENTS (bin_ops); o++)
     for (int v = 0; v < 9; v++)
       {

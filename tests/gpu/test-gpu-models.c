@@ -9,7 +9,7 @@
  * them) or the labelled data. */
 #include "gpu-test-util.h"
 #include "../common/trawl-test.h"
-#include "nn/nn-private.h"
+#include "nn/nn-backend.h"
 
 #include <trawl/base.h>
 #include <trawl/faces-post.h>
@@ -97,7 +97,7 @@ coverage_case (gconstpointer data)
       char *s;
 
       g_assert_no_error (error);
-      left = _trawl_nn_cuda_plan_check (p, (TrawlNnPrecision) prec, &error);
+      left = _trawl_nn_backend_plan_check (TRAWL_NN_BACKEND_CUDA, p, (TrawlNnPrecision) prec, &error);
       g_assert_no_error (error);
       s = g_strjoinv (", ", left);
       g_test_message ("%s: %d live nodes, left on the CPU: [%s]", (const char *) data,

@@ -8,7 +8,7 @@
  * covers. Without a GPU every parity case reports "skipped: no GPU (...)". */
 #include "trawl-config.h"
 #include "gpu-test-util.h"
-#include "nn/nn-private.h"
+#include "nn/nn-backend.h"
 #if TRAWL_HAVE_CUDA
 #include "nn/cuda/cuda-private.h"
 #endif
@@ -734,7 +734,7 @@ left_on_cpu (TrawlNnGraph *g)
     g_assert_true (trawl_nn_graph_input_info (g, i, &shapes[i]));
   p = trawl_nn_plan_new (g, shapes, n, &o, &error);
   g_assert_no_error (error);
-  left = _trawl_nn_cuda_plan_check (p, TRAWL_NN_PRECISION_FP32, &error);
+  left = _trawl_nn_backend_plan_check (TRAWL_NN_BACKEND_CUDA, p, TRAWL_NN_PRECISION_FP32, &error);
   g_assert_no_error (error);
   s = g_strjoinv (", ", left);
   g_strfreev (left);

@@ -51,6 +51,7 @@
 #include <trawl/detect.h>
 #include <trawl/gpu.h>
 
+#include "nn/cuda/cuda-private.h"
 #include "emulated-device.h"
 #include "gpu-pipeline-util.h"
 #include "trawl-kernels.h"
@@ -296,6 +297,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* the backend is linked in here: its table, not the module */
+  _trawl_nn_backend_register (TRAWL_NN_BACKEND_CUDA, &_trawl_nn_cuda_backend);
   g_test_add_func ("/emulated-pipelines/faces", test_faces);
   g_test_add_func ("/emulated-pipelines/faces-same-pixels", test_faces_same_pixels);
   g_test_add_func ("/emulated-pipelines/plates", test_plates);

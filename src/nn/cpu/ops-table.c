@@ -18,24 +18,3 @@ _trawl_nn_cpu_find_op (const char *op_type)
         return d;
   return NULL;
 }
-
-static gpointer
-collect_names (gpointer data)
-{
-  GPtrArray *names = g_ptr_array_new ();
-
-  (void) data;
-  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
-    for (const TrawlNnOpDef *d = tables[t]; d->name; d++)
-      g_ptr_array_add (names, (gpointer) d->name);
-  g_ptr_array_add (names, NULL);
-  return g_ptr_array_free (names, FALSE);   /* kept for the process lifetime */
-}
-
-const char *const *
-_trawl_nn_cpu_op_names (void)
-{
-  static GOnce once = G_ONCE_INIT;
-
-  return g_once (&once, collect_names, NULL);
-}

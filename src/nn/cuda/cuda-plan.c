@@ -39,7 +39,7 @@ typedef struct {
   CudaCtx          c;
 } CudaNode;
 
-struct TrawlNnCudaPlan {
+struct TrawlNnBackendPlan {
   TrawlNnPlan     *p;
   TrawlNnPrecision precision;
   cudaStream_t     stream;
@@ -666,3 +666,18 @@ _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged, gboolean keep_out
   cp->device_ms += ms;
   return TRUE;
 }
+
+const TrawlNnBackend _trawl_nn_cuda_backend = {
+  .name = "cuda",
+  .abi = TRAWL_NN_BACKEND_ABI,
+  .available = _trawl_nn_cuda_available,
+  .plan_new = _trawl_nn_cuda_plan_new,
+  .plan_free = _trawl_nn_cuda_plan_free,
+  .run = _trawl_nn_cuda_plan_run,
+  .input_buffer = _trawl_nn_cuda_plan_input,
+  .needs_host_inputs = _trawl_nn_cuda_plan_needs_host_inputs,
+  .value_device = _trawl_nn_cuda_plan_value_device,
+  .stream = _trawl_nn_cuda_plan_stream,
+  .device_ms = _trawl_nn_cuda_plan_device_ms,
+  .plan_check = _trawl_nn_cuda_plan_check,
+};

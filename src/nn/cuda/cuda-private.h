@@ -1,18 +1,45 @@
-/* cuda-private.h - the CUDA backend's internals shared by its files: the
- * per-node context its ops see and the op table. Private to src/nn/cuda.
+/* cuda-private.h - the CUDA backend's internals shared by its files: its
+ * plan, the per-node context its ops see and the op table. Private to
+ * src/nn/cuda.
  *
  * A CUDA plan is a finished CPU plan (shapes, folding, fusion, memory
  * offsets; nn-plan.c) plus device storage and, per live node, either a
- * CUDA op from this table or the CPU op run on host copies (fallback). */
+ * CUDA op from this table or the CPU op run on host copies (fallback).
+ * The core reaches it only through _trawl_nn_cuda_backend (nn-backend.h). */
 #pragma once
 
 #include "base/cuda-dl.h"
-#include "nn/nn-private.h"
+#include "nn/nn-backend.h"
 #include "nn-kernels.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
+
+/* The backend's table (cuda-plan.c): what the module hands the core, and
+ * what a program that links the backend in registers. */
+extern const TrawlNnBackend _trawl_nn_cuda_backend;
+
+/* The module's entry point (cuda-module.c, TRAWL_NN_BACKEND_ENTRY). */
+const TrawlNnBackend *trawl_nn_backend_module_init (const TrawlNnCore *core, GError **error);
+
+/* A CUDA plan is the backend plan of nn-backend.h; see that table for
+ * what each of these does. */
+typedef TrawlNnBackendPlan TrawlNnCudaPlan;
+
+gboolean         _trawl_nn_cuda_available (GError **error);
+TrawlNnCudaPlan *_trawl_nn_cuda_plan_new (TrawlNnPlan *plan, TrawlNnPrecision precision,
+                                          GError **error);
+gboolean         _trawl_nn_cuda_plan_run (TrawlNnCudaPlan *cp, gboolean staged,
+                                          gboolean keep_outputs, GError **error);
+void            *_trawl_nn_cuda_plan_value_device (const TrawlNnCudaPlan *cp, int id);
+void             _trawl_nn_cuda_plan_free (TrawlNnCudaPlan *cp);
+void            *_trawl_nn_cuda_plan_input (TrawlNnCudaPlan *cp, int i);
+gboolean         _trawl_nn_cuda_plan_needs_host_inputs (const TrawlNnCudaPlan *cp);
+void            *_trawl_nn_cuda_plan_stream (const TrawlNnCudaPlan *cp);
+double           _trawl_nn_cuda_plan_device_ms (const TrawlNnCudaPlan *cp);
+char           **_trawl_nn_cuda_plan_check (TrawlNnPlan *plan, TrawlNnPrecision precision,
+                                            GError **error);
 
 typedef struct {
   TrawlNnNodeInfo  n;

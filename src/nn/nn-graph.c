@@ -5,8 +5,7 @@
  * (nn-plan.c). Nodes can only consume values that already exist, so the
  * node list is in topological order by construction.
  */
-#include "trawl-config.h"
-#include "nn/nn-private.h"
+#include "nn/nn-backend.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -397,15 +396,13 @@ trawl_nn_precision_from_name (const char *name, TrawlNnPrecision *precision)
 gboolean
 trawl_nn_backend_available (TrawlNnBackendKind kind, GError **error)
 {
+  const TrawlNnBackend *be;
+
   if (kind == TRAWL_NN_BACKEND_CPU)
     return TRUE;
-#if TRAWL_HAVE_CUDA
-  if (kind == TRAWL_NN_BACKEND_CUDA)
-    return _trawl_nn_cuda_available (error);
-#endif
-  g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_BACKEND,
-               "the CUDA backend is not available in this build");
-  return FALSE;
+  /* the module is loaded here, the device and its libraries asked by it */
+  be = _trawl_nn_backend_get (kind, error);
+  return be != NULL && be->available (error);
 }
 
 /* Dispatch by name: "*.onnx" to the ONNX loader, "*weights_manifest.json"

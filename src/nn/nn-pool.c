@@ -10,7 +10,7 @@
  *
  * Threading: one dispatch at a time per pool (a plan runs on one thread).
  */
-#include "ops.h"
+#include "nn/nn-private.h"
 
 typedef struct {
   gatomicrefcount ref;

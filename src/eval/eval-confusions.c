@@ -185,7 +185,7 @@ table_text (const Counts *k, const char *source)
     " *\n"
     " * Generated; do not edit. Made by\n"
     " *   trawl eval --plate-confusions src/plate/confusions.inc ../shared/data\n"
-    " * (src/detect/eval-confusions-read.c) on\n"
+    " * (src/eval/eval-confusions-read.c) on\n"
     " * %s:\n"
     " * %d reads, %d label characters aligned, %d substitutions.\n"
     " *\n"
