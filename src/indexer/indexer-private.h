@@ -22,7 +22,17 @@ typedef struct {
   double              t0, last_report;
   double              bytes_total, bytes_done;
   double              cur_bytes, cur_fraction;  /* the file in progress */
+  GHashTable         *times;          /* canonical path -> TrawlTimesRow (times CSVs) */
 } TrawlIndexRun;
+
+/* index-times.c: reads opts.times_csv and the TRAWL_INDEX_TIMES_FILE of
+ * each input folder into run->times; FALSE with error on a bad CSV. */
+gboolean _trawl_index_load_times (TrawlIndexRun *run, const char *const *inputs,
+                                  guint n_inputs, GError **error);
+/* The CSV row of path, or NULL. */
+const TrawlTimesRow *_trawl_index_times_for (TrawlIndexRun *run, const char *path);
+/* Refuses a --start that would apply to more than one of files. */
+gboolean _trawl_index_check_start (TrawlIndexRun *run, GPtrArray *files, GError **error);
 
 /* Indexes one opened video into row video_id: decode, detect, track, then
  * one catalog transaction and the vector files. A video that cannot be

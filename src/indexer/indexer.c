@@ -150,8 +150,10 @@ _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reas
 }
 
 static char *
-camera_for (const TrawlIndexOptions *opts, const char *path)
+camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row, const char *path)
 {
+  if (row != NULL && row->camera != NULL)
+    return g_strdup (row->camera);
   if (opts->camera != NULL)
     return g_strdup (opts->camera);
   g_autofree char *dir = g_path_get_dirname (path);
@@ -161,15 +163,73 @@ camera_for (const TrawlIndexOptions *opts, const char *path)
   return g_filename_display_name (base);
 }
 
+/* A file's start and where it came from (time_detail in the catalog). */
+typedef struct {
+  double          start;
+  TrawlTimeSource src;
+  char           *detail;
+} StartTime;
+
+static void
+start_time_resolve (TrawlIndexRun *run, const char *path, const TrawlTimesRow *row,
+                    const TrawlMediaInfo *info, StartTime *t)
+{
+  const char *form = NULL;
+  double ignored;
+
+  t->start = NAN;
+  t->src = TRAWL_TIME_SOURCE_NONE;
+  t->detail = NULL;
+  if (row != NULL && !isnan (row->start_utc)) {
+    t->start = row->start_utc;
+    t->src = TRAWL_TIME_SOURCE_SIDECAR;
+    t->detail = g_strdup (row->where);
+    return;
+  }
+  if (info == NULL)
+    return;
+  t->src = trawl_video_resolve_start_time (path, info, run->opts.start_utc,
+                                           run->opts.time_pattern, &t->start);
+  if (t->src == TRAWL_TIME_SOURCE_USER)
+    t->detail = g_strdup ("--start");
+  else if (t->src == TRAWL_TIME_SOURCE_CONTAINER)
+    t->detail = g_strdup ("creation_time tag");
+  else if (t->src == TRAWL_TIME_SOURCE_FILENAME && run->opts.time_pattern != NULL)
+    t->detail = g_strdup_printf ("file name, --time-pattern %s", run->opts.time_pattern);
+  else if (t->src == TRAWL_TIME_SOURCE_FILENAME
+           && trawl_video_guess_filename_time (path, &ignored, &form))
+    t->detail = g_strdup_printf ("file name, form %s", form);
+}
+
+/* An explicit start (--start, a CSV row) for a video catalogued before
+ * moves its times (audited); other sources were what it got then. */
+static gboolean
+restart_video (TrawlIndexRun *run, const char *path, const TrawlCatalogVideo *old,
+               const StartTime *t, GError **error)
+{
+  gboolean changed = FALSE;
+  if (t->src != TRAWL_TIME_SOURCE_USER && t->src != TRAWL_TIME_SOURCE_SIDECAR)
+    return TRUE;
+  if (!trawl_catalog_set_video_start (run->cat, old->id, t->start, t->src, t->detail, &changed,
+                                      error))
+    return FALSE;
+  if (changed && old->status == TRAWL_VIDEO_STATUS_DONE)
+    g_message ("%s: indexed before; its start is now the one from %s, and its sightings' "
+               "times moved with it (audited)", path, t->detail);
+  return TRUE;
+}
+
 /* Finds or creates the video row of path; NULL *skip when done already. */
 static gboolean
 prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 size,
-               gint64 camera_id, const TrawlMediaInfo *info, double start, TrawlTimeSource src,
+               gint64 camera_id, const TrawlMediaInfo *info, const StartTime *start,
                gint64 *video_id, gboolean *skip, GError **error)
 {
   g_autoptr (TrawlCatalogVideo) old = NULL;
   *skip = FALSE;
   if (!trawl_catalog_find_video (run->cat, sha, &old, error))
+    return FALSE;
+  if (old != NULL && !restart_video (run, path, old, start, error))
     return FALSE;
   if (old != NULL && old->status == TRAWL_VIDEO_STATUS_DONE) {
     *skip = TRUE;
@@ -202,8 +262,10 @@ prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 siz
   v.width = info ? info->width : 0;
   v.height = info ? info->height : 0;
   v.fps = info ? info->fps : 0;
-  v.start_time_utc = start;
-  v.time_source = src;
+  v.start_time_utc = start->start;
+  v.time_source = start->src;
+  v.time_detail = start->detail;
+  v.rotation = info ? info->rotation : 0;
   if (!trawl_catalog_insert_video (run->cat, &v, error))
     return FALSE;
   *video_id = v.id;
@@ -220,6 +282,30 @@ camera_offset (TrawlIndexRun *run, gint64 camera_id)
       return c->clock_offset_s;
   }
   return 0;
+}
+
+/* A clock offset for the file's camera (its CSV row, else --clock-offset)
+ * that differs from the catalog's is applied to everything the camera has
+ * (audited), not just to the videos to come. */
+static gboolean
+apply_offset (TrawlIndexRun *run, const char *camera, gint64 cam_id, const TrawlTimesRow *row,
+              GError **error)
+{
+  double offset = row != NULL && !isnan (row->clock_offset_s) ? row->clock_offset_s
+                                                              : run->opts.clock_offset_s;
+  g_autofree char *why = NULL;
+  gint64 moved = 0;
+  if (isnan (offset) || offset == camera_offset (run, cam_id))
+    return TRUE;
+  why = row != NULL && !isnan (row->clock_offset_s) ? g_strdup_printf ("trawl index, %s",
+                                                                       row->where)
+                                                    : g_strdup ("trawl index --clock-offset");
+  if (!trawl_catalog_change_camera_clock_offset (run->cat, cam_id, offset, why, &moved, error))
+    return FALSE;
+  if (moved > 0)
+    g_message ("camera %s: clock offset set to %+.3f s; the times of %" G_GINT64_FORMAT
+               " sightings indexed before moved with it (audited)", camera, offset, moved);
+  return TRUE;
 }
 
 static gboolean load_models (TrawlIndexRun *run, GError **error);
@@ -253,13 +339,12 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
     _trawl_index_add_failure (run, path, bad->message);
     return TRUE;
   }
-  g_autofree char *cam_name = camera_for (&run->opts, path);
+  const TrawlTimesRow *row = _trawl_index_times_for (run, path);
+  g_autofree char *cam_name = camera_for (&run->opts, row, path);
   gint64 cam_id = 0;
   if (!trawl_catalog_ensure_camera (run->cat, cam_name, &cam_id, error))
     return FALSE;
-  if (!isnan (run->opts.clock_offset_s)
-      && !trawl_catalog_set_camera_clock_offset (run->cat, cam_id, run->opts.clock_offset_s,
-                                                 error))
+  if (!apply_offset (run, cam_name, cam_id, row, error))
     return FALSE;
 
   TrawlVideoOptions vo;
@@ -273,14 +358,14 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   vo.hwaccel = vo.gpu_frames = run->opts.backend == TRAWL_NN_BACKEND_CUDA;
   g_autoptr (TrawlVideoReader) reader = trawl_video_reader_open (path, &vo, &bad);
   const TrawlMediaInfo *info = reader ? trawl_video_reader_get_info (reader) : NULL;
-  double start = NAN;
-  TrawlTimeSource src = TRAWL_TIME_SOURCE_NONE;
-  if (info != NULL)
-    src = trawl_video_resolve_start_time (path, info, run->opts.start_utc,
-                                          run->opts.time_pattern, &start);
+  StartTime start;
+  start_time_resolve (run, path, row, info, &start);
   gint64 vid = 0;
   gboolean skip = FALSE;
-  if (!prepare_video (run, path, sha, st.st_size, cam_id, info, start, src, &vid, &skip, error))
+  gboolean prepared = prepare_video (run, path, sha, st.st_size, cam_id, info, &start, &vid,
+                                     &skip, error);
+  g_free (start.detail);
+  if (!prepared)
     return FALSE;
   if (skip) {
     run->p.videos_skipped++;
@@ -293,7 +378,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   }
   if (info->duration_s > 0)
     run->p.video_s_total += info->duration_s;
-  double base_utc = isnan (start) ? NAN : start + camera_offset (run, cam_id);
+  double base_utc = isnan (start.start) ? NAN : start.start + camera_offset (run, cam_id);
   /* Models load on the first video that needs them: a re-run that skips
    * everything stays quick. */
   if (!run->models_loaded && !load_models (run, error))
@@ -380,6 +465,7 @@ run_clear (TrawlIndexRun *run)
   trawl_face_detector_free (run->face_det);
   trawl_plate_reader_free (run->plate_reader);
   g_clear_pointer (&run->p.failures, g_ptr_array_unref);
+  g_clear_pointer (&run->times, g_hash_table_unref);
   trawl_case_close (run->kase);
 }
 
@@ -455,6 +541,10 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
   g_autofree char *settings = settings_json (&run.opts);
   g_autofree char *summary = NULL;
   gboolean ok = FALSE;
+  /* Times are settled before anything is written. */
+  if (!_trawl_index_load_times (&run, inputs, n_inputs, error)
+      || !_trawl_index_check_start (&run, files, error))
+    goto out;
   run.kase = trawl_case_open (case_dir, TRAWL_CASE_CREATE | (run.opts.force_new_catalog
                                                             ? TRAWL_CASE_REPLACE_LOST_CATALOG
                                                             : 0), error);
