@@ -51,8 +51,9 @@ typedef void (*TrawlIndexProgressFunc) (const TrawlIndexProgress *p, gpointer us
 
 typedef struct {
   const char *camera;          /* NULL: each file's parent folder name */
-  double      start_utc;       /* the start of ONE file (the run is refused when more than
-                                * one input would get it); NAN: a times CSV row, else
+  double      start_utc;       /* the start of ONE file per camera (the run is refused
+                                * when two files of a camera would get it); NAN: a times
+                                * CSV row, else
                                 * trawl_video_resolve_start_time (time_pattern, the
                                 * container, the common file-name forms) */
   const char *time_pattern;    /* strftime-like pattern on file names, or NULL */

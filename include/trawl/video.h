@@ -173,6 +173,11 @@ const GArray *trawl_video_reader_get_time_jumps (TrawlVideoReader *reader);
  * jumps of that video: what trawl_video_remux needs to cut the right part
  * of a file whose timestamps jump. With no jumps, media_s itself. */
 double trawl_video_time_to_file (const TrawlTimeJump *jumps, guint n_jumps, double media_s);
+/* The reverse: a time on the file's timeline (as trawl_video_remux reports
+ * it) to pts_s. Exact where the file's clock only jumps forward (and for
+ * MPEG-TS clock wraps, which FFmpeg unwraps forward); after a jump back
+ * the file's times repeat, and the later segment is taken. */
+double trawl_video_time_from_file (const TrawlTimeJump *jumps, guint n_jumps, double file_s);
 
 /* The reader (TrawlVideoReader, opaque). States (one reader, one thread):
  *

@@ -267,25 +267,38 @@ _trawl_index_times_for (TrawlIndexRun *run, const char *path)
   return g_hash_table_lookup (run->times, abs);
 }
 
+/* --start is one file's start. Files of different cameras may share it
+ * (cameras started together), but two files of one camera cannot both
+ * begin then: that stamped every file of a folder with the same time. */
 gboolean
 _trawl_index_check_start (TrawlIndexRun *run, GPtrArray *files, GError **error)
 {
-  guint untimed = 0;
+  g_autoptr(GHashTable) per_camera = NULL;
 
   if (isnan (run->opts.start_utc))
     return TRUE;
+  per_camera = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < files->len; i++)
     {
       const TrawlTimesRow *r = _trawl_index_times_for (run, files->pdata[i]);
-      if (r == NULL || isnan (r->start_utc))
-        untimed++;
+      char *camera;
+      guint n;
+
+      if (r != NULL && !isnan (r->start_utc))
+        continue;
+      camera = _trawl_index_camera_for (&run->opts, r, files->pdata[i]);
+      n = GPOINTER_TO_UINT (g_hash_table_lookup (per_camera, camera)) + 1;
+      g_hash_table_insert (per_camera, camera, GUINT_TO_POINTER (n));
+      if (n > 1)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "--start gives the start of one file, but camera %s has several "
+                       "files among the inputs and they would all begin at that second; "
+                       "index one file per --start, or give each file its start in a times "
+                       "CSV (--times FILE: file,camera,start,clock_offset), or let the file "
+                       "names say (--time-pattern)", camera);
+          return FALSE;
+        }
     }
-  if (untimed <= 1)
-    return TRUE;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-               "--start gives the start of one file, but %u of the inputs would all get it; "
-               "index one file per --start, or give each file its start in a times CSV "
-               "(--times FILE: file,camera,start,clock_offset), or let the file names or "
-               "containers say (--time-pattern)", untimed);
-  return FALSE;
+  return TRUE;
 }

@@ -31,7 +31,11 @@ gboolean _trawl_index_load_times (TrawlIndexRun *run, const char *const *inputs,
                                   guint n_inputs, GError **error);
 /* The CSV row of path, or NULL. */
 const TrawlTimesRow *_trawl_index_times_for (TrawlIndexRun *run, const char *path);
-/* Refuses a --start that would apply to more than one of files. */
+/* The camera name of path: its CSV row's, --camera, else its folder's name
+ * (g_free). */
+char *_trawl_index_camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row,
+                               const char *path);
+/* Refuses a --start that would apply to more than one file of a camera. */
 gboolean _trawl_index_check_start (TrawlIndexRun *run, GPtrArray *files, GError **error);
 
 /* Indexes one opened video into row video_id: decode, detect, track, then

@@ -149,8 +149,9 @@ _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reas
     g_message ("%s", error->message);
 }
 
-static char *
-camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row, const char *path)
+char *
+_trawl_index_camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row,
+                         const char *path)
 {
   if (row != NULL && row->camera != NULL)
     return g_strdup (row->camera);
@@ -340,7 +341,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
     return TRUE;
   }
   const TrawlTimesRow *row = _trawl_index_times_for (run, path);
-  g_autofree char *cam_name = camera_for (&run->opts, row, path);
+  g_autofree char *cam_name = _trawl_index_camera_for (&run->opts, row, path);
   gint64 cam_id = 0;
   if (!trawl_catalog_ensure_camera (run->cat, cam_name, &cam_id, error))
     return FALSE;

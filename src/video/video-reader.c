@@ -616,6 +616,17 @@ trawl_video_time_to_file (const TrawlTimeJump *jumps, guint n_jumps, double medi
   return media_s + shift;
 }
 
+double
+trawl_video_time_from_file (const TrawlTimeJump *jumps, guint n_jumps, double file_s)
+{
+  double shift = 0;
+
+  for (guint i = 0; i < n_jumps; i++)
+    if (jumps[i].file_s <= file_s)
+      shift = jumps[i].file_s - jumps[i].at_s;
+  return file_s - shift;
+}
+
 gboolean
 trawl_video_probe (const char *path, TrawlMediaInfo *info, GError **error)
 {
