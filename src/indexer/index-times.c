@@ -232,6 +232,8 @@ add_times (TrawlIndexRun *run, const char *csv, GError **error)
   return TRUE;
 }
 
+static gboolean check_offsets (TrawlIndexRun *run, GError **error);
+
 gboolean
 _trawl_index_load_times (TrawlIndexRun *run, const char *const *inputs, guint n_inputs,
                          GError **error)
@@ -252,6 +254,40 @@ _trawl_index_load_times (TrawlIndexRun *run, const char *const *inputs, guint n_
       b = run->opts.times_csv ? g_canonicalize_filename (run->opts.times_csv, NULL) : NULL;
       if (g_strcmp0 (a, b) != 0 && !add_times (run, csv, error))
         return FALSE;
+    }
+  return check_offsets (run, error);
+}
+
+/* One offset per camera: rows that give a camera two different offsets
+ * would set it back and forth, file by file. */
+static gboolean
+check_offsets (TrawlIndexRun *run, GError **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, run->times);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      TrawlTimesRow *r = value;
+      char *camera;
+      const TrawlTimesRow *had;
+
+      if (isnan (r->clock_offset_s))
+        continue;
+      camera = _trawl_index_camera_for (&run->opts, r, r->file);
+      had = g_hash_table_lookup (seen, camera);
+      if (had != NULL && had->clock_offset_s != r->clock_offset_s)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "%s: camera %s is given clock offset %g here but %g at %s; a camera "
+                       "has one offset", r->where, camera, r->clock_offset_s,
+                       had->clock_offset_s, had->where);
+          g_free (camera);
+          return FALSE;
+        }
+      g_hash_table_replace (seen, camera, r);
     }
   return TRUE;
 }
@@ -288,7 +324,7 @@ _trawl_index_check_start (TrawlIndexRun *run, GPtrArray *files, GError **error)
         continue;
       camera = _trawl_index_camera_for (&run->opts, r, files->pdata[i]);
       n = GPOINTER_TO_UINT (g_hash_table_lookup (per_camera, camera)) + 1;
-      g_hash_table_insert (per_camera, camera, GUINT_TO_POINTER (n));
+      g_hash_table_replace (per_camera, camera, GUINT_TO_POINTER (n));  /* keeps this key */
       if (n > 1)
         {
           g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,

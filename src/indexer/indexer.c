@@ -202,14 +202,16 @@ start_time_resolve (TrawlIndexRun *run, const char *path, const TrawlTimesRow *r
     t->detail = g_strdup_printf ("file name, form %s", form);
 }
 
-/* An explicit start (--start, a CSV row) for a video catalogued before
- * moves its times (audited); other sources were what it got then. */
+/* A video catalogued before: one to be redone takes the start found now;
+ * a finished one only an explicit start (--start, a CSV row), which moves
+ * its times (audited); any other source gives what it gave then. */
 static gboolean
 restart_video (TrawlIndexRun *run, const char *path, const TrawlCatalogVideo *old,
                const StartTime *t, GError **error)
 {
   gboolean changed = FALSE;
-  if (t->src != TRAWL_TIME_SOURCE_USER && t->src != TRAWL_TIME_SOURCE_SIDECAR)
+  if (old->status == TRAWL_VIDEO_STATUS_DONE && t->src != TRAWL_TIME_SOURCE_USER
+      && t->src != TRAWL_TIME_SOURCE_SIDECAR)
     return TRUE;
   if (!trawl_catalog_set_video_start (run->cat, old->id, t->start, t->src, t->detail, &changed,
                                       error))

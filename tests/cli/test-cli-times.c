@@ -197,6 +197,16 @@ test_times_csv (void)
     "b.mp4,gate-2,2024-03-14 bad,\n", -1, NULL));
   g_assert_cmpint (trawl_test_run_cli (args, &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "trawl-times.csv:3"));
+  /* one camera, two offsets: refused too */
+  g_assert_true (g_file_set_contents (csv,
+    "file,camera,start,clock_offset\n"
+    "a.mp4,gate-2,2024-03-14T21:05:00Z,-3.5\n"
+    "b.mp4,gate-2,2024-03-14T21:20:00Z,4\n", -1, NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (trawl_test_run_cli (args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "one offset"));
+  g_assert_false (g_file_test (kase, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_set_contents (csv,
     "# the DVR's export log, retyped\n"
     "file,camera,start,clock_offset\n"
