@@ -1,7 +1,9 @@
-/* index-times.c - the times CSV of `trawl index` (--times FILE, or a
- * trawl-times.csv in an input folder): per file, its camera, its
+/* index-times.c - times in `trawl index`: the times CSV (--times FILE, or
+ * a trawl-times.csv in an input folder: per file, its camera, its
  * wall-clock start and its camera's clock offset, for footage whose files
- * carry no trustworthy time of their own.
+ * carry no trustworthy time of their own); the choice of each file's start
+ * and its record; the one-file rule of --start; clock offsets given to a
+ * run, applied to what the camera already has.
  *
  *   file,camera,start,clock_offset
  *   gate/0001.mp4,gate-2,2024-03-14T21:05:00Z,
@@ -336,5 +338,89 @@ _trawl_index_check_start (TrawlIndexRun *run, GPtrArray *files, GError **error)
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+/* ---- a file's start and its camera's offset ---- */
+
+void
+_trawl_index_resolve_start (TrawlIndexRun *run, const char *path, const TrawlTimesRow *row,
+                            const TrawlMediaInfo *info, TrawlIndexStart *t)
+{
+  const char *form = NULL;
+  double ignored;
+
+  t->start = NAN;
+  t->src = TRAWL_TIME_SOURCE_NONE;
+  t->detail = NULL;
+  if (row != NULL && !isnan (row->start_utc))
+    {
+      t->start = row->start_utc;
+      t->src = TRAWL_TIME_SOURCE_SIDECAR;
+      t->detail = g_strdup (row->where);
+      return;
+    }
+  if (info == NULL)
+    return;
+  t->src = trawl_video_resolve_start_time (path, info, run->opts.start_utc,
+                                           run->opts.time_pattern, &t->start);
+  if (t->src == TRAWL_TIME_SOURCE_USER)
+    t->detail = g_strdup ("--start");
+  else if (t->src == TRAWL_TIME_SOURCE_CONTAINER)
+    t->detail = g_strdup ("creation_time tag");
+  else if (t->src == TRAWL_TIME_SOURCE_FILENAME && run->opts.time_pattern != NULL)
+    t->detail = g_strdup_printf ("file name, --time-pattern %s", run->opts.time_pattern);
+  else if (t->src == TRAWL_TIME_SOURCE_FILENAME
+           && trawl_video_guess_filename_time (path, &ignored, &form))
+    t->detail = g_strdup_printf ("file name, form %s", form);
+}
+
+/* A video catalogued before: one to be redone takes the start found now;
+ * a finished one only an explicit start (--start, a CSV row), which moves
+ * its times (audited); any other source gives what it gave then. */
+gboolean
+_trawl_index_restart_video (TrawlIndexRun *run, const char *path, const TrawlCatalogVideo *old,
+                            const TrawlIndexStart *t, GError **error)
+{
+  gboolean changed = FALSE;
+  if (old->status == TRAWL_VIDEO_STATUS_DONE && t->src != TRAWL_TIME_SOURCE_USER
+      && t->src != TRAWL_TIME_SOURCE_SIDECAR)
+    return TRUE;
+  if (!trawl_catalog_set_video_start (run->cat, old->id, t->start, t->src, t->detail, &changed,
+                                      error))
+    return FALSE;
+  if (changed && old->status == TRAWL_VIDEO_STATUS_DONE)
+    g_message ("%s: indexed before; its start is now the one from %s, and its sightings' "
+               "times moved with it (audited)", path, t->detail);
+  return TRUE;
+}
+
+/* A clock offset for the file's camera (its CSV row, else --clock-offset)
+ * that differs from the catalog's is applied to everything the camera has
+ * (audited), not just to the videos to come. */
+gboolean
+_trawl_index_apply_offset (TrawlIndexRun *run, const char *camera, gint64 cam_id,
+                           const TrawlTimesRow *row, GError **error)
+{
+  double offset = row != NULL && !isnan (row->clock_offset_s) ? row->clock_offset_s
+                                                              : run->opts.clock_offset_s;
+  g_autofree char *why = NULL;
+  g_autoptr (TrawlCamera) cam = NULL;
+  gint64 moved = 0;
+  if (isnan (offset))
+    return TRUE;
+  if (!trawl_catalog_find_camera (run->cat, camera, &cam, error))
+    return FALSE;
+  if (cam != NULL && cam->clock_offset_s == offset)
+    return TRUE;
+  if (row != NULL && !isnan (row->clock_offset_s))
+    why = g_strdup_printf ("trawl index, %s", row->where);
+  else
+    why = g_strdup ("trawl index --clock-offset");
+  if (!trawl_catalog_change_camera_clock_offset (run->cat, cam_id, offset, why, &moved, error))
+    return FALSE;
+  if (moved > 0)
+    g_message ("camera %s: clock offset set to %+.3f s; the times of %" G_GINT64_FORMAT
+               " sightings indexed before moved with it (audited)", camera, offset, moved);
   return TRUE;
 }

@@ -35,6 +35,27 @@ const TrawlTimesRow *_trawl_index_times_for (TrawlIndexRun *run, const char *pat
  * (g_free). */
 char *_trawl_index_camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row,
                                const char *path);
+/* A file's start and where it came from (time_detail in the catalog). */
+typedef struct {
+  double          start;
+  TrawlTimeSource src;
+  char           *detail;  /* new string or NULL; the caller frees it */
+} TrawlIndexStart;
+
+/* Chooses path's start: its CSV row (row, nullable), else
+ * trawl_video_resolve_start_time on info (nullable: unreadable file). */
+void     _trawl_index_resolve_start (TrawlIndexRun *run, const char *path,
+                                     const TrawlTimesRow *row, const TrawlMediaInfo *info,
+                                     TrawlIndexStart *t);
+/* A video catalogued before (old): gives it start t where that applies
+ * (see index-times.c), moving its times, audited. */
+gboolean _trawl_index_restart_video (TrawlIndexRun *run, const char *path,
+                                     const TrawlCatalogVideo *old, const TrawlIndexStart *t,
+                                     GError **error);
+/* The offset for camera (its CSV row, else --clock-offset), applied to all
+ * it has when it differs from the catalog's (audited). */
+gboolean _trawl_index_apply_offset (TrawlIndexRun *run, const char *camera, gint64 cam_id,
+                                    const TrawlTimesRow *row, GError **error);
 /* Refuses a --start that would apply to more than one file of a camera. */
 gboolean _trawl_index_check_start (TrawlIndexRun *run, GPtrArray *files, GError **error);
 

@@ -164,75 +164,17 @@ _trawl_index_camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row
   return g_filename_display_name (base);
 }
 
-/* A file's start and where it came from (time_detail in the catalog). */
-typedef struct {
-  double          start;
-  TrawlTimeSource src;
-  char           *detail;
-} StartTime;
-
-static void
-start_time_resolve (TrawlIndexRun *run, const char *path, const TrawlTimesRow *row,
-                    const TrawlMediaInfo *info, StartTime *t)
-{
-  const char *form = NULL;
-  double ignored;
-
-  t->start = NAN;
-  t->src = TRAWL_TIME_SOURCE_NONE;
-  t->detail = NULL;
-  if (row != NULL && !isnan (row->start_utc)) {
-    t->start = row->start_utc;
-    t->src = TRAWL_TIME_SOURCE_SIDECAR;
-    t->detail = g_strdup (row->where);
-    return;
-  }
-  if (info == NULL)
-    return;
-  t->src = trawl_video_resolve_start_time (path, info, run->opts.start_utc,
-                                           run->opts.time_pattern, &t->start);
-  if (t->src == TRAWL_TIME_SOURCE_USER)
-    t->detail = g_strdup ("--start");
-  else if (t->src == TRAWL_TIME_SOURCE_CONTAINER)
-    t->detail = g_strdup ("creation_time tag");
-  else if (t->src == TRAWL_TIME_SOURCE_FILENAME && run->opts.time_pattern != NULL)
-    t->detail = g_strdup_printf ("file name, --time-pattern %s", run->opts.time_pattern);
-  else if (t->src == TRAWL_TIME_SOURCE_FILENAME
-           && trawl_video_guess_filename_time (path, &ignored, &form))
-    t->detail = g_strdup_printf ("file name, form %s", form);
-}
-
-/* A video catalogued before: one to be redone takes the start found now;
- * a finished one only an explicit start (--start, a CSV row), which moves
- * its times (audited); any other source gives what it gave then. */
-static gboolean
-restart_video (TrawlIndexRun *run, const char *path, const TrawlCatalogVideo *old,
-               const StartTime *t, GError **error)
-{
-  gboolean changed = FALSE;
-  if (old->status == TRAWL_VIDEO_STATUS_DONE && t->src != TRAWL_TIME_SOURCE_USER
-      && t->src != TRAWL_TIME_SOURCE_SIDECAR)
-    return TRUE;
-  if (!trawl_catalog_set_video_start (run->cat, old->id, t->start, t->src, t->detail, &changed,
-                                      error))
-    return FALSE;
-  if (changed && old->status == TRAWL_VIDEO_STATUS_DONE)
-    g_message ("%s: indexed before; its start is now the one from %s, and its sightings' "
-               "times moved with it (audited)", path, t->detail);
-  return TRUE;
-}
-
 /* Finds or creates the video row of path; NULL *skip when done already. */
 static gboolean
 prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 size,
-               gint64 camera_id, const TrawlMediaInfo *info, const StartTime *start,
+               gint64 camera_id, const TrawlMediaInfo *info, const TrawlIndexStart *start,
                gint64 *video_id, gboolean *skip, GError **error)
 {
   g_autoptr (TrawlCatalogVideo) old = NULL;
   *skip = FALSE;
   if (!trawl_catalog_find_video (run->cat, sha, &old, error))
     return FALSE;
-  if (old != NULL && !restart_video (run, path, old, start, error))
+  if (old != NULL && !_trawl_index_restart_video (run, path, old, start, error))
     return FALSE;
   if (old != NULL && old->status == TRAWL_VIDEO_STATUS_DONE) {
     *skip = TRUE;
@@ -287,30 +229,6 @@ camera_offset (TrawlIndexRun *run, gint64 camera_id)
   return 0;
 }
 
-/* A clock offset for the file's camera (its CSV row, else --clock-offset)
- * that differs from the catalog's is applied to everything the camera has
- * (audited), not just to the videos to come. */
-static gboolean
-apply_offset (TrawlIndexRun *run, const char *camera, gint64 cam_id, const TrawlTimesRow *row,
-              GError **error)
-{
-  double offset = row != NULL && !isnan (row->clock_offset_s) ? row->clock_offset_s
-                                                              : run->opts.clock_offset_s;
-  g_autofree char *why = NULL;
-  gint64 moved = 0;
-  if (isnan (offset) || offset == camera_offset (run, cam_id))
-    return TRUE;
-  why = row != NULL && !isnan (row->clock_offset_s) ? g_strdup_printf ("trawl index, %s",
-                                                                       row->where)
-                                                    : g_strdup ("trawl index --clock-offset");
-  if (!trawl_catalog_change_camera_clock_offset (run->cat, cam_id, offset, why, &moved, error))
-    return FALSE;
-  if (moved > 0)
-    g_message ("camera %s: clock offset set to %+.3f s; the times of %" G_GINT64_FORMAT
-               " sightings indexed before moved with it (audited)", camera, offset, moved);
-  return TRUE;
-}
-
 static gboolean load_models (TrawlIndexRun *run, GError **error);
 
 /* One file. FALSE only for errors that end the run (catalog, cancel). */
@@ -347,7 +265,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   gint64 cam_id = 0;
   if (!trawl_catalog_ensure_camera (run->cat, cam_name, &cam_id, error))
     return FALSE;
-  if (!apply_offset (run, cam_name, cam_id, row, error))
+  if (!_trawl_index_apply_offset (run, cam_name, cam_id, row, error))
     return FALSE;
 
   TrawlVideoOptions vo;
@@ -361,8 +279,8 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   vo.hwaccel = vo.gpu_frames = run->opts.backend == TRAWL_NN_BACKEND_CUDA;
   g_autoptr (TrawlVideoReader) reader = trawl_video_reader_open (path, &vo, &bad);
   const TrawlMediaInfo *info = reader ? trawl_video_reader_get_info (reader) : NULL;
-  StartTime start;
-  start_time_resolve (run, path, row, info, &start);
+  TrawlIndexStart start;
+  _trawl_index_resolve_start (run, path, row, info, &start);
   gint64 vid = 0;
   gboolean skip = FALSE;
   gboolean prepared = prepare_video (run, path, sha, st.st_size, cam_id, info, &start, &vid,
