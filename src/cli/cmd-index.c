@@ -75,7 +75,7 @@ choose_precision (const char *name, TrawlNnBackendKind backend, TrawlNnPrecision
 
 static const GOptionEntry index_entries[] = {
   { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Camera name (default: the folder name)", "NAME" },
-  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start of ONE input file: 2024-03-14T21:05:00+08:00, or local time 2024-03-14 21:05 (refused when several files would get it: use --times)", "TIME" },
+  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start of ONE file per camera: 2024-03-14T21:05:00+08:00, or local time 2024-03-14 21:05 (refused when two files of a camera would get it: use --times)", "TIME" },
   { "times", 0, 0, G_OPTION_ARG_FILENAME, &opt_times, "CSV with a start time per file: file,camera,start,clock_offset (a trawl-times.csv in an input folder is read too)", "CSV" },
   { "time-pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern, "Start time in file names, e.g. cam_%Y%m%d_%H%M%S (without it, common recorder forms such as 20240314_210500 are recognised)", "PATTERN" },
   { "clock-offset", 0, 0, G_OPTION_ARG_DOUBLE, &opt_offset, "Seconds to add to the camera's clock to get true UTC; a new value also moves the times of its footage indexed before (audited; see trawl camera set)", "SECONDS" },
@@ -228,7 +228,7 @@ trawl_cmd_index (int argc, char **argv)
     "Finished videos (same SHA-256) are skipped; a video cut short by a crash is redone.\n"
     "\n"
     "Each file's wall-clock start comes from, first found: its row in a times CSV\n"
-    "(--times, or trawl-times.csv in an input folder), --start (one file only),\n"
+    "(--times, or trawl-times.csv in an input folder), --start (one file a camera),\n"
     "--time-pattern on the file name, the container's creation_time, a common recorder\n"
     "file-name form (20240314_210500, ch01_20240314210500, 2024-03-14_21-05-00, ...);\n"
     "else its times are unknown. trawl info CASE --json shows each video's source.");
