@@ -50,6 +50,7 @@
 #include <trawl/video.h>
 
 #include "thumb.h"
+#include "video-private.h"
 #if TRAWL_HAVE_CUDA
 #include "trawl-kernels.h"
 #endif
@@ -389,8 +390,8 @@ parse_creation_time (AVDictionary *meta)
 /* Degrees clockwise (0, 90, 180, 270) that show the stream upright: from
  * the display matrix FFmpeg exports, else the "rotate" tag older muxers
  * wrote. Mirroring in the matrix is ignored (no camera writes it). */
-static int
-stream_rotation (AVStream *st)
+int
+_trawl_video_stream_rotation (AVStream *st)
 {
   const int32_t *matrix = NULL;
   AVDictionaryEntry *tag;
@@ -445,7 +446,7 @@ fill_info (TrawlVideoReader *r, const AVCodec *codec)
   if (isnan (info->creation_time_utc))
     info->creation_time_utc = parse_creation_time (st->metadata);
   info->stream_index = st->index;
-  info->rotation = stream_rotation (st);
+  info->rotation = _trawl_video_stream_rotation (st);
   if (info->rotation == 90 || info->rotation == 270)
     {
       info->width = st->codecpar->height;

@@ -1067,6 +1067,53 @@ test_rotation (void)
     }
 }
 
+/* The annotated copy of a clip stored turned is upright too (boxes are in
+ * upright pixels): the same size and, away from the burnt-in text, the
+ * same picture as the reader's frames. */
+static void
+test_annotated_rotation (void)
+{
+  const char *args[] = { "-c:v", "mpeg4", "-q:v", "2", NULL };
+  g_autofree char *plain = make_clip ("ann-up.mp4", "testsrc=size=160x96:rate=5:duration=1",
+                                      args);
+  g_autofree char *rot = g_build_filename (tmpdir, "ann-rot.mp4", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "ann-rot-annotated.mkv", NULL);
+  const char *tag[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", NULL, "-c",
+                        "copy", "-metadata:s:v:0", "rotate=90", NULL, NULL };
+  g_auto(TrawlRemuxResult) rr = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) a = NULL, b = NULL;
+  g_autoptr(TrawlVideoFrame) fa = NULL, fb = NULL;
+  guint64 sum = 0, n = 0;
+
+  if (plain == NULL)
+    return;
+  tag[6] = plain;
+  tag[11] = rot;
+  if (!run_tool (tag, NULL))
+    return;
+  g_assert_true (trawl_video_render_annotated (rot, 0, 1, out, NULL, 0, 0.5, NAN, &rr, NULL,
+                                               &error));
+  g_assert_no_error (error);
+  a = trawl_video_reader_open (rot, NULL, &error);
+  g_assert_no_error (error);
+  b = trawl_video_reader_open (out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (trawl_video_reader_get_info (a)->rotation, !=, 0);
+  g_assert_cmpint (trawl_video_reader_get_info (b)->rotation, ==, 0);
+  fa = trawl_video_reader_next (a, &error);
+  fb = trawl_video_reader_next (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fb->image->width, ==, fa->image->width);
+  g_assert_cmpint (fb->image->height, ==, fa->image->height);
+  /* the middle third of the rows: clear of the clock and the caption */
+  for (int y = fa->image->height / 3; y < 2 * fa->image->height / 3; y++)
+    for (int x = 0; x < 3 * fa->image->width; x++, n++)
+      sum += abs ((int) fa->image->data[(gsize) y * fa->image->stride + x] -
+                  (int) fb->image->data[(gsize) y * fb->image->stride + x]);
+  g_assert_cmpfloat ((double) sum / n, <, 12.0);
+}
+
 /* ---- timestamp jumps ---- */
 
 /* Two 2 s MPEG-TS clips (10 fps) joined byte for byte, the second's clock
@@ -1190,6 +1237,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/time/creation-time", test_creation_time);
   g_test_add_func ("/video/time/filename-forms", test_filename_forms);
   g_test_add_func ("/video/rotation", test_rotation);
+  g_test_add_func ("/video/rotation/annotated", test_annotated_rotation);
   g_test_add_func ("/video/time/jumps", test_time_jumps);
 
   ret = g_test_run ();
