@@ -151,7 +151,8 @@ typedef struct {
 /* A discontinuity in a stream's timestamps (two recordings joined, an
  * encoder restart, a 33-bit MPEG-TS clock wrap). The reader keeps pts_s
  * continuous: a frame whose timestamp steps back by more than 1 s, or
- * forward by more than max (10 s, 100 frame intervals), is placed one frame
+ * forward by more than max (10 s, 100 frame intervals) (with keyframes_only,
+ * 5 minutes: key frames can be a long GOP apart), is placed one frame
  * interval after the previous frame, and later frames keep that shift.
  * Why these bounds: a recorder that pauses starts a new file, so a gap that
  * large inside one stream is a splice far more often than real elapsed

@@ -651,9 +651,12 @@ static double
 take_out_jump (TrawlVideoReader *r, double file_t, double t, double fps)
 {
   double step = t - r->last_pts_s;
+  /* key frames only: frames come a GOP apart, which some CCTV encoders
+   * stretch past 10 s; no GOP lasts 5 minutes */
+  double forward = MAX (r->opts.keyframes_only ? 300.0 : 10.0, 100.0 / fps);
   TrawlTimeJump j;
 
-  if (isinf (r->last_pts_s) || (step >= -1.0 && step <= MAX (10.0, 100.0 / fps)))
+  if (isinf (r->last_pts_s) || (step >= -1.0 && step <= forward))
     return t;
   j.at_s = r->last_pts_s + 1.0 / fps;
   j.file_s = file_t;

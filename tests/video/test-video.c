@@ -1207,6 +1207,28 @@ test_time_jumps (void)
     }
 }
 
+/* Key frames 15 s apart read with keyframes_only are not a jump (CCTV
+ * encoders stretch GOPs): times stay as the file has them. */
+static void
+test_long_gop (void)
+{
+  const char *args[] = { "-c:v", "mpeg4", "-g", "75", NULL };
+  g_autofree char *path = make_clip ("long-gop.mp4", "testsrc=size=64x48:rate=5:duration=32",
+                                     args);
+  TrawlVideoOptions opts;
+  TrawlVideoStats st;
+  Decoded d;
+
+  if (path == NULL)
+    return;
+  trawl_video_options_init (&opts);
+  opts.keyframes_only = TRUE;
+  d = decode_all (path, &opts, &st);
+  g_assert_cmpint (d.n, ==, 3);  /* 0, 15 and 30 s */
+  g_assert_cmpint (st.time_jumps, ==, 0);
+  g_assert_cmpfloat_with_epsilon (d.last_pts, 30.0, 0.01);
+}
+
 /* ---- main ---- */
 
 int
@@ -1239,6 +1261,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/rotation", test_rotation);
   g_test_add_func ("/video/rotation/annotated", test_annotated_rotation);
   g_test_add_func ("/video/time/jumps", test_time_jumps);
+  g_test_add_func ("/video/time/long-gop", test_long_gop);
 
   ret = g_test_run ();
   trawl_test_remove_tree (tmpdir);
