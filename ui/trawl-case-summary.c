@@ -56,9 +56,20 @@ trawl_case_summary_init (TrawlCaseSummary *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
-/* The span of done videos with a wall-clock start, as cmd-info.c gives it. */
+/* The clock offset of camera id (0 when unknown). */
+static double
+offset_of (GPtrArray *cameras, gint64 id)
+{
+  for (guint i = 0; i < cameras->len; i++)
+    if (((TrawlCamera *) cameras->pdata[i])->id == id)
+      return ((TrawlCamera *) cameras->pdata[i])->clock_offset_s;
+  return 0;
+}
+
+/* The span of done videos with a wall-clock start, as cmd-info.c gives it
+ * (true UTC: the cameras' clock offsets count). */
 static char *
-span_text (GPtrArray *videos)
+span_text (GPtrArray *videos, GPtrArray *cameras)
 {
   double a = NAN, z = NAN;
   g_autofree char *ta = NULL, *tz = NULL;
@@ -66,12 +77,14 @@ span_text (GPtrArray *videos)
   for (guint i = 0; i < videos->len; i++)
     {
       TrawlCatalogVideo *v = videos->pdata[i];
+      double start;
       if (isnan (v->start_time_utc) || v->status != TRAWL_VIDEO_STATUS_DONE)
         continue;
-      if (isnan (a) || v->start_time_utc < a)
-        a = v->start_time_utc;
-      if (isnan (z) || v->start_time_utc + MAX (0.0, v->duration_s) > z)
-        z = v->start_time_utc + MAX (0.0, v->duration_s);
+      start = v->start_time_utc + offset_of (cameras, v->camera_id);
+      if (isnan (a) || start < a)
+        a = start;
+      if (isnan (z) || start + MAX (0.0, v->duration_s) > z)
+        z = start + MAX (0.0, v->duration_s);
     }
   if (isnan (a))
     return g_strdup ("No wall-clock times known");
@@ -105,13 +118,15 @@ trawl_case_summary_set_case (TrawlCaseSummary *self, TrawlCase *c, GError **erro
   TrawlCatalogStats st;
   g_autoptr(GPtrArray) cams = NULL;
   g_autoptr(GPtrArray) videos = NULL;
+  g_autoptr(GPtrArray) cameras = NULL;
   g_autofree char *name = NULL, *hours = NULL, *totals = NULL, *span = NULL, *cam_text = NULL;
 
   g_return_val_if_fail (TRAWL_IS_CASE_SUMMARY (self), FALSE);
   cat = trawl_case_get_catalog (c);
   if (!trawl_catalog_get_stats (cat, &st, error)
       || (cams = trawl_catalog_get_camera_stats (cat, error)) == NULL
-      || (videos = trawl_catalog_list_videos (cat, error)) == NULL)
+      || (videos = trawl_catalog_list_videos (cat, error)) == NULL
+      || (cameras = trawl_catalog_list_cameras (cat, error)) == NULL)
     {
       trawl_case_summary_clear (self);
       return FALSE;
@@ -129,7 +144,7 @@ trawl_case_summary_set_case (TrawlCaseSummary *self, TrawlCase *c, GError **erro
                             G_GINT64_FORMAT " plate tracks",
                             st.cameras, hours, st.videos, st.videos_done,
                             st.videos_failed, st.videos_pending, st.face_tracks, st.plate_tracks);
-  span = span_text (videos);
+  span = span_text (videos, cameras);
   cam_text = cameras_text (cams);
   gtk_label_set_text (self->title_label, name);
   gtk_label_set_text (self->totals_label, totals);

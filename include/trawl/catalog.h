@@ -56,7 +56,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (migrations table; see catalog-schema.c). */
-#define TRAWL_CATALOG_SCHEMA_VERSION 3
+#define TRAWL_CATALOG_SCHEMA_VERSION 4
 
 typedef struct _TrawlCatalog TrawlCatalog;
 
@@ -121,8 +121,25 @@ void trawl_camera_free (TrawlCamera *cam);
  * with error set on a database error. */
 gboolean trawl_catalog_ensure_camera (TrawlCatalog *cat, const char *name, gint64 *id,
                                       GError **error);
+/* Sets the camera's clock offset and moves every wall-clock time derived
+ * from it (its videos' tracks first/last_utc and sightings utc, which are
+ * stored: start_time_utc + offset + pts_s) to the new offset, with an audit
+ * row ("camera-clock-offset": camera, old and new offset, rows changed,
+ * why), all in one transaction. why (nullable) says who asked, e.g.
+ * "trawl camera set". Setting the offset it already has writes nothing.
+ * *n_sightings (nullable) gets how many sightings' times changed.
+ * TRAWL_ERROR_NOT_FOUND for no such camera; refused (INVALID_ARG) while a
+ * video transaction is open. */
+gboolean trawl_catalog_change_camera_clock_offset (TrawlCatalog *cat, gint64 camera_id,
+                                                   double offset_s, const char *why,
+                                                   gint64 *n_sightings, GError **error);
+/* trawl_catalog_change_camera_clock_offset with why NULL. */
 gboolean trawl_catalog_set_camera_clock_offset (TrawlCatalog *cat, gint64 camera_id,
                                                 double offset_s, GError **error);
+/* The camera named name: *out a new record (trawl_camera_free) or NULL
+ * when there is none (not an error). */
+gboolean trawl_catalog_find_camera (TrawlCatalog *cat, const char *name, TrawlCamera **out,
+                                    GError **error);
 /* All cameras, ordered by name: a new array of TrawlCamera* (free the array;
  * it frees its elements). NULL with error set on failure. */
 GPtrArray *trawl_catalog_list_cameras (TrawlCatalog *cat, GError **error);
@@ -143,6 +160,12 @@ typedef struct {
   TrawlTimeSource  time_source;
   TrawlVideoStatus status;
   char            *error;           /* why it failed, or NULL */
+  char            *time_detail;     /* how the start was found (the file-name form, the
+                                     * times CSV and line, ...), or NULL */
+  int              rotation;        /* degrees the frames were turned clockwise (0..270) */
+  char            *time_jumps;      /* JSON [{"at_s":..,"file_s":..}] of the timestamp jumps
+                                     * taken out of pts_s (TrawlTimeJump), NULL when none;
+                                     * set by trawl_catalog_set_video_timeline */
 } TrawlCatalogVideo;
 
 /* Frees a video returned by the catalog. Accepts NULL. (A video the caller
@@ -164,6 +187,24 @@ gboolean trawl_catalog_get_video (TrawlCatalog *cat, gint64 id, TrawlCatalogVide
                                   GError **error);
 /* All videos by id: a new array of TrawlCatalogVideo* (owns its elements). */
 GPtrArray *trawl_catalog_list_videos (TrawlCatalog *cat, GError **error);
+
+/* After decoding, inside the video's transaction: the true duration (the
+ * reader's media end; NAN or <= 0 leaves the stored one) and the timestamp
+ * jumps taken out (n_jumps 0: none). */
+gboolean trawl_catalog_set_video_timeline (TrawlCatalog *cat, gint64 video_id, double duration_s,
+                                           const TrawlTimeJump *jumps, guint n_jumps,
+                                           GError **error);
+/* The jumps of v->time_jumps: a new GArray of TrawlTimeJump (empty when
+ * none or unreadable). */
+GArray  *trawl_catalog_video_get_time_jumps (const TrawlCatalogVideo *v);
+/* Gives a video a new wall-clock start (an explicit --start or times CSV
+ * row for a video indexed before) and moves its tracks' and sightings'
+ * times with it, audited ("video-start"), in one transaction. A start
+ * equal to the stored one (and the same source) writes nothing; *changed
+ * (nullable) says whether anything moved. */
+gboolean trawl_catalog_set_video_start (TrawlCatalog *cat, gint64 video_id, double start_utc,
+                                        TrawlTimeSource source, const char *detail,
+                                        gboolean *changed, GError **error);
 
 /* Sets a video's status (and error text, NULL to clear) outside any video
  * transaction. */

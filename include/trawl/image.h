@@ -33,6 +33,10 @@ TrawlImage *trawl_image_crop (const TrawlImage *img, int x, int y, int w, int h)
  * become a crop of tens of GB. */
 gboolean    trawl_image_clip_box (const TrawlImage *img, int *x, int *y, int *w, int *h,
                                   gboolean *clipped);
+/* A new image: img turned degrees_cw clockwise (0, 90, 180 or 270; other
+ * values are taken modulo 360 and rounded to the nearest quarter turn).
+ * For footage stored rotated (a phone's display matrix). */
+TrawlImage *trawl_image_rotate (const TrawlImage *img, int degrees_cw);
 /* Bilinear resize (half-pixel centres, as tf.image.resizeBilinear with
  * half_pixel_centers and OpenCV INTER_LINEAR). */
 TrawlImage *trawl_image_resize (const TrawlImage *img, int width, int height);

@@ -51,9 +51,17 @@ typedef void (*TrawlIndexProgressFunc) (const TrawlIndexProgress *p, gpointer us
 
 typedef struct {
   const char *camera;          /* NULL: each file's parent folder name */
-  double      start_utc;       /* NAN: from the container, then time_pattern */
+  double      start_utc;       /* the start of ONE file per camera (the run is refused
+                                * when two files of a camera would get it); NAN: a times
+                                * CSV row, else
+                                * trawl_video_resolve_start_time (time_pattern, the
+                                * container, the common file-name forms) */
   const char *time_pattern;    /* strftime-like pattern on file names, or NULL */
-  double      clock_offset_s;  /* NAN: leave the camera's offset as it is */
+  double      clock_offset_s;  /* NAN: leave the camera's offset as it is; else set it,
+                                * moving the times of its videos indexed before (audited:
+                                * trawl_catalog_change_camera_clock_offset) */
+  const char *times_csv;       /* a times CSV (see trawl_index_load_times), or NULL; a
+                                * TRAWL_INDEX_TIMES_FILE in an input folder is read too */
   double      sample_fps;      /* <= 0: 2 */
   gboolean    keyframes_only;
   double      scene_threshold; /* <= 0: off */
@@ -77,6 +85,30 @@ typedef struct {
 
 void trawl_index_options_init (TrawlIndexOptions *opts);
 
+/* The times CSV read from an input folder without being named. */
+#define TRAWL_INDEX_TIMES_FILE "trawl-times.csv"
+
+/* One row of a times CSV. */
+typedef struct {
+  char  *file;            /* canonical absolute path (relative ones are taken from the
+                           * CSV's folder) */
+  char  *camera;          /* NULL when not given */
+  double start_utc;       /* NAN when not given */
+  double clock_offset_s;  /* NAN when not given */
+  char  *where;           /* "CSV:LINE", for messages and the catalog's time_detail */
+} TrawlTimesRow;
+
+void trawl_times_row_free (TrawlTimesRow *row);
+
+/* Reads a times CSV: a header naming the columns (file, and any of
+ * camera, start, clock_offset, in any order), then one row per file;
+ * empty fields mean "not given". start takes the forms of --start
+ * (trawl_parse_time: ISO 8601 with Z or an offset, else local time).
+ * Rows for one file and its camera beat the run's --camera and
+ * --clock-offset. A new array of TrawlTimesRow*, or NULL with error set
+ * (TRAWL_ERROR_INVALID_ARG naming CSV:LINE, or the read error). */
+GPtrArray *trawl_index_load_times (const char *csv_path, GError **error);
+
 /* Expands inputs (files and folders, recursively; hidden entries and, inside
  * folders, plain sidecar files such as .csv/.txt/.json/.srt skipped)
  * into a sorted list of file paths: a new GPtrArray of char* (g_free'd by the
@@ -85,6 +117,13 @@ void trawl_index_options_init (TrawlIndexOptions *opts);
 GPtrArray *trawl_index_expand_inputs (const char *const *inputs, guint n_inputs);
 
 /* Indexes inputs into the case directory case_dir (created if missing).
+ * Times: each file's start is chosen and recorded with its source (see
+ * start_utc); a file indexed before keeps its rows, but an explicit start
+ * (start_utc or a CSV row) that differs moves its times
+ * (trawl_catalog_set_video_start, audited); a camera offset that differs
+ * from the catalog's moves the camera's times (audited). A start_utc that
+ * would apply to several files, or a bad times CSV, refuses the run
+ * (TRAWL_ERROR_INVALID_ARG) before anything is written.
  * final (nullable) gets the final counts; its failures array is a new
  * reference the caller unrefs. Returns TRUE when the run completed (bad
  * files are not a failure of the run); FALSE with error set when the case

@@ -29,10 +29,16 @@
  * Times. pts_s is seconds from the start of the video stream (the first
  * frame is at or near 0), taken from the stream time base. When a frame has
  * no timestamp, or its timestamp does not advance, the reader substitutes
- * index / fps (or last + 1/fps), so pts_s is strictly increasing. The
+ * index / fps (or last + 1/fps), so pts_s is strictly increasing; a jump
+ * in the timestamps (two recordings joined) is taken out and reported (see
+ * TrawlTimeJump), so pts_s is also continuous. The
  * wall-clock time of a frame is start_utc + pts_s (+ the camera's clock
  * offset, which the catalog keeps). Wall-clock times are double seconds
  * since the Unix epoch, UTC.
+ *
+ * Rotation: footage stored turned (a phone held upright, a bodycam; the
+ * stream's display matrix) comes out upright: frames are turned on the
+ * CPU, and a rotated stream is never handed out as GPU frames.
  *
  * Threading: a reader is used by one thread at a time. Different readers are
  * independent. Frames handed out belong to the caller and may cross threads.
@@ -52,9 +58,10 @@ typedef enum {
   TRAWL_TIME_SOURCE_USER      = 1,  /* given explicitly (--start) */
   TRAWL_TIME_SOURCE_CONTAINER = 2,  /* the container's creation_time tag */
   TRAWL_TIME_SOURCE_FILENAME  = 3,  /* a date-time pattern in the file name */
+  TRAWL_TIME_SOURCE_SIDECAR   = 4,  /* a row of a times CSV (--times, trawl-times.csv) */
 } TrawlTimeSource;
 
-/* "none", "user", "container", "filename" (static strings). */
+/* "none", "user", "container", "filename", "sidecar" (static strings). */
 const char     *trawl_time_source_to_string (TrawlTimeSource source);
 /* The reverse; unknown strings map to TRAWL_TIME_SOURCE_NONE. */
 TrawlTimeSource trawl_time_source_from_string (const char *str);
@@ -71,6 +78,10 @@ typedef struct {
   gint64  frame_count;      /* container's count, else duration*fps; -1 when unknown */
   double  creation_time_utc;/* container creation_time (s since epoch, UTC); NAN when absent */
   int     stream_index;     /* index of the video stream in the container */
+  int     rotation;         /* degrees (0, 90, 180, 270) the reader turns each decoded
+                             * picture clockwise to show it upright, from the stream's
+                             * display matrix (or an old "rotate" tag); width and height
+                             * above are the upright frame's, as frames come out */
 } TrawlMediaInfo;
 
 /* Options of a reader. Initialise with trawl_video_options_init, then change
@@ -97,7 +108,7 @@ void trawl_video_options_init (TrawlVideoOptions *opts);
 
 /* One sampled frame. Free with trawl_video_frame_free. */
 typedef struct {
-  TrawlImage    *image; /* RGB24, width x height of the stream; owned by the frame.
+  TrawlImage    *image; /* RGB24, upright (info width x height); owned by the frame.
                          * NULL for a GPU frame until trawl_video_frame_get_image */
   double         pts_s; /* seconds from stream start, strictly increasing */
   gint64         index; /* 0-based index among all decoded frames (not only emitted) */
@@ -119,6 +130,8 @@ void trawl_video_frame_free (TrawlVideoFrame *frame);
  * after the reader is freed; one thread at a time per frame. */
 const TrawlImage *trawl_video_frame_get_image (TrawlVideoFrame *frame, GError **error);
 
+typedef struct _TrawlVideoReader TrawlVideoReader;
+
 /* Counters, valid at any time; final after trawl_video_reader_next has
  * returned NULL. */
 typedef struct {
@@ -129,9 +142,45 @@ typedef struct {
   gint64   timestamp_fixes;     /* frames whose pts was missing/non-monotonic and substituted */
   gboolean truncated;           /* demuxing stopped on an error before the real end */
   gboolean hw_active;           /* decoding runs on the GPU */
+  gint64   time_jumps;          /* timestamp discontinuities taken out of pts_s (see below) */
+  double   media_end_s;         /* pts_s of the last decoded frame plus one frame interval:
+                                 * the true length of the footage once decoding ended
+                                 * (the container's duration counts jumps); 0 before */
 } TrawlVideoStats;
 
-/* Opaque. States (one reader, one thread):
+/* A discontinuity in a stream's timestamps (two recordings joined, an
+ * encoder restart, a 33-bit MPEG-TS clock wrap). The reader keeps pts_s
+ * continuous: a frame whose timestamp steps back by more than 1 s, or
+ * forward by more than max (10 s, 100 frame intervals) (with keyframes_only,
+ * 5 minutes: key frames can be a long GOP apart), is placed one frame
+ * interval after the previous frame, and later frames keep that shift.
+ * Why these bounds: a recorder that pauses starts a new file, so a gap that
+ * large inside one stream is a splice far more often than real elapsed
+ * time; small steps back are decoder jitter (repaired frame by frame, see
+ * timestamp_fixes). A removed gap that was real time shifts the wall-clock
+ * times after it, which is why each jump is reported. */
+typedef struct {
+  double at_s;    /* pts_s of the first frame after the jump */
+  double file_s;  /* that frame's own time on the file's timeline (what a player or
+                   * trawl_video_remux counts), seconds from the stream start */
+} TrawlTimeJump;
+
+/* The jumps met so far, in order (transfer none: TrawlTimeJump elements,
+ * valid until the reader is freed; final after trawl_video_reader_next
+ * returned NULL). */
+const GArray *trawl_video_reader_get_time_jumps (TrawlVideoReader *reader);
+
+/* pts_s (continuous media time) back to the file's own timeline, given the
+ * jumps of that video: what trawl_video_remux needs to cut the right part
+ * of a file whose timestamps jump. With no jumps, media_s itself. */
+double trawl_video_time_to_file (const TrawlTimeJump *jumps, guint n_jumps, double media_s);
+/* The reverse: a time on the file's timeline (as trawl_video_remux reports
+ * it) to pts_s. Exact where the file's clock only jumps forward (and for
+ * MPEG-TS clock wraps, which FFmpeg unwraps forward); after a jump back
+ * the file's times repeat, and the later segment is taken. */
+double trawl_video_time_from_file (const TrawlTimeJump *jumps, guint n_jumps, double file_s);
+
+/* The reader (TrawlVideoReader, opaque). States (one reader, one thread):
  *
  *   OPEN      -> DECODING   [trawl_video_reader_next returns a frame]
  *   OPEN      -> EOF        [trawl_video_reader_next returns NULL, error unset]
@@ -144,7 +193,6 @@ typedef struct {
  * file is truncated or damaged goes to EOF after the last good frame, with
  * stats.truncated or stats.decode_errors set and a g_warning; it becomes
  * ERROR only when not a single frame could be decoded. */
-typedef struct _TrawlVideoReader TrawlVideoReader;
 
 /* Opens path and its best video stream and fills the media info.
  * opts may be NULL (defaults). Returns a new reader (free with
@@ -195,10 +243,24 @@ void     trawl_media_info_clear (TrawlMediaInfo *info);
  * the epoch) when found, FALSE otherwise (not an error). */
 gboolean trawl_video_parse_filename_time (const char *path, const char *pattern, double *utc_s);
 
-/* Chooses a video's wall-clock start: user_utc_s when it is not NAN (USER),
- * else info->creation_time_utc when present (CONTAINER), else the file name
- * parsed with pattern when pattern is not NULL (FILENAME), else NONE with
- * *utc_s = NAN. Returns the source; never fails. */
+/* Finds a date-time in a file's base name in one of the forms recorders
+ * commonly write: 20240314_210500, ch01_20240314210500,
+ * 2024-03-14_21-05-00, 20240314-210500, VID_20240314_210500 and kin (date
+ * then time; separators "_", "-", "T" or " "; time parts plain, "-" or "."
+ * separated). Guards against reading a date out of an unrelated number:
+ * the match must not touch other digits, the year must lie in 1990..2099,
+ * and the date and time must exist. UTC as for
+ * trawl_video_parse_filename_time. TRUE with *utc_s and *pattern (nullable;
+ * the form that matched, static) set, FALSE when none matches. */
+gboolean trawl_video_guess_filename_time (const char *path, double *utc_s,
+                                          const char **pattern);
+
+/* Chooses a video's wall-clock start, first found wins: user_utc_s when it
+ * is not NAN (USER); the file name parsed with pattern when pattern is not
+ * NULL (FILENAME: the user said the names carry the time);
+ * info->creation_time_utc when present (CONTAINER); with no pattern given,
+ * the common forms of trawl_video_guess_filename_time (FILENAME); else NONE
+ * with *utc_s = NAN. Returns the source; never fails. */
 TrawlTimeSource trawl_video_resolve_start_time (const char *path, const TrawlMediaInfo *info,
                                                 double user_utc_s, const char *pattern,
                                                 double *utc_s);

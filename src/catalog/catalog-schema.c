@@ -127,6 +127,40 @@ static const char migration_3[] =
   "  failed_utc TEXT NOT NULL"
   ");";
 
+/* Times an investigator can trust (issue 17): a start time from a times
+ * CSV ('sidecar'), how the start was found (time_detail: the file-name
+ * form, the CSV and its line), the display rotation the reader applied,
+ * and the timestamp jumps it took out (JSON [{"at_s","file_s"}], NULL
+ * when none). SQLite cannot widen a CHECK in place, so videos is rebuilt
+ * (the documented create-copy-drop-rename; catalog.c runs migrations with
+ * foreign keys off, and ids are kept, so every reference still holds). */
+static const char migration_4[] =
+  "CREATE TABLE videos_v4 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  camera_id INTEGER REFERENCES cameras(id),"
+  "  path TEXT NOT NULL,"
+  "  size INTEGER NOT NULL DEFAULT 0,"
+  "  sha256 TEXT NOT NULL UNIQUE,"
+  "  duration_s REAL, codec TEXT, width INTEGER, height INTEGER, fps REAL,"
+  "  start_time_utc REAL,"
+  "  time_source TEXT NOT NULL DEFAULT 'none'"
+  "    CHECK (time_source IN ('none','user','container','filename','sidecar')),"
+  "  status TEXT NOT NULL DEFAULT 'pending'"
+  "    CHECK (status IN ('pending','indexing','done','failed')),"
+  "  error TEXT,"
+  "  added_utc TEXT NOT NULL,"
+  "  time_detail TEXT,"
+  "  rotation INTEGER NOT NULL DEFAULT 0 CHECK (rotation IN (0, 90, 180, 270)),"
+  "  time_jumps TEXT"  /* JSON */
+  ");"
+  "INSERT INTO videos_v4 (id, camera_id, path, size, sha256, duration_s, codec, width, height,"
+  "  fps, start_time_utc, time_source, status, error, added_utc)"
+  "  SELECT id, camera_id, path, size, sha256, duration_s, codec, width, height, fps,"
+  "  start_time_utc, time_source, status, error, added_utc FROM videos;"
+  "DROP TABLE videos;"
+  "ALTER TABLE videos_v4 RENAME TO videos;"
+  "CREATE INDEX videos_camera ON videos(camera_id);";
+
 /* The audit log's append-only triggers as migration 1 made them; a writer
  * recreates them on open when someone dropped them. */
 const char _trawl_catalog_audit_triggers[] =
@@ -141,5 +175,6 @@ const TrawlMigration _trawl_catalog_migrations[] = {
   { 2, "create signing_keys (evidence signatures)", migration_2 },
   { 3, "create audit_verified (audit checked from the last verified row), failed_files",
     migration_3 },
+  { 4, "videos: time source 'sidecar', time_detail, rotation, time_jumps", migration_4 },
 };
 const guint _trawl_catalog_n_migrations = G_N_ELEMENTS (_trawl_catalog_migrations);

@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "catalog-private.h"
 
 /* ---- cameras ---- */
@@ -45,27 +47,159 @@ trawl_catalog_ensure_camera (TrawlCatalog *cat, const char *name, gint64 *id, GE
   return TRUE;
 }
 
+/* Runs sql with ?1 = num (and ?2 = real when not NAN); *changes (nullable)
+ * gets the rows it changed. */
+static gboolean
+exec_int_real (TrawlCatalog *cat, const char *sql, gint64 num, double real, gint64 *changes,
+               GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+
+  if (!_trawl_catalog_prepare (cat, sql, &st, error))
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, num);
+  if (!isnan (real))
+    sqlite3_bind_double (st, 2, real);
+  if (!_trawl_catalog_step_done (cat, st, "updating times", error))
+    return FALSE;
+  if (changes != NULL)
+    *changes = sqlite3_changes (cat->db);
+  return TRUE;
+}
+
+/* Derived wall-clock times are stored (search filters on them), so they are
+ * recomputed from their inputs, never nudged: utc = start + offset + pts. */
+#define SET_SIGHTING_UTC \
+  "UPDATE sightings SET utc = (SELECT v.start_time_utc + c.clock_offset_s FROM videos v " \
+  "JOIN cameras c ON c.id = v.camera_id WHERE v.id = sightings.video_id) + pts_s "
+#define SET_TRACK_UTC \
+  "UPDATE tracks SET first_utc = b.base + first_pts_s, last_utc = b.base + last_pts_s " \
+  "FROM (SELECT v.id AS vid, v.start_time_utc + c.clock_offset_s AS base FROM videos v " \
+  "JOIN cameras c ON c.id = v.camera_id) AS b WHERE b.vid = tracks.video_id "
+
+static gboolean
+camera_offset_of (TrawlCatalog *cat, gint64 camera_id, double *offset, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  int rc;
+
+  if (!_trawl_catalog_prepare (cat, "SELECT clock_offset_s FROM cameras WHERE id = ?1", &st,
+                               error))
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, camera_id);
+  rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    {
+      *offset = sqlite3_column_double (st, 0);
+      return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return _trawl_catalog_db_error (cat, "reading a clock offset", error);
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: no camera %" G_GINT64_FORMAT,
+               cat->db_path, camera_id);
+  return FALSE;
+}
+
+/* The audit row of a time change: a JSON object built by the caller. */
+static gboolean
+audit_object (TrawlCatalog *cat, const char *action, JsonBuilder *b, GError **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json = json_to_string (root, FALSE);
+  return trawl_catalog_audit_append (cat, NULL, action, json, NULL, error);
+}
+
+static gboolean
+no_open_video (TrawlCatalog *cat, const char *what, GError **error)
+{
+  if (cat->txn_video == 0)
+    return TRUE;
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+               "%s: cannot change %s while a video is being written", cat->db_path, what);
+  return FALSE;
+}
+
+gboolean
+trawl_catalog_change_camera_clock_offset (TrawlCatalog *cat, gint64 camera_id, double offset_s,
+                                          const char *why, gint64 *n_sightings, GError **error)
+{
+  g_autoptr(JsonBuilder) b = NULL;
+  double old = 0;
+  gint64 n_s = 0, n_t = 0;
+
+  g_return_val_if_fail (cat != NULL && isfinite (offset_s), FALSE);
+  if (n_sightings != NULL)
+    *n_sightings = 0;
+  if (!_trawl_catalog_check_writable (cat, error) ||
+      !no_open_video (cat, "a clock offset", error) ||
+      !camera_offset_of (cat, camera_id, &old, error))
+    return FALSE;
+  if (old == offset_s)
+    return TRUE;
+  if (!_trawl_catalog_exec (cat, "SAVEPOINT clock_offset", error))
+    return FALSE;
+  if (!exec_int_real (cat, "UPDATE cameras SET clock_offset_s = ?2 WHERE id = ?1", camera_id,
+                      offset_s, NULL, error) ||
+      !exec_int_real (cat, SET_SIGHTING_UTC "WHERE video_id IN (SELECT id FROM videos WHERE "
+                      "camera_id = ?1 AND start_time_utc IS NOT NULL)", camera_id, NAN, &n_s,
+                      error) ||
+      !exec_int_real (cat, SET_TRACK_UTC "AND tracks.video_id IN (SELECT id FROM videos WHERE "
+                      "camera_id = ?1 AND start_time_utc IS NOT NULL)", camera_id, NAN, &n_t,
+                      error))
+    goto fail;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "camera_id");
+  json_builder_add_int_value (b, camera_id);
+  json_builder_set_member_name (b, "old_offset_s");
+  json_builder_add_double_value (b, old);
+  json_builder_set_member_name (b, "new_offset_s");
+  json_builder_add_double_value (b, offset_s);
+  json_builder_set_member_name (b, "sightings_changed");
+  json_builder_add_int_value (b, n_s);
+  json_builder_set_member_name (b, "tracks_changed");
+  json_builder_add_int_value (b, n_t);
+  json_builder_set_member_name (b, "by");
+  json_builder_add_string_value (b, why != NULL ? why : "");
+  if (!audit_object (cat, "camera-clock-offset", b, error) ||
+      !_trawl_catalog_exec (cat, "RELEASE clock_offset", error))
+    goto fail;
+  if (n_sightings != NULL)
+    *n_sightings = n_s;
+  return TRUE;
+
+fail:
+  sqlite3_exec (cat->db, "ROLLBACK TO clock_offset; RELEASE clock_offset", NULL, NULL, NULL);
+  return FALSE;
+}
+
 gboolean
 trawl_catalog_set_camera_clock_offset (TrawlCatalog *cat, gint64 camera_id, double offset_s,
                                        GError **error)
 {
-  g_autoptr(sqlite3_stmt) st = NULL;
+  return trawl_catalog_change_camera_clock_offset (cat, camera_id, offset_s, NULL, NULL, error);
+}
 
-  g_return_val_if_fail (cat != NULL, FALSE);
-  if (!_trawl_catalog_check_writable (cat, error) ||
-      !_trawl_catalog_prepare (cat, "UPDATE cameras SET clock_offset_s = ?1 WHERE id = ?2", &st,
-                               error))
+gboolean
+trawl_catalog_find_camera (TrawlCatalog *cat, const char *name, TrawlCamera **out,
+                           GError **error)
+{
+  g_autoptr(GPtrArray) all = NULL;
+
+  g_return_val_if_fail (cat != NULL && name != NULL && out != NULL, FALSE);
+  *out = NULL;
+  if ((all = trawl_catalog_list_cameras (cat, error)) == NULL)
     return FALSE;
-  sqlite3_bind_double (st, 1, offset_s);
-  sqlite3_bind_int64 (st, 2, camera_id);
-  if (!_trawl_catalog_step_done (cat, st, "setting a clock offset", error))
-    return FALSE;
-  if (sqlite3_changes (cat->db) == 0)
-    {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: no camera %" G_GINT64_FORMAT,
-                   cat->db_path, camera_id);
-      return FALSE;
-    }
+  for (guint i = 0; i < all->len; i++)
+    if (g_strcmp0 (((TrawlCamera *) all->pdata[i])->name, name) == 0)
+      {
+        *out = g_ptr_array_steal_index (all, i);
+        break;
+      }
   return TRUE;
 }
 
@@ -108,6 +242,8 @@ trawl_catalog_video_free (TrawlCatalogVideo *v)
   g_free (v->sha256);
   g_free (v->codec);
   g_free (v->error);
+  g_free (v->time_detail);
+  g_free (v->time_jumps);
   g_free (v);
 }
 
@@ -121,7 +257,17 @@ status_from_string (const char *s)
 }
 
 #define VIDEO_COLUMNS "id, camera_id, path, size, sha256, duration_s, codec, width, height, " \
-                      "fps, start_time_utc, time_source, status, error"
+                      "fps, start_time_utc, time_source, status, error, "
+/* A reader may open a catalog older than migration 4 (no migrations run
+ * read-only): its videos have none of the newer columns. */
+#define VIDEO_COLUMNS_4 VIDEO_COLUMNS "time_detail, rotation, time_jumps"
+#define VIDEO_COLUMNS_3 VIDEO_COLUMNS "NULL, 0, NULL"
+
+static const char *
+video_columns (TrawlCatalog *cat)
+{
+  return cat->version >= 4 ? VIDEO_COLUMNS_4 : VIDEO_COLUMNS_3;
+}
 
 static TrawlCatalogVideo *
 video_from_row (sqlite3_stmt *st)
@@ -142,6 +288,9 @@ video_from_row (sqlite3_stmt *st)
   v->time_source = trawl_time_source_from_string ((const char *) sqlite3_column_text (st, 11));
   v->status = status_from_string ((const char *) sqlite3_column_text (st, 12));
   v->error = _trawl_catalog_column_text (st, 13);
+  v->time_detail = _trawl_catalog_column_text (st, 14);
+  v->rotation = sqlite3_column_int (st, 15);
+  v->time_jumps = _trawl_catalog_column_text (st, 16);
   return v;
 }
 
@@ -155,8 +304,9 @@ trawl_catalog_insert_video (TrawlCatalog *cat, TrawlCatalogVideo *v, GError **er
   if (!_trawl_catalog_check_writable (cat, error) ||
       !_trawl_catalog_prepare (cat,
         "INSERT INTO videos(camera_id, path, size, sha256, duration_s, codec, width, height, "
-        "fps, start_time_utc, time_source, status, added_utc) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12)", &st, error))
+        "fps, start_time_utc, time_source, status, added_utc, time_detail, rotation) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14)", &st,
+        error))
     return FALSE;
   if (v->camera_id > 0)
     sqlite3_bind_int64 (st, 1, v->camera_id);
@@ -171,6 +321,8 @@ trawl_catalog_insert_video (TrawlCatalog *cat, TrawlCatalogVideo *v, GError **er
   _trawl_catalog_bind_real (st, 10, v->start_time_utc);
   sqlite3_bind_text (st, 11, trawl_time_source_to_string (v->time_source), -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 12, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 13, v->time_detail, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (st, 14, v->rotation);
   if (!_trawl_catalog_step_done (cat, st, "adding a video", error))
     {
       g_prefix_error (error, "%s: ", v->path);
@@ -186,7 +338,8 @@ get_video_where (TrawlCatalog *cat, const char *where, const char *text, gint64 
                  TrawlCatalogVideo **out, GError **error)
 {
   g_autoptr(sqlite3_stmt) st = NULL;
-  g_autofree char *sql = g_strconcat ("SELECT " VIDEO_COLUMNS " FROM videos WHERE ", where, NULL);
+  g_autofree char *sql = g_strconcat ("SELECT ", video_columns (cat), " FROM videos WHERE ",
+                                      where, NULL);
   int rc;
 
   *out = NULL;
@@ -226,9 +379,11 @@ trawl_catalog_list_videos (TrawlCatalog *cat, GError **error)
   g_autoptr(GPtrArray) out = NULL;
   int rc;
 
+  g_autofree char *sql = NULL;
+
   g_return_val_if_fail (cat != NULL, NULL);
-  if (!_trawl_catalog_prepare (cat, "SELECT " VIDEO_COLUMNS " FROM videos ORDER BY id", &st,
-                               error))
+  sql = g_strdup_printf ("SELECT %s FROM videos ORDER BY id", video_columns (cat));
+  if (!_trawl_catalog_prepare (cat, sql, &st, error))
     return NULL;
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_catalog_video_free);
   while ((rc = sqlite3_step (st)) == SQLITE_ROW)
@@ -239,6 +394,137 @@ trawl_catalog_list_videos (TrawlCatalog *cat, GError **error)
       return NULL;
     }
   return g_steal_pointer (&out);
+}
+
+gboolean
+trawl_catalog_set_video_timeline (TrawlCatalog *cat, gint64 video_id, double duration_s,
+                                  const TrawlTimeJump *jumps, guint n_jumps, GError **error)
+{
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+
+  g_return_val_if_fail (cat != NULL && (jumps != NULL || n_jumps == 0), FALSE);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_jumps; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "at_s");
+      json_builder_add_double_value (b, jumps[i].at_s);
+      json_builder_set_member_name (b, "file_s");
+      json_builder_add_double_value (b, jumps[i].file_s);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json = n_jumps > 0 ? json_to_string (root, FALSE) : NULL;
+  if (!_trawl_catalog_check_writable (cat, error) ||
+      !_trawl_catalog_prepare (cat, "UPDATE videos SET duration_s = coalesce(?2, duration_s), "
+                                    "time_jumps = ?3 WHERE id = ?1", &st, error))
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, video_id);
+  if (duration_s > 0)
+    sqlite3_bind_double (st, 2, duration_s);
+  sqlite3_bind_text (st, 3, json, -1, SQLITE_TRANSIENT);
+  return _trawl_catalog_step_done (cat, st, "recording a video's timeline", error);
+}
+
+GArray *
+trawl_catalog_video_get_time_jumps (const TrawlCatalogVideo *v)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (TrawlTimeJump));
+  g_autoptr(JsonParser) p = json_parser_new ();
+  JsonNode *root;
+
+  if (v == NULL || v->time_jumps == NULL || !json_parser_load_from_data (p, v->time_jumps, -1,
+                                                                          NULL))
+    return out;
+  root = json_parser_get_root (p);
+  if (!JSON_NODE_HOLDS_ARRAY (root))
+    return out;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
+    {
+      JsonNode *n = json_array_get_element (json_node_get_array (root), i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      TrawlTimeJump j;
+
+      if (o == NULL)
+        continue;
+      j.at_s = json_object_get_double_member_with_default (o, "at_s", NAN);
+      j.file_s = json_object_get_double_member_with_default (o, "file_s", NAN);
+      if (isfinite (j.at_s) && isfinite (j.file_s))
+        g_array_append_val (out, j);
+    }
+  return out;
+}
+
+gboolean
+trawl_catalog_set_video_start (TrawlCatalog *cat, gint64 video_id, double start_utc,
+                               TrawlTimeSource source, const char *detail, gboolean *changed,
+                               GError **error)
+{
+  g_autoptr(TrawlCatalogVideo) v = NULL;
+  g_autoptr(sqlite3_stmt) st = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  gint64 n_s = 0;
+
+  g_return_val_if_fail (cat != NULL, FALSE);
+  if (changed != NULL)
+    *changed = FALSE;
+  if (!_trawl_catalog_check_writable (cat, error) || !no_open_video (cat, "a start time", error)
+      || !trawl_catalog_get_video (cat, video_id, &v, error))
+    return FALSE;
+  if (v == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: no video %" G_GINT64_FORMAT,
+                   cat->db_path, video_id);
+      return FALSE;
+    }
+  if (((isnan (start_utc) && isnan (v->start_time_utc)) || start_utc == v->start_time_utc)
+      && source == v->time_source)
+    return TRUE;
+  if (!_trawl_catalog_exec (cat, "SAVEPOINT video_start", error))
+    return FALSE;
+  if (!_trawl_catalog_prepare (cat, "UPDATE videos SET start_time_utc = ?2, time_source = ?3, "
+                                    "time_detail = ?4 WHERE id = ?1", &st, error))
+    goto fail;
+  sqlite3_bind_int64 (st, 1, video_id);
+  _trawl_catalog_bind_real (st, 2, start_utc);
+  sqlite3_bind_text (st, 3, trawl_time_source_to_string (source), -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 4, detail, -1, SQLITE_TRANSIENT);
+  if (!_trawl_catalog_step_done (cat, st, "setting a start time", error) ||
+      !exec_int_real (cat, SET_SIGHTING_UTC "WHERE video_id = ?1", video_id, NAN, &n_s, error) ||
+      !exec_int_real (cat, SET_TRACK_UTC "AND tracks.video_id = ?1", video_id, NAN, NULL, error))
+    goto fail;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "video_id");
+  json_builder_add_int_value (b, video_id);
+  json_builder_set_member_name (b, "old_start_utc");
+  if (isnan (v->start_time_utc))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, v->start_time_utc);
+  json_builder_set_member_name (b, "new_start_utc");
+  if (isnan (start_utc))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, start_utc);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, trawl_time_source_to_string (source));
+  json_builder_set_member_name (b, "sightings_changed");
+  json_builder_add_int_value (b, n_s);
+  if (!audit_object (cat, "video-start", b, error) ||
+      !_trawl_catalog_exec (cat, "RELEASE video_start", error))
+    goto fail;
+  if (changed != NULL)
+    *changed = TRUE;
+  return TRUE;
+
+fail:
+  sqlite3_exec (cat->db, "ROLLBACK TO video_start; RELEASE video_start", NULL, NULL, NULL);
+  return FALSE;
 }
 
 gboolean

@@ -231,7 +231,10 @@ migrate (TrawlCatalog *cat, GError **error)
 
   g_assert (_trawl_catalog_migrations[_trawl_catalog_n_migrations - 1].version ==
             TRAWL_CATALOG_SCHEMA_VERSION);
-  if (!_trawl_catalog_exec (cat, "BEGIN IMMEDIATE", error))
+  /* Off while migrating (it cannot change inside a transaction): a table
+   * rebuilt by a migration (4) is dropped and renamed, which foreign keys
+   * would refuse although the copy keeps every id. */
+  if (!_trawl_catalog_exec (cat, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE", error))
     return FALSE;
   if (!_trawl_catalog_exec (cat, "CREATE TABLE IF NOT EXISTS migrations ("
                                  "version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL, "
@@ -252,13 +255,13 @@ migrate (TrawlCatalog *cat, GError **error)
         g_prefix_error (error, "migration %d: ", _trawl_catalog_migrations[i].version);
         goto fail;
       }
-  if (!_trawl_catalog_exec (cat, "COMMIT", error))
+  if (!_trawl_catalog_exec (cat, "COMMIT; PRAGMA foreign_keys=ON", error))
     goto fail;
   cat->version = TRAWL_CATALOG_SCHEMA_VERSION;
   return TRUE;
 
 fail:
-  sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_exec (cat->db, "ROLLBACK; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
   return FALSE;
 }
 

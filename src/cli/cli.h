@@ -21,6 +21,7 @@ int trawl_cmd_demo (int argc, char **argv);
 int trawl_cmd_info (int argc, char **argv);
 int trawl_cmd_audit (int argc, char **argv);
 int trawl_cmd_check (int argc, char **argv);
+int trawl_cmd_camera (int argc, char **argv);
 int trawl_cmd_gui (int argc, char **argv);
 int trawl_cmd_models (int argc, char **argv);
 int trawl_cmd_nn (int argc, char **argv);

@@ -13,7 +13,7 @@
 #include <trawl/search.h>
 #include <trawl/nn.h>
 
-static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision;
+static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision, *opt_times;
 static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
 static gboolean opt_force_new_catalog;
@@ -75,9 +75,10 @@ choose_precision (const char *name, TrawlNnBackendKind backend, TrawlNnPrecision
 
 static const GOptionEntry index_entries[] = {
   { "camera", 0, 0, G_OPTION_ARG_STRING, &opt_camera, "Camera name (default: the folder name)", "NAME" },
-  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start time of the footage: 2024-03-14T21:05:00+08:00, or local time 2024-03-14 21:05", "TIME" },
-  { "time-pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern, "Start time in file names, e.g. cam_%Y%m%d_%H%M%S", "PATTERN" },
-  { "clock-offset", 0, 0, G_OPTION_ARG_DOUBLE, &opt_offset, "Seconds to add to this camera's clock", "SECONDS" },
+  { "start", 0, 0, G_OPTION_ARG_STRING, &opt_start, "Wall-clock start of ONE file per camera: 2024-03-14T21:05:00+08:00, or local time 2024-03-14 21:05 (refused when two files of a camera would get it: use --times)", "TIME" },
+  { "times", 0, 0, G_OPTION_ARG_FILENAME, &opt_times, "CSV with a start time per file: file,camera,start,clock_offset (a trawl-times.csv in an input folder is read too)", "CSV" },
+  { "time-pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern, "Start time in file names, e.g. cam_%Y%m%d_%H%M%S (without it, common recorder forms such as 20240314_210500 are recognised)", "PATTERN" },
+  { "clock-offset", 0, 0, G_OPTION_ARG_DOUBLE, &opt_offset, "Seconds to add to the camera's clock to get true UTC; a new value also moves the times of its footage indexed before (audited; see trawl camera set)", "SECONDS" },
   { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fps, "Sampled frames per second of video (default 2)", "N" },
   { "keyframes", 0, 0, G_OPTION_ARG_NONE, &opt_keyframes, "Decode key frames only (fast, coarse)", NULL },
   { "scene-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_scene, "Skip frames that changed less than this (0-255, e.g. 2)", "T" },
@@ -224,7 +225,13 @@ trawl_cmd_index (int argc, char **argv)
 
   g_option_context_set_summary (ctx,
     "Index footage files and folders (recursively) into the case directory CASE.\n"
-    "Finished videos (same SHA-256) are skipped; a video cut short by a crash is redone.");
+    "Finished videos (same SHA-256) are skipped; a video cut short by a crash is redone.\n"
+    "\n"
+    "Each file's wall-clock start comes from, first found: its row in a times CSV\n"
+    "(--times, or trawl-times.csv in an input folder), --start (one file a camera),\n"
+    "--time-pattern on the file name, the container's creation_time, a common recorder\n"
+    "file-name form (20240314_210500, ch01_20240314210500, 2024-03-14_21-05-00, ...);\n"
+    "else its times are unknown. trawl info CASE --json shows each video's source.");
   g_option_context_set_description (ctx,
     "Exit status: 0 every input indexed (or already indexed), 1 an error that stopped the\n"
     "run, 2 a usage error, 3 the run finished but some inputs could not be indexed\n"
@@ -250,6 +257,7 @@ trawl_cmd_index (int argc, char **argv)
   }
   opts.camera = opt_camera;
   opts.time_pattern = opt_pattern;
+  opts.times_csv = opt_times;
   opts.clock_offset_s = opt_offset;
   opts.sample_fps = opt_fps;
   opts.keyframes_only = opt_keyframes;
@@ -283,6 +291,11 @@ trawl_cmd_index (int argc, char **argv)
   if (ok || final.files_done > 0)
     print_summary (&final);
   g_ptr_array_unref (final.failures);
+  /* refused before anything was written: --start for many files, a bad times CSV */
+  if (!ok && g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG)) {
+    fprintf (stderr, "trawl index: %s\n", error->message);
+    return 2;
+  }
   if (!ok)
     return trawl_cli_fail (&error);
   /* Like rsync's partial-transfer status: the run finished, but not every

@@ -131,6 +131,7 @@ set_str (JsonBuilder *b, const char *name, const char *v)
 typedef struct {
   TrawlCatalogStats s;
   GPtrArray *cams, *videos, *failed;
+  GPtrArray *cameras;   /* TrawlCamera*: names and clock offsets */
   char *audit_problem;  /* NULL when the audit chain holds */
   double span_a, span_z;
   gint64 face_vecs, plate_vecs, face_gen, plate_gen;
@@ -142,6 +143,7 @@ case_info_clear (CaseInfo *ci)
 {
   g_clear_pointer (&ci->cams, g_ptr_array_unref);
   g_clear_pointer (&ci->videos, g_ptr_array_unref);
+  g_clear_pointer (&ci->cameras, g_ptr_array_unref);
   g_clear_pointer (&ci->failed, g_ptr_array_unref);
   g_free (ci->audit_problem);
   g_free (ci->run_start);
@@ -164,6 +166,16 @@ load_audit (TrawlCatalog *cat, CaseInfo *ci, GError **error)
   return TRUE;
 }
 
+static const TrawlCamera *
+camera_of (CaseInfo *ci, const TrawlCatalogVideo *v)
+{
+  static const TrawlCamera none = { 0, (char *) "", 0 };
+  for (guint i = 0; i < ci->cameras->len; i++)
+    if (((TrawlCamera *) ci->cameras->pdata[i])->id == v->camera_id)
+      return ci->cameras->pdata[i];
+  return &none;
+}
+
 static gboolean
 case_info_load (TrawlCatalog *cat, CaseInfo *ci, GError **error)
 {
@@ -177,17 +189,96 @@ case_info_load (TrawlCatalog *cat, CaseInfo *ci, GError **error)
       || !(ci->failed = trawl_catalog_list_failed_files (cat, error))
       || !load_audit (cat, ci, error))
     return FALSE;
+  if (!(ci->cameras = trawl_catalog_list_cameras (cat, error)))
+    return FALSE;
   for (guint i = 0; i < ci->videos->len; i++) {
     TrawlCatalogVideo *v = ci->videos->pdata[i];
     if (isnan (v->start_time_utc) || v->status != TRAWL_VIDEO_STATUS_DONE)
       continue;
-    double z = v->start_time_utc + MAX (0.0, v->duration_s);
-    if (isnan (ci->span_a) || v->start_time_utc < ci->span_a)
-      ci->span_a = v->start_time_utc;
+    /* true UTC: the camera's clock offset counts, as in every stored time */
+    double a = v->start_time_utc + camera_of (ci, v)->clock_offset_s;
+    double z = a + MAX (0.0, v->duration_s);
+    if (isnan (ci->span_a) || a < ci->span_a)
+      ci->span_a = a;
     if (isnan (ci->span_z) || z > ci->span_z)
       ci->span_z = z;
   }
   return TRUE;
+}
+
+/* "video_list": per video, its camera, times and how they were found. */
+static void
+add_videos_json (JsonBuilder *b, CaseInfo *ci)
+{
+  json_builder_set_member_name (b, "video_list");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < ci->videos->len; i++) {
+    TrawlCatalogVideo *v = ci->videos->pdata[i];
+    const TrawlCamera *c = camera_of (ci, v);
+    g_autofree char *path = trawl_cli_display_name (v->path);
+    g_autofree char *start = utc_text (v->start_time_utc);
+    g_autofree char *detail = v->time_detail ? g_utf8_make_valid (v->time_detail, -1) : NULL;
+    g_autoptr (GArray) jumps = trawl_catalog_video_get_time_jumps (v);
+    json_builder_begin_object (b);
+    set_int (b, "id", v->id);
+    set_str (b, "path", path);
+    set_str (b, "camera", c->name);
+    set_str (b, "status", trawl_video_status_to_string (v->status));
+    set_str (b, "start_utc", start);
+    set_str (b, "time_source", trawl_time_source_to_string (v->time_source));
+    set_str (b, "time_detail", detail);
+    json_builder_set_member_name (b, "clock_offset_s");
+    json_builder_add_double_value (b, c->clock_offset_s);
+    json_builder_set_member_name (b, "duration_s");
+    json_builder_add_double_value (b, isnan (v->duration_s) ? -1 : v->duration_s);
+    set_int (b, "rotation", v->rotation);
+    json_builder_set_member_name (b, "time_jumps");
+    json_builder_begin_array (b);
+    for (guint k = 0; k < jumps->len; k++) {
+      const TrawlTimeJump *j = &g_array_index (jumps, TrawlTimeJump, k);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "at_s");
+      json_builder_add_double_value (b, j->at_s);
+      json_builder_set_member_name (b, "file_s");
+      json_builder_add_double_value (b, j->file_s);
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+/* Text: how many starts came from where, then the videos worth a look
+ * (turned upright, timestamps that jumped, no start at all). */
+static void
+print_video_times (CaseInfo *ci)
+{
+  guint by_source[TRAWL_TIME_SOURCE_SIDECAR + 1] = { 0 };
+  g_autoptr (GString) line = g_string_new (NULL);
+  for (guint i = 0; i < ci->videos->len; i++) {
+    TrawlCatalogVideo *v = ci->videos->pdata[i];
+    if ((guint) v->time_source < G_N_ELEMENTS (by_source))
+      by_source[v->time_source]++;
+  }
+  for (guint s = 0; s < G_N_ELEMENTS (by_source); s++)
+    if (by_source[s] > 0)
+      g_string_append_printf (line, "%s%u %s", line->len ? ", " : "", by_source[s],
+                              trawl_time_source_to_string (s));
+  printf ("start times: %s\n", line->len ? line->str : "no videos");
+  for (guint i = 0; i < ci->videos->len; i++) {
+    TrawlCatalogVideo *v = ci->videos->pdata[i];
+    g_autofree char *path = trawl_cli_display_name (v->path);
+    g_autoptr (GArray) jumps = trawl_catalog_video_get_time_jumps (v);
+    if (v->rotation != 0)
+      printf ("  %s: stored rotated, turned %d degrees upright for analysis\n", path,
+              v->rotation);
+    if (jumps->len > 0)
+      printf ("  %s: %u timestamp jump%s taken out (first at %.3f s, file time %.3f s); "
+              "true length %.1f s\n", path, jumps->len, jumps->len == 1 ? "" : "s",
+              g_array_index (jumps, TrawlTimeJump, 0).at_s,
+              g_array_index (jumps, TrawlTimeJump, 0).file_s, v->duration_s);
+  }
 }
 
 static void
@@ -212,6 +303,7 @@ case_info_json (const char *dir, CaseInfo *ci)
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
+  add_videos_json (b, ci);
   set_int (b, "videos", ci->s.videos);
   set_int (b, "videos_done", ci->s.videos_done);
   set_int (b, "videos_failed", ci->s.videos_failed);
@@ -276,6 +368,7 @@ case_info_text (const char *dir, CaseInfo *ci)
           " failed, %" G_GINT64_FORMAT " pending)\n", ci->s.videos, ci->s.videos_done,
           ci->s.videos_failed, ci->s.videos_pending);
   printf ("footage: %.3f hours indexed\n", ci->s.hours_indexed);
+  print_video_times (ci);
   printf ("time span: %s .. %s\n", a ? a : "unknown", z ? z : "unknown");
   printf ("tracks: %" G_GINT64_FORMAT " faces, %" G_GINT64_FORMAT " plates\n",
           ci->s.face_tracks, ci->s.plate_tracks);

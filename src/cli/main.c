@@ -37,6 +37,7 @@ static const TrawlCommand commands[] = {
   { "demo",   trawl_cmd_demo,   "build a demo case and run one face and one plate query" },
   { "info",   trawl_cmd_info,   "summarise a case, or this build and its devices" },
   { "audit",  trawl_cmd_audit,  "print a case's audit log and verify its hash chain" },
+  { "camera", trawl_cmd_camera, "list a case's cameras; set a camera's clock offset (audited)" },
   { "check",  trawl_cmd_check,  "check a case is whole: catalog, audit chain, vectors, references" },
   { "gui",    trawl_cmd_gui,    "open the desktop app" },
   { "models", trawl_cmd_models, "fetch, verify and list the models" },

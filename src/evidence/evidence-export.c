@@ -617,16 +617,42 @@ add_clip_json (Export *x, const TrawlExportClip *clip, const TrawlRemuxResult *r
   json_builder_end_object (b);
 }
 
-/* The subject's boxes in video v, for the annotated copy. */
+/* The catalog's pts_s is the reader's continuous media time; where the
+ * file's own clock jumped (two recordings joined), the file's times differ
+ * after the jump, and those are what remux and the annotator count. */
+static double
+to_file (GArray *jumps, double media_s)
+{
+  return trawl_video_time_to_file ((const TrawlTimeJump *) (void *) jumps->data, jumps->len,
+                                   media_s);
+}
+
+static double
+from_file (GArray *jumps, double file_s)
+{
+  return trawl_video_time_from_file ((const TrawlTimeJump *) (void *) jumps->data, jumps->len,
+                                     file_s);
+}
+
+static void
+result_from_file (GArray *jumps, TrawlRemuxResult *rr)
+{
+  rr->requested_start_s = from_file (jumps, rr->requested_start_s);
+  rr->requested_end_s = from_file (jumps, rr->requested_end_s);
+  rr->start_s = from_file (jumps, rr->start_s);
+  rr->end_s = from_file (jumps, rr->end_s);
+}
+
+/* The subject's boxes in video v, for the annotated copy (file times). */
 static GArray *
-boxes_in (Export *x, const TrawlCatalogVideo *v)
+boxes_in (Export *x, const TrawlCatalogVideo *v, GArray *jumps)
 {
   GArray *boxes = g_array_new (FALSE, TRUE, sizeof (TrawlAnnotation));
 
   for (guint i = 0; i < x->sightings->len; i++)
     {
       const TrawlSighting *s = g_ptr_array_index (x->sightings, i);
-      TrawlAnnotation a = { s->pts_s, s->x, s->y, s->w, s->h, s->plate_text };
+      TrawlAnnotation a = { to_file (jumps, s->pts_s), s->x, s->y, s->w, s->h, s->plate_text };
       if (s->video_id == v->id)
         g_array_append_val (boxes, a);
     }
@@ -639,19 +665,25 @@ static gboolean
 render_derived (Export *x, const TrawlExportClip *clip, const TrawlCatalogVideo *v,
                 const TrawlCamera *c, guint n, GError **error)
 {
-  g_autoptr(GArray) boxes = boxes_in (x, v);
+  g_autoptr(GArray) jumps = trawl_catalog_video_get_time_jumps (v);
+  g_autoptr(GArray) boxes = boxes_in (x, v, jumps);
+  double f0 = to_file (jumps, clip->start_s);
   g_autofree char *cam = file_safe (c->name);
   g_autofree char *name = g_strdup_printf ("clip-%u-%s-annotated.mkv", n, cam);
   g_autofree char *path = g_build_filename (x->tmp, name, NULL);
   g_autofree char *sha = NULL, *method = NULL;
   g_auto(TrawlRemuxResult) rr = { 0 };
 
-  if (!trawl_video_render_annotated (v->path, clip->start_s, clip->end_s, path,
+  /* the burnt-in clock is start + file pts: shifted so it reads true at
+   * the clip's start (a clip across a jump reads off after it) */
+  if (!trawl_video_render_annotated (v->path, f0, to_file (jumps, clip->end_s), path,
                                      (const TrawlAnnotation *) (void *) boxes->data, boxes->len,
-                                     BOX_HOLD_S, v->start_time_utc + c->clock_offset_s, &rr,
+                                     BOX_HOLD_S, v->start_time_utc + c->clock_offset_s
+                                                 - (f0 - clip->start_s), &rr,
                                      x->cancel, error) ||
       !fsync_path (path, error) || (sha = trawl_file_sha256 (path, error)) == NULL)
     return FALSE;
+  result_from_file (jumps, &rr);
   method = g_strdup_printf ("RE-ENCODED (%s) with the detection boxes and the wall-clock time "
                             "burnt in: a derived viewing copy, not the original pixels",
                             rr.codec);
@@ -678,18 +710,22 @@ copy_clip (Export *x, const ClipPlan *p, guint n, GError **error)
   g_auto(TrawlRemuxResult) rr = { 0 };
   g_autofree char *ext = NULL, *cam = NULL, *path = NULL;
   TrawlExportClip *clip;
+  g_autoptr(GArray) jumps = NULL;
   double wall;
 
   if (c == NULL || (ext = trawl_video_remux_extension (v->path, error)) == NULL)
     return FALSE;
+  jumps = trawl_catalog_video_get_time_jumps (v);
   cam = file_safe (c->name);
   clip = g_new0 (TrawlExportClip, 1);
   g_ptr_array_add (x->res->clips, clip);
   clip->file = g_strdup_printf ("clip-%u-%s.%s", n, cam, ext);
   path = g_build_filename (x->tmp, clip->file, NULL);
-  if (!trawl_video_remux (v->path, p->t0, p->t1, path, &rr, x->cancel, error) ||
+  if (!trawl_video_remux (v->path, to_file (jumps, p->t0), to_file (jumps, p->t1), path, &rr,
+                          x->cancel, error) ||
       !fsync_path (path, error) || (clip->sha256 = trawl_file_sha256 (path, error)) == NULL)
     return FALSE;
+  result_from_file (jumps, &rr);
   clip->camera = g_strdup (c->name);
   clip->source_path = g_strdup (v->path);
   clip->size = file_size (path);

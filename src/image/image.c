@@ -122,6 +122,16 @@ apply_orientation (TrawlImage *img, int orientation)
   return out;
 }
 
+TrawlImage *
+trawl_image_rotate (const TrawlImage *img, int degrees_cw)
+{
+  int quarter = ((int) lround (degrees_cw / 90.0) % 4 + 4) % 4;
+  static const int orientation[4] = { 1, 6, 3, 8 };  /* EXIF: none, 90 cw, 180, 270 cw */
+
+  g_return_val_if_fail (img != NULL, NULL);
+  return apply_orientation (trawl_image_copy (img), orientation[quarter]);
+}
+
 enum AVPixelFormat
 trawl_av_plain_format (enum AVPixelFormat f, int *full_range)
 {

@@ -483,6 +483,8 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
 
   g_autoptr (GPtrArray) tracks = trawl_tracker_finish (w.tracker);
   trawl_tracker_free (w.tracker);
+  if (vst.time_jumps > 0)
+    duration = vst.media_end_s;  /* the container's length counts the jumps */
   run->p.video_s_done = done_before + (duration > 0 ? duration : 0);
 
   /* Cancel or engine failure: nothing of this video is kept; the run ends. */
@@ -505,6 +507,16 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
     _trawl_index_add_failure (run, path, d.error->message);
     g_clear_error (&d.error);
     return r;
+  }
+  /* Jumps taken out of the timestamps: the true duration and where the
+   * file's own times differ, with the video's rows. */
+  const GArray *jumps = trawl_video_reader_get_time_jumps (reader);
+  if (jumps->len > 0
+      && !trawl_catalog_set_video_timeline (run->cat, video_id, vst.media_end_s,
+                                            (const TrawlTimeJump *) jumps->data, jumps->len,
+                                            error)) {
+    trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
+    return FALSE;
   }
   if (!write_video (run, video_id, base_utc, tracks, error)) {
     trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);

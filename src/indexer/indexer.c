@@ -149,9 +149,12 @@ _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const char *reas
     g_message ("%s", error->message);
 }
 
-static char *
-camera_for (const TrawlIndexOptions *opts, const char *path)
+char *
+_trawl_index_camera_for (const TrawlIndexOptions *opts, const TrawlTimesRow *row,
+                         const char *path)
 {
+  if (row != NULL && row->camera != NULL)
+    return g_strdup (row->camera);
   if (opts->camera != NULL)
     return g_strdup (opts->camera);
   g_autofree char *dir = g_path_get_dirname (path);
@@ -164,12 +167,14 @@ camera_for (const TrawlIndexOptions *opts, const char *path)
 /* Finds or creates the video row of path; NULL *skip when done already. */
 static gboolean
 prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 size,
-               gint64 camera_id, const TrawlMediaInfo *info, double start, TrawlTimeSource src,
+               gint64 camera_id, const TrawlMediaInfo *info, const TrawlIndexStart *start,
                gint64 *video_id, gboolean *skip, GError **error)
 {
   g_autoptr (TrawlCatalogVideo) old = NULL;
   *skip = FALSE;
   if (!trawl_catalog_find_video (run->cat, sha, &old, error))
+    return FALSE;
+  if (old != NULL && !_trawl_index_restart_video (run, path, old, start, error))
     return FALSE;
   if (old != NULL && old->status == TRAWL_VIDEO_STATUS_DONE) {
     *skip = TRUE;
@@ -202,8 +207,10 @@ prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 siz
   v.width = info ? info->width : 0;
   v.height = info ? info->height : 0;
   v.fps = info ? info->fps : 0;
-  v.start_time_utc = start;
-  v.time_source = src;
+  v.start_time_utc = start->start;
+  v.time_source = start->src;
+  v.time_detail = start->detail;
+  v.rotation = info ? info->rotation : 0;
   if (!trawl_catalog_insert_video (run->cat, &v, error))
     return FALSE;
   *video_id = v.id;
@@ -253,13 +260,12 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
     _trawl_index_add_failure (run, path, bad->message);
     return TRUE;
   }
-  g_autofree char *cam_name = camera_for (&run->opts, path);
+  const TrawlTimesRow *row = _trawl_index_times_for (run, path);
+  g_autofree char *cam_name = _trawl_index_camera_for (&run->opts, row, path);
   gint64 cam_id = 0;
   if (!trawl_catalog_ensure_camera (run->cat, cam_name, &cam_id, error))
     return FALSE;
-  if (!isnan (run->opts.clock_offset_s)
-      && !trawl_catalog_set_camera_clock_offset (run->cat, cam_id, run->opts.clock_offset_s,
-                                                 error))
+  if (!_trawl_index_apply_offset (run, cam_name, cam_id, row, error))
     return FALSE;
 
   TrawlVideoOptions vo;
@@ -273,14 +279,14 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   vo.hwaccel = vo.gpu_frames = run->opts.backend == TRAWL_NN_BACKEND_CUDA;
   g_autoptr (TrawlVideoReader) reader = trawl_video_reader_open (path, &vo, &bad);
   const TrawlMediaInfo *info = reader ? trawl_video_reader_get_info (reader) : NULL;
-  double start = NAN;
-  TrawlTimeSource src = TRAWL_TIME_SOURCE_NONE;
-  if (info != NULL)
-    src = trawl_video_resolve_start_time (path, info, run->opts.start_utc,
-                                          run->opts.time_pattern, &start);
+  TrawlIndexStart start;
+  _trawl_index_resolve_start (run, path, row, info, &start);
   gint64 vid = 0;
   gboolean skip = FALSE;
-  if (!prepare_video (run, path, sha, st.st_size, cam_id, info, start, src, &vid, &skip, error))
+  gboolean prepared = prepare_video (run, path, sha, st.st_size, cam_id, info, &start, &vid,
+                                     &skip, error);
+  g_free (start.detail);
+  if (!prepared)
     return FALSE;
   if (skip) {
     run->p.videos_skipped++;
@@ -293,7 +299,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   }
   if (info->duration_s > 0)
     run->p.video_s_total += info->duration_s;
-  double base_utc = isnan (start) ? NAN : start + camera_offset (run, cam_id);
+  double base_utc = isnan (start.start) ? NAN : start.start + camera_offset (run, cam_id);
   /* Models load on the first video that needs them: a re-run that skips
    * everything stays quick. */
   if (!run->models_loaded && !load_models (run, error))
@@ -380,6 +386,7 @@ run_clear (TrawlIndexRun *run)
   trawl_face_detector_free (run->face_det);
   trawl_plate_reader_free (run->plate_reader);
   g_clear_pointer (&run->p.failures, g_ptr_array_unref);
+  g_clear_pointer (&run->times, g_hash_table_unref);
   trawl_case_close (run->kase);
 }
 
@@ -455,6 +462,10 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
   g_autofree char *settings = settings_json (&run.opts);
   g_autofree char *summary = NULL;
   gboolean ok = FALSE;
+  /* Times are settled before anything is written. */
+  if (!_trawl_index_load_times (&run, inputs, n_inputs, error)
+      || !_trawl_index_check_start (&run, files, error))
+    goto out;
   run.kase = trawl_case_open (case_dir, TRAWL_CASE_CREATE | (run.opts.force_new_catalog
                                                             ? TRAWL_CASE_REPLACE_LOST_CATALOG
                                                             : 0), error);

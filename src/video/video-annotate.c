@@ -11,6 +11,9 @@
  * Each frame shows the boxes of the sighting time nearest to it, when that
  * is within box_hold_s (sightings are sampled, frames are not).
  *
+ * A source stored rotated (display matrix) is turned upright first, as the
+ * reader turns it for detection: the boxes are in upright pixels.
+ *
  * Steps: open and seek the source (the last key frame before t0), decode
  * and drop frames before t0, convert each frame in range to BGRA (cairo's
  * ARGB32 on little-endian machines), draw, convert to YUV 4:2:0, encode,
@@ -30,6 +33,8 @@
 #include <trawl/base.h>
 #include <trawl/video.h>
 
+#include "video-private.h"
+
 #define CANCEL_CHECK_EVERY 16  /* frames between cancellable checks */
 
 typedef struct {
@@ -42,7 +47,9 @@ typedef struct {
   AVStream               *vs, *os;      /* input video stream, output stream */
   AVCodecContext         *dec, *enc;
   struct SwsContext      *to_bgra, *to_yuv;
-  AVFrame                *bgra, *yuv;   /* reused every frame */
+  AVFrame                *bgra, *yuv;   /* reused every frame; upright */
+  AVFrame                *stored;       /* BGRA as decoded, for a rotated source; else NULL */
+  int                     rotation;     /* degrees clockwise to upright (0, 90, 180, 270) */
   gint64                  origin;       /* video stream start, its time base */
   gboolean                created;      /* dst was created (removed on failure) */
   gint64                  n_frames;
@@ -80,6 +87,7 @@ open_source (Annotate *a, GError **error)
       return FALSE;
     }
   a->vs = a->ic->streams[vi];
+  a->rotation = _trawl_video_stream_rotation (a->vs);
   a->origin = a->vs->start_time != AV_NOPTS_VALUE ? a->vs->start_time : 0;
   a->dec = avcodec_alloc_context3 (codec);
   if (a->dec == NULL || avcodec_parameters_to_context (a->dec, a->vs->codecpar) < 0 ||
@@ -121,8 +129,9 @@ open_output (Annotate *a, GError **error)
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "%s: out of memory", a->dst);
       return FALSE;
     }
-  a->enc->width = a->dec->width;
-  a->enc->height = a->dec->height;
+  gboolean quarter = a->rotation == 90 || a->rotation == 270;
+  a->enc->width = quarter ? a->dec->height : a->dec->width;
+  a->enc->height = quarter ? a->dec->width : a->dec->height;
   a->enc->pix_fmt = AV_PIX_FMT_YUV420P;
   a->enc->sample_aspect_ratio = a->dec->sample_aspect_ratio;
   a->enc->time_base = a->vs->time_base;
@@ -164,9 +173,17 @@ open_output (Annotate *a, GError **error)
   a->yuv = av_frame_alloc ();
   a->bgra->format = AV_PIX_FMT_BGRA;
   a->yuv->format = AV_PIX_FMT_YUV420P;
-  a->bgra->width = a->yuv->width = a->dec->width;
-  a->bgra->height = a->yuv->height = a->dec->height;
-  if (av_frame_get_buffer (a->bgra, 0) < 0 || av_frame_get_buffer (a->yuv, 0) < 0)
+  a->bgra->width = a->yuv->width = a->enc->width;
+  a->bgra->height = a->yuv->height = a->enc->height;
+  if (a->rotation != 0)
+    {
+      a->stored = av_frame_alloc ();
+      a->stored->format = AV_PIX_FMT_BGRA;
+      a->stored->width = a->dec->width;
+      a->stored->height = a->dec->height;
+    }
+  if (av_frame_get_buffer (a->bgra, 0) < 0 || av_frame_get_buffer (a->yuv, 0) < 0 ||
+      (a->stored != NULL && av_frame_get_buffer (a->stored, 0) < 0))
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "%s: out of memory", a->dst);
       return FALSE;
@@ -273,15 +290,41 @@ write_encoded (Annotate *a, GError **error)
   return TRUE;
 }
 
+/* a->stored turned a->rotation degrees clockwise into a->bgra (4 bytes a
+ * pixel; the sizes were set for it at open). */
+static void
+turn_upright (Annotate *a)
+{
+  const AVFrame *s = a->stored;
+  AVFrame *d = a->bgra;
+
+  for (int y = 0; y < d->height; y++)
+    for (int x = 0; x < d->width; x++)
+      {
+        int sx, sy;
+        if (a->rotation == 90)
+          sx = y, sy = s->height - 1 - x;
+        else if (a->rotation == 180)
+          sx = s->width - 1 - x, sy = s->height - 1 - y;
+        else
+          sx = s->width - 1 - y, sy = x;
+        memcpy (d->data[0] + (gsize) y * d->linesize[0] + 4 * x,
+                s->data[0] + (gsize) sy * s->linesize[0] + 4 * sx, 4);
+      }
+}
+
 static gboolean
 encode_frame (Annotate *a, const AVFrame *f, double pts, GError **error)
 {
+  AVFrame *as_decoded = a->stored != NULL ? a->stored : a->bgra;
+
   a->to_bgra = sws_getCachedContext (a->to_bgra, f->width, f->height, f->format, f->width,
                                      f->height, AV_PIX_FMT_BGRA, SWS_BILINEAR, NULL, NULL, NULL);
-  a->to_yuv = sws_getCachedContext (a->to_yuv, f->width, f->height, AV_PIX_FMT_BGRA, f->width,
-                                    f->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL, NULL);
-  if (a->to_bgra == NULL || a->to_yuv == NULL || f->width != a->bgra->width ||
-      f->height != a->bgra->height || av_frame_make_writable (a->bgra) < 0 ||
+  a->to_yuv = sws_getCachedContext (a->to_yuv, a->bgra->width, a->bgra->height,
+                                    AV_PIX_FMT_BGRA, a->bgra->width, a->bgra->height,
+                                    AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL, NULL);
+  if (a->to_bgra == NULL || a->to_yuv == NULL || f->width != as_decoded->width ||
+      f->height != as_decoded->height || av_frame_make_writable (a->bgra) < 0 ||
       av_frame_make_writable (a->yuv) < 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
@@ -289,10 +332,12 @@ encode_frame (Annotate *a, const AVFrame *f, double pts, GError **error)
       return FALSE;
     }
   sws_scale (a->to_bgra, (const uint8_t *const *) f->data, f->linesize, 0, f->height,
-             a->bgra->data, a->bgra->linesize);
+             as_decoded->data, as_decoded->linesize);
+  if (a->stored != NULL)
+    turn_upright (a);
   draw_overlay (a, pts);
   sws_scale (a->to_yuv, (const uint8_t *const *) a->bgra->data, a->bgra->linesize, 0,
-             f->height, a->yuv->data, a->yuv->linesize);
+             a->bgra->height, a->yuv->data, a->yuv->linesize);
   a->yuv->pts = (gint64) llround ((pts - a->first_s) / av_q2d (a->enc->time_base));
   if (avcodec_send_frame (a->enc, a->yuv) < 0)
     {
@@ -395,6 +440,7 @@ annotate_clear (Annotate *a, gboolean failed)
   sws_freeContext (a->to_bgra);
   sws_freeContext (a->to_yuv);
   av_frame_free (&a->bgra);
+  av_frame_free (&a->stored);
   av_frame_free (&a->yuv);
 }
 

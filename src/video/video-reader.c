@@ -35,6 +35,7 @@
 
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
+#include <libavutil/display.h>
 #include <libavutil/hwcontext.h>
 #if TRAWL_HAVE_CUDA
 #include <libavutil/hwcontext_cuda.h>
@@ -49,6 +50,7 @@
 #include <trawl/video.h>
 
 #include "thumb.h"
+#include "video-private.h"
 #if TRAWL_HAVE_CUDA
 #include "trawl-kernels.h"
 #endif
@@ -93,6 +95,8 @@ struct _TrawlVideoReader {
 
   gint64             ts_origin;    /* stream time base units of pts 0; AV_NOPTS_VALUE until known */
   double             last_pts_s;   /* seconds; -INFINITY before the first frame */
+  double             jump_shift_s; /* taken off file times by the jumps so far */
+  GArray            *jumps;        /* TrawlTimeJump, in order */
   gint64             next_cell;    /* index of the next sample-grid cell to fill */
   guint8            *last_thumb;   /* THUMB_W*THUMB_H gray of the last emitted frame, or NULL */
   guint8            *thumb;        /* scratch thumbnail of the current frame */
@@ -106,6 +110,7 @@ trawl_time_source_to_string (TrawlTimeSource source)
     case TRAWL_TIME_SOURCE_USER: return "user";
     case TRAWL_TIME_SOURCE_CONTAINER: return "container";
     case TRAWL_TIME_SOURCE_FILENAME: return "filename";
+    case TRAWL_TIME_SOURCE_SIDECAR: return "sidecar";
     case TRAWL_TIME_SOURCE_NONE:
     default: return "none";
     }
@@ -117,6 +122,7 @@ trawl_time_source_from_string (const char *str)
   if (g_strcmp0 (str, "user") == 0) return TRAWL_TIME_SOURCE_USER;
   if (g_strcmp0 (str, "container") == 0) return TRAWL_TIME_SOURCE_CONTAINER;
   if (g_strcmp0 (str, "filename") == 0) return TRAWL_TIME_SOURCE_FILENAME;
+  if (g_strcmp0 (str, "sidecar") == 0) return TRAWL_TIME_SOURCE_SIDECAR;
   return TRAWL_TIME_SOURCE_NONE;
 }
 
@@ -381,6 +387,38 @@ parse_creation_time (AVDictionary *meta)
   return (double) g_date_time_to_unix (dt) + g_date_time_get_microsecond (dt) / 1e6;
 }
 
+/* Degrees clockwise (0, 90, 180, 270) that show the stream upright: from
+ * the display matrix FFmpeg exports, else the "rotate" tag older muxers
+ * wrote. Mirroring in the matrix is ignored (no camera writes it). */
+int
+_trawl_video_stream_rotation (AVStream *st)
+{
+  const int32_t *matrix = NULL;
+  AVDictionaryEntry *tag;
+  double theta = 0;
+
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT (60, 29, 100)
+  const AVPacketSideData *sd = av_packet_side_data_get (st->codecpar->coded_side_data,
+                                                        st->codecpar->nb_coded_side_data,
+                                                        AV_PKT_DATA_DISPLAYMATRIX);
+  if (sd != NULL && sd->size >= 9 * sizeof (int32_t))
+    matrix = (const int32_t *) sd->data;
+#else
+  size_t size = 0;
+  const uint8_t *sd = av_stream_get_side_data (st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+  if (sd != NULL && size >= 9 * sizeof (int32_t))
+    matrix = (const int32_t *) sd;
+#endif
+  /* av_display_rotation_get: counter-clockwise angle of the matrix */
+  if (matrix != NULL)
+    theta = -av_display_rotation_get (matrix);
+  else if ((tag = av_dict_get (st->metadata, "rotate", NULL, 0)) != NULL)
+    theta = g_ascii_strtod (tag->value, NULL);
+  if (!isfinite (theta))
+    return 0;
+  return (((int) lround (theta / 90.0)) % 4 + 4) % 4 * 90;
+}
+
 static void
 fill_info (TrawlVideoReader *r, const AVCodec *codec)
 {
@@ -408,6 +446,12 @@ fill_info (TrawlVideoReader *r, const AVCodec *codec)
   if (isnan (info->creation_time_utc))
     info->creation_time_utc = parse_creation_time (st->metadata);
   info->stream_index = st->index;
+  info->rotation = _trawl_video_stream_rotation (st);
+  if (info->rotation == 90 || info->rotation == 270)
+    {
+      info->width = st->codecpar->height;
+      info->height = st->codecpar->width;
+    }
 }
 
 static gboolean
@@ -447,6 +491,13 @@ open_decoder (TrawlVideoReader *r, GError **error)
   fill_info (r, codec);
   if (r->opts.hwaccel)
     try_hwaccel (r, codec);
+  if (r->gpu_frames && r->info.rotation != 0)
+    {
+      /* the detectors take NV12 surfaces as stored; turning them is a CPU job here */
+      r->gpu_frames = FALSE;
+      g_message ("%s: stored rotated by %d degrees; frames are downloaded and turned upright",
+                 r->info.path, r->info.rotation);
+    }
   ret = avcodec_open2 (r->dec, codec, NULL);
   if (ret < 0)
     {
@@ -480,6 +531,7 @@ trawl_video_reader_open (const char *path, const TrawlVideoOptions *opts, GError
   r->info.creation_time_utc = NAN;
   r->ts_origin = AV_NOPTS_VALUE;
   r->last_pts_s = -INFINITY;
+  r->jumps = g_array_new (FALSE, FALSE, sizeof (TrawlTimeJump));
 
   ret = avformat_open_input (&r->fmt, path, NULL, NULL);
   if (ret < 0)
@@ -529,6 +581,7 @@ trawl_video_reader_free (TrawlVideoReader *r)
   g_free (r->last_thumb);
   g_free (r->thumb);
   g_clear_error (&r->error);
+  g_array_unref (r->jumps);
   trawl_media_info_clear (&r->info);
   g_free (r);
 }
@@ -547,6 +600,34 @@ trawl_video_reader_get_stats (TrawlVideoReader *r, TrawlVideoStats *stats)
   *stats = r->stats;
 }
 
+const GArray *
+trawl_video_reader_get_time_jumps (TrawlVideoReader *r)
+{
+  g_return_val_if_fail (r != NULL, NULL);
+  return r->jumps;
+}
+
+double
+trawl_video_time_to_file (const TrawlTimeJump *jumps, guint n_jumps, double media_s)
+{
+  double shift = 0;
+
+  for (guint i = 0; i < n_jumps && jumps[i].at_s <= media_s; i++)
+    shift = jumps[i].file_s - jumps[i].at_s;
+  return media_s + shift;
+}
+
+double
+trawl_video_time_from_file (const TrawlTimeJump *jumps, guint n_jumps, double file_s)
+{
+  double shift = 0;
+
+  for (guint i = 0; i < n_jumps; i++)
+    if (jumps[i].file_s <= file_s)
+      shift = jumps[i].file_s - jumps[i].at_s;
+  return file_s - shift;
+}
+
 gboolean
 trawl_video_probe (const char *path, TrawlMediaInfo *info, GError **error)
 {
@@ -563,9 +644,35 @@ trawl_video_probe (const char *path, TrawlMediaInfo *info, GError **error)
 
 /* ---- per-frame work ---- */
 
-/* Seconds from stream start, repaired to be strictly increasing: a missing
- * or backwards timestamp becomes index/fps, or last + 1/fps when that is not
- * later than the previous frame. */
+/* Takes a jump in the file's timestamps out of t (see TrawlTimeJump in
+ * video.h for the bounds and why): the frame goes one interval after the
+ * last, and the shift stays for the frames after it. Returns t, shifted. */
+static double
+take_out_jump (TrawlVideoReader *r, double file_t, double t, double fps)
+{
+  double step = t - r->last_pts_s;
+  /* key frames only: frames come a GOP apart, which some CCTV encoders
+   * stretch past 10 s; no GOP lasts 5 minutes */
+  double forward = MAX (r->opts.keyframes_only ? 300.0 : 10.0, 100.0 / fps);
+  TrawlTimeJump j;
+
+  if (isinf (r->last_pts_s) || (step >= -1.0 && step <= forward))
+    return t;
+  j.at_s = r->last_pts_s + 1.0 / fps;
+  j.file_s = file_t;
+  r->jump_shift_s = file_t - j.at_s;
+  g_array_append_val (r->jumps, j);
+  r->stats.time_jumps++;
+  g_warning ("%s: timestamps jump %s by %.3f s at %.3f s (file time %.3f s); the gap is "
+             "taken out, so later times assume the recording ran on without it",
+             r->info.path, step < 0 ? "back" : "forward", fabs (step), j.at_s, file_t);
+  return j.at_s;
+}
+
+/* Seconds from stream start, repaired to be strictly increasing: a jump is
+ * taken out (take_out_jump); a missing or slightly backwards timestamp
+ * becomes index/fps, or last + 1/fps when that is not later than the
+ * previous frame. */
 static double
 frame_pts (TrawlVideoReader *r, const AVFrame *f, gint64 index)
 {
@@ -575,9 +682,12 @@ frame_pts (TrawlVideoReader *r, const AVFrame *f, gint64 index)
 
   if (ts != AV_NOPTS_VALUE)
     {
+      double file_t;
+
       if (r->ts_origin == AV_NOPTS_VALUE)
         r->ts_origin = ts;
-      t = (ts - r->ts_origin) * av_q2d (r->st->time_base);
+      file_t = (ts - r->ts_origin) * av_q2d (r->st->time_base);
+      t = take_out_jump (r, file_t, file_t - r->jump_shift_s, fps);
     }
   if (isnan (t) || t <= r->last_pts_s)
     {
@@ -589,6 +699,7 @@ frame_pts (TrawlVideoReader *r, const AVFrame *f, gint64 index)
         t = r->last_pts_s + 1.0 / fps;
     }
   r->last_pts_s = t;
+  r->stats.media_end_s = t + 1.0 / fps;
   return t;
 }
 
@@ -744,6 +855,12 @@ convert_frame (TrawlVideoReader *r, const AVFrame *f, double pts, gint64 index,
 
   if (img == NULL)
     return NULL;
+  if (r->info.rotation != 0)
+    {
+      TrawlImage *upright = trawl_image_rotate (img, r->info.rotation);
+      trawl_image_free (img);
+      img = upright;
+    }
   out = g_new0 (TrawlVideoFrame, 1);
   out->image = img;
   out->pts_s = pts;

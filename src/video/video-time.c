@@ -1,5 +1,6 @@
 /* video-time.c - a video's wall-clock start: user value, container tag, or a
- * date-time written in the file name.
+ * date-time written in the file name (a user's pattern or the common
+ * recorder forms).
  *
  * Pure string and time arithmetic; no FFmpeg. The container's creation_time
  * is parsed at open (video-reader.c) and only chosen here.
@@ -27,9 +28,9 @@ typedef struct {
   int year, month, day, hour, minute, second;
 } Fields;
 
-/* Matches pattern at the start of s; fills f. */
+/* Matches pattern at the start of s; fills f and sets *end past the match. */
 static gboolean
-match_at (const char *s, const char *pattern, Fields *f)
+match_at (const char *s, const char *pattern, Fields *f, const char **end)
 {
   const char *p = pattern;
   int v;
@@ -58,24 +59,28 @@ match_at (const char *s, const char *pattern, Fields *f)
         }
       p++;
     }
+  *end = s;
   return TRUE;
 }
 
-gboolean
-trawl_video_parse_filename_time (const char *path, const char *pattern, double *utc_s)
+/* The first valid date-time of pattern in base. bounded: the match must
+ * not touch other digits (a built-in pattern must not read a date out of
+ * a longer number), and the year must be plausible for digital footage. */
+static gboolean
+find_time (const char *base, const char *pattern, gboolean bounded, double *utc_s)
 {
-  g_autofree char *base = NULL;
-
-  g_return_val_if_fail (path != NULL && pattern != NULL && utc_s != NULL, FALSE);
-  base = g_path_get_basename (path);
   for (const char *s = base; *s != '\0'; s++)
     {
       /* Unset fields default to the start of 1 January 1970, so "%H%M%S"
        * alone yields a time of day; the range check below rejects nonsense. */
       Fields f = { 1970, 1, 1, 0, 0, 0 };
       g_autoptr(GDateTime) dt = NULL;
+      const char *end;
 
-      if (!match_at (s, pattern, &f))
+      if (!match_at (s, pattern, &f, &end))
+        continue;
+      if (bounded && ((s > base && g_ascii_isdigit (s[-1])) || g_ascii_isdigit (*end) ||
+                      f.year < 1990 || f.year > 2099))
         continue;
       if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > 31 || f.hour > 23 ||
           f.minute > 59 || f.second > 59)
@@ -86,6 +91,44 @@ trawl_video_parse_filename_time (const char *path, const char *pattern, double *
       *utc_s = (double) g_date_time_to_unix (dt);
       return TRUE;
     }
+  return FALSE;
+}
+
+gboolean
+trawl_video_parse_filename_time (const char *path, const char *pattern, double *utc_s)
+{
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (path != NULL && pattern != NULL && utc_s != NULL, FALSE);
+  base = g_path_get_basename (path);
+  return find_time (base, pattern, FALSE, utc_s);
+}
+
+/* How recorders name files: NVR/DVR exports (Hikvision's
+ * ch01_20240314210500_..., Dahua's 2024-03-14_21-05-00, generic
+ * 20240314_210500), phones (VID_20240314_210500), dashcams
+ * (20240314-210500). Longest first, so a form that is a prefix of
+ * another never wins by accident. */
+static const char *const builtin_patterns[] = {
+  "%Y-%m-%d_%H-%M-%S", "%Y-%m-%d %H-%M-%S", "%Y-%m-%dT%H-%M-%S",
+  "%Y-%m-%d_%H.%M.%S", "%Y-%m-%d %H.%M.%S", "%Y-%m-%d_%H%M%S", "%Y-%m-%dT%H%M%S",
+  "%Y%m%d_%H%M%S", "%Y%m%d-%H%M%S", "%Y%m%dT%H%M%S", "%Y%m%d %H%M%S", "%Y%m%d%H%M%S",
+};
+
+gboolean
+trawl_video_guess_filename_time (const char *path, double *utc_s, const char **pattern)
+{
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (path != NULL && utc_s != NULL, FALSE);
+  base = g_path_get_basename (path);
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_patterns); i++)
+    if (find_time (base, builtin_patterns[i], TRUE, utc_s))
+      {
+        if (pattern != NULL)
+          *pattern = builtin_patterns[i];
+        return TRUE;
+      }
   return FALSE;
 }
 
@@ -100,12 +143,16 @@ trawl_video_resolve_start_time (const char *path, const TrawlMediaInfo *info, do
       *utc_s = user_utc_s;
       return TRAWL_TIME_SOURCE_USER;
     }
+  /* A pattern the user gave says the names carry the time: it outranks
+   * the container's tag (often the time of an export, not of recording). */
+  if (path != NULL && pattern != NULL && trawl_video_parse_filename_time (path, pattern, utc_s))
+    return TRAWL_TIME_SOURCE_FILENAME;
   if (info != NULL && !isnan (info->creation_time_utc))
     {
       *utc_s = info->creation_time_utc;
       return TRAWL_TIME_SOURCE_CONTAINER;
     }
-  if (path != NULL && pattern != NULL && trawl_video_parse_filename_time (path, pattern, utc_s))
+  if (path != NULL && pattern == NULL && trawl_video_guess_filename_time (path, utc_s, NULL))
     return TRAWL_TIME_SOURCE_FILENAME;
   *utc_s = NAN;
   return TRAWL_TIME_SOURCE_NONE;

@@ -1043,6 +1043,216 @@ test_migration_2 (Fixture *f, gconstpointer data)
   trawl_catalog_close (cat);
 }
 
+/* ---- times (issue 17): migration 4, clock offsets, starts, timelines ---- */
+
+/* The videos table as migrations 1-3 left it (no 'sidecar', no rotation,
+ * time_detail or time_jumps). */
+static const char videos_v3[] =
+  "PRAGMA foreign_keys=OFF; BEGIN;"
+  "CREATE TABLE v3 (id INTEGER PRIMARY KEY, camera_id INTEGER REFERENCES cameras(id),"
+  "  path TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT NOT NULL UNIQUE,"
+  "  duration_s REAL, codec TEXT, width INTEGER, height INTEGER, fps REAL,"
+  "  start_time_utc REAL, time_source TEXT NOT NULL DEFAULT 'none'"
+  "    CHECK (time_source IN ('none','user','container','filename')),"
+  "  status TEXT NOT NULL DEFAULT 'pending'"
+  "    CHECK (status IN ('pending','indexing','done','failed')),"
+  "  error TEXT, added_utc TEXT NOT NULL);"
+  "INSERT INTO v3 SELECT id, camera_id, path, size, sha256, duration_s, codec, width, height,"
+  "  fps, start_time_utc, time_source, status, error, added_utc FROM videos;"
+  "DROP TABLE videos; ALTER TABLE v3 RENAME TO videos;"
+  "CREATE INDEX videos_camera ON videos(camera_id);"
+  "DELETE FROM migrations WHERE version >= 4; PRAGMA user_version = 3; COMMIT;";
+
+/* A version-3 catalog with footage reads as before (read-only: no
+ * migration, the new fields at their defaults), and a writer rebuilds its
+ * videos table keeping every id and reference, after which a 'sidecar'
+ * start can be stored (the old CHECK refused it) and foreign keys are
+ * enforced again. */
+static void
+test_migration_4 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) videos = NULL;
+  g_autoptr(TrawlTrack) t = NULL;
+  TrawlCatalogVideo v = { 0 };
+  TrawlTrack bad = { 0 };
+  TrawlCatalog *cat;
+  gint64 cam, vid, tid;
+  sqlite3 *db;
+
+  (void) data;
+  cat = open_case (f);
+  g_assert_true (trawl_catalog_ensure_camera (cat, "gate", &cam, &error));
+  vid = add_video (cat, cam, "aa11");
+  tid = add_track (cat, vid, TRAWL_KIND_PLATE, 3, "AB123");
+  trawl_catalog_close (cat);
+  db = raw_db (f);
+  g_assert_cmpint (sqlite3_exec (db, videos_v3, NULL, NULL, NULL), ==, SQLITE_OK);
+  /* the old CHECK holds there */
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE videos SET time_source = 'sidecar'", NULL, NULL,
+                                 NULL), ==, SQLITE_CONSTRAINT);
+  sqlite3_close (db);
+
+  cat = trawl_catalog_open (f->dir, TRAWL_CATALOG_READONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (trawl_catalog_get_schema_version (cat), ==, 3);
+  videos = trawl_catalog_list_videos (cat, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (videos->len, ==, 1);
+  g_assert_cmpint (((TrawlCatalogVideo *) videos->pdata[0])->rotation, ==, 0);
+  g_assert_null (((TrawlCatalogVideo *) videos->pdata[0])->time_jumps);
+  g_clear_pointer (&videos, g_ptr_array_unref);
+  trawl_catalog_close (cat);
+
+  cat = open_case (f);
+  g_assert_cmpint (trawl_catalog_get_schema_version (cat), ==, 4);
+  g_assert_true (trawl_catalog_get_track (cat, tid, &t, &error));
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->video_id, ==, vid);
+  g_assert_cmpstr (t->camera_name, ==, "gate");
+  g_assert_cmpint (t->n_sightings, ==, 3);
+  v.camera_id = cam;
+  v.path = (char *) "/footage/b.mp4";
+  v.sha256 = (char *) "bb22";
+  v.start_time_utc = 1.7e9;
+  v.time_source = TRAWL_TIME_SOURCE_SIDECAR;
+  v.time_detail = (char *) "times.csv:2";
+  v.rotation = 90;
+  g_assert_true (trawl_catalog_insert_video (cat, &v, &error));
+  g_assert_no_error (error);
+  videos = trawl_catalog_list_videos (cat, &error);
+  g_assert_cmpuint (videos->len, ==, 2);
+  g_assert_cmpint (((TrawlCatalogVideo *) videos->pdata[1])->time_source, ==,
+                   TRAWL_TIME_SOURCE_SIDECAR);
+  g_assert_cmpstr (((TrawlCatalogVideo *) videos->pdata[1])->time_detail, ==, "times.csv:2");
+  g_assert_cmpint (((TrawlCatalogVideo *) videos->pdata[1])->rotation, ==, 90);
+  /* foreign keys are back on after migrating */
+  bad.kind = TRAWL_KIND_FACE;
+  bad.video_id = 999;
+  g_assert_false (trawl_catalog_insert_track (cat, &bad, &error));
+  g_assert_nonnull (error);
+  trawl_catalog_close (cat);
+  db = raw_db (f);
+  g_assert_cmpint (raw_count (db, "SELECT count(*) FROM pragma_foreign_key_check"), ==, 0);
+  sqlite3_close (db);
+}
+
+static double
+sighting_utc (TrawlCatalog *cat, gint64 track, guint i)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) s = trawl_catalog_list_track_sightings (cat, track, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (i, <, s->len);
+  return ((TrawlSighting *) s->pdata[i])->utc;
+}
+
+static gint64
+audit_count (TrawlCatalog *cat, const char *action)
+{
+  g_autoptr(GPtrArray) rows = trawl_catalog_audit_list (cat, NULL);
+  gint64 n = 0;
+  for (guint i = 0; i < rows->len; i++)
+    n += g_str_equal (((TrawlAuditRow *) rows->pdata[i])->action, action);
+  return n;
+}
+
+/* A camera's clock offset set after indexing moves every stored time of
+ * its videos (sightings and track spans: start + offset + pts), leaves
+ * other cameras and videos without a start alone, and is audited once
+ * per change. */
+static void
+test_clock_offset (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlTrack) t = NULL;
+  g_autoptr(TrawlCatalogVideo) v = NULL;
+  TrawlCatalog *cat = open_case (f);
+  const double start = 1710512730.0;  /* add_video's start; add_track's utc = start + pts */
+  gint64 cam, other, vid, vid2, vid3, tid, tid2, tid3, n = -1;
+  gboolean changed = FALSE;
+
+  (void) data;
+  g_assert_true (trawl_catalog_ensure_camera (cat, "gate", &cam, &error));
+  g_assert_true (trawl_catalog_ensure_camera (cat, "yard", &other, &error));
+  vid = add_video (cat, cam, "c1");
+  tid = add_track (cat, vid, TRAWL_KIND_PLATE, 3, "AB123");
+  vid2 = add_video (cat, other, "c2");
+  tid2 = add_track (cat, vid2, TRAWL_KIND_PLATE, 2, "XY9");
+  vid3 = add_video (cat, cam, "c3");
+  g_assert_true (trawl_catalog_set_video_start (cat, vid3, NAN, TRAWL_TIME_SOURCE_NONE, NULL,
+                                                &changed, &error));
+  g_assert_no_error (error);
+  g_assert_true (changed);
+  tid3 = add_track (cat, vid3, TRAWL_KIND_FACE, 1, NULL);
+
+  g_assert_true (trawl_catalog_change_camera_clock_offset (cat, cam, -3.5, "test", &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 3);
+  g_assert_cmpfloat (sighting_utc (cat, tid, 0), ==, start - 3.5);
+  g_assert_cmpfloat (sighting_utc (cat, tid, 2), ==, start - 3.5 + 1.0);
+  g_assert_true (trawl_catalog_get_track (cat, tid, &t, &error));
+  g_assert_cmpfloat (t->first_utc, ==, start - 3.5);
+  g_assert_cmpfloat (t->last_utc, ==, start - 3.5 + 1.0);
+  g_clear_pointer (&t, trawl_track_free);
+  g_assert_cmpfloat (sighting_utc (cat, tid2, 1), ==, start + 0.5);  /* other camera */
+  g_assert_true (isnan (sighting_utc (cat, tid3, 0)) ||
+                 sighting_utc (cat, tid3, 0) == start);  /* no start: not touched */
+  g_assert_cmpint (audit_count (cat, "camera-clock-offset"), ==, 1);
+  /* the same offset again changes nothing and is not audited again */
+  g_assert_true (trawl_catalog_set_camera_clock_offset (cat, cam, -3.5, &error));
+  g_assert_cmpint (audit_count (cat, "camera-clock-offset"), ==, 1);
+  /* back to 0: the original times exactly (recomputed, not nudged) */
+  g_assert_true (trawl_catalog_change_camera_clock_offset (cat, cam, 0, NULL, NULL, &error));
+  g_assert_cmpfloat (sighting_utc (cat, tid, 2), ==, start + 1.0);
+  g_assert_cmpint (audit_count (cat, "camera-clock-offset"), ==, 2);
+  g_assert_false (trawl_catalog_change_camera_clock_offset (cat, 999, 1, NULL, NULL, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* a video's start given anew moves its times, audited */
+  g_assert_true (trawl_catalog_set_video_start (cat, vid, start + 60, TRAWL_TIME_SOURCE_SIDECAR,
+                                                "t.csv:2", &changed, &error));
+  g_assert_true (changed);
+  g_assert_cmpfloat (sighting_utc (cat, tid, 1), ==, start + 60.5);
+  g_assert_true (trawl_catalog_get_video (cat, vid, &v, &error));
+  g_assert_cmpint (v->time_source, ==, TRAWL_TIME_SOURCE_SIDECAR);
+  g_assert_cmpstr (v->time_detail, ==, "t.csv:2");
+  g_clear_pointer (&v, trawl_catalog_video_free);
+  g_assert_true (trawl_catalog_set_video_start (cat, vid, start + 60, TRAWL_TIME_SOURCE_SIDECAR,
+                                                "t.csv:2", &changed, &error));
+  g_assert_false (changed);
+  g_assert_cmpint (audit_count (cat, "video-start"), ==, 2);  /* vid3 to none, vid */
+  g_assert_true (trawl_catalog_audit_verify (cat, NULL, NULL, &error));
+  g_assert_no_error (error);
+  trawl_catalog_close (cat);
+}
+
+/* The true duration and the jumps of a video, stored with its rows. */
+static void
+test_timeline (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlCatalogVideo) v = NULL;
+  g_autoptr(GArray) got = NULL;
+  TrawlCatalog *cat = open_case (f);
+  TrawlTimeJump j[2] = { { 2.0, 94443.8 }, { 3.5, 10.25 } };
+  gint64 cam, vid;
+
+  (void) data;
+  g_assert_true (trawl_catalog_ensure_camera (cat, "gate", &cam, &error));
+  vid = add_video (cat, cam, "d1");
+  g_assert_true (trawl_catalog_set_video_timeline (cat, vid, 4.0, j, 2, &error));
+  g_assert_no_error (error);
+  g_assert_true (trawl_catalog_get_video (cat, vid, &v, &error));
+  g_assert_cmpfloat (v->duration_s, ==, 4.0);
+  got = trawl_catalog_video_get_time_jumps (v);
+  g_assert_cmpuint (got->len, ==, 2);
+  g_assert_cmpfloat (g_array_index (got, TrawlTimeJump, 0).file_s, ==, 94443.8);
+  g_assert_cmpfloat (g_array_index (got, TrawlTimeJump, 1).at_s, ==, 3.5);
+  trawl_catalog_close (cat);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1063,5 +1273,8 @@ main (int argc, char **argv)
   ADD ("/catalog/evidence/signing-key", test_signing_key);
   ADD ("/catalog/evidence/track-sightings", test_track_sightings);
   ADD ("/catalog/evidence/migration-2", test_migration_2);
+  ADD ("/catalog/times/migration-4", test_migration_4);
+  ADD ("/catalog/times/clock-offset", test_clock_offset);
+  ADD ("/catalog/times/timeline", test_timeline);
   return g_test_run ();
 }

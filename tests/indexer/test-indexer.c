@@ -167,7 +167,13 @@ test_clips (void)
   TrawlIndexOptions o;
   trawl_index_options_init (&o);
   o.sample_fps = 1.0;  /* CPU engine is slow; 1 fps still sees each plate 3 times */
-  o.start_utc = 1.7e9;
+  /* a start per file (--start is one file's): 1.7e9 + 100 s * i */
+  g_autofree char *csv = g_build_filename (root, "times.csv", NULL);
+  g_autofree char *rows = g_strdup_printf ("file,start\n%s,2023-11-14T22:13:20Z\n"
+                                           "%s,2023-11-14T22:15:00Z\n"
+                                           "%s,2023-11-14T22:16:40Z\n", s01, s03, ham);
+  g_assert_true (g_file_set_contents (csv, rows, -1, NULL));
+  o.times_csv = csv;
   o.detect_workers = 2;  /* the side-by-side path; the CLI runs below use one worker */
   TrawlIndexProgress p = { 0 };
   g_autoptr (GError) e = NULL;
@@ -189,7 +195,7 @@ test_clips (void)
   for (guint i = 0; i < videos->len; i++) {
     TrawlCatalogVideo *v = videos->pdata[i];
     g_assert_cmpint (v->status, ==, TRAWL_VIDEO_STATUS_DONE);
-    g_assert_cmpint (v->time_source, ==, TRAWL_TIME_SOURCE_USER);
+    g_assert_cmpint (v->time_source, ==, TRAWL_TIME_SOURCE_SIDECAR);
     g_hash_table_insert (names, &v->id, g_path_get_basename (v->path));
   }
   const char *clips[] = { "tud_s01.mp4", "tud_s03.avi" };
@@ -201,7 +207,7 @@ test_clips (void)
         g_error ("%s: no plate track reads %s", clips[c], (char *) want->pdata[k]);
   }
   /* Miranda: a face track whose mean embedding is within the threshold of
-   * his photo, and wall-clock times from --start */
+   * his photo, and wall-clock times from the times CSV */
   float ref[TRAWL_FACE_EMBED_DIM];
   photo_embedding (photo, ref);
   float best = 9;

@@ -91,9 +91,27 @@ index_into (const char *const *files, guint n, const char *camera, double start,
   TrawlIndexProgress p = { 0 };
   gboolean ok;
 
+  g_autofree char *csv = NULL;
+
   trawl_index_options_init (&o);
   o.camera = camera;
-  o.start_utc = start;
+  if (n == 1)
+    o.start_utc = start;
+  else
+    {
+      /* one start per file (--start is one file's): 10 s apart, in order */
+      g_autoptr(GString) rows = g_string_new ("file,start\n");
+      g_autofree char *name = g_strdup_printf ("times-%s.csv", camera);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc ((gint64) start + 10 * i);
+          g_autofree char *iso = g_date_time_format_iso8601 (t);
+          g_string_append_printf (rows, "%s,%s\n", files[i], iso);
+        }
+      csv = g_build_filename (case_dir, name, NULL);
+      g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
+      o.times_csv = csv;
+    }
   ok = trawl_index_run (case_dir, files, n, &o, &p, error);
   if (ok && p.videos_failed > 0)
     {

@@ -900,6 +900,47 @@ test_filename_time (void)
   g_assert_cmpint (trawl_time_source_from_string ("bogus"), ==, TRAWL_TIME_SOURCE_NONE);
 }
 
+/* The forms recorders write, found without a pattern; digit runs that
+ * are not dates are left alone. */
+static void
+test_filename_forms (void)
+{
+  /* 2024-03-14T21:05:00Z is 1710450300 */
+  const char *yes[] = {
+    "/x/20240314_210500.mp4", "/x/ch01_20240314210500_20240314211000.mp4",
+    "/x/2024-03-14_21-05-00.avi", "/x/20240314-210500.mp4", "/x/VID_20240314_210500.mp4",
+    "/x/cam 2024-03-14 21.05.00.mkv", "/x/NVR_ch3_main_20240314T210500.ts",
+    "/x/2024-03-14T21-05-00Z.mp4",
+  };
+  const char *no[] = {
+    "/x/12345678901234.mp4",           /* year 1234 */
+    "/x/120240314_210500.mp4",         /* the date touches another digit */
+    "/x/20240314_2105001.mp4",         /* the time runs on into a digit */
+    "/x/20241314_210500.mp4",          /* month 14 */
+    "/x/20240230_210500.mp4",          /* 30 February */
+    "/x/20240314_250500.mp4",          /* hour 25 */
+    "/x/30000101_000000.mp4",          /* year 3000 */
+    "/x/IMG_4711.mp4", "/x/cam1.mp4", "/x/20240314.mp4",
+    "/20240314_210500/clip.mp4",       /* folders do not count */
+  };
+  const char *form = NULL;
+  double t = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
+    {
+      g_test_message ("%s", yes[i]);
+      t = 0;
+      g_assert_true (trawl_video_guess_filename_time (yes[i], &t, &form));
+      g_assert_cmpfloat (t, ==, 1710450300.0);
+      g_assert_nonnull (form);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (no); i++)
+    {
+      g_test_message ("%s", no[i]);
+      g_assert_false (trawl_video_guess_filename_time (no[i], &t, NULL));
+    }
+}
+
 static void
 test_creation_time (void)
 {
@@ -921,18 +962,271 @@ test_creation_time (void)
   g_assert_cmpint (trawl_video_resolve_start_time (path, &info, 1.5e9, "%Y%m%d_%H%M%S", &t), ==,
                    TRAWL_TIME_SOURCE_USER);
   g_assert_cmpfloat (t, ==, 1.5e9);
-  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, "%Y%m%d_%H%M%S", &t), ==,
-                   TRAWL_TIME_SOURCE_CONTAINER);
-  g_assert_cmpfloat_with_epsilon (t, 1622542830.0, 1e-3);
-  info.creation_time_utc = NAN;
+  /* a pattern the user gave outranks the container's tag */
   g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, "%Y%m%d_%H%M%S", &t), ==,
                    TRAWL_TIME_SOURCE_FILENAME);
   g_assert_cmpfloat (t, ==, 1710512730.0);
+  /* without one, the tag beats the name's common form */
   g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, NULL, &t), ==,
+                   TRAWL_TIME_SOURCE_CONTAINER);
+  g_assert_cmpfloat_with_epsilon (t, 1622542830.0, 1e-3);
+  info.creation_time_utc = NAN;
+  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, NULL, &t), ==,
+                   TRAWL_TIME_SOURCE_FILENAME);
+  g_assert_cmpfloat (t, ==, 1710512730.0);
+  g_assert_cmpint (trawl_video_resolve_start_time ("/x/cam7.mp4", &info, NAN, NULL, &t), ==,
                    TRAWL_TIME_SOURCE_NONE);
   g_assert_true (isnan (t));
+  /* a user's pattern that does not match is not replaced by a guess */
+  g_assert_cmpint (trawl_video_resolve_start_time (path, &info, NAN, "x%Y", &t), ==,
+                   TRAWL_TIME_SOURCE_NONE);
   trawl_media_info_clear (&info);
   trawl_media_info_clear (NULL);
+}
+
+/* ---- rotation ---- */
+
+/* The first frame of path as ffmpeg itself shows it (autorotate on), RGB24. */
+static GBytes *
+ffmpeg_first_frame (const char *path)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *raw = g_build_filename (tmpdir, "first.rgb", NULL);
+  const char *argv[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", path,
+                         "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", raw, NULL };
+  gchar *bytes = NULL;
+  gsize len = 0;
+
+  if (!run_tool (argv, &out))
+    return NULL;
+  g_assert_true (g_file_get_contents (raw, &bytes, &len, NULL));
+  return g_bytes_new_take (bytes, len);
+}
+
+static double
+mean_abs_diff (const TrawlImage *img, GBytes *ref)
+{
+  gsize len;
+  const guint8 *r = g_bytes_get_data (ref, &len);
+  guint64 sum = 0;
+
+  g_assert_cmpuint (len, ==, (gsize) img->width * img->height * 3);
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < 3 * img->width; x++)
+      sum += abs ((int) img->data[(gsize) y * img->stride + x] -
+                  (int) r[(gsize) y * img->width * 3 + x]);
+  return (double) sum / len;
+}
+
+/* A clip stored turned (display matrix, as phones write it) comes out as
+ * ffmpeg shows it: upright, sides swapped for a quarter turn. */
+static void
+test_rotation (void)
+{
+  const char *args[] = { "-c:v", "mpeg4", "-q:v", "2", NULL };
+  g_autofree char *plain = make_clip ("upright.mp4", "testsrc=size=160x96:rate=5:duration=1",
+                                      args);
+  const int angles[] = { 90, 180, 270 };
+
+  if (plain == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (angles); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("rot%d.mp4", angles[i]);
+      g_autofree char *rot = g_build_filename (tmpdir, name, NULL);
+      g_autofree char *meta = g_strdup_printf ("rotate=%d", angles[i]);
+      const char *argv[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", plain,
+                             "-c", "copy", "-metadata:s:v:0", meta, rot, NULL };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TrawlVideoReader) r = NULL;
+      g_autoptr(TrawlVideoFrame) f = NULL;
+      g_autoptr(GBytes) ref = NULL;
+      gboolean quarter = angles[i] != 180;
+      const TrawlMediaInfo *info;
+
+      g_test_message ("%s", name);
+      if (!run_tool (argv, NULL) || (ref = ffmpeg_first_frame (rot)) == NULL)
+        return;
+      r = trawl_video_reader_open (rot, NULL, &error);
+      g_assert_no_error (error);
+      info = trawl_video_reader_get_info (r);
+      /* How a "rotate" tag turns into the matrix changed across FFmpeg
+       * versions: the pixels below, compared with ffmpeg's own view, are
+       * the judge of the direction. */
+      g_test_message ("rotation read: %d", info->rotation);
+      g_assert_cmpint (info->rotation, ==, quarter ? info->rotation : 180);
+      g_assert_true (info->rotation == 90 || info->rotation == 270 || !quarter);
+      g_assert_cmpint (info->width, ==, quarter ? 96 : 160);
+      g_assert_cmpint (info->height, ==, quarter ? 160 : 96);
+      f = trawl_video_reader_next (r, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (f->image->width, ==, info->width);
+      g_assert_cmpint (f->image->height, ==, info->height);
+      /* the same picture as ffmpeg's (a wrong turn differs by far more) */
+      g_assert_cmpfloat (mean_abs_diff (f->image, ref), <, 6.0);
+    }
+}
+
+/* The annotated copy of a clip stored turned is upright too (boxes are in
+ * upright pixels): the same size and, away from the burnt-in text, the
+ * same picture as the reader's frames. */
+static void
+test_annotated_rotation (void)
+{
+  const char *args[] = { "-c:v", "mpeg4", "-q:v", "2", NULL };
+  g_autofree char *plain = make_clip ("ann-up.mp4", "testsrc=size=160x96:rate=5:duration=1",
+                                      args);
+  g_autofree char *rot = g_build_filename (tmpdir, "ann-rot.mp4", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "ann-rot-annotated.mkv", NULL);
+  const char *tag[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", NULL, "-c",
+                        "copy", "-metadata:s:v:0", "rotate=90", NULL, NULL };
+  g_auto(TrawlRemuxResult) rr = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlVideoReader) a = NULL, b = NULL;
+  g_autoptr(TrawlVideoFrame) fa = NULL, fb = NULL;
+  guint64 sum = 0, n = 0;
+
+  if (plain == NULL)
+    return;
+  tag[6] = plain;
+  tag[11] = rot;
+  if (!run_tool (tag, NULL))
+    return;
+  g_assert_true (trawl_video_render_annotated (rot, 0, 1, out, NULL, 0, 0.5, NAN, &rr, NULL,
+                                               &error));
+  g_assert_no_error (error);
+  a = trawl_video_reader_open (rot, NULL, &error);
+  g_assert_no_error (error);
+  b = trawl_video_reader_open (out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (trawl_video_reader_get_info (a)->rotation, !=, 0);
+  g_assert_cmpint (trawl_video_reader_get_info (b)->rotation, ==, 0);
+  fa = trawl_video_reader_next (a, &error);
+  fb = trawl_video_reader_next (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fb->image->width, ==, fa->image->width);
+  g_assert_cmpint (fb->image->height, ==, fa->image->height);
+  /* the middle third of the rows: clear of the clock and the caption */
+  for (int y = fa->image->height / 3; y < 2 * fa->image->height / 3; y++)
+    for (int x = 0; x < 3 * fa->image->width; x++, n++)
+      sum += abs ((int) fa->image->data[(gsize) y * fa->image->stride + x] -
+                  (int) fb->image->data[(gsize) y * fb->image->stride + x]);
+  g_assert_cmpfloat ((double) sum / n, <, 12.0);
+}
+
+/* ---- timestamp jumps ---- */
+
+/* Two 2 s MPEG-TS clips (10 fps) joined byte for byte, the second's clock
+ * offset_b s from the first's: what a DVR export made of two recordings
+ * looks like. */
+static char *
+joined_ts (const char *name, const char *offset_a, const char *offset_b)
+{
+  const char *src = "testsrc=size=160x120:rate=10:duration=2";
+  g_autofree char *a = NULL, *b = NULL;
+  g_autofree char *ta = NULL, *tb = NULL;
+  g_autofree char *out = g_build_filename (tmpdir, name, NULL);
+  g_autoptr(GString) both = g_string_new (NULL);
+  gchar *bytes;
+  gsize len;
+
+  ta = g_strconcat (name, ".a.ts", NULL);
+  tb = g_strconcat (name, ".b.ts", NULL);
+  a = make_clip (ta, src, (const char *[]) { "-c:v", "mpeg2video", "-output_ts_offset",
+                                             offset_a, NULL });
+  b = make_clip (tb, src, (const char *[]) { "-c:v", "mpeg2video", "-output_ts_offset",
+                                             offset_b, NULL });
+  if (a == NULL || b == NULL)
+    return NULL;
+  g_assert_true (g_file_get_contents (a, &bytes, &len, NULL));
+  g_string_append_len (both, bytes, len);
+  g_free (bytes);
+  g_assert_true (g_file_get_contents (b, &bytes, &len, NULL));
+  g_string_append_len (both, bytes, len);
+  g_free (bytes);
+  g_assert_true (g_file_set_contents (out, both->str, both->len, NULL));
+  return g_steal_pointer (&out);
+}
+
+/* A backward jump (FFmpeg reads it as a 33-bit clock wrap: the container
+ * says 26 hours) and a big forward one are taken out: pts_s runs on one
+ * frame after the last, the true length is 4 s, and the jump is reported
+ * with the file's own time of that frame. */
+static void
+test_time_jumps (void)
+{
+  struct { const char *name, *a, *b; double file_min, file_max; } cases[] = {
+    { "back.ts", "1000", "0", 9e4, 1e5 },     /* wrapped: ~94,400 s on the file's clock */
+    { "forward.ts", "0", "5000", 4990, 5010 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = joined_ts (cases[i].name, cases[i].a, cases[i].b);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TrawlVideoReader) r = NULL;
+      TrawlVideoFrame *f;
+      TrawlVideoStats st;
+      const GArray *jumps;
+      const TrawlTimeJump *j;
+      double last = -1;
+      int n = 0;
+
+      if (path == NULL)
+        return;
+      g_test_message ("%s", cases[i].name);
+      r = trawl_video_reader_open (path, NULL, &error);
+      g_assert_no_error (error);
+      n_warnings = 0;
+      while ((f = trawl_video_reader_next (r, &error)) != NULL)
+        {
+          g_assert_cmpfloat (f->pts_s, >, last);
+          if (n > 0)
+            g_assert_cmpfloat (f->pts_s - last, <, 0.5);  /* no gap anywhere */
+          last = f->pts_s;
+          n++;
+          trawl_video_frame_free (f);
+        }
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, 40);
+      g_assert_cmpfloat (last, <, 4.0);
+      trawl_video_reader_get_stats (r, &st);
+      g_assert_cmpint (st.time_jumps, ==, 1);
+      g_assert_cmpint (n_warnings, >=, 1);  /* said so */
+      g_assert_cmpfloat_with_epsilon (st.media_end_s, 4.0, 0.15);
+      jumps = trawl_video_reader_get_time_jumps (r);
+      g_assert_cmpuint (jumps->len, ==, 1);
+      j = &g_array_index (jumps, TrawlTimeJump, 0);
+      g_assert_cmpfloat_with_epsilon (j->at_s, 2.0, 0.15);
+      g_assert_cmpfloat (j->file_s, >, cases[i].file_min);
+      g_assert_cmpfloat (j->file_s, <, cases[i].file_max);
+      /* media time back to the file's: before the jump unchanged, after it shifted */
+      g_assert_cmpfloat (trawl_video_time_to_file (j, 1, 1.0), ==, 1.0);
+      g_assert_cmpfloat_with_epsilon (trawl_video_time_to_file (j, 1, j->at_s + 1.0),
+                                      j->file_s + 1.0, 1e-6);
+    }
+}
+
+/* Key frames 15 s apart read with keyframes_only are not a jump (CCTV
+ * encoders stretch GOPs): times stay as the file has them. */
+static void
+test_long_gop (void)
+{
+  const char *args[] = { "-c:v", "mpeg4", "-g", "75", NULL };
+  g_autofree char *path = make_clip ("long-gop.mp4", "testsrc=size=64x48:rate=5:duration=32",
+                                     args);
+  TrawlVideoOptions opts;
+  TrawlVideoStats st;
+  Decoded d;
+
+  if (path == NULL)
+    return;
+  trawl_video_options_init (&opts);
+  opts.keyframes_only = TRUE;
+  d = decode_all (path, &opts, &st);
+  g_assert_cmpint (d.n, ==, 3);  /* 0, 15 and 30 s */
+  g_assert_cmpint (st.time_jumps, ==, 0);
+  g_assert_cmpfloat_with_epsilon (d.last_pts, 30.0, 0.01);
 }
 
 /* ---- main ---- */
@@ -963,6 +1257,11 @@ main (int argc, char **argv)
   g_test_add_func ("/video/bad/damaged", test_damaged_files);
   g_test_add_func ("/video/time/filename", test_filename_time);
   g_test_add_func ("/video/time/creation-time", test_creation_time);
+  g_test_add_func ("/video/time/filename-forms", test_filename_forms);
+  g_test_add_func ("/video/rotation", test_rotation);
+  g_test_add_func ("/video/rotation/annotated", test_annotated_rotation);
+  g_test_add_func ("/video/time/jumps", test_time_jumps);
+  g_test_add_func ("/video/time/long-gop", test_long_gop);
 
   ret = g_test_run ();
   trawl_test_remove_tree (tmpdir);
