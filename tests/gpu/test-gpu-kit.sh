@@ -65,13 +65,22 @@ EOF
 cat >"$kit/tests/test-gpu-ops" <<'EOF'
 #!/bin/sh
 [ "$1" = -l ] && { echo /gpu/op/a; echo /gpu/op/b; exit 0; }
-echo "ok 1 $3 # SKIP no GPU (no NVIDIA GPU found)"
+echo "ok 1 /gpu/op/a # SKIP no GPU (no NVIDIA GPU found)"
+echo "ok 2 /gpu/op/b # SKIP no GPU (no NVIDIA GPU found)"
 EOF
-# an emulated test program: one case passes, one aborts
+# an emulated test program, GTest-like (-l lists, -p picks): its first
+# case aborts the process, the two after it pass once run again
 cat >"$kit/tests/test-cuda-ops-emulated" <<'EOF'
 #!/bin/sh
-[ "$1" = -l ] && { echo /emu/good; echo /emu/bad; exit 0; }
-case "$3" in /emu/good) echo "ok 1 /emu/good" ;; *) echo "Bail out! assertion failed"; exit 134 ;; esac
+[ "$1" = -l ] && { echo /emu/bad; echo /emu/good; echo /emu/after; exit 0; }
+shift
+[ $# -eq 0 ] && set -- -p /emu/bad -p /emu/good -p /emu/after
+n=0
+while [ $# -gt 0 ]; do
+  n=$((n + 1))
+  case "$2" in /emu/bad) echo "Bail out! assertion failed"; exit 134 ;; *) echo "ok $n $2" ;; esac
+  shift 2
+done
 EOF
 chmod +x "$kit"/run "$kit"/bin/* "$kit"/tests/*
 "$kit/run" "$tmp/out" --budget 120 --bench-seconds 4 --cpu-seconds 2 >"$tmp/console" 2>&1
@@ -81,8 +90,8 @@ check "run exits 1 when a stage failed" test $rc = 1
 check "run: libs and info pass" test "$(st libs)$(st info)" = passpass
 check "run: a GPU test program is skipped with the reason" \
   sh -c "test '$(st tests/test-gpu-ops)' = skip && grep -q 'no NVIDIA GPU found' '$tmp/out/logs/stages.jsonl'"
-check "run: an aborting case fails its program, the other case still runs" \
-  sh -c "test '$(st tests/test-cuda-ops-emulated)' = fail && grep -q '1 passed, 1 failed' '$tmp/out/logs/stages.jsonl'"
+check "run: an aborting case fails its program, the cases after it still run" \
+  sh -c "test '$(st tests/test-cuda-ops-emulated)' = fail && grep -q '2 passed, 1 failed, 0 skipped; first: /emu/bad: exit 134' '$tmp/out/logs/stages.jsonl'"
 check "run: GPU benchmark stages skip without a GPU" \
   test "$(st bench/decode-nvdec-gpu-frames)$(st bench/index-cuda)" = skipskip
 check "run: CPU benchmark stages pass" test "$(st bench/decode-cpu)$(st bench/index-cpu)" = passpass
