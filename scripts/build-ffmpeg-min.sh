@@ -15,7 +15,25 @@
 #                                        PREFIX/bin/ffmpeg
 set -euo pipefail
 prefix=${1:?usage: build-ffmpeg-min.sh PREFIX}
-if [ -f "$prefix/lib/pkgconfig/libavcodec.pc" ]; then
+# --disable-autodetect: nothing is pulled in by being installed here
+# (X11, VA-API, libdrm...); every external piece is named below.
+# wrapped_avframe: the encoder of `ffmpeg ... -f null -` (decode-only runs).
+flags=(--enable-shared --disable-static --enable-pic
+  --disable-autodetect --disable-ffplay --disable-ffprobe --disable-doc --disable-debug
+  --disable-avdevice --disable-postproc
+  --disable-network --disable-everything
+  --enable-zlib --enable-ffnvcodec --enable-cuda --enable-cuvid --enable-nvdec
+  --enable-decoder=h264,hevc,mpeg4,mjpeg,png,bmp,gif,h264_cuvid,hevc_cuvid,mjpeg_cuvid,mpeg4_cuvid
+  --enable-hwaccel=h264_nvdec,hevc_nvdec,mjpeg_nvdec,mpeg4_nvdec
+  --enable-encoder=mjpeg,png,mpeg4,wrapped_avframe
+  --enable-parser=h264,hevc,mpeg4video,mjpeg,png,bmp,gif
+  --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb,extract_extradata
+  --enable-demuxer=mov,matroska,avi,mpegts,h264,hevc,m4v,gif,image2,image_jpeg_pipe,image_png_pipe,image_bmp_pipe,image_gif_pipe
+  --enable-muxer=mp4,mov,matroska,mpegts,image2,null
+  --enable-protocol=file,pipe)
+# cached when built with these same flags
+if [ -f "$prefix/lib/pkgconfig/libavcodec.pc" ] &&
+   [ "$(cat "$prefix/configure-flags" 2>/dev/null)" = "${flags[*]}" ]; then
   echo "minimal FFmpeg: cached in $prefix"
   exit 0
 fi
@@ -43,21 +61,7 @@ trap 'rm -rf "$work"' EXIT
    dpkg-source -x --no-check ffmpeg_*.dsc src >/dev/null)
 echo "minimal FFmpeg: configuring $ver"
 cd "$work/src"
-# --disable-autodetect: nothing is pulled in by being installed here
-# (X11, VA-API, libdrm...); every external piece is named below.
-./configure --prefix="$prefix" --enable-shared --disable-static --enable-pic \
-  --disable-autodetect --disable-ffplay --disable-ffprobe --disable-doc --disable-debug \
-  --disable-avdevice --disable-postproc \
-  --disable-network --disable-everything \
-  --enable-zlib --enable-ffnvcodec --enable-cuda --enable-cuvid --enable-nvdec \
-  --enable-decoder=h264,hevc,mpeg4,mjpeg,png,bmp,gif,h264_cuvid,hevc_cuvid,mjpeg_cuvid,mpeg4_cuvid \
-  --enable-hwaccel=h264_nvdec,hevc_nvdec,mjpeg_nvdec,mpeg4_nvdec \
-  --enable-encoder=mjpeg,png,mpeg4 \
-  --enable-parser=h264,hevc,mpeg4video,mjpeg,png,bmp,gif \
-  --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb,extract_extradata \
-  --enable-demuxer=mov,matroska,avi,mpegts,h264,hevc,m4v,gif,image2,image_jpeg_pipe,image_png_pipe,image_bmp_pipe,image_gif_pipe \
-  --enable-muxer=mp4,mov,matroska,mpegts,image2,null \
-  --enable-protocol=file,pipe >"$work/configure.log" ||
+./configure --prefix="$prefix" "${flags[@]}" >"$work/configure.log" ||
   { tail -30 "$work/configure.log" >&2; exit 1; }
 make -j"$(nproc)" >"$work/make.log" 2>&1 || { tail -40 "$work/make.log" >&2; exit 1; }
 rm -rf "$prefix.tmp"
@@ -67,4 +71,5 @@ mkdir -p "$(dirname "$prefix")"
 rm -rf "$prefix"
 mv "$prefix.tmp$prefix" "$prefix"
 rm -rf "$prefix.tmp"
+echo "${flags[*]}" >"$prefix/configure-flags"
 echo "minimal FFmpeg: built in $prefix ($(du -sh "$prefix/lib" | cut -f1) of libraries)"
