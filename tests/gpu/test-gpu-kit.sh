@@ -59,7 +59,7 @@ EOF
 cat >"$kit/bin/ffmpeg" <<'EOF'
 #!/bin/sh
 for last; do :; done
-: >"$last"
+[ "$last" = - ] || : >"$last"
 EOF
 # a GPU test program: its cases skip without a GPU
 cat >"$kit/tests/test-gpu-ops" <<'EOF'
@@ -94,7 +94,8 @@ check "run: an aborting case fails its program, the cases after it still run" \
   sh -c "test '$(st tests/test-cuda-ops-emulated)' = fail && grep -q '2 passed, 1 failed, 0 skipped; first: /emu/bad: exit 134' '$tmp/out/logs/stages.jsonl'"
 check "run: GPU benchmark stages skip without a GPU" \
   test "$(st bench/decode-nvdec-gpu-frames)$(st bench/index-cuda)" = skipskip
-check "run: CPU benchmark stages pass" test "$(st bench/decode-cpu)$(st bench/index-cpu)" = passpass
+check "run: CPU benchmark stages pass" \
+  test "$(st bench/ffmpeg-cli)$(st bench/decode-cpu)$(st bench/index-cpu)" = passpasspass
 check "run: programs missing from the kit count as failures" test "$(st tests/test-gpu-db)" = fail
 check "run: summary.json is valid JSON" python3 -c "import json,sys; json.load(open(sys.argv[1]))" \
   "$tmp/out/summary.json"
