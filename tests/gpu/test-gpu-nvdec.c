@@ -1,7 +1,10 @@
 /* test-gpu-nvdec.c - NVDEC through the video reader against CPU decoding.
  *
  * Clips are generated with the ffmpeg CLI into a temporary directory (the
- * commands are below; skipped when the CLI is missing). Each is decoded on
+ * commands are below; skipped when the CLI is missing), or read from
+ * $TRAWL_TEST_CLIPS where they were made beforehand with
+ * `test-gpu-nvdec --make-clips DIR` (the GPU run kit, scripts/gpu-kit,
+ * carries them to a machine without the CLI). Each is decoded on
  * the CPU, with plain hwaccel (NVDEC, frames downloaded) and with GPU
  * frames (NVDEC surfaces kept on the GPU): frame counts and timestamps
  * must agree exactly; pixels, after trawl_video_frame_get_image, within
@@ -45,33 +48,86 @@
 
 static char *tmpdir;
 
-/* ffmpeg -f lavfi -i SRC -c:v libx264 ... OUT; NULL after g_test_skip
- * when the CLI is missing. */
+/* Every clip the cases decode: file name and lavfi source. */
+#define CLIP_360   "t360.mp4"
+#define CLIP_1080  "t1080.mp4"
+#define CLIP_STILL "still.mp4"
+static const char *const clips[][2] = {
+  { CLIP_360, "testsrc2=size=640x360:rate=25:duration=3" },
+  { CLIP_1080, "testsrc2=size=1920x1080:rate=25:duration=1" },
+  /* a still picture for 1 s, then motion */
+  { CLIP_STILL, "testsrc2=size=640x360:rate=25:duration=2,"
+                "loop=loop=25:size=1:start=0,setpts=N/25/TB" },
+};
+
+/* The path of clip `name` (g_free): $TRAWL_TEST_CLIPS/name when that
+ * exists, else made with ffmpeg -f lavfi -i SRC -c:v libx264 ... in
+ * tmpdir; NULL after g_test_skip when neither can be had. */
 static char *
-make_h264 (const char *name, const char *lavfi)
+make_h264 (const char *name)
 {
+  const char *dir = g_getenv ("TRAWL_TEST_CLIPS");
   g_autofree char *prog = g_find_program_in_path ("ffmpeg");
-  char *out = g_build_filename (tmpdir, name, NULL);
-  const char *argv[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
-                         "-i", lavfi, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "12",
-                         "-bf", "2", out, NULL };
+  const char *lavfi = NULL;
+  char *out;
   g_autoptr(GError) error = NULL;
   int status = 0;
 
+  for (guint i = 0; i < G_N_ELEMENTS (clips); i++)
+    if (g_str_equal (clips[i][0], name))
+      lavfi = clips[i][1];
+  g_assert_nonnull (lavfi);
+  if (dir != NULL && *dir != '\0')
+    {
+      out = g_build_filename (dir, name, NULL);
+      if (g_file_test (out, G_FILE_TEST_EXISTS))
+        return out;
+      g_free (out);
+    }
+  out = g_build_filename (tmpdir, name, NULL);
   if (prog == NULL)
     {
-      g_test_skip ("ffmpeg CLI not installed (needed to generate test clips)");
+      g_test_skip ("ffmpeg CLI not installed (needed to generate test clips; "
+                   "or set TRAWL_TEST_CLIPS)");
       g_free (out);
       return NULL;
     }
   if (!g_file_test (out, G_FILE_TEST_EXISTS))
     {
+      const char *argv[] = { "ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
+                             "-i", lavfi, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "12",
+                             "-bf", "2", out, NULL };
+
       g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
                     &status, &error);
       g_assert_no_error (error);
       g_assert_true (g_spawn_check_wait_status (status, NULL));
     }
   return out;
+}
+
+/* --make-clips DIR: every clip into DIR, for $TRAWL_TEST_CLIPS on a
+ * machine without the ffmpeg CLI. No GPU needed. */
+static int
+make_clips (const char *dir)
+{
+  g_unsetenv ("TRAWL_TEST_CLIPS");
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_printerr ("cannot create %s\n", dir);
+      return 1;
+    }
+  tmpdir = g_strdup (dir);
+  for (guint i = 0; i < G_N_ELEMENTS (clips); i++)
+    {
+      g_autofree char *path = make_h264 (clips[i][0]);
+
+      if (path == NULL)
+        return 1;
+      g_print ("%s\n", path);
+    }
+  g_free (tmpdir);
+  return 0;
 }
 
 typedef struct {
@@ -173,7 +229,7 @@ assert_same_frames (const Run *cpu, const Run *gpu, const char *what)
 
 /* Every frame, CPU vs plain hwaccel vs GPU frames (held HELD deep). */
 static void
-check_parity (const char *name, const char *lavfi, double sample_fps, double scene)
+check_parity (const char *name, double sample_fps, double scene)
 {
   g_autofree char *path = NULL;
   TrawlVideoOptions o;
@@ -181,7 +237,7 @@ check_parity (const char *name, const char *lavfi, double sample_fps, double sce
 
   if (!need_gpu ())
     return;
-  path = make_h264 (name, lavfi);
+  path = make_h264 (name);
   if (path == NULL)
     return;
   trawl_video_options_init (&o);
@@ -214,28 +270,27 @@ check_parity (const char *name, const char *lavfi, double sample_fps, double sce
 static void
 test_parity_360p (void)
 {
-  check_parity ("t360.mp4", "testsrc2=size=640x360:rate=25:duration=3", 0, 0);
+  check_parity (CLIP_360, 0, 0);
 }
 
 static void
 test_parity_1080p (void)
 {
-  check_parity ("t1080.mp4", "testsrc2=size=1920x1080:rate=25:duration=1", 0, 0);
+  check_parity (CLIP_1080, 0, 0);
 }
 
 static void
 test_parity_sampled (void)
 {
-  check_parity ("t360.mp4", "testsrc2=size=640x360:rate=25:duration=3", 5.0, 0);
+  check_parity (CLIP_360, 5.0, 0);
 }
 
 static void
 test_parity_scene (void)
 {
   /* a still picture for 1 s, then motion: most still frames are skipped */
-  check_parity ("still.mp4", "testsrc2=size=640x360:rate=25:duration=2,"
-                "loop=loop=25:size=1:start=0,setpts=N/25/TB", 0, 3.0);
-  check_parity ("t360.mp4", "testsrc2=size=640x360:rate=25:duration=3", 0, 3.0);
+  check_parity (CLIP_STILL, 0, 3.0);
+  check_parity (CLIP_360, 0, 3.0);
 }
 
 #if TRAWL_HAVE_CUDA
@@ -296,7 +351,7 @@ test_ready_event (void)
 
   if (!need_gpu ())
     return;
-  path = make_h264 ("t360.mp4", "testsrc2=size=640x360:rate=25:duration=3");
+  path = make_h264 (CLIP_360);
   if (path == NULL)
     return;
   trawl_video_options_init (&o);
@@ -341,6 +396,8 @@ main (int argc, char **argv)
 {
   int ret;
 
+  if (argc == 3 && g_str_equal (argv[1], "--make-clips"))
+    return make_clips (argv[2]);
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("trawl-nvdec-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);
