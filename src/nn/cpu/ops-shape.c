@@ -937,7 +937,7 @@ static gboolean
 constant_run (TrawlNnOpCtx *c, GError **error)
 {
   TrawlNnTensor t;
-  const void *d;
+  const void *d = NULL;  /* set by constant_tensor; GCC -O3 cannot see it */
 
   if (!constant_tensor (c, &t, &d, error))
     return FALSE;
