@@ -298,11 +298,14 @@ verify_run (Verify *v, TrawlCatalog *cat, GError **error)
       return TRUE;
     }
   v->r->manifest_sha256 = _trawl_evidence_sha256_bytes (text, len);
+  /* An empty file parses to no root at all (NULL), not an empty node. */
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local) ||
+      json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       add_problem (v, TRAWL_EVIDENCE_MANIFEST, NULL, "is not a JSON object: %s",
-                   local != NULL ? local->message : "wrong type");
+                   local != NULL ? local->message
+                   : json_parser_get_root (parser) == NULL ? "empty" : "wrong type");
       return cat == NULL || check_case (v, cat, NULL, error);
     }
   m = json_node_get_object (json_parser_get_root (parser));
