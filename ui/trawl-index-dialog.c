@@ -201,7 +201,7 @@ show_progress_cb (gpointer data)
     }
   else
     current = g_strdup ("Between files…");
-  /* the ETA is the library's, from bytes done: the bar follows it */
+  /* the ETA is the library's, from decoded footage per second: the bar follows it */
   if (p->eta_s >= 0 && p->elapsed_s > 0)
     fraction = p->elapsed_s / (p->elapsed_s + p->eta_s);
   else

@@ -22,6 +22,8 @@ typedef struct {
   double              t0, last_report;
   double              bytes_total, bytes_done;
   double              cur_bytes, cur_fraction;  /* the file in progress */
+  double              t_first_frame;  /* monotonic s of the run's first analysed frame; 0 before */
+  double              probed_bytes;   /* bytes of the files whose duration is in video_s_total */
 } TrawlIndexRun;
 
 /* Indexes one opened video into row video_id: decode, detect, track, then
