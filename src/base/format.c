@@ -10,19 +10,16 @@ trawl_format_duration (double s)
 {
   if (isnan (s) || s < 0)
     return g_strdup ("unknown");
-  if (s < 10)
+  /* Each unit by what it rounds to, so 59.6 s reads "1 min", not "60 s". */
+  if (s < 9.95)
     return g_strdup_printf ("%.1f s", s);
-  if (s < 60)
-    return g_strdup_printf ("%.0f s", s);
-  if (s < 3600)
-    {
-      int whole = (int) lround (s);
-      /* 59.6 s rounds to a whole minute, not "0 min 60 s". */
-      if (whole % 60 == 0)
-        return g_strdup_printf ("%d min", whole / 60);
-      return g_strdup_printf ("%d min %d s", whole / 60, whole % 60);
-    }
-  return g_strdup_printf (s < 36000 ? "%.1f h" : "%.0f h", s / 3600);
+  long whole = lround (s);
+  if (whole < 60)
+    return g_strdup_printf ("%ld s", whole);
+  if (whole < 3600)
+    return whole % 60 == 0 ? g_strdup_printf ("%ld min", whole / 60)
+                           : g_strdup_printf ("%ld min %ld s", whole / 60, whole % 60);
+  return g_strdup_printf (s < 35820 ? "%.1f h" : "%.0f h", s / 3600);
 }
 
 char *
