@@ -4,6 +4,7 @@ ASan/UBSan, counting executions and crashes per target.
 
     meson setup build-asan -Dsanitize=true ... && ninja -C build-asan tests/fuzz/trawl-fuzz
     python3 benchmarks/fuzz.py [--build build-asan] [--execs 20000] [--target onnx ...]
+                               [--out results.json]
 
 trawl-fuzz runs in-process; a crash, a sanitizer report or a hang ends
 it. This driver then saves the input that did it (with the report) under
@@ -89,6 +90,7 @@ def main():
     ap.add_argument("--target", action="append", help="repeat; default all")
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--timeout", type=int, default=30, help="seconds one input may take")
+    ap.add_argument("--out", default=None, help="JSON file (default benchmarks/results/fuzz.json)")
     args = ap.parse_args()
     exe = pathlib.Path(args.build) / "tests" / "fuzz" / "trawl-fuzz"
     if not exe.exists():
@@ -121,7 +123,7 @@ def main():
         for c in found:
             print(f"    {c['summary']}  ({c['input']})")
     shutil.rmtree(work, ignore_errors=True)
-    out = results / "fuzz.json"
+    out = pathlib.Path(args.out) if args.out else results / "fuzz.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"saved {out}")
 
