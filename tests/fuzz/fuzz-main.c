@@ -96,7 +96,10 @@ run_target (const FuzzTarget *t, const char *work)
     {
       FuzzSeed *s = seeds->pdata[g_rand_int_range (rng, 0, (gint32) seeds->len)];
       FuzzSeed *o = seeds->pdata[g_rand_int_range (rng, 0, (gint32) seeds->len)];
-      g_autoptr (GByteArray) in = fuzz_mutate (rng, s->bytes, o->bytes, t->hot_bytes);
+      g_autoptr (GByteArray) in = t->json && g_rand_boolean (rng)
+                                    ? fuzz_mutate_json (rng, s->bytes) : NULL;
+      if (in == NULL)
+        in = fuzz_mutate (rng, s->bytes, o->bytes, t->hot_bytes);
       accepted += feed (t, work, s->name, in->data, in->len, e) ? 1 : 0;
     }
   printf ("%s: %" G_GINT64_FORMAT " executions, %" G_GINT64_FORMAT " accepted, %u seeds, "
@@ -122,9 +125,14 @@ replay (const FuzzTarget *t, const char *work)
       return 1;
     }
   g_autofree char *base = g_path_get_basename (opt_replay);
-  /* Named as the target's first seed: some parsers go by the name. */
-  gboolean ok = feed (t, work, seeds->len ? ((FuzzSeed *) seeds->pdata[0])->name : base,
-                      (guint8 *) data, len, 0);
+  /* Some parsers go by the name: the input keeps its own where a seed has
+   * it (a saved crash input is named as its seed), else takes the first
+   * seed's. */
+  const char *name = seeds->len ? ((FuzzSeed *) seeds->pdata[0])->name : base;
+  for (guint i = 0; i < seeds->len; i++)
+    if (g_str_has_suffix (base, ((FuzzSeed *) seeds->pdata[i])->name))
+      name = ((FuzzSeed *) seeds->pdata[i])->name;
+  gboolean ok = feed (t, work, name, (guint8 *) data, len, 0);
   printf ("%s: %s: %s, no crash\n", t->name, opt_replay, ok ? "accepted" : "rejected");
   return 0;
 }

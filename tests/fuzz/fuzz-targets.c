@@ -534,17 +534,17 @@ video_run (const char *path, const guint8 *data, gsize len, const char *work)
 /* ---- the table ---- */
 
 static const FuzzTarget targets[] = {
-  { "onnx", "trawl_nn_load_onnx", onnx_collect, onnx_run, 64 << 10 },
+  { "onnx", "trawl_nn_load_onnx", onnx_collect, onnx_run, 64 << 10, FALSE },
   { "faceapi-manifest", "trawl_nn_load_faceapi (manifest)", faceapi_manifest_collect,
-    faceapi_run, 0 },
+    faceapi_run, 0, TRUE },
   { "faceapi-shard", "trawl_nn_load_faceapi (weights shard)", faceapi_shard_collect,
-    faceapi_shard_run, 0 },
-  { "labels-csv", "trawl_csv_parse", csv_collect, csv_run, 0 },
-  { "vectors", "trawl_vector_store_load", vectors_collect, vectors_run, 0 },
-  { "catalog", "trawl_case_open + trawl_case_check", catalog_collect, catalog_run, 0 },
-  { "evidence", "trawl_evidence_verify (manifest.json)", evidence_collect, evidence_run, 0 },
-  { "image", "trawl_image_load_from_memory", image_collect, image_run, 0 },
-  { "video", "trawl_video_reader_open + next", video_collect, video_run, 4 << 10 },
+    faceapi_shard_run, 0, FALSE },
+  { "labels-csv", "trawl_csv_parse", csv_collect, csv_run, 0, FALSE },
+  { "vectors", "trawl_vector_store_load", vectors_collect, vectors_run, 0, FALSE },
+  { "catalog", "trawl_case_open + trawl_case_check", catalog_collect, catalog_run, 0, FALSE },
+  { "evidence", "trawl_evidence_verify (manifest.json)", evidence_collect, evidence_run, 0, TRUE },
+  { "image", "trawl_image_load_from_memory", image_collect, image_run, 0, FALSE },
+  { "video", "trawl_video_reader_open + next", video_collect, video_run, 4 << 10, FALSE },
 };
 
 const FuzzTarget *

@@ -30,6 +30,9 @@ typedef struct {
   /* Where mutations land: 0 anywhere; else the first and last hot bytes
    * get most of them (big model files whose structure sits at the ends). */
   gsize hot_bytes;
+  /* The input is JSON: half the mutants change its tree (values, members,
+   * types) and stay parseable, to reach what reads the parsed values. */
+  gboolean json;
 } FuzzTarget;
 
 void fuzz_seed_free (FuzzSeed *s);
@@ -43,6 +46,10 @@ const FuzzTarget *fuzz_targets (guint *n);
  * flips, byte sets, interesting integers, inserts, deletes, duplicated runs,
  * truncation. g_byte_array_unref. */
 GByteArray *fuzz_mutate (GRand *rng, GBytes *seed, GBytes *other, gsize hot_bytes);
+
+/* A mutant of a JSON seed made on its tree (fuzz-mutate.c); NULL when the
+ * seed does not parse. g_byte_array_unref. */
+GByteArray *fuzz_mutate_json (GRand *rng, GBytes *seed);
 
 /* The test data folder ($TRAWL_DATA, else ../shared/data beside the source
  * tree) and the models folder (trawl_models_dir). */
