@@ -136,6 +136,33 @@ onnx_collect (GPtrArray *seeds, const char *work, GError **error)
   return need_seeds (seeds, "the PP-OCR models in the model cache (scripts/setup)", error);
 }
 
+/* A graph that loads is planned as trawl would use it (shapes resolved,
+ * constants folded, memory planned), for a small input: dims left open
+ * (-1) become 1 for the batch and 32 elsewhere. Declared dims over 4096
+ * are left alone (the input is the caller's, not the file's). */
+static void
+plan_graph (TrawlNnGraph *g)
+{
+  int n = trawl_nn_graph_n_inputs (g);
+  g_autofree TrawlNnTensor *in = g_new0 (TrawlNnTensor, MAX (n, 1));
+  TrawlNnPlanOptions po = { TRAWL_NN_BACKEND_CPU, 1, 0 };
+
+  for (int i = 0; i < n; i++)
+    {
+      if (!trawl_nn_graph_input_info (g, i, &in[i]))
+        return;
+      for (int d = 0; d < in[i].ndim; d++)
+        {
+          if (in[i].dims[d] > 4096)
+            return;
+          if (in[i].dims[d] < 1)
+            in[i].dims[d] = d == 0 ? 1 : 32;
+        }
+    }
+  TrawlNnPlan *plan = trawl_nn_plan_new (g, in, n, &po, NULL);
+  trawl_nn_plan_free (plan);
+}
+
 static gboolean
 onnx_run (const char *path, const guint8 *data, gsize len, const char *work)
 {
@@ -144,6 +171,7 @@ onnx_run (const char *path, const guint8 *data, gsize len, const char *work)
 
   if (g == NULL)
     return FALSE;
+  plan_graph (g);
   trawl_nn_graph_unref (g);
   return TRUE;
 }
@@ -178,6 +206,7 @@ faceapi_run (const char *path, const guint8 *data, gsize len, const char *work)
 
   if (g == NULL)
     return FALSE;
+  plan_graph (g);
   trawl_nn_graph_unref (g);
   return TRUE;
 }
