@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +49,7 @@ def video_seeds(dest):
 def run_target(exe, target, execs, seed, work, crashes, timeout, env):
     """Runs execs inputs; returns (executions done, crash records)."""
     done, found, tries = 0, [], 0
+    accepted = 0
     while done < execs and tries < 50:
         tries += 1
         wdir = work / target
@@ -58,11 +60,13 @@ def run_target(exe, target, execs, seed, work, crashes, timeout, env):
                             "--seed", str(seed + tries), "--work", str(work),
                             "--timeout", str(timeout)],
                            capture_output=True, text=True, env=env)
+        m = re.search(r"(\d+) accepted", p.stdout)
+        accepted += int(m.group(1)) if m else 0
         if p.returncode == 0 and "executions" in p.stdout:
             done = execs
             break
         if p.returncode == 77 or "skipped" in p.stdout:
-            return None, [{"skipped": p.stdout.strip()}]
+            return None, [{"skipped": p.stdout.strip()}], 0
         # A crash: WORK/TARGET/current names the input and its number.
         mark = (wdir / "current").read_text().split("\n") if (wdir / "current").exists() else []
         path = pathlib.Path(mark[0]) if mark else None
@@ -80,7 +84,7 @@ def run_target(exe, target, execs, seed, work, crashes, timeout, env):
         found.append({"input": str(keep / (name + (path.suffix if path else ""))),
                       "exit": p.returncode, "summary": first.strip()[:300],
                       "seconds": round(time.monotonic() - t0, 1)})
-    return done, found
+    return done, found, accepted
 
 
 def main():
@@ -108,18 +112,21 @@ def main():
     env["TRAWL_FUZZ_VIDEO_SEEDS"] = str(video_seeds(work / "video-seeds"))
     report = {"build": args.build, "execs_per_target": args.execs, "seed": args.seed,
               "sanitize": "asan" in args.build, "targets": {}}
-    print(f"{'target':18} {'execs':>8} {'crashes':>8} {'seconds':>8}")
+    print(f"{'target':18} {'execs':>8} {'crashes':>8} {'seconds':>8} {'accepted':>8}")
     for t in args.target or TARGETS:
         t0 = time.monotonic()
-        done, found = run_target(exe, t, args.execs, args.seed, work, crashes, args.timeout, env)
+        done, found, accepted = run_target(exe, t, args.execs, args.seed, work, crashes,
+                                           args.timeout, env)
         secs = round(time.monotonic() - t0, 1)
         if done is None:
             report["targets"][t] = {"skipped": found[0]["skipped"]}
             print(f"{t:18} skipped: {found[0]['skipped']}")
             continue
+        # accepted: inputs the parser took (the rest it refused with an
+        # error, as it should); counted only over runs that ended cleanly.
         report["targets"][t] = {"executions": done, "crashes": len(found), "seconds": secs,
-                                "crash_inputs": found}
-        print(f"{t:18} {done:8d} {len(found):8d} {secs:8.1f}")
+                                "accepted": accepted, "crash_inputs": found}
+        print(f"{t:18} {done:8d} {len(found):8d} {secs:8.1f} {accepted:8d}")
         for c in found:
             print(f"    {c['summary']}  ({c['input']})")
     shutil.rmtree(work, ignore_errors=True)
