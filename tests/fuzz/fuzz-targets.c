@@ -312,11 +312,36 @@ vectors_collect (GPtrArray *seeds, const char *work, GError **error)
   return TRUE;
 }
 
-static gboolean
-vectors_run (const char *path, const guint8 *data, gsize len, const char *work)
+/* The store's own footer ("TRAWLVF1", length, SHA-256 of the FAISS part)
+ * made anew for data less its last FOOTER bytes, as someone editing a
+ * file on purpose would: the mutant then reaches FAISS's reader instead of
+ * failing the checksum. g_byte_array_unref. */
+#define VECTORS_FOOTER (8 + 8 + 32)
+
+static GByteArray *
+refooter (const guint8 *data, gsize len)
 {
-  (void) data; (void) len; (void) work;
-  TrawlVectorStore *vs = trawl_vector_store_load (path, TRAWL_FACE_DIM, NULL);
+  gsize body = len >= VECTORS_FOOTER ? len - VECTORS_FOOTER : len;
+  GByteArray *b = g_byte_array_sized_new ((guint) (body + VECTORS_FOOTER));
+  guint64 le = GUINT64_TO_LE ((guint64) body);
+  guint8 digest[32];
+  gsize dlen = sizeof digest;
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_checksum_update (sum, data, (gssize) body);
+  g_checksum_get_digest (sum, digest, &dlen);
+  g_byte_array_append (b, data, (guint) body);
+  g_byte_array_append (b, (const guint8 *) "TRAWLVF1", 8);
+  g_byte_array_append (b, (const guint8 *) &le, 8);
+  g_byte_array_append (b, digest, 32);
+  return b;
+}
+
+static gboolean
+load_and_search (const char *path, gboolean mapped)
+{
+  TrawlVectorStore *vs = mapped ? trawl_vector_store_load_mapped (path, TRAWL_FACE_DIM, NULL)
+                                : trawl_vector_store_load (path, TRAWL_FACE_DIM, NULL);
   float q[TRAWL_FACE_DIM];
 
   if (vs == NULL)
@@ -327,6 +352,22 @@ vectors_run (const char *path, const guint8 *data, gsize len, const char *work)
   g_clear_pointer (&hits, g_array_unref);
   trawl_vector_store_free (vs);
   return TRUE;
+}
+
+/* The input as it is (the checksum should refuse it), then with a valid
+ * footer, loaded whole and memory-mapped (which checks only the footer). */
+static gboolean
+vectors_run (const char *path, const guint8 *data, gsize len, const char *work)
+{
+  g_autofree char *fixed = g_build_filename (work, "refootered.faiss", NULL);
+  g_autoptr (GByteArray) b = refooter (data, len);
+
+  gboolean ok = load_and_search (path, FALSE);
+  if (!g_file_set_contents (fixed, (const char *) b->data, b->len, NULL))
+    return ok;
+  ok |= load_and_search (fixed, FALSE);
+  ok |= load_and_search (fixed, TRUE);
+  return ok;
 }
 
 /* ---- the catalog (trawl_case_open, `trawl check`) ---- */
@@ -569,7 +610,7 @@ static const FuzzTarget targets[] = {
   { "faceapi-shard", "trawl_nn_load_faceapi (weights shard)", faceapi_shard_collect,
     faceapi_shard_run, 0, FALSE },
   { "labels-csv", "trawl_csv_parse", csv_collect, csv_run, 0, FALSE },
-  { "vectors", "trawl_vector_store_load", vectors_collect, vectors_run, 0, FALSE },
+  { "vectors", "trawl_vector_store_load(_mapped), footer re-made", vectors_collect, vectors_run, 0, FALSE },
   { "catalog", "trawl_case_open + trawl_case_check", catalog_collect, catalog_run, 0, FALSE },
   { "evidence", "trawl_evidence_verify (manifest.json)", evidence_collect, evidence_run, 0, TRUE },
   { "image", "trawl_image_load_from_memory", image_collect, image_run, 0, FALSE },
