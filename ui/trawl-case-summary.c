@@ -4,6 +4,7 @@
 #include "trawl-hit.h"
 
 #include <math.h>
+#include <trawl/base.h>
 
 struct _TrawlCaseSummary
 {
@@ -132,12 +133,7 @@ trawl_case_summary_set_case (TrawlCaseSummary *self, TrawlCase *c, GError **erro
       return FALSE;
     }
   name = g_path_get_basename (trawl_case_get_dir (c));
-  if (st.hours_indexed >= 1)
-    hours = g_strdup_printf ("%.1f h", st.hours_indexed);
-  else if (st.hours_indexed * 60 >= 1)
-    hours = g_strdup_printf ("%.0f min", st.hours_indexed * 60);
-  else
-    hours = g_strdup_printf ("%.0f s", st.hours_indexed * 3600);
+  hours = trawl_format_duration (st.hours_indexed * 3600);
   totals = g_strdup_printf ("%" G_GINT64_FORMAT " cameras · %s indexed · %" G_GINT64_FORMAT
                             " videos (%" G_GINT64_FORMAT " done, %" G_GINT64_FORMAT " failed, %"
                             G_GINT64_FORMAT " pending)\n%" G_GINT64_FORMAT " face tracks · %"

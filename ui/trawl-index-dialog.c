@@ -11,6 +11,7 @@
 #include "trawl-index-dialog.h"
 
 #include <math.h>
+#include <trawl/base.h>
 #include <trawl/indexer.h>
 #include <trawl/search.h>
 
@@ -152,18 +153,6 @@ index_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 /* ---- showing progress ---- */
 
 static char *
-format_duration (double s)
-{
-  if (s < 0 || isnan (s))
-    return g_strdup ("unknown");
-  if (s >= 3600)
-    return g_strdup_printf ("%d h %02d min", (int) (s / 3600), (int) fmod (s / 60, 60));
-  if (s >= 60)
-    return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) fmod (s, 60));
-  return g_strdup_printf (s < 10 ? "%.1f s" : "%.0f s", s);
-}
-
-static char *
 failures_text (GPtrArray *failures)
 {
   g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
@@ -178,8 +167,8 @@ failures_text (GPtrArray *failures)
 static char *
 counts_text (const TrawlIndexProgress *p)
 {
-  g_autofree char *done = format_duration (p->video_s_done);
-  g_autofree char *total = format_duration (p->video_s_total);
+  g_autofree char *done = trawl_format_duration (p->video_s_done);
+  g_autofree char *total = trawl_format_duration (p->video_s_total);
 
   return g_strdup_printf ("Video: %s of %s (in the files opened so far)\n"
                           "Frames looked at: %" G_GUINT64_FORMAT " · faces: %" G_GUINT64_FORMAT
@@ -212,14 +201,14 @@ show_progress_cb (gpointer data)
     }
   else
     current = g_strdup ("Between files…");
-  /* the ETA is the library's, from bytes done: the bar follows it */
+  /* the ETA is the library's, from decoded footage per second: the bar follows it */
   if (p->eta_s >= 0 && p->elapsed_s > 0)
     fraction = p->elapsed_s / (p->elapsed_s + p->eta_s);
   else
     fraction = p->files_total > 0 ? (double) p->files_done / p->files_total : 0;
   bar = g_strdup_printf ("File %u of %u", MIN (p->files_done + 1, p->files_total), p->files_total);
   counts = counts_text (p);
-  eta = format_duration (p->eta_s);
+  eta = trawl_format_duration (p->eta_s);
   eta_text = g_strdup_printf ("Time left: %s · running for %.0f s",
                               p->eta_s < 0 ? "not known yet" : eta, p->elapsed_s);
   gtk_label_set_text (self->current_label, current);
@@ -251,8 +240,8 @@ static char *
 result_text (const Final *f, gboolean cancelled)
 {
   const TrawlIndexProgress *p = &f->p;
-  g_autofree char *video = format_duration (p->video_s_done);
-  g_autofree char *took = format_duration (p->elapsed_s);
+  g_autofree char *video = trawl_format_duration (p->video_s_done);
+  g_autofree char *took = trawl_format_duration (p->elapsed_s);
   GString *s = g_string_new (NULL);
 
   g_string_append_printf (s, "%u of %u files: %u indexed, %u already in the case, %u failed.\n"

@@ -179,4 +179,19 @@ gboolean trawl_cpu_level_check (GError **error);
  * bring into effect (so it never loops). */
 gboolean trawl_cpu_level_reexec (char **argv, GError **error);
 
+/* ---- times for people (src/base/format.c) ---- */
+
+/* A duration: "0.4 s", "18 s", "4 min 12 s", "2.5 h", "12 h"; "unknown"
+ * for NAN or a negative value. g_free. */
+char *trawl_format_duration (double s);
+/* A position in a video: "00:01:12" (hours:minutes:seconds, truncated);
+ * "?" for NAN or negative. g_free. */
+char *trawl_format_media_time (double s);
+/* A wall-clock time in UTC: "21:05:03", or "2024-03-14 21:05:03" with
+ * with_date; NULL for NAN or a time out of range. g_free. */
+char *trawl_format_clock (double utc, gboolean with_date);
+/* text (UTF-8) cut to at most max_chars characters, keeping its end behind
+ * "…" ("…s01.mp4"): table columns of file names. "" for NULL. g_free. */
+char *trawl_format_ellipsize (const char *text, int max_chars);
+
 G_END_DECLS

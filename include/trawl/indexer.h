@@ -30,10 +30,12 @@ typedef struct {
   double video_s_total;              /* sum of durations of files probed so far */
   double video_s_done;               /* video time processed (incl. the current file) */
   guint64 frames_sampled;
-  guint64 faces, plates;             /* sightings found */
+  guint64 faces, plates;             /* sightings found, counted as frames are analysed
+                                      * (a file that fails or is cancelled takes its own back) */
   guint64 face_tracks, plate_tracks;
   double elapsed_s;
-  double eta_s;                      /* < 0 when unknown */
+  double eta_s;                      /* < 0 when unknown (the first seconds of decoding):
+                                      * see trawl_index_estimate_eta */
   const char *current;               /* file being indexed, or NULL (transfer none) */
   /* time per stage, seconds (decode runs in its own thread, so the sum may
    * exceed elapsed): */
@@ -108,6 +110,19 @@ void trawl_times_row_free (TrawlTimesRow *row);
  * --clock-offset. A new array of TrawlTimesRow*, or NULL with error set
  * (TRAWL_ERROR_INVALID_ARG naming CSV:LINE, or the read error). */
 GPtrArray *trawl_index_load_times (const char *csv_path, GError **error);
+
+/* Seconds of decoding before an ETA is given: the first frames include
+ * opening the file and warming the engines, and overstate the time left. */
+#define TRAWL_INDEX_ETA_MIN_S 3.0
+
+/* The time an index run has left, in wall seconds, from its speed so far:
+ * media_decoded_s seconds of footage went through in decode_wall_s wall
+ * seconds (counted from the first decoded frame, so model loading is not
+ * in it), and media_left_s seconds of footage remain. < 0 (unknown: show
+ * "estimating…") before TRAWL_INDEX_ETA_MIN_S of decoding, with nothing
+ * decoded, or when media_left_s is unknown (< 0 or NAN). A pure function. */
+double trawl_index_estimate_eta (double decode_wall_s, double media_decoded_s,
+                                 double media_left_s);
 
 /* Expands inputs (files and folders, recursively; hidden entries and, inside
  * folders, plain sidecar files such as .csv/.txt/.json/.srt skipped)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdio.h>
 
 typedef int (*TrawlCommandFunc) (int argc, char **argv);
 
@@ -44,3 +45,11 @@ int      trawl_cli_fail (GError **error);
  * options exit 2, anything else says "not built yet" and exits 2. */
 int      trawl_cli_stub (int argc, char **argv, const char *params, const char *summary,
                          const GOptionEntry *entries);
+/* Appends text to row as a column of width characters (cut with "…" when
+ * longer, padded left when right, else right), then one space. */
+void     trawl_cli_add_col (GString *row, const char *text, int width, gboolean right);
+/* Prints row without trailing blanks and a newline; frees row. */
+void     trawl_cli_print_row (GString *row);
+/* Prints text word-wrapped at width characters, continuation lines
+ * starting with indent. */
+void     trawl_cli_print_wrapped (const char *text, int width, const char *indent);

@@ -103,16 +103,6 @@ on_signal (int sig)
   signal (SIGINT, SIG_DFL);  /* a second Ctrl-C kills at once */
 }
 
-static char *
-fmt_duration (double s)
-{
-  if (s < 0 || isnan (s))
-    return g_strdup ("?");
-  int t = (int) (s + 0.5);
-  return t >= 3600 ? g_strdup_printf ("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
-                   : g_strdup_printf ("%d:%02d", t / 60, t % 60);
-}
-
 static void
 print_json_progress (const TrawlIndexProgress *p, const char *type)
 {
@@ -158,8 +148,10 @@ on_progress (const TrawlIndexProgress *p, gpointer data)
   }
   if (opt_quiet || !isatty (STDERR_FILENO))
     return;
-  g_autofree char *vdone = fmt_duration (p->video_s_done);
-  g_autofree char *eta = fmt_duration (p->eta_s);
+  g_autofree char *vdone = trawl_format_duration (p->video_s_done);
+  /* No ETA for the first seconds of decoding: it would be far off. */
+  g_autofree char *eta = p->eta_s < 0 ? g_strdup ("estimating\342\200\246")
+                                      : trawl_format_duration (p->eta_s);
   fprintf (stderr, "\r\033[K%u/%u files, %s of video, %.1f frames/s, ETA %s, "
            "%" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates",
            p->files_done, p->files_total, vdone,
@@ -176,15 +168,16 @@ print_summary (const TrawlIndexProgress *p)
   }
   if (!opt_quiet && isatty (STDERR_FILENO))
     fprintf (stderr, "\r\033[K");
-  g_autofree char *el = fmt_duration (p->elapsed_s);
+  g_autofree char *el = trawl_format_duration (p->elapsed_s);
   printf ("videos: %u indexed, %u skipped (already indexed), %u failed\n",
           p->videos_indexed, p->videos_skipped, p->videos_failed);
   for (guint i = 0; i < p->failures->len; i++) {
     g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
     printf ("  failed: %s\n", line);
   }
-  printf ("video time: %.1f s in %s (%.2fx real time), %" G_GUINT64_FORMAT " frames sampled\n",
-          p->video_s_done, el, p->elapsed_s > 0 ? p->video_s_done / p->elapsed_s : 0.0,
+  g_autofree char *vt = trawl_format_duration (p->video_s_done);
+  printf ("video time: %s in %s (%.2fx real time), %" G_GUINT64_FORMAT " frames sampled\n",
+          vt, el, p->elapsed_s > 0 ? p->video_s_done / p->elapsed_s : 0.0,
           p->frames_sampled);
   printf ("sightings: %" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates\n",
           p->faces, p->plates);

@@ -367,13 +367,17 @@ case_info_text (const char *dir, CaseInfo *ci)
   printf ("videos: %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " done, %" G_GINT64_FORMAT
           " failed, %" G_GINT64_FORMAT " pending)\n", ci->s.videos, ci->s.videos_done,
           ci->s.videos_failed, ci->s.videos_pending);
-  printf ("footage: %.3f hours indexed\n", ci->s.hours_indexed);
+  g_autofree char *footage = trawl_format_duration (ci->s.hours_indexed * 3600);
+  printf ("footage: %s indexed\n", footage);
   print_video_times (ci);
   printf ("time span: %s .. %s\n", a ? a : "unknown", z ? z : "unknown");
   printf ("tracks: %" G_GINT64_FORMAT " faces, %" G_GINT64_FORMAT " plates\n",
           ci->s.face_tracks, ci->s.plate_tracks);
-  printf ("sightings: %" G_GINT64_FORMAT " faces, %" G_GINT64_FORMAT " plates; %" G_GINT64_FORMAT
-          " thumbnails\n", ci->s.face_sightings, ci->s.plate_sightings, ci->s.thumbnails);
+  printf ("sightings: %" G_GINT64_FORMAT " faces, %" G_GINT64_FORMAT " plates\n",
+          ci->s.face_sightings, ci->s.plate_sightings);
+  /* thumbs/ stays empty: say where they are and how to get files. */
+  printf ("thumbnails: %" G_GINT64_FORMAT ", kept in the catalog ('trawl show CASE TRACK "
+          "--thumbs DIR' writes them out)\n", ci->s.thumbnails);
   printf ("index: catalog %" G_GINT64_FORMAT " bytes; faces.faiss %" G_GINT64_FORMAT
           " vectors, %" G_GINT64_FORMAT " bytes; plates.faiss %" G_GINT64_FORMAT " vectors, %"
           G_GINT64_FORMAT " bytes\n", MAX (0, file_size (dir, TRAWL_CASE_FILE_CATALOG)), ci->face_vecs,

@@ -205,6 +205,68 @@ basename_of (const char *path)
   return g_strdup (slash ? slash + 1 : (name ? name : "?"));
 }
 
+/* "03-14 21:05:12" in the local zone (the table's header names the
+ * zone), or "time unknown". */
+static char *
+format_short_local (double utc)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (isnan (utc))
+    return g_strdup ("time unknown");
+  dt = g_date_time_new_from_unix_local ((gint64) floor (utc));
+  return dt ? g_date_time_format (dt, "%m-%d %H:%M:%S") : g_strdup ("?");
+}
+
+static void
+print_hits_header (gboolean plates)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *zone = g_date_time_format (now, "%:z");
+  GString *row = g_string_new (NULL);
+
+  printf ("times: local (UTC%s)\n", zone ? zone : "?");
+  trawl_cli_add_col (row, "RANK", 4, TRUE);
+  trawl_cli_add_col (row, "SCORE", 6, FALSE);
+  trawl_cli_add_col (row, "TRACK", 6, TRUE);
+  trawl_cli_add_col (row, "BEST", 7, TRUE);
+  trawl_cli_add_col (row, "CAMERA", 9, FALSE);
+  trawl_cli_add_col (row, "FIRST SEEN", 14, FALSE);
+  trawl_cli_add_col (row, "UNTIL", 8, FALSE);
+  if (plates)
+    trawl_cli_add_col (row, "PLATE", 10, FALSE);
+  g_string_append (row, "JUMP TO");
+  trawl_cli_print_row (row);
+}
+
+/* One hit in at most 100 columns (ids below a million). */
+static void
+print_hit (const TrawlSearchHit *h, gboolean plates)
+{
+  g_autofree char *first = format_short_local (h->first_utc);
+  g_autofree char *last = format_clock (h->last_utc);
+  g_autofree char *file = basename_of (h->video_path);
+  g_autofree char *score = g_strdup_printf ("%.3f%s", h->score, h->match ? "*" : "");
+  g_autofree char *track = g_strdup_printf ("%" G_GINT64_FORMAT, h->track_id);
+  g_autofree char *best = g_strdup_printf ("%" G_GINT64_FORMAT, h->best_sighting_id);
+  g_autofree char *rank = g_strdup_printf ("%d", h->rank);
+  g_autofree char *at = trawl_format_media_time (h->jump_pts_s);
+  g_autofree char *cut = trawl_format_ellipsize (file, 14);
+  GString *row = g_string_new (NULL);
+
+  trawl_cli_add_col (row, rank, 4, TRUE);
+  trawl_cli_add_col (row, score, 6, FALSE);
+  trawl_cli_add_col (row, track, 6, TRUE);
+  trawl_cli_add_col (row, best, 7, TRUE);
+  trawl_cli_add_col (row, h->camera ? h->camera : "?", 9, FALSE);
+  trawl_cli_add_col (row, first, 14, FALSE);
+  trawl_cli_add_col (row, last, 8, FALSE);
+  if (plates)
+    trawl_cli_add_col (row, h->plate_text ? h->plate_text : "", 10, FALSE);
+  g_string_append_printf (row, "%s @ %s", cut, at);
+  trawl_cli_print_row (row);
+}
+
 static void
 print_table (const TrawlSearchResults *r)
 {
@@ -218,24 +280,17 @@ print_table (const TrawlSearchResults *r)
             r->n_query_faces == 1 ? "" : "s");
   printf (": %u track%s shown of %" G_GINT64_FORMAT " looked at, %.0f ms\n", r->hits->len,
           r->hits->len == 1 ? "" : "s", r->n_candidates, r->elapsed_s * 1000);
-  printf ("match threshold: score >= %.3f: %s\n\n", r->threshold, r->threshold_note);
+  g_autofree char *note = g_strdup_printf ("match threshold: score >= %.3f: %s", r->threshold,
+                                           r->threshold_note);
+  trawl_cli_print_wrapped (note, 100, "  ");
+  printf ("\n");
   if (r->hits->len == 0)
     return;
-  printf ("%4s %5s %-5s %6s %-14s %-25s %-8s %4s %-10s %s\n", "RANK", "SCORE", "MATCH",
-          "TRACK", "CAMERA", "FIRST SEEN (local)", "UNTIL", "SEEN", plates ? "PLATE" : "",
-          "JUMP TO (file @ seconds)");
+  print_hits_header (plates);
   for (guint i = 0; i < r->hits->len; i++)
-    {
-      const TrawlSearchHit *h = r->hits->pdata[i];
-      g_autofree char *first = format_local (h->first_utc);
-      g_autofree char *last = format_clock (h->last_utc);
-      g_autofree char *file = basename_of (h->video_path);
-      printf ("%4d %5.3f %-5s %6" G_GINT64_FORMAT " %-14.14s %-25s %-8s %4d %-10s %s @ %.1f\n",
-              h->rank, h->score, h->match ? "yes" : "-", h->track_id,
-              h->camera ? h->camera : "?", first, last, h->n_sightings,
-              plates && h->plate_text ? h->plate_text : "", file,
-              h->jump_pts_s);
-    }
+    print_hit (r->hits->pdata[i], plates);
+  printf ("SCORE: * above the match threshold. BEST: the sighting to export\n"
+          "('trawl export CASE --sighting ID'). JUMP TO: file @ time into it.\n");
   printf ("\nroute (%u matching track%s in time order):\n", route->len,
           route->len == 1 ? "" : "s");
   if (route->len == 0)
@@ -547,8 +602,8 @@ show_text (const TrawlTrack *t, GPtrArray *sightings, const char *video)
 
   printf ("track %" G_GINT64_FORMAT ": %s, camera %s\n", t->id, trawl_kind_to_string (t->kind),
           t->camera_name ? t->camera_name : "?");
-  printf ("  seen      %s until %s (%.1f s of video)\n", first, last,
-          t->last_pts_s - t->first_pts_s);
+  g_autofree char *length = trawl_format_duration (t->last_pts_s - t->first_pts_s);
+  printf ("  seen      %s until %s (%s of video)\n", first, last, length);
   printf ("  video     %s, %.1f s to %.1f s\n", video ? video : "?", t->first_pts_s,
           t->last_pts_s);
   if (t->best_plate_text != NULL)

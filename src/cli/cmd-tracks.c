@@ -5,8 +5,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <trawl/base.h>
 #include <trawl/case.h>
 #include <trawl/catalog.h>
 #include <trawl/plate.h>
@@ -90,20 +92,22 @@ track_json (JsonBuilder *b, const TrawlTrack *t, const char *video)
   json_builder_end_object (b);
 }
 
-/* "A(4 .01)B" style: each character, with its runner-up where one was seen. */
+/* The plate characters the reader was unsure of: "3:8 .12" = character 3
+ * may also be '8' (probability 0.12), at most max of them, the most
+ * likely first, joined by ","; "…" when there are more (--json has all). */
 static char *
-alternatives_text (const char *json)
+alternatives_text (const char *json, int max)
 {
   g_autoptr (JsonNode) root = json ? json_from_string (json, NULL) : NULL;
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     return g_strdup ("");
-  GString *s = g_string_new (NULL);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) probs = g_array_new (FALSE, FALSE, sizeof (double));
   JsonArray *a = json_node_get_array (root);
   for (guint i = 0; i < json_array_get_length (a); i++) {
     JsonObject *o = json_array_get_object_element (a, i);
     if (o == NULL || !json_object_has_member (o, "c"))
       continue;
-    g_string_append (s, json_object_get_string_member (o, "c"));
     JsonArray *alts = json_object_has_member (o, "alt") ? json_object_get_array_member (o, "alt")
                                                          : NULL;
     /* The runner-up: the first alternative that differs from the read. */
@@ -113,13 +117,92 @@ alternatives_text (const char *json)
           || g_strcmp0 (json_array_get_string_element (alt, 0),
                         json_object_get_string_member (o, "c")) == 0)
         continue;
-      if (json_array_get_double_element (alt, 1) >= 0.01)
-        g_string_append_printf (s, "(%s %.2f)", json_array_get_string_element (alt, 0),
-                                json_array_get_double_element (alt, 1));
+      double p = json_array_get_double_element (alt, 1);
+      if (p >= 0.01) {
+        g_autofree char *pp = g_strdup_printf ("%.2f", MIN (p, 0.99));
+        g_ptr_array_add (items, g_strdup_printf ("%u:%s %s", i + 1,
+                                                 json_array_get_string_element (alt, 0),
+                                                 pp + 1 /* ".12" */));
+        g_array_append_val (probs, p);
+      }
       break;
     }
   }
+  GString *s = g_string_new (NULL);
+  /* The most likely alternatives first. */
+  for (int shown = 0; shown < max && items->len > 0; shown++) {
+    guint best = 0;
+    for (guint i = 1; i < items->len; i++)
+      if (g_array_index (probs, double, i) > g_array_index (probs, double, best))
+        best = i;
+    g_string_append_printf (s, "%s%s", shown ? "," : "", (char *) items->pdata[best]);
+    g_ptr_array_remove_index (items, best);
+    g_array_remove_index (probs, best);
+  }
+  if (items->len > 0)
+    g_string_append (s, ",\342\200\246");
   return g_string_free (s, FALSE);
+}
+
+#define TRACKS_LEGEND \
+  "FIRST: clock time (UTC) of the first sighting; +HH:MM:SS: time into the video, where its\n" \
+  "  start time is unknown. LENGTH: first to last sighting. N: sightings.\n" \
+  "BEST: id of the track's best sighting, for 'trawl export CASE --sighting ID'.\n" \
+  "ALSO: plate characters the reader was unsure of: '3:8 .12' means character 3 may also\n" \
+  "  be '8' (probability 0.12); --json lists them all.\n"
+
+static void
+print_header (void)
+{
+  GString *row = g_string_new (NULL);
+  trawl_cli_add_col (row, "ID", 5, TRUE);
+  trawl_cli_add_col (row, "KIND", 5, FALSE);
+  trawl_cli_add_col (row, "CAMERA", 9, FALSE);
+  trawl_cli_add_col (row, "VIDEO", 15, FALSE);
+  trawl_cli_add_col (row, "FIRST", 9, FALSE);
+  trawl_cli_add_col (row, "LENGTH", 10, FALSE);
+  trawl_cli_add_col (row, "N", 3, TRUE);
+  trawl_cli_add_col (row, "BEST", 7, TRUE);
+  trawl_cli_add_col (row, "PLATE", 10, FALSE);
+  g_string_append (row, "ALSO");
+  trawl_cli_print_row (row);
+}
+
+/* One row of the table (at most 100 columns with ids below 100,000); a date line first when the
+ * day (UTC) differs from the previous row's, kept in *day. */
+static void
+print_row (const TrawlTrack *t, const char *path, char **day)
+{
+  g_autofree char *base = g_path_get_basename (path ? path : "?");
+  g_autofree char *date = isnan (t->first_utc) ? NULL : trawl_format_clock (t->first_utc, TRUE);
+  g_autofree char *first = NULL;
+  if (date != NULL) {
+    if (*day == NULL || strncmp (*day, date, 10) != 0)
+      printf ("-- %.10s (UTC) --\n", date);
+    g_free (*day);
+    *day = g_strdup (date);
+    first = g_strdup (date + 11);
+  } else {
+    g_autofree char *media = trawl_format_media_time (t->first_pts_s);
+    first = g_strconcat ("+", media, NULL);
+  }
+  g_autofree char *length = trawl_format_duration (t->last_pts_s - t->first_pts_s);
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, t->id);
+  g_autofree char *n = g_strdup_printf ("%d", t->n_sightings);
+  g_autofree char *best = g_strdup_printf ("%" G_GINT64_FORMAT, t->best_sighting_id);
+  g_autofree char *alts = alternatives_text (t->best_plate_alternatives, 2);
+  GString *row = g_string_new (NULL);
+  trawl_cli_add_col (row, id, 5, TRUE);
+  trawl_cli_add_col (row, trawl_kind_to_string (t->kind), 5, FALSE);
+  trawl_cli_add_col (row, t->camera_name ? t->camera_name : "-", 9, FALSE);
+  trawl_cli_add_col (row, base, 15, FALSE);
+  trawl_cli_add_col (row, first, 9, FALSE);
+  trawl_cli_add_col (row, length, 10, FALSE);
+  trawl_cli_add_col (row, n, 3, TRUE);
+  trawl_cli_add_col (row, best, 7, TRUE);
+  trawl_cli_add_col (row, t->best_plate_text ? t->best_plate_text : "", 10, FALSE);
+  g_string_append (row, alts);
+  trawl_cli_print_row (row);
 }
 
 int
@@ -128,7 +211,8 @@ trawl_cmd_tracks (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("CASE");
   g_autoptr (GError) error = NULL;
 
-  g_option_context_set_summary (ctx, "List the tracks the indexer found in CASE.");
+  g_option_context_set_summary (ctx, "List the tracks the indexer found in CASE, one a line.");
+  g_option_context_set_description (ctx, "Columns:\n" TRACKS_LEGEND);
   g_option_context_add_main_entries (ctx, tracks_entries, NULL);
   if (!trawl_cli_parse (ctx, &argc, &argv))
     return 2;
@@ -169,27 +253,19 @@ trawl_cmd_tracks (int argc, char **argv)
   }
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_array (b);
-  if (!opt_json)
-    printf ("%-6s %-5s %-12s %-24s %-24s %-24s %-16s %-8s %-4s %s\n", "ID", "KIND", "CAMERA",
-            "VIDEO", "FIRST (UTC)", "LAST (UTC)", "PTS (s)", "QUALITY", "N", "PLATE");
+  g_autofree char *day = NULL;
+  if (!opt_json && tracks->len > 0)
+    print_header ();
   for (guint i = 0; i < tracks->len; i++) {
     TrawlTrack *t = tracks->pdata[i];
     g_autofree char *path = trawl_cli_display_name (g_hash_table_lookup (paths, &t->video_id));
-    g_autofree char *base = g_path_get_basename (path ? path : "?");
-    if (opt_json) {
+    if (opt_json)
       track_json (b, t, path);
-      continue;
-    }
-    g_autofree char *a = format_utc (t->first_utc);
-    g_autofree char *z = format_utc (t->last_utc);
-    g_autofree char *pts = g_strdup_printf ("%.2f-%.2f", t->first_pts_s, t->last_pts_s);
-    g_autofree char *alts = alternatives_text (t->best_plate_alternatives);
-    printf ("%-6" G_GINT64_FORMAT " %-5s %-12s %-24s %-24s %-24s %-16s %-8.3f %-4d %s%s%s%s\n",
-            t->id, trawl_kind_to_string (t->kind), t->camera_name ? t->camera_name : "-", base,
-            a, z, pts, t->best_quality, t->n_sightings,
-            t->best_plate_text ? t->best_plate_text : "", *alts ? "  [" : "", alts,
-            *alts ? "]" : "");
+    else
+      print_row (t, path, &day);
   }
+  if (!opt_json && tracks->len > 0)
+    printf ("\n" TRACKS_LEGEND);
   json_builder_end_array (b);
   if (opt_json) {
     g_autoptr (JsonNode) root = json_builder_get_root (b);

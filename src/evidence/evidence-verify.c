@@ -69,13 +69,35 @@ plain_name (const char *name)
          strcmp (name, ".") != 0 && strcmp (name, "..") != 0;
 }
 
+/* A manifest's member as a string, NULL when absent or of another type.
+ * (json-glib's _with_default getters are a critical, not a default, for an
+ * object or a list where a value should be: a hostile manifest has them.) */
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n) : NULL;
+}
+
+/* A manifest's member as an integer, dflt when absent or of another type. */
+static gint64
+member_int (JsonObject *o, const char *name, gint64 dflt)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64
+           ? json_node_get_int (n) : dflt;
+}
+
 /* Checks one {file, sha256, size} entry of the manifest. */
 static gboolean
 check_entry (Verify *v, JsonObject *o, const char *where, GError **error)
 {
-  const char *file = json_object_get_string_member_with_default (o, "file", NULL);
-  const char *sha = json_object_get_string_member_with_default (o, "sha256", NULL);
-  gint64 size = json_object_get_int_member_with_default (o, "size", -1);
+  const char *file = member_string (o, "file");
+  const char *sha = member_string (o, "sha256");
+  gint64 size = member_int (o, "size", -1);
   g_autofree char *path = NULL, *got = NULL, *field = NULL;
   g_autoptr(GError) local = NULL;
   GStatBuf sb;
@@ -180,8 +202,8 @@ check_signature (Verify *v, JsonObject *m, const char *text, gsize len)
       return;
     }
   s = json_node_get_object (sn);
-  key = json_object_get_string_member_with_default (s, "public_key", NULL);
-  alg = json_object_get_string_member_with_default (s, "algorithm", NULL);
+  key = member_string (s, "public_key");
+  alg = member_string (s, "algorithm");
   v->r->public_key = g_strdup (key);
   if (g_strcmp0 (alg, TRAWL_EVIDENCE_KEY_ALGORITHM) != 0)
     {
@@ -214,12 +236,12 @@ check_sources (Verify *v, TrawlCatalog *cat, JsonObject *m, GError **error)
 
   for (guint i = 0; clips != NULL && i < json_array_get_length (clips); i++)
     {
-      JsonObject *c = json_array_get_object_element (clips, i);
+      JsonNode *cn = json_array_get_element (clips, i);
+      JsonObject *c = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
       JsonObject *src = c != NULL && json_object_has_member (c, "source") &&
                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (c, "source"))
                           ? json_object_get_object_member (c, "source") : NULL;
-      const char *sha = src ? json_object_get_string_member_with_default (src, "sha256", NULL)
-                            : NULL;
+      const char *sha = member_string (src, "sha256");
       g_autoptr(TrawlCatalogVideo) video = NULL;
       g_autofree char *field = g_strdup_printf ("clips[%u].source.sha256", i);
 
@@ -298,15 +320,18 @@ verify_run (Verify *v, TrawlCatalog *cat, GError **error)
       return TRUE;
     }
   v->r->manifest_sha256 = _trawl_evidence_sha256_bytes (text, len);
+  /* An empty file parses to no root at all (NULL), not an empty node. */
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local) ||
+      json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       add_problem (v, TRAWL_EVIDENCE_MANIFEST, NULL, "is not a JSON object: %s",
-                   local != NULL ? local->message : "wrong type");
+                   local != NULL ? local->message
+                   : json_parser_get_root (parser) == NULL ? "empty" : "wrong type");
       return cat == NULL || check_case (v, cat, NULL, error);
     }
   m = json_node_get_object (json_parser_get_root (parser));
-  if (g_strcmp0 (json_object_get_string_member_with_default (m, "format", NULL),
+  if (g_strcmp0 (member_string (m, "format"),
                  TRAWL_EVIDENCE_FORMAT) != 0)
     add_problem (v, TRAWL_EVIDENCE_MANIFEST, "format", "is not '%s'", TRAWL_EVIDENCE_FORMAT);
   if (!check_entries (v, m, "clips", error) || !check_entries (v, m, "thumbnails", error) ||

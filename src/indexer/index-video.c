@@ -209,6 +209,9 @@ process_batch (Work *w, TrawlVideoFrame **frames, int n, GError **error)
       trawl_tracker_add_plates (w->tracker, img, frames[i]->pts_s, plates[i]);
     w->faces += nf;
     w->plates += np;
+    /* Counted as found, so progress moves during a file (issue 17). */
+    run->p.faces += nf;
+    run->p.plates += np;
     w->frames++;
   }
   run->p.t_track += now_s () - t;
@@ -386,6 +389,8 @@ frame_done (TrawlIndexRun *run, Decode *d, TrawlVideoFrame *f, gboolean failed, 
 {
   run->p.frames_sampled += failed ? 0 : 1;
   run->p.video_s_done = base_done + f->pts_s;
+  if (run->t_first_frame == 0)
+    run->t_first_frame = g_get_monotonic_time () / 1e6;
   run->cur_fraction = duration > 0 ? MIN (1.0, f->pts_s / duration) : 0;
   trawl_video_frame_free (f);
   g_async_queue_push (d->slots, SLOT);
@@ -486,8 +491,14 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   if (vst.time_jumps > 0)
     duration = vst.media_end_s;  /* the container's length counts the jumps */
   run->p.video_s_done = done_before + (duration > 0 ? duration : 0);
+  /* The live counts hold this video's finds; one not kept takes them back. */
+  gboolean kept = ok && d.error == NULL;
 
   /* Cancel or engine failure: nothing of this video is kept; the run ends. */
+  if (!kept) {
+    run->p.faces -= w.faces;
+    run->p.plates -= w.plates;
+  }
   if (!ok) {
     gboolean cancelled = g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     trawl_catalog_rollback_video (run->cat, video_id, local->message, NULL);
@@ -519,6 +530,8 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
     return FALSE;
   }
   if (!write_video (run, video_id, base_utc, tracks, error)) {
+    run->p.faces -= w.faces;
+    run->p.plates -= w.plates;
     trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
     return FALSE;
   }
@@ -529,8 +542,6 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
     else
       run->p.plate_tracks++;
   }
-  run->p.faces += w.faces;
-  run->p.plates += w.plates;
   run->p.videos_indexed++;
   return TRUE;
 }

@@ -23,6 +23,8 @@ typedef struct {
   double              bytes_total, bytes_done;
   double              cur_bytes, cur_fraction;  /* the file in progress */
   GHashTable         *times;          /* canonical path -> TrawlTimesRow (times CSVs) */
+  double              t_first_frame;  /* monotonic s of the run's first analysed frame; 0 before */
+  double              probed_bytes;   /* bytes of the files whose duration is in video_s_total */
 } TrawlIndexRun;
 
 /* index-times.c: reads opts.times_csv and the TRAWL_INDEX_TIMES_FILE of

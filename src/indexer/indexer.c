@@ -120,10 +120,26 @@ _trawl_index_report (TrawlIndexRun *run, gboolean force)
   run->last_report = now;
   TrawlIndexProgress *p = &run->p;
   p->elapsed_s = now - run->t0;
-  double done = run->bytes_done + run->cur_bytes * run->cur_fraction;
-  p->eta_s = done > 0 && p->elapsed_s > 1
-              ? MAX (0.0, p->elapsed_s * (run->bytes_total - done) / done) : -1;
+  /* Footage left: what the probed files still hold, and the files not yet
+   * opened at the probed files' seconds per byte. */
+  double unprobed = run->bytes_total - run->bytes_done - (p->current ? run->cur_bytes : 0);
+  double left = run->probed_bytes > 0
+                  ? MAX (0.0, p->video_s_total - p->video_s_done)
+                      + MAX (0.0, unprobed) * p->video_s_total / run->probed_bytes
+                  : -1;
+  p->eta_s = run->t_first_frame > 0
+               ? trawl_index_estimate_eta (now - run->t_first_frame, p->video_s_done, left)
+               : -1;
   run->opts.progress (p, run->opts.progress_data);
+}
+
+double
+trawl_index_estimate_eta (double decode_wall_s, double media_decoded_s, double media_left_s)
+{
+  if (!(decode_wall_s >= TRAWL_INDEX_ETA_MIN_S) || !(media_decoded_s > 0)
+      || !(media_left_s >= 0))
+    return -1;
+  return media_left_s / (media_decoded_s / decode_wall_s);
 }
 
 /* ---- per file ---- */
@@ -297,8 +313,10 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
     return trawl_catalog_set_video_status (run->cat, vid, TRAWL_VIDEO_STATUS_FAILED,
                                            _trawl_index_reason (path, bad->message), error);
   }
-  if (info->duration_s > 0)
+  if (info->duration_s > 0) {
     run->p.video_s_total += info->duration_s;
+    run->probed_bytes += st.st_size;
+  }
   double base_utc = isnan (start.start) ? NAN : start.start + camera_offset (run, cam_id);
   /* Models load on the first video that needs them: a re-run that skips
    * everything stays quick. */

@@ -21,6 +21,7 @@
 #include <faiss/c_api/index_factory_c.h>
 #include <faiss/c_api/index_io_c.h>
 
+#include <glib/gstdio.h>
 #include <trawl/base.h>
 #include <trawl/vectors.h>
 
@@ -485,6 +486,178 @@ out:
   return ok;
 }
 
+/* ---- the FAISS layout, checked before FAISS reads it ----
+ *
+ * FAISS trusts the counts in a file: with IO_FLAG_MMAP, inverted lists
+ * whose sizes run past the end of the file are mapped anyway and the first
+ * search dies of SIGBUS; an "ilod" list makes it open whatever file the
+ * index names. The footer's SHA-256 is not checked for a mapped load (that
+ * would read the whole file) and is no proof against a file edited on
+ * purpose. So the two layouts this file writes (FAISS 1.7.3 index_read.cpp)
+ * are walked here, every count checked against the bytes that remain:
+ *
+ *   "IxMp" header "IxFI" header u64 nfloats, floats, u64 n, n ids   (IDMap,Flat)
+ *   "IwFl" header u64 nlist, u64 nprobe, "IxFI" quantizer, direct map,
+ *          "ilar" u64 nlist, u64 code_size, "full" u64 n, n sizes (or "sprs" u64 2n,
+ *          n (list, size) pairs), then the lists' codes and ids          (IVF,Flat)
+ *
+ * header: i32 d, i64 ntotal, i64, i64, u8 is_trained, i32 metric (inner
+ * product: no metric argument follows). Reads a few kB, seeks over data. */
+
+typedef struct {
+  FILE   *fp;
+  guint64 left;   /* bytes of the FAISS part not yet walked */
+} Walk;
+
+static gboolean
+walk_read (Walk *w, void *buf, guint64 n)
+{
+  if (n > w->left || fread (buf, 1, (size_t) n, w->fp) != n)
+    return FALSE;
+  w->left -= n;
+  return TRUE;
+}
+
+/* Skips count items of size bytes, refusing counts the file cannot hold. */
+static gboolean
+walk_skip (Walk *w, guint64 count, guint64 size)
+{
+  if (size != 0 && count > w->left / size)
+    return FALSE;
+  if (fseeko (w->fp, (off_t) (count * size), SEEK_CUR) != 0)
+    return FALSE;
+  w->left -= count * size;
+  return TRUE;
+}
+
+static gboolean
+walk_u64 (Walk *w, guint64 *v)
+{
+  if (!walk_read (w, v, 8))
+    return FALSE;
+  *v = GUINT64_FROM_LE (*v);
+  return TRUE;
+}
+
+static gboolean
+walk_fourcc (Walk *w, const char *want)
+{
+  char got[4];
+  return walk_read (w, got, 4) && memcmp (got, want, 4) == 0;
+}
+
+/* The header after a fourcc; *dim gets d. Only inner product is written. */
+static gboolean
+walk_header (Walk *w, gint32 *dim)
+{
+  guint8 h[33];
+  gint32 metric;
+
+  if (!walk_read (w, h, sizeof h))
+    return FALSE;
+  memcpy (dim, h, 4);
+  memcpy (&metric, h + 29, 4);
+  *dim = GINT32_FROM_LE (*dim);
+  return *dim > 0 && GINT32_FROM_LE (metric) == METRIC_INNER_PRODUCT;
+}
+
+/* "IxFI" header u64 nfloats (a whole number of vectors), the floats. */
+static gboolean
+walk_flat (Walk *w, gint32 dim)
+{
+  gint32 d;
+  guint64 n;
+
+  return walk_fourcc (w, "IxFI") && walk_header (w, &d) && d == dim && walk_u64 (w, &n)
+         && n % (guint64) dim == 0 && walk_skip (w, n, 4);
+}
+
+static gboolean
+walk_idmap_flat (Walk *w)
+{
+  gint32 dim;
+  guint64 n;
+
+  return walk_header (w, &dim) && walk_flat (w, dim) && walk_u64 (w, &n) && walk_skip (w, n, 8);
+}
+
+static gboolean
+walk_ivf_flat (Walk *w)
+{
+  gint32 dim;
+  guint64 nlist, nprobe, n, code_size, total = 0;
+  guint8 dm_type;
+
+  if (!walk_header (w, &dim) || !walk_u64 (w, &nlist) || !walk_u64 (w, &nprobe)
+      || !walk_flat (w, dim))
+    return FALSE;
+  /* direct map: type, an array of ids, and for a hash table its pairs */
+  if (!walk_read (w, &dm_type, 1) || dm_type > 2 || !walk_u64 (w, &n) || !walk_skip (w, n, 8)
+      || (dm_type == 2 && (!walk_u64 (w, &n) || !walk_skip (w, n, 16))))
+    return FALSE;
+  char sizes[4];
+  if (!walk_fourcc (w, "ilar") || !walk_u64 (w, &n) || n != nlist || !walk_u64 (w, &code_size)
+      || code_size != (guint64) dim * 4 || !walk_read (w, sizes, 4) || !walk_u64 (w, &n)
+      || n > w->left / 8)
+    return FALSE;
+  /* "full": one size per list; "sprs" (mostly empty lists): (list, size) pairs */
+  gboolean sparse = memcmp (sizes, "sprs", 4) == 0;
+  if (!(sparse ? n % 2 == 0 && n / 2 <= nlist : memcmp (sizes, "full", 4) == 0 && n == nlist))
+    return FALSE;
+  for (guint64 i = 0; i < n; i++)
+    {
+      guint64 v;
+      if (!walk_u64 (w, &v))
+        return FALSE;
+      if (sparse && i % 2 == 0)
+        {
+          if (v >= nlist)
+            return FALSE;
+          continue;
+        }
+      if (v > w->left / (code_size + 8) || total + v > w->left / (code_size + 8))
+        return FALSE;
+      total += v;
+    }
+  /* each list: size codes, then size ids */
+  return total <= w->left / (code_size + 8) && walk_skip (w, total, code_size + 8);
+}
+
+/* Bytes before the footer (verify_file has checked that there is one). */
+static guint64
+faiss_part_len (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 && st.st_size >= FOOTER_LEN ? (guint64) st.st_size - FOOTER_LEN
+                                                             : 0;
+}
+
+/* TRUE when the FAISS part (len bytes) of path has one of the layouts
+ * above, its counts within the file. */
+static gboolean
+check_layout (const char *path, guint64 len, GError **error)
+{
+  Walk w = { fopen (path, "rb"), len };
+  char fourcc[4];
+  gboolean ok = FALSE;
+
+  if (w.fp != NULL && walk_read (&w, fourcc, 4))
+    {
+      if (memcmp (fourcc, "IxMp", 4) == 0)
+        ok = walk_idmap_flat (&w);
+      else if (memcmp (fourcc, "IwFl", 4) == 0)
+        ok = walk_ivf_flat (&w);
+      ok = ok && w.left == 0;
+    }
+  if (w.fp != NULL)
+    fclose (w.fp);
+  if (!ok)
+    corrupt (path, "not an IDMap,Flat or IVF,Flat store as trawl writes them (a count runs "
+             "past the end, or another index type)", error);
+  return ok;
+}
+
 /* The factory string of a loaded index, from its structure. */
 static char *
 describe (FaissIndex *index)
@@ -512,7 +685,7 @@ load (const char *path, int dim, gboolean mapped, GError **error)
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: no such vector file", path);
       return NULL;
     }
-  if (!verify_file (path, !mapped, error))
+  if (!verify_file (path, !mapped, error) || !check_layout (path, faiss_part_len (path), error))
     return NULL;
   rc = faiss_read_index_fname (path, mapped ? TRAWL_FAISS_IO_FLAG_MMAP : 0, &index);
   if (rc != 0)
