@@ -90,20 +90,6 @@ trawl_gpu_frame_wait (const TrawlGpuFrame *frame, void *stream, GError **error)
 
 #else
 
-/* What a person should read for a CUDA failure at discovery: the
- * runtime's own text for a missing driver ("CUDA driver version is
- * insufficient for CUDA runtime version") reads like a driver fault on a
- * machine that simply has no NVIDIA GPU. */
-static const char *
-no_gpu_reason (int rc, int driver_version)
-{
-  if (rc == 100 /* cudaErrorNoDevice */)
-    return "no NVIDIA GPU found";
-  if (rc == 35 /* cudaErrorInsufficientDriver */ && driver_version == 0)
-    return "no NVIDIA GPU found (no NVIDIA driver is installed)";
-  return trawl_cuda_error_string (rc);
-}
-
 gboolean
 trawl_gpu_probe (TrawlGpuInfo *info, GError **error)
 {
