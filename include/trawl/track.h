@@ -93,6 +93,14 @@ void trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double 
 void trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_s,
                                const GPtrArray *plates);
 
+/* The frame at pts_s was not given to the detectors because it showed no
+ * change from the last frame that was (the motion gate, trawl/video.h):
+ * the tracks seen in that frame are taken as seen at pts_s too, so a
+ * parked car or a seated person is not closed after max_gap_s of skipped
+ * frames. Their observations and last_pts_s stay as they are. Tracks
+ * missing from that frame age as before. */
+void trawl_tracker_hold (TrawlTracker *tr, double pts_s);
+
 /* Number of tracks so far (open and closed). */
 guint trawl_tracker_get_n_tracks (TrawlTracker *tr, TrawlTrackKind kind);
 

@@ -12,7 +12,15 @@ struct _TrawlTracker {
   TrawlTrackerOptions opts;
   GPtrArray *tracks;   /* TrawlTrackResult*, all of them, creation order */
   GPtrArray *open;     /* borrowed from tracks: those still accepting obs */
+  double     frame_pts_s; /* the last frame detections were added for */
 };
+
+/* A track as the tracker keeps it: the result, and when it was last seen
+ * or held (trawl_tracker_hold), which is what ages it. */
+typedef struct {
+  TrawlTrackResult pub;  /* first: trawl_track_result_free frees this pointer */
+  double           seen_s;
+} Track;
 
 typedef struct {
   float score;
@@ -64,6 +72,7 @@ trawl_tracker_new (const TrawlTrackerOptions *opts)
     trawl_tracker_options_init (&tr->opts);
   tr->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_track_result_free);
   tr->open = g_ptr_array_new ();
+  tr->frame_pts_s = -INFINITY;
   return tr;
 }
 
@@ -208,8 +217,8 @@ static void
 close_stale (TrawlTracker *tr, double pts_s)
 {
   for (guint i = tr->open->len; i-- > 0;) {
-    TrawlTrackResult *t = tr->open->pdata[i];
-    if (pts_s - t->last_pts_s > tr->opts.max_gap_s)
+    Track *t = tr->open->pdata[i];
+    if (pts_s - t->seen_s > tr->opts.max_gap_s)
       g_ptr_array_remove_index (tr->open, i);
   }
 }
@@ -254,7 +263,8 @@ plate_affinity (const TrawlTrackerOptions *o, const TrawlTrackResult *t, const T
 static TrawlTrackResult *
 track_new (TrawlTracker *tr, TrawlTrackKind kind)
 {
-  TrawlTrackResult *t = g_new0 (TrawlTrackResult, 1);
+  Track *tk = g_new0 (Track, 1);
+  TrawlTrackResult *t = &tk->pub;
   t->kind = kind;
   t->obs = g_array_new (FALSE, TRUE, sizeof (TrawlTrackObs));
   g_array_set_clear_func (t->obs, obs_clear);
@@ -332,6 +342,7 @@ track_push (TrawlTracker *tr, TrawlTrackResult *t, TrawlTrackObs *o, const Trawl
   if (t->obs->len == 0)
     t->first_pts_s = o->pts_s;
   t->last_pts_s = o->pts_s;
+  ((Track *) t)->seen_s = o->pts_s;
   g_array_append_val (t->obs, *o);
   if (o->quality > t->best_quality) {
     t->best_quality = o->quality;
@@ -395,10 +406,22 @@ plate_aff_cb (TrawlTracker *tr, TrawlTrackResult *t, guint d, gconstpointer dets
 }
 
 void
+trawl_tracker_hold (TrawlTracker *tr, double pts_s)
+{
+  for (guint i = 0; i < tr->open->len; i++) {
+    Track *t = tr->open->pdata[i];
+    /* Only what the reference frame showed is known to be there still. */
+    if (t->pub.last_pts_s >= tr->frame_pts_s)
+      t->seen_s = MAX (t->seen_s, pts_s);
+  }
+}
+
+void
 trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double pts_s,
                          const GArray *faces)
 {
   close_stale (tr, pts_s);
+  tr->frame_pts_s = pts_s;
   if (faces == NULL || faces->len == 0)
     return;
   g_autofree TrawlTrackObs *obs = g_new0 (TrawlTrackObs, faces->len);
@@ -420,6 +443,7 @@ trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_
                           const GPtrArray *plates)
 {
   close_stale (tr, pts_s);
+  tr->frame_pts_s = pts_s;
   if (plates == NULL || plates->len == 0)
     return;
   g_autofree TrawlTrackObs *obs = g_new0 (TrawlTrackObs, plates->len);

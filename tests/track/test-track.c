@@ -104,6 +104,52 @@ test_faces_gap_and_stranger (void)
   g_assert_cmpuint (trawl_tracker_get_n_tracks (tr, TRAWL_TRACK_FACE), ==, 0);
 }
 
+/* Frames the motion gate skipped (trawl_tracker_hold) keep the tracks of
+ * the last analysed frame open across a gap longer than max_gap_s; a
+ * track missing from that frame is not held, and closes as before. */
+static void
+test_hold (void)
+{
+  g_autoptr (TrawlTracker) tr = trawl_tracker_new (NULL);  /* max_gap_s 3 */
+  TrawlFace both[2] = { make_face (1, 0, 50, 50, 0.5f), make_face (2, 0, 300, 50, 0.5f) };
+  g_autoptr (GArray) a0 = faces_of (both, 2);
+  trawl_tracker_add_faces (tr, NULL, 0.0, a0);
+  /* the analysed frame at 0.5 s shows person 2 only */
+  TrawlFace only2 = make_face (2, 1, 300, 50, 0.5f);
+  g_autoptr (GArray) a1 = faces_of (&only2, 1);
+  trawl_tracker_add_faces (tr, NULL, 0.5, a1);
+  for (double t = 1.0; t <= 8.0; t += 0.5)
+    trawl_tracker_hold (tr, t);
+  TrawlFace again[2] = { make_face (1, 2, 50, 50, 0.5f), make_face (2, 2, 300, 50, 0.5f) };
+  g_autoptr (GArray) a2 = faces_of (again, 2);
+  trawl_tracker_add_faces (tr, NULL, 8.5, a2);
+  g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
+  /* person 2: one track of three sightings; person 1: two tracks */
+  g_assert_cmpuint (tracks->len, ==, 3);
+  guint n2 = 0, n1 = 0;
+  for (guint i = 0; i < tracks->len; i++) {
+    TrawlTrackResult *r = tracks->pdata[i];
+    gboolean is2 = r->mean_embedding[2] > r->mean_embedding[1];
+    if (is2) {
+      n2++;
+      g_assert_cmpuint (r->obs->len, ==, 3);
+      g_assert_cmpfloat (r->last_pts_s, ==, 8.5);  /* holds add no sighting */
+    } else {
+      n1++;
+      g_assert_cmpuint (r->obs->len, ==, 1);
+    }
+  }
+  g_assert_cmpuint (n2, ==, 1);
+  g_assert_cmpuint (n1, ==, 2);
+
+  /* Without the holds the same frames give a track per sighting span. */
+  g_autoptr (TrawlTracker) plain = trawl_tracker_new (NULL);
+  trawl_tracker_add_faces (plain, NULL, 0.0, a0);
+  trawl_tracker_add_faces (plain, NULL, 0.5, a1);
+  trawl_tracker_add_faces (plain, NULL, 8.5, a2);
+  g_assert_cmpuint (trawl_tracker_get_n_tracks (plain, TRAWL_TRACK_FACE), ==, 4);
+}
+
 /* The best observation is the highest quality one; thumbnails are kept
  * for the best max_thumbs only. */
 static void
@@ -285,6 +331,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/track/faces-cross", test_faces_cross);
   g_test_add_func ("/track/faces-gap-stranger", test_faces_gap_and_stranger);
+  g_test_add_func ("/track/hold", test_hold);
   g_test_add_func ("/track/best-and-thumbs", test_best_and_thumbs);
   g_test_add_func ("/track/plates", test_plates);
   g_test_add_func ("/track/plate-similarity", test_plate_similarity);
