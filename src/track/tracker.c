@@ -20,7 +20,22 @@ struct _TrawlTracker {
 typedef struct {
   TrawlTrackResult pub;  /* first: trawl_track_result_free frees this pointer */
   double           seen_s;
+  GPtrArray       *reads;    /* plates: GArray of TrawlPlateSlot per observation */
+  GArray          *weights;  /* plates: double, each read's quality */
 } Track;
+
+#define MAX_SLOTS 16
+
+static void
+track_free (gpointer p)
+{
+  Track *t = p;
+  if (t == NULL)
+    return;
+  g_clear_pointer (&t->reads, g_ptr_array_unref);
+  g_clear_pointer (&t->weights, g_array_unref);
+  trawl_track_result_free (&t->pub);
+}
 
 typedef struct {
   float score;
@@ -39,6 +54,7 @@ trawl_tracker_options_init (TrawlTrackerOptions *opts)
   opts->max_gap_s = 3.0;
   opts->max_thumbs = 3;
   opts->thumb_size = 160;
+  opts->keep_unlikely_plates = FALSE;
 }
 
 static void
@@ -70,7 +86,7 @@ trawl_tracker_new (const TrawlTrackerOptions *opts)
     tr->opts = *opts;
   else
     trawl_tracker_options_init (&tr->opts);
-  tr->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_track_result_free);
+  tr->tracks = g_ptr_array_new_with_free_func (track_free);
   tr->open = g_ptr_array_new ();
   tr->frame_pts_s = -INFINITY;
   return tr;
@@ -265,6 +281,10 @@ track_new (TrawlTracker *tr, TrawlTrackKind kind)
 {
   Track *tk = g_new0 (Track, 1);
   TrawlTrackResult *t = &tk->pub;
+  if (kind == TRAWL_TRACK_PLATE) {
+    tk->reads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+    tk->weights = g_array_new (FALSE, FALSE, sizeof (double));
+  }
   t->kind = kind;
   t->obs = g_array_new (FALSE, TRUE, sizeof (TrawlTrackObs));
   g_array_set_clear_func (t->obs, obs_clear);
@@ -336,6 +356,84 @@ update_best_plate (TrawlTrackResult *t)
   t->best_plate_alternatives = g_strdup (bo->plate_alternatives);
 }
 
+/* JSON alternatives of voted slots, each position's character being the
+ * one text has there. */
+static char *
+slots_json (const TrawlPlateSlot *slots, int n, const char *text)
+{
+  g_autoptr (GArray) chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
+  const char *q = text;
+  for (int i = 0; i < n && *q; i++, q = g_utf8_next_char (q)) {
+    TrawlPlateChar pc = { 0 };
+    pc.c = g_utf8_get_char (q);
+    for (int k = 0; k < TRAWL_PLATE_SLOT_N && slots[i].c[k]; k++) {
+      if (slots[i].c[k] == pc.c)
+        pc.prob = slots[i].p[k];
+      if (k < 3) {
+        pc.alt[k] = slots[i].c[k];
+        pc.alt_prob[k] = slots[i].p[k];
+      }
+    }
+    g_array_append_val (chars, pc);
+  }
+  return trawl_plate_chars_to_json (chars);
+}
+
+/* The track's text by a vote per character over all its reads, weighted
+ * by their quality, then placed by national shape (see trawl/plate.h):
+ * a plate read a little wrong in every frame can still come out right. */
+static void
+vote_best_plate (Track *t)
+{
+  guint n = t->reads->len;
+  g_autofree TrawlPlateRead *rd = g_new0 (TrawlPlateRead, n);
+  for (guint i = 0; i < n; i++) {
+    GArray *sl = g_ptr_array_index (t->reads, i);
+    rd[i].slots = (const TrawlPlateSlot *) (const void *) sl->data;
+    rd[i].n = (int) sl->len;
+    rd[i].weight = g_array_index (t->weights, double, i);
+  }
+  TrawlPlateSlot out[MAX_SLOTS];
+  int len = trawl_plate_vote (rd, (int) n, out, MAX_SLOTS);
+  if (len == 0) {
+    update_best_plate (&t->pub);
+    return;
+  }
+  char *text = trawl_plate_resolve_by_shape (out, len, NULL);
+  if (text == NULL) {
+    GString *top = g_string_new (NULL);
+    for (int i = 0; i < len; i++)
+      g_string_append_unichar (top, out[i].c[0]);
+    g_autofree char *raw = g_string_free (top, FALSE);
+    text = trawl_plate_fix_by_grammar (raw);
+  }
+  g_free (t->pub.best_plate_text);
+  g_free (t->pub.best_plate_alternatives);
+  t->pub.best_plate_text = text;
+  t->pub.best_plate_alternatives = slots_json (out, len, text);
+}
+
+/* A read's slots: the characters with their alternatives, or the text's
+ * characters at the read's confidence when it has none. */
+static GArray *
+read_slots (const TrawlPlate *p)
+{
+  TrawlPlateSlot buf[MAX_SLOTS];
+  int n = p->chars != NULL ? trawl_plate_chars_to_slots (p->chars, buf, MAX_SLOTS) : 0;
+  g_autofree char *norm = trawl_plate_normalize (p->text);
+  if (n <= 0 || (g_str_is_ascii (norm) && (gsize) n != strlen (norm))) {
+    n = 0;
+    for (const char *q = norm; *q && n < MAX_SLOTS; q = g_utf8_next_char (q), n++) {
+      memset (&buf[n], 0, sizeof buf[n]);
+      buf[n].c[0] = g_utf8_get_char (q);
+      buf[n].p[0] = p->confidence;
+    }
+  }
+  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (TrawlPlateSlot), n);
+  g_array_append_vals (a, buf, n);
+  return a;
+}
+
 static void
 track_push (TrawlTracker *tr, TrawlTrackResult *t, TrawlTrackObs *o, const TrawlImage *frame)
 {
@@ -351,16 +449,15 @@ track_push (TrawlTracker *tr, TrawlTrackResult *t, TrawlTrackObs *o, const Trawl
   rank_thumb (&tr->opts, t, frame);
   if (t->kind == TRAWL_TRACK_FACE)
     update_mean (t);
-  else
-    update_best_plate (t);
 }
 
 /* Greedy assignment: all admissible (open track, detection) pairs, best
- * affinity first; unmatched detections start new tracks. */
+ * affinity first; unmatched detections start new tracks. dest (nullable,
+ * n_det slots) gets the track each detection joined. */
 static void
 associate (TrawlTracker *tr, TrawlTrackKind kind, guint n_det,
            float (*affinity) (TrawlTracker *, TrawlTrackResult *, guint, gconstpointer),
-           gconstpointer dets, TrawlTrackObs *obs, const TrawlImage *frame)
+           gconstpointer dets, TrawlTrackObs *obs, const TrawlImage *frame, Track **dest)
 {
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   for (guint ti = 0; ti < tr->open->len; ti++) {
@@ -390,6 +487,8 @@ associate (TrawlTracker *tr, TrawlTrackKind kind, guint n_det,
   for (guint d = 0; d < n_det; d++) {
     TrawlTrackResult *t = targets->pdata[d] ? targets->pdata[d] : track_new (tr, kind);
     track_push (tr, t, &obs[d], frame);
+    if (dest != NULL)
+      dest[d] = (Track *) t;
   }
 }
 
@@ -435,7 +534,7 @@ trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double pts_s
     if (f->has_embedding)
       memcpy (obs[i].embedding, f->embedding, sizeof f->embedding);
   }
-  associate (tr, TRAWL_TRACK_FACE, faces->len, face_aff_cb, faces, obs, frame);
+  associate (tr, TRAWL_TRACK_FACE, faces->len, face_aff_cb, faces, obs, frame, NULL);
 }
 
 void
@@ -456,7 +555,15 @@ trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_
     obs[i].plate_text = g_strdup (p->text ? p->text : "");
     obs[i].plate_alternatives = trawl_plate_chars_to_json (p->chars);
   }
-  associate (tr, TRAWL_TRACK_PLATE, plates->len, plate_aff_cb, plates, obs, frame);
+  g_autofree Track **dest = g_new0 (Track *, plates->len);
+  associate (tr, TRAWL_TRACK_PLATE, plates->len, plate_aff_cb, plates, obs, frame, dest);
+  for (guint i = 0; i < plates->len; i++) {
+    const TrawlPlate *p = plates->pdata[i];
+    double w = obs[i].quality;
+    g_ptr_array_add (dest[i]->reads, read_slots (p));
+    g_array_append_val (dest[i]->weights, w);
+    vote_best_plate (dest[i]);
+  }
 }
 
 static int
@@ -472,7 +579,13 @@ trawl_tracker_finish (TrawlTracker *tr)
 {
   GPtrArray *out = tr->tracks;
   g_ptr_array_set_size (tr->open, 0);
-  tr->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_track_result_free);
+  tr->tracks = g_ptr_array_new_with_free_func (track_free);
+  /* Text that is no plate (a badge, a model name, a dealer's sticker). */
+  for (guint i = out->len; !tr->opts.keep_unlikely_plates && i-- > 0;) {
+    TrawlTrackResult *t = out->pdata[i];
+    if (t->kind == TRAWL_TRACK_PLATE && !trawl_plate_likely (t->best_plate_text, t->best_quality))
+      g_ptr_array_remove_index (out, i);
+  }
   g_ptr_array_sort (out, cmp_first_pts);
   return out;
 }

@@ -251,6 +251,34 @@ test_plates (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (c0, "alt")), ==, 2);
 }
 
+/* No frame reads the plate right, yet the vote over the track does; a
+ * badge read beside it (all letters, unsure, no national shape) is no
+ * plate track unless asked for. */
+static void
+test_plate_vote (void)
+{
+  const char *reads[] = { "32L8D6", "3ZLBD6", "32LBO6", "32LBD6X" };
+  for (int keep = 0; keep < 2; keep++) {
+    TrawlTrackerOptions o;
+    trawl_tracker_options_init (&o);
+    o.keep_unlikely_plates = keep;
+    g_autoptr (TrawlTracker) tr = trawl_tracker_new (&o);
+    for (guint i = 0; i < G_N_ELEMENTS (reads); i++) {
+      g_autoptr (GPtrArray) ps = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
+      g_ptr_array_add (ps, make_plate (reads[i], 100, i == 3 ? 0.5f : 0.8f));
+      g_ptr_array_add (ps, make_plate ("FUSION", 400, 0.7f));
+      trawl_tracker_add_plates (tr, NULL, i * 0.5, ps);
+    }
+    g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
+    g_assert_cmpuint (tracks->len, ==, keep ? 2 : 1);
+    TrawlTrackResult *t = tracks->pdata[0];
+    g_assert_cmpstr (t->best_plate_text, ==, "32LBD6");
+    g_assert_cmpuint (t->obs->len, ==, 4);
+    if (keep)
+      g_assert_cmpstr (((TrawlTrackResult *) tracks->pdata[1])->best_plate_text, ==, "FUSION");
+  }
+}
+
 static void
 test_plate_similarity (void)
 {
@@ -334,6 +362,7 @@ main (int argc, char **argv)
   g_test_add_func ("/track/hold", test_hold);
   g_test_add_func ("/track/best-and-thumbs", test_best_and_thumbs);
   g_test_add_func ("/track/plates", test_plates);
+  g_test_add_func ("/track/plate-vote", test_plate_vote);
   g_test_add_func ("/track/plate-similarity", test_plate_similarity);
   g_test_add_func ("/track/chars-json", test_chars_json);
   g_test_add_func ("/track/chars-json-search", test_chars_json_search);
