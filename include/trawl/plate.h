@@ -116,16 +116,17 @@ typedef struct {
  * max positions. Pass the result to trawl_plate_resolve_by_shape. */
 int trawl_plate_vote (const TrawlPlateRead *reads, int n_reads, TrawlPlateSlot *out, int max);
 
-/* A read below this confidence that is all letters (or all digits) and
- * fits no shape is taken for a badge, a model name or a sign, not a plate
- * (chosen on the shared plate clips: such tracks read 0.41-0.83, vanity
- * plates are rare). */
+/* A read below this confidence that fits no shape and is all letters, all
+ * digits or shorter than 5 is taken for a badge, a model name or a sign,
+ * not a plate (chosen on the shared plate clips: such tracks read at best
+ * 0.41-0.83, their plates 0.88-0.97; vanity plates are rare). */
 #define TRAWL_PLATE_WORD_MIN_CONFIDENCE 0.85
 
 /* Is a normalised read of this confidence (0..1) likely a plate?
  * Plausible (trawl_plate_plausible) and either a Chinese or Brazilian
- * format, a national shape, letters and digits mixed, or else read with
- * at least TRAWL_PLATE_WORD_MIN_CONFIDENCE. */
+ * format, a national shape, 5 or more letters and digits mixed, or else
+ * read with at least TRAWL_PLATE_WORD_MIN_CONFIDENCE. Judge the read as
+ * read, before trawl_plate_resolve_by_shape moved characters. */
 gboolean trawl_plate_likely (const char *norm, double confidence);
 
 /* ---- confusions ---- */

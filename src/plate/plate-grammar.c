@@ -27,8 +27,10 @@ static const struct {
   { "es", "NNNNLLL" },                    /* 1234 BCD */
   { "uk", "LLNNLLL LNNNLLL LLLNNNL" },    /* current, prefix, suffix */
   { "pl", "LLNNNNN LLNNNLL LLLNNNN LLLNNLL" },
-  { "de", "LLN LLNN LLNNN LLNNNN LLLN LLLNN LLLNNN LLLNNNN LLLLN LLLLNN LLLLNNN "
-          "LLLLNNNN LLLLLN LLLLLNN LLLLLNNN" },  /* city 1-3 + 1-2 letters, 1-4 digits */
+  /* German: city 1-3 + 1-2 letters, 1-4 digits; 5 characters or more
+   * (the short ones, B A 1, fit too much that is no plate) */
+  { "de", "LLNNN LLNNNN LLLNN LLLNNN LLLNNNN LLLLN LLLLNN LLLLNNN LLLLNNNN LLLLLN "
+          "LLLLLNN LLLLLNNN" },
   { "us", "NLLLNNN LLLNNNN LLLNNN NNNLLL NLLNNN" },
   { "br", "LLLNNNN LLLNLNN" },
 };
@@ -182,7 +184,7 @@ trawl_plate_likely (const char *norm, double confidence)
     letters |= g_ascii_isalpha (*p);
     digits |= g_ascii_isdigit (*p);
   }
-  return (letters && digits) || confidence >= TRAWL_PLATE_WORD_MIN_CONFIDENCE;
+  return (letters && digits && strlen (norm) >= 5) || confidence >= TRAWL_PLATE_WORD_MIN_CONFIDENCE;
 }
 
 /* ---- votes over a track's reads ---- */

@@ -22,6 +22,7 @@ typedef struct {
   double           seen_s;
   GPtrArray       *reads;    /* plates: GArray of TrawlPlateSlot per observation */
   GArray          *weights;  /* plates: double, each read's quality */
+  char            *top_text; /* plates: the vote's top characters, before shapes moved any */
 } Track;
 
 #define MAX_SLOTS 16
@@ -34,6 +35,7 @@ track_free (gpointer p)
     return;
   g_clear_pointer (&t->reads, g_ptr_array_unref);
   g_clear_pointer (&t->weights, g_array_unref);
+  g_free (t->top_text);
   trawl_track_result_free (&t->pub);
 }
 
@@ -399,14 +401,14 @@ vote_best_plate (Track *t)
     update_best_plate (&t->pub);
     return;
   }
+  GString *top = g_string_new (NULL);
+  for (int i = 0; i < len; i++)
+    g_string_append_unichar (top, out[i].c[0]);
+  g_free (t->top_text);
+  t->top_text = g_string_free (top, FALSE);
   char *text = trawl_plate_resolve_by_shape (out, len, NULL);
-  if (text == NULL) {
-    GString *top = g_string_new (NULL);
-    for (int i = 0; i < len; i++)
-      g_string_append_unichar (top, out[i].c[0]);
-    g_autofree char *raw = g_string_free (top, FALSE);
-    text = trawl_plate_fix_by_grammar (raw);
-  }
+  if (text == NULL)
+    text = trawl_plate_fix_by_grammar (t->top_text);
   g_free (t->pub.best_plate_text);
   g_free (t->pub.best_plate_alternatives);
   t->pub.best_plate_text = text;
@@ -580,10 +582,13 @@ trawl_tracker_finish (TrawlTracker *tr)
   GPtrArray *out = tr->tracks;
   g_ptr_array_set_size (tr->open, 0);
   tr->tracks = g_ptr_array_new_with_free_func (track_free);
-  /* Text that is no plate (a badge, a model name, a dealer's sticker). */
+  /* Text that is no plate (a badge, a model name, a dealer's sticker),
+   * judged on what was read, not on what the shapes made of it (a badge's
+   * O and I can be read as 0 and 1 to fit some country). */
   for (guint i = out->len; !tr->opts.keep_unlikely_plates && i-- > 0;) {
-    TrawlTrackResult *t = out->pdata[i];
-    if (t->kind == TRAWL_TRACK_PLATE && !trawl_plate_likely (t->best_plate_text, t->best_quality))
+    Track *t = out->pdata[i];
+    const char *read = t->top_text ? t->top_text : t->pub.best_plate_text;
+    if (t->pub.kind == TRAWL_TRACK_PLATE && !trawl_plate_likely (read, t->pub.best_quality))
       g_ptr_array_remove_index (out, i);
   }
   g_ptr_array_sort (out, cmp_first_pts);

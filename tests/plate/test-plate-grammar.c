@@ -114,6 +114,8 @@ test_likely (void)
 {
   g_assert_true (trawl_plate_likely ("32LBD6", 0.5));    /* a shape */
   g_assert_true (trawl_plate_likely ("K9X4Z", 0.5));     /* letters and digits */
+  g_assert_false (trawl_plate_likely ("CIC1", 0.6));     /* ... but short */
+  g_assert_true (trawl_plate_likely ("CIC1", 0.9));
   g_assert_true (trawl_plate_likely ("粤B12345", 0.5));
   g_assert_false (trawl_plate_likely ("FUSION", 0.70));  /* a badge, read unsure */
   g_assert_false (trawl_plate_likely ("MECANE", 0.83));
