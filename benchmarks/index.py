@@ -178,6 +178,10 @@ def run_index(trawl, files, fps, extra, alias=None):
         summary = [json.loads(l) for l in p.stdout.splitlines()
                    if l.startswith("{") and '"summary"' in l][-1]
         rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+        # CPU time: on a machine shared with other work, wall time says little;
+        # video-s per CPU-s x cores is the ratio an idle machine would reach
+        cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                                 p.stderr))
         st = summary["stages_s"]
         gated = summary.get("frames_gated", 0)
         return {
@@ -187,6 +191,9 @@ def run_index(trawl, files, fps, extra, alias=None):
             "video_s": round(summary["video_s_done"], 2),
             "wall_s": round(wall, 2),
             "realtime_ratio": round(summary["video_s_done"] / wall, 3),
+            "cpu_s": round(cpu, 2),
+            "realtime_ratio_idle_cpus": round(summary["video_s_done"] * (os.cpu_count() or 1)
+                                              / max(cpu, 1e-3), 3),
             "frames_sampled": summary["frames"],
             "frames_gated": gated,
             "frames_analysed": summary["frames"] - gated,

@@ -93,8 +93,11 @@ typedef struct {
  * the shape reached most cheaply, changing characters to their
  * alternatives (cost ln(p_top / p_alt)) or to a confusion partner the
  * reader did not offer (as if offered at 1e-3), when that costs at most
- * 6.5 (an unoffered change of a character read at < 0.66: a sure read is
- * not forced) and at least 1 less than any other text.
+ * ln 4 (alternatives offered at a quarter of the read or more: a sure read
+ * is not forced) and at least 1 less than any other text. Chosen on the
+ * shared plate photos: allowing unoffered changes (cost 6.5) fixed one
+ * Italian plate (BA268IM) and broke eight US plates, whose many state
+ * formats the table does not hold; at ln 4 no read changed.
  * Returns a new string, or NULL when no shape can be reached so (or the
  * slots hold non-ASCII). cost (nullable) gets the cost paid. */
 char *trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost);

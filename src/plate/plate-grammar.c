@@ -39,8 +39,7 @@ static const struct {
  * this probability; a shape is taken only within MAX_COST and when the
  * runner-up text costs at least MARGIN more (both in nats). */
 #define UNOFFERED_P 1e-3
-#define MAX_COST    6.5   /* an unoffered change of a character read at < 0.66, or
-                           * offered alternatives down to 1/665 of the read */
+#define MAX_COST    1.4   /* alternatives offered at >= 1/4 of the read */
 #define MARGIN      1.0
 
 static gboolean
