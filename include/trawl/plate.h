@@ -90,8 +90,9 @@ typedef struct {
 /* The text of n slots (normalised characters) with confusable characters
  * moved to the class their position needs: the top characters as they are
  * when they fit some shape (never forced into another); else the text of
- * the shape reached most cheaply, changing characters to their
- * alternatives (cost ln(p_top / p_alt)) or to a confusion partner the
+ * the shape reached most cheaply, changing characters to look-alike
+ * alternatives (trawl_plate_confusable; cost ln(p_top / p_alt)) or to a
+ * confusion partner the
  * reader did not offer (as if offered at 1e-3), when that costs at most
  * ln 4 (alternatives offered at a quarter of the read or more: a sure read
  * is not forced) and at least 1 less than any other text. Chosen on the

@@ -81,7 +81,9 @@ trawl_plate_shape_country (const char *norm)
   return NULL;
 }
 
-/* The cheapest character of class cls for slot s, and its cost. */
+/* The cheapest character of class cls for slot s, and its cost: only a
+ * look-alike of the read (a B for an 8, not a 7 for a Z): the shape says
+ * which of two look-alikes, never what else was written. */
 static gunichar
 cheapest (const TrawlPlateSlot *s, char cls, double *cost)
 {
@@ -94,7 +96,7 @@ cheapest (const TrawlPlateSlot *s, char cls, double *cost)
   gunichar best = 0;
   *cost = INFINITY;
   for (int k = 1; k < TRAWL_PLATE_SLOT_N && s->c[k]; k++)
-    if (fits_class (s->c[k], cls)) {
+    if (fits_class (s->c[k], cls) && trawl_plate_confusable (s->c[k], top)) {
       double c = log (p0 / MAX (s->p[k], UNOFFERED_P));
       if (c < *cost) {
         *cost = MAX (c, 0.0);
