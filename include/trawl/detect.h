@@ -215,6 +215,17 @@ typedef struct {
  * elements removed; chars is modified in place. */
 int trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float max_prob);
 
+/* The characters of a read that normalisation keeps, as slots (the read
+ * character normalised, then its distinct alternatives): up to max; the
+ * count, or -1 when there are more. */
+int   trawl_plate_chars_to_slots (const GArray *chars, TrawlPlateSlot *slots, int max);
+/* The text of a read: norm (the normalised read of chars) with its
+ * confusable characters placed by national shape using chars'
+ * alternatives (trawl_plate_resolve_by_shape), else as
+ * trawl_plate_fix_by_grammar makes it (Chinese and Brazilian rules).
+ * g_free. */
+char *trawl_plate_chars_resolve (const GArray *chars, const char *norm);
+
 typedef struct {
   TrawlBox         box;        /* frame px (axis-aligned hull of quad) */
   TrawlPoint       quad[4];    /* the detected region, clockwise from top-left */

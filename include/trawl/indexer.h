@@ -30,6 +30,7 @@ typedef struct {
   double video_s_total;              /* sum of durations of files probed so far */
   double video_s_done;               /* video time processed (incl. the current file) */
   guint64 frames_sampled;
+  guint64 frames_gated;              /* of those, kept from the detectors by the motion gate */
   guint64 faces, plates;             /* sightings found, counted as frames are analysed
                                       * (a file that fails or is cancelled takes its own back) */
   guint64 face_tracks, plate_tracks;
@@ -49,6 +50,14 @@ typedef struct {
   GPtrArray *failures;
 } TrawlIndexProgress;
 
+/* The motion gate (trawl/video.h): sampled frames that show nothing new
+ * since the last frame the detectors saw skip them; tracks seen in that
+ * frame are held open (trawl_tracker_hold). */
+typedef enum {
+  TRAWL_INDEX_MOTION_GATE_AUTO = 0,  /* on (the default) */
+  TRAWL_INDEX_MOTION_GATE_OFF  = 1,  /* every sampled frame goes through the detectors */
+} TrawlIndexMotionGate;
+
 typedef void (*TrawlIndexProgressFunc) (const TrawlIndexProgress *p, gpointer user_data);
 
 typedef struct {
@@ -67,6 +76,9 @@ typedef struct {
   double      sample_fps;      /* <= 0: 2 */
   gboolean    keyframes_only;
   double      scene_threshold; /* <= 0: off */
+  TrawlIndexMotionGate motion_gate; /* AUTO by default */
+  double      motion_interval_s;   /* with the gate: a frame through the detectors at least
+                                    * this often, still or not; <= 0: 10 */
   gboolean    no_faces, no_plates;
   TrawlNnBackendKind backend; /* engine backend for the detectors (CPU by default) */
   TrawlNnPrecision precision; /* CUDA arithmetic (0 = FP32, as the CPU) */

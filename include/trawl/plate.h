@@ -68,6 +68,71 @@ gboolean trawl_plate_plausible (const char *norm);
  * go). Returns a new string; the input when nothing applies. g_free. */
 char *trawl_plate_fix_by_grammar (const char *norm);
 
+/* ---- shapes: national formats by position ----
+ *
+ * Where letters and where digits go on the plates of a country (Dutch side
+ * codes, Belgian, French/Italian, Spanish, UK, Polish, German, common US,
+ * Brazilian: src/plate/plate-grammar.c), for telling an O from a 0 by its
+ * place. A union over countries: a text fits when any shape does. */
+
+/* The country of the first shape the normalised text fits ("nl", "uk",
+ * ...; static), or NULL: none does (or the text is not ASCII). */
+const char *trawl_plate_shape_country (const char *norm);
+
+/* One character of a read with what else the reader (or a vote over a
+ * track's frames) thought it could be. */
+#define TRAWL_PLATE_SLOT_N 4
+typedef struct {
+  gunichar c[TRAWL_PLATE_SLOT_N]; /* most likely first; 0 ends the list */
+  float    p[TRAWL_PLATE_SLOT_N]; /* their probabilities */
+} TrawlPlateSlot;
+
+/* The text of n slots (normalised characters) with confusable characters
+ * moved to the class their position needs: the top characters as they are
+ * when they fit some shape (never forced into another); else the text of
+ * the shape reached most cheaply, changing characters to look-alike
+ * alternatives (trawl_plate_confusable; cost ln(p_top / p_alt)) or to a
+ * confusion partner the
+ * reader did not offer (as if offered at 1e-3), when that costs at most
+ * ln 4 (alternatives offered at a quarter of the read or more: a sure read
+ * is not forced) and at least 1 less than any other text. Chosen on the
+ * shared plate photos: allowing unoffered changes (cost 6.5) fixed one
+ * Italian plate (BA268IM) and broke eight US plates, whose many state
+ * formats the table does not hold; at ln 4 no read changed.
+ * Returns a new string, or NULL when no shape can be reached so (or the
+ * slots hold non-ASCII). cost (nullable) gets the cost paid. */
+char *trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost);
+
+/* One read of a plate in a track: its slots and how much it counts. */
+typedef struct {
+  const TrawlPlateSlot *slots;
+  int                   n;
+  double                weight;  /* e.g. confidence x detection score */
+} TrawlPlateRead;
+
+/* A vote per character over reads of one plate (a track's frames): the
+ * length is the one most of the weight reads at; reads of another length
+ * are aligned to the heaviest read of that length (edit distance on
+ * confusion-folded characters; extra characters vote for nothing). Each
+ * read gives every candidate of a slot weight x probability. Writes the
+ * voted slots (candidates by share of the weight, most first) to out and
+ * returns their count; 0 when there is nothing to vote on or more than
+ * max positions. Pass the result to trawl_plate_resolve_by_shape. */
+int trawl_plate_vote (const TrawlPlateRead *reads, int n_reads, TrawlPlateSlot *out, int max);
+
+/* A read below this confidence that fits no shape and is all letters, all
+ * digits or shorter than 5 is taken for a badge, a model name or a sign,
+ * not a plate (chosen on the shared plate clips: such tracks read at best
+ * 0.41-0.83, their plates 0.88-0.97; vanity plates are rare). */
+#define TRAWL_PLATE_WORD_MIN_CONFIDENCE 0.85
+
+/* Is a normalised read of this confidence (0..1) likely a plate?
+ * Plausible (trawl_plate_plausible) and either a Chinese or Brazilian
+ * format, a national shape, 5 or more letters and digits mixed, or else
+ * read with at least TRAWL_PLATE_WORD_MIN_CONFIDENCE. Judge the read as
+ * read, before trawl_plate_resolve_by_shape moved characters. */
+gboolean trawl_plate_likely (const char *norm, double confidence);
+
 /* ---- confusions ---- */
 
 /* OCR confusion classes: 0/O/D/Q -> '0', 1/I/L -> '1', 2/Z -> '2',

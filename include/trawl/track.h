@@ -46,6 +46,9 @@ typedef struct {
   double max_gap_s;          /* a track unseen this long is closed (3.0 s of video) */
   int    max_thumbs;         /* thumbnails kept per track (3) */
   int    thumb_size;         /* longest side of a thumbnail, px (160) */
+  gboolean keep_unlikely_plates; /* FALSE: finish drops plate tracks whose text is not
+                                  * likely a plate (trawl_plate_likely on the voted text
+                                  * and the best quality: badges, model names, stickers) */
 } TrawlTrackerOptions;
 
 /* Fills the defaults above. */
@@ -72,8 +75,11 @@ typedef struct {
   float    best_quality;
   gboolean has_embedding;
   float    mean_embedding[TRAWL_FACE_EMBED_DIM];  /* faces: L2-normalised mean */
-  char    *best_plate_text;  /* plates: the read with the most confidence summed over obs */
-  char    *best_plate_alternatives; /* plates: JSON of the best observation with that text */
+  char    *best_plate_text;  /* plates: a vote per character over the obs' reads (weighted
+                              * by quality, aligned to the majority length), placed by
+                              * national shape (trawl_plate_vote, _resolve_by_shape) */
+  char    *best_plate_alternatives; /* plates: JSON of the vote per character, as
+                                     * trawl_plate_chars_to_json writes it */
 } TrawlTrackResult;
 
 void trawl_track_result_free (TrawlTrackResult *t);
@@ -93,11 +99,21 @@ void trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double 
 void trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_s,
                                const GPtrArray *plates);
 
+/* The frame at pts_s was not given to the detectors because it showed no
+ * change from the last frame that was (the motion gate, trawl/video.h):
+ * the tracks seen in that frame are taken as seen at pts_s too, so a
+ * parked car or a seated person is not closed after max_gap_s of skipped
+ * frames. Their observations and last_pts_s stay as they are. Tracks
+ * missing from that frame age as before. */
+void trawl_tracker_hold (TrawlTracker *tr, double pts_s);
+
 /* Number of tracks so far (open and closed). */
 guint trawl_tracker_get_n_tracks (TrawlTracker *tr, TrawlTrackKind kind);
 
-/* Closes every track and hands them all over, ordered by first pts: a new
- * GPtrArray of TrawlTrackResult* (owns them). The tracker is empty after. */
+/* Closes every track and hands them over, ordered by first pts: a new
+ * GPtrArray of TrawlTrackResult* (owns them), less the plate tracks that
+ * are not likely plates (see keep_unlikely_plates). The tracker is empty
+ * after. */
 GPtrArray *trawl_tracker_finish (TrawlTracker *tr);
 
 /* Similarity 0..1 of two plate reads: 1 - edit distance / longer length,

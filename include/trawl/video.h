@@ -101,6 +101,8 @@ typedef struct {
                              * ordinary RGB frames (frame->gpu NULL). Hold at
                              * most 8 GPU frames at a time (see gpu.h). */
   int      threads;         /* decoder threads; 0: FFmpeg chooses */
+  gboolean luma_thumbs;     /* give each emitted frame its luma thumbnail (frame->thumb,
+                             * see the motion gate below); made on the GPU for GPU frames */
 } TrawlVideoOptions;
 
 /* Defaults: every frame, all frames decoded, no scene skip, CPU, auto threads. */
@@ -116,6 +118,8 @@ typedef struct {
   TrawlGpuFrame *gpu;   /* the NV12 surface when opts.gpu_frames and NVDEC is active,
                          * else NULL; owned by the frame (holds the decoder's buffer) */
   void          *priv;  /* the reader's, for the GPU surface */
+  guint8        *thumb; /* with opts.luma_thumbs: TRAWL_VIDEO_THUMB_W x _H box means of
+                         * the decoded luma, row-major; else NULL. Owned by the frame */
 } TrawlVideoFrame;
 
 /* Frees the frame, its image and, for a GPU frame, its event and its hold
@@ -267,6 +271,70 @@ TrawlTimeSource trawl_video_resolve_start_time (const char *path, const TrawlMed
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVideoReader, trawl_video_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlVideoFrame, trawl_video_frame_free)
+
+/* ---- the motion gate (motion-gate.c) ----
+ *
+ * Archived CCTV is mostly still: a frame that shows nothing new since the
+ * last frame the detectors saw need not be seen again. The gate compares a
+ * frame's luma thumbnail (TRAWL_VIDEO_THUMB_W x _H box means: sensor noise
+ * and compression flicker average out inside a cell) with the thumbnail of
+ * the last frame it let through, after fitting the reference's brightness
+ * to the frame's (gain and offset, least squares, refitted without the
+ * cells that moved: auto exposure and clouds change every cell, a moving
+ * object only some). The frame is let through when more than min_changed of
+ * the cells differ by more than cell_delta, when it is the first, and at
+ * least every max_interval_s of video time (what motion missed: a face
+ * turning slowly, a still person the detectors missed blurred). A few
+ * cells that keep changing for half a minute (a burned-in clock) stop
+ * counting; many such cells (a busy road) always count.
+ *
+ * A still frame means: everything the last analysed frame showed is still
+ * there, as it was (see trawl_tracker_hold).
+ *
+ *   TrawlMotionGate *g = trawl_motion_gate_new (NULL);
+ *   for each frame (opts.luma_thumbs set):
+ *     if (trawl_motion_gate_check (g, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL)
+ *       skip the detectors;
+ */
+
+#define TRAWL_VIDEO_THUMB_W 64
+#define TRAWL_VIDEO_THUMB_H 36
+
+typedef struct {
+  double cell_delta;     /* luma levels (0..255) a cell must move by, after the
+                          * brightness fit, to count as changed; <= 0: 8 */
+  double min_changed;    /* fraction of cells that must change; <= 0: 0.002 (5 cells) */
+  double max_interval_s; /* let a frame through at least this often; <= 0: 10 s */
+} TrawlMotionGateOptions;
+
+/* Fills the defaults above. */
+void trawl_motion_gate_options_init (TrawlMotionGateOptions *opts);
+
+typedef enum {
+  TRAWL_MOTION_STILL    = 0,  /* nothing new: the frame may be skipped */
+  TRAWL_MOTION_FIRST    = 1,  /* no reference yet */
+  TRAWL_MOTION_MOVED    = 2,  /* enough cells changed */
+  TRAWL_MOTION_PERIODIC = 3,  /* still, but max_interval_s passed since the last one through */
+} TrawlMotionVerdict;
+
+typedef struct _TrawlMotionGate TrawlMotionGate;
+
+/* A new gate (opts NULL: defaults; copied), one per video. */
+TrawlMotionGate   *trawl_motion_gate_new (const TrawlMotionGateOptions *opts);
+void               trawl_motion_gate_free (TrawlMotionGate *g);
+/* Judges the frame at pts_s (thumb: TRAWL_VIDEO_THUMB_W x _H bytes;
+ * NULL: cannot judge, let through as FIRST). Any verdict but STILL makes
+ * the frame the new reference. changed (nullable) gets the fraction of
+ * cells that changed (0 for FIRST). */
+TrawlMotionVerdict trawl_motion_gate_check (TrawlMotionGate *g, const guint8 *thumb, double pts_s,
+                                            double *changed);
+/* "still", "first", "moved", "periodic" (static strings). */
+const char        *trawl_motion_verdict_name (TrawlMotionVerdict v);
+/* The thumbnail of an RGB24 image (BT.601 luma, box means), for frames
+ * that did not come with one; out holds TRAWL_VIDEO_THUMB_W x _H bytes. */
+void               trawl_video_thumb_from_image (const TrawlImage *img, guint8 *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlMotionGate, trawl_motion_gate_free)
 
 /* ---- clip export by stream copy (video-remux.c) ---- */
 

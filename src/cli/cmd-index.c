@@ -14,7 +14,8 @@
 #include <trawl/nn.h>
 
 static char *opt_camera, *opt_start, *opt_pattern, *opt_device, *opt_precision, *opt_times;
-static double opt_fps = 2.0, opt_offset = NAN, opt_scene;
+static char *opt_motion;
+static double opt_fps = 2.0, opt_offset = NAN, opt_scene, opt_motion_interval;
 static gboolean opt_json, opt_keyframes, opt_no_faces, opt_no_plates, opt_quiet;
 static gboolean opt_force_new_catalog;
 static int opt_queue = 8, opt_workers = 0, opt_batch = 4;
@@ -82,6 +83,8 @@ static const GOptionEntry index_entries[] = {
   { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &opt_fps, "Sampled frames per second of video (default 2)", "N" },
   { "keyframes", 0, 0, G_OPTION_ARG_NONE, &opt_keyframes, "Decode key frames only (fast, coarse)", NULL },
   { "scene-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_scene, "Skip frames that changed less than this (0-255, e.g. 2)", "T" },
+  { "motion-gate", 0, 0, G_OPTION_ARG_STRING, &opt_motion, "auto (default): frames that show nothing new since the last analysed one skip the detectors; off: analyse every sampled frame", "MODE" },
+  { "motion-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_motion_interval, "With the motion gate, analyse a frame at least every S seconds of video (default 10)", "S" },
   { "no-faces", 0, 0, G_OPTION_ARG_NONE, &opt_no_faces, "Do not look for faces", NULL },
   { "no-plates", 0, 0, G_OPTION_ARG_NONE, &opt_no_plates, "Do not look for plates", NULL },
   { "queue", 0, 0, G_OPTION_ARG_INT, &opt_queue, "Decoded frames buffered ahead of detection (default 8)", "N" },
@@ -108,6 +111,7 @@ print_json_progress (const TrawlIndexProgress *p, const char *type)
 {
   printf ("{\"type\":\"%s\",\"files_done\":%u,\"files_total\":%u,\"indexed\":%u,"
           "\"skipped\":%u,\"failed\":%u,\"video_s_done\":%.2f,\"frames\":%" G_GUINT64_FORMAT
+          ",\"frames_gated\":%" G_GUINT64_FORMAT
           ",\"sampled_fps\":%.2f,\"faces\":%" G_GUINT64_FORMAT ",\"plates\":%" G_GUINT64_FORMAT
           ",\"face_tracks\":%" G_GUINT64_FORMAT ",\"plate_tracks\":%" G_GUINT64_FORMAT
           ",\"elapsed_s\":%.2f,\"eta_s\":%.1f,\"stages_s\":{\"hash\":%.3f,\"decode\":%.3f,"
@@ -116,7 +120,7 @@ print_json_progress (const TrawlIndexProgress *p, const char *type)
           "\"plate_detect\":%.3f,\"plate_read\":%.3f},"
           "\"decode\":{\"nvdec_videos\":%u,\"gpu_frames_videos\":%u}",
           type, p->files_done, p->files_total, p->videos_indexed, p->videos_skipped,
-          p->videos_failed, p->video_s_done, p->frames_sampled,
+          p->videos_failed, p->video_s_done, p->frames_sampled, p->frames_gated,
           p->elapsed_s > 0 ? p->frames_sampled / p->elapsed_s : 0.0, p->faces, p->plates,
           p->face_tracks, p->plate_tracks, p->elapsed_s, p->eta_s, p->t_hash, p->t_decode,
           p->t_faces, p->t_plates, p->t_track, p->t_write, p->t_vectors, p->t_face_detect,
@@ -179,6 +183,8 @@ print_summary (const TrawlIndexProgress *p)
   printf ("video time: %s in %s (%.2fx real time), %" G_GUINT64_FORMAT " frames sampled\n",
           vt, el, p->elapsed_s > 0 ? p->video_s_done / p->elapsed_s : 0.0,
           p->frames_sampled);
+  if (p->frames_gated > 0)
+    printf ("motion gate: %" G_GUINT64_FORMAT " of them still, not analysed\n", p->frames_gated);
   printf ("sightings: %" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates\n",
           p->faces, p->plates);
   printf ("tracks: %" G_GUINT64_FORMAT " faces, %" G_GUINT64_FORMAT " plates\n",
@@ -255,6 +261,13 @@ trawl_cmd_index (int argc, char **argv)
   opts.sample_fps = opt_fps;
   opts.keyframes_only = opt_keyframes;
   opts.scene_threshold = opt_scene;
+  if (opt_motion != NULL && !g_str_equal (opt_motion, "auto") && !g_str_equal (opt_motion, "off")) {
+    fprintf (stderr, "trawl index: --motion-gate must be auto or off, not '%s'\n", opt_motion);
+    return 2;
+  }
+  opts.motion_gate = g_strcmp0 (opt_motion, "off") == 0 ? TRAWL_INDEX_MOTION_GATE_OFF
+                                                        : TRAWL_INDEX_MOTION_GATE_AUTO;
+  opts.motion_interval_s = opt_motion_interval;
   opts.no_faces = opt_no_faces;
   opts.no_plates = opt_no_plates;
   opts.queue_depth = opt_queue;

@@ -6,6 +6,8 @@
 #include "trawl/detect.h"
 #include "trawl/plate.h"
 
+#include <string.h>
+
 /* trawl_plate_chars_trim: see detect.h. */
 int
 trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float max_prob)
@@ -49,4 +51,49 @@ trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float m
     removed += a;
   }
   return removed;
+}
+
+/* trawl_plate_chars_to_slots: see detect.h. */
+int
+trawl_plate_chars_to_slots (const GArray *chars, TrawlPlateSlot *slots, int max)
+{
+  int n = 0;
+  for (guint i = 0; chars != NULL && i < chars->len; i++) {
+    const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, i);
+    gunichar c = trawl_plate_char_normalize (pc->c);
+    if (!trawl_plate_char_kept (c))
+      continue;
+    if (n == max)
+      return -1;
+    TrawlPlateSlot *s = &slots[n++];
+    memset (s, 0, sizeof *s);
+    s->c[0] = c;
+    s->p[0] = pc->prob;
+    int k = 1;
+    for (int j = 0; j < 3 && k < TRAWL_PLATE_SLOT_N; j++) {
+      gunichar a = pc->alt[j] ? trawl_plate_char_normalize (pc->alt[j]) : 0;
+      gboolean seen = FALSE;
+      for (int m = 0; m < k; m++)
+        seen |= s->c[m] == a;
+      if (a == 0 || seen || !trawl_plate_char_kept (a))
+        continue;
+      s->c[k] = a;
+      s->p[k++] = pc->alt_prob[j];
+    }
+  }
+  return n;
+}
+
+/* trawl_plate_chars_resolve: see detect.h. */
+char *
+trawl_plate_chars_resolve (const GArray *chars, const char *norm)
+{
+  TrawlPlateSlot slots[16];
+  int n = norm != NULL && g_str_is_ascii (norm)
+          ? trawl_plate_chars_to_slots (chars, slots, G_N_ELEMENTS (slots)) : -1;
+  gboolean same = n > 0 && n == (int) strlen (norm);
+  for (int i = 0; same && i < n; i++)
+    same = slots[i].c[0] == (gunichar) norm[i];
+  char *r = same ? trawl_plate_resolve_by_shape (slots, n, NULL) : NULL;
+  return r != NULL ? r : trawl_plate_fix_by_grammar (norm);
 }

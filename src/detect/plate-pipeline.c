@@ -250,7 +250,7 @@ plate_finish_text (TrawlPlate *p, int strict)
   p->confidence = n ? (float) (sum / n) : 0.0f;
   g_autofree char *text = g_string_free (kept, FALSE);
   g_autofree char *norm = strict == 2 ? latin_only (text) : trawl_plate_normalize (text);
-  p->text = trawl_plate_fix_by_grammar (norm);
+  p->text = trawl_plate_chars_resolve (p->chars, norm);
   p->format = trawl_plate_classify (p->text);
 }
 

@@ -12,7 +12,10 @@
  *   plates/images    exact read in the scene, read in the labelled box, chars
  *   plates/crops_us  exact, chars (central band, gray, letters and digits)
  *   plates/crops_cn  exact, chars
- *   videos/plates    plates read exactly in >= 1 sampled frame, frame fraction
+ *   videos/plates    plates read exactly in >= 1 sampled frame, frame fraction;
+ *                    and as indexing reads them: the frames the motion gate lets
+ *                    through, tracked, plates read exactly as a track's (voted)
+ *                    text, tracks that read no labelled plate
  */
 #include "trawl/eval.h"
 #include "trawl/base.h"
@@ -20,6 +23,7 @@
 #include "trawl/plate.h"
 #include "trawl/image.h"
 #include "trawl/video.h"
+#include "trawl/track.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -311,12 +315,14 @@ sample_fps_for (const char *path, double want_fps, int max_frames)
 
 static void
 eval_people_clip (Eval *e, const char *file, const char *present, int *found, int *wanted,
-                  int *clean)
+                  int *clean, int *found_gated)
 {
   g_autofree char *path = g_build_filename (e->dir, "videos/people", file, NULL);
   TrawlVideoOptions vo;
   trawl_video_options_init (&vo);
   vo.sample_fps = sample_fps_for (path, e->opts.quick ? 1.0 : 3.0, e->opts.quick ? 8 : 40);
+  vo.luma_thumbs = TRUE;
+  g_autoptr (TrawlMotionGate) gate = trawl_motion_gate_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (path, &vo, &error);
   if (r == NULL) {
@@ -325,13 +331,15 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
   }
   int n_ids = (int) e->identities->len;
   g_autofree float *best = g_new (float, n_ids);
+  g_autofree float *best_gated = g_new (float, n_ids);  /* frames the motion gate lets through */
   for (int i = 0; i < n_ids; i++)
-    best[i] = INFINITY;
+    best[i] = best_gated[i] = INFINITY;
   int frames = 0, n_faces = 0;
   TrawlVideoFrame *f;
   while ((f = trawl_video_reader_next (r, &error)) != NULL) {
     g_autoptr (GArray) faces = trawl_face_detector_run (e->faces, f->image, &error);
     double f_pts = f->pts_s;
+    gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
     trawl_video_frame_free (f);
     if (faces == NULL)
       break;
@@ -349,6 +357,8 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
             id >= 0 ? (char *) e->identities->pdata[id] : "-", d);
       if (id >= 0 && d < best[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
         best[id] = d;
+      if (id >= 0 && !still && d < best_gated[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
+        best_gated[id] = d;
     }
   }
   if (error != NULL)
@@ -362,6 +372,7 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
     if (is_labelled) {
       (*wanted)++;
       *found += hit;
+      *found_gated += best_gated[i] < e->threshold;
     }
     if (hit)
       g_string_append_printf (is_labelled ? found_s : false_s, "%s%s(%.3f)",
@@ -394,15 +405,19 @@ eval_face_videos (Eval *e)
     trawl_eval_report_note (e->report, "skipped: needs the faces/images gallery and threshold");
     return;
   }
-  int found = 0, wanted = 0, clean = 0, clips = 0;
+  int found = 0, wanted = 0, clean = 0, clips = 0, found_gated = 0;
   for (guint i = 0; i < csv->rows->len; i++) {
     TrawlCsvRow *row = csv->rows->pdata[i];
     eval_people_clip (e, trawl_csv_get (csv, row, "file"),
-                      trawl_csv_get (csv, row, "identities_present"), &found, &wanted, &clean);
+                      trawl_csv_get (csv, row, "identities_present"), &found, &wanted, &clean,
+                      &found_gated);
     clips++;
   }
   trawl_eval_report_count (e->report, "identities_found",
                            "labelled identities found (with reference photos)", found, wanted, -1);
+  trawl_eval_report_count (e->report, "identities_found_gated",
+                           "... on the frames the motion gate lets through (as indexing)",
+                           found_gated, wanted, -1);
   trawl_eval_report_count (e->report, "clips_no_false_match", "clips without a false match",
                            clean, clips, 1.0);
   trawl_eval_report_value (e->report, "threshold", "distance threshold used", e->threshold);
@@ -585,7 +600,8 @@ eval_plate_videos (Eval *e)
     if (!g_ptr_array_find_with_equal_func (files, f, g_str_equal, NULL))
       g_ptr_array_add (files, (gpointer) f);
   }
-  int plates_read = 0, plates_n = 0, clips_ok = 0;
+  int plates_read = 0, plates_n = 0, clips_ok = 0, tracks_read = 0, tracks_other = 0;
+  int n_frames = 0, n_analysed = 0;
   double frac_sum = 0;
   for (guint c = 0; c < files->len; c++) {
     const char *file = files->pdata[c];
@@ -598,12 +614,21 @@ eval_plate_videos (Eval *e)
     TrawlVideoOptions vo;
     trawl_video_options_init (&vo);
     vo.sample_fps = e->opts.quick ? 1.0 : 4.0;
+    vo.luma_thumbs = TRUE;
     g_autoptr (GError) error = NULL;
     g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (path, &vo, &error);
+    g_autoptr (TrawlMotionGate) gate = trawl_motion_gate_new (NULL);
+    g_autoptr (TrawlTracker) tracker = trawl_tracker_new (NULL);
     int frames = 0;
     TrawlVideoFrame *f;
     while (r && (f = trawl_video_reader_next (r, &error)) != NULL) {
       g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, f->image, &error);
+      gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
+      if (still)
+        trawl_tracker_hold (tracker, f->pts_s);
+      else if (plates != NULL)
+        trawl_tracker_add_plates (tracker, NULL, f->pts_s, plates);
+      n_analysed += !still;
       trawl_video_frame_free (f);
       if (plates == NULL)
         break;
@@ -615,16 +640,31 @@ eval_plate_videos (Eval *e)
     }
     if (error != NULL)
       trawl_eval_report_note (e->report, "%s: %s", file, error->message);
+    n_frames += frames;
+    g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tracker);
+    g_autofree int *track_hit = g_new0 (int, truths->len);
+    for (guint t = 0; t < tracks->len; t++) {
+      g_autofree char *k = plate_key (((TrawlTrackResult *) tracks->pdata[t])->best_plate_text);
+      gboolean hit = FALSE;
+      for (guint j = 0; j < truths->len; j++)
+        if (strcmp (k, truths->pdata[j]) == 0)
+          hit = track_hit[j] = TRUE;
+      tracks_other += !hit;
+      if (!hit)
+        vlog (e, "videos/plates %s: a track reads %s, no labelled plate", file, k);
+    }
     gboolean all = truths->len > 0;
     for (guint k = 0; k < truths->len; k++) {
       plates_n++;
       plates_read += hits[k] > 0;
+      tracks_read += track_hit[k];
       all &= hits[k] > 0;
       frac_sum += frames ? (double) hits[k] / frames : 0.0;
       char fr[32];
       g_snprintf (fr, sizeof fr, "%d/%d", hits[k], frames);
       trawl_eval_report_item (e->report, "file", file, "truth", (char *) truths->pdata[k],
-                              "frames_exact", fr, NULL);
+                              "frames_exact", fr, "track_exact", track_hit[k] ? "yes" : "no",
+                              NULL);
       vlog (e, "videos/plates %s %s: exact in %s frames", file, (char *) truths->pdata[k], fr);
     }
     clips_ok += all;
@@ -635,6 +675,12 @@ eval_plate_videos (Eval *e)
                            plates_read, plates_n, -1);
   trawl_eval_report_value (e->report, "frame_fraction", "mean fraction of frames read exactly",
                            plates_n ? frac_sum / plates_n : NAN);
+  trawl_eval_report_count (e->report, "tracks", "plates read exactly as a track's voted text "
+                           "(motion-gated frames, as indexing)", tracks_read, plates_n, -1);
+  trawl_eval_report_value (e->report, "tracks_other", "tracks that read no labelled plate",
+                           tracks_other);
+  trawl_eval_report_count (e->report, "frames_analysed", "frames the motion gate lets through",
+                           n_analysed, n_frames, -1);
 }
 
 TrawlEvalReport *

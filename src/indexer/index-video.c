@@ -48,10 +48,28 @@ decode_main (gpointer data)
 }
 
 typedef struct {
-  TrawlIndexRun *run;
-  TrawlTracker  *tracker;
-  guint64        faces, plates, frames;
+  TrawlIndexRun   *run;
+  TrawlTracker    *tracker;
+  guint64          faces, plates, frames;
+  TrawlMotionGate *gate;      /* NULL: every frame is analysed */
 } Work;
+
+void
+_trawl_index_motion_options (const TrawlIndexOptions *o, TrawlMotionGateOptions *mo)
+{
+  trawl_motion_gate_options_init (mo);
+  if (o->motion_interval_s > 0)
+    mo->max_interval_s = o->motion_interval_s;
+}
+
+/* TRUE when the motion gate keeps f from the detectors: nothing new since
+ * the last frame they saw. */
+static gboolean
+frame_still (Work *w, const TrawlVideoFrame *f)
+{
+  return w->gate != NULL
+         && trawl_motion_gate_check (w->gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
+}
 
 static double
 now_s (void)
@@ -399,17 +417,19 @@ frame_done (TrawlIndexRun *run, Decode *d, TrawlVideoFrame *f, gboolean failed, 
 
 /* After the first frame, the frames of the same kind (GPU or host) the
  * decoder already has ready, up to the batch size. A frame of the other
- * kind or the end mark stops the batch and is handed back in *next. */
+ * kind, a still frame (*next_still) or the end mark stops the batch and is
+ * handed back in *next. */
 static int
-gather_batch (TrawlIndexRun *run, Decode *d, TrawlVideoFrame **batch, gpointer *next)
+gather_batch (Work *w, Decode *d, TrawlVideoFrame **batch, gpointer *next, gboolean *next_still)
 {
-  int n = 1, max = CLAMP (run->opts.batch_frames, 1, MAX_BATCH);
+  int n = 1, max = CLAMP (w->run->opts.batch_frames, 1, MAX_BATCH);
   *next = NULL;
   while (n < max) {
     gpointer item = g_async_queue_try_pop (d->frames);
     if (item == NULL)
       break;
-    if (item == END_MARK || (((TrawlVideoFrame *) item)->gpu == NULL) != (batch[0]->gpu == NULL)) {
+    if (item == END_MARK || (*next_still = frame_still (w, item))
+        || (((TrawlVideoFrame *) item)->gpu == NULL) != (batch[0]->gpu == NULL)) {
       *next = item;
       break;
     }
@@ -428,18 +448,28 @@ consume (Work *w, Decode *d, double duration, GError **error)
   gboolean failed = FALSE;
   double base_done = run->p.video_s_done;
   gpointer pending = NULL;
+  gboolean pending_still = FALSE;
   for (;;) {
-    gpointer item = pending ? pending : g_async_queue_pop (d->frames);
+    gpointer item = pending;
+    gboolean still = pending_still;
+    if (item == NULL) {
+      item = g_async_queue_pop (d->frames);
+      still = item != END_MARK && !failed && frame_still (w, item);
+    }
     pending = NULL;
+    pending_still = FALSE;
     if (item == END_MARK)
       break;
     TrawlVideoFrame *batch[MAX_BATCH] = { item };
-    int n = failed ? 1 : gather_batch (run, d, batch, &pending);
+    int n = failed || still ? 1 : gather_batch (w, d, batch, &pending, &pending_still);
     if (!failed && run->opts.cancel != NULL && g_atomic_int_get (run->opts.cancel)) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "indexing cancelled");
       failed = TRUE;
     }
-    if (!failed && !process_batch (w, batch, n, error))
+    if (!failed && still) {
+      trawl_tracker_hold (w->tracker, batch[0]->pts_s);
+      run->p.frames_gated++;
+    } else if (!failed && !process_batch (w, batch, n, error))
       failed = TRUE;
     if (failed)
       g_atomic_int_set (&d->stop, 1);
@@ -457,7 +487,7 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   double duration = info->duration_s;
   double done_before = run->p.video_s_done;
   Decode d = { 0 };
-  Work w = { run, trawl_tracker_new (NULL), 0, 0, 0 };
+  Work w = { run, trawl_tracker_new (NULL), 0, 0, 0, NULL };
   g_autoptr (GError) local = NULL;
 
   if (!trawl_catalog_begin_video (run->cat, video_id, error)) {
@@ -473,9 +503,15 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
                                                           : run->opts.queue_depth;
   for (int i = 0; i < depth; i++)
     g_async_queue_push (d.slots, SLOT);
+  if (run->opts.motion_gate != TRAWL_INDEX_MOTION_GATE_OFF) {
+    TrawlMotionGateOptions mo;
+    _trawl_index_motion_options (&run->opts, &mo);
+    w.gate = trawl_motion_gate_new (&mo);
+  }
   GThread *th = g_thread_new ("trawl-decode", decode_main, &d);
   gboolean ok = consume (&w, &d, duration, &local);
   g_thread_join (th);
+  g_clear_pointer (&w.gate, trawl_motion_gate_free);
   run->p.t_decode += d.t_decode;
   TrawlVideoStats vst;
   trawl_video_reader_get_stats (reader, &vst);

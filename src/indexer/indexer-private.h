@@ -74,5 +74,7 @@ void     _trawl_index_add_failure (TrawlIndexRun *run, const char *path, const c
 /* reason without a leading "path: " (the video module's messages start
  * with the file name); points into reason. */
 const char *_trawl_index_reason (const char *path, const char *reason);
+/* The motion gate's settings for a run's options. */
+void     _trawl_index_motion_options (const TrawlIndexOptions *o, TrawlMotionGateOptions *mo);
 /* Calls the progress callback (at most every progress_interval_s unless force). */
 void     _trawl_index_report (TrawlIndexRun *run, gboolean force);

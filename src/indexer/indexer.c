@@ -289,6 +289,7 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   vo.sample_fps = run->opts.sample_fps;
   vo.keyframes_only = run->opts.keyframes_only;
   vo.scene_threshold = run->opts.scene_threshold;
+  vo.luma_thumbs = run->opts.motion_gate != TRAWL_INDEX_MOTION_GATE_OFF;
   /* With the CUDA engine, decode on NVDEC and keep frames on the GPU: the
    * detectors cut their inputs from the surfaces (falls back to CPU decode,
    * with a message, where NVDEC cannot take the stream). */
@@ -358,6 +359,18 @@ settings_json (const TrawlIndexOptions *o)
   json_builder_add_boolean_value (b, o->keyframes_only);
   json_builder_set_member_name (b, "scene_threshold");
   json_builder_add_double_value (b, o->scene_threshold);
+  json_builder_set_member_name (b, "motion_gate");
+  json_builder_add_string_value (b, o->motion_gate == TRAWL_INDEX_MOTION_GATE_OFF ? "off" : "auto");
+  if (o->motion_gate != TRAWL_INDEX_MOTION_GATE_OFF) {
+    TrawlMotionGateOptions mo;
+    _trawl_index_motion_options (o, &mo);
+    json_builder_set_member_name (b, "motion_interval_s");
+    json_builder_add_double_value (b, mo.max_interval_s);
+    json_builder_set_member_name (b, "motion_cell_delta");
+    json_builder_add_double_value (b, mo.cell_delta);
+    json_builder_set_member_name (b, "motion_min_changed");
+    json_builder_add_double_value (b, mo.min_changed);
+  }
   json_builder_set_member_name (b, "detect_workers");
   json_builder_add_int_value (b, MAX (1, o->detect_workers));
   json_builder_set_member_name (b, "device");

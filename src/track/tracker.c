@@ -12,7 +12,32 @@ struct _TrawlTracker {
   TrawlTrackerOptions opts;
   GPtrArray *tracks;   /* TrawlTrackResult*, all of them, creation order */
   GPtrArray *open;     /* borrowed from tracks: those still accepting obs */
+  double     frame_pts_s; /* the last frame detections were added for */
 };
+
+/* A track as the tracker keeps it: the result, and when it was last seen
+ * or held (trawl_tracker_hold), which is what ages it. */
+typedef struct {
+  TrawlTrackResult pub;  /* first: trawl_track_result_free frees this pointer */
+  double           seen_s;
+  GPtrArray       *reads;    /* plates: GArray of TrawlPlateSlot per observation */
+  GArray          *weights;  /* plates: double, each read's quality */
+  char            *top_text; /* plates: the vote's top characters, before shapes moved any */
+} Track;
+
+#define MAX_SLOTS 16
+
+static void
+track_free (gpointer p)
+{
+  Track *t = p;
+  if (t == NULL)
+    return;
+  g_clear_pointer (&t->reads, g_ptr_array_unref);
+  g_clear_pointer (&t->weights, g_array_unref);
+  g_free (t->top_text);
+  trawl_track_result_free (&t->pub);
+}
 
 typedef struct {
   float score;
@@ -31,6 +56,7 @@ trawl_tracker_options_init (TrawlTrackerOptions *opts)
   opts->max_gap_s = 3.0;
   opts->max_thumbs = 3;
   opts->thumb_size = 160;
+  opts->keep_unlikely_plates = FALSE;
 }
 
 static void
@@ -62,8 +88,9 @@ trawl_tracker_new (const TrawlTrackerOptions *opts)
     tr->opts = *opts;
   else
     trawl_tracker_options_init (&tr->opts);
-  tr->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_track_result_free);
+  tr->tracks = g_ptr_array_new_with_free_func (track_free);
   tr->open = g_ptr_array_new ();
+  tr->frame_pts_s = -INFINITY;
   return tr;
 }
 
@@ -208,8 +235,8 @@ static void
 close_stale (TrawlTracker *tr, double pts_s)
 {
   for (guint i = tr->open->len; i-- > 0;) {
-    TrawlTrackResult *t = tr->open->pdata[i];
-    if (pts_s - t->last_pts_s > tr->opts.max_gap_s)
+    Track *t = tr->open->pdata[i];
+    if (pts_s - t->seen_s > tr->opts.max_gap_s)
       g_ptr_array_remove_index (tr->open, i);
   }
 }
@@ -254,7 +281,12 @@ plate_affinity (const TrawlTrackerOptions *o, const TrawlTrackResult *t, const T
 static TrawlTrackResult *
 track_new (TrawlTracker *tr, TrawlTrackKind kind)
 {
-  TrawlTrackResult *t = g_new0 (TrawlTrackResult, 1);
+  Track *tk = g_new0 (Track, 1);
+  TrawlTrackResult *t = &tk->pub;
+  if (kind == TRAWL_TRACK_PLATE) {
+    tk->reads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+    tk->weights = g_array_new (FALSE, FALSE, sizeof (double));
+  }
   t->kind = kind;
   t->obs = g_array_new (FALSE, TRUE, sizeof (TrawlTrackObs));
   g_array_set_clear_func (t->obs, obs_clear);
@@ -326,12 +358,91 @@ update_best_plate (TrawlTrackResult *t)
   t->best_plate_alternatives = g_strdup (bo->plate_alternatives);
 }
 
+/* JSON alternatives of voted slots, each position's character being the
+ * one text has there. */
+static char *
+slots_json (const TrawlPlateSlot *slots, int n, const char *text)
+{
+  g_autoptr (GArray) chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
+  const char *q = text;
+  for (int i = 0; i < n && *q; i++, q = g_utf8_next_char (q)) {
+    TrawlPlateChar pc = { 0 };
+    pc.c = g_utf8_get_char (q);
+    for (int k = 0; k < TRAWL_PLATE_SLOT_N && slots[i].c[k]; k++) {
+      if (slots[i].c[k] == pc.c)
+        pc.prob = slots[i].p[k];
+      if (k < 3) {
+        pc.alt[k] = slots[i].c[k];
+        pc.alt_prob[k] = slots[i].p[k];
+      }
+    }
+    g_array_append_val (chars, pc);
+  }
+  return trawl_plate_chars_to_json (chars);
+}
+
+/* The track's text by a vote per character over all its reads, weighted
+ * by their quality, then placed by national shape (see trawl/plate.h):
+ * a plate read a little wrong in every frame can still come out right. */
+static void
+vote_best_plate (Track *t)
+{
+  guint n = t->reads->len;
+  g_autofree TrawlPlateRead *rd = g_new0 (TrawlPlateRead, n);
+  for (guint i = 0; i < n; i++) {
+    GArray *sl = g_ptr_array_index (t->reads, i);
+    rd[i].slots = (const TrawlPlateSlot *) (const void *) sl->data;
+    rd[i].n = (int) sl->len;
+    rd[i].weight = g_array_index (t->weights, double, i);
+  }
+  TrawlPlateSlot out[MAX_SLOTS];
+  int len = trawl_plate_vote (rd, (int) n, out, MAX_SLOTS);
+  if (len == 0) {
+    update_best_plate (&t->pub);
+    return;
+  }
+  GString *top = g_string_new (NULL);
+  for (int i = 0; i < len; i++)
+    g_string_append_unichar (top, out[i].c[0]);
+  g_free (t->top_text);
+  t->top_text = g_string_free (top, FALSE);
+  char *text = trawl_plate_resolve_by_shape (out, len, NULL);
+  if (text == NULL)
+    text = trawl_plate_fix_by_grammar (t->top_text);
+  g_free (t->pub.best_plate_text);
+  g_free (t->pub.best_plate_alternatives);
+  t->pub.best_plate_text = text;
+  t->pub.best_plate_alternatives = slots_json (out, len, text);
+}
+
+/* A read's slots: the characters with their alternatives, or the text's
+ * characters at the read's confidence when it has none. */
+static GArray *
+read_slots (const TrawlPlate *p)
+{
+  TrawlPlateSlot buf[MAX_SLOTS];
+  int n = p->chars != NULL ? trawl_plate_chars_to_slots (p->chars, buf, MAX_SLOTS) : 0;
+  g_autofree char *norm = trawl_plate_normalize (p->text);
+  if (n <= 0 || (g_str_is_ascii (norm) && (gsize) n != strlen (norm))) {
+    n = 0;
+    for (const char *q = norm; *q && n < MAX_SLOTS; q = g_utf8_next_char (q), n++) {
+      memset (&buf[n], 0, sizeof buf[n]);
+      buf[n].c[0] = g_utf8_get_char (q);
+      buf[n].p[0] = p->confidence;
+    }
+  }
+  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (TrawlPlateSlot), n);
+  g_array_append_vals (a, buf, n);
+  return a;
+}
+
 static void
 track_push (TrawlTracker *tr, TrawlTrackResult *t, TrawlTrackObs *o, const TrawlImage *frame)
 {
   if (t->obs->len == 0)
     t->first_pts_s = o->pts_s;
   t->last_pts_s = o->pts_s;
+  ((Track *) t)->seen_s = o->pts_s;
   g_array_append_val (t->obs, *o);
   if (o->quality > t->best_quality) {
     t->best_quality = o->quality;
@@ -340,16 +451,15 @@ track_push (TrawlTracker *tr, TrawlTrackResult *t, TrawlTrackObs *o, const Trawl
   rank_thumb (&tr->opts, t, frame);
   if (t->kind == TRAWL_TRACK_FACE)
     update_mean (t);
-  else
-    update_best_plate (t);
 }
 
 /* Greedy assignment: all admissible (open track, detection) pairs, best
- * affinity first; unmatched detections start new tracks. */
+ * affinity first; unmatched detections start new tracks. dest (nullable,
+ * n_det slots) gets the track each detection joined. */
 static void
 associate (TrawlTracker *tr, TrawlTrackKind kind, guint n_det,
            float (*affinity) (TrawlTracker *, TrawlTrackResult *, guint, gconstpointer),
-           gconstpointer dets, TrawlTrackObs *obs, const TrawlImage *frame)
+           gconstpointer dets, TrawlTrackObs *obs, const TrawlImage *frame, Track **dest)
 {
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   for (guint ti = 0; ti < tr->open->len; ti++) {
@@ -379,6 +489,8 @@ associate (TrawlTracker *tr, TrawlTrackKind kind, guint n_det,
   for (guint d = 0; d < n_det; d++) {
     TrawlTrackResult *t = targets->pdata[d] ? targets->pdata[d] : track_new (tr, kind);
     track_push (tr, t, &obs[d], frame);
+    if (dest != NULL)
+      dest[d] = (Track *) t;
   }
 }
 
@@ -395,10 +507,22 @@ plate_aff_cb (TrawlTracker *tr, TrawlTrackResult *t, guint d, gconstpointer dets
 }
 
 void
+trawl_tracker_hold (TrawlTracker *tr, double pts_s)
+{
+  for (guint i = 0; i < tr->open->len; i++) {
+    Track *t = tr->open->pdata[i];
+    /* Only what the reference frame showed is known to be there still. */
+    if (t->pub.last_pts_s >= tr->frame_pts_s)
+      t->seen_s = MAX (t->seen_s, pts_s);
+  }
+}
+
+void
 trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double pts_s,
                          const GArray *faces)
 {
   close_stale (tr, pts_s);
+  tr->frame_pts_s = pts_s;
   if (faces == NULL || faces->len == 0)
     return;
   g_autofree TrawlTrackObs *obs = g_new0 (TrawlTrackObs, faces->len);
@@ -412,7 +536,7 @@ trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double pts_s
     if (f->has_embedding)
       memcpy (obs[i].embedding, f->embedding, sizeof f->embedding);
   }
-  associate (tr, TRAWL_TRACK_FACE, faces->len, face_aff_cb, faces, obs, frame);
+  associate (tr, TRAWL_TRACK_FACE, faces->len, face_aff_cb, faces, obs, frame, NULL);
 }
 
 void
@@ -420,6 +544,7 @@ trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_
                           const GPtrArray *plates)
 {
   close_stale (tr, pts_s);
+  tr->frame_pts_s = pts_s;
   if (plates == NULL || plates->len == 0)
     return;
   g_autofree TrawlTrackObs *obs = g_new0 (TrawlTrackObs, plates->len);
@@ -432,7 +557,15 @@ trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_
     obs[i].plate_text = g_strdup (p->text ? p->text : "");
     obs[i].plate_alternatives = trawl_plate_chars_to_json (p->chars);
   }
-  associate (tr, TRAWL_TRACK_PLATE, plates->len, plate_aff_cb, plates, obs, frame);
+  g_autofree Track **dest = g_new0 (Track *, plates->len);
+  associate (tr, TRAWL_TRACK_PLATE, plates->len, plate_aff_cb, plates, obs, frame, dest);
+  for (guint i = 0; i < plates->len; i++) {
+    const TrawlPlate *p = plates->pdata[i];
+    double w = obs[i].quality;
+    g_ptr_array_add (dest[i]->reads, read_slots (p));
+    g_array_append_val (dest[i]->weights, w);
+    vote_best_plate (dest[i]);
+  }
 }
 
 static int
@@ -448,7 +581,16 @@ trawl_tracker_finish (TrawlTracker *tr)
 {
   GPtrArray *out = tr->tracks;
   g_ptr_array_set_size (tr->open, 0);
-  tr->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_track_result_free);
+  tr->tracks = g_ptr_array_new_with_free_func (track_free);
+  /* Text that is no plate (a badge, a model name, a dealer's sticker),
+   * judged on what was read, not on what the shapes made of it (a badge's
+   * O and I can be read as 0 and 1 to fit some country). */
+  for (guint i = out->len; !tr->opts.keep_unlikely_plates && i-- > 0;) {
+    Track *t = out->pdata[i];
+    const char *read = t->top_text ? t->top_text : t->pub.best_plate_text;
+    if (t->pub.kind == TRAWL_TRACK_PLATE && !trawl_plate_likely (read, t->pub.best_quality))
+      g_ptr_array_remove_index (out, i);
+  }
   g_ptr_array_sort (out, cmp_first_pts);
   return out;
 }

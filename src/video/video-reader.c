@@ -158,6 +158,7 @@ trawl_video_frame_free (TrawlVideoFrame *frame)
     return;
   gpu_frame_free (frame->priv);
   trawl_image_free (frame->image);
+  g_free (frame->thumb);
   g_free (frame);
 }
 
@@ -1082,9 +1083,13 @@ process_frame (TrawlVideoReader *r, AVFrame *f, GError **error)
           return NULL;
         }
     }
-  if (keep_on_gpu)
-    return wrap_gpu_frame (r, f, pts, index, error);
-  return convert_frame (r, f, pts, index, error);
+  TrawlVideoFrame *out = keep_on_gpu ? wrap_gpu_frame (r, f, pts, index, error)
+                                      : convert_frame (r, f, pts, index, error);
+  /* The motion gate's thumbnail, from the luma as decoded (on the GPU for
+   * a GPU frame); a frame it cannot be made for goes without (let through). */
+  if (out != NULL && r->opts.luma_thumbs && make_thumb (r, f, keep_on_gpu, NULL))
+    out->thumb = g_memdup2 (r->thumb, THUMB_W * THUMB_H);
+  return out;
 }
 
 const TrawlImage *

@@ -104,6 +104,52 @@ test_faces_gap_and_stranger (void)
   g_assert_cmpuint (trawl_tracker_get_n_tracks (tr, TRAWL_TRACK_FACE), ==, 0);
 }
 
+/* Frames the motion gate skipped (trawl_tracker_hold) keep the tracks of
+ * the last analysed frame open across a gap longer than max_gap_s; a
+ * track missing from that frame is not held, and closes as before. */
+static void
+test_hold (void)
+{
+  g_autoptr (TrawlTracker) tr = trawl_tracker_new (NULL);  /* max_gap_s 3 */
+  TrawlFace both[2] = { make_face (1, 0, 50, 50, 0.5f), make_face (2, 0, 300, 50, 0.5f) };
+  g_autoptr (GArray) a0 = faces_of (both, 2);
+  trawl_tracker_add_faces (tr, NULL, 0.0, a0);
+  /* the analysed frame at 0.5 s shows person 2 only */
+  TrawlFace only2 = make_face (2, 1, 300, 50, 0.5f);
+  g_autoptr (GArray) a1 = faces_of (&only2, 1);
+  trawl_tracker_add_faces (tr, NULL, 0.5, a1);
+  for (double t = 1.0; t <= 8.0; t += 0.5)
+    trawl_tracker_hold (tr, t);
+  TrawlFace again[2] = { make_face (1, 2, 50, 50, 0.5f), make_face (2, 2, 300, 50, 0.5f) };
+  g_autoptr (GArray) a2 = faces_of (again, 2);
+  trawl_tracker_add_faces (tr, NULL, 8.5, a2);
+  g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
+  /* person 2: one track of three sightings; person 1: two tracks */
+  g_assert_cmpuint (tracks->len, ==, 3);
+  guint n2 = 0, n1 = 0;
+  for (guint i = 0; i < tracks->len; i++) {
+    TrawlTrackResult *r = tracks->pdata[i];
+    gboolean is2 = r->mean_embedding[2] > r->mean_embedding[1];
+    if (is2) {
+      n2++;
+      g_assert_cmpuint (r->obs->len, ==, 3);
+      g_assert_cmpfloat (r->last_pts_s, ==, 8.5);  /* holds add no sighting */
+    } else {
+      n1++;
+      g_assert_cmpuint (r->obs->len, ==, 1);
+    }
+  }
+  g_assert_cmpuint (n2, ==, 1);
+  g_assert_cmpuint (n1, ==, 2);
+
+  /* Without the holds the same frames give a track per sighting span. */
+  g_autoptr (TrawlTracker) plain = trawl_tracker_new (NULL);
+  trawl_tracker_add_faces (plain, NULL, 0.0, a0);
+  trawl_tracker_add_faces (plain, NULL, 0.5, a1);
+  trawl_tracker_add_faces (plain, NULL, 8.5, a2);
+  g_assert_cmpuint (trawl_tracker_get_n_tracks (plain, TRAWL_TRACK_FACE), ==, 4);
+}
+
 /* The best observation is the highest quality one; thumbnails are kept
  * for the best max_thumbs only. */
 static void
@@ -205,6 +251,34 @@ test_plates (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (c0, "alt")), ==, 2);
 }
 
+/* No frame reads the plate right, yet the vote over the track does; a
+ * badge read beside it (all letters, unsure, no national shape) is no
+ * plate track unless asked for. */
+static void
+test_plate_vote (void)
+{
+  const char *reads[] = { "32L8D6", "3ZLBD6", "32LBO6", "32LBD6X" };
+  for (int keep = 0; keep < 2; keep++) {
+    TrawlTrackerOptions o;
+    trawl_tracker_options_init (&o);
+    o.keep_unlikely_plates = keep;
+    g_autoptr (TrawlTracker) tr = trawl_tracker_new (&o);
+    for (guint i = 0; i < G_N_ELEMENTS (reads); i++) {
+      g_autoptr (GPtrArray) ps = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
+      g_ptr_array_add (ps, make_plate (reads[i], 100, i == 3 ? 0.5f : 0.8f));
+      g_ptr_array_add (ps, make_plate ("FUSION", 400, 0.7f));
+      trawl_tracker_add_plates (tr, NULL, i * 0.5, ps);
+    }
+    g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
+    g_assert_cmpuint (tracks->len, ==, keep ? 2 : 1);
+    TrawlTrackResult *t = tracks->pdata[0];
+    g_assert_cmpstr (t->best_plate_text, ==, "32LBD6");
+    g_assert_cmpuint (t->obs->len, ==, 4);
+    if (keep)
+      g_assert_cmpstr (((TrawlTrackResult *) tracks->pdata[1])->best_plate_text, ==, "FUSION");
+  }
+}
+
 static void
 test_plate_similarity (void)
 {
@@ -285,8 +359,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/track/faces-cross", test_faces_cross);
   g_test_add_func ("/track/faces-gap-stranger", test_faces_gap_and_stranger);
+  g_test_add_func ("/track/hold", test_hold);
   g_test_add_func ("/track/best-and-thumbs", test_best_and_thumbs);
   g_test_add_func ("/track/plates", test_plates);
+  g_test_add_func ("/track/plate-vote", test_plate_vote);
   g_test_add_func ("/track/plate-similarity", test_plate_similarity);
   g_test_add_func ("/track/chars-json", test_chars_json);
   g_test_add_func ("/track/chars-json-search", test_chars_json_search);
