@@ -1171,6 +1171,17 @@ test_add_footage (void)
   g_assert_false (trawl_index_dialog_start (d));
   g_assert_nonnull (strstr (trawl_index_dialog_get_error (d), "Clock offset"));
   trawl_index_dialog_set_offset_text (d, "2.5");
+  /* a start time is one file's start: two files of one camera are refused
+   * by the run, and the dialog says why */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (d), "index.start", NULL));
+  wait_index (win, d);
+  g_test_message ("refused: %s | %s", trawl_index_dialog_get_result_text (d),
+                  trawl_window_get_last_error (win) ? trawl_window_get_last_error (win) : "");
+  g_assert_true (strstr (trawl_index_dialog_get_result_text (d), "one file") != NULL
+                 || (trawl_window_get_last_error (win) != NULL
+                     && strstr (trawl_window_get_last_error (win), "one file") != NULL));
+  g_assert_cmpuint (trawl_index_dialog_get_n_progress (d), ==, 0);
+  trawl_index_dialog_set_start_text (d, "");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (d), "index.start", NULL));
   g_assert_true (trawl_index_dialog_is_running (d));
   wait_index (win, d);
