@@ -39,7 +39,8 @@ check "run without OUTDIR exits 2" test $? = 2
 
 # A stand-in kit: the layout scripts/gpu-kit makes, programs as scripts.
 kit=$tmp/kit
-mkdir -p "$kit"/{bin,tests,lib/compat,models,data,clips}
+mkdir -p "$kit"/{bin,tests,lib/compat,lib/trawl,models,data,clips}
+: >"$kit/lib/trawl/libtrawl-nn-cuda.so"
 cp "$root/scripts/gpu-kit-run" "$kit/run"
 printf 'trawl GPU run kit (stand-in)\nglibc_needed=2.2.5\nglibcxx_needed=3.4\n' >"$kit/MANIFEST.txt"
 cat >"$kit/bin/trawl" <<'EOF'
@@ -50,6 +51,15 @@ case "$1" in
     for a; do case "$a" in --device=cuda) echo "trawl: no NVIDIA GPU found" >&2; exit 1 ;; esac; done
     sleep 1
     echo '{"summary": true, "video_s_done": 4.0, "frames": 8, "stages_s": {"decode": 0.5}}' ;;
+  nn)
+    # what the loader's LD_DEBUG=files would say when the module is mapped:
+    # with --device cuda, or always when STANDIN_CPU_LOADS_MODULE is set
+    loads=${STANDIN_CPU_LOADS_MODULE:-}
+    for a; do [ "$a" = cuda ] && loads=1; done
+    [ -n "$loads" ] && [ -n "${LD_DEBUG_OUTPUT:-}" ] &&
+      echo "file=$TRAWL_NN_CUDA_MODULE [0];  dynamically loaded by trawl [0]" >>"$LD_DEBUG_OUTPUT.$$"
+    for a; do [ "$a" = cuda ] && { echo "trawl: no NVIDIA GPU found" >&2; exit 1; }; done
+    echo '{"bench": "nn", "median": 1.5}' ;;
 esac
 EOF
 cat >"$kit/bin/bench-decode" <<'EOF'
@@ -101,5 +111,19 @@ check "run: summary.json is valid JSON" python3 -c "import json,sys; json.load(o
   "$tmp/out/summary.json"
 check "run: logs.tar.gz and console.log written" test -s "$tmp/out/logs.tar.gz" -a -s "$tmp/out/console.log"
 check "run: the CPU realtime ratio is computed" grep -q '"cpu_realtime"' "$tmp/out/summary.json"
+check "run: the kit's CUDA module is named in TRAWL_NN_CUDA_MODULE" \
+  grep -q "CUDA module: $kit/lib/trawl/libtrawl-nn-cuda.so" "$tmp/out/logs/env.log"
+check "run: cpu-path passes when only --device cuda loads the module" \
+  sh -c "test '$(st cpu-path)' = pass && grep -q 'no CUDA module (1.5 ms median)' '$tmp/out/logs/stages.jsonl'"
+# the same kit whose trawl maps the module on the CPU path too
+STANDIN_CPU_LOADS_MODULE=1 "$kit/run" "$tmp/out2" --budget 120 --bench-seconds 4 --cpu-seconds 2 \
+  >"$tmp/console2" 2>&1
+check "run: cpu-path fails when the CPU path loads the module" \
+  sh -c "grep '\"stage\": \"cpu-path\"' '$tmp/out2/logs/stages.jsonl' | grep -q '\"fail\".*--device cpu loaded the CUDA module'"
+mv "$kit/lib/trawl/libtrawl-nn-cuda.so" "$tmp/module.away"
+"$kit/run" "$tmp/out3" --budget 120 --bench-seconds 4 --cpu-seconds 2 >"$tmp/console3" 2>&1
+check "run: libs fails on a kit without the CUDA module" \
+  grep -q '"stage": "libs", "status": "fail", "seconds": [0-9.]*, "reason": "no CUDA module' \
+  "$tmp/out3/logs/stages.jsonl"
 echo "1..$n"
 [ $fails = 0 ]
