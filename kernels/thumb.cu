@@ -1,9 +1,9 @@
 /* thumb.cu - the scene-skip thumbnail of an NVDEC surface: the luma plane
- * averaged over 64x36 boxes (maths in src/video/thumb.h, shared with the
+ * averaged over 64x36 boxes (maths in src/rules/thumb.h, shared with the
  * CPU path), so the reader judges scene changes without downloading the
  * frame: 2304 bytes come back instead of the picture. */
 #include "trawl-kernels.h"
-#include "video/thumb.h"
+#include "thumb.h"   /* src/rules/: the maths shared with the CPU path */
 
 #include <cuda_runtime.h>
 

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #include "detect/frame-source.h"
 #include "detect/warp-build.h"
 #include "trawl/detect.h"
@@ -50,11 +50,11 @@ struct TrawlFaceDetector {
                                      TRAWL_WARP_MAX_BATCH. Each region holds 25 MB of
                                      arena in a CPU plan; tests lower it to split a
                                      frame's regions across runs cheaply */
-  TrawlWarpScratch ssd_cand;   /* one SSD run's candidate anchors, where its outputs are
+  TrawlWarpScratch ssd_cand;   /* a GPU SSD run's candidate anchors on the device
                                   (TRAWL_FACE_SSD_MAX_CAND a region, laid out
                                   [counts | idx | cand] in 4-byte words) */
-  void            *ssd_cand_host;  /* their host copy for a GPU run, the same layout for
-                                      TRAWL_WARP_MAX_BATCH regions */
+  void            *ssd_cand_host;  /* one SSD run's candidates in host memory, the same
+                                      layout for TRAWL_WARP_MAX_BATCH regions */
 };
 
 /* Candidate anchors a region keeps for decoding in a batched SSD run

@@ -30,8 +30,8 @@
  * measure) come back to host memory, and of SSD's outputs (143 KB a
  * region) only the candidate anchors: "prefilter on the device, exact on
  * the host". trawl_nn_plan_run_staged_device leaves the outputs where they
- * are, trawl_cuda_ssd_candidates (kernels/ssd-kernel.h) keeps, on the same
- * stream, the anchors whose face logit passes trawl_faces_ssd_logit_min,
+ * are, the SSD candidate kernel (through _trawl_plan_ssd_candidates,
+ * frame-source.h) keeps, on the same stream, the anchors whose face logit passes trawl_faces_ssd_logit_min,
  * a conservative bound below min_score, and one download brings back
  * their records (12 KB a region), which the host decodes with the exact
  * CPU code (trawl_faces_ssd_detect_candidates): the same boxes as decoding
@@ -48,10 +48,6 @@
 #include "trawl/faces-post.h"
 
 #include <string.h>
-
-#include "ssd-kernel.h"    /* declarations only; defined in CUDA builds */
-#include "trawl-kernels.h" /* trawl_cuda_error_string */
-#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH, copies; nothing here calls the warp kernel */
 
 #define CHIP_FLOATS (3 * TRAWL_FACES_REC_SIZE * TRAWL_FACES_REC_SIZE)
 #define N_ANCHORS   TRAWL_FACES_SSD_ANCHORS
@@ -205,61 +201,30 @@ bad:
 
 /* Runs SSD (m regions) on what its input holds and cuts each region's
  * outputs down to its candidate anchors (*c, host memory in fd's
- * buffers): on the GPU where the outputs lie (trawl_cuda_ssd_candidates),
- * so that only the candidates come back, on the CPU by the same rule's
- * reference. o receives the outputs (device memory on a GPU plan, valid
- * until the plan's next run) for the regions with too many candidates.
- * src says which side the buffers go to. */
+ * buffers): on the GPU where the outputs lie, so that only the candidates
+ * come back, on the CPU by the same rule's reference
+ * (_trawl_plan_ssd_candidates). o receives the outputs (device memory on
+ * a GPU plan, valid until the plan's next run) for the regions with too
+ * many candidates. */
 static gboolean
-ssd_candidates (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlFrameSource *src, int m,
-                TrawlNnTensor *o, SsdCands *c, GError **error)
+ssd_candidates (TrawlFaceDetector *fd, TrawlNnPlan *plan, int m, TrawlNnTensor *o, SsdCands *c,
+                GError **error)
 {
   float logit_min = trawl_faces_ssd_logit_min (fd->opts.min_score);
-  gsize words = cand_words (m);
 
   if (!trawl_nn_plan_run_staged_device (plan, o, 2, error) ||
       !check_batch (&o[0], m, 4 * N_ANCHORS, "SSD boxes", error) ||
-      !check_batch (&o[1], m, 3 * N_ANCHORS, "SSD classes", error) ||
-      !_trawl_warp_scratch_reserve (&fd->ssd_cand, src, words, error))
+      !check_batch (&o[1], m, 3 * N_ANCHORS, "SSD classes", error))
     return FALSE;
-  if (!trawl_nn_plan_on_device (plan)) {
-    int *w = (int *) (void *) fd->ssd_cand.data;
-    int *counts = w, *idx = w + m;
-    float *cand = (float *) (void *) (w + m + (gsize) m * MAX_CAND);
-
-    for (int i = 0; i < m; i++)
-      counts[i] = _trawl_ssd_candidates_ref ((const float *) o[0].data
-                                               + (gsize) i * 4 * N_ANCHORS,
-                                             (const float *) o[1].data
-                                               + (gsize) i * 3 * N_ANCHORS,
-                                             N_ANCHORS, logit_min, MAX_CAND,
-                                             idx + (gsize) i * MAX_CAND,
-                                             cand + (gsize) i * MAX_CAND * 5);
-    cands_at (c, w, m);
-    return cands_sane (c, m, error);
-  }
-#if TRAWL_HAVE_CUDA
-  int *d = (int *) (void *) fd->ssd_cand.data;
-  void *stream = trawl_nn_plan_stream (plan);
-  int rc;
-
   if (fd->ssd_cand_host == NULL)
     fd->ssd_cand_host = g_new (float, cand_words (TRAWL_WARP_MAX_BATCH));
-  rc = trawl_cuda_ssd_candidates (o[0].data, o[1].data, m, N_ANCHORS, logit_min, MAX_CAND, d,
-                                  d + m, (float *) (void *) (d + m + (gsize) m * MAX_CAND),
-                                  stream);
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (fd->ssd_cand_host, d, words * sizeof (float), stream);
-  if (rc == 0) {
-    cands_at (c, fd->ssd_cand_host, m);
-    return cands_sane (c, m, error);
+  if (!_trawl_plan_ssd_candidates (plan, o[0].data, o[1].data, m, N_ANCHORS, logit_min,
+                                   MAX_CAND, &fd->ssd_cand, fd->ssd_cand_host, error)) {
+    g_prefix_error (error, "face detector: ");
+    return FALSE;
   }
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-               "face detector: SSD candidates on the GPU: %s", trawl_cuda_error_string (rc));
-#else
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-#endif
-  return FALSE;
+  cands_at (c, fd->ssd_cand_host, m);
+  return cands_sane (c, m, error);
 }
 
 /* Region i's detections from its full outputs o (a run of ssd_candidates
@@ -276,23 +241,15 @@ ssd_full (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlNnTensor *o, int 
   if (!trawl_nn_plan_on_device (plan))
     return trawl_faces_ssd_detect (enc, logits, (int) r->w, (int) r->h, fd->opts.min_score,
                                    fd->opts.max_faces);
-#if TRAWL_HAVE_CUDA
   g_autofree float *host = g_new (float, 7 * N_ANCHORS);
-  void *stream = trawl_nn_plan_stream (plan);
-  int rc = trawl_cuda_copy_to_host (host, enc, 4 * N_ANCHORS * sizeof (float), stream);
-
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (host + 4 * N_ANCHORS, logits, 3 * N_ANCHORS * sizeof (float),
-                                  stream);
-  if (rc == 0)
-    return trawl_faces_ssd_detect (host, host + 4 * N_ANCHORS, (int) r->w, (int) r->h,
-                                   fd->opts.min_score, fd->opts.max_faces);
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-               "face detector: SSD outputs from the GPU: %s", trawl_cuda_error_string (rc));
-#else
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-#endif
-  return NULL;
+  if (!_trawl_plan_output_read (plan, enc, host, 4 * N_ANCHORS * sizeof (float), error) ||
+      !_trawl_plan_output_read (plan, logits, host + 4 * N_ANCHORS,
+                                3 * N_ANCHORS * sizeof (float), error)) {
+    g_prefix_error (error, "face detector: ");
+    return NULL;
+  }
+  return trawl_faces_ssd_detect (host, host + 4 * N_ANCHORS, (int) r->w, (int) r->h,
+                                 fd->opts.min_score, fd->opts.max_faces);
 }
 
 /* SSD on the regions of every frame, TRAWL_WARP_MAX_BATCH regions per
@@ -336,7 +293,7 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
                                (int) r[i]->w, (int) r[i]->h, TRAWL_FACES_SSD_SIZE, FALSE);
     }
     if (!warp_items (plan, srcs, frame_of, p, m, error) ||
-        !ssd_candidates (fd, plan, &srcs[frame_of[0]], m, o, &c, error)) {
+        !ssd_candidates (fd, plan, m, o, &c, error)) {
       drain (plan);
       return FALSE;
     }

@@ -15,7 +15,7 @@
 #include <trawl/base.h>
 #include <trawl/ocr.h>
 
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #include "detect/detect-private.h"
 
 /* The records carry what a TrawlOcrChar's alternatives hold. */

@@ -48,11 +48,6 @@
 
 #include <string.h>
 
-#include "ctc-kernel.h"    /* declarations only; defined in CUDA builds */
-#include "db-kernel.h"     /* declarations only; defined in CUDA builds */
-#include "trawl-kernels.h" /* trawl_cuda_error_string */
-#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; declarations only */
-
 #define REC_H TRAWL_PLATE_REC_H
 #define REC_W TRAWL_PLATE_REC_W
 
@@ -162,51 +157,43 @@ det_input (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
          _trawl_scratch_warp_into (plan, &pr->zooms, &job->off, &p, 1, i, error);
 }
 
-#if TRAWL_HAVE_CUDA
-/* The GPU half of db_boxes: the k maps at dev (device memory) thresholded
- * to masks where they lie, and the masks brought back into bits. */
-static int
-db_masks_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
-              const float *dev, int k, int n, float thresh, uint32_t *bits, GError **error)
+/* Brings every rectangle's score region of the k maps at out (plan's
+ * outputs) into the same places of pr->dbmap: on a GPU plan only these
+ * regions come back (the rest of pr->dbmap is never read). */
+static gboolean
+db_regions (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *out, int k, int w, int h,
+            GArray *const *rects, GError **error)
 {
-  gsize words = ((gsize) n + 31) / 32;
-  int rc;
+  g_autoptr (GArray) regions = g_array_new (FALSE, FALSE, sizeof (TrawlMapRegion));
 
-  if (!_trawl_warp_scratch_reserve (&pr->dbmask, src, k * words, error))
-    return -1;
-  rc = trawl_cuda_db_mask (dev, k, n, thresh, (uint32_t *) (void *) pr->dbmask.data,
-                           trawl_nn_plan_stream (plan));
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (bits, pr->dbmask.data, k * words * sizeof (uint32_t),
-                                  trawl_nn_plan_stream (plan));
-  return rc;
-}
-
-/* Queues the copies of every rectangle's score region of the k maps at
- * dev (device memory) into the same places of pr->dbmap, then waits for
- * them (also after a failed copy: none may still be writing when this
- * returns). */
-static int
-db_regions_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *dev, int k, int w,
-                int h, GArray *const *rects)
-{
-  void *stream = trawl_nn_plan_stream (plan);
-  int rc = 0, wait;
-
-  for (int i = 0; rc == 0 && i < k; i++)
-    for (guint r = 0; rc == 0 && r < rects[i]->len; r++) {
-      gsize base = (gsize) i * w * h;
+  if (pr->dbmap_cap < (gsize) k * w * h) {
+    g_free (pr->dbmap);
+    pr->dbmap = g_try_new (float, (gsize) k * w * h);
+    pr->dbmap_cap = pr->dbmap != NULL ? (gsize) k * w * h : 0;
+  }
+  if (pr->dbmap == NULL) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                 "plate reader: no memory for %d det maps", k);
+    return FALSE;
+  }
+  for (int i = 0; i < k; i++)
+    for (guint r = 0; r < rects[i]->len; r++) {
       int x0, y0, x1, y1;
       _trawl_ocr_db_rect_region (g_array_index (rects[i], TrawlOcrRect, r).c, w, h, &x0, &y0,
                                  &x1, &y1);
-      gsize at = base + (gsize) y0 * w + x0;
-      rc = trawl_cuda_copy_rect_to_host (pr->dbmap + at, w, dev + at, w, x1 - x0 + 1,
-                                         y1 - y0 + 1, stream);
+      TrawlMapRegion reg = { (gsize) i * w * h + (gsize) y0 * w + x0, x1 - x0 + 1, y1 - y0 + 1 };
+      g_array_append_val (regions, reg);
     }
-  wait = trawl_cuda_stream_wait (stream);
-  return rc != 0 ? rc : wait;
+  if (regions->len == 0)
+    return TRUE;
+  if (!_trawl_plan_read_regions (plan, out, pr->dbmap, w,
+                                 (const TrawlMapRegion *) (void *) regions->data,
+                                 (int) regions->len, error)) {
+    g_prefix_error (error, "plate reader: DB ");
+    return FALSE;
+  }
+  return TRUE;
 }
-#endif
 
 /* The DB boxes of det's k outputs (maps of w x h at out, as the plan left
  * them) into the jobs idx[0 .. k), as trawl_ocr_db_boxes finds them on the
@@ -216,7 +203,7 @@ db_regions_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *dev, int k
  * of it is never read); a CPU plan takes the same steps on the host
  * maps, so CI runs them. */
 static gboolean
-db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, void *out,
+db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, void *out,
           DetJob *jobs, const int *idx, int k, GError **error)
 {
   const int w = jobs[idx[0]].dw, h = jobs[idx[0]].dh;
@@ -229,46 +216,18 @@ db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, 
   gboolean ok = TRUE;
 
   trawl_ocr_db_params_init (&dbp);
-  if (trawl_nn_plan_on_device (plan)) {
-#if TRAWL_HAVE_CUDA
-    int rc = db_masks_gpu (pr, plan, src, out, k, (int) n, dbp.thresh, bits, error);
-    if (rc > 0)
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: DB masks on the GPU: %s", trawl_cuda_error_string (rc));
-    ok = rc == 0;
-#else
-    (void) pr;
-    (void) src;
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+  if (!_trawl_plan_db_masks (plan, maps, k, (int) n, dbp.thresh, &pr->dbmask, bits, error)) {
+    g_prefix_error (error, "plate reader: ");
     ok = FALSE;
-#endif
-  } else {
-    for (int i = 0; i < k; i++)
-      _trawl_ocr_db_mask_ref (maps + i * n, n, dbp.thresh, bits + i * words);
   }
   for (int i = 0; ok && i < k; i++) {
     _trawl_ocr_db_unpack (bits + i * words, n, bin);
     rects[i] = _trawl_ocr_db_rects (bin, w, h, &dbp);
   }
-#if TRAWL_HAVE_CUDA
   if (ok && trawl_nn_plan_on_device (plan)) {
-    if (pr->dbmap_cap < k * n) {
-      g_free (pr->dbmap);
-      pr->dbmap = g_try_new (float, k * n);
-      pr->dbmap_cap = pr->dbmap != NULL ? k * n : 0;
-    }
-    int rc = pr->dbmap != NULL ? db_regions_gpu (pr, plan, out, k, w, h, rects) : 0;
-    if (pr->dbmap == NULL)
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: no memory for %d det maps", k);
-    else if (rc != 0)
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: DB map regions from the GPU: %s",
-                   trawl_cuda_error_string (rc));
-    ok = pr->dbmap != NULL && rc == 0;
+    ok = db_regions (pr, plan, out, k, w, h, rects, error);
     maps = pr->dbmap;
   }
-#endif
   for (int i = 0; ok && i < k; i++) {
     DetJob *job = &jobs[idx[i]];
     job->found = _trawl_ocr_db_finish (maps + i * n, w, h, job->img_w, job->img_h, rects[i],
@@ -313,7 +272,7 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
                    "plate reader: det map is not %d x %dx%d floats", k, dw, dh);
       ok = FALSE;
     }
-    ok = ok && db_boxes (pr, plan, &srcs[jobs[idx[0]].frame], out.data, jobs, idx, k, error);
+    ok = ok && db_boxes (pr, plan, out.data, jobs, idx, k, error);
   }
   pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
   return ok;
@@ -321,11 +280,11 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
 
 /* Runs rec (nb items) on what its input holds and reduces the first m
  * items' outputs to CTC step records (*steps, T per item, host memory,
- * g_free): on the GPU where the output lies (trawl_cuda_ctc_steps), so
+ * g_free): on the GPU where the output lies (_trawl_plan_ctc_steps), so
  * that only the records come back (28 bytes a step instead of 26 KB), on
  * the CPU by the same rule's reference. */
 static gboolean
-rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, int nb, int m,
+rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, int nb, int m,
            TrawlCtcStep **steps, int *T, GError **error)
 {
   TrawlNnTensor o;
@@ -344,30 +303,9 @@ rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
   C = (int) o.dims[2];
   rows = m * *T;
   *steps = g_new (TrawlCtcStep, rows);
-  if (!trawl_nn_plan_on_device (plan)) {
-    _trawl_ctc_steps_ref (o.data, rows, C, *steps);
+  if (_trawl_plan_ctc_steps (plan, o.data, rows, C, &pr->ctc, *steps, error))
     return TRUE;
-  }
-#if TRAWL_HAVE_CUDA
-  gsize bytes = (gsize) rows * sizeof (TrawlCtcStep);
-  int rc;
-
-  if (!_trawl_warp_scratch_reserve (&pr->ctc, src, bytes / sizeof (float), error)) {
-    g_clear_pointer (steps, g_free);
-    return FALSE;
-  }
-  rc = trawl_cuda_ctc_steps (o.data, rows, C, (TrawlCtcStep *) (void *) pr->ctc.data,
-                             trawl_nn_plan_stream (plan));
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (*steps, pr->ctc.data, bytes, trawl_nn_plan_stream (plan));
-  if (rc == 0)
-    return TRUE;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader: CTC steps on the GPU: %s",
-               trawl_cuda_error_string (rc));
-#else
-  (void) src;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-#endif
+  g_prefix_error (error, "plate reader: ");
   g_clear_pointer (steps, g_free);
   return FALSE;
 }
@@ -447,7 +385,7 @@ read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jo
     int T = 0;
     ok = ok && _trawl_scratch_warp_into (plan, &pr->crops, off, zero, nb, 0, error) &&
          _trawl_scratch_warp_into (plan, &pr->crops, off, p, nb, 0, error) &&
-         rec_steps (pr, plan, &srcs[0], nb, m, &steps, &T, error);
+         rec_steps (pr, plan, nb, m, &steps, &T, error);
     for (int i = 0; ok && i < m; i++) {
       const Cand *c = &cands[first + i];
       TrawlPlate *read = _trawl_plate_from_steps (pr, steps + (gsize) i * T, T, c->crop.w, rw[i],

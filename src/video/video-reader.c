@@ -48,7 +48,7 @@
 #include <trawl/gpu.h>
 #include <trawl/video.h>
 
-#include "thumb.h"
+#include "rules/thumb.h"
 #if TRAWL_HAVE_CUDA
 #include "trawl-kernels.h"
 #endif

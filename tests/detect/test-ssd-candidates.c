@@ -27,7 +27,7 @@
 
 #include "detect/detect-private.h"
 #include "detect/frame-source.h"
-#include "ssd-kernel.h"
+#include "rules/ssd-keep.h"
 #include "trawl/base.h"
 #include "trawl/faces-post.h"
 #include "trawl/image.h"

@@ -13,7 +13,7 @@
  */
 #include "detect/detect-private.h"
 #include "detect/warp-build.h"
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "trawl/base.h"
 #include "trawl/eval.h"
 #include "trawl/faces-post.h"

@@ -20,7 +20,7 @@
  * since they reject before touching the device. */
 #include "trawl-config.h"
 #include "gpu-test-util.h"
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "../common/trawl-test-image.h"
 #if TRAWL_HAVE_CUDA
 #include "warp-kernel.h"

@@ -19,7 +19,7 @@
 #include <trawl/base.h>
 #include <trawl/ocr.h>
 
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #include "detect/detect-private.h"
 
 /* ---- CTC ---- */
