@@ -1,7 +1,7 @@
 /* detect-private.h - what the batched pipelines on frame sources
- * (face-gpu.c, plate-gpu.c; GPU NV12 frames or host RGB images, see
- * frame-source.h) share with the classic CPU ones (face-pipeline.c,
- * plate-pipeline.c): the detector and reader structs, and the steps both
+ * (face-batch.c, plate-gpu.c; GPU NV12 frames or host RGB images, see
+ * frame-source.h) share with the files of the public entries
+ * (face-pipeline.c, plate-pipeline.c): the detector and reader structs, and the steps both
  * paths take the same way (tiling, box decoding and merging, plate
  * candidate choice and ranking, CTC reads), so the batched path differs
  * only in where its network inputs come from. Private to src/detect.
@@ -32,15 +32,10 @@ struct TrawlFaceDetector {
   TrawlNnGraph    *ssd_g;    /* graphs, owned */
   TrawlNnGraph    *lm_g;
   TrawlNnGraph    *rec_g;    /* NULL with no_embedding */
-  TrawlNnPlan     *ssd;      /* [1,3,512,512] plans, made at creation */
-  TrawlNnPlan     *lm;       /* [1,3,112,112] */
-  TrawlNnPlan     *rec;      /* [1,3,150,150] */
-  float           *ssd_in;   /* input buffers, reused per frame */
-  float           *lm_in;
-  float           *rec_in;
   TrawlFaceTimings times;    /* seconds per stage, cumulative */
-  /* Batched runs on frame sources (face-gpu.c), on the detector's
-   * backend, made on first use: */
+  /* Plans on the detector's backend (face-batch.c), the batch-1 ones made
+   * at creation (ssd_batch[1] tells the backend), the others on first
+   * use: */
   TrawlNnPlan     *ssd_batch[TRAWL_FACE_MAX_BATCH + 1];  /* [n,3,512,512], index n */
   TrawlNnPlan     *lm_batch[TRAWL_FACE_BUCKETS];         /* [1<<i,3,112,112] */
   TrawlNnPlan     *rec_batch[TRAWL_FACE_BUCKETS];        /* [1<<i,3,150,150] */
@@ -58,7 +53,7 @@ struct TrawlFaceDetector {
 };
 
 /* Candidate anchors a region keeps for decoding in a batched SSD run
- * (face-gpu.c); a region with more falls back to its full outputs. Faces
+ * (face-batch.c); a region with more falls back to its full outputs. Faces
  * give tens, a crowd a few hundred at min_score 0.5. */
 #define TRAWL_FACE_SSD_MAX_CAND 512
 
@@ -79,11 +74,7 @@ TrawlNnPlan *_trawl_face_plan (TrawlFaceDetector *fd, TrawlNnGraph **g, const ch
 /* The regions SSD runs on for a width x height frame: the whole frame,
  * then the tiles. A GArray of TrawlBox (integer px). */
 GArray *_trawl_face_regions (const TrawlFaceDetector *fd, int width, int height);
-/* Decodes SSD's outputs for region r (frame px) and appends its boxes, as
- * TrawlScoredBox in frame px, to out. */
-void    _trawl_face_ssd_append (const TrawlFaceDetector *fd, const float *enc,
-                                const float *logits, const TrawlBox *r, GArray *out);
-/* What _trawl_face_ssd_append appends for dets, region r's SSD detections
+/* Appends to out, for dets, region r's SSD detections
  * (TrawlFaceBox, region px, from trawl_faces_ssd_detect or
  * trawl_faces_ssd_detect_candidates): the boxes in frame px, small ones
  * dropped. */
@@ -102,9 +93,8 @@ void    _trawl_face_normalise (const float *raw, float *out);
  * TRAWL_FACE_MAX_BATCH. faces_out[f] receives frame f's faces (GArray of
  * TrawlFace, caller-owned): the faces of a run of that frame alone, in
  * the same order (values equal up to the rounding of nets run at another
- * batch size; bit for bit on the CPU backend), and those of
- * trawl_face_detector_run up to float rounding (for GPU frames, NV12
- * colour too). GPU sources need a detector on the CUDA backend, host
+ * batch size; bit for bit on the CPU backend). Every public face entry
+ * (face-pipeline.c) runs this. GPU sources need a detector on the CUDA backend, host
  * images one on the CPU backend; TRAWL_ERROR_INVALID_ARG otherwise, for
  * n < 1, NULL arguments or an empty frame, before any work. On failure
  * FALSE with error set and every faces_out[f] NULL. Frames must stay valid
@@ -113,8 +103,11 @@ void    _trawl_face_normalise (const float *raw, float *out);
 gboolean _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs,
                                            int n, GArray **faces_out, GError **error);
 /* Frees what the batched runs keep besides plans (the SSD candidates'
- * buffers); trawl_face_detector_free calls it. */
+ * buffers), after a failed run too. */
 void     _trawl_face_batch_free (TrawlFaceDetector *fd);
+/* Frees everything fd holds (plans, graphs, buffers) but fd itself;
+ * trawl_face_detector_free calls it. */
+void     _trawl_face_detector_clear (TrawlFaceDetector *fd);
 
 /* ---- plates ---- */
 
