@@ -288,7 +288,21 @@ typedef struct TrawlPlateReader TrawlPlateReader;
 TrawlPlateReader *trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error);
 void              trawl_plate_reader_free (TrawlPlateReader *pr);
 
-/* Plates in a full scene, most confident first: a GPtrArray of TrawlPlate
+/* Plates in n frames (n >= 1; sizes may differ) at once, host images or
+ * GPU frames (TrawlDetectFrame; a reader on the CPU backend takes host
+ * images, one on the CUDA backend GPU frames; TRAWL_ERROR_INVALID_ARG
+ * otherwise, before any work), batched across frames as
+ * trawl_plate_reader_detect_gpu_batch describes. plates_out (n slots)
+ * receives frame i's plates in plates_out[i] (a GPtrArray of TrawlPlate,
+ * caller-owned, most confident first): those the frame gets alone, values
+ * equal up to the rounding of nets run at another batch size. On failure
+ * FALSE with error set and every plates_out[i] NULL. */
+gboolean    trawl_plate_reader_detect_frames (TrawlPlateReader *pr,
+                                              const TrawlDetectFrame *frames, int n,
+                                              GPtrArray **plates_out, GError **error);
+
+/* Plates in a full scene, most confident first
+ * (trawl_plate_reader_detect_frames with n = 1): a GPtrArray of TrawlPlate
  * (owned by the array; g_ptr_array_unref frees all). Reads failing the
  * plate grammar are dropped. NULL with error set on engine failure. */
 GPtrArray  *trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img,

@@ -1,5 +1,5 @@
 /* detect-private.h - what the batched pipelines on frame sources
- * (face-batch.c, plate-gpu.c; GPU NV12 frames or host RGB images, see
+ * (face-batch.c, plate-batch.c; GPU NV12 frames or host RGB images, see
  * frame-source.h) share with the files of the public entries
  * (face-pipeline.c, plate-pipeline.c): the detector and reader structs, and the steps both
  * paths take the same way (tiling, box decoding and merging, plate
@@ -139,7 +139,7 @@ struct TrawlPlateReader {
   float            *rec_in;    /* 3*48*320 */
   TrawlOcrDict     *dict;
   TrawlPlateTimings times;     /* seconds per stage, cumulative */
-  /* Batched runs on frame sources (plate-gpu.c), on the reader's backend,
+  /* Batched runs on frame sources (plate-batch.c), on the reader's backend,
    * made on first use (det plans of k > 1 inputs are in det_plans too,
    * "WxH*k"): */
   TrawlNnPlan      *rec_batch[TRAWL_PLATE_BUCKETS];  /* [1<<i,3,48,320] */
@@ -155,6 +155,18 @@ struct TrawlPlateReader {
   gsize             dbmap_cap; /* floats */
 };
 
+/* ---- plate-rules.c ---- */
+
+/* rec's output probs [T, C] for a crop crop_w px wide that went in scaled
+ * to rw columns: a plate with raw text, characters (their columns in crop
+ * px) and no finished text yet. NULL with error set. */
+TrawlPlate *_trawl_plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
+                                     int crop_w, int rw, GError **error);
+/* The text, confidence and format of p from its characters; strict: 2
+ * Latin only, else the one normalisation. */
+void        _trawl_plate_finish_text (TrawlPlate *p, int strict);
+/* How well a read fits a plate: plausible formats first, then confidence. */
+double      _trawl_plate_read_rank (const TrawlPlate *p);
 /* The det plan for a w x h input, made on first use. */
 TrawlNnPlan *_trawl_plate_det_plan (TrawlPlateReader *pr, int w, int h, GError **error);
 /* Does scene box b look like a line of plate text worth reading? Its width
@@ -235,15 +247,16 @@ void        _trawl_plate_sort (GPtrArray *plates);
  * frames of one size in shared runs (up to TRAWL_PLATE_DET_MAX_BATCH),
  * then the tight and wide reads of every box of every frame through rec in
  * runs of up to 32, then det on the zoom crops of the small boxes (shared
- * runs per det size) and their regions' reads. Every net input is made as
- * trawl_plate_reader_detect makes it: a rectified crop is first cut to
+ * runs per det size) and their regions' reads. Every scene entry
+ * (trawl_plate_reader_detect, _frames, _gpu, _gpu_batch) runs this. Every
+ * net input is made as the classic CPU preprocessing made it (the test
+ * reference tests/detect/plate-classic-ref.h): a rectified crop is first cut to
  * 8-bit values (the frame source's warp into a scratch buffer), then
  * resized from there (the planar warp), so with a host RGB source the
- * inputs equal the CPU path's up to float rounding. plates_out[f] receives
+ * inputs equal the reference's up to float rounding. plates_out[f] receives
  * frame f's plates (GPtrArray of TrawlPlate, caller-owned, most confident
  * first): those of a run of that frame alone (values equal up to the
- * rounding of nets run at another batch size), and those of
- * trawl_plate_reader_detect on the same RGB up to float rounding. GPU
+ * rounding of nets run at another batch size). GPU
  * sources need a reader on the CUDA backend, host images one on the CPU
  * backend; TRAWL_ERROR_INVALID_ARG otherwise, for n < 1, NULL arguments
  * or an empty frame, before any work. On failure FALSE with error set and
@@ -251,8 +264,8 @@ void        _trawl_plate_sort (GPtrArray *plates);
 gboolean    _trawl_plate_reader_detect_sources (TrawlPlateReader *pr,
                                                 const TrawlFrameSource *srcs, int n,
                                                 GPtrArray **plates_out, GError **error);
-/* Frees what the batched runs keep besides plans (the scratch crops);
- * trawl_plate_reader_free calls it. */
+/* Frees what the batched runs keep besides plans (the scratch crops),
+ * after a failed run too; trawl_plate_reader_free calls it. */
 void        _trawl_plate_batch_free (TrawlPlateReader *pr);
 
 G_END_DECLS

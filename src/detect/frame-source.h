@@ -1,5 +1,5 @@
 /* frame-source.h - src/detect's one door to the device. Where the batched
- * pipelines (face-batch.c, plate-gpu.c) cut their network inputs from: a
+ * pipelines (face-batch.c, plate-batch.c) cut their network inputs from: a
  * frame on the GPU (NV12 surface, the warp kernel writes into a CUDA
  * plan's device buffer) or a frame in host memory (RGB24, the warp rule's
  * CPU reference writes into a CPU plan's host buffer); and how they bring

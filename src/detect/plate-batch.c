@@ -1,10 +1,11 @@
-/* plate-gpu.c - the plate reader on frame sources (frame-source.h),
- * batched across frames: _trawl_plate_reader_detect_sources, and the
- * public trawl_plate_reader_detect_gpu / trawl_plate_reader_detect_gpu_batch
- * that wrap it for frames that stay on the GPU as NV12.
+/* plate-batch.c - the plate reader's scene path, the one every scene entry
+ * of plate-pipeline.c takes: _trawl_plate_reader_detect_sources on frame
+ * sources (frame-source.h), batched across frames, for frames on the GPU
+ * (NV12) and host images (RGB) alike. What a read is and which read wins
+ * is plate-rules.c's; this file calls nothing in plate-pipeline.c.
  *
- * Every net input is made as trawl_plate_reader_detect (plate-pipeline.c)
- * makes it, in the same two steps: a rectified box (or a small box's zoom
+ * Every net input is made as the classic CPU preprocessing made it (now a
+ * test reference, tests/detect/plate-classic-ref.h), in the same two steps: a rectified box (or a small box's zoom
  * crop, or the best region of that) is first cut to 8-bit values, planar,
  * into a scratch buffer (trawl_warp_build_crop: trawl_image_warp_affine's
  * rule), then resized from there into the plan's input
@@ -13,8 +14,8 @@
  * on the CPU. The frame source does the cutting: the warp kernel on the
  * GPU for NV12 frames, the warp rule's CPU reference for host RGB images,
  * so CI runs this very file (tests/detect/test-plate-batch.c) and holds it
- * to the CPU path. What that path decides (which boxes, which reads, which
- * read to keep, the plate filter) is shared through detect-private.h.
+ * to the classic preprocessing. Which boxes, which reads, which read to
+ * keep and the plate filter are plate-rules.c's.
  *
  * Batching: n frames go stage by stage. Det of the frames of one size
  * shares runs ([k,3,h,w], k <= TRAWL_PLATE_DET_MAX_BATCH, plans cached by
@@ -436,7 +437,7 @@ read_boxes (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameStat
       float w;
       if (!(fs[f].wanted[i] = _trawl_plate_box_wanted (pr, b, &w, &fs[f].h[i])))
         continue;
-      /* trawl_plate_reader_detect's rectify (b, 0) and rectify (b, MARGIN_WIDE) */
+      /* the classic read's tight (margin 0) and wide (MARGIN_WIDE) crops */
       Cand c = { .frame = f, .box = (int) i, .slot = 0, .from = -1 };
       trawl_warp_rectify_crop (b, 0.0f, 0.0f, 1.0f, &c.crop);
       g_array_append_val (cands, c);
@@ -560,30 +561,4 @@ _trawl_plate_reader_detect_sources (TrawlPlateReader *pr, const TrawlFrameSource
      * freeing them waits for the device */
     _trawl_plate_batch_free (pr);
   return ok;
-}
-
-gboolean
-trawl_plate_reader_detect_gpu_batch (TrawlPlateReader *pr, const TrawlGpuFrame *const *frames,
-                                     int n, GPtrArray **plates_out, GError **error)
-{
-  if (plates_out != NULL)
-    for (int f = 0; f < n; f++)
-      plates_out[f] = NULL;
-  g_autofree TrawlFrameSource *srcs =
-    _trawl_frame_sources_gpu (frames, n, pr ? pr->rec : NULL, "plate reader", error);
-  if (srcs == NULL)
-    return FALSE;
-  if (plates_out == NULL)
-    return bad_arg (error, "nowhere to put the results");
-  return _trawl_plate_reader_detect_sources (pr, srcs, n, plates_out, error);
-}
-
-GPtrArray *
-trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame, GError **error)
-{
-  GPtrArray *plates = NULL;
-
-  if (!trawl_plate_reader_detect_gpu_batch (pr, &frame, 1, &plates, error))
-    return NULL;
-  return plates;
 }
