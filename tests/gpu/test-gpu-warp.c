@@ -23,6 +23,7 @@
 #include "rules/warp.h"
 #include "../common/trawl-test-image.h"
 #if TRAWL_HAVE_CUDA
+#include "device.h"
 #include "warp-kernel.h"
 #include <cuda_runtime.h>
 #endif
