@@ -42,9 +42,9 @@ struct TrawlFaceDetector {
   float           *chip_host;  /* TRAWL_FACE_MAX_BATCH chips of 3*150*150 floats, read
                                   back from the plan's input for the quality measure */
   int              ssd_max_batch; /* regions per batched SSD run; 0 (the default):
-                                     TRAWL_WARP_MAX_BATCH. Each region holds 25 MB of
-                                     arena in a CPU plan; tests lower it to split a
-                                     frame's regions across runs cheaply */
+                                     TRAWL_WARP_MAX_BATCH on the GPU, 1 on the CPU
+                                     (each region holds 25 MB of arena in a CPU
+                                     plan); tests set it to batch on the CPU */
   TrawlWarpScratch ssd_cand;   /* a GPU SSD run's candidate anchors on the device
                                   (TRAWL_FACE_SSD_MAX_CAND a region, laid out
                                   [counts | idx | cand] in 4-byte words) */
@@ -143,6 +143,10 @@ struct TrawlPlateReader {
    * made on first use (det plans of k > 1 inputs are in det_plans too,
    * "WxH*k"): */
   TrawlNnPlan      *rec_batch[TRAWL_PLATE_BUCKETS];  /* [1<<i,3,48,320] */
+  int               det_max_batch; /* inputs per batched det run; 0 (the default):
+                                      TRAWL_PLATE_DET_MAX_BATCH on the GPU, 1 on the
+                                      CPU (a CPU plan's arena grows with its batch);
+                                      tests set it to batch on the CPU */
   TrawlWarpScratch  zooms;     /* zoom crops (planar, 8-bit values) of a batch's
                                   small boxes, kept from their det to their read */
   TrawlWarpScratch  crops;     /* one rec run's crops: the first of its two warps */

@@ -369,7 +369,8 @@ ssd_full (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlNnTensor *o, int 
 }
 
 /* SSD on the regions of every frame, TRAWL_WARP_MAX_BATCH regions per
- * run (or fd->ssd_max_batch), then each frame's boxes merged as the classic path merges them.
+ * run on the GPU, one on the CPU (or fd->ssd_max_batch), then each
+ * frame's boxes merged as the classic path merged them.
  * boxes[f] (empty on entry) receives frame f's TrawlScoredBox. */
 static gboolean
 find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray **boxes,
@@ -379,8 +380,11 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
   g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (int) * 2);  /* frame, region */
   TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
   int frame_of[TRAWL_WARP_MAX_BATCH];
+  /* a CPU plan holds 25 MB of arena a region: there one region a run by
+   * default, the memory the classic path used; a GPU batches them */
+  guint dflt = trawl_nn_plan_on_device (fd->ssd_batch[1]) ? TRAWL_WARP_MAX_BATCH : 1;
   guint max = fd->ssd_max_batch > 0 ? (guint) MIN (fd->ssd_max_batch, TRAWL_WARP_MAX_BATCH)
-                                    : TRAWL_WARP_MAX_BATCH;
+                                    : dflt;
 
   for (int f = 0; f < n; f++) {
     GArray *r = _trawl_face_regions (fd, srcs[f].width, srcs[f].height);

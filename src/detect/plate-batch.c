@@ -251,13 +251,18 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
   gint64 start = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
+  /* a CPU det plan's arena grows with its batch: there one input a run
+   * by default, the memory the classic path used; a GPU batches them */
+  int kmax = pr->det_max_batch > 0 ? MIN (pr->det_max_batch, TRAWL_PLATE_DET_MAX_BATCH)
+           : trawl_nn_plan_on_device (pr->rec) ? TRAWL_PLATE_DET_MAX_BATCH : 1;
+
   for (int j = 0; ok && j < n; j++) {
     int idx[TRAWL_PLATE_DET_MAX_BATCH], k = 0, dw = jobs[j].dw, dh = jobs[j].dh;
     TrawlNnTensor out;
 
     if (done[j])
       continue;
-    for (int i = j; i < n && k < TRAWL_PLATE_DET_MAX_BATCH; i++)
+    for (int i = j; i < n && k < kmax; i++)
       if (!done[i] && jobs[i].dw == dw && jobs[i].dh == dh) {
         idx[k++] = i;
         done[i] = TRUE;

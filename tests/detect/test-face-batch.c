@@ -283,15 +283,17 @@ test_batch_vs_single (void)
     return;
   int all[2 * MAX_FRAMES], n = 0;
 
-  /* every frame once */
+  /* every frame once, all regions in one run (a CPU detector runs one
+   * region a run unless told) */
   for (int f = 0; f < x->n; f++)
     all[n++] = f;
+  x->fd->ssd_max_batch = TRAWL_WARP_MAX_BATCH;
   check_batch (x, all, n);
   /* white box: give back that run's 23 x 25 MB of arena */
   for (int m = 9; m <= TRAWL_FACE_MAX_BATCH; m++)
     g_clear_pointer (&x->fd->ssd_batch[m], trawl_nn_plan_free);
-  /* runs of 8 regions (the default 32 would hold 32 x 25 MB of arena on
-   * the CPU): frames' regions split across runs; in another order, and
+  /* runs of 8 regions (32 would hold 32 x 25 MB of arena on the CPU):
+   * frames' regions split across runs; in another order, and
    * the small photos twice in one call */
   n = 0;
   for (int f = x->n - 1; f >= 0; f--)
