@@ -1,6 +1,6 @@
 /* ctc-kernel.h - C entry point of kernels/ctc.cu: a CTC output in device
  * memory reduced to one TrawlCtcStep record per time step (the rule of
- * src/detect/ctc-steps.h), so that the GPU plate path reads back [rows]
+ * src/rules/ctc-steps.h), so that the GPU plate path reads back [rows]
  * records of 28 bytes instead of [rows, n_classes] floats (26 KB a step
  * for PP-OCR's 6625 classes). Returns 0 or a cudaError_t value; the work
  * is queued on `stream` (a cudaStream_t, NULL for the legacy default
@@ -14,7 +14,7 @@
  * values copied); tests/gpu/test-gpu-ctc.c holds them to that. */
 #pragma once
 
-#include "detect/ctc-steps.h"
+#include "ctc-steps.h"   /* src/rules/: the record and its rule */
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,4 +1,4 @@
-/* ctc.cu - the CTC step reduction of src/detect/ctc-steps.h on the GPU:
+/* ctc.cu - the CTC step reduction of src/rules/ctc-steps.h on the GPU:
  * each row of a rec net's output (one time step, n_classes probabilities)
  * becomes one TrawlCtcStep record (the blank's probability and the best
  * non-blank classes), so only the records need to leave the device.

@@ -4,7 +4,7 @@
  * plate path reads back one bit a pixel (65 KB for a 960x544 map instead
  * of 2 MB), finds the text components on the host, and then downloads
  * only the regions of the map their scores read (trawl_cuda_copy_rect_to_host,
- * one wait for all of them: trawl_cuda_stream_wait). Each returns 0 or a
+ * one wait for all of them: trawl_cuda_stream_wait; both in device.h). Each returns 0 or a
  * cudaError_t value; work is queued on `stream` (a cudaStream_t, NULL for
  * the legacy default stream) and nothing waits unless said.
  *
@@ -28,21 +28,6 @@ extern "C" {
  * index stays an int), non-NULL pointers. prob and bits must not overlap. */
 int trawl_cuda_db_mask (const float *prob, int items, int n_per_item, float thresh,
                         uint32_t *bits, void *stream);
-
-/* Queues a copy of rows rows of width_floats floats from src (device
- * memory, rows src_pitch_floats apart) to dst (host memory, rows
- * dst_pitch_floats apart) and returns without waiting: dst holds the
- * values once trawl_cuda_stream_wait (or anything else that waits for the
- * stream) has returned. width_floats >= 1, rows >= 1, both pitches >=
- * width_floats, non-NULL pointers. Pageable dst works, but the copy is
- * then staged (and may block the host for it). */
-int trawl_cuda_copy_rect_to_host (float *dst, int dst_pitch_floats, const float *src,
-                                  int src_pitch_floats, int width_floats, int rows,
-                                  void *stream);
-
-/* Blocks the host until the work queued on stream has finished; returns
- * that work's first error, if any. */
-int trawl_cuda_stream_wait (void *stream);
 
 #ifdef __cplusplus
 }

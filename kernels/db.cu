@@ -54,22 +54,3 @@ trawl_cuda_db_mask (const float *prob, int items, int n_per_item, float thresh,
                                                                 bits);
   return (int) cudaGetLastError ();
 }
-
-extern "C" int
-trawl_cuda_copy_rect_to_host (float *dst, int dst_pitch_floats, const float *src,
-                              int src_pitch_floats, int width_floats, int rows, void *stream)
-{
-  if (dst == NULL || src == NULL || width_floats < 1 || rows < 1
-      || dst_pitch_floats < width_floats || src_pitch_floats < width_floats)
-    return (int) cudaErrorInvalidValue;
-  return (int) cudaMemcpy2DAsync (dst, (size_t) dst_pitch_floats * sizeof (float), src,
-                                  (size_t) src_pitch_floats * sizeof (float),
-                                  (size_t) width_floats * sizeof (float), (size_t) rows,
-                                  cudaMemcpyDeviceToHost, (cudaStream_t) stream);
-}
-
-extern "C" int
-trawl_cuda_stream_wait (void *stream)
-{
-  return (int) cudaStreamSynchronize ((cudaStream_t) stream);
-}

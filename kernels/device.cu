@@ -1,8 +1,9 @@
 /* device.cu - device discovery: count, name, compute capability, memory,
  * driver and runtime versions (cuDNN's comes from src/base/cuda-dl.c). No GPU is a normal answer, not a crash.
- * Also the small runtime helpers the NVDEC frame path needs: the shared
- * primary context, events, stream waits, downloads. */
-#include "trawl-kernels.h"
+ * Also every small runtime helper the C side needs (device.h): the shared
+ * primary context, device memory, copies, stream waits, events, so that
+ * no other .cu file holds one. */
+#include "device.h"
 
 #include <cuda.h>
 #include <cuda_runtime.h>
@@ -153,4 +154,57 @@ trawl_cuda_download_2d (void *dst, size_t dst_pitch, const void *src, size_t src
 {
   return (int) cudaMemcpy2D (dst, dst_pitch, src, src_pitch, width, height,
                              cudaMemcpyDeviceToHost);
+}
+
+/* ---- device memory and copies ---- */
+
+extern "C" int
+trawl_cuda_malloc (void **ptr, size_t bytes)
+{
+  if (ptr == NULL)
+    return (int) cudaErrorInvalidValue;
+  *ptr = NULL;
+  if (bytes == 0)
+    return 0;
+  return (int) cudaMalloc (ptr, bytes);
+}
+
+extern "C" int
+trawl_cuda_free (void *ptr)
+{
+  return ptr == NULL ? 0 : (int) cudaFree (ptr);
+}
+
+extern "C" int
+trawl_cuda_copy_to_host (void *dst, const void *src, size_t bytes, void *stream)
+{
+  cudaError_t err;
+
+  if (bytes == 0)
+    return 0;
+  if (dst == NULL || src == NULL)
+    return (int) cudaErrorInvalidValue;
+  err = cudaMemcpyAsync (dst, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t) stream);
+  if (err != cudaSuccess)
+    return (int) err;
+  return (int) cudaStreamSynchronize ((cudaStream_t) stream);
+}
+
+extern "C" int
+trawl_cuda_copy_rect_to_host (float *dst, int dst_pitch_floats, const float *src,
+                              int src_pitch_floats, int width_floats, int rows, void *stream)
+{
+  if (dst == NULL || src == NULL || width_floats < 1 || rows < 1
+      || dst_pitch_floats < width_floats || src_pitch_floats < width_floats)
+    return (int) cudaErrorInvalidValue;
+  return (int) cudaMemcpy2DAsync (dst, (size_t) dst_pitch_floats * sizeof (float), src,
+                                  (size_t) src_pitch_floats * sizeof (float),
+                                  (size_t) width_floats * sizeof (float), (size_t) rows,
+                                  cudaMemcpyDeviceToHost, (cudaStream_t) stream);
+}
+
+extern "C" int
+trawl_cuda_stream_wait (void *stream)
+{
+  return (int) cudaStreamSynchronize ((cudaStream_t) stream);
 }

@@ -22,28 +22,11 @@
  * compares and copies; tests/gpu/test-gpu-ssd.c holds it to that. */
 #pragma once
 
-#include <math.h>   /* INFINITY */
-
-#ifdef __CUDACC__
-#define TRAWL_SSD_FN static __host__ __device__ __forceinline__
-#else
-#define TRAWL_SSD_FN static inline
-#endif
+#include "ssd-keep.h"   /* src/rules/: trawl_ssd_keep, the rule shared with the reference */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Is an anchor with face logit `logit` a candidate for threshold
- * logit_min? logit > logit_min, except that logit_min = -INFINITY keeps
- * every anchor (-inf and NaN logits too: "keep all" must be a superset of
- * whatever the exact host test keeps). A NaN logit_min keeps none. The
- * one predicate of the reference and the kernel. */
-TRAWL_SSD_FN int
-trawl_ssd_keep (float logit, float logit_min)
-{
-  return logit > logit_min || logit_min == -INFINITY;
-}
 
 /* enc: items x n_anchors x 4 floats, logits: items x n_anchors x 3 floats,
  * both in device memory (item i's at enc + i * n_anchors * 4 and

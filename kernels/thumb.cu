@@ -1,9 +1,9 @@
 /* thumb.cu - the scene-skip thumbnail of an NVDEC surface: the luma plane
- * averaged over 64x36 boxes (maths in src/video/thumb.h, shared with the
+ * averaged over 64x36 boxes (maths in src/rules/thumb.h, shared with the
  * CPU path), so the reader judges scene changes without downloading the
  * frame: 2304 bytes come back instead of the picture. */
 #include "trawl-kernels.h"
-#include "video/thumb.h"
+#include "thumb.h"   /* src/rules/: the maths shared with the CPU path */
 
 #include <cuda_runtime.h>
 
@@ -53,26 +53,23 @@ trawl_cuda_thumb_gray (const unsigned char *y, int pitch, int w, int h, void **s
   const size_t bytes = TRAWL_THUMB_W * TRAWL_THUMB_H;
   cudaStream_t s = stream != NULL ? (cudaStream_t) stream : cudaStreamLegacy;
   cudaError_t err;
+  int rc;
 
   if (y == NULL || w <= 0 || h <= 0 || pitch < w)
     return (int) cudaErrorInvalidValue;
-  if (*scratch == NULL && (err = cudaMalloc (scratch, bytes)) != cudaSuccess)
+  if (*scratch == NULL && (rc = trawl_cuda_malloc (scratch, bytes)) != 0)
     {
       *scratch = NULL;
-      return (int) err;
+      return rc;
     }
   if ((err = thumb_u8_cuda (y, pitch, w, h, (uint8_t *) *scratch, s)) != cudaSuccess)
     return (int) err;
-  /* out is pageable: the copy is staged, so wait for the stream before
-   * the host reads it. */
-  if ((err = cudaMemcpyAsync (out, *scratch, bytes, cudaMemcpyDeviceToHost, s)) != cudaSuccess)
-    return (int) err;
-  return (int) cudaStreamSynchronize (s);
+  /* out is pageable: the copy waits for the stream before the host reads it */
+  return trawl_cuda_copy_to_host (out, *scratch, bytes, (void *) s);
 }
 
 extern "C" void
 trawl_cuda_thumb_free (void *scratch)
 {
-  if (scratch != NULL)
-    cudaFree (scratch);
+  (void) trawl_cuda_free (scratch);   /* accepts NULL */
 }

@@ -1,5 +1,5 @@
 /* warp-kernel.h - C entry points of kernels/warp.cu: the warp rule of
- * src/image/warp.h run on the GPU, from NV12 device planes (an NVDEC
+ * src/rules/warp.h run on the GPU, from NV12 device planes (an NVDEC
  * surface) or planar float crops straight into network input tensors in
  * device memory. Each returns 0 or a cudaError_t value; work is queued on
  * `stream` (a cudaStream_t, NULL for the legacy default stream) and
@@ -14,15 +14,13 @@
  * does); tests/gpu/test-gpu-warp.c holds them to 1e-3 on the 0..255 scale. */
 #pragma once
 
-#include "image/warp.h"
+#include "warp.h"   /* src/rules/: the warp rule shared with the CPU reference */
 
 #include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define TRAWL_WARP_MAX_BATCH 32
 
 /* One warp: y/uv are the device planes (y: src_h rows of pitch_y bytes,
  * uv: (src_h + 1) / 2 rows of pitch_uv bytes), dst is [3, dst_h, dst_w]
@@ -57,17 +55,6 @@ int trawl_cuda_warp_nv12_host (const TrawlWarpParams *p, const uint8_t *y, int p
  * kernel matches its reference. */
 int trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
                                   const size_t *src_off, float *dst, void *stream);
-
-/* cudaMalloc of bytes into *ptr (*ptr NULL for 0 bytes); trawl_cuda_free
- * accepts NULL. Freeing waits for the device's work (cudaFree's implicit
- * synchronisation), so memory a stream may still read can be freed. */
-int trawl_cuda_malloc (void **ptr, size_t bytes);
-int trawl_cuda_free (void *ptr);
-
-/* Copies bytes from device memory to host memory after the work already
- * queued on stream, and waits for it (so it also reports errors of that
- * work). 0 bytes is a no-op. */
-int trawl_cuda_copy_to_host (void *dst, const void *src, size_t bytes, void *stream);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* warp.cu - the warp rule of src/image/warp.h on the GPU: NV12 device
+/* warp.cu - the warp rule of src/rules/warp.h on the GPU: NV12 device
  * planes (an NVDEC surface), or planar float crops an earlier warp wrote,
  * straight into network input tensors in device memory, one thread per
  * tensor pixel, one launch per warp or per batch of warps (crops of one
@@ -266,36 +266,4 @@ trawl_cuda_warp_planar_batch (const TrawlWarpParams *p, int n, const float *src,
 
   warp_planar_batch_f32<<<batch_grid (p, n), block, 0, (cudaStream_t) stream>>> (b, src, dst);
   return (int) cudaGetLastError ();
-}
-
-extern "C" int
-trawl_cuda_malloc (void **ptr, size_t bytes)
-{
-  if (ptr == NULL)
-    return (int) cudaErrorInvalidValue;
-  *ptr = NULL;
-  if (bytes == 0)
-    return 0;
-  return (int) cudaMalloc (ptr, bytes);
-}
-
-extern "C" int
-trawl_cuda_free (void *ptr)
-{
-  return ptr == NULL ? 0 : (int) cudaFree (ptr);
-}
-
-extern "C" int
-trawl_cuda_copy_to_host (void *dst, const void *src, size_t bytes, void *stream)
-{
-  cudaError_t err;
-
-  if (bytes == 0)
-    return 0;
-  if (dst == NULL || src == NULL)
-    return (int) cudaErrorInvalidValue;
-  err = cudaMemcpyAsync (dst, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t) stream);
-  if (err != cudaSuccess)
-    return (int) err;
-  return (int) cudaStreamSynchronize ((cudaStream_t) stream);
 }

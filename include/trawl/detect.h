@@ -145,9 +145,29 @@ typedef struct TrawlFaceDetector TrawlFaceDetector;
 TrawlFaceDetector *trawl_face_detector_new (const TrawlFaceOptions *opts, GError **error);
 void               trawl_face_detector_free (TrawlFaceDetector *fd);
 
-/* Faces in img, best score first. Returns a GArray of TrawlFace (owned by
- * the caller, g_array_unref), possibly empty; NULL with error set when an
- * engine run fails. Not thread-safe per detector. */
+/* A frame for the detectors: in host memory (image, RGB24) or on the GPU
+ * (gpu, NV12; an NVDEC surface). Exactly one is set. */
+typedef struct {
+  const TrawlImage    *image;
+  const TrawlGpuFrame *gpu;
+} TrawlDetectFrame;
+
+/* Faces of n frames (n >= 1; sizes may differ) at once, host images or
+ * GPU frames (a detector on the CPU backend takes host images, one on the
+ * CUDA backend GPU frames; TRAWL_ERROR_INVALID_ARG otherwise, before any
+ * work), batched across frames as trawl_face_detector_run_gpu_batch
+ * describes. faces_out (n slots) receives frame i's faces, best score
+ * first, in faces_out[i] (a GArray of TrawlFace, caller-owned): those
+ * the frame gets alone, values equal up to the rounding of nets run at
+ * another batch size. On failure FALSE with error set and every
+ * faces_out[i] NULL. Not thread-safe per detector. */
+gboolean trawl_face_detector_run_frames (TrawlFaceDetector *fd, const TrawlDetectFrame *frames,
+                                         int n, GArray **faces_out, GError **error);
+
+/* Faces in img, best score first: trawl_face_detector_run_frames with
+ * n = 1. Returns a GArray of TrawlFace (owned by the caller,
+ * g_array_unref), possibly empty; NULL with error set when an engine run
+ * fails. Not thread-safe per detector. */
 GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error);
 
 /* Faces in a frame that stays on the GPU (an NVDEC surface): the same
@@ -271,7 +291,21 @@ typedef struct TrawlPlateReader TrawlPlateReader;
 TrawlPlateReader *trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error);
 void              trawl_plate_reader_free (TrawlPlateReader *pr);
 
-/* Plates in a full scene, most confident first: a GPtrArray of TrawlPlate
+/* Plates in n frames (n >= 1; sizes may differ) at once, host images or
+ * GPU frames (TrawlDetectFrame; a reader on the CPU backend takes host
+ * images, one on the CUDA backend GPU frames; TRAWL_ERROR_INVALID_ARG
+ * otherwise, before any work), batched across frames as
+ * trawl_plate_reader_detect_gpu_batch describes. plates_out (n slots)
+ * receives frame i's plates in plates_out[i] (a GPtrArray of TrawlPlate,
+ * caller-owned, most confident first): those the frame gets alone, values
+ * equal up to the rounding of nets run at another batch size. On failure
+ * FALSE with error set and every plates_out[i] NULL. */
+gboolean    trawl_plate_reader_detect_frames (TrawlPlateReader *pr,
+                                              const TrawlDetectFrame *frames, int n,
+                                              GPtrArray **plates_out, GError **error);
+
+/* Plates in a full scene, most confident first
+ * (trawl_plate_reader_detect_frames with n = 1): a GPtrArray of TrawlPlate
  * (owned by the array; g_ptr_array_unref frees all). Reads failing the
  * plate grammar are dropped. NULL with error set on engine failure. */
 GPtrArray  *trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img,

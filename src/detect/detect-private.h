@@ -1,14 +1,14 @@
 /* detect-private.h - what the batched pipelines on frame sources
- * (face-gpu.c, plate-gpu.c; GPU NV12 frames or host RGB images, see
- * frame-source.h) share with the classic CPU ones (face-pipeline.c,
- * plate-pipeline.c): the detector and reader structs, and the steps both
+ * (face-batch.c, plate-batch.c; GPU NV12 frames or host RGB images, see
+ * frame-source.h) share with the files of the public entries
+ * (face-pipeline.c, plate-pipeline.c): the detector and reader structs, and the steps both
  * paths take the same way (tiling, box decoding and merging, plate
  * candidate choice and ranking, CTC reads), so the batched path differs
  * only in where its network inputs come from. Private to src/detect.
  */
 #pragma once
 
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #include "detect/frame-source.h"
 #include "detect/warp-build.h"
 #include "trawl/detect.h"
@@ -32,33 +32,28 @@ struct TrawlFaceDetector {
   TrawlNnGraph    *ssd_g;    /* graphs, owned */
   TrawlNnGraph    *lm_g;
   TrawlNnGraph    *rec_g;    /* NULL with no_embedding */
-  TrawlNnPlan     *ssd;      /* [1,3,512,512] plans, made at creation */
-  TrawlNnPlan     *lm;       /* [1,3,112,112] */
-  TrawlNnPlan     *rec;      /* [1,3,150,150] */
-  float           *ssd_in;   /* input buffers, reused per frame */
-  float           *lm_in;
-  float           *rec_in;
   TrawlFaceTimings times;    /* seconds per stage, cumulative */
-  /* Batched runs on frame sources (face-gpu.c), on the detector's
-   * backend, made on first use: */
+  /* Plans on the detector's backend (face-batch.c), the batch-1 ones made
+   * at creation (ssd_batch[1] tells the backend), the others on first
+   * use: */
   TrawlNnPlan     *ssd_batch[TRAWL_FACE_MAX_BATCH + 1];  /* [n,3,512,512], index n */
   TrawlNnPlan     *lm_batch[TRAWL_FACE_BUCKETS];         /* [1<<i,3,112,112] */
   TrawlNnPlan     *rec_batch[TRAWL_FACE_BUCKETS];        /* [1<<i,3,150,150] */
   float           *chip_host;  /* TRAWL_FACE_MAX_BATCH chips of 3*150*150 floats, read
                                   back from the plan's input for the quality measure */
   int              ssd_max_batch; /* regions per batched SSD run; 0 (the default):
-                                     TRAWL_WARP_MAX_BATCH. Each region holds 25 MB of
-                                     arena in a CPU plan; tests lower it to split a
-                                     frame's regions across runs cheaply */
-  TrawlWarpScratch ssd_cand;   /* one SSD run's candidate anchors, where its outputs are
+                                     TRAWL_WARP_MAX_BATCH on the GPU, 1 on the CPU
+                                     (each region holds 25 MB of arena in a CPU
+                                     plan); tests set it to batch on the CPU */
+  TrawlWarpScratch ssd_cand;   /* a GPU SSD run's candidate anchors on the device
                                   (TRAWL_FACE_SSD_MAX_CAND a region, laid out
                                   [counts | idx | cand] in 4-byte words) */
-  void            *ssd_cand_host;  /* their host copy for a GPU run, the same layout for
-                                      TRAWL_WARP_MAX_BATCH regions */
+  void            *ssd_cand_host;  /* one SSD run's candidates in host memory, the same
+                                      layout for TRAWL_WARP_MAX_BATCH regions */
 };
 
 /* Candidate anchors a region keeps for decoding in a batched SSD run
- * (face-gpu.c); a region with more falls back to its full outputs. Faces
+ * (face-batch.c); a region with more falls back to its full outputs. Faces
  * give tens, a crowd a few hundred at min_score 0.5. */
 #define TRAWL_FACE_SSD_MAX_CAND 512
 
@@ -79,11 +74,7 @@ TrawlNnPlan *_trawl_face_plan (TrawlFaceDetector *fd, TrawlNnGraph **g, const ch
 /* The regions SSD runs on for a width x height frame: the whole frame,
  * then the tiles. A GArray of TrawlBox (integer px). */
 GArray *_trawl_face_regions (const TrawlFaceDetector *fd, int width, int height);
-/* Decodes SSD's outputs for region r (frame px) and appends its boxes, as
- * TrawlScoredBox in frame px, to out. */
-void    _trawl_face_ssd_append (const TrawlFaceDetector *fd, const float *enc,
-                                const float *logits, const TrawlBox *r, GArray *out);
-/* What _trawl_face_ssd_append appends for dets, region r's SSD detections
+/* Appends to out, for dets, region r's SSD detections
  * (TrawlFaceBox, region px, from trawl_faces_ssd_detect or
  * trawl_faces_ssd_detect_candidates): the boxes in frame px, small ones
  * dropped. */
@@ -102,9 +93,8 @@ void    _trawl_face_normalise (const float *raw, float *out);
  * TRAWL_FACE_MAX_BATCH. faces_out[f] receives frame f's faces (GArray of
  * TrawlFace, caller-owned): the faces of a run of that frame alone, in
  * the same order (values equal up to the rounding of nets run at another
- * batch size; bit for bit on the CPU backend), and those of
- * trawl_face_detector_run up to float rounding (for GPU frames, NV12
- * colour too). GPU sources need a detector on the CUDA backend, host
+ * batch size; bit for bit on the CPU backend). Every public face entry
+ * (face-pipeline.c) runs this. GPU sources need a detector on the CUDA backend, host
  * images one on the CPU backend; TRAWL_ERROR_INVALID_ARG otherwise, for
  * n < 1, NULL arguments or an empty frame, before any work. On failure
  * FALSE with error set and every faces_out[f] NULL. Frames must stay valid
@@ -113,8 +103,11 @@ void    _trawl_face_normalise (const float *raw, float *out);
 gboolean _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs,
                                            int n, GArray **faces_out, GError **error);
 /* Frees what the batched runs keep besides plans (the SSD candidates'
- * buffers); trawl_face_detector_free calls it. */
+ * buffers), after a failed run too. */
 void     _trawl_face_batch_free (TrawlFaceDetector *fd);
+/* Frees everything fd holds (plans, graphs, buffers) but fd itself;
+ * trawl_face_detector_free calls it. */
+void     _trawl_face_detector_clear (TrawlFaceDetector *fd);
 
 /* ---- plates ---- */
 
@@ -146,10 +139,14 @@ struct TrawlPlateReader {
   float            *rec_in;    /* 3*48*320 */
   TrawlOcrDict     *dict;
   TrawlPlateTimings times;     /* seconds per stage, cumulative */
-  /* Batched runs on frame sources (plate-gpu.c), on the reader's backend,
+  /* Batched runs on frame sources (plate-batch.c), on the reader's backend,
    * made on first use (det plans of k > 1 inputs are in det_plans too,
    * "WxH*k"): */
   TrawlNnPlan      *rec_batch[TRAWL_PLATE_BUCKETS];  /* [1<<i,3,48,320] */
+  int               det_max_batch; /* inputs per batched det run; 0 (the default):
+                                      TRAWL_PLATE_DET_MAX_BATCH on the GPU, 1 on the
+                                      CPU (a CPU plan's arena grows with its batch);
+                                      tests set it to batch on the CPU */
   TrawlWarpScratch  zooms;     /* zoom crops (planar, 8-bit values) of a batch's
                                   small boxes, kept from their det to their read */
   TrawlWarpScratch  crops;     /* one rec run's crops: the first of its two warps */
@@ -162,6 +159,18 @@ struct TrawlPlateReader {
   gsize             dbmap_cap; /* floats */
 };
 
+/* ---- plate-rules.c ---- */
+
+/* rec's output probs [T, C] for a crop crop_w px wide that went in scaled
+ * to rw columns: a plate with raw text, characters (their columns in crop
+ * px) and no finished text yet. NULL with error set. */
+TrawlPlate *_trawl_plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
+                                     int crop_w, int rw, GError **error);
+/* The text, confidence and format of p from its characters; strict: 2
+ * Latin only, else the one normalisation. */
+void        _trawl_plate_finish_text (TrawlPlate *p, int strict);
+/* How well a read fits a plate: plausible formats first, then confidence. */
+double      _trawl_plate_read_rank (const TrawlPlate *p);
 /* The det plan for a w x h input, made on first use. */
 TrawlNnPlan *_trawl_plate_det_plan (TrawlPlateReader *pr, int w, int h, GError **error);
 /* Does scene box b look like a line of plate text worth reading? Its width
@@ -242,15 +251,16 @@ void        _trawl_plate_sort (GPtrArray *plates);
  * frames of one size in shared runs (up to TRAWL_PLATE_DET_MAX_BATCH),
  * then the tight and wide reads of every box of every frame through rec in
  * runs of up to 32, then det on the zoom crops of the small boxes (shared
- * runs per det size) and their regions' reads. Every net input is made as
- * trawl_plate_reader_detect makes it: a rectified crop is first cut to
+ * runs per det size) and their regions' reads. Every scene entry
+ * (trawl_plate_reader_detect, _frames, _gpu, _gpu_batch) runs this. Every
+ * net input is made as the classic CPU preprocessing made it (the test
+ * reference tests/detect/plate-classic-ref.h): a rectified crop is first cut to
  * 8-bit values (the frame source's warp into a scratch buffer), then
  * resized from there (the planar warp), so with a host RGB source the
- * inputs equal the CPU path's up to float rounding. plates_out[f] receives
+ * inputs equal the reference's up to float rounding. plates_out[f] receives
  * frame f's plates (GPtrArray of TrawlPlate, caller-owned, most confident
  * first): those of a run of that frame alone (values equal up to the
- * rounding of nets run at another batch size), and those of
- * trawl_plate_reader_detect on the same RGB up to float rounding. GPU
+ * rounding of nets run at another batch size). GPU
  * sources need a reader on the CUDA backend, host images one on the CPU
  * backend; TRAWL_ERROR_INVALID_ARG otherwise, for n < 1, NULL arguments
  * or an empty frame, before any work. On failure FALSE with error set and
@@ -258,8 +268,8 @@ void        _trawl_plate_sort (GPtrArray *plates);
 gboolean    _trawl_plate_reader_detect_sources (TrawlPlateReader *pr,
                                                 const TrawlFrameSource *srcs, int n,
                                                 GPtrArray **plates_out, GError **error);
-/* Frees what the batched runs keep besides plans (the scratch crops);
- * trawl_plate_reader_free calls it. */
+/* Frees what the batched runs keep besides plans (the scratch crops),
+ * after a failed run too; trawl_plate_reader_free calls it. */
 void        _trawl_plate_batch_free (TrawlPlateReader *pr);
 
 G_END_DECLS

@@ -1,15 +1,21 @@
-/* frame-source.c - the two frame sources of the batched pipelines and
- * their scratch crops: see frame-source.h. Only this file of src/detect
- * calls the warp kernel. */
+/* frame-source.c - the two frame sources of the batched pipelines, their
+ * scratch crops, and the reductions of a plan's outputs: see
+ * frame-source.h. The only file of src/detect that calls kernels/: each
+ * kernel's CPU reference sits beside its call. */
 #include "trawl-config.h"
 
 #include "detect/frame-source.h"
+#include "detect/detect-private.h"   /* the kernels' CPU references */
 #include "trawl/base.h"
 
 #include <string.h>
 
-#include "trawl-kernels.h"
-#include "warp-kernel.h"   /* declarations only; defined in CUDA builds */
+/* declarations only; defined in CUDA builds */
+#include "ctc-kernel.h"
+#include "db-kernel.h"
+#include "device.h"
+#include "ssd-kernel.h"
+#include "warp-kernel.h"
 
 void
 _trawl_frame_source_gpu (TrawlFrameSource *s, const TrawlGpuFrame *frame)
@@ -180,12 +186,10 @@ _trawl_warp_scratch_clear (TrawlWarpScratch *s)
   s->on_device = FALSE;
 }
 
-gboolean
-_trawl_warp_scratch_reserve (TrawlWarpScratch *s, const TrawlFrameSource *src, gsize n_floats,
-                             GError **error)
+/* Makes s hold at least n_floats, in device memory when dev. */
+static gboolean
+scratch_reserve (TrawlWarpScratch *s, gboolean dev, gsize n_floats, GError **error)
 {
-  gboolean dev = src->gpu != NULL;
-
   if (s->data != NULL && s->on_device == dev && s->cap >= n_floats)
     return TRUE;
   _trawl_warp_scratch_clear (s);
@@ -215,6 +219,13 @@ _trawl_warp_scratch_reserve (TrawlWarpScratch *s, const TrawlFrameSource *src, g
   s->cap = cap;
   s->on_device = dev;
   return TRUE;
+}
+
+gboolean
+_trawl_warp_scratch_reserve (TrawlWarpScratch *s, const TrawlFrameSource *src, gsize n_floats,
+                             GError **error)
+{
+  return scratch_reserve (s, src->gpu != NULL, n_floats, error);
 }
 
 /* TRUE when [off, off + floats) lies inside s. */
@@ -320,4 +331,155 @@ _trawl_scratch_warp_into (TrawlNnPlan *plan, const TrawlWarpScratch *s, const gs
   for (int i = 0; i < n; i++)
     _trawl_warp_planar_ref (&p[i], s->data + src_off[i], p[i].src_w, dst + (gsize) i * item);
   return TRUE;
+}
+
+/* ---- what a plan's outputs reduce to ---- */
+
+#if TRAWL_HAVE_CUDA
+/* After a kernel that returned rc was queued on plan's stream into dev:
+ * downloads bytes of dev into host out, waiting for the kernel. */
+static gboolean
+reduce_on_device (TrawlNnPlan *plan, TrawlWarpScratch *dev, gsize bytes, void *out, int rc,
+                  const char *what, GError **error)
+{
+  if (rc == 0)
+    rc = trawl_cuda_copy_to_host (out, dev->data, bytes, trawl_nn_plan_stream (plan));
+  return cuda_ok (rc, what, error);
+}
+#endif
+
+gboolean
+_trawl_plan_ssd_candidates (TrawlNnPlan *plan, const float *enc, const float *logits,
+                            int items, int n_anchors, float logit_min, int max_cand,
+                            TrawlWarpScratch *dev, void *out, GError **error)
+{
+  gsize words = (gsize) items * (1 + 6 * (gsize) max_cand);
+
+  if (items < 1 || n_anchors < 1 || max_cand < 1)
+    return fail (error, "bad SSD candidate sizes");
+  if (!trawl_nn_plan_on_device (plan))
+    {
+      int *counts = out, *idx = counts + items;
+      float *cand = (float *) (void *) (idx + (gsize) items * max_cand);
+
+      for (int i = 0; i < items; i++)
+        counts[i] = _trawl_ssd_candidates_ref (enc + (gsize) i * 4 * n_anchors,
+                                               logits + (gsize) i * 3 * n_anchors, n_anchors,
+                                               logit_min, max_cand,
+                                               idx + (gsize) i * max_cand,
+                                               cand + (gsize) i * max_cand * 5);
+      return TRUE;
+    }
+#if TRAWL_HAVE_CUDA
+  if (!scratch_reserve (dev, TRUE, words, error))
+    return FALSE;
+  int *d = (int *) (void *) dev->data;
+  int rc = trawl_cuda_ssd_candidates (enc, logits, items, n_anchors, logit_min, max_cand, d,
+                                      d + items,
+                                      (float *) (void *) (d + items + (gsize) items * max_cand),
+                                      trawl_nn_plan_stream (plan));
+  return reduce_on_device (plan, dev, words * 4, out, rc, "SSD candidates", error);
+#else
+  (void) dev, (void) words;
+  return fail (error, "a device plan in a build without CUDA");
+#endif
+}
+
+gboolean
+_trawl_plan_ctc_steps (TrawlNnPlan *plan, const float *probs, int rows, int n_classes,
+                       TrawlWarpScratch *dev, TrawlCtcStep *steps, GError **error)
+{
+  gsize bytes = (gsize) rows * sizeof (TrawlCtcStep);
+
+  if (rows < 1 || n_classes < 1)
+    return fail (error, "bad CTC sizes");
+  if (!trawl_nn_plan_on_device (plan))
+    {
+      _trawl_ctc_steps_ref (probs, rows, n_classes, steps);
+      return TRUE;
+    }
+#if TRAWL_HAVE_CUDA
+  if (!scratch_reserve (dev, TRUE, (bytes + sizeof (float) - 1) / sizeof (float), error))
+    return FALSE;
+  int rc = trawl_cuda_ctc_steps (probs, rows, n_classes, (TrawlCtcStep *) (void *) dev->data,
+                                 trawl_nn_plan_stream (plan));
+  return reduce_on_device (plan, dev, bytes, steps, rc, "CTC steps", error);
+#else
+  (void) dev, (void) bytes;
+  return fail (error, "a device plan in a build without CUDA");
+#endif
+}
+
+gboolean
+_trawl_plan_db_masks (TrawlNnPlan *plan, const float *maps, int items, int n_per_item,
+                      float thresh, TrawlWarpScratch *dev, uint32_t *bits, GError **error)
+{
+  gsize words = ((gsize) n_per_item + 31) / 32;
+
+  if (items < 1 || n_per_item < 1)
+    return fail (error, "bad DB map sizes");
+  if (!trawl_nn_plan_on_device (plan))
+    {
+      for (int i = 0; i < items; i++)
+        _trawl_ocr_db_mask_ref (maps + (gsize) i * n_per_item, n_per_item, thresh,
+                                bits + i * words);
+      return TRUE;
+    }
+#if TRAWL_HAVE_CUDA
+  if (!scratch_reserve (dev, TRUE, items * words, error))
+    return FALSE;
+  int rc = trawl_cuda_db_mask (maps, items, n_per_item, thresh,
+                               (uint32_t *) (void *) dev->data, trawl_nn_plan_stream (plan));
+  return reduce_on_device (plan, dev, items * words * sizeof (uint32_t), bits, rc, "DB masks",
+                           error);
+#else
+  (void) dev, (void) words, (void) thresh;
+  return fail (error, "a device plan in a build without CUDA");
+#endif
+}
+
+gboolean
+_trawl_plan_read_regions (TrawlNnPlan *plan, const float *src, float *dst, int pitch,
+                          const TrawlMapRegion *r, int n, GError **error)
+{
+  for (int i = 0; i < n; i++)
+    if (r[i].width < 1 || r[i].rows < 1 || r[i].width > pitch)
+      return fail (error, "bad map region");
+  if (!trawl_nn_plan_on_device (plan))
+    {
+      for (int i = 0; i < n; i++)
+        for (int y = 0; y < r[i].rows; y++)
+          memcpy (dst + r[i].at + (gsize) y * pitch, src + r[i].at + (gsize) y * pitch,
+                  (gsize) r[i].width * sizeof (float));
+      return TRUE;
+    }
+#if TRAWL_HAVE_CUDA
+  void *stream = trawl_nn_plan_stream (plan);
+  int rc = 0, wait;
+
+  for (int i = 0; rc == 0 && i < n; i++)
+    rc = trawl_cuda_copy_rect_to_host (dst + r[i].at, pitch, src + r[i].at, pitch, r[i].width,
+                                       r[i].rows, stream);
+  wait = trawl_cuda_stream_wait (stream);
+  return cuda_ok (rc != 0 ? rc : wait, "map regions", error);
+#else
+  return fail (error, "a device plan in a build without CUDA");
+#endif
+}
+
+gboolean
+_trawl_plan_output_read (TrawlNnPlan *plan, const void *src, void *dst, gsize bytes,
+                         GError **error)
+{
+  if (!trawl_nn_plan_on_device (plan))
+    {
+      memcpy (dst, src, bytes);
+      return TRUE;
+    }
+#if TRAWL_HAVE_CUDA
+  return cuda_ok (trawl_cuda_copy_to_host (dst, src, bytes, trawl_nn_plan_stream (plan)),
+                  "output download", error);
+#else
+  return fail (error, "a device plan in a build without CUDA");
+#endif
 }

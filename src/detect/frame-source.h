@@ -1,12 +1,18 @@
-/* frame-source.h - where the batched pipelines (face-gpu.c, plate-gpu.c)
- * cut their network inputs from: a frame on the GPU (NV12 surface, the
- * warp kernel writes into a CUDA plan's device buffer) or a frame in host
- * memory (RGB24, the warp rule's CPU reference writes into a CPU plan's
- * host buffer). The pipelines' logic is the same for both, so the CPU
- * source runs it in CI on machines without a GPU. Private to src/detect. */
+/* frame-source.h - src/detect's one door to the device. Where the batched
+ * pipelines (face-batch.c, plate-batch.c) cut their network inputs from: a
+ * frame on the GPU (NV12 surface, the warp kernel writes into a CUDA
+ * plan's device buffer) or a frame in host memory (RGB24, the warp rule's
+ * CPU reference writes into a CPU plan's host buffer); and how they bring
+ * back what a plan's outputs reduce to (SSD candidates, CTC steps, DB
+ * masks, map regions): a kernel where a GPU plan's outputs lie, the same
+ * rule's CPU reference beside it for a CPU plan. The pipelines' logic is
+ * the same for both, so the CPU side runs it in CI on machines without a
+ * GPU. Only frame-source.c of src/detect includes kernels/ headers.
+ * Private to src/detect. */
 #pragma once
 
-#include "image/warp.h"
+#include "rules/ctc-steps.h"
+#include "rules/warp.h"
 #include "trawl/gpu.h"
 #include "trawl/image.h"
 #include "trawl/nn.h"
@@ -91,5 +97,55 @@ gboolean _trawl_scratch_warp_crop (TrawlNnPlan *plan, const TrawlWarpScratch *fr
 gboolean _trawl_scratch_warp_into (TrawlNnPlan *plan, const TrawlWarpScratch *s,
                                    const gsize *src_off, const TrawlWarpParams *p, int n,
                                    int first, GError **error);
+
+/* ---- what a plan's outputs reduce to ----
+ *
+ * Each reads outputs a run of plan left (device memory on a GPU plan,
+ * valid until its next run; host memory on a CPU plan) and leaves in host
+ * memory only what the host goes on with. On a GPU plan a kernel
+ * (kernels/) reduces where the outputs lie, queued on plan's stream, into
+ * dev (reserved there on the device), and one download waits for it; on a
+ * CPU plan the kernel's CPU reference does the same at once (dev unused).
+ * Both give the same bits. FALSE with error on failure or bad sizes. */
+
+/* The face SSD's candidates (ssd-kernel.h; _trawl_ssd_candidates_ref) of
+ * items regions' outputs enc (items x n_anchors x 4) and logits
+ * (items x n_anchors x 3) into out, laid out
+ * [counts (items) | idx (items x max_cand) | cand (items x max_cand x 5
+ * floats)]: items * (1 + 6 * max_cand) 4-byte words. */
+gboolean _trawl_plan_ssd_candidates (TrawlNnPlan *plan, const float *enc, const float *logits,
+                                     int items, int n_anchors, float logit_min, int max_cand,
+                                     TrawlWarpScratch *dev, void *out, GError **error);
+
+/* rows rows of n_classes probabilities reduced to one CTC step record
+ * each (ctc-kernel.h; _trawl_ctc_steps_ref) into steps[0 .. rows). */
+gboolean _trawl_plan_ctc_steps (TrawlNnPlan *plan, const float *probs, int rows, int n_classes,
+                                TrawlWarpScratch *dev, TrawlCtcStep *steps, GError **error);
+
+/* items DB probability maps of n_per_item floats each thresholded to bit
+ * masks (db-kernel.h; _trawl_ocr_db_mask_ref): item i's
+ * (n_per_item + 31) / 32 words at bits + i * words. */
+gboolean _trawl_plan_db_masks (TrawlNnPlan *plan, const float *maps, int items, int n_per_item,
+                               float thresh, TrawlWarpScratch *dev, uint32_t *bits,
+                               GError **error);
+
+/* A rectangle of a map: rows rows of width floats from offset at, rows
+ * pitch floats apart (the map's width). */
+typedef struct {
+  gsize at;
+  int   width, rows;
+} TrawlMapRegion;
+
+/* Copies the n regions r of src (plan's outputs) into the same places of
+ * host dst (pitch floats a row on both sides): on a GPU plan queued
+ * copies and one wait (also after a failed copy: none is still writing
+ * when this returns), on a CPU plan row memcpys. */
+gboolean _trawl_plan_read_regions (TrawlNnPlan *plan, const float *src, float *dst, int pitch,
+                                   const TrawlMapRegion *r, int n, GError **error);
+
+/* Copies bytes of plan's outputs at src into host dst, after the work
+ * queued on plan's stream. */
+gboolean _trawl_plan_output_read (TrawlNnPlan *plan, const void *src, void *dst, gsize bytes,
+                                  GError **error);
 
 G_END_DECLS

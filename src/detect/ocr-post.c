@@ -15,7 +15,7 @@
 #include <trawl/base.h>
 #include <trawl/ocr.h>
 
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #include "detect/detect-private.h"
 
 /* The records carry what a TrawlOcrChar's alternatives hold. */
@@ -538,7 +538,7 @@ _trawl_ocr_db_finish (const float *prob, int w, int h, int img_w, int img_h,
 
 /* trawl_ocr_db_boxes: see ocr.h. The caller unrefs the array. The mask,
  * the rectangles and the rest are the steps the GPU plate path takes
- * (plate-gpu.c), which thresholds on the device. */
+ * (plate-batch.c), which thresholds on the device. */
 GArray *
 trawl_ocr_db_boxes (const float *prob, int map_w, int map_h, int img_w, int img_h,
                     const TrawlOcrDbParams *params)

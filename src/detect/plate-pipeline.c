@@ -3,9 +3,10 @@
  * is in ocr-post.c, the plate text rules in src/plate (trawl/plate.h),
  * trimming a read's ends in plate-chars.c. What this file adds: rectifying
  * det boxes into upright crops, the plate filter (aspect, grammar,
- * confidence), and the crop strategies (band, gray, auto). The scene path
- * on frames that stay on the GPU is plate-gpu.c; the choices both paths
- * make alike are here, behind detect-private.h.
+ * confidence), and the crop strategies (band, gray, auto). Scenes, host
+ * images and GPU frames alike, take the batched path (plate-batch.c):
+ * the entries here only wrap it. What a read is and which read wins is
+ * plate-rules.c's, shared with that path.
  */
 #include "detect/detect-private.h"
 #include "detect/warp-build.h"
@@ -29,27 +30,11 @@
 /* Boxes at least this fraction of the tallest line's height, level with
  * it, belong to the same line (a number split by a gap or a picture). */
 #define LINE_MIN_H    0.75f
-/* A read that adds characters at an end of another (see extends) must be
- * at least this sure of each, and lose no more than this in confidence. */
-#define EXTEND_MIN_PROB 0.80f
-#define EXTEND_MAX_LOSS 0.05f
 
 /* The columns of a crop's main text line, crop px; h 0 when unknown. */
 typedef struct {
   float x0, x1, h;
 } Columns;
-
-void
-trawl_plate_free (TrawlPlate *p)
-{
-  if (p == NULL)
-    return;
-  g_free (p->raw);
-  g_free (p->text);
-  if (p->chars)
-    g_array_unref (p->chars);
-  g_free (p);
-}
 
 void
 trawl_plate_reader_free (TrawlPlateReader *pr)
@@ -134,26 +119,6 @@ band (const TrawlImage *img)
   return trawl_image_crop (img, 0, y0, img->width, MAX (1, y1 - y0));
 }
 
-/* Latin only: drops CJK too (a band read is of a Latin plate, and the
- * reader's 6625 classes sometimes turn a bolt or a sticker into a Han
- * character). */
-static char *
-latin_only (const char *raw)
-{
-  g_autofree char *s = trawl_plate_normalize (raw);
-  GString *out = g_string_new (NULL);
-  for (const char *p = s; *p; p++)
-    if (g_ascii_isalnum (*p))
-      g_string_append_c (out, *p);
-  return g_string_free (out, FALSE);
-}
-
-static TrawlPlate *plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C,
-                                     int crop_w, int rw, GError **error);
-static void        plate_finish_text (TrawlPlate *p, int strict);
-static TrawlPlate *plate_from_text (TrawlPlateReader *pr, const TrawlOcrText *t, int T,
-                                    int crop_w, int rw);
-
 /* Runs rec on crop; returns a plate with raw text, chars (with their
  * columns) and confidence. cols, when known, trims ornament off the ends.
  * strict: 0 and 1 the one normalisation (trawl_plate_normalize), 2 Latin
@@ -172,86 +137,14 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
                  out.ndim);
     return NULL;
   }
-  TrawlPlate *p = plate_from_probs (pr, out.data, (int) out.dims[1], (int) out.dims[2],
+  TrawlPlate *p = _trawl_plate_from_probs (pr, out.data, (int) out.dims[1], (int) out.dims[2],
                                     crop->width, rw, error);
   if (p == NULL)
     return NULL;
   if (cols != NULL && cols->h > 0)
     trawl_plate_chars_trim (p->chars, cols->x0, cols->x1, TRIM_MARGIN * cols->h, TRIM_MAX_PROB);
-  plate_finish_text (p, strict);
+  _trawl_plate_finish_text (p, strict);
   return p;
-}
-
-TrawlPlate *
-_trawl_plate_from_steps (TrawlPlateReader *pr, const TrawlCtcStep *steps, int T, int crop_w,
-                         int rw, int strict, GError **error)
-{
-  g_autoptr (TrawlOcrText) t = _trawl_ocr_ctc_decode_steps (pr->dict, steps, T, error);
-  if (t == NULL)
-    return NULL;
-  TrawlPlate *p = plate_from_text (pr, t, T, crop_w, rw);
-  plate_finish_text (p, strict);
-  return p;
-}
-
-/* A plate holding rec's raw read t of T steps and its characters, with
- * their columns in crop px (crop_w px wide, scaled to rw columns). */
-static TrawlPlate *
-plate_from_text (TrawlPlateReader *pr, const TrawlOcrText *t, int T, int crop_w, int rw)
-{
-  /* Crop px per CTC step: the input is the crop scaled to rw columns. */
-  float step_px = (float) REC_W / (float) T * (float) crop_w / (float) rw;
-  TrawlPlate *p = g_new0 (TrawlPlate, 1);
-  p->det_score = 1.0f;
-  p->raw = g_strdup (t->text);
-  p->chars = g_array_sized_new (FALSE, TRUE, sizeof (TrawlPlateChar), t->n_chars);
-  for (int i = 0; i < t->n_chars; i++) {
-    const TrawlOcrChar *oc = &t->chars[i];
-    TrawlPlateChar pc = { 0 };
-    pc.c = g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->cls));
-    pc.prob = oc->prob;
-    pc.x = ((float) oc->step + 0.5f) * step_px;
-    for (int k = 0; k < 3 && k < TRAWL_OCR_TOPK; k++) {
-      pc.alt[k] = oc->alt_prob[k] > 0 ? g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->alt_cls[k])) : 0;
-      pc.alt_prob[k] = oc->alt_prob[k];
-    }
-    g_array_append_val (p->chars, pc);
-  }
-  return p;
-}
-
-/* plate_from_text of rec's output probs [T, C]. */
-static TrawlPlate *
-plate_from_probs (TrawlPlateReader *pr, const float *probs, int T, int C, int crop_w, int rw,
-                  GError **error)
-{
-  g_autoptr (TrawlOcrText) t = trawl_ocr_ctc_decode (pr->dict, probs, T, C, error);
-  return t != NULL ? plate_from_text (pr, t, T, crop_w, rw) : NULL;
-}
-
-/* The text, confidence and format of p from its characters; strict: 2
- * Latin only, else the one normalisation. */
-static void
-plate_finish_text (TrawlPlate *p, int strict)
-{
-  GString *kept = g_string_new (NULL);
-  double sum = 0;
-  int n = 0;
-  for (guint i = 0; i < p->chars->len; i++) {
-    const TrawlPlateChar *pc = &g_array_index (p->chars, TrawlPlateChar, i);
-    g_string_append_unichar (kept, pc->c);
-    /* Confidence over the characters that survive normalisation: a space
-     * or a dash read with low certainty says nothing about the plate. */
-    if (trawl_plate_char_kept (pc->c)) {
-      sum += pc->prob;
-      n++;
-    }
-  }
-  p->confidence = n ? (float) (sum / n) : 0.0f;
-  g_autofree char *text = g_string_free (kept, FALSE);
-  g_autofree char *norm = strict == 2 ? latin_only (text) : trawl_plate_normalize (text);
-  p->text = trawl_plate_chars_resolve (p->chars, norm);
-  p->format = trawl_plate_classify (p->text);
 }
 
 static TrawlPlate *
@@ -265,30 +158,7 @@ recognise (TrawlPlateReader *pr, const TrawlImage *crop, int strict, const Colum
   return p;
 }
 
-/* How well a read fits a plate: plausible formats first, then confidence. */
-static double
-read_rank (const TrawlPlate *p)
-{
-  return (trawl_plate_plausible (p->text) ? 1.0 : 0.0) + p->confidence;
-}
-
-/* ---- scenes ---- */
-
-TrawlNnPlan *
-_trawl_plate_det_plan (TrawlPlateReader *pr, int w, int h, GError **error)
-{
-  g_autofree char *key = g_strdup_printf ("%dx%d", w, h);
-  TrawlNnPlan *plan = g_hash_table_lookup (pr->det_plans, key);
-  if (plan)
-    return plan;
-  TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, h, w }, NULL };
-  TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads,
-                            .precision = pr->opts.precision };
-  plan = trawl_nn_plan_new (pr->det_g, &shape, 1, &po, error);
-  if (plan)
-    g_hash_table_insert (pr->det_plans, g_steal_pointer (&key), plan);
-  return plan;
-}
+/* ---- det and rectification of a crop ---- */
 
 /* DB text boxes of img, image px. NULL with error set. */
 static GArray *
@@ -321,12 +191,6 @@ trawl_plate_reader_get_timings (const TrawlPlateReader *pr, TrawlPlateTimings *t
   *t = pr->times;
 }
 
-static float
-dist (TrawlOcrPoint a, TrawlOcrPoint b)
-{
-  return hypotf (a.x - b.x, a.y - b.y);
-}
-
 /* The upright crop of a rotated box, grown by mx_h box heights each side
  * along the text and my_h across it, scaled by scale: an affine warp taking
  * the box's top-left, top-right and bottom-left corners to the crop's (its
@@ -349,187 +213,6 @@ rectify (const TrawlImage *img, const TrawlOcrBox *b, float margin)
   return rectify_scaled (img, b, margin, margin / 2, 1.0f);
 }
 
-static int
-cmp_plate (gconstpointer a, gconstpointer b)
-{
-  const TrawlPlate *pa = *(TrawlPlate *const *) a, *pb = *(TrawlPlate *const *) b;
-  return (pa->confidence < pb->confidence) - (pa->confidence > pb->confidence);
-}
-
-void
-_trawl_plate_sort (GPtrArray *plates)
-{
-  g_ptr_array_sort (plates, cmp_plate);
-}
-
-static gboolean
-already_read (GPtrArray *plates, const char *text)
-{
-  for (guint i = 0; i < plates->len; i++)
-    if (strcmp (((TrawlPlate *) plates->pdata[i])->text, text) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-static TrawlImage *best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error,
-                                gboolean *failed);
-
-void
-_trawl_plate_zoom_crop (const TrawlOcrBox *b, float h, TrawlWarpCrop *crop)
-{
-  float scale = CLAMP (TRAWL_PLATE_ZOOM_H / h, 1.0f, TRAWL_PLATE_ZOOM_MAX);
-  trawl_warp_rectify_crop (b, TRAWL_PLATE_ZOOM_CONTEXT, 0.6f * TRAWL_PLATE_ZOOM_CONTEXT, scale,
-                           crop);
-}
-
-/* The zoomed read of box b (see TRAWL_PLATE_ZOOM_H); NULL without error
- * when det finds no region there, NULL with error set on engine failure. */
-static TrawlPlate *
-read_zoomed (TrawlPlateReader *pr, const TrawlImage *img, const TrawlOcrBox *b, float h,
-             GError **error)
-{
-  TrawlWarpCrop c;
-  _trawl_plate_zoom_crop (b, h, &c);
-  g_autoptr (TrawlImage) zoom = trawl_image_new (c.w, c.h);
-  trawl_image_warp_affine (img, c.m, zoom);
-  gboolean failed = FALSE;
-  g_autoptr (TrawlImage) region = best_region (pr, zoom, error, &failed);
-  if (region == NULL)
-    return NULL;
-  return recognise (pr, region, 1, NULL, error);
-}
-
-/* The i-th character of chars that survives strict normalisation (the
- * i-th character of a strict read's text), NULL past the end. */
-static const TrawlPlateChar *
-text_char (const GArray *chars, int i)
-{
-  for (guint k = 0; chars && k < chars->len; k++) {
-    const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, k);
-    if (trawl_plate_char_kept (pc->c) && i-- == 0)
-      return pc;
-  }
-  return NULL;
-}
-
-/* Does longer hold all of shorter's text and, at one end, at most two more
- * characters the reader was sure of? Such a read saw what a tighter box cut. */
-static gboolean
-extends (const TrawlPlate *longer, const TrawlPlate *shorter)
-{
-  int nl = (int) strlen (longer->text), ns = (int) strlen (shorter->text), extra = nl - ns;
-  if (ns < 2 || extra < 1 || extra > 2 || !g_str_is_ascii (longer->text) ||
-      !g_str_is_ascii (shorter->text))
-    return FALSE;
-  int first;
-  if (strncmp (longer->text + extra, shorter->text, ns) == 0)
-    first = 0;
-  else if (strncmp (longer->text, shorter->text, ns) == 0)
-    first = ns;
-  else
-    return FALSE;
-  for (int i = first; i < first + extra; i++) {
-    const TrawlPlateChar *pc = text_char (longer->chars, i);
-    if (pc == NULL || pc->prob < EXTEND_MIN_PROB)
-      return FALSE;
-  }
-  return longer->confidence >= shorter->confidence - EXTEND_MAX_LOSS;
-}
-
-/* The read to keep of several of one box (NULLs skipped): the best rank,
- * unless a plausible read extends it (see extends). Returns an index. */
-int
-_trawl_plate_choose_read (TrawlPlate *const *reads, int n)
-{
-  int best = -1;
-  for (int i = 0; i < n; i++)
-    if (reads[i] && (best < 0 || read_rank (reads[i]) > read_rank (reads[best])))
-      best = i;
-  for (int i = 0; best >= 0 && i < n; i++)
-    if (reads[i] && trawl_plate_plausible (reads[i]->text) && extends (reads[i], reads[best]))
-      best = i;
-  return best;
-}
-
-gboolean
-_trawl_plate_box_wanted (const TrawlPlateReader *pr, const TrawlOcrBox *b, float *w, float *h)
-{
-  *w = MAX (dist (b->pts[0], b->pts[1]), dist (b->pts[3], b->pts[2]));
-  *h = MAX (dist (b->pts[0], b->pts[3]), dist (b->pts[1], b->pts[2]));
-  /* One line of plate text is wider than tall, and not a long sentence. */
-  return b->score >= pr->opts.min_det_score && *h >= 6 && *w >= 1.2f * *h &&
-         *w <= 15.0f * *h;
-}
-
-gboolean
-_trawl_plate_wants_zoom (float h, const TrawlPlate *tight, const TrawlPlate *wide)
-{
-  return h < TRAWL_PLATE_ZOOM_H && (trawl_plate_plausible (tight->text) ||
-                                    trawl_plate_plausible (wide->text));
-}
-
-void
-_trawl_plate_keep (TrawlPlateReader *pr, GPtrArray *plates, TrawlPlate *p, const TrawlOcrBox *b)
-{
-  if (p->confidence < pr->opts.min_confidence || !trawl_plate_plausible (p->text) ||
-      already_read (plates, p->text)) {
-    trawl_plate_free (p);
-    return;
-  }
-  p->det_score = b->score;
-  float x0 = G_MAXFLOAT, y0 = G_MAXFLOAT, x1 = -G_MAXFLOAT, y1 = -G_MAXFLOAT;
-  for (int k = 0; k < 4; k++) {
-    p->quad[k].x = b->pts[k].x;
-    p->quad[k].y = b->pts[k].y;
-    x0 = MIN (x0, b->pts[k].x); y0 = MIN (y0, b->pts[k].y);
-    x1 = MAX (x1, b->pts[k].x); y1 = MAX (y1, b->pts[k].y);
-  }
-  p->box = (TrawlBox) { x0, y0, x1 - x0, y1 - y0 };
-  g_ptr_array_add (plates, p);
-}
-
-GPtrArray *
-trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
-{
-  g_return_val_if_fail (pr != NULL && img != NULL, NULL);
-  g_autoptr (GArray) boxes = det_boxes (pr, img, error);
-  if (boxes == NULL)
-    return NULL;
-  GPtrArray *plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
-  for (guint i = 0; i < boxes->len; i++) {
-    const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
-    float w, h;
-    if (!_trawl_plate_box_wanted (pr, b, &w, &h))
-      continue;
-    /* DB boxes hug the characters and sometimes clip the first one: read
-     * the box as found, with a margin and, when small, closer; keep the
-     * read that fits best. */
-    g_autoptr (TrawlImage) crop = rectify (img, b, 0.0f);
-    g_autoptr (TrawlImage) wide = rectify (img, b, TRAWL_PLATE_MARGIN_WIDE);
-    TrawlPlate *reads[3] = { NULL, NULL, NULL };
-    gboolean ok = (reads[0] = recognise (pr, crop, 1, NULL, error)) != NULL &&
-                  (reads[1] = recognise (pr, wide, 1, NULL, error)) != NULL;
-    if (ok && _trawl_plate_wants_zoom (h, reads[0], reads[1])) {
-      GError *zoom_error = NULL;
-      reads[2] = read_zoomed (pr, img, b, h, &zoom_error);
-      if (zoom_error != NULL) {
-        g_propagate_error (error, zoom_error);
-        ok = FALSE;
-      }
-    }
-    int k = ok ? _trawl_plate_choose_read (reads, 3) : -1;
-    TrawlPlate *p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;
-    for (int j = 0; j < 3; j++)
-      trawl_plate_free (reads[j]);
-    if (!ok) {
-      g_ptr_array_unref (plates);
-      return NULL;
-    }
-    _trawl_plate_keep (pr, plates, p, b);
-  }
-  _trawl_plate_sort (plates);
-  return plates;
-}
 
 /* ---- crops ---- */
 
@@ -547,22 +230,6 @@ best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error, gbool
   int best = _trawl_plate_best_box (boxes);
   return best >= 0 ? rectify (crop, &g_array_index (boxes, TrawlOcrBox, best),
                               TRAWL_PLATE_MARGIN_REGION) : NULL;
-}
-
-int
-_trawl_plate_best_box (const GArray *boxes)
-{
-  int best = -1;
-  float best_area = 0;
-  for (guint i = 0; i < boxes->len; i++) {
-    const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
-    float w = dist (b->pts[0], b->pts[1]), h = dist (b->pts[0], b->pts[3]);
-    if (w >= h && w * h * b->score > best_area) {
-      best_area = w * h * b->score;
-      best = (int) i;
-    }
-  }
-  return best;
 }
 
 static void
@@ -656,10 +323,75 @@ trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,
     trawl_plate_free (whole);
     return NULL;
   }
-  if (read_rank (banded) > read_rank (whole)) {
+  if (_trawl_plate_read_rank (banded) > _trawl_plate_read_rank (whole)) {
     trawl_plate_free (whole);
     return banded;
   }
   trawl_plate_free (banded);
   return whole;
+}
+
+/* ---- scenes: every entry takes the batched path (plate-batch.c) ---- */
+
+static gboolean
+bad_arg (GError **error, const char *what)
+{
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "plate reader: %s", what);
+  return FALSE;
+}
+
+gboolean
+trawl_plate_reader_detect_frames (TrawlPlateReader *pr, const TrawlDetectFrame *frames, int n,
+                                  GPtrArray **plates_out, GError **error)
+{
+  if (plates_out != NULL)
+    for (int f = 0; f < n; f++)
+      plates_out[f] = NULL;
+  if (frames == NULL || n < 1)
+    return bad_arg (error, "no frames");
+  g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
+  for (int f = 0; f < n; f++)
+    if (frames[f].gpu != NULL)
+      _trawl_frame_source_gpu (&srcs[f], frames[f].gpu);
+    else if (frames[f].image != NULL)
+      _trawl_frame_source_rgb (&srcs[f], frames[f].image);
+  return _trawl_plate_reader_detect_sources (pr, srcs, n, plates_out, error);
+}
+
+GPtrArray *
+trawl_plate_reader_detect (TrawlPlateReader *pr, const TrawlImage *img, GError **error)
+{
+  TrawlDetectFrame frame = { img, NULL };
+  GPtrArray *plates = NULL;
+
+  g_return_val_if_fail (pr != NULL && img != NULL, NULL);
+  if (!trawl_plate_reader_detect_frames (pr, &frame, 1, &plates, error))
+    return NULL;
+  return plates;
+}
+
+gboolean
+trawl_plate_reader_detect_gpu_batch (TrawlPlateReader *pr, const TrawlGpuFrame *const *frames,
+                                     int n, GPtrArray **plates_out, GError **error)
+{
+  if (plates_out != NULL)
+    for (int f = 0; f < n; f++)
+      plates_out[f] = NULL;
+  g_autofree TrawlFrameSource *srcs =
+    _trawl_frame_sources_gpu (frames, n, pr ? pr->rec : NULL, "plate reader", error);
+  if (srcs == NULL)
+    return FALSE;
+  if (plates_out == NULL)
+    return bad_arg (error, "nowhere to put the results");
+  return _trawl_plate_reader_detect_sources (pr, srcs, n, plates_out, error);
+}
+
+GPtrArray *
+trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame, GError **error)
+{
+  GPtrArray *plates = NULL;
+
+  if (!trawl_plate_reader_detect_gpu_batch (pr, &frame, 1, &plates, error))
+    return NULL;
+  return plates;
 }

@@ -9,7 +9,7 @@
 #include <trawl/faces-post.h>
 
 #include "detect/detect-private.h"   /* _trawl_ssd_candidates_ref */
-#include "ssd-kernel.h"              /* trawl_ssd_keep, shared with kernels/ssd.cu */
+#include "rules/ssd-keep.h"          /* trawl_ssd_keep, shared with kernels/ssd.cu */
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* warp-build.c - warp parameters for each preprocessing step of the face
  * and plate pipelines (see warp-build.h). Each builder restates its CPU
- * function's sampling in the terms of the warp rule (src/image/warp.h);
+ * function's sampling in the terms of the warp rule (src/rules/warp.h);
  * the float expressions are kept in the CPU code's order where that makes
  * the coordinates bit-identical. tests/detect/test-warp-build.c holds
  * every builder to its CPU function on real images.

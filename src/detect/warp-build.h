@@ -1,4 +1,4 @@
-/* warp-build.h - the warp parameters (src/image/warp.h) that reproduce
+/* warp-build.h - the warp parameters (src/rules/warp.h) that reproduce
  * each CPU preprocessing step of the face and plate pipelines, so that a
  * frame on the GPU is cut into network inputs by the warp kernel exactly
  * as the CPU path cuts an RGB image (up to float rounding). The plate
@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "trawl/ocr.h"
 
 G_BEGIN_DECLS

@@ -1,6 +1,6 @@
 /* warp.c - CPU references of the warp rule in warp.h: the path for frames
  * in host memory and the yardstick for kernels/warp.cu. */
-#include "image/warp.h"
+#include "rules/warp.h"
 
 #include <string.h>
 

@@ -114,49 +114,35 @@ update_stage_split (TrawlIndexRun *run)
 
 #define MAX_BATCH 8
 
-/* Faces of n frames of one kind: GPU frames as one batch per network (more
- * work per launch: how a GPU stays busy), host frames one after another.
+/* Faces of n frames of one kind, in one call: GPU frames are batched per
+ * network (more work per launch: how a GPU stays busy), host frames too.
  * On failure every out[i] is NULL. */
 static gboolean
 faces_of (TrawlFaceDetector *fd, TrawlVideoFrame **frames, int n, GArray **out, GError **error)
 {
-  if (frames[0]->gpu != NULL)
-    {
-      const TrawlGpuFrame *gf[MAX_BATCH];
-      for (int i = 0; i < n; i++)
-        gf[i] = frames[i]->gpu;
-      return trawl_face_detector_run_gpu_batch (fd, gf, n, out, error);
-    }
+  TrawlDetectFrame df[MAX_BATCH];
+
   for (int i = 0; i < n; i++)
-    if ((out[i] = trawl_face_detector_run (fd, frames[i]->image, error)) == NULL)
-      {
-        while (i-- > 0)
-          g_clear_pointer (&out[i], g_array_unref);
-        return FALSE;
-      }
-  return TRUE;
+    {
+      df[i].gpu = frames[i]->gpu;
+      df[i].image = frames[i]->gpu != NULL ? NULL : frames[i]->image;
+    }
+  return trawl_face_detector_run_frames (fd, df, n, out, error);
 }
 
-/* Plates of n frames of one kind, as faces_of. */
+/* Plates of n frames of one kind, in one call, as faces_of. */
 static gboolean
 plates_of (TrawlPlateReader *pr, TrawlVideoFrame **frames, int n, GPtrArray **out,
            GError **error)
 {
-  if (frames[0]->gpu != NULL)
-    {
-      const TrawlGpuFrame *gf[MAX_BATCH];
-      for (int i = 0; i < n; i++)
-        gf[i] = frames[i]->gpu;
-      return trawl_plate_reader_detect_gpu_batch (pr, gf, n, out, error);
-    }
+  TrawlDetectFrame df[MAX_BATCH];
+
   for (int i = 0; i < n; i++)
-    if ((out[i] = trawl_plate_reader_detect (pr, frames[i]->image, error)) == NULL)
-      {
-        while (i-- > 0)
-          g_clear_pointer (&out[i], g_ptr_array_unref);
-        return FALSE;
-      }
-  return TRUE;
+    {
+      df[i].gpu = frames[i]->gpu;
+      df[i].image = frames[i]->gpu != NULL ? NULL : frames[i]->image;
+    }
+  return trawl_plate_reader_detect_frames (pr, df, n, out, error);
 }
 
 /* Plates of a batch on a helper thread (detect_workers 2). */

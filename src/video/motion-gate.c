@@ -18,7 +18,7 @@
 
 #include <trawl/video.h>
 
-#include "thumb.h"
+#include "rules/thumb.h"
 
 #define N_CELLS (TRAWL_VIDEO_THUMB_W * TRAWL_VIDEO_THUMB_H)
 #define RATE_FRAMES 32          /* frames of memory of each cell's change rate */

@@ -49,7 +49,7 @@
 #include <trawl/gpu.h>
 #include <trawl/video.h>
 
-#include "thumb.h"
+#include "rules/thumb.h"
 #include "video-private.h"
 #if TRAWL_HAVE_CUDA
 #include "trawl-kernels.h"

@@ -1,4 +1,4 @@
-/* test-warp.c - the warp rule's CPU references (src/image/warp.h): the
+/* test-warp.c - the warp rule's CPU references (src/rules/warp.h): the
  * sampling rule's pieces one at a time (identity, supersampling, clamp and
  * valid rectangles, rounding, normalisation, channel order, out_w), NV12
  * against RGB through a BT.601 forward transform written here, letterbox
@@ -7,7 +7,7 @@
  * to these references in tests/gpu/test-gpu-warp.c. */
 #include <trawl/image.h>
 
-#include "image/warp.h"
+#include "rules/warp.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <trawl/image.h>
 
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "trawl-test.h"
 
 /* Marks tensor values a warp must not write (and leaves for checks). */

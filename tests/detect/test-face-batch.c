@@ -1,18 +1,20 @@
 /* test-face-batch.c - the batched face pipeline on frame sources
- * (_trawl_face_detector_run_sources, src/detect/face-gpu.c) run on the CPU
+ * (_trawl_face_detector_run_sources, src/detect/face-batch.c) run on the CPU
  * with host RGB sources, so the code that drives GPU frames runs in CI:
  * its warps are the warp rule's CPU reference, its nets CPU plans of batch
  * n. Frames: face photos of different sizes (small ones see SSD once,
  * frames >= 480 px also their tiles) and frames of the Hamilton clip.
  *
- *  - each frame alone (n = 1) against the classic trawl_face_detector_run:
+ *  - each frame alone (n = 1) against the classic single-frame pipeline,
+ *    kept as a test reference (face-classic-ref.h; trawl_face_detector_run
+ *    itself now takes the batched path):
  *    the same faces in the same order, box IoU >= 0.98, landmarks within
  *    0.5 px, embedding cosine >= 0.999, quality within 0.02. The two cut
  *    their inputs through different code (the warp rule against
  *    trawl_faces_prepare_input and trawl_image_warp_affine; exact up to
  *    float rounding, a chip sample may flip by one step at a .5 tie, see
  *    test-warp-build.c). Measured on these 7 frames (11 faces): worst box
- *    IoU 1.00000, landmarks 0.0002 px, 1 - cosine 6e-8, quality 0.0000
+ *    IoU 1.00000, landmarks 0.0002 px, 1 - cosine 2e-7, quality 0.0000
  *    (printed as messages);
  *  - several frames in one call against each frame alone, within the
  *    same tolerances: all 7 frames (23 SSD regions in one run; their 11
@@ -24,7 +26,8 @@
  *    not to). Measured at TRAWL_CPU_LEVEL baseline and avx2: landmarks
  *    0.0001 px, 1 - cosine 2e-9, IoU and quality equal to 5 digits;
  *  - a frame run alone twice gives the same bytes (bit-exactness is for
- *    the same path run twice);
+ *    the same path run twice; the second run through the public
+ *    trawl_face_detector_run, which is that path);
  *  - the detector without the recogniser (the chips' scratch path);
  *  - argument errors: n < 1, NULLs, a GPU frame on a CPU detector
  *    (TRAWL_ERROR_INVALID_ARG before any work).
@@ -43,6 +46,7 @@
 #include "../common/trawl-test.h"
 #include "../common/trawl-test-detect.h"
 #include "../common/trawl-test-image.h"
+#include "face-classic-ref.h"
 
 #define IOU_MIN      0.98
 #define LM_MAX_PX    0.5
@@ -67,7 +71,7 @@ typedef struct {
   int                n;
   TrawlImage        *img[MAX_FRAMES];
   char              *name[MAX_FRAMES];
-  GArray            *classic[MAX_FRAMES];   /* trawl_face_detector_run */
+  GArray            *classic[MAX_FRAMES];   /* face-classic-ref.h */
   GArray            *single[MAX_FRAMES];    /* run_sources, n = 1 */
 } Fixture;
 
@@ -146,7 +150,9 @@ fixture (void)
       return NULL;
   }
   g_autoptr (GError) error = NULL;
+  FaceClassicRef ref;
   fx.fd = detector (FALSE);
+  face_classic_init (&ref, TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (photos); i++) {
     fx.img[fx.n] = trawl_test_load_image (photos[i]);
     fx.name[fx.n] = g_path_get_basename (photos[i]);
@@ -156,13 +162,13 @@ fixture (void)
   for (int f = 0; f < fx.n; f++) {
     TrawlFrameSource s;
     _trawl_frame_source_rgb (&s, fx.img[f]);
-    fx.classic[f] = trawl_face_detector_run (fx.fd, fx.img[f], &error);
-    g_assert_no_error (error);
+    fx.classic[f] = face_classic_run (&ref, fx.fd, fx.img[f]);
     g_assert_true (_trawl_face_detector_run_sources (fx.fd, &s, 1, &fx.single[f], &error));
     g_assert_no_error (error);
     g_test_message ("%s (%dx%d): %u faces", fx.name[f], fx.img[f]->width, fx.img[f]->height,
                     fx.classic[f]->len);
   }
+  face_classic_clear (&ref);
   return &fx;
 }
 
@@ -277,15 +283,17 @@ test_batch_vs_single (void)
     return;
   int all[2 * MAX_FRAMES], n = 0;
 
-  /* every frame once */
+  /* every frame once, all regions in one run (a CPU detector runs one
+   * region a run unless told) */
   for (int f = 0; f < x->n; f++)
     all[n++] = f;
+  x->fd->ssd_max_batch = TRAWL_WARP_MAX_BATCH;
   check_batch (x, all, n);
   /* white box: give back that run's 23 x 25 MB of arena */
   for (int m = 9; m <= TRAWL_FACE_MAX_BATCH; m++)
     g_clear_pointer (&x->fd->ssd_batch[m], trawl_nn_plan_free);
-  /* runs of 8 regions (the default 32 would hold 32 x 25 MB of arena on
-   * the CPU): frames' regions split across runs; in another order, and
+  /* runs of 8 regions (32 would hold 32 x 25 MB of arena on the CPU):
+   * frames' regions split across runs; in another order, and
    * the small photos twice in one call */
   n = 0;
   for (int f = x->n - 1; f >= 0; f--)
@@ -297,8 +305,9 @@ test_batch_vs_single (void)
   x->fd->ssd_max_batch = 0;
 }
 
-/* The same path twice: each photo alone again gives the bytes of its
- * first run (the clip's frames are left out: SSD on their tiles is the
+/* The same path twice: each photo alone again, through the public
+ * trawl_face_detector_run (which takes the batched path), gives the bytes
+ * of its first run (the clip's frames are left out: SSD on their tiles is the
  * cost). */
 static void
 test_repeat (void)
@@ -309,10 +318,7 @@ test_repeat (void)
   guint faces = 0;
   for (int f = 0; f < (int) G_N_ELEMENTS (photos) && f < x->n; f++) {
     g_autoptr (GError) error = NULL;
-    TrawlFrameSource s;
-    GArray *again = NULL;
-    _trawl_frame_source_rgb (&s, x->img[f]);
-    g_assert_true (_trawl_face_detector_run_sources (x->fd, &s, 1, &again, &error));
+    GArray *again = trawl_face_detector_run (x->fd, x->img[f], &error);
     g_assert_no_error (error);
     assert_same (x->single[f], again, x->name[f]);
     faces += again->len;
@@ -333,6 +339,7 @@ test_no_embedding (void)
     return;
   g_autoptr (TrawlFaceDetector) fd = detector (TRUE);
   g_autoptr (GError) error = NULL;
+  FaceClassicRef ref;
   /* the two small photos and the last frame (the clip's three faces when
    * it is there) */
   int pick[3] = { 0, 1, x->n - 1 };
@@ -344,14 +351,15 @@ test_no_embedding (void)
     _trawl_frame_source_rgb (&s[i], x->img[pick[i]]);
   g_assert_true (_trawl_face_detector_run_sources (fd, s, 3, out, &error));
   g_assert_no_error (error);
+  face_classic_init (&ref, FALSE);
   for (int i = 0; i < 3; i++) {
-    g_autoptr (GArray) c = trawl_face_detector_run (fd, x->img[pick[i]], &error);
-    g_assert_no_error (error);
+    g_autoptr (GArray) c = face_classic_run (&ref, fd, x->img[pick[i]]);
     for (guint k = 0; k < out[i]->len; k++)
       g_assert_false (g_array_index (out[i], TrawlFace, k).has_embedding);
     assert_near (c, out[i], x->name[pick[i]], &w);
     g_array_unref (out[i]);
   }
+  face_classic_clear (&ref);
   g_test_message ("no embedding: worst IoU %.5f, landmarks %.4f px, quality %.4f", w.iou,
                   w.lm_px, w.quality);
 }

@@ -1,11 +1,13 @@
 /* test-plate-batch.c - the batched plate reader on frame sources
- * (_trawl_plate_reader_detect_sources, src/detect/plate-gpu.c) with host
+ * (_trawl_plate_reader_detect_sources, src/detect/plate-batch.c) with host
  * RGB images on a CPU reader: the same file that reads NV12 frames on the
  * GPU, its inputs cut by the warp rule's CPU reference instead of the
- * kernel. Held to trawl_plate_reader_detect (the classic CPU path) on
- * labelled plate scenes, alone and in batches; and its argument checks.
+ * kernel. Held to the classic single-frame read (plate-classic-ref.h, a
+ * test reference: trawl_plate_reader_detect itself now takes the batched
+ * path) on labelled plate scenes, alone and in batches; and its argument
+ * checks.
  *
- * Tolerances against trawl_plate_reader_detect: texts, raw reads and
+ * Tolerances against the classic read: texts, raw reads and
  * formats identical, confidences within CONF_TOL, boxes within BOX_TOL px.
  * The batched path makes every net input in the CPU path's two steps (the
  * crop cut to 8 bits, then resized), so the inputs differ only where a
@@ -25,6 +27,7 @@
 #include "detect/frame-source.h"
 #include "trawl/base.h"
 #include "trawl/eval.h"
+#include "plate-classic-ref.h"
 
 #include <math.h>
 #include <string.h>
@@ -43,7 +46,7 @@
 typedef struct {
   char       *name;
   TrawlImage *img;
-  GPtrArray  *cpu;      /* trawl_plate_reader_detect's plates */
+  GPtrArray  *cpu;      /* the classic read's plates (plate-classic-ref.h) */
   GPtrArray  *single;   /* the batched path's, the scene alone */
 } Scene;
 
@@ -91,8 +94,7 @@ setup (void)
     g_autofree char *path = g_build_filename (dir, s.name, NULL);
     s.img = trawl_image_load (path, &error);
     g_assert_no_error (error);
-    s.cpu = trawl_plate_reader_detect (reader, s.img, &error);
-    g_assert_no_error (error);
+    s.cpu = plate_classic_detect (reader, s.img);
     g_array_append_val (scenes, s);
   }
   loaded = TRUE;
@@ -210,7 +212,9 @@ test_batch (void)
   TrawlPlateTimings t0, t1;
   trawl_plate_reader_get_timings (reader, &t0);
   gint64 start = g_get_monotonic_time ();
+  reader->det_max_batch = TRAWL_PLATE_DET_MAX_BATCH;   /* a CPU reader runs one unless told */
   g_assert_true (_trawl_plate_reader_detect_sources (reader, srcs, n, out, &error));
+  reader->det_max_batch = 0;
   g_assert_no_error (error);
   double wall = (g_get_monotonic_time () - start) / 1e6;
   trawl_plate_reader_get_timings (reader, &t1);
@@ -292,12 +296,13 @@ test_errors (void)
   g_assert_error (error, TRAWL_ERROR, refusal);
   g_clear_error (&error);
 
-  /* and the reader still works after all that */
-  GPtrArray *again = NULL;
-  g_assert_true (_trawl_plate_reader_detect_sources (reader, srcs, 1, &again, &error));
+  /* and the reader still works after all that, through the public entry
+   * (the batched path: the plates of the scene alone, bit for bit) */
+  g_autoptr (GPtrArray) again = trawl_plate_reader_detect (reader, s->img, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (again->len, ==, s->cpu->len);
-  g_ptr_array_unref (again);
+  double mb = 0, mc = 0;
+  need_single ();
+  assert_same (s->single, again, 0, 0, "public entry against the batched path", &mb, &mc);
 }
 
 int

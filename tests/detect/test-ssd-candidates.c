@@ -1,5 +1,5 @@
 /* test-ssd-candidates.c - the face SSD's candidate path (ssd-post.c) that
- * the batched face pipeline takes (face-gpu.c: prefilter the anchors by
+ * the batched face pipeline takes (face-batch.c: prefilter the anchors by
  * their face logit on the device, decode only those on the host) against
  * the full post-processing, trawl_faces_ssd_detect:
  *
@@ -27,7 +27,7 @@
 
 #include "detect/detect-private.h"
 #include "detect/frame-source.h"
-#include "ssd-kernel.h"
+#include "rules/ssd-keep.h"
 #include "trawl/base.h"
 #include "trawl/faces-post.h"
 #include "trawl/image.h"
@@ -36,6 +36,7 @@
 #include <math.h>
 #include <string.h>
 #include "../common/trawl-test.h"
+#include "face-classic-ref.h"
 
 #define N TRAWL_FACES_SSD_ANCHORS
 
@@ -345,8 +346,8 @@ test_reference (void)
 
 /* At min_score 0.001 nearly every anchor is a candidate (thousands, see
  * the real case's messages), over TRAWL_FACE_SSD_MAX_CAND: the batched
- * path (face-gpu.c) then decodes the region's full outputs. Its faces
- * against the classic path's, as test-face-batch compares them (the two
+ * path (face-batch.c) then decodes the region's full outputs. Its faces
+ * against the classic path's (face-classic-ref.h), as test-face-batch compares them (the two
  * cut SSD's input through different code, equal up to float rounding):
  * the same count and boxes in order. */
 static void
@@ -359,6 +360,7 @@ test_fallback (void)
   TrawlFaceOptions o = { .backend = TRAWL_NN_BACKEND_CPU, .no_embedding = TRUE,
                          .min_score = 1e-3f };
   TrawlFaceDetector *fd;
+  FaceClassicRef ref;
   double worst = 1;
 
   if (model == NULL)
@@ -368,6 +370,7 @@ test_fallback (void)
     g_test_skip_printf ("face detector: %s", error->message);
     return;
   }
+  face_classic_init (&ref, FALSE);
   for (guint p = 0; p < G_N_ELEMENTS (photos); p++) {
     g_autofree char *path = trawl_test_need_data (photos[p]);
     if (path == NULL)
@@ -376,9 +379,8 @@ test_fallback (void)
     g_assert_no_error (error);
     TrawlFrameSource s;
     g_autoptr (GArray) batched = NULL;
-    g_autoptr (GArray) classic = trawl_face_detector_run (fd, img, &error);
+    g_autoptr (GArray) classic = face_classic_run (&ref, fd, img);
 
-    g_assert_no_error (error);
     _trawl_frame_source_rgb (&s, img);
     g_assert_true (_trawl_face_detector_run_sources (fd, &s, 1, &batched, &error));
     g_assert_no_error (error);
@@ -393,6 +395,7 @@ test_fallback (void)
     }
   }
   g_test_message ("worst box IoU %.5f", worst);
+  face_classic_clear (&ref);
   trawl_face_detector_free (fd);
 }
 

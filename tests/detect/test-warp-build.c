@@ -13,7 +13,7 @@
  */
 #include "detect/detect-private.h"
 #include "detect/warp-build.h"
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "trawl/base.h"
 #include "trawl/eval.h"
 #include "trawl/faces-post.h"
@@ -310,7 +310,7 @@ typedef struct {
   double      conf2;             /* largest confidence difference */
 } RecStats;
 
-/* The two-stage path's pieces (the batched reader's, plate-gpu.c): the
+/* The two-stage path's pieces (the batched reader's, plate-batch.c): the
  * 8-bit pixels of crop c of a source (RGB24 img, or planar from when img
  * is NULL, from_w x from_h) as planar floats (g_free), held to cpu (the
  * CPU path's crop of the same pixels) sample by sample: equal, or one

@@ -1,5 +1,5 @@
 /* test-gpu-ctc.c - the CTC step reduction kernel (kernels/ctc.cu) against
- * the CPU reference _trawl_ctc_steps_ref (src/detect/ctc-steps.h): PP-OCR
+ * the CPU reference _trawl_ctc_steps_ref (src/rules/ctc-steps.h): PP-OCR
  * sized batches (32 crops x 40 steps of 6625 classes, softmax-like rows
  * with planted ties: three-way ties at the top, the blank tied with the
  * best, rows on a grid of eighths, subnormal ties) and small class counts
@@ -16,7 +16,7 @@
  * since they reject before touching the device. */
 #include "trawl-config.h"
 #include "gpu-test-util.h"
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #if TRAWL_HAVE_CUDA
 #include "ctc-kernel.h"
 #include <cuda_runtime.h>

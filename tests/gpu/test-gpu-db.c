@@ -15,6 +15,7 @@
 #include "detect/detect-private.h"
 #if TRAWL_HAVE_CUDA
 #include "db-kernel.h"
+#include "device.h"
 #include <cuda_runtime.h>
 #endif
 

@@ -13,7 +13,7 @@
  * RGB, and H.264 decoding is bit-exact, so 0 is expected (the messages
  * print the figures); the tolerance only leaves room for colour-conversion
  * differences should that path ever change. Scene skip must drop the same
- * frames (both paths average the same luma, src/video/thumb.h). The
+ * frames (both paths average the same luma, src/rules/thumb.h). The
  * ready_event is exercised by reading planes on a new non-blocking stream
  * after trawl_gpu_frame_wait, and the thumbnail kernel is compared with its
  * CPU reference on the same bytes.
@@ -35,7 +35,7 @@
 #include "gpu-test-util.h"
 #include "../common/trawl-test.h"
 #include "../common/trawl-test-image.h"
-#include "video/thumb.h"
+#include "rules/thumb.h"
 
 #if TRAWL_HAVE_CUDA
 #include <cuda_runtime_api.h>

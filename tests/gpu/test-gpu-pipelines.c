@@ -41,7 +41,7 @@
 #include <trawl/gpu.h>
 
 #include "gpu-test-util.h"
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "../common/trawl-test.h"
 #include "../common/trawl-test-detect.h"
 #include "../common/trawl-test-image.h"

@@ -20,9 +20,10 @@
  * since they reject before touching the device. */
 #include "trawl-config.h"
 #include "gpu-test-util.h"
-#include "image/warp.h"
+#include "rules/warp.h"
 #include "../common/trawl-test-image.h"
 #if TRAWL_HAVE_CUDA
+#include "device.h"
 #include "warp-kernel.h"
 #include <cuda_runtime.h>
 #endif

@@ -1,6 +1,6 @@
 /* test-pipelines-emulated.c - the GPU frame pipelines
  * (trawl_face_detector_run_gpu_batch, trawl_plate_reader_detect_gpu_batch:
- * src/detect/face-gpu.c, plate-gpu.c, frame-source.c) run end to end on a
+ * src/detect/face-batch.c, plate-batch.c, frame-source.c) run end to end on a
  * machine without a GPU, with CUDA-backend detectors whose plans are the
  * real src/nn/cuda host code over the emulated runtime, cuDNN, cuBLAS and
  * engine kernels (emulated-*.c), and the warp kernel's entry points done

@@ -19,7 +19,7 @@
 #include <trawl/base.h>
 #include <trawl/ocr.h>
 
-#include "detect/ctc-steps.h"
+#include "rules/ctc-steps.h"
 #include "detect/detect-private.h"
 
 /* ---- CTC ---- */
@@ -628,7 +628,7 @@ draw_blobs (GRand *r, float *prob, int w, int h, int n_blobs)
   }
 }
 
-/* What the GPU plate path does (plate-gpu.c: db_boxes): the mask from the
+/* What the GPU plate path does (plate-batch.c: db_boxes): the mask from the
  * reference threshold, the rectangles from the mask, then the map copied
  * only inside the rectangles' regions into a buffer of garbage (NaN or
  * 7.0 elsewhere) and finished there, gives trawl_ocr_db_boxes's boxes on

@@ -16,7 +16,7 @@
 #include <trawl/video.h>
 #include "../common/trawl-test.h"
 #include "../common/trawl-test-image.h"
-#include "video/thumb.h"
+#include "rules/thumb.h"
 
 static char *tmpdir;  /* per-run scratch directory, removed at exit */
 static int n_warnings; /* g_warning calls from trawl-video (damaged input is expected to warn) */

@@ -1,17 +1,16 @@
-/* face-gpu.c - the face pipeline on frame sources (frame-source.h),
- * batched across frames: _trawl_face_detector_run_sources, and the public
- * trawl_face_detector_run_gpu / trawl_face_detector_run_gpu_batch that
- * wrap it for frames that stay on the GPU as NV12.
+/* face-batch.c - the face pipeline, the one path every entry of
+ * face-pipeline.c takes: _trawl_face_detector_run_sources on frame
+ * sources (frame-source.h), batched across frames, for frames on the GPU
+ * (NV12) and host images (RGB) alike.
  *
  * Every network input is cut from its frame by _trawl_frame_warp_into
  * straight into a plan's input buffer (the warp kernel into a CUDA plan's
  * device buffer for a GPU frame, the warp rule's CPU reference into a CPU
  * plan's host buffer for an RGB image), with parameters from warp-build.c
- * that reproduce the classic path's preprocessing (face-pipeline.c). What
- * that path decides (regions, box decoding, merging, gates, order) is
- * shared through detect-private.h, so the two differ only in float
- * rounding (and, for GPU frames, NV12 colour). The CPU source runs this
- * very file in CI (tests/detect/test-face-batch.c).
+ * that reproduce the classic preprocessing (trawl_faces_prepare_input,
+ * trawl_image_warp_affine; now a test reference, tests/detect). A GPU
+ * frame and its RGB differ only in float rounding and NV12 colour. The
+ * CPU source runs this very file in CI (tests/detect/test-face-batch.c).
  *
  * Batching: n frames are processed stage by stage. The SSD regions of all
  * frames (each frame's whole picture, then its tiles) go through SSD
@@ -30,9 +29,9 @@
  * measure) come back to host memory, and of SSD's outputs (143 KB a
  * region) only the candidate anchors: "prefilter on the device, exact on
  * the host". trawl_nn_plan_run_staged_device leaves the outputs where they
- * are, trawl_cuda_ssd_candidates (kernels/ssd-kernel.h) keeps, on the same
- * stream, the anchors whose face logit passes trawl_faces_ssd_logit_min,
- * a conservative bound below min_score, and one download brings back
+ * are, the SSD candidate kernel (through _trawl_plan_ssd_candidates,
+ * frame-source.h) keeps, on the same stream, the anchors whose face logit
+ * passes trawl_faces_ssd_logit_min, a conservative bound below min_score, and one download brings back
  * their records (12 KB a region), which the host decodes with the exact
  * CPU code (trawl_faces_ssd_detect_candidates): the same boxes as decoding
  * every anchor. A region with more than TRAWL_FACE_SSD_MAX_CAND
@@ -48,10 +47,6 @@
 #include "trawl/faces-post.h"
 
 #include <string.h>
-
-#include "ssd-kernel.h"    /* declarations only; defined in CUDA builds */
-#include "trawl-kernels.h" /* trawl_cuda_error_string */
-#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH, copies; nothing here calls the warp kernel */
 
 #define CHIP_FLOATS (3 * TRAWL_FACES_REC_SIZE * TRAWL_FACES_REC_SIZE)
 #define N_ANCHORS   TRAWL_FACES_SSD_ANCHORS
@@ -73,6 +68,107 @@ bad_arg (GError **error, const char *what)
   g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: %s", what);
   return FALSE;
 }
+
+/* ---- what the SSD, landmark and recogniser steps share ---- */
+
+TrawlNnPlan *
+_trawl_face_plan (TrawlFaceDetector *fd, TrawlNnGraph **g, const char *dest, int batch,
+                  int size, GError **error)
+{
+  if (*g == NULL) {
+    if (dest == NULL) {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: net not loaded");
+      return NULL;
+    }
+    g_autofree char *path = trawl_model_path (dest, error);
+    if (path == NULL || (*g = trawl_nn_load (path, error)) == NULL)
+      return NULL;
+  }
+  TrawlNnTensor shape = { TRAWL_NN_F32, 4, { batch, 3, size, size }, NULL };
+  TrawlNnPlanOptions po = { .backend = fd->opts.backend, .n_threads = fd->opts.n_threads,
+                            .precision = fd->opts.precision };
+  return trawl_nn_plan_new (*g, &shape, 1, &po, error);
+}
+
+void
+_trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *out)
+{
+  for (guint i = 0; i < dets->len; i++) {
+    const TrawlFaceBox *d = &g_array_index (dets, TrawlFaceBox, i);
+    TrawlScoredBox sb = { { r->x + d->box.x0, r->y + d->box.y0, d->box.x1 - d->box.x0,
+                            d->box.y1 - d->box.y0 }, d->score };
+    if (sb.box.w >= 4 && sb.box.h >= 4)
+      g_array_append_val (out, sb);
+  }
+}
+
+/* Tile side for a frame: the fixed option, or by default two tiles across
+ * the long side overlapping by a quarter (T = long / 1.75). That doubles
+ * the resolution SSD sees for 4 extra runs at most (a face of 20 px in a
+ * 1920-px frame is 5 px after the squeeze to 512, below what SSD finds),
+ * and for small frames it upsamples (the Hamilton clip's tiny pianist). */
+static int
+tile_side (const TrawlFaceDetector *fd, int width, int height)
+{
+  int long_side = MAX (width, height);
+  if (fd->opts.tile < 0 || long_side < 480)
+    return 0;
+  if (fd->opts.tile > 0)
+    return long_side > fd->opts.tile + fd->opts.tile / 4 ? fd->opts.tile : 0;
+  return (long_side * 4 + 6) / 7;
+}
+
+GArray *
+_trawl_face_regions (const TrawlFaceDetector *fd, int width, int height)
+{
+  GArray *regions = g_array_new (FALSE, FALSE, sizeof (TrawlBox));
+  TrawlBox whole = { 0, 0, (float) width, (float) height };
+  g_array_append_val (regions, whole);
+  int tile = tile_side (fd, width, height);
+  if (tile > 0) {
+    g_autoptr (GArray) tiles = trawl_tiles_plan (width, height, tile, tile / 4);
+    for (guint i = 0; tiles && i < tiles->len; i++) {
+      TrawlBox *t = &g_array_index (tiles, TrawlBox, i);
+      /* the integer region the CPU path has always used */
+      TrawlBox r = { (float) (int) t->x, (float) (int) t->y, (float) (int) t->w,
+                     (float) (int) t->h };
+      g_array_append_val (regions, r);
+    }
+  }
+  return regions;
+}
+
+void
+_trawl_face_merge (const TrawlFaceDetector *fd, GArray *boxes)
+{
+  /* IoU 0.5 as face-api; a box mostly inside a better one is a face cut by
+   * a tile edge. */
+  trawl_boxes_merge (boxes, TRAWL_FACES_SSD_IOU, 0.7f);
+  if (boxes->len > (guint) fd->opts.max_faces)
+    g_array_set_size (boxes, fd->opts.max_faces);
+}
+
+void
+_trawl_face_lm_region (const TrawlBox *b, int *x, int *y, int *w, int *h)
+{
+  *x = (int) floorf (b->x);
+  *y = (int) floorf (b->y);
+  *w = MAX (1, (int) ceilf (b->x + b->w) - *x);
+  *h = MAX (1, (int) ceilf (b->y + b->h) - *y);
+}
+
+void
+_trawl_face_normalise (const float *v, float *out)
+{
+  double n2 = 0;
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
+    n2 += (double) v[i] * v[i];
+  float inv = n2 > 0 ? (float) (1.0 / sqrt (n2)) : 0.0f;
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
+    out[i] = v[i] * inv;
+}
+
+/* ---- batched runs ---- */
 
 /* The bucket index (batch 1 << i) that holds n items, n <= 32. */
 static int
@@ -154,6 +250,22 @@ _trawl_face_batch_free (TrawlFaceDetector *fd)
   g_clear_pointer (&fd->ssd_cand_host, g_free);
 }
 
+void
+_trawl_face_detector_clear (TrawlFaceDetector *fd)
+{
+  _trawl_face_batch_free (fd);
+  for (int i = 0; i <= TRAWL_FACE_MAX_BATCH; i++)
+    g_clear_pointer (&fd->ssd_batch[i], trawl_nn_plan_free);
+  for (int i = 0; i < TRAWL_FACE_BUCKETS; i++) {
+    g_clear_pointer (&fd->lm_batch[i], trawl_nn_plan_free);
+    g_clear_pointer (&fd->rec_batch[i], trawl_nn_plan_free);
+  }
+  g_clear_pointer (&fd->ssd_g, trawl_nn_graph_unref);
+  g_clear_pointer (&fd->lm_g, trawl_nn_graph_unref);
+  g_clear_pointer (&fd->rec_g, trawl_nn_graph_unref);
+  g_clear_pointer (&fd->chip_host, g_free);
+}
+
 /* Words (4 bytes) of the candidates of an m-region SSD run, laid out
  * [counts (m) | idx (m x MAX_CAND) | cand (m x MAX_CAND x 5)] so that one
  * download brings them all. */
@@ -205,61 +317,30 @@ bad:
 
 /* Runs SSD (m regions) on what its input holds and cuts each region's
  * outputs down to its candidate anchors (*c, host memory in fd's
- * buffers): on the GPU where the outputs lie (trawl_cuda_ssd_candidates),
- * so that only the candidates come back, on the CPU by the same rule's
- * reference. o receives the outputs (device memory on a GPU plan, valid
- * until the plan's next run) for the regions with too many candidates.
- * src says which side the buffers go to. */
+ * buffers): on the GPU where the outputs lie, so that only the candidates
+ * come back, on the CPU by the same rule's reference
+ * (_trawl_plan_ssd_candidates). o receives the outputs (device memory on
+ * a GPU plan, valid until the plan's next run) for the regions with too
+ * many candidates. */
 static gboolean
-ssd_candidates (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlFrameSource *src, int m,
-                TrawlNnTensor *o, SsdCands *c, GError **error)
+ssd_candidates (TrawlFaceDetector *fd, TrawlNnPlan *plan, int m, TrawlNnTensor *o, SsdCands *c,
+                GError **error)
 {
   float logit_min = trawl_faces_ssd_logit_min (fd->opts.min_score);
-  gsize words = cand_words (m);
 
   if (!trawl_nn_plan_run_staged_device (plan, o, 2, error) ||
       !check_batch (&o[0], m, 4 * N_ANCHORS, "SSD boxes", error) ||
-      !check_batch (&o[1], m, 3 * N_ANCHORS, "SSD classes", error) ||
-      !_trawl_warp_scratch_reserve (&fd->ssd_cand, src, words, error))
+      !check_batch (&o[1], m, 3 * N_ANCHORS, "SSD classes", error))
     return FALSE;
-  if (!trawl_nn_plan_on_device (plan)) {
-    int *w = (int *) (void *) fd->ssd_cand.data;
-    int *counts = w, *idx = w + m;
-    float *cand = (float *) (void *) (w + m + (gsize) m * MAX_CAND);
-
-    for (int i = 0; i < m; i++)
-      counts[i] = _trawl_ssd_candidates_ref ((const float *) o[0].data
-                                               + (gsize) i * 4 * N_ANCHORS,
-                                             (const float *) o[1].data
-                                               + (gsize) i * 3 * N_ANCHORS,
-                                             N_ANCHORS, logit_min, MAX_CAND,
-                                             idx + (gsize) i * MAX_CAND,
-                                             cand + (gsize) i * MAX_CAND * 5);
-    cands_at (c, w, m);
-    return cands_sane (c, m, error);
-  }
-#if TRAWL_HAVE_CUDA
-  int *d = (int *) (void *) fd->ssd_cand.data;
-  void *stream = trawl_nn_plan_stream (plan);
-  int rc;
-
   if (fd->ssd_cand_host == NULL)
     fd->ssd_cand_host = g_new (float, cand_words (TRAWL_WARP_MAX_BATCH));
-  rc = trawl_cuda_ssd_candidates (o[0].data, o[1].data, m, N_ANCHORS, logit_min, MAX_CAND, d,
-                                  d + m, (float *) (void *) (d + m + (gsize) m * MAX_CAND),
-                                  stream);
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (fd->ssd_cand_host, d, words * sizeof (float), stream);
-  if (rc == 0) {
-    cands_at (c, fd->ssd_cand_host, m);
-    return cands_sane (c, m, error);
+  if (!_trawl_plan_ssd_candidates (plan, o[0].data, o[1].data, m, N_ANCHORS, logit_min,
+                                   MAX_CAND, &fd->ssd_cand, fd->ssd_cand_host, error)) {
+    g_prefix_error (error, "face detector: ");
+    return FALSE;
   }
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-               "face detector: SSD candidates on the GPU: %s", trawl_cuda_error_string (rc));
-#else
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-#endif
-  return FALSE;
+  cands_at (c, fd->ssd_cand_host, m);
+  return cands_sane (c, m, error);
 }
 
 /* Region i's detections from its full outputs o (a run of ssd_candidates
@@ -276,27 +357,20 @@ ssd_full (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlNnTensor *o, int 
   if (!trawl_nn_plan_on_device (plan))
     return trawl_faces_ssd_detect (enc, logits, (int) r->w, (int) r->h, fd->opts.min_score,
                                    fd->opts.max_faces);
-#if TRAWL_HAVE_CUDA
   g_autofree float *host = g_new (float, 7 * N_ANCHORS);
-  void *stream = trawl_nn_plan_stream (plan);
-  int rc = trawl_cuda_copy_to_host (host, enc, 4 * N_ANCHORS * sizeof (float), stream);
-
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (host + 4 * N_ANCHORS, logits, 3 * N_ANCHORS * sizeof (float),
-                                  stream);
-  if (rc == 0)
-    return trawl_faces_ssd_detect (host, host + 4 * N_ANCHORS, (int) r->w, (int) r->h,
-                                   fd->opts.min_score, fd->opts.max_faces);
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-               "face detector: SSD outputs from the GPU: %s", trawl_cuda_error_string (rc));
-#else
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-#endif
-  return NULL;
+  if (!_trawl_plan_output_read (plan, enc, host, 4 * N_ANCHORS * sizeof (float), error) ||
+      !_trawl_plan_output_read (plan, logits, host + 4 * N_ANCHORS,
+                                3 * N_ANCHORS * sizeof (float), error)) {
+    g_prefix_error (error, "face detector: ");
+    return NULL;
+  }
+  return trawl_faces_ssd_detect (host, host + 4 * N_ANCHORS, (int) r->w, (int) r->h,
+                                 fd->opts.min_score, fd->opts.max_faces);
 }
 
 /* SSD on the regions of every frame, TRAWL_WARP_MAX_BATCH regions per
- * run (or fd->ssd_max_batch), then each frame's boxes merged as the classic path merges them.
+ * run on the GPU, one on the CPU (or fd->ssd_max_batch), then each
+ * frame's boxes merged as the classic path merged them.
  * boxes[f] (empty on entry) receives frame f's TrawlScoredBox. */
 static gboolean
 find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray **boxes,
@@ -306,8 +380,11 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
   g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (int) * 2);  /* frame, region */
   TrawlWarpParams p[TRAWL_WARP_MAX_BATCH];
   int frame_of[TRAWL_WARP_MAX_BATCH];
+  /* a CPU plan holds 25 MB of arena a region: there one region a run by
+   * default, the memory the classic path used; a GPU batches them */
+  guint dflt = trawl_nn_plan_on_device (fd->ssd_batch[1]) ? TRAWL_WARP_MAX_BATCH : 1;
   guint max = fd->ssd_max_batch > 0 ? (guint) MIN (fd->ssd_max_batch, TRAWL_WARP_MAX_BATCH)
-                                    : TRAWL_WARP_MAX_BATCH;
+                                    : dflt;
 
   for (int f = 0; f < n; f++) {
     GArray *r = _trawl_face_regions (fd, srcs[f].width, srcs[f].height);
@@ -336,7 +413,7 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
                                (int) r[i]->w, (int) r[i]->h, TRAWL_FACES_SSD_SIZE, FALSE);
     }
     if (!warp_items (plan, srcs, frame_of, p, m, error) ||
-        !ssd_candidates (fd, plan, &srcs[frame_of[0]], m, o, &c, error)) {
+        !ssd_candidates (fd, plan, m, o, &c, error)) {
       drain (plan);
       return FALSE;
     }
@@ -451,7 +528,7 @@ chips_batch (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, TrawlFace **fa
   if (fd->chip_host == NULL)
     fd->chip_host = g_new (float, (gsize) TRAWL_FACE_MAX_BATCH * CHIP_FLOATS);
 
-  if (fd->rec == NULL) {
+  if (fd->rec_g == NULL) {
     /* No recogniser plan to warp into: the landmark plan's batch-2 input
      * (2 x 3 x 112 x 112 >= 3 x 150 x 150 floats) is free between runs
      * (run_staged returns after its run) and serves as scratch. */
@@ -499,7 +576,7 @@ chips_batch (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, TrawlFace **fa
 static gboolean
 check_sources (const TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GError **error)
 {
-  gboolean on_device = trawl_nn_plan_on_device (fd->ssd);
+  gboolean on_device = trawl_nn_plan_on_device (fd->ssd_batch[1]);
 
   for (int f = 0; f < n; f++) {
     const TrawlFrameSource *s = &srcs[f];
@@ -587,30 +664,4 @@ _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource 
      * freeing them waits for the device */
     _trawl_face_batch_free (fd);
   return ok;
-}
-
-gboolean
-trawl_face_detector_run_gpu_batch (TrawlFaceDetector *fd, const TrawlGpuFrame *const *frames,
-                                   int n, GArray **faces_out, GError **error)
-{
-  if (faces_out != NULL)
-    for (int f = 0; f < n; f++)
-      faces_out[f] = NULL;
-  g_autofree TrawlFrameSource *srcs =
-    _trawl_frame_sources_gpu (frames, n, fd ? fd->ssd : NULL, "face detector", error);
-  if (srcs == NULL)
-    return FALSE;
-  if (faces_out == NULL)
-    return bad_arg (error, "nowhere to put the results");
-  return _trawl_face_detector_run_sources (fd, srcs, n, faces_out, error);
-}
-
-GArray *
-trawl_face_detector_run_gpu (TrawlFaceDetector *fd, const TrawlGpuFrame *frame, GError **error)
-{
-  GArray *faces = NULL;
-
-  if (!trawl_face_detector_run_gpu_batch (fd, &frame, 1, &faces, error))
-    return NULL;
-  return faces;
 }

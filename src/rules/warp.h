@@ -43,6 +43,9 @@
 extern "C" {
 #endif
 
+/* The most warps one launch (and one batched network run) takes. */
+#define TRAWL_WARP_MAX_BATCH 32
+
 #define TRAWL_WARP_MAX_K 8
 
 /* How round_u8 rounds a value to an 8-bit integer. The two CPU functions

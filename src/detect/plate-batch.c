@@ -1,10 +1,11 @@
-/* plate-gpu.c - the plate reader on frame sources (frame-source.h),
- * batched across frames: _trawl_plate_reader_detect_sources, and the
- * public trawl_plate_reader_detect_gpu / trawl_plate_reader_detect_gpu_batch
- * that wrap it for frames that stay on the GPU as NV12.
+/* plate-batch.c - the plate reader's scene path, the one every scene entry
+ * of plate-pipeline.c takes: _trawl_plate_reader_detect_sources on frame
+ * sources (frame-source.h), batched across frames, for frames on the GPU
+ * (NV12) and host images (RGB) alike. What a read is and which read wins
+ * is plate-rules.c's; this file calls nothing in plate-pipeline.c.
  *
- * Every net input is made as trawl_plate_reader_detect (plate-pipeline.c)
- * makes it, in the same two steps: a rectified box (or a small box's zoom
+ * Every net input is made as the classic CPU preprocessing made it (now a
+ * test reference, tests/detect/plate-classic-ref.h), in the same two steps: a rectified box (or a small box's zoom
  * crop, or the best region of that) is first cut to 8-bit values, planar,
  * into a scratch buffer (trawl_warp_build_crop: trawl_image_warp_affine's
  * rule), then resized from there into the plan's input
@@ -13,8 +14,8 @@
  * on the CPU. The frame source does the cutting: the warp kernel on the
  * GPU for NV12 frames, the warp rule's CPU reference for host RGB images,
  * so CI runs this very file (tests/detect/test-plate-batch.c) and holds it
- * to the CPU path. What that path decides (which boxes, which reads, which
- * read to keep, the plate filter) is shared through detect-private.h.
+ * to the classic preprocessing. Which boxes, which reads, which read to
+ * keep and the plate filter are plate-rules.c's.
  *
  * Batching: n frames go stage by stage. Det of the frames of one size
  * shares runs ([k,3,h,w], k <= TRAWL_PLATE_DET_MAX_BATCH, plans cached by
@@ -47,11 +48,6 @@
 #include "trawl/base.h"
 
 #include <string.h>
-
-#include "ctc-kernel.h"    /* declarations only; defined in CUDA builds */
-#include "db-kernel.h"     /* declarations only; defined in CUDA builds */
-#include "trawl-kernels.h" /* trawl_cuda_error_string */
-#include "warp-kernel.h"   /* TRAWL_WARP_MAX_BATCH; declarations only */
 
 #define REC_H TRAWL_PLATE_REC_H
 #define REC_W TRAWL_PLATE_REC_W
@@ -162,51 +158,43 @@ det_input (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
          _trawl_scratch_warp_into (plan, &pr->zooms, &job->off, &p, 1, i, error);
 }
 
-#if TRAWL_HAVE_CUDA
-/* The GPU half of db_boxes: the k maps at dev (device memory) thresholded
- * to masks where they lie, and the masks brought back into bits. */
-static int
-db_masks_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
-              const float *dev, int k, int n, float thresh, uint32_t *bits, GError **error)
+/* Brings every rectangle's score region of the k maps at out (plan's
+ * outputs) into the same places of pr->dbmap: on a GPU plan only these
+ * regions come back (the rest of pr->dbmap is never read). */
+static gboolean
+db_regions (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *out, int k, int w, int h,
+            GArray *const *rects, GError **error)
 {
-  gsize words = ((gsize) n + 31) / 32;
-  int rc;
+  g_autoptr (GArray) regions = g_array_new (FALSE, FALSE, sizeof (TrawlMapRegion));
 
-  if (!_trawl_warp_scratch_reserve (&pr->dbmask, src, k * words, error))
-    return -1;
-  rc = trawl_cuda_db_mask (dev, k, n, thresh, (uint32_t *) (void *) pr->dbmask.data,
-                           trawl_nn_plan_stream (plan));
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (bits, pr->dbmask.data, k * words * sizeof (uint32_t),
-                                  trawl_nn_plan_stream (plan));
-  return rc;
-}
-
-/* Queues the copies of every rectangle's score region of the k maps at
- * dev (device memory) into the same places of pr->dbmap, then waits for
- * them (also after a failed copy: none may still be writing when this
- * returns). */
-static int
-db_regions_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *dev, int k, int w,
-                int h, GArray *const *rects)
-{
-  void *stream = trawl_nn_plan_stream (plan);
-  int rc = 0, wait;
-
-  for (int i = 0; rc == 0 && i < k; i++)
-    for (guint r = 0; rc == 0 && r < rects[i]->len; r++) {
-      gsize base = (gsize) i * w * h;
+  if (pr->dbmap_cap < (gsize) k * w * h) {
+    g_free (pr->dbmap);
+    pr->dbmap = g_try_new (float, (gsize) k * w * h);
+    pr->dbmap_cap = pr->dbmap != NULL ? (gsize) k * w * h : 0;
+  }
+  if (pr->dbmap == NULL) {
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                 "plate reader: no memory for %d det maps", k);
+    return FALSE;
+  }
+  for (int i = 0; i < k; i++)
+    for (guint r = 0; r < rects[i]->len; r++) {
       int x0, y0, x1, y1;
       _trawl_ocr_db_rect_region (g_array_index (rects[i], TrawlOcrRect, r).c, w, h, &x0, &y0,
                                  &x1, &y1);
-      gsize at = base + (gsize) y0 * w + x0;
-      rc = trawl_cuda_copy_rect_to_host (pr->dbmap + at, w, dev + at, w, x1 - x0 + 1,
-                                         y1 - y0 + 1, stream);
+      TrawlMapRegion reg = { (gsize) i * w * h + (gsize) y0 * w + x0, x1 - x0 + 1, y1 - y0 + 1 };
+      g_array_append_val (regions, reg);
     }
-  wait = trawl_cuda_stream_wait (stream);
-  return rc != 0 ? rc : wait;
+  if (regions->len == 0)
+    return TRUE;
+  if (!_trawl_plan_read_regions (plan, out, pr->dbmap, w,
+                                 (const TrawlMapRegion *) (void *) regions->data,
+                                 (int) regions->len, error)) {
+    g_prefix_error (error, "plate reader: DB ");
+    return FALSE;
+  }
+  return TRUE;
 }
-#endif
 
 /* The DB boxes of det's k outputs (maps of w x h at out, as the plan left
  * them) into the jobs idx[0 .. k), as trawl_ocr_db_boxes finds them on the
@@ -216,7 +204,7 @@ db_regions_gpu (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *dev, int k
  * of it is never read); a CPU plan takes the same steps on the host
  * maps, so CI runs them. */
 static gboolean
-db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, void *out,
+db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, void *out,
           DetJob *jobs, const int *idx, int k, GError **error)
 {
   const int w = jobs[idx[0]].dw, h = jobs[idx[0]].dh;
@@ -229,46 +217,18 @@ db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, 
   gboolean ok = TRUE;
 
   trawl_ocr_db_params_init (&dbp);
-  if (trawl_nn_plan_on_device (plan)) {
-#if TRAWL_HAVE_CUDA
-    int rc = db_masks_gpu (pr, plan, src, out, k, (int) n, dbp.thresh, bits, error);
-    if (rc > 0)
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: DB masks on the GPU: %s", trawl_cuda_error_string (rc));
-    ok = rc == 0;
-#else
-    (void) pr;
-    (void) src;
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
+  if (!_trawl_plan_db_masks (plan, maps, k, (int) n, dbp.thresh, &pr->dbmask, bits, error)) {
+    g_prefix_error (error, "plate reader: ");
     ok = FALSE;
-#endif
-  } else {
-    for (int i = 0; i < k; i++)
-      _trawl_ocr_db_mask_ref (maps + i * n, n, dbp.thresh, bits + i * words);
   }
   for (int i = 0; ok && i < k; i++) {
     _trawl_ocr_db_unpack (bits + i * words, n, bin);
     rects[i] = _trawl_ocr_db_rects (bin, w, h, &dbp);
   }
-#if TRAWL_HAVE_CUDA
   if (ok && trawl_nn_plan_on_device (plan)) {
-    if (pr->dbmap_cap < k * n) {
-      g_free (pr->dbmap);
-      pr->dbmap = g_try_new (float, k * n);
-      pr->dbmap_cap = pr->dbmap != NULL ? k * n : 0;
-    }
-    int rc = pr->dbmap != NULL ? db_regions_gpu (pr, plan, out, k, w, h, rects) : 0;
-    if (pr->dbmap == NULL)
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: no memory for %d det maps", k);
-    else if (rc != 0)
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: DB map regions from the GPU: %s",
-                   trawl_cuda_error_string (rc));
-    ok = pr->dbmap != NULL && rc == 0;
+    ok = db_regions (pr, plan, out, k, w, h, rects, error);
     maps = pr->dbmap;
   }
-#endif
   for (int i = 0; ok && i < k; i++) {
     DetJob *job = &jobs[idx[i]];
     job->found = _trawl_ocr_db_finish (maps + i * n, w, h, job->img_w, job->img_h, rects[i],
@@ -291,13 +251,18 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
   gint64 start = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
+  /* a CPU det plan's arena grows with its batch: there one input a run
+   * by default, the memory the classic path used; a GPU batches them */
+  int kmax = pr->det_max_batch > 0 ? MIN (pr->det_max_batch, TRAWL_PLATE_DET_MAX_BATCH)
+           : trawl_nn_plan_on_device (pr->rec) ? TRAWL_PLATE_DET_MAX_BATCH : 1;
+
   for (int j = 0; ok && j < n; j++) {
     int idx[TRAWL_PLATE_DET_MAX_BATCH], k = 0, dw = jobs[j].dw, dh = jobs[j].dh;
     TrawlNnTensor out;
 
     if (done[j])
       continue;
-    for (int i = j; i < n && k < TRAWL_PLATE_DET_MAX_BATCH; i++)
+    for (int i = j; i < n && k < kmax; i++)
       if (!done[i] && jobs[i].dw == dw && jobs[i].dh == dh) {
         idx[k++] = i;
         done[i] = TRUE;
@@ -313,7 +278,7 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
                    "plate reader: det map is not %d x %dx%d floats", k, dw, dh);
       ok = FALSE;
     }
-    ok = ok && db_boxes (pr, plan, &srcs[jobs[idx[0]].frame], out.data, jobs, idx, k, error);
+    ok = ok && db_boxes (pr, plan, out.data, jobs, idx, k, error);
   }
   pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
   return ok;
@@ -321,11 +286,11 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
 
 /* Runs rec (nb items) on what its input holds and reduces the first m
  * items' outputs to CTC step records (*steps, T per item, host memory,
- * g_free): on the GPU where the output lies (trawl_cuda_ctc_steps), so
+ * g_free): on the GPU where the output lies (_trawl_plan_ctc_steps), so
  * that only the records come back (28 bytes a step instead of 26 KB), on
  * the CPU by the same rule's reference. */
 static gboolean
-rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src, int nb, int m,
+rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, int nb, int m,
            TrawlCtcStep **steps, int *T, GError **error)
 {
   TrawlNnTensor o;
@@ -344,30 +309,9 @@ rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
   C = (int) o.dims[2];
   rows = m * *T;
   *steps = g_new (TrawlCtcStep, rows);
-  if (!trawl_nn_plan_on_device (plan)) {
-    _trawl_ctc_steps_ref (o.data, rows, C, *steps);
+  if (_trawl_plan_ctc_steps (plan, o.data, rows, C, &pr->ctc, *steps, error))
     return TRUE;
-  }
-#if TRAWL_HAVE_CUDA
-  gsize bytes = (gsize) rows * sizeof (TrawlCtcStep);
-  int rc;
-
-  if (!_trawl_warp_scratch_reserve (&pr->ctc, src, bytes / sizeof (float), error)) {
-    g_clear_pointer (steps, g_free);
-    return FALSE;
-  }
-  rc = trawl_cuda_ctc_steps (o.data, rows, C, (TrawlCtcStep *) (void *) pr->ctc.data,
-                             trawl_nn_plan_stream (plan));
-  if (rc == 0)
-    rc = trawl_cuda_copy_to_host (*steps, pr->ctc.data, bytes, trawl_nn_plan_stream (plan));
-  if (rc == 0)
-    return TRUE;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader: CTC steps on the GPU: %s",
-               trawl_cuda_error_string (rc));
-#else
-  (void) src;
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_BUILT, "trawl was built without CUDA");
-#endif
+  g_prefix_error (error, "plate reader: ");
   g_clear_pointer (steps, g_free);
   return FALSE;
 }
@@ -447,7 +391,7 @@ read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jo
     int T = 0;
     ok = ok && _trawl_scratch_warp_into (plan, &pr->crops, off, zero, nb, 0, error) &&
          _trawl_scratch_warp_into (plan, &pr->crops, off, p, nb, 0, error) &&
-         rec_steps (pr, plan, &srcs[0], nb, m, &steps, &T, error);
+         rec_steps (pr, plan, nb, m, &steps, &T, error);
     for (int i = 0; ok && i < m; i++) {
       const Cand *c = &cands[first + i];
       TrawlPlate *read = _trawl_plate_from_steps (pr, steps + (gsize) i * T, T, c->crop.w, rw[i],
@@ -498,7 +442,7 @@ read_boxes (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameStat
       float w;
       if (!(fs[f].wanted[i] = _trawl_plate_box_wanted (pr, b, &w, &fs[f].h[i])))
         continue;
-      /* trawl_plate_reader_detect's rectify (b, 0) and rectify (b, MARGIN_WIDE) */
+      /* the classic read's tight (margin 0) and wide (MARGIN_WIDE) crops */
       Cand c = { .frame = f, .box = (int) i, .slot = 0, .from = -1 };
       trawl_warp_rectify_crop (b, 0.0f, 0.0f, 1.0f, &c.crop);
       g_array_append_val (cands, c);
@@ -622,30 +566,4 @@ _trawl_plate_reader_detect_sources (TrawlPlateReader *pr, const TrawlFrameSource
      * freeing them waits for the device */
     _trawl_plate_batch_free (pr);
   return ok;
-}
-
-gboolean
-trawl_plate_reader_detect_gpu_batch (TrawlPlateReader *pr, const TrawlGpuFrame *const *frames,
-                                     int n, GPtrArray **plates_out, GError **error)
-{
-  if (plates_out != NULL)
-    for (int f = 0; f < n; f++)
-      plates_out[f] = NULL;
-  g_autofree TrawlFrameSource *srcs =
-    _trawl_frame_sources_gpu (frames, n, pr ? pr->rec : NULL, "plate reader", error);
-  if (srcs == NULL)
-    return FALSE;
-  if (plates_out == NULL)
-    return bad_arg (error, "nowhere to put the results");
-  return _trawl_plate_reader_detect_sources (pr, srcs, n, plates_out, error);
-}
-
-GPtrArray *
-trawl_plate_reader_detect_gpu (TrawlPlateReader *pr, const TrawlGpuFrame *frame, GError **error)
-{
-  GPtrArray *plates = NULL;
-
-  if (!trawl_plate_reader_detect_gpu_batch (pr, &frame, 1, &plates, error))
-    return NULL;
-  return plates;
 }
