@@ -73,12 +73,7 @@ trawl_face_detector_run_frames (TrawlFaceDetector *fd, const TrawlDetectFrame *f
       faces_out[f] = NULL;
   if (frames == NULL || n < 1)
     return bad_arg (error, "no frames");
-  g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
-  for (int f = 0; f < n; f++)
-    if (frames[f].gpu != NULL)
-      _trawl_frame_source_gpu (&srcs[f], frames[f].gpu);
-    else if (frames[f].image != NULL)
-      _trawl_frame_source_rgb (&srcs[f], frames[f].image);
+  g_autofree TrawlFrameSource *srcs = _trawl_frame_sources_of (frames, n);
   return _trawl_face_detector_run_sources (fd, srcs, n, faces_out, error);
 }
 

@@ -483,3 +483,15 @@ _trawl_plan_output_read (TrawlNnPlan *plan, const void *src, void *dst, gsize by
   return fail (error, "a device plan in a build without CUDA");
 #endif
 }
+
+TrawlFrameSource *
+_trawl_frame_sources_of (const TrawlDetectFrame *frames, int n)
+{
+  TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
+  for (int f = 0; f < n; f++)
+    if (frames[f].gpu != NULL)
+      _trawl_frame_source_gpu (&srcs[f], frames[f].gpu);
+    else if (frames[f].image != NULL)
+      _trawl_frame_source_rgb (&srcs[f], frames[f].image);
+  return srcs;
+}

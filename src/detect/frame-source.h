@@ -14,6 +14,7 @@
 #include "rules/ctc-steps.h"
 #include "rules/warp.h"
 #include "trawl/gpu.h"
+#include "trawl/detect.h"
 #include "trawl/image.h"
 #include "trawl/nn.h"
 
@@ -34,6 +35,9 @@ TrawlFrameSource *_trawl_frame_sources_gpu (const TrawlGpuFrame *const *frames, 
                                             TrawlNnPlan *probe, const char *who,
                                             GError **error);
 void _trawl_frame_source_rgb (TrawlFrameSource *s, const TrawlImage *img);
+/* The sources of n public detect frames, each its GPU frame when it has one,
+ * else its host image (g_free the array; n >= 1). */
+TrawlFrameSource *_trawl_frame_sources_of (const TrawlDetectFrame *frames, int n);
 
 /* Writes n (1..TRAWL_WARP_MAX_BATCH) warps of src into input 0 of plan,
  * items first .. first + n - 1 (an item is 3 * dst_h * dst_w floats; all
