@@ -34,15 +34,16 @@ make_plates (int n)
   static const char *provinces[] = { "京", "粤", "沪", "浙", "苏" };
   GRand *r = g_rand_new_with_seed (5);
   char **plates = g_new (char *, n);
-  for (int i = 0; i < n; i++) {
-    GString *s = g_string_new (NULL);
-    gboolean cn = g_rand_int_range (r, 0, 10) == 0;
-    if (cn)
-      g_string_append (s, provinces[g_rand_int_range (r, 0, G_N_ELEMENTS (provinces))]);
-    for (int k = cn ? 1 : 0; k < 7; k++)
-      g_string_append_c (s, latin[g_rand_int_range (r, 0, sizeof latin - 1)]);
-    plates[i] = g_string_free (s, FALSE);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      GString *s = g_string_new (NULL);
+      gboolean cn = g_rand_int_range (r, 0, 10) == 0;
+      if (cn)
+        g_string_append (s, provinces[g_rand_int_range (r, 0, G_N_ELEMENTS (provinces))]);
+      for (int k = cn ? 1 : 0; k < 7; k++)
+        g_string_append_c (s, latin[g_rand_int_range (r, 0, sizeof latin - 1)]);
+      plates[i] = g_string_free (s, FALSE);
+    }
   g_rand_free (r);
   return plates;
 }
@@ -56,36 +57,41 @@ main (int argc, char **argv)
   char **plates = make_plates (n);
   const char *patterns[] = { "7ABC123", "7AB?123", "7AB*", "*C12*", "粤B12345", "32LBD6" };
   printf ("%d random 7-character plates (1 in 10 Chinese)\n", n);
-  for (guint k = 0; k < G_N_ELEMENTS (patterns); k++) {
-    for (int bounded = 0; bounded < 2; bounded++) {
-      TrawlPlatePattern *p = trawl_plate_pattern_new (patterns[k], TRAWL_PLATE_MATCH_FUZZY, NULL);
-      double sum = 0, best_ns = INFINITY;
-      int under = 0;
-      for (int rep = 0; rep < REPEATS; rep++) {
-        sum = 0;
-        under = 0;
-        gint64 t0 = cpu_us ();
-        for (int i = 0; i < n; i++) {
-          double c = bounded ? trawl_plate_pattern_cost_bounded (p, plates[i], NULL, 1.5)
-                             : trawl_plate_pattern_cost (p, plates[i], NULL);
-          under += c <= 1.5;
-          sum += isinf (c) ? 0 : c;
+  for (guint k = 0; k < G_N_ELEMENTS (patterns); k++)
+    {
+      for (int bounded = 0; bounded < 2; bounded++)
+        {
+          TrawlPlatePattern *p = trawl_plate_pattern_new (patterns[k], TRAWL_PLATE_MATCH_FUZZY, NULL);
+          double sum = 0, best_ns = INFINITY;
+          int under = 0;
+          for (int rep = 0; rep < REPEATS; rep++)
+            {
+              sum = 0;
+              under = 0;
+              gint64 t0 = cpu_us ();
+              for (int i = 0; i < n; i++)
+                {
+                  double c = bounded ? trawl_plate_pattern_cost_bounded (p, plates[i], NULL, 1.5)
+                                     : trawl_plate_pattern_cost (p, plates[i], NULL);
+                  under += c <= 1.5;
+                  sum += isinf (c) ? 0 : c;
+                }
+              best_ns = MIN (best_ns, 1e3 * (cpu_us () - t0) / (double) n);
+            }
+          printf ("pattern %-10s %-12s %6.1f ns/text  (%d within 1.5, checksum %.1f)\n",
+                  patterns[k], bounded ? "bound 1.5" : "unbounded", best_ns, under, sum);
+          trawl_plate_pattern_free (p);
         }
-        best_ns = MIN (best_ns, 1e3 * (cpu_us () - t0) / (double) n);
-      }
-      printf ("pattern %-10s %-12s %6.1f ns/text  (%d within 1.5, checksum %.1f)\n",
-              patterns[k], bounded ? "bound 1.5" : "unbounded", best_ns, under, sum);
-      trawl_plate_pattern_free (p);
     }
-  }
   double sum = 0, best_ns = INFINITY;
-  for (int rep = 0; rep < REPEATS; rep++) {
-    sum = 0;
-    gint64 t0 = cpu_us ();
-    for (int i = 0; i < n; i++)
-      sum += trawl_plate_edit_distance ("7ABC123", plates[i]);
-    best_ns = MIN (best_ns, 1e3 * (cpu_us () - t0) / (double) n);
-  }
+  for (int rep = 0; rep < REPEATS; rep++)
+    {
+      sum = 0;
+      gint64 t0 = cpu_us ();
+      for (int i = 0; i < n; i++)
+        sum += trawl_plate_edit_distance ("7ABC123", plates[i]);
+      best_ns = MIN (best_ns, 1e3 * (cpu_us () - t0) / (double) n);
+    }
   printf ("trawl_plate_edit_distance     %6.1f ns/text  (checksum %.1f)\n", best_ns, sum);
   /* With a read's alternatives (JSON parsed per call): per candidate only. */
   const char *alts =

@@ -30,13 +30,14 @@ static CamVideos
 count_videos (GPtrArray *videos, gint64 camera_id)
 {
   CamVideos c = { 0, 0 };
-  for (guint i = 0; i < videos->len; i++) {
-    TrawlCatalogVideo *v = videos->pdata[i];
-    if (v->camera_id != camera_id)
-      continue;
-    c.videos++;
-    c.timed += !isnan (v->start_time_utc);
-  }
+  for (guint i = 0; i < videos->len; i++)
+    {
+      TrawlCatalogVideo *v = videos->pdata[i];
+      if (v->camera_id != camera_id)
+        continue;
+      c.videos++;
+      c.timed += !isnan (v->start_time_utc);
+    }
   return c;
 }
 
@@ -55,36 +56,39 @@ list_cameras (const char *dir)
   if ((cams = trawl_catalog_list_cameras (cat, &error)) == NULL
       || (videos = trawl_catalog_list_videos (cat, &error)) == NULL)
     return trawl_cli_fail (&error);
-  if (opt_json) {
-    g_autoptr (JsonBuilder) b = json_builder_new ();
-    json_builder_begin_array (b);
-    for (guint i = 0; i < cams->len; i++) {
+  if (opt_json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_array (b);
+      for (guint i = 0; i < cams->len; i++)
+        {
+          TrawlCamera *c = cams->pdata[i];
+          CamVideos n = count_videos (videos, c->id);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, c->name);
+          json_builder_set_member_name (b, "clock_offset_s");
+          json_builder_add_double_value (b, c->clock_offset_s);
+          json_builder_set_member_name (b, "videos");
+          json_builder_add_int_value (b, n.videos);
+          json_builder_set_member_name (b, "videos_with_start");
+          json_builder_add_int_value (b, n.timed);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      g_autoptr (JsonNode) root = json_builder_get_root (b);
+      g_autofree char *text = json_to_string (root, TRUE);
+      printf ("%s\n", text);
+      return 0;
+    }
+  printf ("%-24s %14s %7s %s\n", "CAMERA", "CLOCK OFFSET", "VIDEOS", "WITH A START TIME");
+  for (guint i = 0; i < cams->len; i++)
+    {
       TrawlCamera *c = cams->pdata[i];
       CamVideos n = count_videos (videos, c->id);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, c->name);
-      json_builder_set_member_name (b, "clock_offset_s");
-      json_builder_add_double_value (b, c->clock_offset_s);
-      json_builder_set_member_name (b, "videos");
-      json_builder_add_int_value (b, n.videos);
-      json_builder_set_member_name (b, "videos_with_start");
-      json_builder_add_int_value (b, n.timed);
-      json_builder_end_object (b);
+      printf ("%-24s %+12.3f s %7" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", c->name,
+              c->clock_offset_s, n.videos, n.timed);
     }
-    json_builder_end_array (b);
-    g_autoptr (JsonNode) root = json_builder_get_root (b);
-    g_autofree char *text = json_to_string (root, TRUE);
-    printf ("%s\n", text);
-    return 0;
-  }
-  printf ("%-24s %14s %7s %s\n", "CAMERA", "CLOCK OFFSET", "VIDEOS", "WITH A START TIME");
-  for (guint i = 0; i < cams->len; i++) {
-    TrawlCamera *c = cams->pdata[i];
-    CamVideos n = count_videos (videos, c->id);
-    printf ("%-24s %+12.3f s %7" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", c->name,
-            c->clock_offset_s, n.videos, n.timed);
-  }
   if (cams->len == 0)
     fprintf (stderr, "trawl camera list: %s has no cameras yet\n", dir);
   return 0;
@@ -113,29 +117,33 @@ set_camera (const char *dir, const char *name)
   double offset;
   gint64 moved = 0;
 
-  if (opt_offset == NULL) {
-    fprintf (stderr, "trawl camera set: nothing to set (give --clock-offset S)\n");
-    return 2;
-  }
+  if (opt_offset == NULL)
+    {
+      fprintf (stderr, "trawl camera set: nothing to set (give --clock-offset S)\n");
+      return 2;
+    }
   offset = g_ascii_strtod (opt_offset, &end);
-  if (end == opt_offset || *end != '\0' || !isfinite (offset)) {
-    fprintf (stderr, "trawl camera set: --clock-offset '%s' is not a number of seconds\n",
-             opt_offset);
-    return 2;
-  }
+  if (end == opt_offset || *end != '\0' || !isfinite (offset))
+    {
+      fprintf (stderr, "trawl camera set: --clock-offset '%s' is not a number of seconds\n",
+               opt_offset);
+      return 2;
+    }
   if ((kase = trawl_case_open (dir, TRAWL_CASE_WRITE, &error)) == NULL)
     return trawl_cli_fail (&error);
   cat = trawl_case_get_catalog (kase);
   if (!trawl_catalog_find_camera (cat, name, &cam, &error))
     return trawl_cli_fail (&error);
-  if (cam == NULL) {
-    say_unknown (name, cat);
-    return 1;
-  }
-  if (cam->clock_offset_s == offset) {
-    printf ("camera %s: clock offset is already %+.3f s; nothing changed\n", name, offset);
-    return 0;
-  }
+  if (cam == NULL)
+    {
+      say_unknown (name, cat);
+      return 1;
+    }
+  if (cam->clock_offset_s == offset)
+    {
+      printf ("camera %s: clock offset is already %+.3f s; nothing changed\n", name, offset);
+      return 0;
+    }
   if (!trawl_catalog_change_camera_clock_offset (cat, cam->id, offset, "trawl camera set",
                                                  &moved, &error))
     return trawl_cli_fail (&error);

@@ -128,16 +128,18 @@ print_json_progress (const TrawlIndexProgress *p, const char *type)
           p->videos_nvdec, p->videos_gpu_frames);
   /* File names as JSON strings: valid UTF-8 whatever bytes the name has
    * (g_strescape's octal escapes are not JSON). */
-  if (p->current != NULL) {
-    g_autofree char *name = trawl_cli_display_name (p->current);
-    g_autofree char *q = trawl_cli_json_quote (name);
-    printf (",\"current\":%s", q);
-  }
+  if (p->current != NULL)
+    {
+      g_autofree char *name = trawl_cli_display_name (p->current);
+      g_autofree char *q = trawl_cli_json_quote (name);
+      printf (",\"current\":%s", q);
+    }
   printf (",\"failures\":[");
-  for (guint i = 0; p->failures != NULL && i < p->failures->len; i++) {
-    g_autofree char *q = trawl_cli_json_quote (p->failures->pdata[i]);
-    printf ("%s%s", i ? "," : "", q);
-  }
+  for (guint i = 0; p->failures != NULL && i < p->failures->len; i++)
+    {
+      g_autofree char *q = trawl_cli_json_quote (p->failures->pdata[i]);
+      printf ("%s%s", i ? "," : "", q);
+    }
   printf ("]}\n");
   fflush (stdout);
 }
@@ -146,10 +148,11 @@ static void
 on_progress (const TrawlIndexProgress *p, gpointer data)
 {
   (void) data;
-  if (opt_json) {
-    print_json_progress (p, "progress");
-    return;
-  }
+  if (opt_json)
+    {
+      print_json_progress (p, "progress");
+      return;
+    }
   if (opt_quiet || !isatty (STDERR_FILENO))
     return;
   g_autofree char *vdone = trawl_format_duration (p->video_s_done);
@@ -166,19 +169,21 @@ on_progress (const TrawlIndexProgress *p, gpointer data)
 static void
 print_summary (const TrawlIndexProgress *p)
 {
-  if (opt_json) {
-    print_json_progress (p, "summary");
-    return;
-  }
+  if (opt_json)
+    {
+      print_json_progress (p, "summary");
+      return;
+    }
   if (!opt_quiet && isatty (STDERR_FILENO))
     fprintf (stderr, "\r\033[K");
   g_autofree char *el = trawl_format_duration (p->elapsed_s);
   printf ("videos: %u indexed, %u skipped (already indexed), %u failed\n",
           p->videos_indexed, p->videos_skipped, p->videos_failed);
-  for (guint i = 0; i < p->failures->len; i++) {
-    g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
-    printf ("  failed: %s\n", line);
-  }
+  for (guint i = 0; i < p->failures->len; i++)
+    {
+      g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
+      printf ("  failed: %s\n", line);
+    }
   g_autofree char *vt = trawl_format_duration (p->video_s_done);
   printf ("video time: %s in %s (%.2fx real time), %" G_GUINT64_FORMAT " frames sampled\n",
           vt, el, p->elapsed_s > 0 ? p->video_s_done / p->elapsed_s : 0.0,
@@ -208,10 +213,11 @@ parse_start (double *utc)
   *utc = NAN;
   if (opt_start == NULL)
     return TRUE;
-  if (!trawl_parse_time (opt_start, utc, &error)) {
-    fprintf (stderr, "trawl index: --start: %s\n", error->message);
-    return FALSE;
-  }
+  if (!trawl_parse_time (opt_start, utc, &error))
+    {
+      fprintf (stderr, "trawl index: --start: %s\n", error->message);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -238,22 +244,25 @@ trawl_cmd_index (int argc, char **argv)
   g_option_context_add_main_entries (ctx, index_entries, NULL);
   if (!trawl_cli_parse (ctx, &argc, &argv))
     return 2;
-  if (argc < 3) {
-    fprintf (stderr, "trawl index: need CASE and at least one INPUT (see --help)\n");
-    return 2;
-  }
+  if (argc < 3)
+    {
+      fprintf (stderr, "trawl index: need CASE and at least one INPUT (see --help)\n");
+      return 2;
+    }
   TrawlIndexOptions opts;
   trawl_index_options_init (&opts);
   if (!parse_start (&opts.start_utc))
     return 2;
-  if (opt_fps <= 0 || opt_queue <= 0) {
-    fprintf (stderr, "trawl index: --fps and --queue must be positive\n");
-    return 2;
-  }
-  if (opt_camera != NULL && *g_strstrip (opt_camera) == '\0') {
-    fprintf (stderr, "trawl index: --camera needs a name\n");
-    return 2;
-  }
+  if (opt_fps <= 0 || opt_queue <= 0)
+    {
+      fprintf (stderr, "trawl index: --fps and --queue must be positive\n");
+      return 2;
+    }
+  if (opt_camera != NULL && *g_strstrip (opt_camera) == '\0')
+    {
+      fprintf (stderr, "trawl index: --camera needs a name\n");
+      return 2;
+    }
   opts.camera = opt_camera;
   opts.time_pattern = opt_pattern;
   opts.times_csv = opt_times;
@@ -261,10 +270,11 @@ trawl_cmd_index (int argc, char **argv)
   opts.sample_fps = opt_fps;
   opts.keyframes_only = opt_keyframes;
   opts.scene_threshold = opt_scene;
-  if (opt_motion != NULL && !g_str_equal (opt_motion, "auto") && !g_str_equal (opt_motion, "off")) {
-    fprintf (stderr, "trawl index: --motion-gate must be auto or off, not '%s'\n", opt_motion);
-    return 2;
-  }
+  if (opt_motion != NULL && !g_str_equal (opt_motion, "auto") && !g_str_equal (opt_motion, "off"))
+    {
+      fprintf (stderr, "trawl index: --motion-gate must be auto or off, not '%s'\n", opt_motion);
+      return 2;
+    }
   opts.motion_gate = g_strcmp0 (opt_motion, "off") == 0 ? TRAWL_INDEX_MOTION_GATE_OFF
                                                         : TRAWL_INDEX_MOTION_GATE_AUTO;
   opts.motion_interval_s = opt_motion_interval;
@@ -279,10 +289,11 @@ trawl_cmd_index (int argc, char **argv)
   if (!choose_backend (opt_device, &opts.backend)
       || !choose_precision (opt_precision, opts.backend, &opts.precision))
     return 2;
-  if (opt_batch < 1 || opt_batch > 8) {
-    fprintf (stderr, "trawl index: --batch must be 1 to 8\n");
-    return 2;
-  }
+  if (opt_batch < 1 || opt_batch > 8)
+    {
+      fprintf (stderr, "trawl index: --batch must be 1 to 8\n");
+      return 2;
+    }
   opts.batch_frames = opt_batch;
   opts.progress = on_progress;
   opts.command_line = cmdline;
@@ -298,19 +309,21 @@ trawl_cmd_index (int argc, char **argv)
     print_summary (&final);
   g_ptr_array_unref (final.failures);
   /* refused before anything was written: --start for many files, a bad times CSV */
-  if (!ok && g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG)) {
-    fprintf (stderr, "trawl index: %s\n", error->message);
-    return 2;
-  }
+  if (!ok && g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG))
+    {
+      fprintf (stderr, "trawl index: %s\n", error->message);
+      return 2;
+    }
   if (!ok)
     return trawl_cli_fail (&error);
   /* Like rsync's partial-transfer status: the run finished, but not every
    * input made it into the case. */
-  if (final.videos_failed > 0) {
-    fprintf (stderr, "trawl index: %u of %u input%s could not be indexed (listed above); "
-             "exit status 3\n", final.videos_failed, final.files_total,
-             final.files_total == 1 ? "" : "s");
-    return 3;
-  }
+  if (final.videos_failed > 0)
+    {
+      fprintf (stderr, "trawl index: %u of %u input%s could not be indexed (listed above); "
+               "exit status 3\n", final.videos_failed, final.files_total,
+               final.files_total == 1 ? "" : "s");
+      return 3;
+    }
   return 0;
 }

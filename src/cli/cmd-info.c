@@ -158,10 +158,11 @@ load_audit (TrawlCatalog *cat, CaseInfo *ci, GError **error)
   g_autoptr (GError) local = NULL;
   if (trawl_catalog_audit_verify (cat, NULL, NULL, &local))
     return TRUE;
-  if (!g_error_matches (local, TRAWL_ERROR, TRAWL_ERROR_CORRUPT)) {
-    g_propagate_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
+  if (!g_error_matches (local, TRAWL_ERROR, TRAWL_ERROR_CORRUPT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   ci->audit_problem = g_strdup (local->message);
   return TRUE;
 }
@@ -191,18 +192,19 @@ case_info_load (TrawlCatalog *cat, CaseInfo *ci, GError **error)
     return FALSE;
   if (!(ci->cameras = trawl_catalog_list_cameras (cat, error)))
     return FALSE;
-  for (guint i = 0; i < ci->videos->len; i++) {
-    TrawlCatalogVideo *v = ci->videos->pdata[i];
-    if (isnan (v->start_time_utc) || v->status != TRAWL_VIDEO_STATUS_DONE)
-      continue;
-    /* true UTC: the camera's clock offset counts, as in every stored time */
-    double a = v->start_time_utc + camera_of (ci, v)->clock_offset_s;
-    double z = a + MAX (0.0, v->duration_s);
-    if (isnan (ci->span_a) || a < ci->span_a)
-      ci->span_a = a;
-    if (isnan (ci->span_z) || z > ci->span_z)
-      ci->span_z = z;
-  }
+  for (guint i = 0; i < ci->videos->len; i++)
+    {
+      TrawlCatalogVideo *v = ci->videos->pdata[i];
+      if (isnan (v->start_time_utc) || v->status != TRAWL_VIDEO_STATUS_DONE)
+        continue;
+      /* true UTC: the camera's clock offset counts, as in every stored time */
+      double a = v->start_time_utc + camera_of (ci, v)->clock_offset_s;
+      double z = a + MAX (0.0, v->duration_s);
+      if (isnan (ci->span_a) || a < ci->span_a)
+        ci->span_a = a;
+      if (isnan (ci->span_z) || z > ci->span_z)
+        ci->span_z = z;
+    }
   return TRUE;
 }
 
@@ -212,40 +214,42 @@ add_videos_json (JsonBuilder *b, CaseInfo *ci)
 {
   json_builder_set_member_name (b, "video_list");
   json_builder_begin_array (b);
-  for (guint i = 0; i < ci->videos->len; i++) {
-    TrawlCatalogVideo *v = ci->videos->pdata[i];
-    const TrawlCamera *c = camera_of (ci, v);
-    g_autofree char *path = trawl_cli_display_name (v->path);
-    g_autofree char *start = utc_text (v->start_time_utc);
-    g_autofree char *detail = v->time_detail ? g_utf8_make_valid (v->time_detail, -1) : NULL;
-    g_autoptr (GArray) jumps = trawl_catalog_video_get_time_jumps (v);
-    json_builder_begin_object (b);
-    set_int (b, "id", v->id);
-    set_str (b, "path", path);
-    set_str (b, "camera", c->name);
-    set_str (b, "status", trawl_video_status_to_string (v->status));
-    set_str (b, "start_utc", start);
-    set_str (b, "time_source", trawl_time_source_to_string (v->time_source));
-    set_str (b, "time_detail", detail);
-    json_builder_set_member_name (b, "clock_offset_s");
-    json_builder_add_double_value (b, c->clock_offset_s);
-    json_builder_set_member_name (b, "duration_s");
-    json_builder_add_double_value (b, isnan (v->duration_s) ? -1 : v->duration_s);
-    set_int (b, "rotation", v->rotation);
-    json_builder_set_member_name (b, "time_jumps");
-    json_builder_begin_array (b);
-    for (guint k = 0; k < jumps->len; k++) {
-      const TrawlTimeJump *j = &g_array_index (jumps, TrawlTimeJump, k);
+  for (guint i = 0; i < ci->videos->len; i++)
+    {
+      TrawlCatalogVideo *v = ci->videos->pdata[i];
+      const TrawlCamera *c = camera_of (ci, v);
+      g_autofree char *path = trawl_cli_display_name (v->path);
+      g_autofree char *start = utc_text (v->start_time_utc);
+      g_autofree char *detail = v->time_detail ? g_utf8_make_valid (v->time_detail, -1) : NULL;
+      g_autoptr (GArray) jumps = trawl_catalog_video_get_time_jumps (v);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "at_s");
-      json_builder_add_double_value (b, j->at_s);
-      json_builder_set_member_name (b, "file_s");
-      json_builder_add_double_value (b, j->file_s);
+      set_int (b, "id", v->id);
+      set_str (b, "path", path);
+      set_str (b, "camera", c->name);
+      set_str (b, "status", trawl_video_status_to_string (v->status));
+      set_str (b, "start_utc", start);
+      set_str (b, "time_source", trawl_time_source_to_string (v->time_source));
+      set_str (b, "time_detail", detail);
+      json_builder_set_member_name (b, "clock_offset_s");
+      json_builder_add_double_value (b, c->clock_offset_s);
+      json_builder_set_member_name (b, "duration_s");
+      json_builder_add_double_value (b, isnan (v->duration_s) ? -1 : v->duration_s);
+      set_int (b, "rotation", v->rotation);
+      json_builder_set_member_name (b, "time_jumps");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < jumps->len; k++)
+        {
+          const TrawlTimeJump *j = &g_array_index (jumps, TrawlTimeJump, k);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "at_s");
+          json_builder_add_double_value (b, j->at_s);
+          json_builder_set_member_name (b, "file_s");
+          json_builder_add_double_value (b, j->file_s);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
       json_builder_end_object (b);
     }
-    json_builder_end_array (b);
-    json_builder_end_object (b);
-  }
   json_builder_end_array (b);
 }
 
@@ -256,29 +260,31 @@ print_video_times (CaseInfo *ci)
 {
   guint by_source[TRAWL_TIME_SOURCE_SIDECAR + 1] = { 0 };
   g_autoptr (GString) line = g_string_new (NULL);
-  for (guint i = 0; i < ci->videos->len; i++) {
-    TrawlCatalogVideo *v = ci->videos->pdata[i];
-    if ((guint) v->time_source < G_N_ELEMENTS (by_source))
-      by_source[v->time_source]++;
-  }
+  for (guint i = 0; i < ci->videos->len; i++)
+    {
+      TrawlCatalogVideo *v = ci->videos->pdata[i];
+      if ((guint) v->time_source < G_N_ELEMENTS (by_source))
+        by_source[v->time_source]++;
+    }
   for (guint s = 0; s < G_N_ELEMENTS (by_source); s++)
     if (by_source[s] > 0)
       g_string_append_printf (line, "%s%u %s", line->len ? ", " : "", by_source[s],
                               trawl_time_source_to_string (s));
   printf ("start times: %s\n", line->len ? line->str : "no videos");
-  for (guint i = 0; i < ci->videos->len; i++) {
-    TrawlCatalogVideo *v = ci->videos->pdata[i];
-    g_autofree char *path = trawl_cli_display_name (v->path);
-    g_autoptr (GArray) jumps = trawl_catalog_video_get_time_jumps (v);
-    if (v->rotation != 0)
-      printf ("  %s: stored rotated, turned %d degrees upright for analysis\n", path,
-              v->rotation);
-    if (jumps->len > 0)
-      printf ("  %s: %u timestamp jump%s taken out (first at %.3f s, file time %.3f s); "
-              "true length %.1f s\n", path, jumps->len, jumps->len == 1 ? "" : "s",
-              g_array_index (jumps, TrawlTimeJump, 0).at_s,
-              g_array_index (jumps, TrawlTimeJump, 0).file_s, v->duration_s);
-  }
+  for (guint i = 0; i < ci->videos->len; i++)
+    {
+      TrawlCatalogVideo *v = ci->videos->pdata[i];
+      g_autofree char *path = trawl_cli_display_name (v->path);
+      g_autoptr (GArray) jumps = trawl_catalog_video_get_time_jumps (v);
+      if (v->rotation != 0)
+        printf ("  %s: stored rotated, turned %d degrees upright for analysis\n", path,
+                v->rotation);
+      if (jumps->len > 0)
+        printf ("  %s: %u timestamp jump%s taken out (first at %.3f s, file time %.3f s); "
+                "true length %.1f s\n", path, jumps->len, jumps->len == 1 ? "" : "s",
+                g_array_index (jumps, TrawlTimeJump, 0).at_s,
+                g_array_index (jumps, TrawlTimeJump, 0).file_s, v->duration_s);
+    }
 }
 
 static void
@@ -291,17 +297,18 @@ case_info_json (const char *dir, CaseInfo *ci)
   set_str (b, "case", dir_name);
   json_builder_set_member_name (b, "cameras");
   json_builder_begin_array (b);
-  for (guint i = 0; i < ci->cams->len; i++) {
-    TrawlCameraStats *c = ci->cams->pdata[i];
-    json_builder_begin_object (b);
-    set_str (b, "name", c->camera);
-    set_int (b, "videos", c->videos);
-    set_int (b, "face_tracks", c->face_tracks);
-    set_int (b, "plate_tracks", c->plate_tracks);
-    set_int (b, "face_sightings", c->face_sightings);
-    set_int (b, "plate_sightings", c->plate_sightings);
-    json_builder_end_object (b);
-  }
+  for (guint i = 0; i < ci->cams->len; i++)
+    {
+      TrawlCameraStats *c = ci->cams->pdata[i];
+      json_builder_begin_object (b);
+      set_str (b, "name", c->camera);
+      set_int (b, "videos", c->videos);
+      set_int (b, "face_tracks", c->face_tracks);
+      set_int (b, "plate_tracks", c->plate_tracks);
+      set_int (b, "face_sightings", c->face_sightings);
+      set_int (b, "plate_sightings", c->plate_sightings);
+      json_builder_end_object (b);
+    }
   json_builder_end_array (b);
   add_videos_json (b, ci);
   set_int (b, "videos", ci->s.videos);
@@ -336,15 +343,16 @@ case_info_json (const char *dir, CaseInfo *ci)
   set_str (b, "audit_problem", ci->audit_problem);
   json_builder_set_member_name (b, "failed");
   json_builder_begin_array (b);
-  for (guint i = 0; i < ci->failed->len; i++) {
-    TrawlFailedFile *f = ci->failed->pdata[i];
-    g_autofree char *path = trawl_cli_display_name (f->path);
-    g_autofree char *why = g_utf8_make_valid (f->error, -1);
-    json_builder_begin_object (b);
-    set_str (b, "path", path);
-    set_str (b, "error", why);
-    json_builder_end_object (b);
-  }
+  for (guint i = 0; i < ci->failed->len; i++)
+    {
+      TrawlFailedFile *f = ci->failed->pdata[i];
+      g_autofree char *path = trawl_cli_display_name (f->path);
+      g_autofree char *why = g_utf8_make_valid (f->error, -1);
+      json_builder_begin_object (b);
+      set_str (b, "path", path);
+      set_str (b, "error", why);
+      json_builder_end_object (b);
+    }
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -359,11 +367,12 @@ case_info_text (const char *dir, CaseInfo *ci)
   g_autofree char *dir_name = trawl_cli_display_name (dir);
   printf ("case: %s\n", dir_name);
   printf ("cameras: %" G_GINT64_FORMAT "\n", ci->s.cameras);
-  for (guint i = 0; i < ci->cams->len; i++) {
-    TrawlCameraStats *c = ci->cams->pdata[i];
-    printf ("  %-20s %" G_GINT64_FORMAT " videos, %" G_GINT64_FORMAT " face / %" G_GINT64_FORMAT
-            " plate tracks\n", c->camera, c->videos, c->face_tracks, c->plate_tracks);
-  }
+  for (guint i = 0; i < ci->cams->len; i++)
+    {
+      TrawlCameraStats *c = ci->cams->pdata[i];
+      printf ("  %-20s %" G_GINT64_FORMAT " videos, %" G_GINT64_FORMAT " face / %" G_GINT64_FORMAT
+              " plate tracks\n", c->camera, c->videos, c->face_tracks, c->plate_tracks);
+    }
   printf ("videos: %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " done, %" G_GINT64_FORMAT
           " failed, %" G_GINT64_FORMAT " pending)\n", ci->s.videos, ci->s.videos_done,
           ci->s.videos_failed, ci->s.videos_pending);
@@ -391,12 +400,13 @@ case_info_text (const char *dir, CaseInfo *ci)
     printf ("audit: %" G_GINT64_FORMAT " rows, chain intact\n", ci->s.audit_rows);
   else
     printf ("audit: BROKEN: %s\n", ci->audit_problem);
-  for (guint i = 0; i < ci->failed->len; i++) {
-    TrawlFailedFile *f = ci->failed->pdata[i];
-    g_autofree char *path = trawl_cli_display_name (f->path);
-    g_autofree char *why = g_utf8_make_valid (f->error, -1);
-    printf ("failed: %s: %s\n", path, why);
-  }
+  for (guint i = 0; i < ci->failed->len; i++)
+    {
+      TrawlFailedFile *f = ci->failed->pdata[i];
+      g_autofree char *path = trawl_cli_display_name (f->path);
+      g_autofree char *why = g_utf8_make_valid (f->error, -1);
+      printf ("failed: %s: %s\n", path, why);
+    }
 }
 
 static int
@@ -407,21 +417,23 @@ print_case_info (const char *dir)
   CaseInfo ci = { 0 };
   if (kase == NULL)
     return trawl_cli_fail (&error);
-  if (!case_info_load (trawl_case_get_catalog (kase), &ci, &error)) {
-    case_info_clear (&ci);
-    return trawl_cli_fail (&error);
-  }
+  if (!case_info_load (trawl_case_get_catalog (kase), &ci, &error))
+    {
+      case_info_clear (&ci);
+      return trawl_cli_fail (&error);
+    }
   if (opt_json)
     case_info_json (dir, &ci);
   else
     case_info_text (dir, &ci);
   /* The summary is shown either way; a broken audit log is not "ok". */
   int rc = 0;
-  if (ci.audit_problem != NULL) {
-    fprintf (stderr, "trawl info: the audit log has been tampered with or damaged: %s\n",
-             ci.audit_problem);
-    rc = 1;
-  }
+  if (ci.audit_problem != NULL)
+    {
+      fprintf (stderr, "trawl info: the audit log has been tampered with or damaged: %s\n",
+               ci.audit_problem);
+      rc = 1;
+    }
   case_info_clear (&ci);
   return rc;
 }

@@ -45,10 +45,11 @@ static void
 add_utc (JsonBuilder *b, const char *name, double utc)
 {
   json_builder_set_member_name (b, name);
-  if (isnan (utc)) {
-    json_builder_add_null_value (b);
-    return;
-  }
+  if (isnan (utc))
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
   g_autofree char *s = format_utc (utc);
   json_builder_add_string_value (b, s);
 }
@@ -104,41 +105,45 @@ alternatives_text (const char *json, int max)
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GArray) probs = g_array_new (FALSE, FALSE, sizeof (double));
   JsonArray *a = json_node_get_array (root);
-  for (guint i = 0; i < json_array_get_length (a); i++) {
-    JsonObject *o = json_array_get_object_element (a, i);
-    if (o == NULL || !json_object_has_member (o, "c"))
-      continue;
-    JsonArray *alts = json_object_has_member (o, "alt") ? json_object_get_array_member (o, "alt")
-                                                         : NULL;
-    /* The runner-up: the first alternative that differs from the read. */
-    for (guint k = 0; alts != NULL && k < json_array_get_length (alts); k++) {
-      JsonArray *alt = json_array_get_array_element (alts, k);
-      if (alt == NULL || json_array_get_length (alt) != 2
-          || g_strcmp0 (json_array_get_string_element (alt, 0),
-                        json_object_get_string_member (o, "c")) == 0)
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      if (o == NULL || !json_object_has_member (o, "c"))
         continue;
-      double p = json_array_get_double_element (alt, 1);
-      if (p >= 0.01) {
-        g_autofree char *pp = g_strdup_printf ("%.2f", MIN (p, 0.99));
-        g_ptr_array_add (items, g_strdup_printf ("%u:%s %s", i + 1,
-                                                 json_array_get_string_element (alt, 0),
-                                                 pp + 1 /* ".12" */));
-        g_array_append_val (probs, p);
-      }
-      break;
+      JsonArray *alts = json_object_has_member (o, "alt") ? json_object_get_array_member (o, "alt")
+                                                           : NULL;
+      /* The runner-up: the first alternative that differs from the read. */
+      for (guint k = 0; alts != NULL && k < json_array_get_length (alts); k++)
+        {
+          JsonArray *alt = json_array_get_array_element (alts, k);
+          if (alt == NULL || json_array_get_length (alt) != 2
+              || g_strcmp0 (json_array_get_string_element (alt, 0),
+                            json_object_get_string_member (o, "c")) == 0)
+            continue;
+          double p = json_array_get_double_element (alt, 1);
+          if (p >= 0.01)
+            {
+              g_autofree char *pp = g_strdup_printf ("%.2f", MIN (p, 0.99));
+              g_ptr_array_add (items, g_strdup_printf ("%u:%s %s", i + 1,
+                                                       json_array_get_string_element (alt, 0),
+                                                       pp + 1 /* ".12" */));
+              g_array_append_val (probs, p);
+            }
+          break;
+        }
     }
-  }
   GString *s = g_string_new (NULL);
   /* The most likely alternatives first. */
-  for (int shown = 0; shown < max && items->len > 0; shown++) {
-    guint best = 0;
-    for (guint i = 1; i < items->len; i++)
-      if (g_array_index (probs, double, i) > g_array_index (probs, double, best))
-        best = i;
-    g_string_append_printf (s, "%s%s", shown ? "," : "", (char *) items->pdata[best]);
-    g_ptr_array_remove_index (items, best);
-    g_array_remove_index (probs, best);
-  }
+  for (int shown = 0; shown < max && items->len > 0; shown++)
+    {
+      guint best = 0;
+      for (guint i = 1; i < items->len; i++)
+        if (g_array_index (probs, double, i) > g_array_index (probs, double, best))
+          best = i;
+      g_string_append_printf (s, "%s%s", shown ? "," : "", (char *) items->pdata[best]);
+      g_ptr_array_remove_index (items, best);
+      g_array_remove_index (probs, best);
+    }
   if (items->len > 0)
     g_string_append (s, ",\342\200\246");
   return g_string_free (s, FALSE);
@@ -176,16 +181,19 @@ print_row (const TrawlTrack *t, const char *path, char **day)
   g_autofree char *base = g_path_get_basename (path ? path : "?");
   g_autofree char *date = isnan (t->first_utc) ? NULL : trawl_format_clock (t->first_utc, TRUE);
   g_autofree char *first = NULL;
-  if (date != NULL) {
-    if (*day == NULL || strncmp (*day, date, 10) != 0)
-      printf ("-- %.10s (UTC) --\n", date);
-    g_free (*day);
-    *day = g_strdup (date);
-    first = g_strdup (date + 11);
-  } else {
-    g_autofree char *media = trawl_format_media_time (t->first_pts_s);
-    first = g_strconcat ("+", media, NULL);
-  }
+  if (date != NULL)
+    {
+      if (*day == NULL || strncmp (*day, date, 10) != 0)
+        printf ("-- %.10s (UTC) --\n", date);
+      g_free (*day);
+      *day = g_strdup (date);
+      first = g_strdup (date + 11);
+    }
+  else
+    {
+      g_autofree char *media = trawl_format_media_time (t->first_pts_s);
+      first = g_strconcat ("+", media, NULL);
+    }
   g_autofree char *length = trawl_format_duration (t->last_pts_s - t->first_pts_s);
   g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, t->id);
   g_autofree char *n = g_strdup_printf ("%d", t->n_sightings);
@@ -216,26 +224,29 @@ trawl_cmd_tracks (int argc, char **argv)
   g_option_context_add_main_entries (ctx, tracks_entries, NULL);
   if (!trawl_cli_parse (ctx, &argc, &argv))
     return 2;
-  if (argc != 2) {
-    fprintf (stderr, "trawl tracks: need exactly one CASE (see --help)\n");
-    return 2;
-  }
+  if (argc != 2)
+    {
+      fprintf (stderr, "trawl tracks: need exactly one CASE (see --help)\n");
+      return 2;
+    }
   TrawlTrackFilter f = { 0 };
-  if (opt_kind != NULL && (f.kind = trawl_kind_from_string (opt_kind)) == 0) {
-    fprintf (stderr, "trawl tracks: --kind must be face or plate, not '%s'\n", opt_kind);
-    return 2;
-  }
+  if (opt_kind != NULL && (f.kind = trawl_kind_from_string (opt_kind)) == 0)
+    {
+      fprintf (stderr, "trawl tracks: --kind must be face or plate, not '%s'\n", opt_kind);
+      return 2;
+    }
   f.camera = opt_camera;
   /* The catalog holds reads normalised (trawl_plate_normalize): the query
    * is spelt the same way, so "32-lbd-6" finds 32LBD6 (issue 17). */
   g_autofree char *plate_glob = NULL;
-  if (opt_plate != NULL) {
-    g_autoptr (TrawlPlatePattern) pat = trawl_plate_pattern_new (opt_plate, TRAWL_PLATE_MATCH_EXACT,
-                                                                 &error);
-    if (pat == NULL)
-      return trawl_cli_fail (&error);
-    plate_glob = trawl_plate_pattern_to_glob (pat);
-  }
+  if (opt_plate != NULL)
+    {
+      g_autoptr (TrawlPlatePattern) pat = trawl_plate_pattern_new (opt_plate, TRAWL_PLATE_MATCH_EXACT,
+                                                                   &error);
+      if (pat == NULL)
+        return trawl_cli_fail (&error);
+      plate_glob = trawl_plate_pattern_to_glob (pat);
+    }
   f.plate_glob = plate_glob;
   f.limit = opt_limit;
   g_autoptr (TrawlCase) kase = trawl_case_open (argv[1], TRAWL_CASE_READ, &error);
@@ -247,30 +258,33 @@ trawl_cmd_tracks (int argc, char **argv)
   if (videos == NULL)
     return trawl_cli_fail (&error);
   g_autoptr (GHashTable) paths = g_hash_table_new (g_int64_hash, g_int64_equal);
-  for (guint i = 0; i < videos->len; i++) {
-    TrawlCatalogVideo *v = videos->pdata[i];
-    g_hash_table_insert (paths, &v->id, v->path);
-  }
+  for (guint i = 0; i < videos->len; i++)
+    {
+      TrawlCatalogVideo *v = videos->pdata[i];
+      g_hash_table_insert (paths, &v->id, v->path);
+    }
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_array (b);
   g_autofree char *day = NULL;
   if (!opt_json && tracks->len > 0)
     print_header ();
-  for (guint i = 0; i < tracks->len; i++) {
-    TrawlTrack *t = tracks->pdata[i];
-    g_autofree char *path = trawl_cli_display_name (g_hash_table_lookup (paths, &t->video_id));
-    if (opt_json)
-      track_json (b, t, path);
-    else
-      print_row (t, path, &day);
-  }
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      TrawlTrack *t = tracks->pdata[i];
+      g_autofree char *path = trawl_cli_display_name (g_hash_table_lookup (paths, &t->video_id));
+      if (opt_json)
+        track_json (b, t, path);
+      else
+        print_row (t, path, &day);
+    }
   if (!opt_json && tracks->len > 0)
     printf ("\n" TRACKS_LEGEND);
   json_builder_end_array (b);
-  if (opt_json) {
-    g_autoptr (JsonNode) root = json_builder_get_root (b);
-    g_autofree char *s = json_to_string (root, TRUE);
-    printf ("%s\n", s);
-  }
+  if (opt_json)
+    {
+      g_autoptr (JsonNode) root = json_builder_get_root (b);
+      g_autofree char *s = json_to_string (root, TRUE);
+      printf ("%s\n", s);
+    }
   return 0;
 }

@@ -38,19 +38,21 @@ trawl_similarity_fit (const TrawlPoint *src, const TrawlPoint *dst, int n, doubl
   if (n < 2)
     return FALSE;
   double sx = 0, sy = 0, dx = 0, dy = 0;
-  for (int i = 0; i < n; i++) {
-    sx += src[i].x; sy += src[i].y; dx += dst[i].x; dy += dst[i].y;
-  }
+  for (int i = 0; i < n; i++)
+    {
+      sx += src[i].x; sy += src[i].y; dx += dst[i].x; dy += dst[i].y;
+    }
   sx /= n; sy /= n; dx /= n; dy /= n;
   /* Closed form for x' = a x - b y + tx, y' = b x + a y + ty on centred points. */
   double num_a = 0, num_b = 0, den = 0;
-  for (int i = 0; i < n; i++) {
-    double px = src[i].x - sx, py = src[i].y - sy;
-    double qx = dst[i].x - dx, qy = dst[i].y - dy;
-    num_a += px * qx + py * qy;
-    num_b += px * qy - py * qx;
-    den += px * px + py * py;
-  }
+  for (int i = 0; i < n; i++)
+    {
+      double px = src[i].x - sx, py = src[i].y - sy;
+      double qx = dst[i].x - dx, qy = dst[i].y - dy;
+      num_a += px * qx + py * qy;
+      num_b += px * qy - py * qx;
+      den += px * px + py * py;
+    }
   if (den < 1e-12)
     return FALSE;
   double a = num_a / den, b = num_b / den;
@@ -71,9 +73,10 @@ static TrawlPoint
 mean_of (const TrawlPoint *pts, int from, int to)
 {
   TrawlPoint c = { 0, 0 };
-  for (int i = from; i <= to; i++) {
-    c.x += pts[i].x; c.y += pts[i].y;
-  }
+  for (int i = from; i <= to; i++)
+    {
+      c.x += pts[i].x; c.y += pts[i].y;
+    }
   c.x /= (to - from + 1); c.y /= (to - from + 1);
   return c;
 }
@@ -94,10 +97,11 @@ trawl_face_chip_template (int size, TrawlPoint five[5])
   /* The mean shape has only points 17..67; put them in a 68-array at their
    * iBUG index so the same five-point rule applies to both. */
   TrawlPoint mean[68] = { { 0, 0 } };
-  for (int i = 0; i < 51; i++) {
-    mean[17 + i].x = (float) ((CHIP_PADDING + mean_face_x[i]) / (2 * CHIP_PADDING + 1) * size);
-    mean[17 + i].y = (float) ((CHIP_PADDING + mean_face_y[i]) / (2 * CHIP_PADDING + 1) * size);
-  }
+  for (int i = 0; i < 51; i++)
+    {
+      mean[17 + i].x = (float) ((CHIP_PADDING + mean_face_x[i]) / (2 * CHIP_PADDING + 1) * size);
+      mean[17 + i].y = (float) ((CHIP_PADDING + mean_face_y[i]) / (2 * CHIP_PADDING + 1) * size);
+    }
   trawl_face_five_points (mean, five);
 }
 
@@ -140,22 +144,26 @@ trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
   /* Below ~6 px between the eyes the embedder sees mush; from ~40 px on the
    * 150-px chip is not upsampled any more (dlib's chip has them 53 px apart). */
   q->size = clamp01 ((iod - 6.0f) / (40.0f - 6.0f));
-  if (chip != NULL) {
-    float v = trawl_image_laplacian_var (chip);
-    q->sharpness = v / (v + 100.0f);
-  } else {
-    q->sharpness = 0.5f;
-  }
+  if (chip != NULL)
+    {
+      float v = trawl_image_laplacian_var (chip);
+      q->sharpness = v / (v + 100.0f);
+    }
+  else
+    {
+      q->sharpness = 0.5f;
+    }
   /* Yaw: where the nose tip falls between the jaw ends, measured along the
    * eye axis so that roll does not count. */
   float frontal = 0.0f;
-  if (iod > 0) {
-    float ux = ex / iod, uy = ey / iod;
-    float span = (landmarks[16].x - landmarks[0].x) * ux + (landmarks[16].y - landmarks[0].y) * uy;
-    float pos = (landmarks[30].x - landmarks[0].x) * ux + (landmarks[30].y - landmarks[0].y) * uy;
-    if (span > 0)
-      frontal = clamp01 (1.0f - fabsf (2.0f * pos / span - 1.0f));
-  }
+  if (iod > 0)
+    {
+      float ux = ex / iod, uy = ey / iod;
+      float span = (landmarks[16].x - landmarks[0].x) * ux + (landmarks[16].y - landmarks[0].y) * uy;
+      float pos = (landmarks[30].x - landmarks[0].x) * ux + (landmarks[30].y - landmarks[0].y) * uy;
+      if (span > 0)
+        frontal = clamp01 (1.0f - fabsf (2.0f * pos / span - 1.0f));
+    }
   q->frontalness = frontal;
   q->detector = det_score;
   /* Softened factors: sharpness and pose degrade recognition gradually,
@@ -168,9 +176,10 @@ float
 trawl_face_distance (const float *a, const float *b)
 {
   double s = 0;
-  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++) {
-    double d = (double) a[i] - b[i];
-    s += d * d;
-  }
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
+    {
+      double d = (double) a[i] - b[i];
+      s += d * d;
+    }
   return (float) sqrt (s);
 }

@@ -75,15 +75,17 @@ TrawlNnPlan *
 _trawl_face_plan (TrawlFaceDetector *fd, TrawlNnGraph **g, const char *dest, int batch,
                   int size, GError **error)
 {
-  if (*g == NULL) {
-    if (dest == NULL) {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: net not loaded");
-      return NULL;
+  if (*g == NULL)
+    {
+      if (dest == NULL)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "face detector: net not loaded");
+          return NULL;
+        }
+      g_autofree char *path = trawl_model_path (dest, error);
+      if (path == NULL || (*g = trawl_nn_load (path, error)) == NULL)
+        return NULL;
     }
-    g_autofree char *path = trawl_model_path (dest, error);
-    if (path == NULL || (*g = trawl_nn_load (path, error)) == NULL)
-      return NULL;
-  }
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { batch, 3, size, size }, NULL };
   TrawlNnPlanOptions po = { .backend = fd->opts.backend, .n_threads = fd->opts.n_threads,
                             .precision = fd->opts.precision };
@@ -93,13 +95,14 @@ _trawl_face_plan (TrawlFaceDetector *fd, TrawlNnGraph **g, const char *dest, int
 void
 _trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *out)
 {
-  for (guint i = 0; i < dets->len; i++) {
-    const TrawlFaceBox *d = &g_array_index (dets, TrawlFaceBox, i);
-    TrawlScoredBox sb = { { r->x + d->box.x0, r->y + d->box.y0, d->box.x1 - d->box.x0,
-                            d->box.y1 - d->box.y0 }, d->score };
-    if (sb.box.w >= 4 && sb.box.h >= 4)
-      g_array_append_val (out, sb);
-  }
+  for (guint i = 0; i < dets->len; i++)
+    {
+      const TrawlFaceBox *d = &g_array_index (dets, TrawlFaceBox, i);
+      TrawlScoredBox sb = { { r->x + d->box.x0, r->y + d->box.y0, d->box.x1 - d->box.x0,
+                              d->box.y1 - d->box.y0 }, d->score };
+      if (sb.box.w >= 4 && sb.box.h >= 4)
+        g_array_append_val (out, sb);
+    }
 }
 
 /* Tile side for a frame: the fixed option, or by default two tiles across
@@ -125,16 +128,18 @@ _trawl_face_regions (const TrawlFaceDetector *fd, int width, int height)
   TrawlBox whole = { 0, 0, (float) width, (float) height };
   g_array_append_val (regions, whole);
   int tile = tile_side (fd, width, height);
-  if (tile > 0) {
-    g_autoptr (GArray) tiles = trawl_tiles_plan (width, height, tile, tile / 4);
-    for (guint i = 0; tiles && i < tiles->len; i++) {
-      TrawlBox *t = &g_array_index (tiles, TrawlBox, i);
-      /* the integer region the CPU path has always used */
-      TrawlBox r = { (float) (int) t->x, (float) (int) t->y, (float) (int) t->w,
-                     (float) (int) t->h };
-      g_array_append_val (regions, r);
+  if (tile > 0)
+    {
+      g_autoptr (GArray) tiles = trawl_tiles_plan (width, height, tile, tile / 4);
+      for (guint i = 0; tiles && i < tiles->len; i++)
+        {
+          TrawlBox *t = &g_array_index (tiles, TrawlBox, i);
+          /* the integer region the CPU path has always used */
+          TrawlBox r = { (float) (int) t->x, (float) (int) t->y, (float) (int) t->w,
+                         (float) (int) t->h };
+          g_array_append_val (regions, r);
+        }
     }
-  }
   return regions;
 }
 
@@ -197,12 +202,13 @@ static gboolean
 warp_items (TrawlNnPlan *plan, const TrawlFrameSource *srcs, const int *frame_of,
             const TrawlWarpParams *p, int m, GError **error)
 {
-  for (int s = 0, e; s < m; s = e) {
-    for (e = s + 1; e < m && frame_of[e] == frame_of[s]; e++)
-      ;
-    if (!_trawl_frame_warp_into (plan, &srcs[frame_of[s]], &p[s], e - s, s, error))
-      return FALSE;
-  }
+  for (int s = 0, e; s < m; s = e)
+    {
+      for (e = s + 1; e < m && frame_of[e] == frame_of[s]; e++)
+        ;
+      if (!_trawl_frame_warp_into (plan, &srcs[frame_of[s]], &p[s], e - s, s, error))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -222,10 +228,11 @@ drain (TrawlNnPlan *plan)
 static void
 pad_items (int *frame_of, TrawlWarpParams *p, int m, int nb)
 {
-  for (int i = m; i < nb; i++) {
-    frame_of[i] = frame_of[0];
-    p[i] = p[0];
-  }
+  for (int i = m; i < nb; i++)
+    {
+      frame_of[i] = frame_of[0];
+      p[i] = p[0];
+    }
 }
 
 /* Checks that output o of a batch-n run holds n items of per floats. */
@@ -233,11 +240,12 @@ static gboolean
 check_batch (const TrawlNnTensor *o, int n, int64_t per, const char *net, GError **error)
 {
   if (o->dtype != TRAWL_NN_F32 || o->ndim < 1 || o->dims[0] != n
-      || trawl_nn_tensor_numel (o) != n * per) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                 "face detector: %s output is not %d items of %" G_GINT64_FORMAT, net, n, per);
-    return FALSE;
-  }
+      || trawl_nn_tensor_numel (o) != n * per)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "face detector: %s output is not %d items of %" G_GINT64_FORMAT, net, n, per);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -256,10 +264,11 @@ _trawl_face_detector_clear (TrawlFaceDetector *fd)
   _trawl_face_batch_free (fd);
   for (int i = 0; i <= TRAWL_FACE_MAX_BATCH; i++)
     g_clear_pointer (&fd->ssd_batch[i], trawl_nn_plan_free);
-  for (int i = 0; i < TRAWL_FACE_BUCKETS; i++) {
-    g_clear_pointer (&fd->lm_batch[i], trawl_nn_plan_free);
-    g_clear_pointer (&fd->rec_batch[i], trawl_nn_plan_free);
-  }
+  for (int i = 0; i < TRAWL_FACE_BUCKETS; i++)
+    {
+      g_clear_pointer (&fd->lm_batch[i], trawl_nn_plan_free);
+      g_clear_pointer (&fd->rec_batch[i], trawl_nn_plan_free);
+    }
   g_clear_pointer (&fd->ssd_g, trawl_nn_graph_unref);
   g_clear_pointer (&fd->lm_g, trawl_nn_graph_unref);
   g_clear_pointer (&fd->rec_g, trawl_nn_graph_unref);
@@ -298,16 +307,17 @@ cands_at (SsdCands *c, const void *buf, int m)
 static gboolean
 cands_sane (const SsdCands *c, int m, GError **error)
 {
-  for (int i = 0; i < m; i++) {
-    const int *idx = c->idx + (gsize) i * MAX_CAND;
-    int n = c->counts[i];
+  for (int i = 0; i < m; i++)
+    {
+      const int *idx = c->idx + (gsize) i * MAX_CAND;
+      int n = c->counts[i];
 
-    if (n < 0 || n > N_ANCHORS)
-      goto bad;
-    for (int k = 0; k < MIN (n, MAX_CAND); k++)
-      if (idx[k] < 0 || idx[k] >= N_ANCHORS || (k > 0 && idx[k] <= idx[k - 1]))
+      if (n < 0 || n > N_ANCHORS)
         goto bad;
-  }
+      for (int k = 0; k < MIN (n, MAX_CAND); k++)
+        if (idx[k] < 0 || idx[k] >= N_ANCHORS || (k > 0 && idx[k] <= idx[k - 1]))
+          goto bad;
+    }
   return TRUE;
 bad:
   g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
@@ -335,10 +345,11 @@ ssd_candidates (TrawlFaceDetector *fd, TrawlNnPlan *plan, int m, TrawlNnTensor *
   if (fd->ssd_cand_host == NULL)
     fd->ssd_cand_host = g_new (float, cand_words (TRAWL_WARP_MAX_BATCH));
   if (!_trawl_plan_ssd_candidates (plan, o[0].data, o[1].data, m, N_ANCHORS, logit_min,
-                                   MAX_CAND, &fd->ssd_cand, fd->ssd_cand_host, error)) {
-    g_prefix_error (error, "face detector: ");
-    return FALSE;
-  }
+                                   MAX_CAND, &fd->ssd_cand, fd->ssd_cand_host, error))
+    {
+      g_prefix_error (error, "face detector: ");
+      return FALSE;
+    }
   cands_at (c, fd->ssd_cand_host, m);
   return cands_sane (c, m, error);
 }
@@ -360,10 +371,11 @@ ssd_full (TrawlFaceDetector *fd, TrawlNnPlan *plan, const TrawlNnTensor *o, int 
   g_autofree float *host = g_new (float, 7 * N_ANCHORS);
   if (!_trawl_plan_output_read (plan, enc, host, 4 * N_ANCHORS * sizeof (float), error) ||
       !_trawl_plan_output_read (plan, logits, host + 4 * N_ANCHORS,
-                                3 * N_ANCHORS * sizeof (float), error)) {
-    g_prefix_error (error, "face detector: ");
-    return NULL;
-  }
+                                3 * N_ANCHORS * sizeof (float), error))
+    {
+      g_prefix_error (error, "face detector: ");
+      return NULL;
+    }
   return trawl_faces_ssd_detect (host, host + 4 * N_ANCHORS, (int) r->w, (int) r->h,
                                  fd->opts.min_score, fd->opts.max_faces);
 }
@@ -386,52 +398,59 @@ find_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray *
   guint max = fd->ssd_max_batch > 0 ? (guint) MIN (fd->ssd_max_batch, TRAWL_WARP_MAX_BATCH)
                                     : dflt;
 
-  for (int f = 0; f < n; f++) {
-    GArray *r = _trawl_face_regions (fd, srcs[f].width, srcs[f].height);
-    g_ptr_array_add (regions, r);
-    for (guint i = 0; i < r->len; i++) {
-      int it[2] = { f, (int) i };
-      g_array_append_val (items, it);
+  for (int f = 0; f < n; f++)
+    {
+      GArray *r = _trawl_face_regions (fd, srcs[f].width, srcs[f].height);
+      g_ptr_array_add (regions, r);
+      for (guint i = 0; i < r->len; i++)
+        {
+          int it[2] = { f, (int) i };
+          g_array_append_val (items, it);
+        }
     }
-  }
-  for (guint first = 0; first < items->len; first += max) {
-    int m = (int) MIN (items->len - first, max);
-    TrawlNnPlan *plan = batch_plan (fd, &fd->ssd_batch[m], &fd->ssd_g, m, TRAWL_FACES_SSD_SIZE,
-                                    error);
-    const TrawlBox *r[TRAWL_WARP_MAX_BATCH];
-    TrawlNnTensor o[2];
-    SsdCands c;
+  for (guint first = 0; first < items->len; first += max)
+    {
+      int m = (int) MIN (items->len - first, max);
+      TrawlNnPlan *plan = batch_plan (fd, &fd->ssd_batch[m], &fd->ssd_g, m, TRAWL_FACES_SSD_SIZE,
+                                      error);
+      const TrawlBox *r[TRAWL_WARP_MAX_BATCH];
+      TrawlNnTensor o[2];
+      SsdCands c;
 
-    if (plan == NULL)
-      return FALSE;
-    for (int i = 0; i < m; i++) {
-      const int *it = &g_array_index (items, int, 2 * (first + i));
-      const TrawlFrameSource *s = &srcs[it[0]];
-      frame_of[i] = it[0];
-      r[i] = &g_array_index ((GArray *) regions->pdata[it[0]], TrawlBox, it[1]);
-      trawl_warp_build_square (&p[i], s->width, s->height, (int) r[i]->x, (int) r[i]->y,
-                               (int) r[i]->w, (int) r[i]->h, TRAWL_FACES_SSD_SIZE, FALSE);
-    }
-    if (!warp_items (plan, srcs, frame_of, p, m, error) ||
-        !ssd_candidates (fd, plan, m, o, &c, error)) {
-      drain (plan);
-      return FALSE;
-    }
-    for (int i = 0; i < m; i++) {
-      g_autoptr (GArray) dets = NULL;
-
-      if (c.counts[i] <= MAX_CAND)
-        dets = trawl_faces_ssd_detect_candidates (c.idx + (gsize) i * MAX_CAND,
-                                                  c.cand + (gsize) i * MAX_CAND * 5,
-                                                  c.counts[i], (int) r[i]->w, (int) r[i]->h,
-                                                  fd->opts.min_score, fd->opts.max_faces);
-      else if ((dets = ssd_full (fd, plan, o, i, r[i], error)) == NULL) {
-        drain (plan);
+      if (plan == NULL)
         return FALSE;
-      }
-      _trawl_face_dets_append (dets, r[i], boxes[frame_of[i]]);
+      for (int i = 0; i < m; i++)
+        {
+          const int *it = &g_array_index (items, int, 2 * (first + i));
+          const TrawlFrameSource *s = &srcs[it[0]];
+          frame_of[i] = it[0];
+          r[i] = &g_array_index ((GArray *) regions->pdata[it[0]], TrawlBox, it[1]);
+          trawl_warp_build_square (&p[i], s->width, s->height, (int) r[i]->x, (int) r[i]->y,
+                                   (int) r[i]->w, (int) r[i]->h, TRAWL_FACES_SSD_SIZE, FALSE);
+        }
+      if (!warp_items (plan, srcs, frame_of, p, m, error) ||
+          !ssd_candidates (fd, plan, m, o, &c, error))
+        {
+          drain (plan);
+          return FALSE;
+        }
+      for (int i = 0; i < m; i++)
+        {
+          g_autoptr (GArray) dets = NULL;
+
+          if (c.counts[i] <= MAX_CAND)
+            dets = trawl_faces_ssd_detect_candidates (c.idx + (gsize) i * MAX_CAND,
+                                                      c.cand + (gsize) i * MAX_CAND * 5,
+                                                      c.counts[i], (int) r[i]->w, (int) r[i]->h,
+                                                      fd->opts.min_score, fd->opts.max_faces);
+          else if ((dets = ssd_full (fd, plan, o, i, r[i], error)) == NULL)
+            {
+              drain (plan);
+              return FALSE;
+            }
+          _trawl_face_dets_append (dets, r[i], boxes[frame_of[i]]);
+        }
     }
-  }
   for (int f = 0; f < n; f++)
     _trawl_face_merge (fd, boxes[f]);
   return TRUE;
@@ -455,29 +474,33 @@ landmarks_batch (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, TrawlFace 
 
   if (plan == NULL)
     return FALSE;
-  for (int i = 0; i < m; i++) {
-    const TrawlFrameSource *s = &srcs[frame_of[i]];
-    fo[i] = frame_of[i];
-    _trawl_face_lm_region (&faces[i]->box, &rx[i], &ry[i], &rw[i], &rh[i]);
-    trawl_warp_build_square (&p[i], s->width, s->height, rx[i], ry[i], rw[i], rh[i],
-                             TRAWL_FACES_LM_SIZE, TRUE);
-  }
+  for (int i = 0; i < m; i++)
+    {
+      const TrawlFrameSource *s = &srcs[frame_of[i]];
+      fo[i] = frame_of[i];
+      _trawl_face_lm_region (&faces[i]->box, &rx[i], &ry[i], &rw[i], &rh[i]);
+      trawl_warp_build_square (&p[i], s->width, s->height, rx[i], ry[i], rw[i], rh[i],
+                               TRAWL_FACES_LM_SIZE, TRUE);
+    }
   pad_items (fo, p, m, nb);
   if (!warp_items (plan, srcs, fo, p, nb, error) ||
       !trawl_nn_plan_run_staged (plan, &o, 1, error) ||
-      !check_batch (&o, nb, 2 * TRAWL_FACE_LANDMARKS, "landmarks", error)) {
-    drain (plan);
-    return FALSE;
-  }
-  for (int i = 0; i < m; i++) {
-    float xy[2 * TRAWL_FACE_LANDMARKS];
-    trawl_faces_landmarks_map ((const float *) o.data + (gsize) i * 2 * TRAWL_FACE_LANDMARKS,
-                               rx[i], ry[i], rw[i], rh[i], xy);
-    for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++) {
-      faces[i]->landmarks[k].x = xy[2 * k];
-      faces[i]->landmarks[k].y = xy[2 * k + 1];
+      !check_batch (&o, nb, 2 * TRAWL_FACE_LANDMARKS, "landmarks", error))
+    {
+      drain (plan);
+      return FALSE;
     }
-  }
+  for (int i = 0; i < m; i++)
+    {
+      float xy[2 * TRAWL_FACE_LANDMARKS];
+      trawl_faces_landmarks_map ((const float *) o.data + (gsize) i * 2 * TRAWL_FACE_LANDMARKS,
+                                 rx[i], ry[i], rw[i], rh[i], xy);
+      for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++)
+        {
+          faces[i]->landmarks[k].x = xy[2 * k];
+          faces[i]->landmarks[k].y = xy[2 * k + 1];
+        }
+    }
   return TRUE;
 }
 
@@ -490,11 +513,12 @@ chip_image (const float *planar)
 
   for (int y = 0; y < s; y++)
     for (int x = 0; x < s; x++)
-      for (int c = 0; c < 3; c++) {
-        float v = planar[c * s * s + y * s + x];
-        chip->data[(gsize) y * chip->stride + 3 * x + c] =
-          (guint8) (v < 0.0f ? 0 : v > 255.0f ? 255 : (int) (v + 0.5f));
-      }
+      for (int c = 0; c < 3; c++)
+        {
+          float v = planar[c * s * s + y * s + x];
+          chip->data[(gsize) y * chip->stride + 3 * x + c] =
+            (guint8) (v < 0.0f ? 0 : v > 255.0f ? 255 : (int) (v + 0.5f));
+        }
   return chip;
 }
 
@@ -511,64 +535,75 @@ chips_batch (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, TrawlFace **fa
   int fo[TRAWL_FACE_MAX_BATCH];
   int which[TRAWL_FACE_MAX_BATCH], m = 0;   /* faces with a chip, in order */
 
-  for (int i = 0; i < n; i++) {
-    double mat[6];
-    if (trawl_face_chip_transform (faces[i]->landmarks, TRAWL_FACE_CHIP, mat)) {
-      const TrawlFrameSource *s = &srcs[frame_of[i]];
-      trawl_warp_build_chip (&p[m], s->width, s->height, mat, TRAWL_FACES_REC_SIZE);
-      fo[m] = frame_of[i];
-      which[m++] = i;
-    } else {
-      /* degenerate landmarks: no chip, as trawl_face_align says */
-      trawl_face_quality (faces[i]->landmarks, NULL, faces[i]->score, &faces[i]->quality);
+  for (int i = 0; i < n; i++)
+    {
+      double mat[6];
+      if (trawl_face_chip_transform (faces[i]->landmarks, TRAWL_FACE_CHIP, mat))
+        {
+          const TrawlFrameSource *s = &srcs[frame_of[i]];
+          trawl_warp_build_chip (&p[m], s->width, s->height, mat, TRAWL_FACES_REC_SIZE);
+          fo[m] = frame_of[i];
+          which[m++] = i;
+        }
+      else
+        {
+          /* degenerate landmarks: no chip, as trawl_face_align says */
+          trawl_face_quality (faces[i]->landmarks, NULL, faces[i]->score, &faces[i]->quality);
+        }
     }
-  }
   if (m == 0)
     return TRUE;
   if (fd->chip_host == NULL)
     fd->chip_host = g_new (float, (gsize) TRAWL_FACE_MAX_BATCH * CHIP_FLOATS);
 
-  if (fd->rec_g == NULL) {
-    /* No recogniser plan to warp into: the landmark plan's batch-2 input
-     * (2 x 3 x 112 x 112 >= 3 x 150 x 150 floats) is free between runs
-     * (run_staged returns after its run) and serves as scratch. */
-    TrawlNnPlan *plan = batch_plan (fd, &fd->lm_batch[1], &fd->lm_g, 2, TRAWL_FACES_LM_SIZE,
-                                    error);
-    if (plan == NULL)
-      return FALSE;
-    for (int j = 0; j < m; j++)
-      if (!_trawl_frame_warp_into (plan, &srcs[fo[j]], &p[j], 1, 0, error) ||
-          !_trawl_plan_input_read (plan, 0, fd->chip_host + (gsize) j * CHIP_FLOATS, CHIP_FLOATS,
-                                   error)) {
-        drain (plan);
+  if (fd->rec_g == NULL)
+    {
+      /* No recogniser plan to warp into: the landmark plan's batch-2 input
+       * (2 x 3 x 112 x 112 >= 3 x 150 x 150 floats) is free between runs
+       * (run_staged returns after its run) and serves as scratch. */
+      TrawlNnPlan *plan = batch_plan (fd, &fd->lm_batch[1], &fd->lm_g, 2, TRAWL_FACES_LM_SIZE,
+                                      error);
+      if (plan == NULL)
         return FALSE;
-      }
-  } else {
-    int b = bucket_of (m), nb = 1 << b;
-    TrawlNnPlan *plan = batch_plan (fd, &fd->rec_batch[b], &fd->rec_g, nb, TRAWL_FACES_REC_SIZE,
-                                    error);
-    TrawlNnTensor o;
-    if (plan == NULL)
-      return FALSE;
-    pad_items (fo, p, m, nb);
-    if (!warp_items (plan, srcs, fo, p, nb, error) ||
-        !_trawl_plan_input_read (plan, 0, fd->chip_host, (gsize) CHIP_FLOATS * m, error) ||
-        !trawl_nn_plan_run_staged (plan, &o, 1, error) ||
-        !check_batch (&o, nb, TRAWL_FACE_EMBED_DIM, "recogniser", error)) {
-      drain (plan);
-      return FALSE;
+      for (int j = 0; j < m; j++)
+        if (!_trawl_frame_warp_into (plan, &srcs[fo[j]], &p[j], 1, 0, error) ||
+            !_trawl_plan_input_read (plan, 0, fd->chip_host + (gsize) j * CHIP_FLOATS, CHIP_FLOATS,
+                                     error))
+          {
+            drain (plan);
+            return FALSE;
+          }
     }
-    for (int j = 0; j < m; j++) {
-      _trawl_face_normalise ((const float *) o.data + (gsize) j * TRAWL_FACE_EMBED_DIM,
-                             faces[which[j]]->embedding);
-      faces[which[j]]->has_embedding = TRUE;
+  else
+    {
+      int b = bucket_of (m), nb = 1 << b;
+      TrawlNnPlan *plan = batch_plan (fd, &fd->rec_batch[b], &fd->rec_g, nb, TRAWL_FACES_REC_SIZE,
+                                      error);
+      TrawlNnTensor o;
+      if (plan == NULL)
+        return FALSE;
+      pad_items (fo, p, m, nb);
+      if (!warp_items (plan, srcs, fo, p, nb, error) ||
+          !_trawl_plan_input_read (plan, 0, fd->chip_host, (gsize) CHIP_FLOATS * m, error) ||
+          !trawl_nn_plan_run_staged (plan, &o, 1, error) ||
+          !check_batch (&o, nb, TRAWL_FACE_EMBED_DIM, "recogniser", error))
+        {
+          drain (plan);
+          return FALSE;
+        }
+      for (int j = 0; j < m; j++)
+        {
+          _trawl_face_normalise ((const float *) o.data + (gsize) j * TRAWL_FACE_EMBED_DIM,
+                                 faces[which[j]]->embedding);
+          faces[which[j]]->has_embedding = TRUE;
+        }
     }
-  }
-  for (int j = 0; j < m; j++) {
-    g_autoptr (TrawlImage) chip = chip_image (fd->chip_host + (gsize) j * CHIP_FLOATS);
-    TrawlFace *f = faces[which[j]];
-    trawl_face_quality (f->landmarks, chip, f->score, &f->quality);
-  }
+  for (int j = 0; j < m; j++)
+    {
+      g_autoptr (TrawlImage) chip = chip_image (fd->chip_host + (gsize) j * CHIP_FLOATS);
+      TrawlFace *f = faces[which[j]];
+      trawl_face_quality (f->landmarks, chip, f->score, &f->quality);
+    }
   return TRUE;
 }
 
@@ -578,23 +613,29 @@ check_sources (const TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n,
 {
   gboolean on_device = trawl_nn_plan_on_device (fd->ssd_batch[1]);
 
-  for (int f = 0; f < n; f++) {
-    const TrawlFrameSource *s = &srcs[f];
-    if (s->gpu != NULL) {
-      if (!on_device)
-        return bad_arg (error, "a GPU frame needs a detector made with the CUDA backend");
-      if (s->gpu->y == NULL || s->gpu->uv == NULL || s->width < 2 || s->height < 2)
-        return bad_arg (error, "empty GPU frame");
-    } else if (s->rgb != NULL) {
-      if (on_device)
-        return bad_arg (error, "a host image needs a detector made with the CPU backend");
-      if (s->rgb->data == NULL || s->width < 1 || s->height < 1 ||
-          s->width != s->rgb->width || s->height != s->rgb->height)
-        return bad_arg (error, "empty image");
-    } else {
-      return bad_arg (error, "a frame source with no frame");
+  for (int f = 0; f < n; f++)
+    {
+      const TrawlFrameSource *s = &srcs[f];
+      if (s->gpu != NULL)
+        {
+          if (!on_device)
+            return bad_arg (error, "a GPU frame needs a detector made with the CUDA backend");
+          if (s->gpu->y == NULL || s->gpu->uv == NULL || s->width < 2 || s->height < 2)
+            return bad_arg (error, "empty GPU frame");
+        }
+      else if (s->rgb != NULL)
+        {
+          if (on_device)
+            return bad_arg (error, "a host image needs a detector made with the CPU backend");
+          if (s->rgb->data == NULL || s->width < 1 || s->height < 1 ||
+              s->width != s->rgb->width || s->height != s->rgb->height)
+            return bad_arg (error, "empty image");
+        }
+      else
+        {
+          return bad_arg (error, "a frame source with no frame");
+        }
     }
-  }
   return TRUE;
 }
 
@@ -621,44 +662,49 @@ _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource 
   ok = find_boxes (fd, srcs, n, boxes, error);
   fd->times.detect_s += (g_get_monotonic_time () - t0) / 1e6;
 
-  for (int f = 0; ok && f < n; f++) {
-    faces[f] = g_array_sized_new (FALSE, TRUE, sizeof (TrawlFace), boxes[f]->len);
-    g_array_set_size (faces[f], boxes[f]->len);   /* zeroed: clear_ is TRUE */
-    for (guint i = 0; i < boxes[f]->len; i++) {
-      TrawlFace *fc = &g_array_index (faces[f], TrawlFace, i);
-      const TrawlScoredBox *sb = &g_array_index (boxes[f], TrawlScoredBox, i);
-      fc->box = sb->box;
-      fc->score = sb->score;
-      int it[2] = { f, (int) i };
-      g_array_append_val (items, it);
+  for (int f = 0; ok && f < n; f++)
+    {
+      faces[f] = g_array_sized_new (FALSE, TRUE, sizeof (TrawlFace), boxes[f]->len);
+      g_array_set_size (faces[f], boxes[f]->len);   /* zeroed: clear_ is TRUE */
+      for (guint i = 0; i < boxes[f]->len; i++)
+        {
+          TrawlFace *fc = &g_array_index (faces[f], TrawlFace, i);
+          const TrawlScoredBox *sb = &g_array_index (boxes[f], TrawlScoredBox, i);
+          fc->box = sb->box;
+          fc->score = sb->score;
+          int it[2] = { f, (int) i };
+          g_array_append_val (items, it);
+        }
     }
-  }
   /* the arrays are not resized from here on: the face pointers hold */
-  for (guint first = 0; ok && first < items->len; first += TRAWL_FACE_MAX_BATCH) {
-    int m = (int) MIN (items->len - first, TRAWL_FACE_MAX_BATCH);
-    TrawlFace *batch[TRAWL_FACE_MAX_BATCH];
-    int frame_of[TRAWL_FACE_MAX_BATCH];
+  for (guint first = 0; ok && first < items->len; first += TRAWL_FACE_MAX_BATCH)
+    {
+      int m = (int) MIN (items->len - first, TRAWL_FACE_MAX_BATCH);
+      TrawlFace *batch[TRAWL_FACE_MAX_BATCH];
+      int frame_of[TRAWL_FACE_MAX_BATCH];
 
-    for (int i = 0; i < m; i++) {
-      const int *it = &g_array_index (items, int, 2 * (first + i));
-      frame_of[i] = it[0];
-      batch[i] = &g_array_index (faces[it[0]], TrawlFace, it[1]);
+      for (int i = 0; i < m; i++)
+        {
+          const int *it = &g_array_index (items, int, 2 * (first + i));
+          frame_of[i] = it[0];
+          batch[i] = &g_array_index (faces[it[0]], TrawlFace, it[1]);
+        }
+      t0 = g_get_monotonic_time ();
+      ok = landmarks_batch (fd, srcs, batch, frame_of, m, error);
+      t1 = g_get_monotonic_time ();
+      fd->times.landmarks_s += (t1 - t0) / 1e6;
+      ok = ok && chips_batch (fd, srcs, batch, frame_of, m, error);
+      fd->times.embed_s += (g_get_monotonic_time () - t1) / 1e6;
     }
-    t0 = g_get_monotonic_time ();
-    ok = landmarks_batch (fd, srcs, batch, frame_of, m, error);
-    t1 = g_get_monotonic_time ();
-    fd->times.landmarks_s += (t1 - t0) / 1e6;
-    ok = ok && chips_batch (fd, srcs, batch, frame_of, m, error);
-    fd->times.embed_s += (g_get_monotonic_time () - t1) / 1e6;
-  }
 
-  for (int f = 0; f < n; f++) {
-    g_array_unref (boxes[f]);
-    if (ok)
-      faces_out[f] = faces[f];
-    else if (faces[f] != NULL)
-      g_array_unref (faces[f]);
-  }
+  for (int f = 0; f < n; f++)
+    {
+      g_array_unref (boxes[f]);
+      if (ok)
+        faces_out[f] = faces[f];
+      else if (faces[f] != NULL)
+        g_array_unref (faces[f]);
+    }
   if (!ok)
     /* work queued before the failure may still write the candidates:
      * freeing them waits for the device */

@@ -44,10 +44,11 @@ trawl_face_detector_new (const TrawlFaceOptions *opts, GError **error)
       (!fd->opts.no_embedding &&
        (fd->rec_batch[0] = _trawl_face_plan (fd, &fd->rec_g,
                                              "face-api/face_recognition_model-weights_manifest.json",
-                                             1, TRAWL_FACES_REC_SIZE, error)) == NULL)) {
-    trawl_face_detector_free (fd);
-    return NULL;
-  }
+                                             1, TRAWL_FACES_REC_SIZE, error)) == NULL))
+    {
+      trawl_face_detector_free (fd);
+      return NULL;
+    }
   return fd;
 }
 

@@ -134,12 +134,13 @@ _trawl_frame_warp_into (TrawlNnPlan *plan, const TrawlFrameSource *src, const Tr
   if (trawl_nn_plan_on_device (plan) != (src->gpu != NULL))
     return fail (error, src->gpu != NULL ? "a GPU frame needs a plan on the GPU"
                                          : "a host frame needs a CPU plan");
-  for (int i = 0; i < n; i++) {
-    /* items of one tensor: a larger one would spill into the next */
-    if (p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h)
-      return fail (error, "batch items of different sizes");
-    off[i] = (gsize) (first + i) * item;
-  }
+  for (int i = 0; i < n; i++)
+    {
+      /* items of one tensor: a larger one would spill into the next */
+      if (p[i].dst_w != p[0].dst_w || p[i].dst_h != p[0].dst_h)
+        return fail (error, "batch items of different sizes");
+      off[i] = (gsize) (first + i) * item;
+    }
   return warp_frame (plan, src, p, n, dst, off, error);
 }
 

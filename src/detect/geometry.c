@@ -37,10 +37,11 @@ trawl_box_overlap_min (const TrawlBox *a, const TrawlBox *b)
 static int
 axis_starts (int len, int tile, int overlap, int *starts, int max)
 {
-  if (len <= tile) {
-    starts[0] = 0;
-    return 1;
-  }
+  if (len <= tile)
+    {
+      starts[0] = 0;
+      return 1;
+    }
   int step = tile - overlap;
   int n = 1 + (len - tile + step - 1) / step;
   if (n > max)
@@ -60,10 +61,11 @@ trawl_tiles_plan (int width, int height, int tile, int overlap)
   int ny = axis_starts (height, tile, overlap, ys, G_N_ELEMENTS (ys));
   GArray *tiles = g_array_sized_new (FALSE, FALSE, sizeof (TrawlBox), nx * ny);
   for (int j = 0; j < ny; j++)
-    for (int i = 0; i < nx; i++) {
-      TrawlBox b = { xs[i], ys[j], MIN (tile, width - xs[i]), MIN (tile, height - ys[j]) };
-      g_array_append_val (tiles, b);
-    }
+    for (int i = 0; i < nx; i++)
+      {
+        TrawlBox b = { xs[i], ys[j], MIN (tile, width - xs[i]), MIN (tile, height - ys[j]) };
+        g_array_append_val (tiles, b);
+      }
   return tiles;
 }
 
@@ -82,13 +84,14 @@ trawl_boxes_merge (GArray *boxes, float iou, float contain)
   g_array_sort (boxes, cmp_score_desc);
   TrawlScoredBox *v = (TrawlScoredBox *) boxes->data;
   guint kept = 0;
-  for (guint i = 0; i < boxes->len; i++) {
-    gboolean drop = FALSE;
-    for (guint k = 0; k < kept && !drop; k++)
-      drop = trawl_box_iou (&v[i].box, &v[k].box) > iou ||
-             (contain > 0.0f && trawl_box_overlap_min (&v[i].box, &v[k].box) > contain);
-    if (!drop)
-      v[kept++] = v[i];
-  }
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      gboolean drop = FALSE;
+      for (guint k = 0; k < kept && !drop; k++)
+        drop = trawl_box_iou (&v[i].box, &v[k].box) > iou ||
+               (contain > 0.0f && trawl_box_overlap_min (&v[i].box, &v[k].box) > contain);
+      if (!drop)
+        v[kept++] = v[i];
+    }
   g_array_set_size (boxes, kept);
 }

@@ -32,15 +32,18 @@ write_bgr_planes (const TrawlImage *img, float *dst, int plane_w, const float me
 {
   gsize plane = (gsize) img->height * plane_w;
 
-  for (int y = 0; y < img->height; y++) {
-    const guint8 *row = img->data + (gsize) y * img->stride;
-    for (int x = 0; x < img->width; x++) {
-      for (int c = 0; c < 3; c++) {
-        float v = row[3 * x + (2 - c)] / 255.0f;  /* c=0 reads B */
-        dst[c * plane + (gsize) y * plane_w + x] = (v - mean[c]) / std[c];
-      }
+  for (int y = 0; y < img->height; y++)
+    {
+      const guint8 *row = img->data + (gsize) y * img->stride;
+      for (int x = 0; x < img->width; x++)
+        {
+          for (int c = 0; c < 3; c++)
+            {
+              float v = row[3 * x + (2 - c)] / 255.0f;  /* c=0 reads B */
+              dst[c * plane + (gsize) y * plane_w + x] = (v - mean[c]) / std[c];
+            }
+        }
     }
-  }
 }
 
 /* Resized copy of img, or a plain copy when the size already fits. */
@@ -124,20 +127,23 @@ convex_hull (TrawlOcrPoint *pts, int n, TrawlOcrPoint *hull)
 
   if (n > 1)
     qsort (pts, (size_t) n, sizeof *pts, cmp_point);
-  if (n < 3) {
-    memcpy (hull, pts, sizeof *pts * (size_t) n);
-    return (n == 2 && pts[0].x == pts[1].x && pts[0].y == pts[1].y) ? 1 : n;
-  }
-  for (int i = 0; i < n; i++) {
-    while (k >= 2 && cross (hull[k - 2], hull[k - 1], pts[i]) <= 0)
-      k--;
-    hull[k++] = pts[i];
-  }
-  for (int i = n - 2, lo = k + 1; i >= 0; i--) {
-    while (k >= lo && cross (hull[k - 2], hull[k - 1], pts[i]) <= 0)
-      k--;
-    hull[k++] = pts[i];
-  }
+  if (n < 3)
+    {
+      memcpy (hull, pts, sizeof *pts * (size_t) n);
+      return (n == 2 && pts[0].x == pts[1].x && pts[0].y == pts[1].y) ? 1 : n;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      while (k >= 2 && cross (hull[k - 2], hull[k - 1], pts[i]) <= 0)
+        k--;
+      hull[k++] = pts[i];
+    }
+  for (int i = n - 2, lo = k + 1; i >= 0; i--)
+    {
+      while (k >= lo && cross (hull[k - 2], hull[k - 1], pts[i]) <= 0)
+        k--;
+      hull[k++] = pts[i];
+    }
   return k - 1;  /* the last point repeats the first */
 }
 
@@ -150,11 +156,12 @@ order_corners (TrawlOcrPoint c[4])
 
   memcpy (p, c, sizeof p);
   for (int i = 1; i < 4; i++)  /* stable insertion sort by x */
-    for (int j = i; j > 0 && p[j].x < p[j - 1].x; j--) {
-      TrawlOcrPoint t = p[j];
-      p[j] = p[j - 1];
-      p[j - 1] = t;
-    }
+    for (int j = i; j > 0 && p[j].x < p[j - 1].x; j--)
+      {
+        TrawlOcrPoint t = p[j];
+        p[j] = p[j - 1];
+        p[j - 1] = t;
+      }
   gboolean l = p[1].y > p[0].y, r = p[3].y > p[2].y;
   out[0] = l ? p[0] : p[1];
   out[3] = l ? p[1] : p[0];
@@ -171,38 +178,42 @@ min_rect_of_hull (const TrawlOcrPoint *h, int n, TrawlOcrPoint corners[4])
   double best = INFINITY, bw = 0, bh = 0;
   double bu[2] = { 1, 0 }, bmin_u = 0, bmin_v = 0;
 
-  if (n == 1) {
-    for (int i = 0; i < 4; i++)
-      corners[i] = h[0];
-    return 0;
-  }
-  for (int i = 0; i < n; i++) {
-    TrawlOcrPoint a = h[i], b = h[(i + 1) % n];
-    double dx = (double) b.x - a.x, dy = (double) b.y - a.y;
-    double len = hypot (dx, dy);
-    if (len == 0)
-      continue;
-    double ux = dx / len, uy = dy / len;
-    double min_u = INFINITY, max_u = -INFINITY, min_v = INFINITY, max_v = -INFINITY;
-    for (int j = 0; j < n; j++) {
-      double pu = h[j].x * ux + h[j].y * uy;
-      double pv = -h[j].x * uy + h[j].y * ux;
-      min_u = MIN (min_u, pu);
-      max_u = MAX (max_u, pu);
-      min_v = MIN (min_v, pv);
-      max_v = MAX (max_v, pv);
+  if (n == 1)
+    {
+      for (int i = 0; i < 4; i++)
+        corners[i] = h[0];
+      return 0;
     }
-    double area = (max_u - min_u) * (max_v - min_v);
-    if (area < best - 1e-9) {
-      best = area;
-      bw = max_u - min_u;
-      bh = max_v - min_v;
-      bu[0] = ux;
-      bu[1] = uy;
-      bmin_u = min_u;
-      bmin_v = min_v;
+  for (int i = 0; i < n; i++)
+    {
+      TrawlOcrPoint a = h[i], b = h[(i + 1) % n];
+      double dx = (double) b.x - a.x, dy = (double) b.y - a.y;
+      double len = hypot (dx, dy);
+      if (len == 0)
+        continue;
+      double ux = dx / len, uy = dy / len;
+      double min_u = INFINITY, max_u = -INFINITY, min_v = INFINITY, max_v = -INFINITY;
+      for (int j = 0; j < n; j++)
+        {
+          double pu = h[j].x * ux + h[j].y * uy;
+          double pv = -h[j].x * uy + h[j].y * ux;
+          min_u = MIN (min_u, pu);
+          max_u = MAX (max_u, pu);
+          min_v = MIN (min_v, pv);
+          max_v = MAX (max_v, pv);
+        }
+      double area = (max_u - min_u) * (max_v - min_v);
+      if (area < best - 1e-9)
+        {
+          best = area;
+          bw = max_u - min_u;
+          bh = max_v - min_v;
+          bu[0] = ux;
+          bu[1] = uy;
+          bmin_u = min_u;
+          bmin_v = min_v;
+        }
     }
-  }
   if (best == INFINITY) {  /* every point the same */
     for (int i = 0; i < 4; i++)
       corners[i] = h[0];
@@ -211,10 +222,11 @@ min_rect_of_hull (const TrawlOcrPoint *h, int n, TrawlOcrPoint corners[4])
   /* point = u * U + v * V with U = (ux, uy), V = (-uy, ux) */
   double uv[4][2] = { { bmin_u, bmin_v }, { bmin_u + bw, bmin_v },
                       { bmin_u + bw, bmin_v + bh }, { bmin_u, bmin_v + bh } };
-  for (int i = 0; i < 4; i++) {
-    corners[i].x = (float) (uv[i][0] * bu[0] - uv[i][1] * bu[1]);
-    corners[i].y = (float) (uv[i][0] * bu[1] + uv[i][1] * bu[0]);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      corners[i].x = (float) (uv[i][0] * bu[0] - uv[i][1] * bu[1]);
+      corners[i].y = (float) (uv[i][0] * bu[1] + uv[i][1] * bu[0]);
+    }
   order_corners (corners);
   return (float) MIN (bw, bh);
 }
@@ -254,11 +266,12 @@ in_quad (const TrawlOcrPoint q[4], float x, float y)
   TrawlOcrPoint p = { x, y };
   int pos = 0, neg = 0;
 
-  for (int i = 0; i < 4; i++) {
-    double c = cross (q[i], q[(i + 1) % 4], p);
-    pos += c > 1e-6;
-    neg += c < -1e-6;
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      double c = cross (q[i], q[(i + 1) % 4], p);
+      pos += c > 1e-6;
+      neg += c < -1e-6;
+    }
   return pos == 0 || neg == 0;
 }
 
@@ -270,12 +283,13 @@ _trawl_ocr_db_rect_region (const TrawlOcrPoint c[4], int w, int h, int *x0, int 
 {
   float fx0 = INFINITY, fx1 = -INFINITY, fy0 = INFINITY, fy1 = -INFINITY;
 
-  for (int i = 0; i < 4; i++) {
-    fx0 = MIN (fx0, c[i].x);
-    fx1 = MAX (fx1, c[i].x);
-    fy0 = MIN (fy0, c[i].y);
-    fy1 = MAX (fy1, c[i].y);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      fx0 = MIN (fx0, c[i].x);
+      fx1 = MAX (fx1, c[i].x);
+      fy0 = MIN (fy0, c[i].y);
+      fy1 = MAX (fy1, c[i].y);
+    }
   *x0 = CLAMP ((int) floorf (fx0), 0, w - 1);
   *x1 = CLAMP ((int) ceilf (fx1), 0, w - 1);
   *y0 = CLAMP ((int) floorf (fy0), 0, h - 1);
@@ -292,18 +306,20 @@ box_score (const float *prob, int w, int h, const TrawlOcrPoint box[4])
 
   _trawl_ocr_db_rect_region (box, w, h, &x0, &y0, &x1, &y1);
   TrawlOcrPoint q[4];
-  for (int i = 0; i < 4; i++) {
-    q[i].x = (float) (int) (box[i].x - x0);
-    q[i].y = (float) (int) (box[i].y - y0);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      q[i].x = (float) (int) (box[i].x - x0);
+      q[i].y = (float) (int) (box[i].y - y0);
+    }
   double sum = 0;
   long count = 0;
   for (int y = y0; y <= y1; y++)
     for (int x = x0; x <= x1; x++)
-      if (in_quad (q, (float) (x - x0), (float) (y - y0))) {
-        sum += prob[(gsize) y * w + x];
-        count++;
-      }
+      if (in_quad (q, (float) (x - x0), (float) (y - y0)))
+        {
+          sum += prob[(gsize) y * w + x];
+          count++;
+        }
   return count ? (float) (sum / count) : 0.0f;
 }
 
@@ -319,10 +335,11 @@ grow_rect (TrawlOcrPoint c[4], double d)
   if (lv > 0) { vx /= lv; vy /= lv; } else { vx = -uy; vy = ux; }
   /* (su, sv): which way each corner moves along u and v */
   static const int su[4] = { -1, 1, 1, -1 }, sv[4] = { -1, -1, 1, 1 };
-  for (int i = 0; i < 4; i++) {
-    c[i].x += (float) (d * (su[i] * ux + sv[i] * vx));
-    c[i].y += (float) (d * (su[i] * uy + sv[i] * vy));
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      c[i].x += (float) (d * (su[i] * ux + sv[i] * vx));
+      c[i].y += (float) (d * (su[i] * uy + sv[i] * vy));
+    }
 }
 
 /* Collects one 8-connected component starting at (sx, sy), marking it in
@@ -339,45 +356,51 @@ component_extremes (const guint8 *bin, guint8 *seen, int w, int h, int sx, int s
   int first = sy * w + sx;
   g_array_append_val (stack, first);
   seen[first] = 1;
-  while (stack->len) {
-    int p = g_array_index (stack, int, stack->len - 1);
-    g_array_set_size (stack, stack->len - 1);
-    int x = p % w, y = p / w;
-    g_array_append_val (rows, p);
-    y0 = MIN (y0, y);
-    y1 = MAX (y1, y);
-    for (int dy = -1; dy <= 1; dy++)
-      for (int dx = -1; dx <= 1; dx++) {
-        int nx = x + dx, ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= w || ny >= h)
-          continue;
-        int q = ny * w + nx;
-        if (bin[q] && !seen[q]) {
-          seen[q] = 1;
-          g_array_append_val (stack, q);
-        }
-      }
-  }
+  while (stack->len)
+    {
+      int p = g_array_index (stack, int, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
+      int x = p % w, y = p / w;
+      g_array_append_val (rows, p);
+      y0 = MIN (y0, y);
+      y1 = MAX (y1, y);
+      for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++)
+          {
+            int nx = x + dx, ny = y + dy;
+            if (nx < 0 || ny < 0 || nx >= w || ny >= h)
+              continue;
+            int q = ny * w + nx;
+            if (bin[q] && !seen[q])
+              {
+                seen[q] = 1;
+                g_array_append_val (stack, q);
+              }
+          }
+    }
   int nrows = y1 - y0 + 1;
   int *lo = g_new (int, nrows), *hi = g_new (int, nrows);
-  for (int i = 0; i < nrows; i++) {
-    lo[i] = G_MAXINT;
-    hi[i] = -1;
-  }
-  for (guint i = 0; i < rows->len; i++) {
-    int p = g_array_index (rows, int, i), x = p % w, r = p / w - y0;
-    lo[r] = MIN (lo[r], x);
-    hi[r] = MAX (hi[r], x);
-  }
+  for (int i = 0; i < nrows; i++)
+    {
+      lo[i] = G_MAXINT;
+      hi[i] = -1;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      int p = g_array_index (rows, int, i), x = p % w, r = p / w - y0;
+      lo[r] = MIN (lo[r], x);
+      hi[r] = MAX (hi[r], x);
+    }
   g_array_set_size (pts, 0);
-  for (int r = 0; r < nrows; r++) {
-    if (hi[r] < 0)
-      continue;
-    TrawlOcrPoint a = { (float) lo[r], (float) (r + y0) }, b = { (float) hi[r], a.y };
-    g_array_append_val (pts, a);
-    if (hi[r] != lo[r])
-      g_array_append_val (pts, b);
-  }
+  for (int r = 0; r < nrows; r++)
+    {
+      if (hi[r] < 0)
+        continue;
+      TrawlOcrPoint a = { (float) lo[r], (float) (r + y0) }, b = { (float) hi[r], a.y };
+      g_array_append_val (pts, a);
+      if (hi[r] != lo[r])
+        g_array_append_val (pts, b);
+    }
   g_free (lo);
   g_free (hi);
   return (int) pts->len;
@@ -405,15 +428,19 @@ sort_boxes (GArray *boxes)
     return;
   qsort (b, (size_t) n, sizeof *b, cmp_box);
   for (int i = 0; i + 1 < n; i++)
-    for (int j = i; j >= 0; j--) {
-      if (fabsf (b[j + 1].pts[0].y - b[j].pts[0].y) < 10 && b[j + 1].pts[0].x < b[j].pts[0].x) {
-        TrawlOcrBox t = b[j];
-        b[j] = b[j + 1];
-        b[j + 1] = t;
-      } else {
-        break;
+    for (int j = i; j >= 0; j--)
+      {
+        if (fabsf (b[j + 1].pts[0].y - b[j].pts[0].y) < 10 && b[j + 1].pts[0].x < b[j].pts[0].x)
+          {
+            TrawlOcrBox t = b[j];
+            b[j] = b[j + 1];
+            b[j + 1] = t;
+          }
+        else
+          {
+            break;
+          }
       }
-    }
 }
 
 /* One component's points as its minimum-area rectangle (corners ordered
@@ -448,10 +475,11 @@ rect_box (const float *prob, int w, int h, int img_w, int img_h, const TrawlOcrR
   if (MIN (bw, bh) + 2 * d < p->min_size + 2)
     return FALSE;
   order_corners (c);
-  for (int i = 0; i < 4; i++) {
-    out->pts[i].x = CLAMP (rintf (c[i].x / w * img_w), 0.0f, (float) img_w);
-    out->pts[i].y = CLAMP (rintf (c[i].y / h * img_h), 0.0f, (float) img_h);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      out->pts[i].x = CLAMP (rintf (c[i].x / w * img_w), 0.0f, (float) img_w);
+      out->pts[i].y = CLAMP (rintf (c[i].y / h * img_h), 0.0f, (float) img_h);
+    }
   out->score = score;
   return TRUE;
 }
@@ -500,15 +528,16 @@ _trawl_ocr_db_rects (const guint8 *bin, int w, int h, const TrawlOcrDbParams *pa
   GArray *pts = g_array_new (FALSE, FALSE, sizeof (TrawlOcrPoint));
   int candidates = 0;
   for (int y = 0; y < h && candidates < params->max_candidates; y++)
-    for (int x = 0; x < w && candidates < params->max_candidates; x++) {
-      if (!bin[(gsize) y * w + x] || seen[(gsize) y * w + x])
-        continue;
-      candidates++;
-      component_extremes (bin, seen, w, h, x, y, stack, pts, rows);
-      TrawlOcrRect r;
-      if (component_rect (pts, params, &r))
-        g_array_append_val (rects, r);
-    }
+    for (int x = 0; x < w && candidates < params->max_candidates; x++)
+      {
+        if (!bin[(gsize) y * w + x] || seen[(gsize) y * w + x])
+          continue;
+        candidates++;
+        component_extremes (bin, seen, w, h, x, y, stack, pts, rows);
+        TrawlOcrRect r;
+        if (component_rect (pts, params, &r))
+          g_array_append_val (rects, r);
+      }
   g_array_unref (stack);
   g_array_unref (rows);
   g_array_unref (pts);
@@ -526,12 +555,13 @@ _trawl_ocr_db_finish (const float *prob, int w, int h, int img_w, int img_h,
 
   g_return_val_if_fail (prob != NULL && rects != NULL && w > 0 && h > 0, boxes);
   params = params_or_defaults (params, &defaults);
-  for (guint i = 0; i < rects->len; i++) {
-    TrawlOcrBox box;
-    if (rect_box (prob, w, h, img_w, img_h, &g_array_index (rects, TrawlOcrRect, i), params,
-                  &box))
-      g_array_append_val (boxes, box);
-  }
+  for (guint i = 0; i < rects->len; i++)
+    {
+      TrawlOcrBox box;
+      if (rect_box (prob, w, h, img_w, img_h, &g_array_index (rects, TrawlOcrRect, i), params,
+                    &box))
+        g_array_append_val (boxes, box);
+    }
   sort_boxes (boxes);
   return boxes;
 }
@@ -588,28 +618,32 @@ trawl_ocr_dict_load (const char *path, GError **error)
 
   if (!g_file_get_contents (path, &text, &len, error))
     return NULL;
-  if (!g_utf8_validate (text, (gssize) len, NULL)) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: not UTF-8 text", path);
-    return NULL;
-  }
+  if (!g_utf8_validate (text, (gssize) len, NULL))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: not UTF-8 text", path);
+      return NULL;
+    }
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   int n = (int) g_strv_length (lines);
   if (n > 0 && lines[n - 1][0] == '\0')
     n--;  /* the final newline */
-  for (int i = 0; i < n; i++) {
-    gsize l = strlen (lines[i]);
-    if (l && lines[i][l - 1] == '\r')
-      lines[i][l - 1] = '\0';
-    if (!lines[i][0]) {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: line %d is empty", path,
-                   i + 1);
+  for (int i = 0; i < n; i++)
+    {
+      gsize l = strlen (lines[i]);
+      if (l && lines[i][l - 1] == '\r')
+        lines[i][l - 1] = '\0';
+      if (!lines[i][0])
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: line %d is empty", path,
+                       i + 1);
+          return NULL;
+        }
+    }
+  if (n == 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: no characters", path);
       return NULL;
     }
-  }
-  if (n == 0) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s: no characters", path);
-    return NULL;
-  }
   return trawl_ocr_dict_new ((const char *const *) lines, n);
 }
 
@@ -647,34 +681,38 @@ trawl_ocr_dict_char (const TrawlOcrDict *dict, int cls)
 static void
 top_k (const float *p, int C, int *cls, float *prob)
 {
-  for (int k = 0; k < TRAWL_OCR_TOPK; k++) {
-    cls[k] = 0;
-    prob[k] = -1;
-  }
-  for (int c = 1; c < C; c++) {
-    if (!(p[c] > prob[TRAWL_OCR_TOPK - 1]))
-      continue;
-    int k = TRAWL_OCR_TOPK - 1;
-    while (k > 0 && p[c] > prob[k - 1]) {
-      cls[k] = cls[k - 1];
-      prob[k] = prob[k - 1];
-      k--;
+  for (int k = 0; k < TRAWL_OCR_TOPK; k++)
+    {
+      cls[k] = 0;
+      prob[k] = -1;
     }
-    cls[k] = c;
-    prob[k] = p[c];
-  }
+  for (int c = 1; c < C; c++)
+    {
+      if (!(p[c] > prob[TRAWL_OCR_TOPK - 1]))
+        continue;
+      int k = TRAWL_OCR_TOPK - 1;
+      while (k > 0 && p[c] > prob[k - 1])
+        {
+          cls[k] = cls[k - 1];
+          prob[k] = prob[k - 1];
+          k--;
+        }
+      cls[k] = c;
+      prob[k] = p[c];
+    }
 }
 
 /* _trawl_ctc_steps_ref: see ctc-steps.h. */
 void
 _trawl_ctc_steps_ref (const float *probs, int rows, int n_classes, TrawlCtcStep *steps)
 {
-  for (int t = 0; t < rows; t++) {
-    const float *p = probs + (gsize) t * n_classes;
+  for (int t = 0; t < rows; t++)
+    {
+      const float *p = probs + (gsize) t * n_classes;
 
-    steps[t].blank = p[0];
-    top_k (p, n_classes, steps[t].cls, steps[t].prob);
-  }
+      steps[t].blank = p[0];
+      top_k (p, n_classes, steps[t].cls, steps[t].prob);
+    }
 }
 
 /* _trawl_ocr_ctc_decode_steps: see detect-private.h. */
@@ -684,50 +722,57 @@ _trawl_ocr_ctc_decode_steps (const TrawlOcrDict *dict, const TrawlCtcStep *steps
 {
   g_return_val_if_fail (dict != NULL && (steps != NULL || T <= 0), NULL);
   int n_classes = trawl_ocr_dict_n_classes (dict);
-  if (T < 0) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "CTC output has %d steps", T);
-    return NULL;
-  }
+  if (T < 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "CTC output has %d steps", T);
+      return NULL;
+    }
   /* records may come from a device: a class outside the dictionary would
    * be looked up in it (and by whoever reads the alternatives) */
   for (int t = 0; t < T; t++)
     for (int k = 0; k < TRAWL_CTC_TOPK; k++)
-      if (steps[t].cls[k] < 0 || steps[t].cls[k] >= n_classes) {
-        g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                     "CTC step %d names class %d, the dictionary has %d", t, steps[t].cls[k],
-                     n_classes);
-        return NULL;
-      }
+      if (steps[t].cls[k] < 0 || steps[t].cls[k] >= n_classes)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                       "CTC step %d names class %d, the dictionary has %d", t, steps[t].cls[k],
+                       n_classes);
+          return NULL;
+        }
   GArray *chars = g_array_new (FALSE, TRUE, sizeof (TrawlOcrChar));
   GString *text = g_string_new (NULL);
   int prev = 0;
   double sum = 0;
-  for (int t = 0; t < T; t++) {
-    const TrawlCtcStep *s = &steps[t];
-    int c = trawl_ctc_step_class (s);  /* when not 0, its probability is s->prob[0] */
-    if (c != 0 && c == prev) {  /* a repeat: keep the step where it is surest */
-      TrawlOcrChar *last = &g_array_index (chars, TrawlOcrChar, chars->len - 1);
-      if (s->prob[0] > last->prob) {
-        last->prob = s->prob[0];
-        last->step = t;
-        memcpy (last->alt_cls, s->cls, sizeof last->alt_cls);
-        memcpy (last->alt_prob, s->prob, sizeof last->alt_prob);
-      }
-    } else if (c != 0) {
-      TrawlOcrChar ch = { .cls = c, .prob = s->prob[0], .step = t };
-      memcpy (ch.alt_cls, s->cls, sizeof ch.alt_cls);
-      memcpy (ch.alt_prob, s->prob, sizeof ch.alt_prob);
-      g_array_append_val (chars, ch);
+  for (int t = 0; t < T; t++)
+    {
+      const TrawlCtcStep *s = &steps[t];
+      int c = trawl_ctc_step_class (s);  /* when not 0, its probability is s->prob[0] */
+      if (c != 0 && c == prev) {  /* a repeat: keep the step where it is surest */
+        TrawlOcrChar *last = &g_array_index (chars, TrawlOcrChar, chars->len - 1);
+        if (s->prob[0] > last->prob)
+          {
+            last->prob = s->prob[0];
+            last->step = t;
+            memcpy (last->alt_cls, s->cls, sizeof last->alt_cls);
+            memcpy (last->alt_prob, s->prob, sizeof last->alt_prob);
+          }
+        }
+      else if (c != 0)
+        {
+          TrawlOcrChar ch = { .cls = c, .prob = s->prob[0], .step = t };
+          memcpy (ch.alt_cls, s->cls, sizeof ch.alt_cls);
+          memcpy (ch.alt_prob, s->prob, sizeof ch.alt_prob);
+          g_array_append_val (chars, ch);
+        }
+      prev = c;
     }
-    prev = c;
-  }
   TrawlOcrText *out = g_new0 (TrawlOcrText, 1);
   out->n_chars = (int) chars->len;
-  for (guint i = 0; i < chars->len; i++) {
-    const TrawlOcrChar *ch = &g_array_index (chars, TrawlOcrChar, i);
-    g_string_append (text, trawl_ocr_dict_char (dict, ch->cls));
-    sum += ch->prob;
-  }
+  for (guint i = 0; i < chars->len; i++)
+    {
+      const TrawlOcrChar *ch = &g_array_index (chars, TrawlOcrChar, i);
+      g_string_append (text, trawl_ocr_dict_char (dict, ch->cls));
+      sum += ch->prob;
+    }
   out->score = chars->len ? (float) (sum / chars->len) : 0.0f;
   out->chars = (TrawlOcrChar *) (void *) g_array_free (chars, FALSE);
   out->text = g_string_free (text, FALSE);
@@ -743,12 +788,13 @@ trawl_ocr_ctc_decode (const TrawlOcrDict *dict, const float *probs, int T, int n
                       GError **error)
 {
   g_return_val_if_fail (dict != NULL && (probs != NULL || T == 0), NULL);
-  if (n_classes != trawl_ocr_dict_n_classes (dict) || T < 0) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                 "CTC output has %d classes per step, the dictionary %d", n_classes,
-                 trawl_ocr_dict_n_classes (dict));
-    return NULL;
-  }
+  if (n_classes != trawl_ocr_dict_n_classes (dict) || T < 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "CTC output has %d classes per step, the dictionary %d", n_classes,
+                   trawl_ocr_dict_n_classes (dict));
+      return NULL;
+    }
   g_autofree TrawlCtcStep *steps = g_new (TrawlCtcStep, T);
   _trawl_ctc_steps_ref (probs, T, n_classes, steps);
   return _trawl_ocr_ctc_decode_steps (dict, steps, T, error);

@@ -147,10 +147,11 @@ det_input (TrawlPlateReader *pr, TrawlNnPlan *plan, const TrawlFrameSource *src,
 {
   TrawlWarpParams p;
 
-  if (job->box < 0) {
-    trawl_warp_build_det (&p, src->width, src->height, NULL, job->dw, job->dh);
-    return _trawl_frame_warp_into (plan, src, &p, 1, i, error);
-  }
+  if (job->box < 0)
+    {
+      trawl_warp_build_det (&p, src->width, src->height, NULL, job->dw, job->dh);
+      return _trawl_frame_warp_into (plan, src, &p, 1, i, error);
+    }
   TrawlWarpParams cut;
   trawl_warp_build_crop (&cut, src->width, src->height, &job->zoom);
   trawl_warp_build_det (&p, job->zoom.w, job->zoom.h, NULL, job->dw, job->dh);
@@ -167,32 +168,36 @@ db_regions (TrawlPlateReader *pr, TrawlNnPlan *plan, const float *out, int k, in
 {
   g_autoptr (GArray) regions = g_array_new (FALSE, FALSE, sizeof (TrawlMapRegion));
 
-  if (pr->dbmap_cap < (gsize) k * w * h) {
-    g_free (pr->dbmap);
-    pr->dbmap = g_try_new (float, (gsize) k * w * h);
-    pr->dbmap_cap = pr->dbmap != NULL ? (gsize) k * w * h : 0;
-  }
-  if (pr->dbmap == NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                 "plate reader: no memory for %d det maps", k);
-    return FALSE;
-  }
-  for (int i = 0; i < k; i++)
-    for (guint r = 0; r < rects[i]->len; r++) {
-      int x0, y0, x1, y1;
-      _trawl_ocr_db_rect_region (g_array_index (rects[i], TrawlOcrRect, r).c, w, h, &x0, &y0,
-                                 &x1, &y1);
-      TrawlMapRegion reg = { (gsize) i * w * h + (gsize) y0 * w + x0, x1 - x0 + 1, y1 - y0 + 1 };
-      g_array_append_val (regions, reg);
+  if (pr->dbmap_cap < (gsize) k * w * h)
+    {
+      g_free (pr->dbmap);
+      pr->dbmap = g_try_new (float, (gsize) k * w * h);
+      pr->dbmap_cap = pr->dbmap != NULL ? (gsize) k * w * h : 0;
     }
+  if (pr->dbmap == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "plate reader: no memory for %d det maps", k);
+      return FALSE;
+    }
+  for (int i = 0; i < k; i++)
+    for (guint r = 0; r < rects[i]->len; r++)
+      {
+        int x0, y0, x1, y1;
+        _trawl_ocr_db_rect_region (g_array_index (rects[i], TrawlOcrRect, r).c, w, h, &x0, &y0,
+                                   &x1, &y1);
+        TrawlMapRegion reg = { (gsize) i * w * h + (gsize) y0 * w + x0, x1 - x0 + 1, y1 - y0 + 1 };
+        g_array_append_val (regions, reg);
+      }
   if (regions->len == 0)
     return TRUE;
   if (!_trawl_plan_read_regions (plan, out, pr->dbmap, w,
                                  (const TrawlMapRegion *) (void *) regions->data,
-                                 (int) regions->len, error)) {
-    g_prefix_error (error, "plate reader: DB ");
-    return FALSE;
-  }
+                                 (int) regions->len, error))
+    {
+      g_prefix_error (error, "plate reader: DB ");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -217,23 +222,27 @@ db_boxes (TrawlPlateReader *pr, TrawlNnPlan *plan, void *out,
   gboolean ok = TRUE;
 
   trawl_ocr_db_params_init (&dbp);
-  if (!_trawl_plan_db_masks (plan, maps, k, (int) n, dbp.thresh, &pr->dbmask, bits, error)) {
-    g_prefix_error (error, "plate reader: ");
-    ok = FALSE;
-  }
-  for (int i = 0; ok && i < k; i++) {
-    _trawl_ocr_db_unpack (bits + i * words, n, bin);
-    rects[i] = _trawl_ocr_db_rects (bin, w, h, &dbp);
-  }
-  if (ok && trawl_nn_plan_on_device (plan)) {
-    ok = db_regions (pr, plan, out, k, w, h, rects, error);
-    maps = pr->dbmap;
-  }
-  for (int i = 0; ok && i < k; i++) {
-    DetJob *job = &jobs[idx[i]];
-    job->found = _trawl_ocr_db_finish (maps + i * n, w, h, job->img_w, job->img_h, rects[i],
-                                       &dbp);
-  }
+  if (!_trawl_plan_db_masks (plan, maps, k, (int) n, dbp.thresh, &pr->dbmask, bits, error))
+    {
+      g_prefix_error (error, "plate reader: ");
+      ok = FALSE;
+    }
+  for (int i = 0; ok && i < k; i++)
+    {
+      _trawl_ocr_db_unpack (bits + i * words, n, bin);
+      rects[i] = _trawl_ocr_db_rects (bin, w, h, &dbp);
+    }
+  if (ok && trawl_nn_plan_on_device (plan))
+    {
+      ok = db_regions (pr, plan, out, k, w, h, rects, error);
+      maps = pr->dbmap;
+    }
+  for (int i = 0; ok && i < k; i++)
+    {
+      DetJob *job = &jobs[idx[i]];
+      job->found = _trawl_ocr_db_finish (maps + i * n, w, h, job->img_w, job->img_h, rects[i],
+                                         &dbp);
+    }
   for (int i = 0; i < k; i++)
     if (rects[i] != NULL)
       g_array_unref (rects[i]);
@@ -256,30 +265,33 @@ run_dets (TrawlPlateReader *pr, const TrawlFrameSource *srcs, DetJob *jobs, int 
   int kmax = pr->det_max_batch > 0 ? MIN (pr->det_max_batch, TRAWL_PLATE_DET_MAX_BATCH)
            : trawl_nn_plan_on_device (pr->rec) ? TRAWL_PLATE_DET_MAX_BATCH : 1;
 
-  for (int j = 0; ok && j < n; j++) {
-    int idx[TRAWL_PLATE_DET_MAX_BATCH], k = 0, dw = jobs[j].dw, dh = jobs[j].dh;
-    TrawlNnTensor out;
+  for (int j = 0; ok && j < n; j++)
+    {
+      int idx[TRAWL_PLATE_DET_MAX_BATCH], k = 0, dw = jobs[j].dw, dh = jobs[j].dh;
+      TrawlNnTensor out;
 
-    if (done[j])
-      continue;
-    for (int i = j; i < n && k < kmax; i++)
-      if (!done[i] && jobs[i].dw == dw && jobs[i].dh == dh) {
-        idx[k++] = i;
-        done[i] = TRUE;
-      }
-    TrawlNnPlan *plan = det_plan (pr, dw, dh, k, error);
-    ok = plan != NULL;
-    for (int i = 0; ok && i < k; i++)
-      ok = det_input (pr, plan, &srcs[jobs[idx[i]].frame], &jobs[idx[i]], i, error);
-    ok = ok && trawl_nn_plan_run_staged_device (plan, &out, 1, error);
-    if (ok && (out.dtype != TRAWL_NN_F32
-               || trawl_nn_tensor_numel (&out) != (int64_t) k * dw * dh)) {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                   "plate reader: det map is not %d x %dx%d floats", k, dw, dh);
-      ok = FALSE;
+      if (done[j])
+        continue;
+      for (int i = j; i < n && k < kmax; i++)
+        if (!done[i] && jobs[i].dw == dw && jobs[i].dh == dh)
+          {
+            idx[k++] = i;
+            done[i] = TRUE;
+          }
+      TrawlNnPlan *plan = det_plan (pr, dw, dh, k, error);
+      ok = plan != NULL;
+      for (int i = 0; ok && i < k; i++)
+        ok = det_input (pr, plan, &srcs[jobs[idx[i]].frame], &jobs[idx[i]], i, error);
+      ok = ok && trawl_nn_plan_run_staged_device (plan, &out, 1, error);
+      if (ok && (out.dtype != TRAWL_NN_F32
+                 || trawl_nn_tensor_numel (&out) != (int64_t) k * dw * dh))
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                       "plate reader: det map is not %d x %dx%d floats", k, dw, dh);
+          ok = FALSE;
+        }
+      ok = ok && db_boxes (pr, plan, out.data, jobs, idx, k, error);
     }
-    ok = ok && db_boxes (pr, plan, out.data, jobs, idx, k, error);
-  }
   pr->times.detect_s += (g_get_monotonic_time () - start) / 1e6;
   return ok;
 }
@@ -299,12 +311,13 @@ rec_steps (TrawlPlateReader *pr, TrawlNnPlan *plan, int nb, int m,
   if (!trawl_nn_plan_run_staged_device (plan, &o, 1, error))
     return FALSE;
   if (o.dtype != TRAWL_NN_F32 || o.ndim != 3 || o.dims[0] != nb || o.dims[1] < 1
-      || o.dims[2] != trawl_ocr_dict_n_classes (pr->dict)) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
-                 "plate reader: rec output is not [%d, T, %d]", nb,
-                 trawl_ocr_dict_n_classes (pr->dict));
-    return FALSE;
-  }
+      || o.dims[2] != trawl_ocr_dict_n_classes (pr->dict))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED,
+                   "plate reader: rec output is not [%d, T, %d]", nb,
+                   trawl_ocr_dict_n_classes (pr->dict));
+      return FALSE;
+    }
   *T = (int) o.dims[1];
   C = (int) o.dims[2];
   rows = m * *T;
@@ -325,83 +338,94 @@ read_cands (TrawlPlateReader *pr, const TrawlFrameSource *srcs, const DetJob *jo
   gint64 start = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
-  for (int first = 0; ok && first < n; first += TRAWL_WARP_MAX_BATCH) {
-    int m = MIN (n - first, TRAWL_WARP_MAX_BATCH), b = bucket_of (m), nb = 1 << b;
-    TrawlWarpParams cut[TRAWL_WARP_MAX_BATCH], p[TRAWL_WARP_MAX_BATCH];
-    TrawlWarpParams zero[TRAWL_WARP_MAX_BATCH];
-    gsize off[TRAWL_WARP_MAX_BATCH], total = 0;
-    int rw[TRAWL_WARP_MAX_BATCH];
+  for (int first = 0; ok && first < n; first += TRAWL_WARP_MAX_BATCH)
+    {
+      int m = MIN (n - first, TRAWL_WARP_MAX_BATCH), b = bucket_of (m), nb = 1 << b;
+      TrawlWarpParams cut[TRAWL_WARP_MAX_BATCH], p[TRAWL_WARP_MAX_BATCH];
+      TrawlWarpParams zero[TRAWL_WARP_MAX_BATCH];
+      gsize off[TRAWL_WARP_MAX_BATCH], total = 0;
+      int rw[TRAWL_WARP_MAX_BATCH];
 
-    if (pr->rec_batch[b] == NULL) {
-      TrawlNnTensor shape = { TRAWL_NN_F32, 4, { nb, 3, REC_H, REC_W }, NULL };
-      TrawlNnPlanOptions po = plan_options (pr);
-      if ((pr->rec_batch[b] = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error)) == NULL) {
-        ok = FALSE;
-        break;
-      }
+      if (pr->rec_batch[b] == NULL)
+        {
+          TrawlNnTensor shape = { TRAWL_NN_F32, 4, { nb, 3, REC_H, REC_W }, NULL };
+          TrawlNnPlanOptions po = plan_options (pr);
+          if ((pr->rec_batch[b] = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error)) == NULL)
+            {
+              ok = FALSE;
+              break;
+            }
+        }
+      TrawlNnPlan *plan = pr->rec_batch[b];
+      for (int i = 0; i < m; i++)
+        {
+          const Cand *c = &cands[first + i];
+          int sw = c->from < 0 ? srcs[c->frame].width : jobs[c->from].zoom.w;
+          int sh = c->from < 0 ? srcs[c->frame].height : jobs[c->from].zoom.h;
+          trawl_warp_build_crop (&cut[i], sw, sh, &c->crop);
+          off[i] = total;
+          total += (gsize) 3 * c->crop.w * c->crop.h;
+          rw[i] = trawl_warp_build_rec (&p[i], c->crop.w, c->crop.h, NULL, REC_H, REC_W);
+        }
+      /* the previous run (its stream drained) read the last crops */
+      if (!_trawl_warp_scratch_reserve (&pr->crops, &srcs[0], total, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      for (int i = 0, e; ok && i < m; i = e)
+        {
+          const Cand *c = &cands[first + i];
+          e = i + 1;
+          if (c->from >= 0)
+            {
+              ok = _trawl_scratch_warp_crop (plan, &pr->zooms, jobs[c->from].off, &cut[i], &pr->crops,
+                                             off[i], error);
+              continue;
+            }
+          /* the frame crops of one frame next to each other: one launch */
+          while (e < m && cands[first + e].from < 0 && cands[first + e].frame == c->frame)
+            e++;
+          ok = _trawl_frame_warp_crops (plan, &srcs[c->frame], &cut[i], e - i, &pr->crops, &off[i],
+                                        error);
+        }
+      for (int i = 0; i < nb; i++)
+        {
+          if (i >= m)
+            {
+              /* unused items repeat the first (defined input, outputs ignored) */
+              p[i] = p[0];
+              off[i] = off[0];
+            }
+          /* trawl_ocr_rec_input zero-pads the columns past rw: a warp over the
+           * whole width that reads nothing (empty valid rectangle: black) and
+           * scales it to 0 writes the zeros first */
+          zero[i] = p[i];
+          zero[i].out_w = REC_W;
+          zero[i].valid[0] = zero[i].valid[1] = 1.0f;
+          zero[i].valid[2] = zero[i].valid[3] = 0.0f;
+          for (int ch = 0; ch < 3; ch++)
+            {
+              zero[i].mean[ch] = 0.0f;
+              zero[i].scale[ch] = 0.0f;
+            }
+        }
+      g_autofree TrawlCtcStep *steps = NULL;
+      int T = 0;
+      ok = ok && _trawl_scratch_warp_into (plan, &pr->crops, off, zero, nb, 0, error) &&
+           _trawl_scratch_warp_into (plan, &pr->crops, off, p, nb, 0, error) &&
+           rec_steps (pr, plan, nb, m, &steps, &T, error);
+      for (int i = 0; ok && i < m; i++)
+        {
+          const Cand *c = &cands[first + i];
+          TrawlPlate *read = _trawl_plate_from_steps (pr, steps + (gsize) i * T, T, c->crop.w, rw[i],
+                                                      1, error);
+          if (read == NULL)
+            ok = FALSE;
+          else
+            fs[c->frame].reads[3 * c->box + c->slot] = read;
+        }
     }
-    TrawlNnPlan *plan = pr->rec_batch[b];
-    for (int i = 0; i < m; i++) {
-      const Cand *c = &cands[first + i];
-      int sw = c->from < 0 ? srcs[c->frame].width : jobs[c->from].zoom.w;
-      int sh = c->from < 0 ? srcs[c->frame].height : jobs[c->from].zoom.h;
-      trawl_warp_build_crop (&cut[i], sw, sh, &c->crop);
-      off[i] = total;
-      total += (gsize) 3 * c->crop.w * c->crop.h;
-      rw[i] = trawl_warp_build_rec (&p[i], c->crop.w, c->crop.h, NULL, REC_H, REC_W);
-    }
-    /* the previous run (its stream drained) read the last crops */
-    if (!_trawl_warp_scratch_reserve (&pr->crops, &srcs[0], total, error)) {
-      ok = FALSE;
-      break;
-    }
-    for (int i = 0, e; ok && i < m; i = e) {
-      const Cand *c = &cands[first + i];
-      e = i + 1;
-      if (c->from >= 0) {
-        ok = _trawl_scratch_warp_crop (plan, &pr->zooms, jobs[c->from].off, &cut[i], &pr->crops,
-                                       off[i], error);
-        continue;
-      }
-      /* the frame crops of one frame next to each other: one launch */
-      while (e < m && cands[first + e].from < 0 && cands[first + e].frame == c->frame)
-        e++;
-      ok = _trawl_frame_warp_crops (plan, &srcs[c->frame], &cut[i], e - i, &pr->crops, &off[i],
-                                    error);
-    }
-    for (int i = 0; i < nb; i++) {
-      if (i >= m) {
-        /* unused items repeat the first (defined input, outputs ignored) */
-        p[i] = p[0];
-        off[i] = off[0];
-      }
-      /* trawl_ocr_rec_input zero-pads the columns past rw: a warp over the
-       * whole width that reads nothing (empty valid rectangle: black) and
-       * scales it to 0 writes the zeros first */
-      zero[i] = p[i];
-      zero[i].out_w = REC_W;
-      zero[i].valid[0] = zero[i].valid[1] = 1.0f;
-      zero[i].valid[2] = zero[i].valid[3] = 0.0f;
-      for (int ch = 0; ch < 3; ch++) {
-        zero[i].mean[ch] = 0.0f;
-        zero[i].scale[ch] = 0.0f;
-      }
-    }
-    g_autofree TrawlCtcStep *steps = NULL;
-    int T = 0;
-    ok = ok && _trawl_scratch_warp_into (plan, &pr->crops, off, zero, nb, 0, error) &&
-         _trawl_scratch_warp_into (plan, &pr->crops, off, p, nb, 0, error) &&
-         rec_steps (pr, plan, nb, m, &steps, &T, error);
-    for (int i = 0; ok && i < m; i++) {
-      const Cand *c = &cands[first + i];
-      TrawlPlate *read = _trawl_plate_from_steps (pr, steps + (gsize) i * T, T, c->crop.w, rw[i],
-                                                  1, error);
-      if (read == NULL)
-        ok = FALSE;
-      else
-        fs[c->frame].reads[3 * c->box + c->slot] = read;
-    }
-  }
   pr->times.read_s += (g_get_monotonic_time () - start) / 1e6;
   return ok;
 }
@@ -412,20 +436,24 @@ check_sources (const TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, 
 {
   gboolean dev = trawl_nn_plan_on_device (pr->rec);
 
-  for (int f = 0; f < n; f++) {
-    const TrawlFrameSource *s = &srcs[f];
-    if (s->gpu != NULL) {
-      if (!dev)
-        return bad_arg (error, "a GPU frame needs a reader made with the CUDA backend");
-      if (s->gpu->y == NULL || s->gpu->uv == NULL || s->width < 2 || s->height < 2)
-        return bad_arg (error, "empty GPU frame");
-    } else {
-      if (dev)
-        return bad_arg (error, "a host image needs a reader made with the CPU backend");
-      if (s->rgb == NULL || s->width < 1 || s->height < 1)
-        return bad_arg (error, "empty image");
+  for (int f = 0; f < n; f++)
+    {
+      const TrawlFrameSource *s = &srcs[f];
+      if (s->gpu != NULL)
+        {
+          if (!dev)
+            return bad_arg (error, "a GPU frame needs a reader made with the CUDA backend");
+          if (s->gpu->y == NULL || s->gpu->uv == NULL || s->width < 2 || s->height < 2)
+            return bad_arg (error, "empty GPU frame");
+        }
+      else
+        {
+          if (dev)
+            return bad_arg (error, "a host image needs a reader made with the CPU backend");
+          if (s->rgb == NULL || s->width < 1 || s->height < 1)
+            return bad_arg (error, "empty image");
+        }
     }
-  }
   return TRUE;
 }
 
@@ -437,20 +465,21 @@ read_boxes (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameStat
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Cand));
 
   for (int f = 0; f < n; f++)
-    for (guint i = 0; i < fs[f].boxes->len; i++) {
-      const TrawlOcrBox *b = &g_array_index (fs[f].boxes, TrawlOcrBox, i);
-      float w;
-      if (!(fs[f].wanted[i] = _trawl_plate_box_wanted (pr, b, &w, &fs[f].h[i])))
-        continue;
-      /* the classic read's tight (margin 0) and wide (MARGIN_WIDE) crops */
-      Cand c = { .frame = f, .box = (int) i, .slot = 0, .from = -1 };
-      trawl_warp_rectify_crop (b, 0.0f, 0.0f, 1.0f, &c.crop);
-      g_array_append_val (cands, c);
-      c.slot = 1;
-      trawl_warp_rectify_crop (b, TRAWL_PLATE_MARGIN_WIDE, TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f,
-                               &c.crop);
-      g_array_append_val (cands, c);
-    }
+    for (guint i = 0; i < fs[f].boxes->len; i++)
+      {
+        const TrawlOcrBox *b = &g_array_index (fs[f].boxes, TrawlOcrBox, i);
+        float w;
+        if (!(fs[f].wanted[i] = _trawl_plate_box_wanted (pr, b, &w, &fs[f].h[i])))
+          continue;
+        /* the classic read's tight (margin 0) and wide (MARGIN_WIDE) crops */
+        Cand c = { .frame = f, .box = (int) i, .slot = 0, .from = -1 };
+        trawl_warp_rectify_crop (b, 0.0f, 0.0f, 1.0f, &c.crop);
+        g_array_append_val (cands, c);
+        c.slot = 1;
+        trawl_warp_rectify_crop (b, TRAWL_PLATE_MARGIN_WIDE, TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f,
+                                 &c.crop);
+        g_array_append_val (cands, c);
+      }
   return read_cands (pr, srcs, NULL, (const Cand *) (void *) cands->data, (int) cands->len, fs,
                      error);
 }
@@ -468,34 +497,36 @@ read_zoomed (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameSta
   gboolean ok;
 
   for (int f = 0; f < n; f++)
-    for (guint i = 0; i < fs[f].boxes->len; i++) {
-      TrawlPlate *const *r = &fs[f].reads[3 * i];
-      if (!fs[f].wanted[i] || !_trawl_plate_wants_zoom (fs[f].h[i], r[0], r[1]))
-        continue;
-      DetJob job = { .frame = f, .box = (int) i, .off = total };
-      _trawl_plate_zoom_crop (&g_array_index (fs[f].boxes, TrawlOcrBox, i), fs[f].h[i],
-                              &job.zoom);
-      job.img_w = job.zoom.w;
-      job.img_h = job.zoom.h;
-      trawl_warp_det_size (job.img_w, job.img_h, pr->opts.det_max_side, &job.dw, &job.dh);
-      total += (gsize) 3 * job.zoom.w * job.zoom.h;
-      g_array_append_val (jobs, job);
-    }
+    for (guint i = 0; i < fs[f].boxes->len; i++)
+      {
+        TrawlPlate *const *r = &fs[f].reads[3 * i];
+        if (!fs[f].wanted[i] || !_trawl_plate_wants_zoom (fs[f].h[i], r[0], r[1]))
+          continue;
+        DetJob job = { .frame = f, .box = (int) i, .off = total };
+        _trawl_plate_zoom_crop (&g_array_index (fs[f].boxes, TrawlOcrBox, i), fs[f].h[i],
+                                &job.zoom);
+        job.img_w = job.zoom.w;
+        job.img_h = job.zoom.h;
+        trawl_warp_det_size (job.img_w, job.img_h, pr->opts.det_max_side, &job.dw, &job.dh);
+        total += (gsize) 3 * job.zoom.w * job.zoom.h;
+        g_array_append_val (jobs, job);
+      }
   if (jobs->len == 0)
     return TRUE;
   DetJob *js = (DetJob *) (void *) jobs->data;
   ok = _trawl_warp_scratch_reserve (&pr->zooms, &srcs[0], total, error) &&
        run_dets (pr, srcs, js, (int) jobs->len, error);
-  for (guint j = 0; ok && j < jobs->len; j++) {
-    int best = _trawl_plate_best_box (js[j].found);
-    if (best < 0)
-      continue;  /* no region: no zoomed read, as on the CPU */
-    Cand c = { .frame = js[j].frame, .box = js[j].box, .slot = 2, .from = (int) j };
-    trawl_warp_rectify_crop (&g_array_index (js[j].found, TrawlOcrBox, best),
-                             TRAWL_PLATE_MARGIN_REGION, TRAWL_PLATE_MARGIN_REGION / 2, 1.0f,
-                             &c.crop);
-    g_array_append_val (cands, c);
-  }
+  for (guint j = 0; ok && j < jobs->len; j++)
+    {
+      int best = _trawl_plate_best_box (js[j].found);
+      if (best < 0)
+        continue;  /* no region: no zoomed read, as on the CPU */
+      Cand c = { .frame = js[j].frame, .box = js[j].box, .slot = 2, .from = (int) j };
+      trawl_warp_rectify_crop (&g_array_index (js[j].found, TrawlOcrBox, best),
+                               TRAWL_PLATE_MARGIN_REGION, TRAWL_PLATE_MARGIN_REGION / 2, 1.0f,
+                               &c.crop);
+      g_array_append_val (cands, c);
+    }
   ok = ok && read_cands (pr, srcs, js, (const Cand *) (void *) cands->data, (int) cands->len, fs,
                          error);
   for (guint j = 0; j < jobs->len; j++)
@@ -521,46 +552,51 @@ _trawl_plate_reader_detect_sources (TrawlPlateReader *pr, const TrawlFrameSource
   gboolean ok;
 
   /* det of every frame, frames of one size together */
-  for (int f = 0; f < n; f++) {
-    jobs[f] = (DetJob) { .frame = f, .box = -1, .img_w = srcs[f].width,
-                         .img_h = srcs[f].height };
-    trawl_warp_det_size (srcs[f].width, srcs[f].height, pr->opts.det_max_side, &jobs[f].dw,
-                         &jobs[f].dh);
-  }
+  for (int f = 0; f < n; f++)
+    {
+      jobs[f] = (DetJob) { .frame = f, .box = -1, .img_w = srcs[f].width,
+                           .img_h = srcs[f].height };
+      trawl_warp_det_size (srcs[f].width, srcs[f].height, pr->opts.det_max_side, &jobs[f].dw,
+                           &jobs[f].dh);
+    }
   ok = run_dets (pr, srcs, jobs, n, error);
-  for (int f = 0; f < n; f++) {
-    fs[f].boxes = jobs[f].found != NULL ? jobs[f].found
-                                        : g_array_new (FALSE, FALSE, sizeof (TrawlOcrBox));
-    guint nb = MAX (fs[f].boxes->len, 1);
-    fs[f].h = g_new0 (float, nb);
-    fs[f].wanted = g_new0 (gboolean, nb);
-    fs[f].reads = g_new0 (TrawlPlate *, 3 * (gsize) nb);
-  }
+  for (int f = 0; f < n; f++)
+    {
+      fs[f].boxes = jobs[f].found != NULL ? jobs[f].found
+                                          : g_array_new (FALSE, FALSE, sizeof (TrawlOcrBox));
+      guint nb = MAX (fs[f].boxes->len, 1);
+      fs[f].h = g_new0 (float, nb);
+      fs[f].wanted = g_new0 (gboolean, nb);
+      fs[f].reads = g_new0 (TrawlPlate *, 3 * (gsize) nb);
+    }
 
   /* then the reads: tight and wide of every box, then the zoomed ones */
   ok = ok && read_boxes (pr, srcs, n, fs, error) && read_zoomed (pr, srcs, n, fs, error);
 
-  for (int f = 0; f < n; f++) {
-    if (ok) {
-      GPtrArray *plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
-      for (guint i = 0; i < fs[f].boxes->len; i++) {
-        if (!fs[f].wanted[i])
-          continue;
-        int k = _trawl_plate_choose_read (&fs[f].reads[3 * i], 3);
-        TrawlPlate *p = k >= 0 ? g_steal_pointer (&fs[f].reads[3 * i + k]) : NULL;
-        if (p != NULL)
-          _trawl_plate_keep (pr, plates, p, &g_array_index (fs[f].boxes, TrawlOcrBox, i));
-      }
-      _trawl_plate_sort (plates);
-      plates_out[f] = plates;
+  for (int f = 0; f < n; f++)
+    {
+      if (ok)
+        {
+          GPtrArray *plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
+          for (guint i = 0; i < fs[f].boxes->len; i++)
+            {
+              if (!fs[f].wanted[i])
+                continue;
+              int k = _trawl_plate_choose_read (&fs[f].reads[3 * i], 3);
+              TrawlPlate *p = k >= 0 ? g_steal_pointer (&fs[f].reads[3 * i + k]) : NULL;
+              if (p != NULL)
+                _trawl_plate_keep (pr, plates, p, &g_array_index (fs[f].boxes, TrawlOcrBox, i));
+            }
+          _trawl_plate_sort (plates);
+          plates_out[f] = plates;
+        }
+      for (guint i = 0; i < 3 * fs[f].boxes->len; i++)
+        trawl_plate_free (fs[f].reads[i]);
+      g_free (fs[f].reads);
+      g_free (fs[f].h);
+      g_free (fs[f].wanted);
+      g_array_unref (fs[f].boxes);
     }
-    for (guint i = 0; i < 3 * fs[f].boxes->len; i++)
-      trawl_plate_free (fs[f].reads[i]);
-    g_free (fs[f].reads);
-    g_free (fs[f].h);
-    g_free (fs[f].wanted);
-    g_array_unref (fs[f].boxes);
-  }
   if (!ok)
     /* work queued before the failure may still read or write the crops:
      * freeing them waits for the device */

@@ -78,18 +78,20 @@ trawl_plate_reader_new (const TrawlPlateOptions *opts, GError **error)
   g_autofree char *dict_path = trawl_model_path ("ocr-models/ppocr_keys_v1.txt", error);
   if (dict_path == NULL || (pr->dict = trawl_ocr_dict_load (dict_path, error)) == NULL ||
       (pr->det_g = load_graph ("ocr-models/ch_PP-OCRv4_det_infer.onnx", error)) == NULL ||
-      (pr->rec_g = load_graph ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", error)) == NULL) {
-    trawl_plate_reader_free (pr);
-    return NULL;
-  }
+      (pr->rec_g = load_graph ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", error)) == NULL)
+    {
+      trawl_plate_reader_free (pr);
+      return NULL;
+    }
   TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, REC_H, REC_W }, NULL };
   TrawlNnPlanOptions po = { .backend = pr->opts.backend, .n_threads = pr->opts.n_threads,
                             .precision = pr->opts.precision };
   pr->rec = trawl_nn_plan_new (pr->rec_g, &shape, 1, &po, error);
-  if (pr->rec == NULL) {
-    trawl_plate_reader_free (pr);
-    return NULL;
-  }
+  if (pr->rec == NULL)
+    {
+      trawl_plate_reader_free (pr);
+      return NULL;
+    }
   pr->rec_in = g_new (float, 3 * REC_H * REC_W);
   return pr;
 }
@@ -100,13 +102,15 @@ static TrawlImage *
 to_gray (const TrawlImage *img)
 {
   TrawlImage *g = trawl_image_copy (img);
-  for (int y = 0; y < g->height; y++) {
-    guint8 *p = g->data + (gsize) y * g->stride;
-    for (int x = 0; x < g->width; x++, p += 3) {
-      guint8 l = (guint8) ((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
-      p[0] = p[1] = p[2] = l;
+  for (int y = 0; y < g->height; y++)
+    {
+      guint8 *p = g->data + (gsize) y * g->stride;
+      for (int x = 0; x < g->width; x++, p += 3)
+        {
+          guint8 l = (guint8) ((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
+          p[0] = p[1] = p[2] = l;
+        }
     }
-  }
   return g;
 }
 
@@ -132,11 +136,12 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
   TrawlNnTensor in = { TRAWL_NN_F32, 4, { 1, 3, REC_H, REC_W }, pr->rec_in }, out;
   if (!trawl_nn_plan_run (pr->rec, &in, 1, &out, 1, error))
     return NULL;
-  if (out.ndim != 3 || out.dims[1] < 1 || rw < 1) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader: rec output has %d dims",
-                 out.ndim);
-    return NULL;
-  }
+  if (out.ndim != 3 || out.dims[1] < 1 || rw < 1)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED, "plate reader: rec output has %d dims",
+                   out.ndim);
+      return NULL;
+    }
   TrawlPlate *p = _trawl_plate_from_probs (pr, out.data, (int) out.dims[1], (int) out.dims[2],
                                     crop->width, rw, error);
   if (p == NULL)
@@ -223,10 +228,11 @@ best_region (TrawlPlateReader *pr, const TrawlImage *crop, GError **error, gbool
 {
   *failed = FALSE;
   g_autoptr (GArray) boxes = det_boxes (pr, crop, error);
-  if (boxes == NULL) {
-    *failed = TRUE;
-    return NULL;
-  }
+  if (boxes == NULL)
+    {
+      *failed = TRUE;
+      return NULL;
+    }
   int best = _trawl_plate_best_box (boxes);
   return best >= 0 ? rectify (crop, &g_array_index (boxes, TrawlOcrBox, best),
                               TRAWL_PLATE_MARGIN_REGION) : NULL;
@@ -237,12 +243,13 @@ box_bounds (const TrawlOcrBox *b, float *x0, float *x1, float *y0, float *y1)
 {
   *x0 = *y0 = G_MAXFLOAT;
   *x1 = *y1 = -G_MAXFLOAT;
-  for (int k = 0; k < 4; k++) {
-    *x0 = MIN (*x0, b->pts[k].x);
-    *x1 = MAX (*x1, b->pts[k].x);
-    *y0 = MIN (*y0, b->pts[k].y);
-    *y1 = MAX (*y1, b->pts[k].y);
-  }
+  for (int k = 0; k < 4; k++)
+    {
+      *x0 = MIN (*x0, b->pts[k].x);
+      *x1 = MAX (*x1, b->pts[k].x);
+      *y0 = MIN (*y0, b->pts[k].y);
+      *y1 = MAX (*y1, b->pts[k].y);
+    }
 }
 
 /* The columns of a plate crop's main text line: the tallest det box at
@@ -257,28 +264,32 @@ main_columns (TrawlPlateReader *pr, const TrawlImage *crop, Columns *cols, GErro
   if (boxes == NULL)
     return FALSE;
   float lx0 = 0, lx1 = 0, ly0 = 0, ly1 = 0, best_h = 0;
-  for (guint i = 0; i < boxes->len; i++) {
-    float x0, x1, y0, y1;
-    box_bounds (&g_array_index (boxes, TrawlOcrBox, i), &x0, &x1, &y0, &y1);
-    if (x1 - x0 >= y1 - y0 && y1 - y0 > best_h) {
-      best_h = y1 - y0;
-      lx0 = x0; lx1 = x1; ly0 = y0; ly1 = y1;
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      float x0, x1, y0, y1;
+      box_bounds (&g_array_index (boxes, TrawlOcrBox, i), &x0, &x1, &y0, &y1);
+      if (x1 - x0 >= y1 - y0 && y1 - y0 > best_h)
+        {
+          best_h = y1 - y0;
+          lx0 = x0; lx1 = x1; ly0 = y0; ly1 = y1;
+        }
     }
-  }
   if (best_h <= 0)
     return TRUE;
   float cy = (ly0 + ly1) / 2;
   cols->x0 = lx0;
   cols->x1 = lx1;
   cols->h = best_h;
-  for (guint i = 0; i < boxes->len; i++) {
-    float x0, x1, y0, y1;
-    box_bounds (&g_array_index (boxes, TrawlOcrBox, i), &x0, &x1, &y0, &y1);
-    if (y1 - y0 >= LINE_MIN_H * best_h && y0 < cy && cy < y1) {
-      cols->x0 = MIN (cols->x0, x0);
-      cols->x1 = MAX (cols->x1, x1);
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      float x0, x1, y0, y1;
+      box_bounds (&g_array_index (boxes, TrawlOcrBox, i), &x0, &x1, &y0, &y1);
+      if (y1 - y0 >= LINE_MIN_H * best_h && y0 < cy && cy < y1)
+        {
+          cols->x0 = MIN (cols->x0, x0);
+          cols->x1 = MAX (cols->x1, x1);
+        }
     }
-  }
   return TRUE;
 }
 
@@ -302,12 +313,13 @@ trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,
 {
   g_return_val_if_fail (pr != NULL && crop != NULL, NULL);
   g_autoptr (TrawlImage) region = NULL;
-  if (flags & TRAWL_PLATE_CROP_DETECT) {
-    gboolean failed;
-    region = best_region (pr, crop, error, &failed);
-    if (failed)
-      return NULL;
-  }
+  if (flags & TRAWL_PLATE_CROP_DETECT)
+    {
+      gboolean failed;
+      region = best_region (pr, crop, error, &failed);
+      if (failed)
+        return NULL;
+    }
   const TrawlImage *src = region ? region : crop;
   gboolean gray = (flags & TRAWL_PLATE_CROP_GRAY) != 0;
   gboolean use_band = (flags & TRAWL_PLATE_CROP_BAND) != 0;
@@ -319,14 +331,16 @@ trawl_plate_reader_read_crop (TrawlPlateReader *pr, const TrawlImage *crop,
   if (whole == NULL)
     return NULL;
   TrawlPlate *banded = read_variant (pr, src, TRUE, gray, 2, error);
-  if (banded == NULL) {
-    trawl_plate_free (whole);
-    return NULL;
-  }
-  if (_trawl_plate_read_rank (banded) > _trawl_plate_read_rank (whole)) {
-    trawl_plate_free (whole);
-    return banded;
-  }
+  if (banded == NULL)
+    {
+      trawl_plate_free (whole);
+      return NULL;
+    }
+  if (_trawl_plate_read_rank (banded) > _trawl_plate_read_rank (whole))
+    {
+      trawl_plate_free (whole);
+      return banded;
+    }
   trawl_plate_free (banded);
   return whole;
 }

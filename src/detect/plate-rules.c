@@ -78,18 +78,20 @@ plate_from_text (TrawlPlateReader *pr, const TrawlOcrText *t, int T, int crop_w,
   p->det_score = 1.0f;
   p->raw = g_strdup (t->text);
   p->chars = g_array_sized_new (FALSE, TRUE, sizeof (TrawlPlateChar), t->n_chars);
-  for (int i = 0; i < t->n_chars; i++) {
-    const TrawlOcrChar *oc = &t->chars[i];
-    TrawlPlateChar pc = { 0 };
-    pc.c = g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->cls));
-    pc.prob = oc->prob;
-    pc.x = ((float) oc->step + 0.5f) * step_px;
-    for (int k = 0; k < 3 && k < TRAWL_OCR_TOPK; k++) {
-      pc.alt[k] = oc->alt_prob[k] > 0 ? g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->alt_cls[k])) : 0;
-      pc.alt_prob[k] = oc->alt_prob[k];
+  for (int i = 0; i < t->n_chars; i++)
+    {
+      const TrawlOcrChar *oc = &t->chars[i];
+      TrawlPlateChar pc = { 0 };
+      pc.c = g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->cls));
+      pc.prob = oc->prob;
+      pc.x = ((float) oc->step + 0.5f) * step_px;
+      for (int k = 0; k < 3 && k < TRAWL_OCR_TOPK; k++)
+        {
+          pc.alt[k] = oc->alt_prob[k] > 0 ? g_utf8_get_char (trawl_ocr_dict_char (pr->dict, oc->alt_cls[k])) : 0;
+          pc.alt_prob[k] = oc->alt_prob[k];
+        }
+      g_array_append_val (p->chars, pc);
     }
-    g_array_append_val (p->chars, pc);
-  }
   return p;
 }
 
@@ -112,16 +114,18 @@ _trawl_plate_finish_text (TrawlPlate *p, int strict)
   GString *kept = g_string_new (NULL);
   double sum = 0;
   int n = 0;
-  for (guint i = 0; i < p->chars->len; i++) {
-    const TrawlPlateChar *pc = &g_array_index (p->chars, TrawlPlateChar, i);
-    g_string_append_unichar (kept, pc->c);
-    /* Confidence over the characters that survive normalisation: a space
-     * or a dash read with low certainty says nothing about the plate. */
-    if (trawl_plate_char_kept (pc->c)) {
-      sum += pc->prob;
-      n++;
+  for (guint i = 0; i < p->chars->len; i++)
+    {
+      const TrawlPlateChar *pc = &g_array_index (p->chars, TrawlPlateChar, i);
+      g_string_append_unichar (kept, pc->c);
+      /* Confidence over the characters that survive normalisation: a space
+       * or a dash read with low certainty says nothing about the plate. */
+      if (trawl_plate_char_kept (pc->c))
+        {
+          sum += pc->prob;
+          n++;
+        }
     }
-  }
   p->confidence = n ? (float) (sum / n) : 0.0f;
   g_autofree char *text = g_string_free (kept, FALSE);
   g_autofree char *norm = strict == 2 ? latin_only (text) : trawl_plate_normalize (text);
@@ -201,11 +205,12 @@ _trawl_plate_zoom_crop (const TrawlOcrBox *b, float h, TrawlWarpCrop *crop)
 static const TrawlPlateChar *
 text_char (const GArray *chars, int i)
 {
-  for (guint k = 0; chars && k < chars->len; k++) {
-    const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, k);
-    if (trawl_plate_char_kept (pc->c) && i-- == 0)
-      return pc;
-  }
+  for (guint k = 0; chars && k < chars->len; k++)
+    {
+      const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, k);
+      if (trawl_plate_char_kept (pc->c) && i-- == 0)
+        return pc;
+    }
   return NULL;
 }
 
@@ -226,11 +231,12 @@ extends (const TrawlPlate *longer, const TrawlPlate *shorter)
     first = ns;
   else
     return FALSE;
-  for (int i = first; i < first + extra; i++) {
-    const TrawlPlateChar *pc = text_char (longer->chars, i);
-    if (pc == NULL || pc->prob < EXTEND_MIN_PROB)
-      return FALSE;
-  }
+  for (int i = first; i < first + extra; i++)
+    {
+      const TrawlPlateChar *pc = text_char (longer->chars, i);
+      if (pc == NULL || pc->prob < EXTEND_MIN_PROB)
+        return FALSE;
+    }
   return longer->confidence >= shorter->confidence - EXTEND_MAX_LOSS;
 }
 
@@ -274,18 +280,20 @@ void
 _trawl_plate_keep (TrawlPlateReader *pr, GPtrArray *plates, TrawlPlate *p, const TrawlOcrBox *b)
 {
   if (p->confidence < pr->opts.min_confidence || !trawl_plate_plausible (p->text) ||
-      already_read (plates, p->text)) {
-    trawl_plate_free (p);
-    return;
-  }
+      already_read (plates, p->text))
+    {
+      trawl_plate_free (p);
+      return;
+    }
   p->det_score = b->score;
   float x0 = G_MAXFLOAT, y0 = G_MAXFLOAT, x1 = -G_MAXFLOAT, y1 = -G_MAXFLOAT;
-  for (int k = 0; k < 4; k++) {
-    p->quad[k].x = b->pts[k].x;
-    p->quad[k].y = b->pts[k].y;
-    x0 = MIN (x0, b->pts[k].x); y0 = MIN (y0, b->pts[k].y);
-    x1 = MAX (x1, b->pts[k].x); y1 = MAX (y1, b->pts[k].y);
-  }
+  for (int k = 0; k < 4; k++)
+    {
+      p->quad[k].x = b->pts[k].x;
+      p->quad[k].y = b->pts[k].y;
+      x0 = MIN (x0, b->pts[k].x); y0 = MIN (y0, b->pts[k].y);
+      x1 = MAX (x1, b->pts[k].x); y1 = MAX (y1, b->pts[k].y);
+    }
   p->box = (TrawlBox) { x0, y0, x1 - x0, y1 - y0 };
   g_ptr_array_add (plates, p);
 }
@@ -296,13 +304,15 @@ _trawl_plate_best_box (const GArray *boxes)
 {
   int best = -1;
   float best_area = 0;
-  for (guint i = 0; i < boxes->len; i++) {
-    const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
-    float w = dist (b->pts[0], b->pts[1]), h = dist (b->pts[0], b->pts[3]);
-    if (w >= h && w * h * b->score > best_area) {
-      best_area = w * h * b->score;
-      best = (int) i;
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
+      float w = dist (b->pts[0], b->pts[1]), h = dist (b->pts[0], b->pts[3]);
+      if (w >= h && w * h * b->score > best_area)
+        {
+          best_area = w * h * b->score;
+          best = (int) i;
+        }
     }
-  }
   return best;
 }

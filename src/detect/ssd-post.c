@@ -65,13 +65,14 @@ trawl_post_nms (const TrawlPostBox *boxes, const float *scores, int n,
     if (scores[i] > score_threshold)   /* NaN scores are dropped here too */
       cand[nc++] = (Cand) { scores[i], i };
   qsort (cand, nc, sizeof *cand, cand_cmp);
-  for (int c = 0; c < nc && nk < max_out; c++) {
-    gboolean suppressed = FALSE;
-    for (int j = nk - 1; j >= 0 && !suppressed; j--)
-      suppressed = trawl_post_iou (&boxes[cand[c].index], &boxes[keep[j]]) > iou_threshold;
-    if (!suppressed)
-      keep[nk++] = cand[c].index;
-  }
+  for (int c = 0; c < nc && nk < max_out; c++)
+    {
+      gboolean suppressed = FALSE;
+      for (int j = nk - 1; j >= 0 && !suppressed; j--)
+        suppressed = trawl_post_iou (&boxes[cand[c].index], &boxes[keep[j]]) > iou_threshold;
+      if (!suppressed)
+        keep[nk++] = cand[c].index;
+    }
   return nk;
 }
 
@@ -98,25 +99,29 @@ trawl_faces_ssd_anchors (float *anchors)
   static const double ratios[4] = { 2.0, 0.5, 3.0, 0.3333 };
   float *a = anchors;
 
-  for (int l = 0; l < 6; l++) {
-    double scale = 0.2 + (0.95 - 0.2) * l / 5.0;
-    double next = l < 5 ? 0.2 + (0.95 - 0.2) * (l + 1) / 5.0 : 1.0;
-    for (int y = 0; y < grid[l]; y++) {
-      for (int x = 0; x < grid[l]; x++) {
-        double cy = (y + 0.5) / grid[l], cx = (x + 0.5) / grid[l];
-        if (l == 0) {
-          a = put_anchor (a, cy, cx, 0.1, 1.0);
-          a = put_anchor (a, cy, cx, scale, 2.0);
-          a = put_anchor (a, cy, cx, scale, 0.5);
-          continue;
+  for (int l = 0; l < 6; l++)
+    {
+      double scale = 0.2 + (0.95 - 0.2) * l / 5.0;
+      double next = l < 5 ? 0.2 + (0.95 - 0.2) * (l + 1) / 5.0 : 1.0;
+      for (int y = 0; y < grid[l]; y++)
+        {
+          for (int x = 0; x < grid[l]; x++)
+            {
+              double cy = (y + 0.5) / grid[l], cx = (x + 0.5) / grid[l];
+              if (l == 0)
+                {
+                  a = put_anchor (a, cy, cx, 0.1, 1.0);
+                  a = put_anchor (a, cy, cx, scale, 2.0);
+                  a = put_anchor (a, cy, cx, scale, 0.5);
+                  continue;
+                }
+              a = put_anchor (a, cy, cx, scale, 1.0);
+              a = put_anchor (a, cy, cx, sqrt (scale * next), 1.0);
+              for (int r = 0; r < 4; r++)
+                a = put_anchor (a, cy, cx, scale, ratios[r]);
+            }
         }
-        a = put_anchor (a, cy, cx, scale, 1.0);
-        a = put_anchor (a, cy, cx, sqrt (scale * next), 1.0);
-        for (int r = 0; r < 4; r++)
-          a = put_anchor (a, cy, cx, scale, ratios[r]);
-      }
     }
-  }
   g_assert (a == anchors + 4 * TRAWL_FACES_SSD_ANCHORS);
 }
 
@@ -128,10 +133,11 @@ anchor_table (void)
   static float table[4 * TRAWL_FACES_SSD_ANCHORS];
   static gsize done = 0;
 
-  if (g_once_init_enter (&done)) {
-    trawl_faces_ssd_anchors (table);
-    g_once_init_leave (&done, 1);
-  }
+  if (g_once_init_enter (&done))
+    {
+      trawl_faces_ssd_anchors (table);
+      g_once_init_leave (&done, 1);
+    }
   return table;
 }
 
@@ -171,16 +177,17 @@ faces_from_kept (const TrawlPostBox *boxes, const float *scores, const int *keep
   double pad_x = TRAWL_FACES_SSD_SIZE / round (img_w * (TRAWL_FACES_SSD_SIZE / side));
   double pad_y = TRAWL_FACES_SSD_SIZE / round (img_h * (TRAWL_FACES_SSD_SIZE / side));
 
-  for (int k = 0; k < nk; k++) {
-    const TrawlPostBox *b = &boxes[keep[k]];
-    TrawlFaceBox f;
-    f.box.x0 = (float) (MAX (0.0, b->x0) * pad_x * img_w);
-    f.box.x1 = (float) (MIN (1.0, b->x1) * pad_x * img_w);
-    f.box.y0 = (float) (MAX (0.0, b->y0) * pad_y * img_h);
-    f.box.y1 = (float) (MIN (1.0, b->y1) * pad_y * img_h);
-    f.score = scores[keep[k]];
-    g_array_append_val (out, f);
-  }
+  for (int k = 0; k < nk; k++)
+    {
+      const TrawlPostBox *b = &boxes[keep[k]];
+      TrawlFaceBox f;
+      f.box.x0 = (float) (MAX (0.0, b->x0) * pad_x * img_w);
+      f.box.x1 = (float) (MIN (1.0, b->x1) * pad_x * img_w);
+      f.box.y0 = (float) (MAX (0.0, b->y0) * pad_y * img_h);
+      f.box.y1 = (float) (MIN (1.0, b->y1) * pad_y * img_h);
+      f.score = scores[keep[k]];
+      g_array_append_val (out, f);
+    }
   return out;
 }
 
@@ -247,19 +254,21 @@ _trawl_ssd_candidates_ref (const float *enc, const float *logits, int n_anchors,
 {
   int k = 0;
 
-  for (int i = 0; i < n_anchors; i++) {
-    float l = logits[3 * (gsize) i + 1];
+  for (int i = 0; i < n_anchors; i++)
+    {
+      float l = logits[3 * (gsize) i + 1];
 
-    if (!trawl_ssd_keep (l, logit_min))
-      continue;
-    if (k < max_cand) {
-      /* copied, not computed: the kernel's records are these bit for bit */
-      idx[k] = i;
-      memcpy (cand + 5 * (gsize) k, enc + 4 * (gsize) i, 4 * sizeof (float));
-      cand[5 * (gsize) k + 4] = l;
+      if (!trawl_ssd_keep (l, logit_min))
+        continue;
+      if (k < max_cand)
+        {
+          /* copied, not computed: the kernel's records are these bit for bit */
+          idx[k] = i;
+          memcpy (cand + 5 * (gsize) k, enc + 4 * (gsize) i, 4 * sizeof (float));
+          cand[5 * (gsize) k + 4] = l;
+        }
+      k++;
     }
-    k++;
-  }
   return k;
 }
 
@@ -281,13 +290,14 @@ trawl_faces_ssd_detect_candidates (const int *idx, const float *cand, int n, int
   anchors = anchor_table ();
   boxes = g_new (TrawlPostBox, n);
   scores = g_new (float, n);
-  for (int k = 0; k < n; k++) {
-    /* ascending and in range, or NMS's ties would not break as on all
-     * anchors (and an index out of range would read past the table) */
-    g_return_val_if_fail (idx[k] >= 0 && idx[k] < TRAWL_FACES_SSD_ANCHORS
-                          && (k == 0 || idx[k] > idx[k - 1]), out);
-    decode_one (anchors + 4 * idx[k], cand + 5 * k, cand[5 * k + 4], &boxes[k], &scores[k]);
-  }
+  for (int k = 0; k < n; k++)
+    {
+      /* ascending and in range, or NMS's ties would not break as on all
+       * anchors (and an index out of range would read past the table) */
+      g_return_val_if_fail (idx[k] >= 0 && idx[k] < TRAWL_FACES_SSD_ANCHORS
+                            && (k == 0 || idx[k] > idx[k - 1]), out);
+      decode_one (anchors + 4 * idx[k], cand + 5 * k, cand[5 * k + 4], &boxes[k], &scores[k]);
+    }
   /* The subset keeps the anchors' order, so NMS's ties (score, then
    * index) break as on all anchors, and every anchor NMS would consider
    * (score > min_score) is in it: the same boxes come out. */
@@ -311,15 +321,16 @@ void
 trawl_faces_pad_offsets (int w, int h, gboolean center, int *off_x, int *off_y)
 {
   *off_x = *off_y = 0;
-  if (center) {
-    /* padToSquare: round(diff / 2) appended, the rest prepended */
-    int diff = MAX (w, h) - MIN (w, h);
-    int before = diff - (int) round (diff * 0.5);
-    if (w < h)
-      *off_x = before;
-    else
-      *off_y = before;
-  }
+  if (center)
+    {
+      /* padToSquare: round(diff / 2) appended, the rest prepended */
+      int diff = MAX (w, h) - MIN (w, h);
+      int before = diff - (int) round (diff * 0.5);
+      if (w < h)
+        *off_x = before;
+      else
+        *off_y = before;
+    }
 }
 
 void
@@ -335,29 +346,33 @@ trawl_faces_prepare_input (const TrawlImage *img, int x, int y, int w, int h,
   trawl_faces_pad_offsets (w, h, center, &off_x, &off_y);
   /* resizeBilinear, align_corners = false, half_pixel_centers = false */
   scale = (float) side / (float) size;
-  for (int oy = 0; oy < size; oy++) {
-    float sy = oy * scale;
-    int y0 = (int) floorf (sy), y1 = MIN ((int) ceilf (sy), side - 1);
-    float fy = sy - y0;
-    for (int ox = 0; ox < size; ox++) {
-      float sx = ox * scale;
-      int x0 = (int) floorf (sx), x1 = MIN ((int) ceilf (sx), side - 1);
-      float fx = sx - x0;
-      /* square coords -> region coords -> image coords (pad area black) */
-      const guint8 *p[4];
-      int qx[2] = { x0 - off_x, x1 - off_x }, qy[2] = { y0 - off_y, y1 - off_y };
-      for (int k = 0; k < 4; k++) {
-        int rx = qx[k & 1], ry = qy[k >> 1];
-        gboolean in = rx >= 0 && ry >= 0 && rx < w && ry < h;
-        p[k] = in ? pixel (img, x + rx, y + ry) : pixel (img, -1, -1);
-      }
-      for (int c = 0; c < 3; c++) {
-        float top = p[0][c] + (p[1][c] - (float) p[0][c]) * fx;
-        float bot = p[2][c] + (p[3][c] - (float) p[2][c]) * fx;
-        out[c * plane + (gsize) oy * size + ox] = top + (bot - top) * fy;
-      }
+  for (int oy = 0; oy < size; oy++)
+    {
+      float sy = oy * scale;
+      int y0 = (int) floorf (sy), y1 = MIN ((int) ceilf (sy), side - 1);
+      float fy = sy - y0;
+      for (int ox = 0; ox < size; ox++)
+        {
+          float sx = ox * scale;
+          int x0 = (int) floorf (sx), x1 = MIN ((int) ceilf (sx), side - 1);
+          float fx = sx - x0;
+          /* square coords -> region coords -> image coords (pad area black) */
+          const guint8 *p[4];
+          int qx[2] = { x0 - off_x, x1 - off_x }, qy[2] = { y0 - off_y, y1 - off_y };
+          for (int k = 0; k < 4; k++)
+            {
+              int rx = qx[k & 1], ry = qy[k >> 1];
+              gboolean in = rx >= 0 && ry >= 0 && rx < w && ry < h;
+              p[k] = in ? pixel (img, x + rx, y + ry) : pixel (img, -1, -1);
+            }
+          for (int c = 0; c < 3; c++)
+            {
+              float top = p[0][c] + (p[1][c] - (float) p[0][c]) * fx;
+              float bot = p[2][c] + (p[3][c] - (float) p[2][c]) * fx;
+              out[c * plane + (gsize) oy * size + ox] = top + (bot - top) * fy;
+            }
+        }
     }
-  }
 }
 
 void
@@ -371,10 +386,11 @@ trawl_faces_landmarks_map (const float *raw, float x, float y, float w, float h,
   float pad_x = sw < sh ? fabsf (sw - sh) / 2 : 0.0f;
   float pad_y = sh < sw ? fabsf (sw - sh) / 2 : 0.0f;
 
-  for (int i = 0; i < 68; i++) {
-    float rx = (raw[2 * i] * TRAWL_FACES_LM_SIZE - pad_x) / sw;
-    float ry = (raw[2 * i + 1] * TRAWL_FACES_LM_SIZE - pad_y) / sh;
-    xy[2 * i] = x + rx * w;
-    xy[2 * i + 1] = y + ry * h;
-  }
+  for (int i = 0; i < 68; i++)
+    {
+      float rx = (raw[2 * i] * TRAWL_FACES_LM_SIZE - pad_x) / sw;
+      float ry = (raw[2 * i + 1] * TRAWL_FACES_LM_SIZE - pad_y) / sh;
+      xy[2 * i] = x + rx * w;
+      xy[2 * i + 1] = y + ry * h;
+    }
 }

@@ -32,10 +32,11 @@ keep (Reads *r, const char *where, const char *truth, const char *read)
   g_autofree char *t = trawl_plate_normalize (truth), *p = trawl_plate_normalize (read);
   int d = trawl_text_edit_distance (t, p);
   gboolean kept = *p && d <= MAX (1, (int) g_utf8_strlen (t, -1) / 3);
-  if (kept) {
-    g_ptr_array_add (r->truths, g_steal_pointer (&t));
-    g_ptr_array_add (r->reads, g_steal_pointer (&p));
-  }
+  if (kept)
+    {
+      g_ptr_array_add (r->truths, g_steal_pointer (&t));
+      g_ptr_array_add (r->reads, g_steal_pointer (&p));
+    }
   if (r->opts && r->opts->verbose)
     fprintf (stderr, "%s: truth %s read %s%s\n", where, truth, read, kept ? "" : " (not counted)");
 }
@@ -61,36 +62,38 @@ read_crops (Reads *r, const char *name, TrawlPlateCropFlags flags, GError **erro
   g_autoptr (TrawlCsv) csv = labels (r, name, error);
   if (csv == NULL)
     return FALSE;
-  for (guint i = 0; i < csv->rows->len; i++) {
-    if (quick_skip (r, i))
-      continue;
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    const char *file = trawl_csv_get (csv, row, "file");
-    g_autofree char *path = g_build_filename (r->dir, name, file, NULL);
-    g_autoptr (GError) local = NULL;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &local);
-    if (img != NULL && trawl_csv_column (csv, "w") >= 0) {
-      /* a scene with a labelled box: the box with a margin, as eval reads it */
-      int x = atoi (trawl_csv_get (csv, row, "x")), y = atoi (trawl_csv_get (csv, row, "y"));
-      int w = atoi (trawl_csv_get (csv, row, "w")), h = atoi (trawl_csv_get (csv, row, "h"));
-      gboolean clipped = FALSE;
-      TrawlImage *crop = w > 0 && h > 0 && trawl_image_clip_box (img, &x, &y, &w, &h, &clipped)
-        ? trawl_image_crop (img, x - w / 10, y - h / 10, w + 2 * (w / 10), h + 2 * (h / 10)) : NULL;
-      if (clipped)
-        fprintf (stderr, "trawl eval: %s/labels.csv:%d: the box reaches outside the image; "
-                 "clipped to it\n", name, row->line);
-      trawl_image_free (img);
-      img = crop;
-      if (img == NULL)
+  for (guint i = 0; i < csv->rows->len; i++)
+    {
+      if (quick_skip (r, i))
         continue;
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      const char *file = trawl_csv_get (csv, row, "file");
+      g_autofree char *path = g_build_filename (r->dir, name, file, NULL);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &local);
+      if (img != NULL && trawl_csv_column (csv, "w") >= 0)
+        {
+          /* a scene with a labelled box: the box with a margin, as eval reads it */
+          int x = atoi (trawl_csv_get (csv, row, "x")), y = atoi (trawl_csv_get (csv, row, "y"));
+          int w = atoi (trawl_csv_get (csv, row, "w")), h = atoi (trawl_csv_get (csv, row, "h"));
+          gboolean clipped = FALSE;
+          TrawlImage *crop = w > 0 && h > 0 && trawl_image_clip_box (img, &x, &y, &w, &h, &clipped)
+            ? trawl_image_crop (img, x - w / 10, y - h / 10, w + 2 * (w / 10), h + 2 * (h / 10)) : NULL;
+          if (clipped)
+            fprintf (stderr, "trawl eval: %s/labels.csv:%d: the box reaches outside the image; "
+                     "clipped to it\n", name, row->line);
+          trawl_image_free (img);
+          img = crop;
+          if (img == NULL)
+            continue;
+        }
+      g_autoptr (TrawlPlate) p = img ? trawl_plate_reader_read_crop (r->pr, img, flags, &local) : NULL;
+      g_autofree char *where = g_strdup_printf ("%s/%s", name, file);
+      if (p == NULL)
+        fprintf (stderr, "trawl eval: %s: %s\n", where, local->message);
+      else
+        keep (r, where, trawl_csv_get (csv, row, "plate_text"), p->text);
     }
-    g_autoptr (TrawlPlate) p = img ? trawl_plate_reader_read_crop (r->pr, img, flags, &local) : NULL;
-    g_autofree char *where = g_strdup_printf ("%s/%s", name, file);
-    if (p == NULL)
-      fprintf (stderr, "trawl eval: %s: %s\n", where, local->message);
-    else
-      keep (r, where, trawl_csv_get (csv, row, "plate_text"), p->text);
-  }
   return TRUE;
 }
 
@@ -101,14 +104,16 @@ nearest (const GPtrArray *plates, const char *truth)
   const char *best = NULL;
   int best_d = G_MAXINT;
   g_autofree char *t = trawl_plate_normalize (truth);
-  for (guint i = 0; i < plates->len; i++) {
-    const char *text = ((const TrawlPlate *) plates->pdata[i])->text;
-    int d = trawl_text_edit_distance (t, text);
-    if (d < best_d) {
-      best_d = d;
-      best = text;
+  for (guint i = 0; i < plates->len; i++)
+    {
+      const char *text = ((const TrawlPlate *) plates->pdata[i])->text;
+      int d = trawl_text_edit_distance (t, text);
+      if (d < best_d)
+        {
+          best_d = d;
+          best = text;
+        }
     }
-  }
   return best;
 }
 
@@ -120,32 +125,34 @@ read_videos (Reads *r, GError **error)
   g_autoptr (TrawlCsv) csv = labels (r, "videos/plates", error);
   if (csv == NULL)
     return FALSE;
-  for (guint i = 0; i < csv->rows->len; i++) {
-    if (quick_skip (r, i))
-      continue;
-    const char *file = trawl_csv_get (csv, csv->rows->pdata[i], "file");
-    const char *truth = trawl_csv_get (csv, csv->rows->pdata[i], "plate_text");
-    g_autofree char *path = g_build_filename (r->dir, "videos/plates", file, NULL);
-    TrawlVideoOptions vo;
-    trawl_video_options_init (&vo);
-    vo.sample_fps = 4.0;
-    g_autoptr (GError) local = NULL;
-    g_autoptr (TrawlVideoReader) v = trawl_video_reader_open (path, &vo, &local);
-    TrawlVideoFrame *f;
-    int n = 0;
-    while (v && (f = trawl_video_reader_next (v, &local)) != NULL) {
-      g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (r->pr, f->image, &local);
-      trawl_video_frame_free (f);
-      if (plates == NULL)
-        break;
-      const char *read = nearest (plates, truth);
-      g_autofree char *where = g_strdup_printf ("videos/plates/%s frame %d", file, n++);
-      if (read != NULL)
-        keep (r, where, truth, read);
+  for (guint i = 0; i < csv->rows->len; i++)
+    {
+      if (quick_skip (r, i))
+        continue;
+      const char *file = trawl_csv_get (csv, csv->rows->pdata[i], "file");
+      const char *truth = trawl_csv_get (csv, csv->rows->pdata[i], "plate_text");
+      g_autofree char *path = g_build_filename (r->dir, "videos/plates", file, NULL);
+      TrawlVideoOptions vo;
+      trawl_video_options_init (&vo);
+      vo.sample_fps = 4.0;
+      g_autoptr (GError) local = NULL;
+      g_autoptr (TrawlVideoReader) v = trawl_video_reader_open (path, &vo, &local);
+      TrawlVideoFrame *f;
+      int n = 0;
+      while (v && (f = trawl_video_reader_next (v, &local)) != NULL)
+        {
+          g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (r->pr, f->image, &local);
+          trawl_video_frame_free (f);
+          if (plates == NULL)
+            break;
+          const char *read = nearest (plates, truth);
+          g_autofree char *where = g_strdup_printf ("videos/plates/%s frame %d", file, n++);
+          if (read != NULL)
+            keep (r, where, truth, read);
+        }
+      if (local != NULL)
+        fprintf (stderr, "trawl eval: videos/plates/%s: %s\n", file, local->message);
     }
-    if (local != NULL)
-      fprintf (stderr, "trawl eval: videos/plates/%s: %s\n", file, local->message);
-  }
   return TRUE;
 }
 

@@ -80,28 +80,36 @@ count_pair (Counts *k, const char *truth, const char *read)
       D (i, j) = i == 0 ? (int) j : j == 0 ? (int) i
                : MIN (D (i - 1, j - 1) + (t[i - 1] != r[j - 1]),
                       MIN (D (i - 1, j), D (i, j - 1)) + 1);
-  for (glong i = n, j = m; i > 0 && j > 0;) {
-    if (D (i, j) == D (i - 1, j - 1) + (t[i - 1] != r[j - 1])) {
-      bump (k->occ, GUINT_TO_POINTER (t[i - 1]));
-      k->n_chars++;
-      if (t[i - 1] != r[j - 1]) {
-        guint64 key = pair_key (t[i - 1], r[j - 1]);
-        Sub *sub = g_hash_table_lookup (k->subs, &key);
-        if (sub == NULL) {
-          sub = g_new0 (Sub, 1);
-          sub->key = key;
-          g_hash_table_add (k->subs, sub);
+  for (glong i = n, j = m; i > 0 && j > 0;)
+    {
+      if (D (i, j) == D (i - 1, j - 1) + (t[i - 1] != r[j - 1]))
+        {
+          bump (k->occ, GUINT_TO_POINTER (t[i - 1]));
+          k->n_chars++;
+          if (t[i - 1] != r[j - 1])
+            {
+              guint64 key = pair_key (t[i - 1], r[j - 1]);
+              Sub *sub = g_hash_table_lookup (k->subs, &key);
+              if (sub == NULL)
+                {
+                  sub = g_new0 (Sub, 1);
+                  sub->key = key;
+                  g_hash_table_add (k->subs, sub);
+                }
+              sub->n++;
+              k->n_subs++;
+            }
+          i--, j--;
         }
-        sub->n++;
-        k->n_subs++;
-      }
-      i--, j--;
-    } else if (D (i, j) == D (i - 1, j) + 1) {
-      i--;
-    } else {
-      j--;
+      else if (D (i, j) == D (i - 1, j) + 1)
+        {
+          i--;
+        }
+      else
+        {
+          j--;
+        }
     }
-  }
 #undef D
   k->n_reads++;
 }
@@ -135,16 +143,18 @@ alphabet (const Counts *k)
   while (g_hash_table_iter_next (&it, &key, NULL))
     g_hash_table_add (seen, key);
   g_hash_table_iter_init (&it, k->subs);
-  while (g_hash_table_iter_next (&it, &key, NULL)) {
-    guint64 pk = *(guint64 *) key;
-    g_hash_table_add (seen, GUINT_TO_POINTER ((gunichar) (pk >> 32)));
-    g_hash_table_add (seen, GUINT_TO_POINTER ((gunichar) (pk & 0xffffffffu)));
-  }
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      guint64 pk = *(guint64 *) key;
+      g_hash_table_add (seen, GUINT_TO_POINTER ((gunichar) (pk >> 32)));
+      g_hash_table_add (seen, GUINT_TO_POINTER ((gunichar) (pk & 0xffffffffu)));
+    }
   g_hash_table_iter_init (&it, seen);
-  while (g_hash_table_iter_next (&it, &key, NULL)) {
-    gunichar c = GPOINTER_TO_UINT (key);
-    g_array_append_val (a, c);
-  }
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      gunichar c = GPOINTER_TO_UINT (key);
+      g_array_append_val (a, c);
+    }
   g_hash_table_unref (seen);
   g_array_sort (a, cmp_unichar);
   return a;
@@ -159,19 +169,21 @@ table_text (const Counts *k, const char *source)
   g_autofree double *cost = g_new (double, n * n);
   g_autofree guint *seen = g_new0 (guint, n * n);
   for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++) {
-      if (i == j) {
-        cost[i * n + j] = 0;
-        continue;
+    for (int j = 0; j < n; j++)
+      {
+        if (i == j)
+          {
+            cost[i * n + j] = 0;
+            continue;
+          }
+        guint64 key = pair_key (c[i], c[j]);
+        const Sub *sub = g_hash_table_lookup (k->subs, &key);
+        guint hits = sub ? sub->n : 0;
+        double prior = trawl_plate_confusable (c[i], c[j]) ? PRIOR_RATE : 0.0;
+        double rate = (hits + ALPHA * prior) / (occ (k, c[i]) + occ (k, c[j]) + ALPHA);
+        seen[i * n + j] = hits;
+        cost[i * n + j] = rate <= 0 ? 1.0 : CLAMP (log (rate) / log (FLOOR_RATE), MIN_COST, 1.0);
       }
-      guint64 key = pair_key (c[i], c[j]);
-      const Sub *sub = g_hash_table_lookup (k->subs, &key);
-      guint hits = sub ? sub->n : 0;
-      double prior = trawl_plate_confusable (c[i], c[j]) ? PRIOR_RATE : 0.0;
-      double rate = (hits + ALPHA * prior) / (occ (k, c[i]) + occ (k, c[j]) + ALPHA);
-      seen[i * n + j] = hits;
-      cost[i * n + j] = rate <= 0 ? 1.0 : CLAMP (log (rate) / log (FLOOR_RATE), MIN_COST, 1.0);
-    }
   /* Shortest paths: reading a for c never costs more than a for b and b
    * for c, so the weighted edit distance keeps the triangle inequality. */
   for (int via = 0; via < n; via++)
@@ -200,16 +212,17 @@ table_text (const Counts *k, const char *source)
     " */\n",
     source, k->n_reads, k->n_chars, k->n_subs, ALPHA, ALPHA, PRIOR_RATE, FLOOR_RATE, MIN_COST);
   for (int i = 0; i < n; i++)
-    for (int j = i + 1; j < n; j++) {
-      double v = cost[i * n + j];
-      if (v >= 0.9995)
-        continue;
-      char ua[8] = { 0 }, ub[8] = { 0 };
-      g_unichar_to_utf8 (c[i], ua);
-      g_unichar_to_utf8 (c[j], ub);
-      g_string_append_printf (s, "{ 0x%04X, 0x%04X, %.3ff },  /* %s %s: %u/%u */\n", c[i], c[j],
-                              v, ua, ub, seen[i * n + j], occ (k, c[i]) + occ (k, c[j]));
-    }
+    for (int j = i + 1; j < n; j++)
+      {
+        double v = cost[i * n + j];
+        if (v >= 0.9995)
+          continue;
+        char ua[8] = { 0 }, ub[8] = { 0 };
+        g_unichar_to_utf8 (c[i], ua);
+        g_unichar_to_utf8 (c[j], ub);
+        g_string_append_printf (s, "{ 0x%04X, 0x%04X, %.3ff },  /* %s %s: %u/%u */\n", c[i], c[j],
+                                v, ua, ub, seen[i * n + j], occ (k, c[i]) + occ (k, c[j]));
+      }
   return g_string_free (s, FALSE);
 }
 

@@ -43,51 +43,68 @@ read_record (const char *t, gsize len, gsize *pos, int *line, const char **bad)
   GString *f = g_string_new (NULL);
   gboolean quoted = FALSE, was_quoted = FALSE;
   *bad = NULL;
-  for (;;) {
-    if (i >= len) {
+  for (;;)
+    {
+      if (i >= len)
+        {
+          if (quoted)
+            *bad = "unterminated quoted field";
+          break;
+        }
+      char c = t[i];
       if (quoted)
-        *bad = "unterminated quoted field";
-      break;
-    }
-    char c = t[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < len && t[i + 1] == '"') {
-        g_string_append_c (f, '"');
-        i += 2;
-      } else if (c == '"') {
-        quoted = FALSE;
-        i++;
-      } else {
-        if (c == '\n')
+        {
+          if (c == '"' && i + 1 < len && t[i + 1] == '"')
+            {
+              g_string_append_c (f, '"');
+              i += 2;
+            }
+          else if (c == '"')
+            {
+              quoted = FALSE;
+              i++;
+            }
+          else
+            {
+              if (c == '\n')
+                (*line)++;
+              g_string_append_c (f, c);
+              i++;
+            }
+          continue;
+        }
+      if (c == ',')
+        {
+          g_ptr_array_add (fields, g_string_free (f, FALSE));
+          f = g_string_new (NULL);
+          was_quoted = FALSE;
+          i++;
+        }
+      else if (c == '\n' || c == '\r')
+        {
+          i += (c == '\r' && i + 1 < len && t[i + 1] == '\n') ? 2 : 1;
           (*line)++;
-        g_string_append_c (f, c);
-        i++;
-      }
-      continue;
+          break;
+        }
+      else if (c == '"' && f->len == 0 && !was_quoted)
+        {
+          quoted = was_quoted = TRUE;
+          i++;
+        }
+      else if (c == '"' || was_quoted)
+        {
+          /* A quote inside an unquoted field, or text after a closing quote. */
+          if (*bad == NULL)
+            *bad = c == '"' ? "stray quote in an unquoted field" : "text after a closing quote";
+          g_string_append_c (f, c);
+          i++;
+        }
+      else
+        {
+          g_string_append_c (f, c);
+          i++;
+        }
     }
-    if (c == ',') {
-      g_ptr_array_add (fields, g_string_free (f, FALSE));
-      f = g_string_new (NULL);
-      was_quoted = FALSE;
-      i++;
-    } else if (c == '\n' || c == '\r') {
-      i += (c == '\r' && i + 1 < len && t[i + 1] == '\n') ? 2 : 1;
-      (*line)++;
-      break;
-    } else if (c == '"' && f->len == 0 && !was_quoted) {
-      quoted = was_quoted = TRUE;
-      i++;
-    } else if (c == '"' || was_quoted) {
-      /* A quote inside an unquoted field, or text after a closing quote. */
-      if (*bad == NULL)
-        *bad = c == '"' ? "stray quote in an unquoted field" : "text after a closing quote";
-      g_string_append_c (f, c);
-      i++;
-    } else {
-      g_string_append_c (f, c);
-      i++;
-    }
-  }
   g_ptr_array_add (fields, g_string_free (f, FALSE));
   *pos = i;
   return fields;
@@ -111,41 +128,45 @@ trawl_csv_parse (const char *text, gsize len, const char *name, GError **error)
   if (len >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
     pos = 3;
   GPtrArray *header = read_record (text, len, &pos, &line, &bad);
-  if (header == NULL || record_is_blank (header) || bad != NULL) {
-    if (header)
-      g_ptr_array_unref (header);
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s:1: %s", name,
-                 bad ? bad : "no header line");
-    return NULL;
-  }
+  if (header == NULL || record_is_blank (header) || bad != NULL)
+    {
+      if (header)
+        g_ptr_array_unref (header);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT, "%s:1: %s", name,
+                   bad ? bad : "no header line");
+      return NULL;
+    }
   TrawlCsv *csv = g_new0 (TrawlCsv, 1);
   csv->header = header;
   csv->rows = g_ptr_array_new_with_free_func (row_free);
   csv->problems = g_ptr_array_new_with_free_func (g_free);
-  for (;;) {
-    int start = line;
-    GPtrArray *fields = read_record (text, len, &pos, &line, &bad);
-    if (fields == NULL)
-      break;
-    if (record_is_blank (fields) && bad == NULL) {
-      g_ptr_array_unref (fields);
-      continue;
+  for (;;)
+    {
+      int start = line;
+      GPtrArray *fields = read_record (text, len, &pos, &line, &bad);
+      if (fields == NULL)
+        break;
+      if (record_is_blank (fields) && bad == NULL)
+        {
+          g_ptr_array_unref (fields);
+          continue;
+        }
+      if (bad == NULL && fields->len != header->len)
+        g_ptr_array_add (csv->problems,
+                         g_strdup_printf ("%s:%d: expected %u fields, found %u", name, start,
+                                          header->len, fields->len));
+      else if (bad != NULL)
+        g_ptr_array_add (csv->problems, g_strdup_printf ("%s:%d: %s", name, start, bad));
+      if (bad != NULL || fields->len != header->len)
+        {
+          g_ptr_array_unref (fields);
+          continue;
+        }
+      TrawlCsvRow *row = g_new0 (TrawlCsvRow, 1);
+      row->line = start;
+      row->fields = fields;
+      g_ptr_array_add (csv->rows, row);
     }
-    if (bad == NULL && fields->len != header->len)
-      g_ptr_array_add (csv->problems,
-                       g_strdup_printf ("%s:%d: expected %u fields, found %u", name, start,
-                                        header->len, fields->len));
-    else if (bad != NULL)
-      g_ptr_array_add (csv->problems, g_strdup_printf ("%s:%d: %s", name, start, bad));
-    if (bad != NULL || fields->len != header->len) {
-      g_ptr_array_unref (fields);
-      continue;
-    }
-    TrawlCsvRow *row = g_new0 (TrawlCsvRow, 1);
-    row->line = start;
-    row->fields = fields;
-    g_ptr_array_add (csv->rows, row);
-  }
   return csv;
 }
 

@@ -13,10 +13,11 @@ static float
 l2 (const float *a, const float *b, int dim)
 {
   double s = 0;
-  for (int i = 0; i < dim; i++) {
-    double d = (double) a[i] - b[i];
-    s += d * d;
-  }
+  for (int i = 0; i < dim; i++)
+    {
+      double d = (double) a[i] - b[i];
+      s += d * d;
+    }
   return (float) sqrt (s);
 }
 
@@ -24,26 +25,29 @@ int
 trawl_eval_top1_loo (const float *vectors, const int *labels, int n, int dim, int *n_queries)
 {
   int correct = 0, queries = 0;
-  for (int i = 0; i < n; i++) {
-    int same = 0;
-    for (int j = 0; j < n; j++)
-      same += (j != i && labels[j] == labels[i]);
-    if (same == 0)
-      continue;
-    queries++;
-    int best = -1;
-    float best_d = INFINITY;
-    for (int j = 0; j < n; j++) {
-      if (j == i)
+  for (int i = 0; i < n; i++)
+    {
+      int same = 0;
+      for (int j = 0; j < n; j++)
+        same += (j != i && labels[j] == labels[i]);
+      if (same == 0)
         continue;
-      float d = l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
-      if (d < best_d) {
-        best_d = d;
-        best = j;
-      }
+      queries++;
+      int best = -1;
+      float best_d = INFINITY;
+      for (int j = 0; j < n; j++)
+        {
+          if (j == i)
+            continue;
+          float d = l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
+          if (d < best_d)
+            {
+              best_d = d;
+              best = j;
+            }
+        }
+      correct += (best >= 0 && labels[best] == labels[i]);
     }
-    correct += (best >= 0 && labels[best] == labels[i]);
-  }
   if (n_queries)
     *n_queries = queries;
   return correct;
@@ -61,13 +65,14 @@ trawl_eval_tar_at_far (const float *genuine, int n_genuine, const float *imposto
                        int n_impostor, double far, float *threshold)
 {
   float t = INFINITY;
-  if (n_impostor > 0) {
-    float *imp = g_memdup2 (impostor, sizeof (float) * n_impostor);
-    qsort (imp, n_impostor, sizeof (float), cmp_float);
-    int allowed = (int) floor (far * n_impostor);
-    t = allowed < n_impostor ? imp[allowed] : INFINITY;
-    g_free (imp);
-  }
+  if (n_impostor > 0)
+    {
+      float *imp = g_memdup2 (impostor, sizeof (float) * n_impostor);
+      qsort (imp, n_impostor, sizeof (float), cmp_float);
+      int allowed = (int) floor (far * n_impostor);
+      t = allowed < n_impostor ? imp[allowed] : INFINITY;
+      g_free (imp);
+    }
   if (threshold)
     *threshold = t;
   if (n_genuine == 0)
@@ -85,10 +90,11 @@ trawl_eval_pair_distances (const float *vectors, const int *labels, int n, int d
   GArray *g = g_array_new (FALSE, FALSE, sizeof (float));
   GArray *im = g_array_new (FALSE, FALSE, sizeof (float));
   for (int i = 0; i < n; i++)
-    for (int j = i + 1; j < n; j++) {
-      float d = l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
-      g_array_append_val (labels[i] == labels[j] ? g : im, d);
-    }
+    for (int j = i + 1; j < n; j++)
+      {
+        float d = l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
+        g_array_append_val (labels[i] == labels[j] ? g : im, d);
+      }
   *n_genuine = (int) g->len;
   *n_impostor = (int) im->len;
   *genuine = (float *) g_array_free (g, FALSE);

@@ -135,10 +135,11 @@ trawl_eval_report_item (TrawlEvalReport *r, const char *first_key, ...)
   JsonObject *o = json_object_new ();
   va_list ap;
   va_start (ap, first_key);
-  for (const char *k = first_key; k; k = va_arg (ap, const char *)) {
-    const char *v = va_arg (ap, const char *);
-    json_object_set_string_member (o, k, v ? v : "");
-  }
+  for (const char *k = first_key; k; k = va_arg (ap, const char *))
+    {
+      const char *v = va_arg (ap, const char *);
+      json_object_set_string_member (o, k, v ? v : "");
+    }
   va_end (ap);
   json_array_add_object_element (current (r)->items, o);
 }
@@ -146,16 +147,18 @@ trawl_eval_report_item (TrawlEvalReport *r, const char *first_key, ...)
 double
 trawl_eval_report_get (const TrawlEvalReport *r, const char *section, const char *key)
 {
-  for (guint i = 0; i < r->sections->len; i++) {
-    Section *s = r->sections->pdata[i];
-    if (strcmp (s->name, section) != 0)
-      continue;
-    for (guint j = 0; j < s->metrics->len; j++) {
-      Metric *m = s->metrics->pdata[j];
-      if (strcmp (m->key, key) == 0)
-        return m->value;
+  for (guint i = 0; i < r->sections->len; i++)
+    {
+      Section *s = r->sections->pdata[i];
+      if (strcmp (s->name, section) != 0)
+        continue;
+      for (guint j = 0; j < s->metrics->len; j++)
+        {
+          Metric *m = s->metrics->pdata[j];
+          if (strcmp (m->key, key) == 0)
+            return m->value;
+        }
     }
-  }
   return NAN;
 }
 
@@ -171,16 +174,19 @@ trawl_eval_report_n_sections (const TrawlEvalReport *r)
 static void
 print_metric (const Metric *m, FILE *out)
 {
-  if (m->is_count) {
-    char frac[32];
-    g_snprintf (frac, sizeof frac, "%d/%d", m->num, m->den);
-    fprintf (out, "  %-44s %10s  %6.1f%%", m->label, frac, m->den ? 100.0 * m->value : 0.0);
-    if (m->target >= 0)
-      fprintf (out, "   target %.0f%%%s", 100.0 * m->target,
-               m->den && m->value + 1e-9 >= m->target ? "" : "  (below)");
-  } else {
-    fprintf (out, "  %-44s %10.4g", m->label, m->value);
-  }
+  if (m->is_count)
+    {
+      char frac[32];
+      g_snprintf (frac, sizeof frac, "%d/%d", m->num, m->den);
+      fprintf (out, "  %-44s %10s  %6.1f%%", m->label, frac, m->den ? 100.0 * m->value : 0.0);
+      if (m->target >= 0)
+        fprintf (out, "   target %.0f%%%s", 100.0 * m->target,
+                 m->den && m->value + 1e-9 >= m->target ? "" : "  (below)");
+    }
+  else
+    {
+      fprintf (out, "  %-44s %10.4g", m->label, m->value);
+    }
   fputc ('\n', out);
 }
 
@@ -188,14 +194,15 @@ void
 trawl_eval_report_print (const TrawlEvalReport *r, FILE *out)
 {
   fprintf (out, "trawl eval: %s\n", r->data_dir);
-  for (guint i = 0; i < r->sections->len; i++) {
-    Section *s = r->sections->pdata[i];
-    fprintf (out, "\n%s\n", s->name);
-    for (guint j = 0; j < s->metrics->len; j++)
-      print_metric (s->metrics->pdata[j], out);
-    for (guint j = 0; j < s->notes->len; j++)
-      fprintf (out, "  note: %s\n", (char *) s->notes->pdata[j]);
-  }
+  for (guint i = 0; i < r->sections->len; i++)
+    {
+      Section *s = r->sections->pdata[i];
+      fprintf (out, "\n%s\n", s->name);
+      for (guint j = 0; j < s->metrics->len; j++)
+        print_metric (s->metrics->pdata[j], out);
+      for (guint j = 0; j < s->notes->len; j++)
+        fprintf (out, "  note: %s\n", (char *) s->notes->pdata[j]);
+    }
 }
 
 static void
@@ -216,23 +223,25 @@ build_section (JsonBuilder *b, const Section *s)
   json_builder_add_string_value (b, s->name);
   json_builder_set_member_name (b, "metrics");
   json_builder_begin_object (b);
-  for (guint j = 0; j < s->metrics->len; j++) {
-    Metric *m = s->metrics->pdata[j];
-    json_builder_set_member_name (b, m->key);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "label");
-    json_builder_add_string_value (b, m->label);
-    if (m->is_count) {
-      json_builder_set_member_name (b, "num");
-      json_builder_add_int_value (b, m->num);
-      json_builder_set_member_name (b, "den");
-      json_builder_add_int_value (b, m->den);
+  for (guint j = 0; j < s->metrics->len; j++)
+    {
+      Metric *m = s->metrics->pdata[j];
+      json_builder_set_member_name (b, m->key);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, m->label);
+      if (m->is_count)
+        {
+          json_builder_set_member_name (b, "num");
+          json_builder_add_int_value (b, m->num);
+          json_builder_set_member_name (b, "den");
+          json_builder_add_int_value (b, m->den);
+        }
+      add_number (b, "value", m->value);
+      if (m->target >= 0)
+        add_number (b, "target", m->target);
+      json_builder_end_object (b);
     }
-    add_number (b, "value", m->value);
-    if (m->target >= 0)
-      add_number (b, "target", m->target);
-    json_builder_end_object (b);
-  }
   json_builder_end_object (b);
   json_builder_set_member_name (b, "notes");
   json_builder_begin_array (b);

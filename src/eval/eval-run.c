@@ -68,22 +68,24 @@ vlog (Eval *e, const char *fmt, ...)
 static TrawlFaceDetector *
 face_detector (Eval *e)
 {
-  if (e->faces == NULL && e->model_error == NULL) {
-    TrawlFaceOptions fo = { 0 };
-    fo.n_threads = e->opts.n_threads;
-    e->faces = trawl_face_detector_new (&fo, &e->model_error);
-  }
+  if (e->faces == NULL && e->model_error == NULL)
+    {
+      TrawlFaceOptions fo = { 0 };
+      fo.n_threads = e->opts.n_threads;
+      e->faces = trawl_face_detector_new (&fo, &e->model_error);
+    }
   return e->faces;
 }
 
 static TrawlPlateReader *
 plate_reader (Eval *e)
 {
-  if (e->plates == NULL && e->model_error == NULL) {
-    TrawlPlateOptions po = { 0 };
-    po.n_threads = e->opts.n_threads;
-    e->plates = trawl_plate_reader_new (&po, &e->model_error);
-  }
+  if (e->plates == NULL && e->model_error == NULL)
+    {
+      TrawlPlateOptions po = { 0 };
+      po.n_threads = e->opts.n_threads;
+      e->plates = trawl_plate_reader_new (&po, &e->model_error);
+    }
   return e->plates;
 }
 
@@ -92,24 +94,27 @@ plate_reader (Eval *e)
 static TrawlCsv *
 open_section (Eval *e, const char *name)
 {
-  if (e->opts.only != NULL) {
-    g_auto (GStrv) names = g_strsplit (e->opts.only, ",", -1);
-    if (!g_strv_contains ((const char *const *) names, name))
-      return NULL;
-  }
+  if (e->opts.only != NULL)
+    {
+      g_auto (GStrv) names = g_strsplit (e->opts.only, ",", -1);
+      if (!g_strv_contains ((const char *const *) names, name))
+        return NULL;
+    }
   trawl_eval_report_section (e->report, name);
   g_autofree char *folder = g_build_filename (e->dir, name, NULL);
-  if (!g_file_test (folder, G_FILE_TEST_IS_DIR)) {
-    trawl_eval_report_note (e->report, "skipped: no folder %s", folder);
-    return NULL;
-  }
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      trawl_eval_report_note (e->report, "skipped: no folder %s", folder);
+      return NULL;
+    }
   g_autofree char *path = g_build_filename (folder, "labels.csv", NULL);
   g_autoptr (GError) error = NULL;
   TrawlCsv *csv = trawl_csv_load (path, &error);
-  if (csv == NULL) {
-    trawl_eval_report_note (e->report, "skipped: %s", error->message);
-    return NULL;
-  }
+  if (csv == NULL)
+    {
+      trawl_eval_report_note (e->report, "skipped: %s", error->message);
+      return NULL;
+    }
   for (guint i = 0; i < csv->problems->len; i++)
     trawl_eval_report_note (e->report, "bad line skipped: %s", (char *) csv->problems->pdata[i]);
   return csv;
@@ -152,36 +157,40 @@ group_face_rows (Eval *e, TrawlCsv *csv)
 {
   GPtrArray *images = g_ptr_array_new_with_free_func (face_image_free);
   GHashTable *by_file = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < csv->rows->len; i++) {
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    const char *file = trawl_csv_get (csv, row, "file");
-    const char *id = trawl_csv_get (csv, row, "identity");
-    if (!*file || !*id) {
-      trawl_eval_report_note (e->report, "labels.csv:%d: empty file or identity", row->line);
-      continue;
+  for (guint i = 0; i < csv->rows->len; i++)
+    {
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      const char *file = trawl_csv_get (csv, row, "file");
+      const char *id = trawl_csv_get (csv, row, "identity");
+      if (!*file || !*id)
+        {
+          trawl_eval_report_note (e->report, "labels.csv:%d: empty file or identity", row->line);
+          continue;
+        }
+      FaceImage *fi = g_hash_table_lookup (by_file, file);
+      if (fi == NULL)
+        {
+          fi = g_new0 (FaceImage, 1);
+          fi->file = g_strdup (file);
+          fi->ids = g_ptr_array_new_with_free_func (g_free);
+          fi->line = row->line;
+          g_hash_table_insert (by_file, fi->file, fi);
+          g_ptr_array_add (images, fi);
+          const char *notes = trawl_csv_get (csv, row, "notes");
+          const char *ltr = strstr (notes, "left-to-right");
+          if (ltr)
+            {
+              g_auto (GStrv) names = g_strsplit (ltr + strlen ("left-to-right"), ",", -1);
+              for (int k = 0; names[k]; k++)
+                g_ptr_array_add (fi->ids, g_strstrip (g_strdup (names[k])));
+            }
+        }
+      gboolean listed = FALSE;
+      for (guint k = 0; k < fi->ids->len; k++)
+        listed |= strcmp (fi->ids->pdata[k], id) == 0;
+      if (!listed)
+        g_ptr_array_add (fi->ids, g_strdup (id));
     }
-    FaceImage *fi = g_hash_table_lookup (by_file, file);
-    if (fi == NULL) {
-      fi = g_new0 (FaceImage, 1);
-      fi->file = g_strdup (file);
-      fi->ids = g_ptr_array_new_with_free_func (g_free);
-      fi->line = row->line;
-      g_hash_table_insert (by_file, fi->file, fi);
-      g_ptr_array_add (images, fi);
-      const char *notes = trawl_csv_get (csv, row, "notes");
-      const char *ltr = strstr (notes, "left-to-right");
-      if (ltr) {
-        g_auto (GStrv) names = g_strsplit (ltr + strlen ("left-to-right"), ",", -1);
-        for (int k = 0; names[k]; k++)
-          g_ptr_array_add (fi->ids, g_strstrip (g_strdup (names[k])));
-      }
-    }
-    gboolean listed = FALSE;
-    for (guint k = 0; k < fi->ids->len; k++)
-      listed |= strcmp (fi->ids->pdata[k], id) == 0;
-    if (!listed)
-      g_ptr_array_add (fi->ids, g_strdup (id));
-  }
   g_hash_table_unref (by_file);
   return images;
 }
@@ -219,48 +228,52 @@ eval_face_images (Eval *e)
   if (csv == NULL)
     return;
   TrawlFaceDetector *fd = face_detector (e);
-  if (fd == NULL) {
-    trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
-    return;
-  }
+  if (fd == NULL)
+    {
+      trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
+      return;
+    }
   g_autoptr (GPtrArray) images = group_face_rows (e, csv);
   int labelled = 0, found = 0;
-  for (guint i = 0; i < images->len; i++) {
-    FaceImage *fi = images->pdata[i];
-    int n = (int) fi->ids->len;
-    labelled += n;
-    g_autofree char *path = g_build_filename (e->dir, "faces/images", fi->file, NULL);
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    g_autoptr (GArray) faces = img ? trawl_face_detector_run (fd, img, &error) : NULL;
-    if (faces == NULL) {
-      trawl_eval_report_note (e->report, "%s: %s", fi->file, error->message);
-      continue;
+  for (guint i = 0; i < images->len; i++)
+    {
+      FaceImage *fi = images->pdata[i];
+      int n = (int) fi->ids->len;
+      labelled += n;
+      g_autofree char *path = g_build_filename (e->dir, "faces/images", fi->file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
+      g_autoptr (GArray) faces = img ? trawl_face_detector_run (fd, img, &error) : NULL;
+      if (faces == NULL)
+        {
+          trawl_eval_report_note (e->report, "%s: %s", fi->file, error->message);
+          continue;
+        }
+      /* The n largest faces are the labelled ones; left to right gives who. */
+      g_array_sort (faces, cmp_face_area);
+      int got = MIN (n, (int) faces->len);
+      g_array_set_size (faces, got);
+      g_array_sort (faces, cmp_face_x);
+      found += got;
+      for (int k = 0; k < got; k++)
+        {
+          TrawlFace *f = &g_array_index (faces, TrawlFace, k);
+          /* With fewer faces than labels the order says nothing: use only a
+           * single-person photo's face then. */
+          if (got < n && n > 1)
+            break;
+          if (!f->has_embedding)
+            continue;
+          int id = identity_index (e, fi->ids->pdata[k]);
+          g_array_append_vals (e->gallery, f->embedding, 1);
+          g_array_append_val (e->gallery_id, id);
+          char q[32];
+          g_snprintf (q, sizeof q, "%.3f", f->quality.overall);
+          trawl_eval_report_item (e->report, "file", fi->file, "identity",
+                                  (char *) fi->ids->pdata[k], "quality", q, NULL);
+        }
+      vlog (e, "faces/images %s: %u found, %d labelled", fi->file, faces->len, n);
     }
-    /* The n largest faces are the labelled ones; left to right gives who. */
-    g_array_sort (faces, cmp_face_area);
-    int got = MIN (n, (int) faces->len);
-    g_array_set_size (faces, got);
-    g_array_sort (faces, cmp_face_x);
-    found += got;
-    for (int k = 0; k < got; k++) {
-      TrawlFace *f = &g_array_index (faces, TrawlFace, k);
-      /* With fewer faces than labels the order says nothing: use only a
-       * single-person photo's face then. */
-      if (got < n && n > 1)
-        break;
-      if (!f->has_embedding)
-        continue;
-      int id = identity_index (e, fi->ids->pdata[k]);
-      g_array_append_vals (e->gallery, f->embedding, 1);
-      g_array_append_val (e->gallery_id, id);
-      char q[32];
-      g_snprintf (q, sizeof q, "%.3f", f->quality.overall);
-      trawl_eval_report_item (e->report, "file", fi->file, "identity",
-                              (char *) fi->ids->pdata[k], "quality", q, NULL);
-    }
-    vlog (e, "faces/images %s: %u found, %d labelled", fi->file, faces->len, n);
-  }
   trawl_eval_report_count (e->report, "detected", "labelled faces detected", found, labelled, 1.0);
   int n = (int) e->gallery_id->len, nq = 0;
   const float *v = (const float *) e->gallery->data;
@@ -289,13 +302,15 @@ nearest_identity (Eval *e, const float *v, float *best_d)
 {
   int best = -1;
   *best_d = INFINITY;
-  for (guint i = 0; i < e->gallery_id->len; i++) {
-    float d = trawl_face_distance (v, (const float *) e->gallery->data + (gsize) i * TRAWL_FACE_EMBED_DIM);
-    if (d < *best_d) {
-      *best_d = d;
-      best = g_array_index (e->gallery_id, int, i);
+  for (guint i = 0; i < e->gallery_id->len; i++)
+    {
+      float d = trawl_face_distance (v, (const float *) e->gallery->data + (gsize) i * TRAWL_FACE_EMBED_DIM);
+      if (d < *best_d)
+        {
+          *best_d = d;
+          best = g_array_index (e->gallery_id, int, i);
+        }
     }
-  }
   return best;
 }
 
@@ -305,11 +320,12 @@ sample_fps_for (const char *path, double want_fps, int max_frames)
 {
   TrawlMediaInfo info = { 0 };
   double fps = want_fps;
-  if (trawl_video_probe (path, &info, NULL)) {
-    if (info.duration_s > 0 && info.duration_s * want_fps > max_frames)
-      fps = max_frames / info.duration_s;
-    trawl_media_info_clear (&info);
-  }
+  if (trawl_video_probe (path, &info, NULL))
+    {
+      if (info.duration_s > 0 && info.duration_s * want_fps > max_frames)
+        fps = max_frames / info.duration_s;
+      trawl_media_info_clear (&info);
+    }
   return fps;
 }
 
@@ -325,10 +341,11 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
   g_autoptr (TrawlMotionGate) gate = trawl_motion_gate_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (path, &vo, &error);
-  if (r == NULL) {
-    trawl_eval_report_note (e->report, "%s: %s", file, error->message);
-    return;
-  }
+  if (r == NULL)
+    {
+      trawl_eval_report_note (e->report, "%s: %s", file, error->message);
+      return;
+    }
   int n_ids = (int) e->identities->len;
   g_autofree float *best = g_new (float, n_ids);
   g_autofree float *best_gated = g_new (float, n_ids);  /* frames the motion gate lets through */
@@ -336,48 +353,52 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
     best[i] = best_gated[i] = INFINITY;
   int frames = 0, n_faces = 0;
   TrawlVideoFrame *f;
-  while ((f = trawl_video_reader_next (r, &error)) != NULL) {
-    g_autoptr (GArray) faces = trawl_face_detector_run (e->faces, f->image, &error);
-    double f_pts = f->pts_s;
-    gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
-    trawl_video_frame_free (f);
-    if (faces == NULL)
-      break;
-    frames++;
-    for (guint k = 0; k < faces->len; k++) {
-      TrawlFace *face = &g_array_index (faces, TrawlFace, k);
-      if (!face->has_embedding)
-        continue;
-      n_faces++;
-      float d;
-      int id = nearest_identity (e, face->embedding, &d);
-      vlog (e, "  %s t=%.1f face %.0fx%.0f q=%.2f size=%.2f sharp=%.2f frontal=%.2f -> %s %.3f",
-            file, f_pts, face->box.w, face->box.h, face->quality.overall, face->quality.size,
-            face->quality.sharpness, face->quality.frontalness,
-            id >= 0 ? (char *) e->identities->pdata[id] : "-", d);
-      if (id >= 0 && d < best[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
-        best[id] = d;
-      if (id >= 0 && !still && d < best_gated[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
-        best_gated[id] = d;
+  while ((f = trawl_video_reader_next (r, &error)) != NULL)
+    {
+      g_autoptr (GArray) faces = trawl_face_detector_run (e->faces, f->image, &error);
+      double f_pts = f->pts_s;
+      gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
+      trawl_video_frame_free (f);
+      if (faces == NULL)
+        break;
+      frames++;
+      for (guint k = 0; k < faces->len; k++)
+        {
+          TrawlFace *face = &g_array_index (faces, TrawlFace, k);
+          if (!face->has_embedding)
+            continue;
+          n_faces++;
+          float d;
+          int id = nearest_identity (e, face->embedding, &d);
+          vlog (e, "  %s t=%.1f face %.0fx%.0f q=%.2f size=%.2f sharp=%.2f frontal=%.2f -> %s %.3f",
+                file, f_pts, face->box.w, face->box.h, face->quality.overall, face->quality.size,
+                face->quality.sharpness, face->quality.frontalness,
+                id >= 0 ? (char *) e->identities->pdata[id] : "-", d);
+          if (id >= 0 && d < best[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
+            best[id] = d;
+          if (id >= 0 && !still && d < best_gated[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
+            best_gated[id] = d;
+        }
     }
-  }
   if (error != NULL)
     trawl_eval_report_note (e->report, "%s: %s", file, error->message);
   g_auto (GStrv) labelled = g_strsplit (present, ";", -1);
   GString *found_s = g_string_new (NULL), *false_s = g_string_new (NULL);
-  for (int i = 0; i < n_ids; i++) {
-    const char *name = e->identities->pdata[i];
-    gboolean is_labelled = g_strv_contains ((const char *const *) labelled, name);
-    gboolean hit = best[i] < e->threshold;
-    if (is_labelled) {
-      (*wanted)++;
-      *found += hit;
-      *found_gated += best_gated[i] < e->threshold;
+  for (int i = 0; i < n_ids; i++)
+    {
+      const char *name = e->identities->pdata[i];
+      gboolean is_labelled = g_strv_contains ((const char *const *) labelled, name);
+      gboolean hit = best[i] < e->threshold;
+      if (is_labelled)
+        {
+          (*wanted)++;
+          *found += hit;
+          *found_gated += best_gated[i] < e->threshold;
+        }
+      if (hit)
+        g_string_append_printf (is_labelled ? found_s : false_s, "%s%s(%.3f)",
+                                (is_labelled ? found_s : false_s)->len ? " " : "", name, best[i]);
     }
-    if (hit)
-      g_string_append_printf (is_labelled ? found_s : false_s, "%s%s(%.3f)",
-                              (is_labelled ? found_s : false_s)->len ? " " : "", name, best[i]);
-  }
   /* Labelled people without reference photos cannot be found; say so. */
   for (int k = 0; labelled[k]; k++)
     if (*labelled[k] && !g_ptr_array_find_with_equal_func (e->identities, labelled[k], g_str_equal, NULL))
@@ -401,18 +422,20 @@ eval_face_videos (Eval *e)
   g_autoptr (TrawlCsv) csv = open_section (e, "videos/people");
   if (csv == NULL)
     return;
-  if (e->faces == NULL || e->gallery_id->len == 0 || isnan (e->threshold)) {
-    trawl_eval_report_note (e->report, "skipped: needs the faces/images gallery and threshold");
-    return;
-  }
+  if (e->faces == NULL || e->gallery_id->len == 0 || isnan (e->threshold))
+    {
+      trawl_eval_report_note (e->report, "skipped: needs the faces/images gallery and threshold");
+      return;
+    }
   int found = 0, wanted = 0, clean = 0, clips = 0, found_gated = 0;
-  for (guint i = 0; i < csv->rows->len; i++) {
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    eval_people_clip (e, trawl_csv_get (csv, row, "file"),
-                      trawl_csv_get (csv, row, "identities_present"), &found, &wanted, &clean,
-                      &found_gated);
-    clips++;
-  }
+  for (guint i = 0; i < csv->rows->len; i++)
+    {
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      eval_people_clip (e, trawl_csv_get (csv, row, "file"),
+                        trawl_csv_get (csv, row, "identities_present"), &found, &wanted, &clean,
+                        &found_gated);
+      clips++;
+    }
   trawl_eval_report_count (e->report, "identities_found",
                            "labelled identities found (with reference photos)", found, wanted, -1);
   trawl_eval_report_count (e->report, "identities_found_gated",
@@ -458,17 +481,21 @@ closest_read (GPtrArray *plates, const char *truth_key)
 {
   char *best = g_strdup ("");
   int best_d = G_MAXINT;
-  for (guint i = 0; plates && i < plates->len; i++) {
-    char *k = plate_key (((TrawlPlate *) plates->pdata[i])->text);
-    int d = trawl_text_edit_distance (truth_key, k);
-    if (d < best_d) {
-      best_d = d;
-      g_free (best);
-      best = k;
-    } else {
-      g_free (k);
+  for (guint i = 0; plates && i < plates->len; i++)
+    {
+      char *k = plate_key (((TrawlPlate *) plates->pdata[i])->text);
+      int d = trawl_text_edit_distance (truth_key, k);
+      if (d < best_d)
+        {
+          best_d = d;
+          g_free (best);
+          best = k;
+        }
+      else
+        {
+          g_free (k);
+        }
     }
-  }
   return best;
 }
 
@@ -481,11 +508,12 @@ clip_box (Eval *e, int line, const TrawlImage *img, int *x, int *y, int *w, int 
   int x0 = *x, y0 = *y, w0 = *w, h0 = *h;
   gboolean clipped = FALSE;
 
-  if (!trawl_image_clip_box (img, x, y, w, h, &clipped)) {
-    trawl_eval_report_note (e->report, "labels.csv:%d: box %d,%d %dx%d lies outside the %dx%d "
-                            "image; skipped", line, x0, y0, w0, h0, img->width, img->height);
-    return FALSE;
-  }
+  if (!trawl_image_clip_box (img, x, y, w, h, &clipped))
+    {
+      trawl_eval_report_note (e->report, "labels.csv:%d: box %d,%d %dx%d lies outside the %dx%d "
+                              "image; skipped", line, x0, y0, w0, h0, img->width, img->height);
+      return FALSE;
+    }
   if (clipped)
     trawl_eval_report_note (e->report, "labels.csv:%d: box %d,%d %dx%d reaches outside the "
                             "%dx%d image; clipped to it", line, x0, y0, w0, h0, img->width,
@@ -500,49 +528,54 @@ eval_plate_images (Eval *e)
   if (csv == NULL)
     return;
   TrawlPlateReader *pr = plate_reader (e);
-  if (pr == NULL) {
-    trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
-    return;
-  }
+  if (pr == NULL)
+    {
+      trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
+      return;
+    }
   Tally scene = { 0 }, box = { 0 };
-  for (guint i = 0; i < csv->rows->len; i += e->opts.quick ? 3 : 1) {
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    const char *file = trawl_csv_get (csv, row, "file");
-    g_autofree char *truth = plate_key (trawl_csv_get (csv, row, "plate_text"));
-    g_autofree char *path = g_build_filename (e->dir, "plates/images", file, NULL);
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    if (img == NULL) {
-      trawl_eval_report_note (e->report, "%s: %s", file, error->message);
-      continue;
+  for (guint i = 0; i < csv->rows->len; i += e->opts.quick ? 3 : 1)
+    {
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      const char *file = trawl_csv_get (csv, row, "file");
+      g_autofree char *truth = plate_key (trawl_csv_get (csv, row, "plate_text"));
+      g_autofree char *path = g_build_filename (e->dir, "plates/images", file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
+      if (img == NULL)
+        {
+          trawl_eval_report_note (e->report, "%s: %s", file, error->message);
+          continue;
+        }
+      g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, img, &error);
+      if (plates == NULL)
+        {
+          trawl_eval_report_note (e->report, "%s: %s", file, error->message);
+          continue;
+        }
+      g_autofree char *scene_read = closest_read (plates, truth);
+      tally (&scene, truth, scene_read);
+      /* The labelled box with a margin: labels are tight, and the reader
+       * wants some background around the characters. */
+      int x = atoi (trawl_csv_get (csv, row, "x")), y = atoi (trawl_csv_get (csv, row, "y"));
+      int w = atoi (trawl_csv_get (csv, row, "w")), h = atoi (trawl_csv_get (csv, row, "h"));
+      g_autofree char *box_read = NULL;
+      if (w <= 0 || h <= 0)
+        trawl_eval_report_note (e->report, "labels.csv:%d: no box", row->line);
+      else if (clip_box (e, row->line, img, &x, &y, &w, &h))
+        {
+          int mx = w / 10, my = h / 10;
+          g_autoptr (TrawlImage) crop = trawl_image_crop (img, x - mx, y - my, w + 2 * mx, h + 2 * my);
+          g_autoptr (TrawlPlate) p = trawl_plate_reader_read_crop (pr, crop, TRAWL_PLATE_CROP_AUTO, &error);
+          box_read = p ? plate_key (p->text) : g_strdup ("");
+          tally (&box, truth, box_read);
+        }
+      if (box_read == NULL)
+        box_read = g_strdup ("");
+      trawl_eval_report_item (e->report, "file", file, "truth", truth, "scene", scene_read,
+                              "box", box_read, NULL);
+      vlog (e, "plates/images %s: truth %s scene %s box %s", file, truth, scene_read, box_read);
     }
-    g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, img, &error);
-    if (plates == NULL) {
-      trawl_eval_report_note (e->report, "%s: %s", file, error->message);
-      continue;
-    }
-    g_autofree char *scene_read = closest_read (plates, truth);
-    tally (&scene, truth, scene_read);
-    /* The labelled box with a margin: labels are tight, and the reader
-     * wants some background around the characters. */
-    int x = atoi (trawl_csv_get (csv, row, "x")), y = atoi (trawl_csv_get (csv, row, "y"));
-    int w = atoi (trawl_csv_get (csv, row, "w")), h = atoi (trawl_csv_get (csv, row, "h"));
-    g_autofree char *box_read = NULL;
-    if (w <= 0 || h <= 0)
-      trawl_eval_report_note (e->report, "labels.csv:%d: no box", row->line);
-    else if (clip_box (e, row->line, img, &x, &y, &w, &h)) {
-      int mx = w / 10, my = h / 10;
-      g_autoptr (TrawlImage) crop = trawl_image_crop (img, x - mx, y - my, w + 2 * mx, h + 2 * my);
-      g_autoptr (TrawlPlate) p = trawl_plate_reader_read_crop (pr, crop, TRAWL_PLATE_CROP_AUTO, &error);
-      box_read = p ? plate_key (p->text) : g_strdup ("");
-      tally (&box, truth, box_read);
-    }
-    if (box_read == NULL)
-      box_read = g_strdup ("");
-    trawl_eval_report_item (e->report, "file", file, "truth", truth, "scene", scene_read,
-                            "box", box_read, NULL);
-    vlog (e, "plates/images %s: truth %s scene %s box %s", file, truth, scene_read, box_read);
-  }
   report_tally (e, "", "full scene (detect + read)", &scene, 0.85);
   report_tally (e, "box_", "read in the labelled box", &box, -1);
 }
@@ -554,31 +587,34 @@ eval_plate_crops (Eval *e, const char *name, TrawlPlateCropFlags flags, double t
   if (csv == NULL)
     return;
   TrawlPlateReader *pr = plate_reader (e);
-  if (pr == NULL) {
-    trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
-    return;
-  }
-  Tally t = { 0 };
-  for (guint i = 0; i < csv->rows->len; i += e->opts.quick ? 4 : 1) {
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    const char *file = trawl_csv_get (csv, row, "file");
-    g_autofree char *truth = plate_key (trawl_csv_get (csv, row, "plate_text"));
-    g_autofree char *path = g_build_filename (e->dir, name, file, NULL);
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    g_autoptr (TrawlPlate) p = img ? trawl_plate_reader_read_crop (pr, img, flags, &error) : NULL;
-    if (p == NULL) {
-      trawl_eval_report_note (e->report, "%s: %s", file, error->message);
-      continue;
+  if (pr == NULL)
+    {
+      trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
+      return;
     }
-    g_autofree char *read = plate_key (p->text);
-    tally (&t, truth, read);
-    if (strcmp (truth, read) != 0)
-      trawl_eval_report_item (e->report, "file", file, "truth", truth, "read", read,
-                              "raw", p->raw, NULL);
-    vlog (e, "%s %s: truth %s read %s (raw %s, %.2f)", name, file, truth, read, p->raw,
-          p->confidence);
-  }
+  Tally t = { 0 };
+  for (guint i = 0; i < csv->rows->len; i += e->opts.quick ? 4 : 1)
+    {
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      const char *file = trawl_csv_get (csv, row, "file");
+      g_autofree char *truth = plate_key (trawl_csv_get (csv, row, "plate_text"));
+      g_autofree char *path = g_build_filename (e->dir, name, file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
+      g_autoptr (TrawlPlate) p = img ? trawl_plate_reader_read_crop (pr, img, flags, &error) : NULL;
+      if (p == NULL)
+        {
+          trawl_eval_report_note (e->report, "%s: %s", file, error->message);
+          continue;
+        }
+      g_autofree char *read = plate_key (p->text);
+      tally (&t, truth, read);
+      if (strcmp (truth, read) != 0)
+        trawl_eval_report_item (e->report, "file", file, "truth", truth, "read", read,
+                                "raw", p->raw, NULL);
+      vlog (e, "%s %s: truth %s read %s (raw %s, %.2f)", name, file, truth, read, p->raw,
+            p->confidence);
+    }
   report_tally (e, "", "crops", &t, target);
 }
 
@@ -589,86 +625,93 @@ eval_plate_videos (Eval *e)
   if (csv == NULL)
     return;
   TrawlPlateReader *pr = plate_reader (e);
-  if (pr == NULL) {
-    trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
-    return;
-  }
+  if (pr == NULL)
+    {
+      trawl_eval_report_note (e->report, "skipped: %s", e->model_error->message);
+      return;
+    }
   /* Group the plates of each clip: a clip is read once for all of them. */
   g_autoptr (GPtrArray) files = g_ptr_array_new ();
-  for (guint i = 0; i < csv->rows->len; i++) {
-    const char *f = trawl_csv_get (csv, csv->rows->pdata[i], "file");
-    if (!g_ptr_array_find_with_equal_func (files, f, g_str_equal, NULL))
-      g_ptr_array_add (files, (gpointer) f);
-  }
+  for (guint i = 0; i < csv->rows->len; i++)
+    {
+      const char *f = trawl_csv_get (csv, csv->rows->pdata[i], "file");
+      if (!g_ptr_array_find_with_equal_func (files, f, g_str_equal, NULL))
+        g_ptr_array_add (files, (gpointer) f);
+    }
   int plates_read = 0, plates_n = 0, clips_ok = 0, tracks_read = 0, tracks_other = 0;
   int n_frames = 0, n_analysed = 0;
   double frac_sum = 0;
-  for (guint c = 0; c < files->len; c++) {
-    const char *file = files->pdata[c];
-    g_autoptr (GPtrArray) truths = g_ptr_array_new_with_free_func (g_free);
-    for (guint i = 0; i < csv->rows->len; i++)
-      if (strcmp (trawl_csv_get (csv, csv->rows->pdata[i], "file"), file) == 0)
-        g_ptr_array_add (truths, plate_key (trawl_csv_get (csv, csv->rows->pdata[i], "plate_text")));
-    g_autofree int *hits = g_new0 (int, truths->len);
-    g_autofree char *path = g_build_filename (e->dir, "videos/plates", file, NULL);
-    TrawlVideoOptions vo;
-    trawl_video_options_init (&vo);
-    vo.sample_fps = e->opts.quick ? 1.0 : 4.0;
-    vo.luma_thumbs = TRUE;
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (path, &vo, &error);
-    g_autoptr (TrawlMotionGate) gate = trawl_motion_gate_new (NULL);
-    g_autoptr (TrawlTracker) tracker = trawl_tracker_new (NULL);
-    int frames = 0;
-    TrawlVideoFrame *f;
-    while (r && (f = trawl_video_reader_next (r, &error)) != NULL) {
-      g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, f->image, &error);
-      gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
-      if (still)
-        trawl_tracker_hold (tracker, f->pts_s);
-      else if (plates != NULL)
-        trawl_tracker_add_plates (tracker, NULL, f->pts_s, plates);
-      n_analysed += !still;
-      trawl_video_frame_free (f);
-      if (plates == NULL)
-        break;
-      frames++;
-      for (guint k = 0; k < truths->len; k++) {
-        g_autofree char *best = closest_read (plates, truths->pdata[k]);
-        hits[k] += strcmp (best, truths->pdata[k]) == 0;
-      }
+  for (guint c = 0; c < files->len; c++)
+    {
+      const char *file = files->pdata[c];
+      g_autoptr (GPtrArray) truths = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < csv->rows->len; i++)
+        if (strcmp (trawl_csv_get (csv, csv->rows->pdata[i], "file"), file) == 0)
+          g_ptr_array_add (truths, plate_key (trawl_csv_get (csv, csv->rows->pdata[i], "plate_text")));
+      g_autofree int *hits = g_new0 (int, truths->len);
+      g_autofree char *path = g_build_filename (e->dir, "videos/plates", file, NULL);
+      TrawlVideoOptions vo;
+      trawl_video_options_init (&vo);
+      vo.sample_fps = e->opts.quick ? 1.0 : 4.0;
+      vo.luma_thumbs = TRUE;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (path, &vo, &error);
+      g_autoptr (TrawlMotionGate) gate = trawl_motion_gate_new (NULL);
+      g_autoptr (TrawlTracker) tracker = trawl_tracker_new (NULL);
+      int frames = 0;
+      TrawlVideoFrame *f;
+      while (r && (f = trawl_video_reader_next (r, &error)) != NULL)
+        {
+          g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, f->image, &error);
+          gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
+          if (still)
+            trawl_tracker_hold (tracker, f->pts_s);
+          else if (plates != NULL)
+            trawl_tracker_add_plates (tracker, NULL, f->pts_s, plates);
+          n_analysed += !still;
+          trawl_video_frame_free (f);
+          if (plates == NULL)
+            break;
+          frames++;
+          for (guint k = 0; k < truths->len; k++)
+            {
+              g_autofree char *best = closest_read (plates, truths->pdata[k]);
+              hits[k] += strcmp (best, truths->pdata[k]) == 0;
+            }
+        }
+      if (error != NULL)
+        trawl_eval_report_note (e->report, "%s: %s", file, error->message);
+      n_frames += frames;
+      g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tracker);
+      g_autofree int *track_hit = g_new0 (int, truths->len);
+      for (guint t = 0; t < tracks->len; t++)
+        {
+          g_autofree char *k = plate_key (((TrawlTrackResult *) tracks->pdata[t])->best_plate_text);
+          gboolean hit = FALSE;
+          for (guint j = 0; j < truths->len; j++)
+            if (strcmp (k, truths->pdata[j]) == 0)
+              hit = track_hit[j] = TRUE;
+          tracks_other += !hit;
+          if (!hit)
+            vlog (e, "videos/plates %s: a track reads %s, no labelled plate", file, k);
+        }
+      gboolean all = truths->len > 0;
+      for (guint k = 0; k < truths->len; k++)
+        {
+          plates_n++;
+          plates_read += hits[k] > 0;
+          tracks_read += track_hit[k];
+          all &= hits[k] > 0;
+          frac_sum += frames ? (double) hits[k] / frames : 0.0;
+          char fr[32];
+          g_snprintf (fr, sizeof fr, "%d/%d", hits[k], frames);
+          trawl_eval_report_item (e->report, "file", file, "truth", (char *) truths->pdata[k],
+                                  "frames_exact", fr, "track_exact", track_hit[k] ? "yes" : "no",
+                                  NULL);
+          vlog (e, "videos/plates %s %s: exact in %s frames", file, (char *) truths->pdata[k], fr);
+        }
+      clips_ok += all;
     }
-    if (error != NULL)
-      trawl_eval_report_note (e->report, "%s: %s", file, error->message);
-    n_frames += frames;
-    g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tracker);
-    g_autofree int *track_hit = g_new0 (int, truths->len);
-    for (guint t = 0; t < tracks->len; t++) {
-      g_autofree char *k = plate_key (((TrawlTrackResult *) tracks->pdata[t])->best_plate_text);
-      gboolean hit = FALSE;
-      for (guint j = 0; j < truths->len; j++)
-        if (strcmp (k, truths->pdata[j]) == 0)
-          hit = track_hit[j] = TRUE;
-      tracks_other += !hit;
-      if (!hit)
-        vlog (e, "videos/plates %s: a track reads %s, no labelled plate", file, k);
-    }
-    gboolean all = truths->len > 0;
-    for (guint k = 0; k < truths->len; k++) {
-      plates_n++;
-      plates_read += hits[k] > 0;
-      tracks_read += track_hit[k];
-      all &= hits[k] > 0;
-      frac_sum += frames ? (double) hits[k] / frames : 0.0;
-      char fr[32];
-      g_snprintf (fr, sizeof fr, "%d/%d", hits[k], frames);
-      trawl_eval_report_item (e->report, "file", file, "truth", (char *) truths->pdata[k],
-                              "frames_exact", fr, "track_exact", track_hit[k] ? "yes" : "no",
-                              NULL);
-      vlog (e, "videos/plates %s %s: exact in %s frames", file, (char *) truths->pdata[k], fr);
-    }
-    clips_ok += all;
-  }
   trawl_eval_report_count (e->report, "clips", "clips with every plate read in >= 1 frame",
                            clips_ok, (int) files->len, 1.0);
   trawl_eval_report_count (e->report, "plates", "plates read exactly in >= 1 frame",
@@ -686,10 +729,11 @@ eval_plate_videos (Eval *e)
 TrawlEvalReport *
 trawl_eval_run (const char *dir, const TrawlEvalOptions *opts, GError **error)
 {
-  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR)) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: not a folder", dir ? dir : "(null)");
-    return NULL;
-  }
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_FOUND, "%s: not a folder", dir ? dir : "(null)");
+      return NULL;
+    }
   Eval e = { 0 };
   e.dir = dir;
   if (opts)
@@ -699,10 +743,11 @@ trawl_eval_run (const char *dir, const TrawlEvalOptions *opts, GError **error)
   e.gallery_id = g_array_new (FALSE, FALSE, sizeof (int));
   e.identities = g_ptr_array_new_with_free_func (g_free);
   e.threshold = NAN;
-  if (e.opts.quick) {
-    trawl_eval_report_section (e.report, "mode");
-    trawl_eval_report_note (e.report, "quick: a sample of each set, fewer video frames");
-  }
+  if (e.opts.quick)
+    {
+      trawl_eval_report_section (e.report, "mode");
+      trawl_eval_report_note (e.report, "quick: a sample of each set, fewer video frames");
+    }
   gint64 t0 = g_get_monotonic_time ();
   eval_face_images (&e);
   eval_face_videos (&e);

@@ -32,17 +32,18 @@ static gpointer
 decode_main (gpointer data)
 {
   Decode *d = data;
-  for (;;) {
-    g_async_queue_pop (d->slots);
-    if (g_atomic_int_get (&d->stop))
-      break;
-    gint64 t = g_get_monotonic_time ();
-    TrawlVideoFrame *f = trawl_video_reader_next (d->reader, &d->error);
-    d->t_decode += (g_get_monotonic_time () - t) / 1e6;
-    if (f == NULL)
-      break;
-    g_async_queue_push (d->frames, f);
-  }
+  for (;;)
+    {
+      g_async_queue_pop (d->slots);
+      if (g_atomic_int_get (&d->stop))
+        break;
+      gint64 t = g_get_monotonic_time ();
+      TrawlVideoFrame *f = trawl_video_reader_next (d->reader, &d->error);
+      d->t_decode += (g_get_monotonic_time () - t) / 1e6;
+      if (f == NULL)
+        break;
+      g_async_queue_push (d->frames, f);
+    }
   g_async_queue_push (d->frames, END_MARK);
   return NULL;
 }
@@ -186,43 +187,50 @@ process_batch (Work *w, TrawlVideoFrame **frames, int n, GError **error)
   if (run->face_det != NULL)
     ok = faces_of (run->face_det, frames, n, faces, error);
   run->p.t_faces += now_s () - t;
-  if (th != NULL) {
-    g_thread_join (th);
-    run->p.t_plates += job.seconds;
-  } else if (ok && run->plate_reader != NULL) {
-    t = now_s ();
-    job.ok = plates_of (run->plate_reader, frames, n, plates, &job.error);
-    run->p.t_plates += now_s () - t;
-  }
-  if (ok && !job.ok) {
-    g_propagate_error (error, g_steal_pointer (&job.error));
-    ok = FALSE;
-  }
+  if (th != NULL)
+    {
+      g_thread_join (th);
+      run->p.t_plates += job.seconds;
+    }
+  else if (ok && run->plate_reader != NULL)
+    {
+      t = now_s ();
+      job.ok = plates_of (run->plate_reader, frames, n, plates, &job.error);
+      run->p.t_plates += now_s () - t;
+    }
+  if (ok && !job.ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&job.error));
+      ok = FALSE;
+    }
   g_clear_error (&job.error);
   t = now_s ();
-  for (int i = 0; ok && i < n; i++) {
-    guint nf = faces[i] ? faces[i]->len : 0, np = plates[i] ? plates[i]->len : 0;
-    const TrawlImage *img;
-    if (!tracker_image (frames[i], nf + np, &img, error)) {
-      ok = FALSE;
-      break;
+  for (int i = 0; ok && i < n; i++)
+    {
+      guint nf = faces[i] ? faces[i]->len : 0, np = plates[i] ? plates[i]->len : 0;
+      const TrawlImage *img;
+      if (!tracker_image (frames[i], nf + np, &img, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (faces[i] != NULL)
+        trawl_tracker_add_faces (w->tracker, img, frames[i]->pts_s, faces[i]);
+      if (plates[i] != NULL)
+        trawl_tracker_add_plates (w->tracker, img, frames[i]->pts_s, plates[i]);
+      w->faces += nf;
+      w->plates += np;
+      /* Counted as found, so progress moves during a file (issue 17). */
+      run->p.faces += nf;
+      run->p.plates += np;
+      w->frames++;
     }
-    if (faces[i] != NULL)
-      trawl_tracker_add_faces (w->tracker, img, frames[i]->pts_s, faces[i]);
-    if (plates[i] != NULL)
-      trawl_tracker_add_plates (w->tracker, img, frames[i]->pts_s, plates[i]);
-    w->faces += nf;
-    w->plates += np;
-    /* Counted as found, so progress moves during a file (issue 17). */
-    run->p.faces += nf;
-    run->p.plates += np;
-    w->frames++;
-  }
   run->p.t_track += now_s () - t;
-  for (int i = 0; i < n; i++) {
-    g_clear_pointer (&faces[i], g_array_unref);
-    g_clear_pointer (&plates[i], g_ptr_array_unref);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      g_clear_pointer (&faces[i], g_array_unref);
+      g_clear_pointer (&plates[i], g_ptr_array_unref);
+    }
   update_stage_split (run);
   return ok;
 }
@@ -255,55 +263,62 @@ write_track (TrawlIndexRun *run, gint64 video_id, double base_utc, const TrawlTr
   t.best_plate_alternatives = tr->best_plate_alternatives;
   t.best_quality = tr->best_quality;
   t.n_sightings = tr->obs->len;
-  if (tr->has_embedding) {
-    t.mean_embedding = (float *) tr->mean_embedding;
-    t.n_embedding = TRAWL_FACE_EMBED_DIM;
-  }
+  if (tr->has_embedding)
+    {
+      t.mean_embedding = (float *) tr->mean_embedding;
+      t.n_embedding = TRAWL_FACE_EMBED_DIM;
+    }
   if (!trawl_catalog_insert_track (run->cat, &t, error))
     return FALSE;
-  for (guint i = 0; i < tr->obs->len; i++) {
-    const TrawlTrackObs *o = &g_array_index (tr->obs, TrawlTrackObs, i);
-    float pv[TRAWL_PLATE_DIM];
-    TrawlSighting s = { 0 };
-    s.track_id = t.id;
-    s.video_id = video_id;
-    s.kind = kind;
-    s.pts_s = o->pts_s;
-    s.utc = utc_at (base_utc, o->pts_s);
-    s.x = o->box.x;
-    s.y = o->box.y;
-    s.w = o->box.w;
-    s.h = o->box.h;
-    s.score = o->score;
-    s.quality = o->quality;
-    s.plate_text = o->plate_text;
-    s.plate_alternatives = o->plate_alternatives;
-    /* Plates keep their text vector as the embedding, so the plate store
-     * can be rebuilt from the catalog like the face store. */
-    if (kind == TRAWL_KIND_FACE && o->has_embedding) {
-      s.embedding = (float *) o->embedding;
-      s.n_embedding = TRAWL_FACE_EMBED_DIM;
-    } else if (kind == TRAWL_KIND_PLATE && trawl_plate_ngram_vector (o->plate_text, pv)) {
-      s.embedding = pv;
-      s.n_embedding = TRAWL_PLATE_DIM;
-    }
-    if (!trawl_catalog_insert_sighting (run->cat, &s, error))
-      return FALSE;
-    if (o->thumb_jpeg != NULL) {
-      gsize len;
-      const guint8 *jpeg = g_bytes_get_data (o->thumb_jpeg, &len);
-      if (!trawl_catalog_insert_thumbnail (run->cat, s.id, jpeg, len, error))
+  for (guint i = 0; i < tr->obs->len; i++)
+    {
+      const TrawlTrackObs *o = &g_array_index (tr->obs, TrawlTrackObs, i);
+      float pv[TRAWL_PLATE_DIM];
+      TrawlSighting s = { 0 };
+      s.track_id = t.id;
+      s.video_id = video_id;
+      s.kind = kind;
+      s.pts_s = o->pts_s;
+      s.utc = utc_at (base_utc, o->pts_s);
+      s.x = o->box.x;
+      s.y = o->box.y;
+      s.w = o->box.w;
+      s.h = o->box.h;
+      s.score = o->score;
+      s.quality = o->quality;
+      s.plate_text = o->plate_text;
+      s.plate_alternatives = o->plate_alternatives;
+      /* Plates keep their text vector as the embedding, so the plate store
+       * can be rebuilt from the catalog like the face store. */
+      if (kind == TRAWL_KIND_FACE && o->has_embedding)
+        {
+          s.embedding = (float *) o->embedding;
+          s.n_embedding = TRAWL_FACE_EMBED_DIM;
+        }
+      else if (kind == TRAWL_KIND_PLATE && trawl_plate_ngram_vector (o->plate_text, pv))
+        {
+          s.embedding = pv;
+          s.n_embedding = TRAWL_PLATE_DIM;
+        }
+      if (!trawl_catalog_insert_sighting (run->cat, &s, error))
         return FALSE;
+      if (o->thumb_jpeg != NULL)
+        {
+          gsize len;
+          const guint8 *jpeg = g_bytes_get_data (o->thumb_jpeg, &len);
+          if (!trawl_catalog_insert_thumbnail (run->cat, s.id, jpeg, len, error))
+            return FALSE;
+        }
+      if (i == tr->best_obs)
+        t.best_sighting_id = s.id;
+      if (s.n_embedding > 0)
+        {
+          GArray *ids = kind == TRAWL_KIND_FACE ? vv->face_ids : vv->plate_ids;
+          GArray *vecs = kind == TRAWL_KIND_FACE ? vv->face_vecs : vv->plate_vecs;
+          g_array_append_val (ids, s.id);
+          g_array_append_vals (vecs, s.embedding, s.n_embedding);
+        }
     }
-    if (i == tr->best_obs)
-      t.best_sighting_id = s.id;
-    if (s.n_embedding > 0) {
-      GArray *ids = kind == TRAWL_KIND_FACE ? vv->face_ids : vv->plate_ids;
-      GArray *vecs = kind == TRAWL_KIND_FACE ? vv->face_vecs : vv->plate_vecs;
-      g_array_append_val (ids, s.id);
-      g_array_append_vals (vecs, s.embedding, s.n_embedding);
-    }
-  }
   return trawl_catalog_update_track (run->cat, &t, error);
 }
 
@@ -410,17 +425,19 @@ gather_batch (Work *w, Decode *d, TrawlVideoFrame **batch, gpointer *next, gbool
 {
   int n = 1, max = CLAMP (w->run->opts.batch_frames, 1, MAX_BATCH);
   *next = NULL;
-  while (n < max) {
-    gpointer item = g_async_queue_try_pop (d->frames);
-    if (item == NULL)
-      break;
-    if (item == END_MARK || (*next_still = frame_still (w, item))
-        || (((TrawlVideoFrame *) item)->gpu == NULL) != (batch[0]->gpu == NULL)) {
-      *next = item;
-      break;
+  while (n < max)
+    {
+      gpointer item = g_async_queue_try_pop (d->frames);
+      if (item == NULL)
+        break;
+      if (item == END_MARK || (*next_still = frame_still (w, item))
+          || (((TrawlVideoFrame *) item)->gpu == NULL) != (batch[0]->gpu == NULL))
+        {
+          *next = item;
+          break;
+        }
+      batch[n++] = item;
     }
-    batch[n++] = item;
-  }
   return n;
 }
 
@@ -435,33 +452,38 @@ consume (Work *w, Decode *d, double duration, GError **error)
   double base_done = run->p.video_s_done;
   gpointer pending = NULL;
   gboolean pending_still = FALSE;
-  for (;;) {
-    gpointer item = pending;
-    gboolean still = pending_still;
-    if (item == NULL) {
-      item = g_async_queue_pop (d->frames);
-      still = item != END_MARK && !failed && frame_still (w, item);
+  for (;;)
+    {
+      gpointer item = pending;
+      gboolean still = pending_still;
+      if (item == NULL)
+        {
+          item = g_async_queue_pop (d->frames);
+          still = item != END_MARK && !failed && frame_still (w, item);
+        }
+      pending = NULL;
+      pending_still = FALSE;
+      if (item == END_MARK)
+        break;
+      TrawlVideoFrame *batch[MAX_BATCH] = { item };
+      int n = failed || still ? 1 : gather_batch (w, d, batch, &pending, &pending_still);
+      if (!failed && run->opts.cancel != NULL && g_atomic_int_get (run->opts.cancel))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "indexing cancelled");
+          failed = TRUE;
+        }
+      if (!failed && still)
+        {
+          trawl_tracker_hold (w->tracker, batch[0]->pts_s);
+          run->p.frames_gated++;
+        }
+      else if (!failed && !process_batch (w, batch, n, error))
+        failed = TRUE;
+      if (failed)
+        g_atomic_int_set (&d->stop, 1);
+      for (int i = 0; i < n; i++)
+        frame_done (run, d, batch[i], failed, base_done, duration);
     }
-    pending = NULL;
-    pending_still = FALSE;
-    if (item == END_MARK)
-      break;
-    TrawlVideoFrame *batch[MAX_BATCH] = { item };
-    int n = failed || still ? 1 : gather_batch (w, d, batch, &pending, &pending_still);
-    if (!failed && run->opts.cancel != NULL && g_atomic_int_get (run->opts.cancel)) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "indexing cancelled");
-      failed = TRUE;
-    }
-    if (!failed && still) {
-      trawl_tracker_hold (w->tracker, batch[0]->pts_s);
-      run->p.frames_gated++;
-    } else if (!failed && !process_batch (w, batch, n, error))
-      failed = TRUE;
-    if (failed)
-      g_atomic_int_set (&d->stop, 1);
-    for (int i = 0; i < n; i++)
-      frame_done (run, d, batch[i], failed, base_done, duration);
-  }
   return !failed;
 }
 
@@ -476,10 +498,11 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   Work w = { run, trawl_tracker_new (NULL), 0, 0, 0, NULL };
   g_autoptr (GError) local = NULL;
 
-  if (!trawl_catalog_begin_video (run->cat, video_id, error)) {
-    trawl_tracker_free (w.tracker);
-    return FALSE;
-  }
+  if (!trawl_catalog_begin_video (run->cat, video_id, error))
+    {
+      trawl_tracker_free (w.tracker);
+      return FALSE;
+    }
   d.reader = reader;
   d.frames = g_async_queue_new ();
   d.slots = g_async_queue_new ();
@@ -489,11 +512,12 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
                                                           : run->opts.queue_depth;
   for (int i = 0; i < depth; i++)
     g_async_queue_push (d.slots, SLOT);
-  if (run->opts.motion_gate != TRAWL_INDEX_MOTION_GATE_OFF) {
-    TrawlMotionGateOptions mo;
-    _trawl_index_motion_options (&run->opts, &mo);
-    w.gate = trawl_motion_gate_new (&mo);
-  }
+  if (run->opts.motion_gate != TRAWL_INDEX_MOTION_GATE_OFF)
+    {
+      TrawlMotionGateOptions mo;
+      _trawl_index_motion_options (&run->opts, &mo);
+      w.gate = trawl_motion_gate_new (&mo);
+    }
   GThread *th = g_thread_new ("trawl-decode", decode_main, &d);
   gboolean ok = consume (&w, &d, duration, &local);
   g_thread_join (th);
@@ -517,53 +541,59 @@ _trawl_index_video (TrawlIndexRun *run, TrawlVideoReader *reader, const char *pa
   gboolean kept = ok && d.error == NULL;
 
   /* Cancel or engine failure: nothing of this video is kept; the run ends. */
-  if (!kept) {
-    run->p.faces -= w.faces;
-    run->p.plates -= w.plates;
-  }
-  if (!ok) {
-    gboolean cancelled = g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-    trawl_catalog_rollback_video (run->cat, video_id, local->message, NULL);
-    if (cancelled)
-      trawl_catalog_set_video_status (run->cat, video_id, TRAWL_VIDEO_STATUS_PENDING, NULL,
-                                      NULL);
-    g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", path);
-    g_clear_error (&d.error);
-    return FALSE;
-  }
+  if (!kept)
+    {
+      run->p.faces -= w.faces;
+      run->p.plates -= w.plates;
+    }
+  if (!ok)
+    {
+      gboolean cancelled = g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      trawl_catalog_rollback_video (run->cat, video_id, local->message, NULL);
+      if (cancelled)
+        trawl_catalog_set_video_status (run->cat, video_id, TRAWL_VIDEO_STATUS_PENDING, NULL,
+                                        NULL);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", path);
+      g_clear_error (&d.error);
+      return FALSE;
+    }
   /* Not a single frame decoded: a bad file, recorded as failed. */
-  if (d.error != NULL) {
-    /* Rolled back first: the failure's own record must outlive it. */
-    gboolean r = trawl_catalog_rollback_video (run->cat, video_id,
-                                               _trawl_index_reason (path, d.error->message),
-                                               error);
-    _trawl_index_add_failure (run, path, d.error->message);
-    g_clear_error (&d.error);
-    return r;
-  }
+  if (d.error != NULL)
+    {
+      /* Rolled back first: the failure's own record must outlive it. */
+      gboolean r = trawl_catalog_rollback_video (run->cat, video_id,
+                                                 _trawl_index_reason (path, d.error->message),
+                                                 error);
+      _trawl_index_add_failure (run, path, d.error->message);
+      g_clear_error (&d.error);
+      return r;
+    }
   /* Jumps taken out of the timestamps: the true duration and where the
    * file's own times differ, with the video's rows. */
   const GArray *jumps = trawl_video_reader_get_time_jumps (reader);
   if (jumps->len > 0
       && !trawl_catalog_set_video_timeline (run->cat, video_id, vst.media_end_s,
                                             (const TrawlTimeJump *) jumps->data, jumps->len,
-                                            error)) {
-    trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
-    return FALSE;
-  }
-  if (!write_video (run, video_id, base_utc, tracks, error)) {
-    run->p.faces -= w.faces;
-    run->p.plates -= w.plates;
-    trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
-    return FALSE;
-  }
-  for (guint i = 0; i < tracks->len; i++) {
-    TrawlTrackResult *t = tracks->pdata[i];
-    if (t->kind == TRAWL_TRACK_FACE)
-      run->p.face_tracks++;
-    else
-      run->p.plate_tracks++;
-  }
+                                            error))
+    {
+      trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
+      return FALSE;
+    }
+  if (!write_video (run, video_id, base_utc, tracks, error))
+    {
+      run->p.faces -= w.faces;
+      run->p.plates -= w.plates;
+      trawl_catalog_rollback_video (run->cat, video_id, "write failed", NULL);
+      return FALSE;
+    }
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      TrawlTrackResult *t = tracks->pdata[i];
+      if (t->kind == TRAWL_TRACK_FACE)
+        run->p.face_tracks++;
+      else
+        run->p.plate_tracks++;
+    }
   run->p.videos_indexed++;
   return TRUE;
 }

@@ -54,10 +54,11 @@ first_visit (GHashTable *seen, const char *dir)
   if (g_stat (dir, &st) != 0)
     return TRUE;  /* fails later, by name */
   key = g_strdup_printf ("%ju:%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino);
-  if (g_hash_table_contains (seen, key)) {
-    g_free (key);
-    return FALSE;
-  }
+  if (g_hash_table_contains (seen, key))
+    {
+      g_free (key);
+      return FALSE;
+    }
   g_hash_table_add (seen, key);
   return TRUE;
 }
@@ -65,24 +66,27 @@ first_visit (GHashTable *seen, const char *dir)
 static void
 expand_one (const char *path, GPtrArray *out, GHashTable *seen)
 {
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_ptr_array_add (out, g_strdup (path));
-    return;
-  }
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_ptr_array_add (out, g_strdup (path));
+      return;
+    }
   if (!first_visit (seen, path))
     return;
   g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
-  if (d == NULL) {
-    g_ptr_array_add (out, g_strdup (path));  /* fails later, by name */
-    return;
-  }
-  while ((name = g_dir_read_name (d)) != NULL) {
-    if (name[0] == '.' || is_sidecar (name))
-      continue;
-    g_autofree char *child = g_build_filename (path, name, NULL);
-    expand_one (child, out, seen);
-  }
+  if (d == NULL)
+    {
+      g_ptr_array_add (out, g_strdup (path));  /* fails later, by name */
+      return;
+    }
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      if (name[0] == '.' || is_sidecar (name))
+        continue;
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      expand_one (child, out, seen);
+    }
 }
 
 static int
@@ -96,14 +100,15 @@ trawl_index_expand_inputs (const char *const *inputs, guint n_inputs)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < n_inputs; i++) {
-    GPtrArray *one = g_ptr_array_new_with_free_func (g_free);
-    expand_one (inputs[i], one, seen);
-    g_ptr_array_sort (one, cmp_str);
-    for (guint k = 0; k < one->len; k++)
-      g_ptr_array_add (out, g_strdup (one->pdata[k]));
-    g_ptr_array_unref (one);
-  }
+  for (guint i = 0; i < n_inputs; i++)
+    {
+      GPtrArray *one = g_ptr_array_new_with_free_func (g_free);
+      expand_one (inputs[i], one, seen);
+      g_ptr_array_sort (one, cmp_str);
+      for (guint k = 0; k < one->len; k++)
+        g_ptr_array_add (out, g_strdup (one->pdata[k]));
+      g_ptr_array_unref (one);
+    }
   return out;
 }
 
@@ -192,27 +197,29 @@ prepare_video (TrawlIndexRun *run, const char *path, const char *sha, gint64 siz
     return FALSE;
   if (old != NULL && !_trawl_index_restart_video (run, path, old, start, error))
     return FALSE;
-  if (old != NULL && old->status == TRAWL_VIDEO_STATUS_DONE) {
-    *skip = TRUE;
-    return TRUE;
-  }
-  if (old != NULL) {
-    g_autoptr (GArray) gone = NULL;
-    if (!trawl_catalog_delete_video_rows (run->cat, old->id, &gone, error))
-      return FALSE;
-    /* The files follow at once, so they never hold vectors of rows that
-     * are gone (a sighting id may be handed out again). */
-    if (gone != NULL && gone->len > 0
-        && (!trawl_vector_store_remove (run->faces_vs, gone->len, (gint64 *) gone->data, NULL,
-                                        error)
-            || !trawl_vector_store_remove (run->plates_vs, gone->len, (gint64 *) gone->data,
-                                           NULL, error)
-            || !trawl_case_save_vectors (run->kase, TRAWL_KIND_FACE, error)
-            || !trawl_case_save_vectors (run->kase, TRAWL_KIND_PLATE, error)))
-      return FALSE;
-    *video_id = old->id;
-    return TRUE;
-  }
+  if (old != NULL && old->status == TRAWL_VIDEO_STATUS_DONE)
+    {
+      *skip = TRUE;
+      return TRUE;
+    }
+  if (old != NULL)
+    {
+      g_autoptr (GArray) gone = NULL;
+      if (!trawl_catalog_delete_video_rows (run->cat, old->id, &gone, error))
+        return FALSE;
+      /* The files follow at once, so they never hold vectors of rows that
+       * are gone (a sighting id may be handed out again). */
+      if (gone != NULL && gone->len > 0
+          && (!trawl_vector_store_remove (run->faces_vs, gone->len, (gint64 *) gone->data, NULL,
+                                          error)
+              || !trawl_vector_store_remove (run->plates_vs, gone->len, (gint64 *) gone->data,
+                                             NULL, error)
+              || !trawl_case_save_vectors (run->kase, TRAWL_KIND_FACE, error)
+              || !trawl_case_save_vectors (run->kase, TRAWL_KIND_PLATE, error)))
+        return FALSE;
+      *video_id = old->id;
+      return TRUE;
+    }
   TrawlCatalogVideo v = { 0 };
   v.camera_id = camera_id;
   v.path = (char *) path;
@@ -237,11 +244,12 @@ static double
 camera_offset (TrawlIndexRun *run, gint64 camera_id)
 {
   g_autoptr (GPtrArray) cams = trawl_catalog_list_cameras (run->cat, NULL);
-  for (guint i = 0; cams != NULL && i < cams->len; i++) {
-    TrawlCamera *c = cams->pdata[i];
-    if (c->id == camera_id)
-      return c->clock_offset_s;
-  }
+  for (guint i = 0; cams != NULL && i < cams->len; i++)
+    {
+      TrawlCamera *c = cams->pdata[i];
+      if (c->id == camera_id)
+        return c->clock_offset_s;
+    }
   return 0;
 }
 
@@ -260,22 +268,25 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
    * (recorded anew below if it fails again). */
   if (!trawl_catalog_clear_failed_file (run->cat, path, error))
     return FALSE;
-  if (g_stat (path, &st) != 0) {
-    _trawl_index_add_failure (run, path, g_strerror (errno));
-    return TRUE;
-  }
-  if (!S_ISREG (st.st_mode)) {
-    _trawl_index_add_failure (run, path, "not a regular file");
-    return TRUE;
-  }
+  if (g_stat (path, &st) != 0)
+    {
+      _trawl_index_add_failure (run, path, g_strerror (errno));
+      return TRUE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      _trawl_index_add_failure (run, path, "not a regular file");
+      return TRUE;
+    }
   run->cur_bytes = st.st_size;
   double t = g_get_monotonic_time () / 1e6;
   g_autofree char *sha = trawl_file_sha256 (path, &bad);
   run->p.t_hash += g_get_monotonic_time () / 1e6 - t;
-  if (sha == NULL) {
-    _trawl_index_add_failure (run, path, bad->message);
-    return TRUE;
-  }
+  if (sha == NULL)
+    {
+      _trawl_index_add_failure (run, path, bad->message);
+      return TRUE;
+    }
   const TrawlTimesRow *row = _trawl_index_times_for (run, path);
   g_autofree char *cam_name = _trawl_index_camera_for (&run->opts, row, path);
   gint64 cam_id = 0;
@@ -305,19 +316,22 @@ index_file (TrawlIndexRun *run, const char *path, GError **error)
   g_free (start.detail);
   if (!prepared)
     return FALSE;
-  if (skip) {
-    run->p.videos_skipped++;
-    return TRUE;
-  }
-  if (reader == NULL) {
-    _trawl_index_add_failure (run, path, bad->message);
-    return trawl_catalog_set_video_status (run->cat, vid, TRAWL_VIDEO_STATUS_FAILED,
-                                           _trawl_index_reason (path, bad->message), error);
-  }
-  if (info->duration_s > 0) {
-    run->p.video_s_total += info->duration_s;
-    run->probed_bytes += st.st_size;
-  }
+  if (skip)
+    {
+      run->p.videos_skipped++;
+      return TRUE;
+    }
+  if (reader == NULL)
+    {
+      _trawl_index_add_failure (run, path, bad->message);
+      return trawl_catalog_set_video_status (run->cat, vid, TRAWL_VIDEO_STATUS_FAILED,
+                                             _trawl_index_reason (path, bad->message), error);
+    }
+  if (info->duration_s > 0)
+    {
+      run->p.video_s_total += info->duration_s;
+      run->probed_bytes += st.st_size;
+    }
   double base_utc = isnan (start.start) ? NAN : start.start + camera_offset (run, cam_id);
   /* Models load on the first video that needs them: a re-run that skips
    * everything stays quick. */
@@ -337,14 +351,16 @@ add_models (JsonBuilder *b, const TrawlIndexOptions *o)
   g_autoptr (TrawlModelManifest) m = trawl_model_manifest_load_default (NULL);
   json_builder_set_member_name (b, "models");
   json_builder_begin_object (b);
-  for (guint i = 0; m != NULL && i < m->entries->len; i++) {
-    const TrawlModelEntry *e = g_ptr_array_index (m->entries, i);
-    if ((!o->no_faces && g_str_has_prefix (e->key, "face-"))
-        || (!o->no_plates && g_str_has_prefix (e->key, "text-"))) {
-      json_builder_set_member_name (b, e->key);
-      json_builder_add_string_value (b, e->sha256);
+  for (guint i = 0; m != NULL && i < m->entries->len; i++)
+    {
+      const TrawlModelEntry *e = g_ptr_array_index (m->entries, i);
+      if ((!o->no_faces && g_str_has_prefix (e->key, "face-"))
+          || (!o->no_plates && g_str_has_prefix (e->key, "text-")))
+        {
+          json_builder_set_member_name (b, e->key);
+          json_builder_add_string_value (b, e->sha256);
+        }
     }
-  }
   json_builder_end_object (b);
 }
 
@@ -361,16 +377,17 @@ settings_json (const TrawlIndexOptions *o)
   json_builder_add_double_value (b, o->scene_threshold);
   json_builder_set_member_name (b, "motion_gate");
   json_builder_add_string_value (b, o->motion_gate == TRAWL_INDEX_MOTION_GATE_OFF ? "off" : "auto");
-  if (o->motion_gate != TRAWL_INDEX_MOTION_GATE_OFF) {
-    TrawlMotionGateOptions mo;
-    _trawl_index_motion_options (o, &mo);
-    json_builder_set_member_name (b, "motion_interval_s");
-    json_builder_add_double_value (b, mo.max_interval_s);
-    json_builder_set_member_name (b, "motion_cell_delta");
-    json_builder_add_double_value (b, mo.cell_delta);
-    json_builder_set_member_name (b, "motion_min_changed");
-    json_builder_add_double_value (b, mo.min_changed);
-  }
+  if (o->motion_gate != TRAWL_INDEX_MOTION_GATE_OFF)
+    {
+      TrawlMotionGateOptions mo;
+      _trawl_index_motion_options (o, &mo);
+      json_builder_set_member_name (b, "motion_interval_s");
+      json_builder_add_double_value (b, mo.max_interval_s);
+      json_builder_set_member_name (b, "motion_cell_delta");
+      json_builder_add_double_value (b, mo.cell_delta);
+      json_builder_set_member_name (b, "motion_min_changed");
+      json_builder_add_double_value (b, mo.min_changed);
+    }
   json_builder_set_member_name (b, "detect_workers");
   json_builder_add_int_value (b, MAX (1, o->detect_workers));
   json_builder_set_member_name (b, "device");
@@ -400,11 +417,12 @@ summary_json (const TrawlIndexProgress *p)
   json_builder_add_int_value (b, p->videos_failed);
   json_builder_set_member_name (b, "failures");
   json_builder_begin_array (b);
-  for (guint i = 0; i < p->failures->len; i++) {
-    /* a file name need not be UTF-8; JSON must be */
-    g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
-    json_builder_add_string_value (b, line);
-  }
+  for (guint i = 0; i < p->failures->len; i++)
+    {
+      /* a file name need not be UTF-8; JSON must be */
+      g_autofree char *line = g_utf8_make_valid (p->failures->pdata[i], -1);
+      json_builder_add_string_value (b, line);
+    }
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -432,33 +450,36 @@ load_models (TrawlIndexRun *run, GError **error)
     fo.n_threads = po.n_threads = MAX (1, (int) g_get_num_processors () / 2);
   fo.backend = po.backend = run->opts.backend;
   fo.precision = po.precision = run->opts.precision;
-  if (!run->opts.no_faces) {
-    run->face_det = trawl_face_detector_new (&fo, error);
-    if (run->face_det == NULL)
-      return FALSE;
-  }
-  if (!run->opts.no_plates) {
-    run->plate_reader = trawl_plate_reader_new (&po, error);
-    if (run->plate_reader == NULL)
-      return FALSE;
-  }
+  if (!run->opts.no_faces)
+    {
+      run->face_det = trawl_face_detector_new (&fo, error);
+      if (run->face_det == NULL)
+        return FALSE;
+    }
+  if (!run->opts.no_plates)
+    {
+      run->plate_reader = trawl_plate_reader_new (&po, error);
+      if (run->plate_reader == NULL)
+        return FALSE;
+    }
   return TRUE;
 }
 
 static gboolean
 run_files (TrawlIndexRun *run, GPtrArray *files, GError **error)
 {
-  for (guint i = 0; i < files->len; i++) {
-    const char *path = files->pdata[i];
-    GStatBuf st;
-    gint64 size = g_stat (path, &st) == 0 ? st.st_size : 0;
-    if (!index_file (run, path, error))
-      return FALSE;
-    run->bytes_done += size;
-    run->p.files_done++;
-    run->p.current = NULL;
-    _trawl_index_report (run, TRUE);
-  }
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = files->pdata[i];
+      GStatBuf st;
+      gint64 size = g_stat (path, &st) == 0 ? st.st_size : 0;
+      if (!index_file (run, path, error))
+        return FALSE;
+      run->bytes_done += size;
+      run->p.files_done++;
+      run->p.current = NULL;
+      _trawl_index_report (run, TRUE);
+    }
   return TRUE;
 }
 
@@ -484,11 +505,12 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
 
   g_autoptr (GPtrArray) files = trawl_index_expand_inputs (inputs, n_inputs);
   run.p.files_total = files->len;
-  for (guint i = 0; i < files->len; i++) {
-    GStatBuf st;
-    if (g_stat (files->pdata[i], &st) == 0)
-      run.bytes_total += st.st_size;
-  }
+  for (guint i = 0; i < files->len; i++)
+    {
+      GStatBuf st;
+      if (g_stat (files->pdata[i], &st) == 0)
+        run.bytes_total += st.st_size;
+    }
   gint64 run_id = 0;
   g_autofree char *settings = settings_json (&run.opts);
   g_autofree char *summary = NULL;
@@ -505,12 +527,13 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
   run.cat = trawl_case_get_catalog (run.kase);
   /* Nothing is written to a case whose audit log was tampered with: the
    * run could not be recorded in it. */
-  if (trawl_catalog_audit_get_damage (run.cat) != NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
-                 "%s; refusing to index into a case whose audit log is broken (trawl audit %s "
-                 "shows it)", trawl_catalog_audit_get_damage (run.cat), case_dir);
-    goto out;
-  }
+  if (trawl_catalog_audit_get_damage (run.cat) != NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_CORRUPT,
+                   "%s; refusing to index into a case whose audit log is broken (trawl audit %s "
+                   "shows it)", trawl_catalog_audit_get_damage (run.cat), case_dir);
+      goto out;
+    }
   if (!trawl_catalog_reset_partial_videos (run.cat, NULL, error)
       || !(run.faces_vs = trawl_case_get_vectors (run.kase, TRAWL_KIND_FACE, error))
       || !(run.plates_vs = trawl_case_get_vectors (run.kase, TRAWL_KIND_PLATE, error))
@@ -525,11 +548,12 @@ trawl_index_run (const char *case_dir, const char *const *inputs, guint n_inputs
 out:
   run.p.elapsed_s = g_get_monotonic_time () / 1e6 - run.t0;
   run.p.eta_s = 0;
-  if (final != NULL) {
-    *final = run.p;
-    final->current = NULL;
-    final->failures = g_ptr_array_ref (run.p.failures);
-  }
+  if (final != NULL)
+    {
+      *final = run.p;
+      final->current = NULL;
+      final->failures = g_ptr_array_ref (run.p.failures);
+    }
   run_clear (&run);
   return ok;
 }

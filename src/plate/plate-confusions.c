@@ -81,11 +81,12 @@ build_ascii (gpointer data)
   for (int a = 0; a < 128; a++)
     for (int b = 0; b < 128; b++)
       upper[a][b] = a == b ? 0.0f : 1.0f;
-  for (guint i = 0; i < G_N_ELEMENTS (confusions); i++) {
-    const Confusion *c = &confusions[i];
-    if (c->a < 128 && c->b < 128)
-      upper[c->a][c->b] = upper[c->b][c->a] = c->cost;
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (confusions); i++)
+    {
+      const Confusion *c = &confusions[i];
+      if (c->a < 128 && c->b < 128)
+        upper[c->a][c->b] = upper[c->b][c->a] = c->cost;
+    }
   /* Lower case costs what upper case does: a text that escaped
    * normalisation still compares sensibly. */
   for (int a = 0; a < 128; a++)
@@ -106,12 +107,13 @@ gboolean
 _trawl_plate_table_mixes_ascii (void)
 {
   static int mixes = -1;
-  if (mixes < 0) {
-    int m = 0;
-    for (guint i = 0; i < G_N_ELEMENTS (confusions); i++)
-      m |= (confusions[i].a < 128) != (confusions[i].b < 128);
-    g_atomic_int_set (&mixes, m);
-  }
+  if (mixes < 0)
+    {
+      int m = 0;
+      for (guint i = 0; i < G_N_ELEMENTS (confusions); i++)
+        m |= (confusions[i].a < 128) != (confusions[i].b < 128);
+      g_atomic_int_set (&mixes, m);
+    }
   return g_atomic_int_get (&mixes) != 0;
 }
 

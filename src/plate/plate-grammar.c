@@ -66,18 +66,20 @@ trawl_plate_shape_country (const char *norm)
   gsize n = norm ? strlen (norm) : 0;
   if (n == 0 || !g_str_is_ascii (norm))
     return NULL;
-  for (guint g = 0; g < G_N_ELEMENTS (grammars); g++) {
-    g_auto (GStrv) shapes = g_strsplit (grammars[g].shapes, " ", -1);
-    for (guint k = 0; shapes[k]; k++) {
-      if (strlen (shapes[k]) != n)
-        continue;
-      gsize i = 0;
-      while (i < n && fits_class ((guchar) norm[i], shapes[k][i]))
-        i++;
-      if (i == n)
-        return grammars[g].country;
+  for (guint g = 0; g < G_N_ELEMENTS (grammars); g++)
+    {
+      g_auto (GStrv) shapes = g_strsplit (grammars[g].shapes, " ", -1);
+      for (guint k = 0; shapes[k]; k++)
+        {
+          if (strlen (shapes[k]) != n)
+            continue;
+          gsize i = 0;
+          while (i < n && fits_class ((guchar) norm[i], shapes[k][i]))
+            i++;
+          if (i == n)
+            return grammars[g].country;
+        }
     }
-  }
   return NULL;
 }
 
@@ -89,29 +91,34 @@ cheapest (const TrawlPlateSlot *s, char cls, double *cost)
 {
   gunichar top = s->c[0];
   double p0 = MAX (s->p[0], UNOFFERED_P);
-  if (fits_class (top, cls)) {
-    *cost = 0;
-    return top;
-  }
+  if (fits_class (top, cls))
+    {
+      *cost = 0;
+      return top;
+    }
   gunichar best = 0;
   *cost = INFINITY;
   for (int k = 1; k < TRAWL_PLATE_SLOT_N && s->c[k]; k++)
-    if (fits_class (s->c[k], cls) && trawl_plate_confusable (s->c[k], top)) {
-      double c = log (p0 / MAX (s->p[k], UNOFFERED_P));
-      if (c < *cost) {
-        *cost = MAX (c, 0.0);
-        best = s->c[k];
+    if (fits_class (s->c[k], cls) && trawl_plate_confusable (s->c[k], top))
+      {
+        double c = log (p0 / MAX (s->p[k], UNOFFERED_P));
+        if (c < *cost)
+          {
+            *cost = MAX (c, 0.0);
+            best = s->c[k];
+          }
       }
-    }
   /* The confusion partner the reader did not offer (O for 0, 8 for B). */
   gunichar partner = cls == 'L' ? trawl_plate_digit_to_letter (top) : trawl_plate_letter_to_digit (top);
-  if (partner != top && fits_class (partner, cls)) {
-    double c = log (p0 / UNOFFERED_P);
-    if (c < *cost) {
-      *cost = c;
-      best = partner;
+  if (partner != top && fits_class (partner, cls))
+    {
+      double c = log (p0 / UNOFFERED_P);
+      if (c < *cost)
+        {
+          *cost = c;
+          best = partner;
+        }
     }
-  }
   return best;
 }
 
@@ -120,14 +127,15 @@ static double
 fit_shape (const TrawlPlateSlot *slots, int n, const char *shape, char *out)
 {
   double total = 0;
-  for (int i = 0; i < n; i++) {
-    double c;
-    gunichar ch = cheapest (&slots[i], shape[i], &c);
-    if (ch == 0 || ch >= 128)
-      return INFINITY;
-    total += c;
-    out[i] = (char) ch;
-  }
+  for (int i = 0; i < n; i++)
+    {
+      double c;
+      gunichar ch = cheapest (&slots[i], shape[i], &c);
+      if (ch == 0 || ch >= 128)
+        return INFINITY;
+      total += c;
+      out[i] = (char) ch;
+    }
   out[n] = '\0';
   return total;
 }
@@ -138,34 +146,39 @@ trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost)
   if (cost != NULL)
     *cost = 0;
   g_autofree char *top = g_malloc (n + 1);
-  for (int i = 0; i < n; i++) {
-    if (slots[i].c[0] == 0 || slots[i].c[0] >= 128)
-      return NULL;  /* a Chinese province: the CN rules are fix_by_grammar's */
-    top[i] = (char) slots[i].c[0];
-  }
+  for (int i = 0; i < n; i++)
+    {
+      if (slots[i].c[0] == 0 || slots[i].c[0] >= 128)
+        return NULL;  /* a Chinese province: the CN rules are fix_by_grammar's */
+      top[i] = (char) slots[i].c[0];
+    }
   top[n] = '\0';
   if (trawl_plate_shape_country (top) != NULL)
     return g_steal_pointer (&top);
   double best = INFINITY, second = INFINITY;
   g_autofree char *best_text = NULL;
   g_autofree char *buf = g_malloc (n + 1);
-  for (guint g = 0; g < G_N_ELEMENTS (grammars); g++) {
-    g_auto (GStrv) shapes = g_strsplit (grammars[g].shapes, " ", -1);
-    for (guint k = 0; shapes[k]; k++) {
-      if ((int) strlen (shapes[k]) != n)
-        continue;
-      double c = fit_shape (slots, n, shapes[k], buf);
-      if (best_text != NULL && strcmp (buf, best_text) == 0)
-        continue;  /* another country, the same text */
-      if (c < best) {
-        second = best;
-        best = c;
-        g_free (best_text);
-        best_text = g_strdup (buf);
-      } else if (c < second)
-        second = c;
+  for (guint g = 0; g < G_N_ELEMENTS (grammars); g++)
+    {
+      g_auto (GStrv) shapes = g_strsplit (grammars[g].shapes, " ", -1);
+      for (guint k = 0; shapes[k]; k++)
+        {
+          if ((int) strlen (shapes[k]) != n)
+            continue;
+          double c = fit_shape (slots, n, shapes[k], buf);
+          if (best_text != NULL && strcmp (buf, best_text) == 0)
+            continue;  /* another country, the same text */
+          if (c < best)
+            {
+              second = best;
+              best = c;
+              g_free (best_text);
+              best_text = g_strdup (buf);
+            }
+          else if (c < second)
+            second = c;
+        }
     }
-  }
   if (best_text == NULL || best > MAX_COST || second - best < MARGIN)
     return NULL;
   if (cost != NULL)
@@ -181,10 +194,11 @@ trawl_plate_likely (const char *norm, double confidence)
   if (trawl_plate_classify (norm) != TRAWL_PLATE_LATIN || trawl_plate_shape_country (norm))
     return TRUE;
   gboolean letters = FALSE, digits = FALSE;
-  for (const char *p = norm; *p; p++) {
-    letters |= g_ascii_isalpha (*p);
-    digits |= g_ascii_isdigit (*p);
-  }
+  for (const char *p = norm; *p; p++)
+    {
+      letters |= g_ascii_isalpha (*p);
+      digits |= g_ascii_isdigit (*p);
+    }
   return (letters && digits && strlen (norm) >= 5) || confidence >= TRAWL_PLATE_WORD_MIN_CONFIDENCE;
 }
 
@@ -203,21 +217,28 @@ align (const TrawlPlateSlot *a, int na, const TrawlPlateSlot *b, int nb, int *ma
   for (int j = 0; j <= nb; j++)
     D (0, j) = j;
   for (int i = 1; i <= na; i++)
-    for (int j = 1; j <= nb; j++) {
-      int sub = trawl_plate_fold_char (a[i - 1].c[0]) != trawl_plate_fold_char (b[j - 1].c[0]);
-      D (i, j) = MIN (MIN (D (i - 1, j) + 1, D (i, j - 1) + 1), D (i - 1, j - 1) + sub);
-    }
+    for (int j = 1; j <= nb; j++)
+      {
+        int sub = trawl_plate_fold_char (a[i - 1].c[0]) != trawl_plate_fold_char (b[j - 1].c[0]);
+        D (i, j) = MIN (MIN (D (i - 1, j) + 1, D (i, j - 1) + 1), D (i - 1, j - 1) + sub);
+      }
   int i = na, j = nb;
-  while (j > 0) {
-    int sub = i > 0 && trawl_plate_fold_char (a[i - 1].c[0]) != trawl_plate_fold_char (b[j - 1].c[0]);
-    if (i > 0 && D (i, j) == D (i - 1, j - 1) + sub) {
-      map[--j] = --i;
-    } else if (D (i, j) == D (i, j - 1) + 1) {
-      map[--j] = -1;
-    } else {
-      i--;
+  while (j > 0)
+    {
+      int sub = i > 0 && trawl_plate_fold_char (a[i - 1].c[0]) != trawl_plate_fold_char (b[j - 1].c[0]);
+      if (i > 0 && D (i, j) == D (i - 1, j - 1) + sub)
+        {
+          map[--j] = --i;
+        }
+      else if (D (i, j) == D (i, j - 1) + 1)
+        {
+          map[--j] = -1;
+        }
+      else
+        {
+          i--;
+        }
     }
-  }
 #undef D
 }
 
@@ -232,14 +253,16 @@ static void
 tally_add (Tally *t, gunichar c, double score)
 {
   for (int k = 0; k < t->n; k++)
-    if (t->c[k] == c) {
-      t->score[k] += score;
-      return;
+    if (t->c[k] == c)
+      {
+        t->score[k] += score;
+        return;
+      }
+  if (t->n < (int) G_N_ELEMENTS (t->c))
+    {
+      t->c[t->n] = c;
+      t->score[t->n++] = score;
     }
-  if (t->n < (int) G_N_ELEMENTS (t->c)) {
-    t->c[t->n] = c;
-    t->score[t->n++] = score;
-  }
 }
 
 int
@@ -262,39 +285,43 @@ trawl_plate_vote (const TrawlPlateRead *reads, int n_reads, TrawlPlateSlot *out,
       ref = &reads[r];
   g_autofree Tally *tl = g_new0 (Tally, len);
   int map[16];
-  for (int r = 0; r < n_reads; r++) {
-    const TrawlPlateRead *rd = &reads[r];
-    if (rd->n <= 0 || rd->n > 16)
-      continue;
-    if (rd->n == len)
-      for (int j = 0; j < len; j++)
-        map[j] = j;
-    else
-      align (ref->slots, len, rd->slots, rd->n, map);
-    double w = MAX (rd->weight, 1e-6);
-    for (int j = 0; j < rd->n; j++) {
-      if (map[j] < 0)
+  for (int r = 0; r < n_reads; r++)
+    {
+      const TrawlPlateRead *rd = &reads[r];
+      if (rd->n <= 0 || rd->n > 16)
         continue;
-      Tally *t = &tl[map[j]];
-      for (int k = 0; k < TRAWL_PLATE_SLOT_N && rd->slots[j].c[k]; k++)
-        tally_add (t, rd->slots[j].c[k], w * rd->slots[j].p[k]);
-      t->total += w;
+      if (rd->n == len)
+        for (int j = 0; j < len; j++)
+          map[j] = j;
+      else
+        align (ref->slots, len, rd->slots, rd->n, map);
+      double w = MAX (rd->weight, 1e-6);
+      for (int j = 0; j < rd->n; j++)
+        {
+          if (map[j] < 0)
+            continue;
+          Tally *t = &tl[map[j]];
+          for (int k = 0; k < TRAWL_PLATE_SLOT_N && rd->slots[j].c[k]; k++)
+            tally_add (t, rd->slots[j].c[k], w * rd->slots[j].p[k]);
+          t->total += w;
+        }
     }
-  }
-  for (int i = 0; i < len; i++) {
-    Tally *t = &tl[i];
-    memset (&out[i], 0, sizeof out[i]);
-    for (int k = 0; k < TRAWL_PLATE_SLOT_N; k++) {
-      int best = -1;
-      for (int m = 0; m < t->n; m++)
-        if (t->score[m] >= 0 && (best < 0 || t->score[m] > t->score[best]))
-          best = m;
-      if (best < 0)
-        break;
-      out[i].c[k] = t->c[best];
-      out[i].p[k] = (float) (t->total > 0 ? t->score[best] / t->total : 0);
-      t->score[best] = -1;
+  for (int i = 0; i < len; i++)
+    {
+      Tally *t = &tl[i];
+      memset (&out[i], 0, sizeof out[i]);
+      for (int k = 0; k < TRAWL_PLATE_SLOT_N; k++)
+        {
+          int best = -1;
+          for (int m = 0; m < t->n; m++)
+            if (t->score[m] >= 0 && (best < 0 || t->score[m] > t->score[best]))
+              best = m;
+          if (best < 0)
+            break;
+          out[i].c[k] = t->c[best];
+          out[i].p[k] = (float) (t->total > 0 ? t->score[best] / t->total : 0);
+          t->score[best] = -1;
+        }
     }
-  }
   return len;
 }

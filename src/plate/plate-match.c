@@ -71,24 +71,27 @@ chars_decode (Chars *t, const char *s)
   t->heap = NULL;
   t->c = t->buf;
   t->n = 0;
-  while (*p) {
-    if (t->n == STACK_CHARS) {
-      glong n = 0;
-      t->heap = g_utf8_to_ucs4 (s, -1, NULL, &n, NULL);
-      t->c = t->heap;
-      t->n = (int) n;
-      return t->heap != NULL;
+  while (*p)
+    {
+      if (t->n == STACK_CHARS)
+        {
+          glong n = 0;
+          t->heap = g_utf8_to_ucs4 (s, -1, NULL, &n, NULL);
+          t->c = t->heap;
+          t->n = (int) n;
+          return t->heap != NULL;
+        }
+      if (*p < 0x80)
+        {
+          t->buf[t->n++] = *p++;
+          continue;
+        }
+      gunichar c = g_utf8_get_char_validated ((const char *) p, -1);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        return FALSE;
+      t->buf[t->n++] = c;
+      p = (const unsigned char *) g_utf8_next_char (p);
     }
-    if (*p < 0x80) {
-      t->buf[t->n++] = *p++;
-      continue;
-    }
-    gunichar c = g_utf8_get_char_validated ((const char *) p, -1);
-    if (c == (gunichar) -1 || c == (gunichar) -2)
-      return FALSE;
-    t->buf[t->n++] = c;
-    p = (const unsigned char *) g_utf8_next_char (p);
-  }
   return TRUE;
 }
 
@@ -111,16 +114,18 @@ trawl_text_edit_distance (const char *a, const char *b)
   g_autofree int *row = g_new (int, nb + 1);
   for (glong j = 0; j <= nb; j++)
     row[j] = (int) j;
-  for (glong i = 1; i <= na; i++) {
-    int diag = row[0];
-    row[0] = (int) i;
-    for (glong j = 1; j <= nb; j++) {
-      int up = row[j];
-      int sub = diag + (ua[i - 1] != ub[j - 1]);
-      row[j] = MIN (sub, MIN (up + 1, row[j - 1] + 1));
-      diag = up;
+  for (glong i = 1; i <= na; i++)
+    {
+      int diag = row[0];
+      row[0] = (int) i;
+      for (glong j = 1; j <= nb; j++)
+        {
+          int up = row[j];
+          int sub = diag + (ua[i - 1] != ub[j - 1]);
+          row[j] = MIN (sub, MIN (up + 1, row[j - 1] + 1));
+          diag = up;
+        }
     }
-  }
   return row[nb];
 }
 
@@ -141,28 +146,33 @@ trawl_plate_edit_distance (const char *a, const char *b)
   /* '&', not '&&': both decoded, so both can be cleared */
   gboolean ok = chars_decode (&ca, a) & chars_decode (&cb, b);
   double d;
-  if (!ok) {
-    d = (double) MAX (a ? strlen (a) : 0, b ? strlen (b) : 0);
-  } else {
-    g_autofree float *heap = NULL;
-    float stack[STACK_CHARS + 1], *row = stack;
-    if (cb.n > STACK_CHARS)
-      row = heap = g_new (float, cb.n + 1);
-    for (int j = 0; j <= cb.n; j++)
-      row[j] = (float) j;
-    for (int i = 1; i <= ca.n; i++) {
-      const float *costs = _trawl_plate_ascii_costs (ca.c[i - 1]);
-      float diag = row[0];
-      row[0] = (float) i;
-      for (int j = 1; j <= cb.n; j++) {
-        float up = row[j];
-        float s = diag + sub_cost (costs, ca.c[i - 1], cb.c[j - 1]);
-        row[j] = MIN (s, MIN (up, row[j - 1]) + 1.0f);
-        diag = up;
-      }
+  if (!ok)
+    {
+      d = (double) MAX (a ? strlen (a) : 0, b ? strlen (b) : 0);
     }
-    d = row[cb.n];
-  }
+  else
+    {
+      g_autofree float *heap = NULL;
+      float stack[STACK_CHARS + 1], *row = stack;
+      if (cb.n > STACK_CHARS)
+        row = heap = g_new (float, cb.n + 1);
+      for (int j = 0; j <= cb.n; j++)
+        row[j] = (float) j;
+      for (int i = 1; i <= ca.n; i++)
+        {
+          const float *costs = _trawl_plate_ascii_costs (ca.c[i - 1]);
+          float diag = row[0];
+          row[0] = (float) i;
+          for (int j = 1; j <= cb.n; j++)
+            {
+              float up = row[j];
+              float s = diag + sub_cost (costs, ca.c[i - 1], cb.c[j - 1]);
+              row[j] = MIN (s, MIN (up, row[j - 1]) + 1.0f);
+              diag = up;
+            }
+        }
+      d = row[cb.n];
+    }
   chars_clear (&ca);
   chars_clear (&cb);
   return d;
@@ -189,37 +199,44 @@ fail (GError **error, const char *pattern, const char *why)
 static gboolean
 parse (TrawlPlatePattern *p, const char *pattern, GString *norm, GError **error)
 {
-  for (const char *s = pattern; *s; s = g_utf8_next_char (s)) {
-    gunichar c = trawl_plate_char_normalize (g_utf8_get_char (s));
-    if (trawl_plate_char_is_separator (c))
-      continue;
-    if (c == '*') {
-      if (p->n > 0 && p->pc[p->n - 1] == '*')
+  for (const char *s = pattern; *s; s = g_utf8_next_char (s))
+    {
+      gunichar c = trawl_plate_char_normalize (g_utf8_get_char (s));
+      if (trawl_plate_char_is_separator (c))
         continue;
-      p->has_star = TRUE;
-    } else if (c == '?' || trawl_plate_char_kept (c)) {
-      if (p->n_fixed == TRAWL_PLATE_PATTERN_MAX) {
-        g_autofree char *why = g_strdup_printf ("more than %d characters ('*' not counted)",
-                                                TRAWL_PLATE_PATTERN_MAX);
-        return fail (error, pattern, why);
-      }
-      p->n_fixed++;
-      p->n_literals += c != '?';
-    } else {
-      char utf8[8] = { 0 };
-      g_unichar_to_utf8 (c, utf8);
-      g_autofree char *why = g_unichar_isprint (c)
-        ? g_strdup_printf ("'%s' cannot be on a plate (letters, digits, Chinese characters, "
-                           "'?' and '*' only)", utf8)
-        : g_strdup_printf ("character U+%04X cannot be on a plate", c);
-      return fail (error, pattern, why);
+      if (c == '*')
+        {
+          if (p->n > 0 && p->pc[p->n - 1] == '*')
+            continue;
+          p->has_star = TRUE;
+        }
+      else if (c == '?' || trawl_plate_char_kept (c))
+        {
+          if (p->n_fixed == TRAWL_PLATE_PATTERN_MAX)
+            {
+              g_autofree char *why = g_strdup_printf ("more than %d characters ('*' not counted)",
+                                                      TRAWL_PLATE_PATTERN_MAX);
+              return fail (error, pattern, why);
+            }
+          p->n_fixed++;
+          p->n_literals += c != '?';
+        }
+      else
+        {
+          char utf8[8] = { 0 };
+          g_unichar_to_utf8 (c, utf8);
+          g_autofree char *why = g_unichar_isprint (c)
+            ? g_strdup_printf ("'%s' cannot be on a plate (letters, digits, Chinese characters, "
+                               "'?' and '*' only)", utf8)
+            : g_strdup_printf ("character U+%04X cannot be on a plate", c);
+          return fail (error, pattern, why);
+        }
+      p->row[p->n] = c == '?' ? zeros : c < 128 ? _trawl_plate_ascii_costs (c) : ones;
+      if (c >= 128)
+        p->ascii_literals = FALSE;
+      p->pc[p->n++] = c;
+      g_string_append_unichar (norm, c);
     }
-    p->row[p->n] = c == '?' ? zeros : c < 128 ? _trawl_plate_ascii_costs (c) : ones;
-    if (c >= 128)
-      p->ascii_literals = FALSE;
-    p->pc[p->n++] = c;
-    g_string_append_unichar (norm, c);
-  }
   return TRUE;
 }
 
@@ -229,15 +246,17 @@ trawl_plate_pattern_new (const char *pattern, TrawlPlateMatchFlags flags, GError
   static GOnce once = G_ONCE_INIT;
   g_once (&once, init_ones, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  if (pattern == NULL) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "no plate pattern given");
-    return NULL;
-  }
-  if (!g_utf8_validate (pattern, -1, NULL)) {
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                 "plate pattern is not valid UTF-8");
-    return NULL;
-  }
+  if (pattern == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "no plate pattern given");
+      return NULL;
+    }
+  if (!g_utf8_validate (pattern, -1, NULL))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "plate pattern is not valid UTF-8");
+      return NULL;
+    }
   TrawlPlatePattern *p = g_new0 (TrawlPlatePattern, 1);
   GString *norm = g_string_new (NULL);
   p->flags = flags;
@@ -248,10 +267,11 @@ trawl_plate_pattern_new (const char *pattern, TrawlPlateMatchFlags flags, GError
   else if (ok && p->n_literals == 0)
     ok = fail (error, pattern, "wildcards only: give at least one letter or digit");
   p->normalized = g_string_free (norm, FALSE);
-  if (!ok) {
-    trawl_plate_pattern_free (p);
-    return NULL;
-  }
+  if (!ok)
+    {
+      trawl_plate_pattern_free (p);
+      return NULL;
+    }
   if (flags & TRAWL_PLATE_MATCH_EXACT)
     p->spec = g_pattern_spec_new (p->normalized);
   return p;
@@ -365,26 +385,34 @@ scan_char (const char **s, gunichar *c)
   const char *p = *s;
   if (*p++ != '"')
     return FALSE;
-  if (*p == '\\') {
-    p++;
-    if (*p == '"' || *p == '\\') {
-      *c = (gunichar) *p++;
-    } else if (*p == 'u' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]) &&
-               g_ascii_isxdigit (p[3]) && g_ascii_isxdigit (p[4])) {
-      *c = 0;
-      for (int k = 1; k <= 4; k++)
-        *c = *c * 16 + (gunichar) g_ascii_xdigit_value (p[k]);
-      p += 5;
-    } else {
-      return FALSE;
+  if (*p == '\\')
+    {
+      p++;
+      if (*p == '"' || *p == '\\')
+        {
+          *c = (gunichar) *p++;
+        }
+      else if (*p == 'u' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]) &&
+                 g_ascii_isxdigit (p[3]) && g_ascii_isxdigit (p[4]))
+        {
+          *c = 0;
+          for (int k = 1; k <= 4; k++)
+            *c = *c * 16 + (gunichar) g_ascii_xdigit_value (p[k]);
+          p += 5;
+        }
+      else
+        {
+          return FALSE;
+        }
     }
-  } else {
-    gunichar u = g_utf8_get_char_validated (p, -1);
-    if (u == (gunichar) -1 || u == (gunichar) -2 || u == 0 || u == '"')
-      return FALSE;
-    *c = u;
-    p = g_utf8_next_char (p);
-  }
+  else
+    {
+      gunichar u = g_utf8_get_char_validated (p, -1);
+      if (u == (gunichar) -1 || u == (gunichar) -2 || u == 0 || u == '"')
+        return FALSE;
+      *c = u;
+      p = g_utf8_next_char (p);
+    }
   if (*p++ != '"')
     return FALSE;
   *c = trawl_plate_char_normalize (*c);
@@ -404,11 +432,12 @@ scan_number (const char **s, double *v)
   if (*p == '.')
     for (p++; g_ascii_isdigit (*p); p++)
       x += (*p - '0') * (scale *= 0.1);
-  if (p > *s && *p != 'e' && *p != 'E' && p[-1] != '.') {
-    *v = x;
-    *s = p;
-    return TRUE;
-  }
+  if (p > *s && *p != 'e' && *p != 'E' && p[-1] != '.')
+    {
+      *v = x;
+      *s = p;
+      return TRUE;
+    }
   char *end = NULL;
   *v = g_ascii_strtod (*s, &end);
   if (end == *s)
@@ -425,25 +454,27 @@ scan_entries (const char *json, AltEntry *e, int *n_entries)
   int n = 0;
   if (!lit (&s, "["))
     return FALSE;
-  while (*s != ']') {
-    double p;
-    if (n == MAX_ENTRIES || (n > 0 && !lit (&s, ",")) || !lit (&s, "{\"c\":") ||
-        !scan_char (&s, &e[n].c) || !lit (&s, ",\"p\":") || !scan_number (&s, &p) ||
-        !lit (&s, ",\"alt\":["))
-      return FALSE;
-    e[n].slot = (AltSlot) { 0 };
-    for (int k = 0; *s != ']'; k++) {
-      gunichar c;
-      double prob;
-      if ((k > 0 && !lit (&s, ",")) || !lit (&s, "[") || !scan_char (&s, &c) ||
-          !lit (&s, ",") || !scan_number (&s, &prob) || !lit (&s, "]"))
+  while (*s != ']')
+    {
+      double p;
+      if (n == MAX_ENTRIES || (n > 0 && !lit (&s, ",")) || !lit (&s, "{\"c\":") ||
+          !scan_char (&s, &e[n].c) || !lit (&s, ",\"p\":") || !scan_number (&s, &p) ||
+          !lit (&s, ",\"alt\":["))
         return FALSE;
-      slot_add (&e[n].slot, c, prob);
+      e[n].slot = (AltSlot) { 0 };
+      for (int k = 0; *s != ']'; k++)
+        {
+          gunichar c;
+          double prob;
+          if ((k > 0 && !lit (&s, ",")) || !lit (&s, "[") || !scan_char (&s, &c) ||
+              !lit (&s, ",") || !scan_number (&s, &prob) || !lit (&s, "]"))
+            return FALSE;
+          slot_add (&e[n].slot, c, prob);
+        }
+      if (!lit (&s, "]}"))
+        return FALSE;
+      n++;
     }
-    if (!lit (&s, "]}"))
-      return FALSE;
-    n++;
-  }
   if (!lit (&s, "]") || *s != '\0')
     return FALSE;
   *n_entries = n;
@@ -462,16 +493,17 @@ slot_from_json (JsonObject *o, AltSlot *slot, gunichar *c)
   if (alt == NULL || !JSON_NODE_HOLDS_ARRAY (alt))
     return;
   JsonArray *a = json_node_get_array (alt);
-  for (guint k = 0; k < json_array_get_length (a); k++) {
-    JsonNode *e = json_array_get_element (a, k);
-    if (!JSON_NODE_HOLDS_ARRAY (e) || json_array_get_length (json_node_get_array (e)) < 2)
-      continue;
-    JsonArray *pair = json_node_get_array (e);
-    JsonNode *pn = json_array_get_element (pair, 1);
-    if (JSON_NODE_HOLDS_VALUE (pn))
-      slot_add (slot, first_char (json_array_get_element (pair, 0)),
-                json_node_get_double (pn));
-  }
+  for (guint k = 0; k < json_array_get_length (a); k++)
+    {
+      JsonNode *e = json_array_get_element (a, k);
+      if (!JSON_NODE_HOLDS_ARRAY (e) || json_array_get_length (json_node_get_array (e)) < 2)
+        continue;
+      JsonArray *pair = json_node_get_array (e);
+      JsonNode *pn = json_array_get_element (pair, 1);
+      if (JSON_NODE_HOLDS_VALUE (pn))
+        slot_add (slot, first_char (json_array_get_element (pair, 0)),
+                  json_node_get_double (pn));
+    }
 }
 
 static gboolean
@@ -487,11 +519,12 @@ parse_entries (const char *json, AltEntry *e, int *n_entries)
   if (json_array_get_length (a) > MAX_ENTRIES)
     return FALSE;
   *n_entries = (int) json_array_get_length (a);
-  for (int i = 0; i < *n_entries; i++) {
-    JsonNode *node = json_array_get_element (a, i);
-    slot_from_json (JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL,
-                    &e[i].slot, &e[i].c);
-  }
+  for (int i = 0; i < *n_entries; i++)
+    {
+      JsonNode *node = json_array_get_element (a, i);
+      slot_from_json (JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL,
+                      &e[i].slot, &e[i].c);
+    }
   return TRUE;
 }
 
@@ -506,18 +539,20 @@ parse_alternatives (const char *json, int n, AltSlot *slots)
   int ne = 0;
   if (!scan_entries (json, e, &ne) && !parse_entries (json, e, &ne))
     return FALSE;
-  for (int ascii_only = 0; ascii_only < 2; ascii_only++) {
-    int k = 0;
-    for (int i = 0; i < ne && k <= n; i++) {
-      if (!trawl_plate_char_kept (e[i].c) || (ascii_only && e[i].c >= 128))
-        continue;
-      if (k < n)
-        slots[k] = e[i].slot;
-      k++;
+  for (int ascii_only = 0; ascii_only < 2; ascii_only++)
+    {
+      int k = 0;
+      for (int i = 0; i < ne && k <= n; i++)
+        {
+          if (!trawl_plate_char_kept (e[i].c) || (ascii_only && e[i].c >= 128))
+            continue;
+          if (k < n)
+            slots[k] = e[i].slot;
+          k++;
+        }
+      if (k == n)
+        return TRUE;
     }
-    if (k == n)
-      return TRUE;
-  }
   return FALSE;
 }
 
@@ -542,34 +577,40 @@ pattern_dp (const TrawlPlatePattern *p, const gunichar *t, int n, const AltSlot 
 {
   for (int j = 0; j <= n; j++)
     prev[j] = (float) j;
-  for (int i = 0; i < p->n; i++) {
-    gunichar pc = p->pc[i];
-    float low;
-    if (pc == '*') {
-      low = cur[0] = prev[0];
-      for (int j = 1; j <= n; j++) {
-        cur[j] = MIN (prev[j], cur[j - 1]);
-        low = MIN (low, cur[j]);
-      }
-    } else {
-      const float *row = p->row[i];
-      gboolean any = pc == '?';
-      low = cur[0] = prev[0] + 1.0f;
-      for (int j = 1; j <= n; j++) {
-        gunichar tc = t[j - 1];
-        float s = any ? 0.0f : sub_cost (tc < 128 ? row : NULL, pc, tc);
-        if (slots != NULL && s > 0)
-          s = alt_cost (&slots[j - 1], pc, s);
-        cur[j] = MIN (prev[j - 1] + s, MIN (prev[j], cur[j - 1]) + 1.0f);
-        low = MIN (low, cur[j]);
-      }
+  for (int i = 0; i < p->n; i++)
+    {
+      gunichar pc = p->pc[i];
+      float low;
+      if (pc == '*')
+        {
+          low = cur[0] = prev[0];
+          for (int j = 1; j <= n; j++)
+            {
+              cur[j] = MIN (prev[j], cur[j - 1]);
+              low = MIN (low, cur[j]);
+            }
+        }
+      else
+        {
+          const float *row = p->row[i];
+          gboolean any = pc == '?';
+          low = cur[0] = prev[0] + 1.0f;
+          for (int j = 1; j <= n; j++)
+            {
+              gunichar tc = t[j - 1];
+              float s = any ? 0.0f : sub_cost (tc < 128 ? row : NULL, pc, tc);
+              if (slots != NULL && s > 0)
+                s = alt_cost (&slots[j - 1], pc, s);
+              cur[j] = MIN (prev[j - 1] + s, MIN (prev[j], cur[j - 1]) + 1.0f);
+              low = MIN (low, cur[j]);
+            }
+        }
+      if (low > max_cost)
+        return INFINITY;
+      float *swap = prev;
+      prev = cur;
+      cur = swap;
     }
-    if (low > max_cost)
-      return INFINITY;
-    float *swap = prev;
-    prev = cur;
-    cur = swap;
-  }
   return prev[n] > max_cost ? INFINITY : prev[n];
 }
 
@@ -583,31 +624,37 @@ pattern_dp_ascii (const TrawlPlatePattern *p, const guint8 *t, int n, float max_
 {
   for (int j = 0; j <= n; j++)
     prev[j] = (float) j;
-  for (int i = 0; i < p->n; i++) {
-    float low;
-    if (p->pc[i] == '*') {
-      float left = low = cur[0] = prev[0];
-      for (int j = 1; j <= n; j++) {
-        left = cur[j] = MIN (prev[j], left);
-        low = MIN (low, left);
-      }
-    } else {
-      const float *row = p->row[i];
-      float diag = prev[0], left = low = cur[0] = prev[0] + 1.0f;
-      for (int j = 1; j <= n; j++) {
-        float up = prev[j];
-        float v = MIN (diag + row[t[j - 1]], MIN (up, left) + 1.0f);
-        cur[j] = left = v;
-        low = MIN (low, v);
-        diag = up;
-      }
+  for (int i = 0; i < p->n; i++)
+    {
+      float low;
+      if (p->pc[i] == '*')
+        {
+          float left = low = cur[0] = prev[0];
+          for (int j = 1; j <= n; j++)
+            {
+              left = cur[j] = MIN (prev[j], left);
+              low = MIN (low, left);
+            }
+        }
+      else
+        {
+          const float *row = p->row[i];
+          float diag = prev[0], left = low = cur[0] = prev[0] + 1.0f;
+          for (int j = 1; j <= n; j++)
+            {
+              float up = prev[j];
+              float v = MIN (diag + row[t[j - 1]], MIN (up, left) + 1.0f);
+              cur[j] = left = v;
+              low = MIN (low, v);
+              diag = up;
+            }
+        }
+      if (low > max_cost)
+        return INFINITY;
+      float *swap = prev;
+      prev = cur;
+      cur = swap;
     }
-    if (low > max_cost)
-      return INFINITY;
-    float *swap = prev;
-    prev = cur;
-    cur = swap;
-  }
   return prev[n] > max_cost ? INFINITY : prev[n];
 }
 
@@ -619,21 +666,23 @@ fast_decode (const TrawlPlatePattern *p, const char *text, guint8 *t, int *n)
 {
   const unsigned char *s = (const unsigned char *) text;
   int k = 0;
-  for (; *s; k++) {
-    if (k == STACK_CHARS)
-      return FALSE;
-    if (*s < 0x80) {
-      t[k] = *s++;
-      continue;
+  for (; *s; k++)
+    {
+      if (k == STACK_CHARS)
+        return FALSE;
+      if (*s < 0x80)
+        {
+          t[k] = *s++;
+          continue;
+        }
+      if (!p->ascii_literals || _trawl_plate_table_mixes_ascii ())
+        return FALSE;
+      gunichar c = g_utf8_get_char_validated ((const char *) s, -1);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        return FALSE;
+      t[k] = 0;
+      s = (const unsigned char *) g_utf8_next_char (s);
     }
-    if (!p->ascii_literals || _trawl_plate_table_mixes_ascii ())
-      return FALSE;
-    gunichar c = g_utf8_get_char_validated ((const char *) s, -1);
-    if (c == (gunichar) -1 || c == (gunichar) -2)
-      return FALSE;
-    t[k] = 0;
-    s = (const unsigned char *) g_utf8_next_char (s);
-  }
   *n = k;
   return TRUE;
 }
@@ -661,34 +710,39 @@ trawl_plate_pattern_cost_bounded (const TrawlPlatePattern *p, const char *text,
   guint8 fast[STACK_CHARS];
   int nf = 0;
   if ((alternatives_json == NULL || *alternatives_json == '\0') &&
-      fast_decode (p, text, fast, &nf)) {
-    float rows[2][STACK_CHARS + 1];
-    return length_bound (p, nf) > max_cost ? INFINITY
-           : pattern_dp_ascii (p, fast, nf, bound, rows[0], rows[1]);
-  }
+      fast_decode (p, text, fast, &nf))
+    {
+      float rows[2][STACK_CHARS + 1];
+      return length_bound (p, nf) > max_cost ? INFINITY
+             : pattern_dp_ascii (p, fast, nf, bound, rows[0], rows[1]);
+    }
   Chars t;
   double cost = INFINITY;
-  if (chars_decode (&t, text)) {
-    if (length_bound (p, t.n) <= max_cost) {
-      AltSlot stack_slots[STACK_CHARS];
-      g_autofree AltSlot *heap_slots = NULL;
-      AltSlot *slots = NULL;
-      if (alternatives_json != NULL && *alternatives_json) {
-        slots = t.n > STACK_CHARS ? (heap_slots = g_new (AltSlot, t.n)) : stack_slots;
-        if (!parse_alternatives (alternatives_json, t.n, slots))
-          slots = NULL;
-      }
-      float stack_rows[2][STACK_CHARS + 1];
-      g_autofree float *heap_rows = NULL;
-      float *prev = stack_rows[0], *cur = stack_rows[1];
-      if (t.n > STACK_CHARS) {
-        heap_rows = g_new (float, 2 * (t.n + 1));
-        prev = heap_rows;
-        cur = heap_rows + t.n + 1;
-      }
-      cost = pattern_dp (p, t.c, t.n, slots, bound, prev, cur);
+  if (chars_decode (&t, text))
+    {
+      if (length_bound (p, t.n) <= max_cost)
+        {
+          AltSlot stack_slots[STACK_CHARS];
+          g_autofree AltSlot *heap_slots = NULL;
+          AltSlot *slots = NULL;
+          if (alternatives_json != NULL && *alternatives_json)
+            {
+              slots = t.n > STACK_CHARS ? (heap_slots = g_new (AltSlot, t.n)) : stack_slots;
+              if (!parse_alternatives (alternatives_json, t.n, slots))
+                slots = NULL;
+            }
+          float stack_rows[2][STACK_CHARS + 1];
+          g_autofree float *heap_rows = NULL;
+          float *prev = stack_rows[0], *cur = stack_rows[1];
+          if (t.n > STACK_CHARS)
+            {
+              heap_rows = g_new (float, 2 * (t.n + 1));
+              prev = heap_rows;
+              cur = heap_rows + t.n + 1;
+            }
+          cost = pattern_dp (p, t.c, t.n, slots, bound, prev, cur);
+        }
     }
-  }
   chars_clear (&t);
   return cost;
 }

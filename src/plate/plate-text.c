@@ -82,11 +82,12 @@ trawl_plate_normalize (const char *text)
    * what is readable rather than dropping the whole text. */
   g_autofree char *valid = g_utf8_validate (text, -1, NULL) ? NULL : g_utf8_make_valid (text, -1);
   GString *s = g_string_new (NULL);
-  for (const char *p = valid ? valid : text; *p; p = g_utf8_next_char (p)) {
-    gunichar c = trawl_plate_char_normalize (g_utf8_get_char (p));
-    if (trawl_plate_char_kept (c))
-      g_string_append_unichar (s, c);
-  }
+  for (const char *p = valid ? valid : text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = trawl_plate_char_normalize (g_utf8_get_char (p));
+      if (trawl_plate_char_kept (c))
+        g_string_append_unichar (s, c);
+    }
   return g_string_free (s, FALSE);
 }
 
@@ -113,11 +114,12 @@ static int
 decode (const char *s, gunichar *out, int max)
 {
   int n = 0;
-  for (const char *p = s; *p; p = g_utf8_next_char (p)) {
-    if (n == max)
-      return -1;
-    out[n++] = g_utf8_get_char (p);
-  }
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      if (n == max)
+        return -1;
+      out[n++] = g_utf8_get_char (p);
+    }
   return n;
 }
 
@@ -143,18 +145,19 @@ trawl_plate_classify (const char *norm)
   int n = decode (norm, c, G_N_ELEMENTS (c));
   if (n < 2)
     return TRAWL_PLATE_INVALID;
-  if (trawl_plate_is_province (c[0])) {
-    if (!is_upper_ascii (c[1]))
-      return TRAWL_PLATE_INVALID;
-    for (int i = 2; i < n; i++)
-      if (!is_alnum_ascii (c[i]) && !(i == n - 1 && is_cn_suffix (c[i])))
+  if (trawl_plate_is_province (c[0]))
+    {
+      if (!is_upper_ascii (c[1]))
         return TRAWL_PLATE_INVALID;
-    if (n == 7)
-      return TRAWL_PLATE_CN;
-    if (n == 8)
-      return TRAWL_PLATE_CN_NEW_ENERGY;
-    return TRAWL_PLATE_INVALID;
-  }
+      for (int i = 2; i < n; i++)
+        if (!is_alnum_ascii (c[i]) && !(i == n - 1 && is_cn_suffix (c[i])))
+          return TRAWL_PLATE_INVALID;
+      if (n == 7)
+        return TRAWL_PLATE_CN;
+      if (n == 8)
+        return TRAWL_PLATE_CN_NEW_ENERGY;
+      return TRAWL_PLATE_INVALID;
+    }
   if (n > 8)
     return TRAWL_PLATE_INVALID;
   for (int i = 0; i < n; i++)
@@ -166,13 +169,14 @@ trawl_plate_classify (const char *norm)
 const char *
 trawl_plate_format_name (TrawlPlateFormat f)
 {
-  switch (f) {
-  case TRAWL_PLATE_CN: return "cn";
-  case TRAWL_PLATE_CN_NEW_ENERGY: return "cn-new-energy";
-  case TRAWL_PLATE_BR: return "br";
-  case TRAWL_PLATE_LATIN: return "latin";
-  case TRAWL_PLATE_INVALID: default: return "invalid";
-  }
+  switch (f)
+    {
+    case TRAWL_PLATE_CN: return "cn";
+    case TRAWL_PLATE_CN_NEW_ENERGY: return "cn-new-energy";
+    case TRAWL_PLATE_BR: return "br";
+    case TRAWL_PLATE_LATIN: return "latin";
+    case TRAWL_PLATE_INVALID: default: return "invalid";
+    }
 }
 
 gboolean
@@ -205,25 +209,28 @@ trawl_plate_fix_by_grammar (const char *norm)
   int n = decode (norm, c, G_N_ELEMENTS (c));
   if (n < 0)
     return g_strdup (norm);
-  if (n >= 2 && trawl_plate_is_province (c[0])) {
-    /* CN: the issuing-office code after the province is a letter; CN
-     * serials use no I or O, which are read for 1 and 0. */
-    c[1] = trawl_plate_digit_to_letter (c[1]);
-    for (int i = 2; i < n; i++)
-      if (c[i] == 'O') c[i] = '0';
-      else if (c[i] == 'I') c[i] = '1';
-  } else if (n == 7) {
-    /* BR: only when the first three are letters once fixed and the rest
-     * then fit, so a Latin plate of 7 is not forced into the BR shape. */
-    gunichar t[7];
-    memcpy (t, c, sizeof t);
-    for (int i = 0; i < 3; i++) t[i] = trawl_plate_digit_to_letter (t[i]);
-    t[3] = trawl_plate_letter_to_digit (t[3]);
-    t[5] = trawl_plate_letter_to_digit (t[5]);
-    t[6] = trawl_plate_letter_to_digit (t[6]);
-    if (matches_br (t, 7) && is_upper_ascii (c[0]) && is_upper_ascii (c[1]))
-      memcpy (c, t, sizeof t);
-  }
+  if (n >= 2 && trawl_plate_is_province (c[0]))
+    {
+      /* CN: the issuing-office code after the province is a letter; CN
+       * serials use no I or O, which are read for 1 and 0. */
+      c[1] = trawl_plate_digit_to_letter (c[1]);
+      for (int i = 2; i < n; i++)
+        if (c[i] == 'O') c[i] = '0';
+        else if (c[i] == 'I') c[i] = '1';
+    }
+  else if (n == 7)
+    {
+      /* BR: only when the first three are letters once fixed and the rest
+       * then fit, so a Latin plate of 7 is not forced into the BR shape. */
+      gunichar t[7];
+      memcpy (t, c, sizeof t);
+      for (int i = 0; i < 3; i++) t[i] = trawl_plate_digit_to_letter (t[i]);
+      t[3] = trawl_plate_letter_to_digit (t[3]);
+      t[5] = trawl_plate_letter_to_digit (t[5]);
+      t[6] = trawl_plate_letter_to_digit (t[6]);
+      if (matches_br (t, 7) && is_upper_ascii (c[0]) && is_upper_ascii (c[1]))
+        memcpy (c, t, sizeof t);
+    }
   GString *s = g_string_new (NULL);
   for (int i = 0; i < n; i++)
     g_string_append_unichar (s, c[i]);

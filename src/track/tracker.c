@@ -148,26 +148,28 @@ char *
 trawl_plate_chars_to_json (const GArray *chars)
 {
   GString *s = g_string_new ("[");
-  for (guint i = 0; chars != NULL && i < chars->len; i++) {
-    const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, i);
-    if (i > 0)
-      g_string_append_c (s, ',');
-    g_string_append (s, "{\"c\":");
-    append_char_json (s, pc->c);
-    g_string_append_printf (s, ",\"p\":%.4f,\"alt\":[", isfinite (pc->prob) ? pc->prob : 0.0);
-    gboolean first = TRUE;
-    for (int k = 0; k < 3; k++) {
-      if (pc->alt[k] == 0)
-        continue;
-      if (!first)
+  for (guint i = 0; chars != NULL && i < chars->len; i++)
+    {
+      const TrawlPlateChar *pc = &g_array_index (chars, TrawlPlateChar, i);
+      if (i > 0)
         g_string_append_c (s, ',');
-      first = FALSE;
-      g_string_append_c (s, '[');
-      append_char_json (s, pc->alt[k]);
-      g_string_append_printf (s, ",%.4f]", isfinite (pc->alt_prob[k]) ? pc->alt_prob[k] : 0.0);
+      g_string_append (s, "{\"c\":");
+      append_char_json (s, pc->c);
+      g_string_append_printf (s, ",\"p\":%.4f,\"alt\":[", isfinite (pc->prob) ? pc->prob : 0.0);
+      gboolean first = TRUE;
+      for (int k = 0; k < 3; k++)
+        {
+          if (pc->alt[k] == 0)
+            continue;
+          if (!first)
+            g_string_append_c (s, ',');
+          first = FALSE;
+          g_string_append_c (s, '[');
+          append_char_json (s, pc->alt[k]);
+          g_string_append_printf (s, ",%.4f]", isfinite (pc->alt_prob[k]) ? pc->alt_prob[k] : 0.0);
+        }
+      g_string_append (s, "]}");
     }
-    g_string_append (s, "]}");
-  }
   g_string_append_c (s, ']');
   return g_string_free (s, FALSE);
 }
@@ -188,10 +190,11 @@ make_thumb (const TrawlTrackerOptions *opts, const TrawlImage *frame, const Traw
     return NULL;
   int longest = MAX (w, h);
   g_autoptr (TrawlImage) small = NULL;
-  if (longest > opts->thumb_size) {
-    double s = (double) opts->thumb_size / longest;
-    small = trawl_image_resize (crop, MAX (1, (int) (w * s)), MAX (1, (int) (h * s)));
-  }
+  if (longest > opts->thumb_size)
+    {
+      double s = (double) opts->thumb_size / longest;
+      small = trawl_image_resize (crop, MAX (1, (int) (w * s)), MAX (1, (int) (h * s)));
+    }
   gsize len = 0;
   guint8 *jpeg = trawl_image_encode_jpeg (small ? small : crop, 85, &len, NULL);
   return jpeg ? g_bytes_new_take (jpeg, len) : NULL;
@@ -205,20 +208,22 @@ rank_thumb (const TrawlTrackerOptions *opts, TrawlTrackResult *t, const TrawlIma
   TrawlTrackObs *nw = &g_array_index (t->obs, TrawlTrackObs, t->obs->len - 1);
   int n_with = 0;
   gint worst = -1;
-  for (guint i = 0; i + 1 < t->obs->len; i++) {
-    TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
-    if (o->thumb_jpeg == NULL)
-      continue;
-    n_with++;
-    if (worst < 0 || o->quality < g_array_index (t->obs, TrawlTrackObs, worst).quality)
-      worst = (gint) i;
-  }
-  if (n_with >= opts->max_thumbs) {
-    TrawlTrackObs *w = &g_array_index (t->obs, TrawlTrackObs, worst);
-    if (nw->quality <= w->quality)
-      return;
-    g_clear_pointer (&w->thumb_jpeg, g_bytes_unref);
-  }
+  for (guint i = 0; i + 1 < t->obs->len; i++)
+    {
+      TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
+      if (o->thumb_jpeg == NULL)
+        continue;
+      n_with++;
+      if (worst < 0 || o->quality < g_array_index (t->obs, TrawlTrackObs, worst).quality)
+        worst = (gint) i;
+    }
+  if (n_with >= opts->max_thumbs)
+    {
+      TrawlTrackObs *w = &g_array_index (t->obs, TrawlTrackObs, worst);
+      if (nw->quality <= w->quality)
+        return;
+      g_clear_pointer (&w->thumb_jpeg, g_bytes_unref);
+    }
   nw->thumb_jpeg = make_thumb (opts, frame, &nw->box);
 }
 
@@ -234,11 +239,12 @@ last_obs (const TrawlTrackResult *t)
 static void
 close_stale (TrawlTracker *tr, double pts_s)
 {
-  for (guint i = tr->open->len; i-- > 0;) {
-    Track *t = tr->open->pdata[i];
-    if (pts_s - t->seen_s > tr->opts.max_gap_s)
-      g_ptr_array_remove_index (tr->open, i);
-  }
+  for (guint i = tr->open->len; i-- > 0;)
+    {
+      Track *t = tr->open->pdata[i];
+      if (pts_s - t->seen_s > tr->opts.max_gap_s)
+        g_ptr_array_remove_index (tr->open, i);
+    }
 }
 
 static int
@@ -254,14 +260,15 @@ face_affinity (const TrawlTrackerOptions *o, const TrawlTrackResult *t, const Tr
 {
   const TrawlTrackObs *l = last_obs (t);
   float iou = trawl_box_iou (&l->box, &f->box);
-  if (t->has_embedding && f->has_embedding) {
-    float d = trawl_face_distance (t->mean_embedding, f->embedding);
-    float dl = l->has_embedding ? trawl_face_distance (l->embedding, f->embedding) : d;
-    d = MIN (d, dl);
-    if (d <= o->face_dist_max || (iou >= o->iou_min && d <= o->face_dist_near))
-      return iou + (1.0f - d);
-    return -1.0f;
-  }
+  if (t->has_embedding && f->has_embedding)
+    {
+      float d = trawl_face_distance (t->mean_embedding, f->embedding);
+      float dl = l->has_embedding ? trawl_face_distance (l->embedding, f->embedding) : d;
+      d = MIN (d, dl);
+      if (d <= o->face_dist_max || (iou >= o->iou_min && d <= o->face_dist_near))
+        return iou + (1.0f - d);
+      return -1.0f;
+    }
   return iou >= o->iou_min ? iou : -1.0f;
 }
 
@@ -283,10 +290,11 @@ track_new (TrawlTracker *tr, TrawlTrackKind kind)
 {
   Track *tk = g_new0 (Track, 1);
   TrawlTrackResult *t = &tk->pub;
-  if (kind == TRAWL_TRACK_PLATE) {
-    tk->reads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-    tk->weights = g_array_new (FALSE, FALSE, sizeof (double));
-  }
+  if (kind == TRAWL_TRACK_PLATE)
+    {
+      tk->reads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+      tk->weights = g_array_new (FALSE, FALSE, sizeof (double));
+    }
   t->kind = kind;
   t->obs = g_array_new (FALSE, TRUE, sizeof (TrawlTrackObs));
   g_array_set_clear_func (t->obs, obs_clear);
@@ -302,14 +310,15 @@ update_mean (TrawlTrackResult *t)
 {
   double acc[TRAWL_FACE_EMBED_DIM] = { 0 }, n2 = 0;
   int n = 0;
-  for (guint i = 0; i < t->obs->len; i++) {
-    const TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
-    if (!o->has_embedding)
-      continue;
-    for (int k = 0; k < TRAWL_FACE_EMBED_DIM; k++)
-      acc[k] += o->embedding[k];
-    n++;
-  }
+  for (guint i = 0; i < t->obs->len; i++)
+    {
+      const TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
+      if (!o->has_embedding)
+        continue;
+      for (int k = 0; k < TRAWL_FACE_EMBED_DIM; k++)
+        acc[k] += o->embedding[k];
+      n++;
+    }
   if (n == 0)
     return;
   for (int k = 0; k < TRAWL_FACE_EMBED_DIM; k++)
@@ -328,30 +337,34 @@ update_best_plate (TrawlTrackResult *t)
   g_autoptr (GHashTable) votes = g_hash_table_new (g_str_hash, g_str_equal);
   const char *best = NULL;
   double best_votes = -1;
-  for (guint i = 0; i < t->obs->len; i++) {
-    const TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
-    if (o->plate_text == NULL)
-      continue;
-    double *v = g_hash_table_lookup (votes, o->plate_text);
-    double sum = (v ? *v : 0) + o->quality;
-    if (v == NULL) {
-      v = g_newa (double, 1);  /* per-call scratch; lives until return */
-      g_hash_table_insert (votes, o->plate_text, v);
+  for (guint i = 0; i < t->obs->len; i++)
+    {
+      const TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
+      if (o->plate_text == NULL)
+        continue;
+      double *v = g_hash_table_lookup (votes, o->plate_text);
+      double sum = (v ? *v : 0) + o->quality;
+      if (v == NULL)
+        {
+          v = g_newa (double, 1);  /* per-call scratch; lives until return */
+          g_hash_table_insert (votes, o->plate_text, v);
+        }
+      *v = sum;
+      if (sum > best_votes)
+        {
+          best_votes = sum;
+          best = o->plate_text;
+        }
     }
-    *v = sum;
-    if (sum > best_votes) {
-      best_votes = sum;
-      best = o->plate_text;
-    }
-  }
   if (best == NULL)
     return;
   const TrawlTrackObs *bo = NULL;
-  for (guint i = 0; i < t->obs->len; i++) {
-    const TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
-    if (o->plate_text && strcmp (o->plate_text, best) == 0 && (!bo || o->quality > bo->quality))
-      bo = o;
-  }
+  for (guint i = 0; i < t->obs->len; i++)
+    {
+      const TrawlTrackObs *o = &g_array_index (t->obs, TrawlTrackObs, i);
+      if (o->plate_text && strcmp (o->plate_text, best) == 0 && (!bo || o->quality > bo->quality))
+        bo = o;
+    }
   g_free (t->best_plate_text);
   g_free (t->best_plate_alternatives);
   t->best_plate_text = g_strdup (best);
@@ -365,19 +378,22 @@ slots_json (const TrawlPlateSlot *slots, int n, const char *text)
 {
   g_autoptr (GArray) chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
   const char *q = text;
-  for (int i = 0; i < n && *q; i++, q = g_utf8_next_char (q)) {
-    TrawlPlateChar pc = { 0 };
-    pc.c = g_utf8_get_char (q);
-    for (int k = 0; k < TRAWL_PLATE_SLOT_N && slots[i].c[k]; k++) {
-      if (slots[i].c[k] == pc.c)
-        pc.prob = slots[i].p[k];
-      if (k < 3) {
-        pc.alt[k] = slots[i].c[k];
-        pc.alt_prob[k] = slots[i].p[k];
-      }
+  for (int i = 0; i < n && *q; i++, q = g_utf8_next_char (q))
+    {
+      TrawlPlateChar pc = { 0 };
+      pc.c = g_utf8_get_char (q);
+      for (int k = 0; k < TRAWL_PLATE_SLOT_N && slots[i].c[k]; k++)
+        {
+          if (slots[i].c[k] == pc.c)
+            pc.prob = slots[i].p[k];
+          if (k < 3)
+            {
+              pc.alt[k] = slots[i].c[k];
+              pc.alt_prob[k] = slots[i].p[k];
+            }
+        }
+      g_array_append_val (chars, pc);
     }
-    g_array_append_val (chars, pc);
-  }
   return trawl_plate_chars_to_json (chars);
 }
 
@@ -389,18 +405,20 @@ vote_best_plate (Track *t)
 {
   guint n = t->reads->len;
   g_autofree TrawlPlateRead *rd = g_new0 (TrawlPlateRead, n);
-  for (guint i = 0; i < n; i++) {
-    GArray *sl = g_ptr_array_index (t->reads, i);
-    rd[i].slots = (const TrawlPlateSlot *) (const void *) sl->data;
-    rd[i].n = (int) sl->len;
-    rd[i].weight = g_array_index (t->weights, double, i);
-  }
+  for (guint i = 0; i < n; i++)
+    {
+      GArray *sl = g_ptr_array_index (t->reads, i);
+      rd[i].slots = (const TrawlPlateSlot *) (const void *) sl->data;
+      rd[i].n = (int) sl->len;
+      rd[i].weight = g_array_index (t->weights, double, i);
+    }
   TrawlPlateSlot out[MAX_SLOTS];
   int len = trawl_plate_vote (rd, (int) n, out, MAX_SLOTS);
-  if (len == 0) {
-    update_best_plate (&t->pub);
-    return;
-  }
+  if (len == 0)
+    {
+      update_best_plate (&t->pub);
+      return;
+    }
   GString *top = g_string_new (NULL);
   for (int i = 0; i < len; i++)
     g_string_append_unichar (top, out[i].c[0]);
@@ -423,14 +441,16 @@ read_slots (const TrawlPlate *p)
   TrawlPlateSlot buf[MAX_SLOTS];
   int n = p->chars != NULL ? trawl_plate_chars_to_slots (p->chars, buf, MAX_SLOTS) : 0;
   g_autofree char *norm = trawl_plate_normalize (p->text);
-  if (n <= 0 || (g_str_is_ascii (norm) && (gsize) n != strlen (norm))) {
-    n = 0;
-    for (const char *q = norm; *q && n < MAX_SLOTS; q = g_utf8_next_char (q), n++) {
-      memset (&buf[n], 0, sizeof buf[n]);
-      buf[n].c[0] = g_utf8_get_char (q);
-      buf[n].p[0] = p->confidence;
+  if (n <= 0 || (g_str_is_ascii (norm) && (gsize) n != strlen (norm)))
+    {
+      n = 0;
+      for (const char *q = norm; *q && n < MAX_SLOTS; q = g_utf8_next_char (q), n++)
+        {
+          memset (&buf[n], 0, sizeof buf[n]);
+          buf[n].c[0] = g_utf8_get_char (q);
+          buf[n].p[0] = p->confidence;
+        }
     }
-  }
   GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (TrawlPlateSlot), n);
   g_array_append_vals (a, buf, n);
   return a;
@@ -444,10 +464,11 @@ track_push (TrawlTracker *tr, TrawlTrackResult *t, TrawlTrackObs *o, const Trawl
   t->last_pts_s = o->pts_s;
   ((Track *) t)->seen_s = o->pts_s;
   g_array_append_val (t->obs, *o);
-  if (o->quality > t->best_quality) {
-    t->best_quality = o->quality;
-    t->best_obs = t->obs->len - 1;
-  }
+  if (o->quality > t->best_quality)
+    {
+      t->best_quality = o->quality;
+      t->best_obs = t->obs->len - 1;
+    }
   rank_thumb (&tr->opts, t, frame);
   if (t->kind == TRAWL_TRACK_FACE)
     update_mean (t);
@@ -462,36 +483,41 @@ associate (TrawlTracker *tr, TrawlTrackKind kind, guint n_det,
            gconstpointer dets, TrawlTrackObs *obs, const TrawlImage *frame, Track **dest)
 {
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
-  for (guint ti = 0; ti < tr->open->len; ti++) {
-    TrawlTrackResult *t = tr->open->pdata[ti];
-    if (t->kind != kind)
-      continue;
-    for (guint d = 0; d < n_det; d++) {
-      float s = affinity (tr, t, d, dets);
-      if (s >= 0) {
-        Candidate c = { s, ti, d };
-        g_array_append_val (cands, c);
-      }
+  for (guint ti = 0; ti < tr->open->len; ti++)
+    {
+      TrawlTrackResult *t = tr->open->pdata[ti];
+      if (t->kind != kind)
+        continue;
+      for (guint d = 0; d < n_det; d++)
+        {
+          float s = affinity (tr, t, d, dets);
+          if (s >= 0)
+            {
+              Candidate c = { s, ti, d };
+              g_array_append_val (cands, c);
+            }
+        }
     }
-  }
   g_array_sort (cands, cmp_candidate);
   g_autofree gboolean *det_used = g_new0 (gboolean, n_det + 1);
   g_autofree gboolean *trk_used = g_new0 (gboolean, tr->open->len + 1);
   g_autoptr (GPtrArray) targets = g_ptr_array_new ();
   g_ptr_array_set_size (targets, n_det);
-  for (guint i = 0; i < cands->len; i++) {
-    Candidate *c = &g_array_index (cands, Candidate, i);
-    if (det_used[c->det] || trk_used[c->track])
-      continue;
-    det_used[c->det] = trk_used[c->track] = TRUE;
-    targets->pdata[c->det] = tr->open->pdata[c->track];
-  }
-  for (guint d = 0; d < n_det; d++) {
-    TrawlTrackResult *t = targets->pdata[d] ? targets->pdata[d] : track_new (tr, kind);
-    track_push (tr, t, &obs[d], frame);
-    if (dest != NULL)
-      dest[d] = (Track *) t;
-  }
+  for (guint i = 0; i < cands->len; i++)
+    {
+      Candidate *c = &g_array_index (cands, Candidate, i);
+      if (det_used[c->det] || trk_used[c->track])
+        continue;
+      det_used[c->det] = trk_used[c->track] = TRUE;
+      targets->pdata[c->det] = tr->open->pdata[c->track];
+    }
+  for (guint d = 0; d < n_det; d++)
+    {
+      TrawlTrackResult *t = targets->pdata[d] ? targets->pdata[d] : track_new (tr, kind);
+      track_push (tr, t, &obs[d], frame);
+      if (dest != NULL)
+        dest[d] = (Track *) t;
+    }
 }
 
 static float
@@ -509,12 +535,13 @@ plate_aff_cb (TrawlTracker *tr, TrawlTrackResult *t, guint d, gconstpointer dets
 void
 trawl_tracker_hold (TrawlTracker *tr, double pts_s)
 {
-  for (guint i = 0; i < tr->open->len; i++) {
-    Track *t = tr->open->pdata[i];
-    /* Only what the reference frame showed is known to be there still. */
-    if (t->pub.last_pts_s >= tr->frame_pts_s)
-      t->seen_s = MAX (t->seen_s, pts_s);
-  }
+  for (guint i = 0; i < tr->open->len; i++)
+    {
+      Track *t = tr->open->pdata[i];
+      /* Only what the reference frame showed is known to be there still. */
+      if (t->pub.last_pts_s >= tr->frame_pts_s)
+        t->seen_s = MAX (t->seen_s, pts_s);
+    }
 }
 
 void
@@ -526,16 +553,17 @@ trawl_tracker_add_faces (TrawlTracker *tr, const TrawlImage *frame, double pts_s
   if (faces == NULL || faces->len == 0)
     return;
   g_autofree TrawlTrackObs *obs = g_new0 (TrawlTrackObs, faces->len);
-  for (guint i = 0; i < faces->len; i++) {
-    const TrawlFace *f = &g_array_index (faces, TrawlFace, i);
-    obs[i].pts_s = pts_s;
-    obs[i].box = f->box;
-    obs[i].score = f->score;
-    obs[i].quality = f->quality.overall;
-    obs[i].has_embedding = f->has_embedding;
-    if (f->has_embedding)
-      memcpy (obs[i].embedding, f->embedding, sizeof f->embedding);
-  }
+  for (guint i = 0; i < faces->len; i++)
+    {
+      const TrawlFace *f = &g_array_index (faces, TrawlFace, i);
+      obs[i].pts_s = pts_s;
+      obs[i].box = f->box;
+      obs[i].score = f->score;
+      obs[i].quality = f->quality.overall;
+      obs[i].has_embedding = f->has_embedding;
+      if (f->has_embedding)
+        memcpy (obs[i].embedding, f->embedding, sizeof f->embedding);
+    }
   associate (tr, TRAWL_TRACK_FACE, faces->len, face_aff_cb, faces, obs, frame, NULL);
 }
 
@@ -548,24 +576,26 @@ trawl_tracker_add_plates (TrawlTracker *tr, const TrawlImage *frame, double pts_
   if (plates == NULL || plates->len == 0)
     return;
   g_autofree TrawlTrackObs *obs = g_new0 (TrawlTrackObs, plates->len);
-  for (guint i = 0; i < plates->len; i++) {
-    const TrawlPlate *p = plates->pdata[i];
-    obs[i].pts_s = pts_s;
-    obs[i].box = p->box;
-    obs[i].score = p->det_score;
-    obs[i].quality = p->confidence * (p->det_score > 0 ? p->det_score : 1.0f);
-    obs[i].plate_text = g_strdup (p->text ? p->text : "");
-    obs[i].plate_alternatives = trawl_plate_chars_to_json (p->chars);
-  }
+  for (guint i = 0; i < plates->len; i++)
+    {
+      const TrawlPlate *p = plates->pdata[i];
+      obs[i].pts_s = pts_s;
+      obs[i].box = p->box;
+      obs[i].score = p->det_score;
+      obs[i].quality = p->confidence * (p->det_score > 0 ? p->det_score : 1.0f);
+      obs[i].plate_text = g_strdup (p->text ? p->text : "");
+      obs[i].plate_alternatives = trawl_plate_chars_to_json (p->chars);
+    }
   g_autofree Track **dest = g_new0 (Track *, plates->len);
   associate (tr, TRAWL_TRACK_PLATE, plates->len, plate_aff_cb, plates, obs, frame, dest);
-  for (guint i = 0; i < plates->len; i++) {
-    const TrawlPlate *p = plates->pdata[i];
-    double w = obs[i].quality;
-    g_ptr_array_add (dest[i]->reads, read_slots (p));
-    g_array_append_val (dest[i]->weights, w);
-    vote_best_plate (dest[i]);
-  }
+  for (guint i = 0; i < plates->len; i++)
+    {
+      const TrawlPlate *p = plates->pdata[i];
+      double w = obs[i].quality;
+      g_ptr_array_add (dest[i]->reads, read_slots (p));
+      g_array_append_val (dest[i]->weights, w);
+      vote_best_plate (dest[i]);
+    }
 }
 
 static int
@@ -585,12 +615,13 @@ trawl_tracker_finish (TrawlTracker *tr)
   /* Text that is no plate (a badge, a model name, a dealer's sticker),
    * judged on what was read, not on what the shapes made of it (a badge's
    * O and I can be read as 0 and 1 to fit some country). */
-  for (guint i = out->len; !tr->opts.keep_unlikely_plates && i-- > 0;) {
-    Track *t = out->pdata[i];
-    const char *read = t->top_text ? t->top_text : t->pub.best_plate_text;
-    if (t->pub.kind == TRAWL_TRACK_PLATE && !trawl_plate_likely (read, t->pub.best_quality))
-      g_ptr_array_remove_index (out, i);
-  }
+  for (guint i = out->len; !tr->opts.keep_unlikely_plates && i-- > 0;)
+    {
+      Track *t = out->pdata[i];
+      const char *read = t->top_text ? t->top_text : t->pub.best_plate_text;
+      if (t->pub.kind == TRAWL_TRACK_PLATE && !trawl_plate_likely (read, t->pub.best_quality))
+        g_ptr_array_remove_index (out, i);
+    }
   g_ptr_array_sort (out, cmp_first_pts);
   return out;
 }

@@ -72,12 +72,13 @@ trawl_motion_gate_free (TrawlMotionGate *g)
 const char *
 trawl_motion_verdict_name (TrawlMotionVerdict v)
 {
-  switch (v) {
-  case TRAWL_MOTION_FIRST: return "first";
-  case TRAWL_MOTION_MOVED: return "moved";
-  case TRAWL_MOTION_PERIODIC: return "periodic";
-  case TRAWL_MOTION_STILL: default: return "still";
-  }
+  switch (v)
+    {
+    case TRAWL_MOTION_FIRST: return "first";
+    case TRAWL_MOTION_MOVED: return "moved";
+    case TRAWL_MOTION_PERIODIC: return "periodic";
+    case TRAWL_MOTION_STILL: default: return "still";
+    }
 }
 
 /* Least-squares gain and offset taking the reference to t over the cells
@@ -87,16 +88,17 @@ static void
 fit_brightness (const TrawlMotionGate *g, const guint8 *t, gboolean skip, double *a, double *b)
 {
   double n = 0, sr = 0, st = 0, srr = 0, srt = 0;
-  for (int i = 0; i < N_CELLS; i++) {
-    if (skip && g->moved[i])
-      continue;
-    double r = g->ref[i], v = t[i];
-    n++;
-    sr += r;
-    st += v;
-    srr += r * r;
-    srt += r * v;
-  }
+  for (int i = 0; i < N_CELLS; i++)
+    {
+      if (skip && g->moved[i])
+        continue;
+      double r = g->ref[i], v = t[i];
+      n++;
+      sr += r;
+      st += v;
+      srr += r * r;
+      srt += r * v;
+    }
   *a = 1.0;
   *b = 0.0;
   if (n < 1)
@@ -115,11 +117,12 @@ static int
 mark_moved (TrawlMotionGate *g, const guint8 *t, double a, double b)
 {
   int count = 0;
-  for (int i = 0; i < N_CELLS; i++) {
-    double want = CLAMP (a * g->ref[i] + b, 0.0, 255.0);
-    g->moved[i] = fabs (t[i] - want) > g->opts.cell_delta;
-    count += g->moved[i];
-  }
+  for (int i = 0; i < N_CELLS; i++)
+    {
+      double want = CLAMP (a * g->ref[i] + b, 0.0, 255.0);
+      g->moved[i] = fabs (t[i] - want) > g->opts.cell_delta;
+      count += g->moved[i];
+    }
   return count;
 }
 
@@ -140,11 +143,12 @@ count_moved (TrawlMotionGate *g)
   for (int i = 0; i < N_CELLS; i++)
     n_always += g->rate[i] > RATE_MASK;
   gboolean mask = n_always <= MASK_MAX;
-  for (int i = 0; i < N_CELLS; i++) {
-    count_all += g->moved[i];
-    count += g->moved[i] && !(mask && g->rate[i] > RATE_MASK);
-    g->rate[i] += ((g->moved[i] ? 1.0f : 0.0f) - g->rate[i]) / RATE_FRAMES;
-  }
+  for (int i = 0; i < N_CELLS; i++)
+    {
+      count_all += g->moved[i];
+      count += g->moved[i] && !(mask && g->rate[i] > RATE_MASK);
+      g->rate[i] += ((g->moved[i] ? 1.0f : 0.0f) - g->rate[i]) / RATE_FRAMES;
+    }
   return mask ? count : count_all;
 }
 
@@ -156,17 +160,19 @@ trawl_motion_gate_check (TrawlMotionGate *g, const guint8 *thumb, double pts_s, 
     *changed = 0;
   if (thumb == NULL)
     return TRAWL_MOTION_FIRST;
-  if (!g->has_ref) {
-    take_reference (g, thumb, pts_s);
-    return TRAWL_MOTION_FIRST;
-  }
+  if (!g->has_ref)
+    {
+      take_reference (g, thumb, pts_s);
+      return TRAWL_MOTION_FIRST;
+    }
   fit_brightness (g, thumb, FALSE, &a, &b);
   int count = mark_moved (g, thumb, a, b);
   /* Refit without the moving cells, unless nearly all moved (a cut). */
-  if (count > 0 && count < N_CELLS / 2) {
-    fit_brightness (g, thumb, TRUE, &a, &b);
-    count = mark_moved (g, thumb, a, b);
-  }
+  if (count > 0 && count < N_CELLS / 2)
+    {
+      fit_brightness (g, thumb, TRUE, &a, &b);
+      count = mark_moved (g, thumb, a, b);
+    }
   count = count_moved (g);
   double frac = (double) count / N_CELLS;
   if (changed != NULL)
@@ -184,19 +190,22 @@ trawl_motion_gate_check (TrawlMotionGate *g, const guint8 *thumb, double pts_s, 
 void
 trawl_video_thumb_from_image (const TrawlImage *img, guint8 *out)
 {
-  for (int ty = 0; ty < TRAWL_THUMB_H; ty++) {
-    int y0, y1;
-    trawl_thumb_span (ty, TRAWL_THUMB_H, img->height, &y0, &y1);
-    for (int tx = 0; tx < TRAWL_THUMB_W; tx++) {
-      int x0, x1;
-      guint32 sum = 0;
-      trawl_thumb_span (tx, TRAWL_THUMB_W, img->width, &x0, &x1);
-      for (int y = y0; y < y1; y++) {
-        const guint8 *p = img->data + (gsize) y * img->stride + (gsize) x0 * 3;
-        for (int x = x0; x < x1; x++, p += 3)
-          sum += (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
-      }
-      out[ty * TRAWL_THUMB_W + tx] = trawl_thumb_mean (sum, (guint32) ((x1 - x0) * (y1 - y0)));
+  for (int ty = 0; ty < TRAWL_THUMB_H; ty++)
+    {
+      int y0, y1;
+      trawl_thumb_span (ty, TRAWL_THUMB_H, img->height, &y0, &y1);
+      for (int tx = 0; tx < TRAWL_THUMB_W; tx++)
+        {
+          int x0, x1;
+          guint32 sum = 0;
+          trawl_thumb_span (tx, TRAWL_THUMB_W, img->width, &x0, &x1);
+          for (int y = y0; y < y1; y++)
+            {
+              const guint8 *p = img->data + (gsize) y * img->stride + (gsize) x0 * 3;
+              for (int x = x0; x < x1; x++, p += 3)
+                sum += (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+            }
+          out[ty * TRAWL_THUMB_W + tx] = trawl_thumb_mean (sum, (guint32) ((x1 - x0) * (y1 - y0)));
+        }
     }
-  }
 }

@@ -38,15 +38,16 @@ make_case (const char *dir)
   v.start_time_utc = NAN;
   g_assert_true (trawl_catalog_insert_video (cat, &v, &error));
   const char *plates[] = { "32LBD6", "粤B12345", "AB12CD" };
-  for (guint i = 0; i < G_N_ELEMENTS (plates); i++) {
-    TrawlTrack t = { 0 };
-    t.kind = TRAWL_KIND_PLATE;
-    t.video_id = v.id;
-    t.first_utc = t.last_utc = NAN;
-    t.best_plate_text = (char *) plates[i];
-    g_assert_true (trawl_catalog_insert_track (cat, &t, &error));
-    g_assert_no_error (error);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (plates); i++)
+    {
+      TrawlTrack t = { 0 };
+      t.kind = TRAWL_KIND_PLATE;
+      t.video_id = v.id;
+      t.first_utc = t.last_utc = NAN;
+      t.best_plate_text = (char *) plates[i];
+      g_assert_true (trawl_catalog_insert_track (cat, &t, &error));
+      g_assert_no_error (error);
+    }
 }
 
 /* Runs `trawl tracks CASE --json --plate query`; returns the exit status,
@@ -59,15 +60,16 @@ tracks (const char *query, char **found, char **err)
   const char *args[] = { "tracks", case_dir, "--json", "--plate", query, NULL };
   int status = trawl_test_run_cli (args, &out, err);
   GString *s = g_string_new (NULL);
-  if (status == 0) {
-    g_autoptr (JsonNode) root = json_from_string (out, &error);
-    g_assert_no_error (error);
-    JsonArray *a = json_node_get_array (root);
-    for (guint i = 0; i < json_array_get_length (a); i++)
-      g_string_append_printf (s, "%s%s", i ? "," : "",
-                              json_object_get_string_member (json_array_get_object_element (a, i),
-                                                             "plate"));
-  }
+  if (status == 0)
+    {
+      g_autoptr (JsonNode) root = json_from_string (out, &error);
+      g_assert_no_error (error);
+      JsonArray *a = json_node_get_array (root);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        g_string_append_printf (s, "%s%s", i ? "," : "",
+                                json_object_get_string_member (json_array_get_object_element (a, i),
+                                                               "plate"));
+    }
   *found = g_string_free (s, FALSE);
   return status;
 }
@@ -98,11 +100,12 @@ test_plate_query (void)
   check ("?B*", "粤B12345,AB12CD");
   check ("32LBD", "");
   const char *bad[] = { "AB#1", "*", "" };
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-    g_autofree char *found = NULL, *err = NULL;
-    g_assert_cmpint (tracks (bad[i], &found, &err), !=, 0);
-    g_assert_nonnull (strstr (err, "plate pattern"));
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *found = NULL, *err = NULL;
+      g_assert_cmpint (tracks (bad[i], &found, &err), !=, 0);
+      g_assert_nonnull (strstr (err, "plate pattern"));
+    }
 }
 
 /* ---- the table a person reads (issue 17) ---- */
@@ -127,22 +130,23 @@ table_track (TrawlCatalog *cat, gint64 video, double start_utc, int i, TrawlKind
   t.best_plate_text = (char *) plate;
   t.best_plate_alternatives = (char *) alts;
   g_assert_true (trawl_catalog_insert_track (cat, &t, &error));
-  for (int k = 0; k < 3; k++) {
-    TrawlSighting si = { 0 };
-    si.track_id = t.id;
-    si.video_id = video;
-    si.kind = kind;
-    si.pts_s = a + k;
-    si.utc = start_utc + a + k;
-    si.w = si.h = 40;
-    si.quality = k == 1 ? 0.9f : 0.3f;
-    g_assert_true (trawl_catalog_insert_sighting (cat, &si, &error));
-    if (k == 1)
-      t.best_sighting_id = table_best[i] = si.id;
-    if (k == 1)
-      g_assert_true (trawl_catalog_insert_thumbnail (cat, si.id, (const guint8 *) "\xff\xd8", 2,
-                                                     &error));
-  }
+  for (int k = 0; k < 3; k++)
+    {
+      TrawlSighting si = { 0 };
+      si.track_id = t.id;
+      si.video_id = video;
+      si.kind = kind;
+      si.pts_s = a + k;
+      si.utc = start_utc + a + k;
+      si.w = si.h = 40;
+      si.quality = k == 1 ? 0.9f : 0.3f;
+      g_assert_true (trawl_catalog_insert_sighting (cat, &si, &error));
+      if (k == 1)
+        t.best_sighting_id = table_best[i] = si.id;
+      if (k == 1)
+        g_assert_true (trawl_catalog_insert_thumbnail (cat, si.id, (const guint8 *) "\xff\xd8", 2,
+                                                       &error));
+    }
   t.n_sightings = 3;
   g_assert_true (trawl_catalog_update_track (cat, &t, &error));
   g_assert_no_error (error);
@@ -160,24 +164,25 @@ make_table_case (const char *dir)
   gint64 cam = 0;
   g_assert_true (trawl_catalog_ensure_camera (cat, "north-gate-entrance-camera-2", &cam, &error));
   gint64 videos[2];
-  for (int i = 0; i < 2; i++) {
-    TrawlCatalogVideo v = { 0 };
-    v.camera_id = cam;
-    v.path = (char *) (i == 0 ? "/footage/ch01_20240314210500_main_stream_export.mp4"
-                              : "/footage/unknown-start.mp4");
-    v.size = 1;
-    v.sha256 = (char *) (i == 0 ? "00000000000000000000000000000000000000000000000000000000000000a1"
-                                : "00000000000000000000000000000000000000000000000000000000000000a2");
-    v.duration_s = 600;
-    v.codec = (char *) "h264";
-    v.width = 1920;
-    v.height = 1080;
-    v.fps = 25;
-    /* 2024-03-14 21:05:00 UTC */
-    v.start_time_utc = i == 0 ? 1710450300.0 : NAN;
-    g_assert_true (trawl_catalog_insert_video (cat, &v, &error));
-    videos[i] = v.id;
-  }
+  for (int i = 0; i < 2; i++)
+    {
+      TrawlCatalogVideo v = { 0 };
+      v.camera_id = cam;
+      v.path = (char *) (i == 0 ? "/footage/ch01_20240314210500_main_stream_export.mp4"
+                                : "/footage/unknown-start.mp4");
+      v.size = 1;
+      v.sha256 = (char *) (i == 0 ? "00000000000000000000000000000000000000000000000000000000000000a1"
+                                  : "00000000000000000000000000000000000000000000000000000000000000a2");
+      v.duration_s = 600;
+      v.codec = (char *) "h264";
+      v.width = 1920;
+      v.height = 1080;
+      v.fps = 25;
+      /* 2024-03-14 21:05:00 UTC */
+      v.start_time_utc = i == 0 ? 1710450300.0 : NAN;
+      g_assert_true (trawl_catalog_insert_video (cat, &v, &error));
+      videos[i] = v.id;
+    }
   table_track (cat, videos[0], 1710450300.0, 0, TRAWL_KIND_FACE, 3, 21, NULL, NULL);
   table_track (cat, videos[0], 1710450300.0, 1, TRAWL_KIND_PLATE, 40, 292, "32LBD6",
                "[{\"c\":\"3\",\"alt\":[[\"3\",0.8],[\"8\",0.12]]},"
@@ -206,32 +211,36 @@ test_table (void)
   g_test_message ("%s", out);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   int rows = 0;
-  for (guint i = 0; lines[i] != NULL; i++) {
-    /* Fits a terminal of 100 columns (counted in characters: "…"). */
-    g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 100);
-    g_autofree char *id[3];
-    for (int k = 0; k < 3; k++)
-      id[k] = g_strdup_printf ("%" G_GINT64_FORMAT, table_best[k]);
-    if (strstr (lines[i], "21:05:03") != NULL) {
-      rows++;
-      g_assert_true (has_field (lines[i], "18"));   /* "18 s" */
-      g_assert_nonnull (strstr (lines[i], " 18 s "));
-      g_assert_true (has_field (lines[i], id[0]));
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      /* Fits a terminal of 100 columns (counted in characters: "…"). */
+      g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 100);
+      g_autofree char *id[3];
+      for (int k = 0; k < 3; k++)
+        id[k] = g_strdup_printf ("%" G_GINT64_FORMAT, table_best[k]);
+      if (strstr (lines[i], "21:05:03") != NULL)
+        {
+          rows++;
+          g_assert_true (has_field (lines[i], "18"));   /* "18 s" */
+          g_assert_nonnull (strstr (lines[i], " 18 s "));
+          g_assert_true (has_field (lines[i], id[0]));
+        }
+      if (strstr (lines[i], "32LBD6") != NULL)
+        {
+          rows++;
+          g_assert_nonnull (strstr (lines[i], "21:05:40"));
+          g_assert_nonnull (strstr (lines[i], "4 min 12 s"));
+          g_assert_true (has_field (lines[i], id[1]));
+          /* The two likeliest runners-up, then "more in --json". */
+          g_assert_nonnull (strstr (lines[i], "3:1 .30,1:8 .12,\342\200\246"));
+        }
+      if (strstr (lines[i], "+00:01:12") != NULL)
+        {
+          rows++;
+          g_assert_nonnull (strstr (lines[i], "0.5 s"));
+          g_assert_true (has_field (lines[i], id[2]));
+        }
     }
-    if (strstr (lines[i], "32LBD6") != NULL) {
-      rows++;
-      g_assert_nonnull (strstr (lines[i], "21:05:40"));
-      g_assert_nonnull (strstr (lines[i], "4 min 12 s"));
-      g_assert_true (has_field (lines[i], id[1]));
-      /* The two likeliest runners-up, then "more in --json". */
-      g_assert_nonnull (strstr (lines[i], "3:1 .30,1:8 .12,\342\200\246"));
-    }
-    if (strstr (lines[i], "+00:01:12") != NULL) {
-      rows++;
-      g_assert_nonnull (strstr (lines[i], "0.5 s"));
-      g_assert_true (has_field (lines[i], id[2]));
-    }
-  }
   g_assert_cmpint (rows, ==, 3);
   g_assert_nonnull (strstr (out, "-- 2024-03-14 (UTC) --"));
   g_assert_nonnull (strstr (out, "--sighting"));        /* the legend says what BEST is for */
@@ -265,13 +274,15 @@ test_search_show_wording (void)
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   g_autofree char *best = g_strdup_printf ("%" G_GINT64_FORMAT, table_best[1]);
   gboolean hit = FALSE;
-  for (guint i = 0; lines[i] != NULL; i++) {
-    g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 100);
-    if (strstr (lines[i], "32LBD6") != NULL && strstr (lines[i], " @ 00:00:41") != NULL) {
-      hit = TRUE;
-      g_assert_true (has_field (lines[i], best));
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 100);
+      if (strstr (lines[i], "32LBD6") != NULL && strstr (lines[i], " @ 00:00:41") != NULL)
+        {
+          hit = TRUE;
+          g_assert_true (has_field (lines[i], best));
+        }
     }
-  }
   g_assert_true (hit);
   g_assert_nonnull (strstr (out, "--sighting ID"));
   const char *show[] = { "show", table_dir, "2", NULL };

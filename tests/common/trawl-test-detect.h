@@ -14,11 +14,12 @@ static inline double
 trawl_test_face_cosine (const float *a, const float *b)
 {
   double s = 0, na = 0, nb = 0;
-  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++) {
-    s += (double) a[i] * b[i];
-    na += (double) a[i] * a[i];
-    nb += (double) b[i] * b[i];
-  }
+  for (int i = 0; i < TRAWL_FACE_EMBED_DIM; i++)
+    {
+      s += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
   return s / sqrt (MAX (na * nb, 1e-30));
 }
 

@@ -82,48 +82,52 @@ face_classic_run (FaceClassicRef *c, const TrawlFaceDetector *fd, const TrawlIma
   g_autoptr (GArray) regions = _trawl_face_regions (fd, img->width, img->height);
   TrawlNnTensor o[2];
 
-  for (guint i = 0; i < regions->len; i++) {
-    const TrawlBox *r = &g_array_index (regions, TrawlBox, i);
-    trawl_faces_prepare_input (img, (int) r->x, (int) r->y, (int) r->w, (int) r->h, S, FALSE,
-                               ssd_in);
-    face_classic_run1 (c->ssd, ssd_in, S, o, 2);
-    g_autoptr (GArray) dets = trawl_faces_ssd_detect (o[0].data, o[1].data, (int) r->w,
-                                                      (int) r->h, fd->opts.min_score,
-                                                      fd->opts.max_faces);
-    _trawl_face_dets_append (dets, r, boxes);
-  }
+  for (guint i = 0; i < regions->len; i++)
+    {
+      const TrawlBox *r = &g_array_index (regions, TrawlBox, i);
+      trawl_faces_prepare_input (img, (int) r->x, (int) r->y, (int) r->w, (int) r->h, S, FALSE,
+                                 ssd_in);
+      face_classic_run1 (c->ssd, ssd_in, S, o, 2);
+      g_autoptr (GArray) dets = trawl_faces_ssd_detect (o[0].data, o[1].data, (int) r->w,
+                                                        (int) r->h, fd->opts.min_score,
+                                                        fd->opts.max_faces);
+      _trawl_face_dets_append (dets, r, boxes);
+    }
   _trawl_face_merge (fd, boxes);
 
   GArray *faces = g_array_sized_new (FALSE, TRUE, sizeof (TrawlFace), boxes->len);
-  for (guint i = 0; i < boxes->len; i++) {
-    const TrawlScoredBox *sb = &g_array_index (boxes, TrawlScoredBox, i);
-    float xy[2 * TRAWL_FACE_LANDMARKS];
-    int x, y, w, h;
-    TrawlFace f;
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      const TrawlScoredBox *sb = &g_array_index (boxes, TrawlScoredBox, i);
+      float xy[2 * TRAWL_FACE_LANDMARKS];
+      int x, y, w, h;
+      TrawlFace f;
 
-    memset (&f, 0, sizeof f);
-    f.box = sb->box;
-    f.score = sb->score;
-    _trawl_face_lm_region (&f.box, &x, &y, &w, &h);
-    trawl_faces_prepare_input (img, x, y, w, h, L, TRUE, lm_in);
-    face_classic_run1 (c->lm, lm_in, L, o, 1);
-    trawl_faces_landmarks_map (o[0].data, x, y, w, h, xy);
-    for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++) {
-      f.landmarks[k].x = xy[2 * k];
-      f.landmarks[k].y = xy[2 * k + 1];
+      memset (&f, 0, sizeof f);
+      f.box = sb->box;
+      f.score = sb->score;
+      _trawl_face_lm_region (&f.box, &x, &y, &w, &h);
+      trawl_faces_prepare_input (img, x, y, w, h, L, TRUE, lm_in);
+      face_classic_run1 (c->lm, lm_in, L, o, 1);
+      trawl_faces_landmarks_map (o[0].data, x, y, w, h, xy);
+      for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++)
+        {
+          f.landmarks[k].x = xy[2 * k];
+          f.landmarks[k].y = xy[2 * k + 1];
+        }
+      g_autoptr (TrawlImage) chip = trawl_face_align (img, f.landmarks, TRAWL_FACE_CHIP);
+      trawl_face_quality (f.landmarks, chip, f.score, &f.quality);
+      if (chip != NULL && c->rec != NULL)
+        {
+          for (int yy = 0; yy < R; yy++)
+            for (int xx = 0; xx < R; xx++)
+              for (int ch = 0; ch < 3; ch++)
+                rec_in[ch * R * R + yy * R + xx] = chip->data[yy * chip->stride + 3 * xx + ch];
+          face_classic_run1 (c->rec, rec_in, R, o, 1);
+          _trawl_face_normalise (o[0].data, f.embedding);
+          f.has_embedding = TRUE;
+        }
+      g_array_append_val (faces, f);
     }
-    g_autoptr (TrawlImage) chip = trawl_face_align (img, f.landmarks, TRAWL_FACE_CHIP);
-    trawl_face_quality (f.landmarks, chip, f.score, &f.quality);
-    if (chip != NULL && c->rec != NULL) {
-      for (int yy = 0; yy < R; yy++)
-        for (int xx = 0; xx < R; xx++)
-          for (int ch = 0; ch < 3; ch++)
-            rec_in[ch * R * R + yy * R + xx] = chip->data[yy * chip->stride + 3 * xx + ch];
-      face_classic_run1 (c->rec, rec_in, R, o, 1);
-      _trawl_face_normalise (o[0].data, f.embedding);
-      f.has_embedding = TRUE;
-    }
-    g_array_append_val (faces, f);
-  }
   return faces;
 }

@@ -92,24 +92,25 @@ plate_classic_detect (TrawlPlateReader *pr, const TrawlImage *img)
   g_autoptr (GArray) boxes = plate_classic_det_boxes (pr, img);
   GPtrArray *plates = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
 
-  for (guint i = 0; i < boxes->len; i++) {
-    const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
-    float w, h;
-    if (!_trawl_plate_box_wanted (pr, b, &w, &h))
-      continue;
-    g_autoptr (TrawlImage) crop = plate_classic_rectify (img, b, 0.0f, 0.0f, 1.0f);
-    g_autoptr (TrawlImage) wide = plate_classic_rectify (img, b, TRAWL_PLATE_MARGIN_WIDE,
-                                                         TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f);
-    TrawlPlate *reads[3] = { plate_classic_read (pr, crop), plate_classic_read (pr, wide), NULL };
-    if (_trawl_plate_wants_zoom (h, reads[0], reads[1]))
-      reads[2] = plate_classic_zoomed (pr, img, b, h);
-    int k = _trawl_plate_choose_read (reads, 3);
-    TrawlPlate *p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;
-    for (int j = 0; j < 3; j++)
-      trawl_plate_free (reads[j]);
-    if (p != NULL)
-      _trawl_plate_keep (pr, plates, p, b);
-  }
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, i);
+      float w, h;
+      if (!_trawl_plate_box_wanted (pr, b, &w, &h))
+        continue;
+      g_autoptr (TrawlImage) crop = plate_classic_rectify (img, b, 0.0f, 0.0f, 1.0f);
+      g_autoptr (TrawlImage) wide = plate_classic_rectify (img, b, TRAWL_PLATE_MARGIN_WIDE,
+                                                           TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f);
+      TrawlPlate *reads[3] = { plate_classic_read (pr, crop), plate_classic_read (pr, wide), NULL };
+      if (_trawl_plate_wants_zoom (h, reads[0], reads[1]))
+        reads[2] = plate_classic_zoomed (pr, img, b, h);
+      int k = _trawl_plate_choose_read (reads, 3);
+      TrawlPlate *p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;
+      for (int j = 0; j < 3; j++)
+        trawl_plate_free (reads[j]);
+      if (p != NULL)
+        _trawl_plate_keep (pr, plates, p, b);
+    }
   _trawl_plate_sort (plates);
   return plates;
 }

@@ -14,10 +14,11 @@ test_similarity_exact (void)
    * give that similarity back. */
   double s = 2.0, th = G_PI / 6, tx = 5, ty = -3;
   TrawlPoint src[4] = { { 0, 0 }, { 10, 0 }, { 0, 7 }, { 4, 9 } }, dst[4];
-  for (int i = 0; i < 4; i++) {
-    dst[i].x = (float) (s * cos (th) * src[i].x - s * sin (th) * src[i].y + tx);
-    dst[i].y = (float) (s * sin (th) * src[i].x + s * cos (th) * src[i].y + ty);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      dst[i].x = (float) (s * cos (th) * src[i].x - s * sin (th) * src[i].y + tx);
+      dst[i].y = (float) (s * sin (th) * src[i].x + s * cos (th) * src[i].y + ty);
+    }
   double m[6];
   g_assert_true (trawl_similarity_fit (src, dst, 4, m));
   g_assert_cmpfloat_with_epsilon (m[0], s * cos (th), 1e-5);
@@ -105,25 +106,27 @@ test_chip_transform_and_warp (void)
    * carry the colour of image pixel m0(u+.5, v+.5). */
   g_autoptr (TrawlImage) img = trawl_image_new (300, 300);
   for (int y = 0; y < 300; y++)
-    for (int x = 0; x < 300; x++) {
-      guint8 *p = img->data + y * img->stride + 3 * x;
-      p[0] = (guint8) (x * 255 / 299);
-      p[1] = (guint8) (y * 255 / 299);
-      p[2] = 77;
-    }
+    for (int x = 0; x < 300; x++)
+      {
+        guint8 *p = img->data + y * img->stride + 3 * x;
+        p[0] = (guint8) (x * 255 / 299);
+        p[1] = (guint8) (y * 255 / 299);
+        p[2] = 77;
+      }
   double shift[6] = { 1, 0, 10.5, 0, 1, 20.5 };  /* pure shift: exact samples */
   g_autoptr (TrawlImage) out = trawl_image_new (50, 40);
   trawl_image_warp_affine (img, shift, out);
   for (int v = 0; v < 40; v += 7)
-    for (int u = 0; u < 50; u += 9) {
-      const guint8 *o = out->data + v * out->stride + 3 * u;
-      const guint8 *s = img->data + (v + 20) * img->stride + 3 * (u + 10) + 3 * 0;
-      /* sample point (u+.5+10.5, v+.5+20.5) - .5 = (u+10.5, v+20.5): halfway */
-      const guint8 *s2 = img->data + (v + 21) * img->stride + 3 * (u + 11);
-      g_assert_cmpint (abs (o[0] - (s[0] + s2[0]) / 2), <=, 1);
-      g_assert_cmpint (abs (o[1] - (s[1] + s2[1]) / 2), <=, 1);
-      g_assert_cmpint (o[2], ==, 77);
-    }
+    for (int u = 0; u < 50; u += 9)
+      {
+        const guint8 *o = out->data + v * out->stride + 3 * u;
+        const guint8 *s = img->data + (v + 20) * img->stride + 3 * (u + 10) + 3 * 0;
+        /* sample point (u+.5+10.5, v+.5+20.5) - .5 = (u+10.5, v+20.5): halfway */
+        const guint8 *s2 = img->data + (v + 21) * img->stride + 3 * (u + 11);
+        g_assert_cmpint (abs (o[0] - (s[0] + s2[0]) / 2), <=, 1);
+        g_assert_cmpint (abs (o[1] - (s[1] + s2[1]) / 2), <=, 1);
+        g_assert_cmpint (o[2], ==, 77);
+      }
   /* Outside the source reads black. */
   double far_away[6] = { 1, 0, 1000, 0, 1, 1000 };
   trawl_image_warp_affine (img, far_away, out);
@@ -170,10 +173,11 @@ test_quality (void)
   g_autoptr (TrawlImage) check = trawl_image_new (32, 32);
   for (int y = 0; y < 32; y++)
     for (int x = 0; x < 32; x++)
-      for (int ch = 0; ch < 3; ch++) {
-        flat->data[y * flat->stride + 3 * x + ch] = 128;
-        check->data[y * check->stride + 3 * x + ch] = ((x + y) & 1) ? 255 : 0;
-      }
+      for (int ch = 0; ch < 3; ch++)
+        {
+          flat->data[y * flat->stride + 3 * x + ch] = 128;
+          check->data[y * check->stride + 3 * x + ch] = ((x + y) & 1) ? 255 : 0;
+        }
   g_assert_cmpfloat (trawl_image_laplacian_var (flat), ==, 0.0f);
   g_assert_cmpfloat (trawl_image_laplacian_var (check), >, 1000.0f);
   make_landmarks (big, lm);
@@ -220,22 +224,25 @@ test_tiles (void)
   g_assert_cmpuint (tiles->len, ==, 15);
   /* Every pixel is covered, every tile lies inside, neighbours overlap
    * by >= 128. */
-  for (guint i = 0; i < tiles->len; i++) {
-    TrawlBox *b = &g_array_index (tiles, TrawlBox, i);
-    g_assert_cmpfloat (b->x, >=, 0);
-    g_assert_cmpfloat (b->x + b->w, <=, 1920);
-    g_assert_cmpfloat (b->y + b->h, <=, 1080);
-    g_assert_cmpfloat (b->w, ==, 512);
-  }
-  for (int x = 0; x < 1920; x += 37)
-    for (int y = 0; y < 1080; y += 41) {
-      gboolean hit = FALSE;
-      for (guint i = 0; i < tiles->len && !hit; i++) {
-        TrawlBox *b = &g_array_index (tiles, TrawlBox, i);
-        hit = x >= b->x && x < b->x + b->w && y >= b->y && y < b->y + b->h;
-      }
-      g_assert_true (hit);
+  for (guint i = 0; i < tiles->len; i++)
+    {
+      TrawlBox *b = &g_array_index (tiles, TrawlBox, i);
+      g_assert_cmpfloat (b->x, >=, 0);
+      g_assert_cmpfloat (b->x + b->w, <=, 1920);
+      g_assert_cmpfloat (b->y + b->h, <=, 1080);
+      g_assert_cmpfloat (b->w, ==, 512);
     }
+  for (int x = 0; x < 1920; x += 37)
+    for (int y = 0; y < 1080; y += 41)
+      {
+        gboolean hit = FALSE;
+        for (guint i = 0; i < tiles->len && !hit; i++)
+          {
+            TrawlBox *b = &g_array_index (tiles, TrawlBox, i);
+            hit = x >= b->x && x < b->x + b->w && y >= b->y && y < b->y + b->h;
+          }
+        g_assert_true (hit);
+      }
   TrawlBox *t0 = &g_array_index (tiles, TrawlBox, 0), *t1 = &g_array_index (tiles, TrawlBox, 1);
   g_assert_cmpfloat (t0->x + t0->w - t1->x, >=, 128);
   g_assert_null (trawl_tiles_plan (0, 10, 512, 0));

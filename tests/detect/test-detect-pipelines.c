@@ -26,11 +26,12 @@ get_faces (void)
 {
   if (!have_model_file ("face-api/face_recognition_model.bin"))
     return NULL;
-  if (face_det == NULL) {
-    g_autoptr (GError) error = NULL;
-    face_det = trawl_face_detector_new (NULL, &error);
-    g_assert_no_error (error);
-  }
+  if (face_det == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      face_det = trawl_face_detector_new (NULL, &error);
+      g_assert_no_error (error);
+    }
   return face_det;
 }
 
@@ -39,11 +40,12 @@ get_plates (void)
 {
   if (!have_model_file ("ocr-models/ch_PP-OCRv4_rec_infer.onnx"))
     return NULL;
-  if (plate_reader == NULL) {
-    g_autoptr (GError) error = NULL;
-    plate_reader = trawl_plate_reader_new (NULL, &error);
-    g_assert_no_error (error);
-  }
+  if (plate_reader == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      plate_reader = trawl_plate_reader_new (NULL, &error);
+      g_assert_no_error (error);
+    }
   return plate_reader;
 }
 
@@ -62,11 +64,12 @@ static const TrawlFace *
 largest (GArray *faces)
 {
   const TrawlFace *best = NULL;
-  for (guint i = 0; i < faces->len; i++) {
-    const TrawlFace *f = &g_array_index (faces, TrawlFace, i);
-    if (best == NULL || f->box.w * f->box.h > best->box.w * best->box.h)
-      best = f;
-  }
+  for (guint i = 0; i < faces->len; i++)
+    {
+      const TrawlFace *f = &g_array_index (faces, TrawlFace, i);
+      if (best == NULL || f->box.w * f->box.h > best->box.w * best->box.h)
+        best = f;
+    }
   return best;
 }
 
@@ -89,17 +92,19 @@ test_faces_group_photo (void)
   g_assert_cmpuint (b->len, >=, 1);
   /* The two largest faces of the group photo, left to right. */
   const TrawlFace *f0 = &g_array_index (g, TrawlFace, 0), *f1 = &g_array_index (g, TrawlFace, 1);
-  if (f0->box.x > f1->box.x) {
-    const TrawlFace *t = f0; f0 = f1; f1 = t;
-  }
-  for (guint i = 0; i < g->len; i++) {
-    const TrawlFace *f = &g_array_index (g, TrawlFace, i);
-    g_assert_true (f->has_embedding);
-    g_assert_cmpfloat (f->quality.overall, >, 0.0f);
-    /* The nose tip lies inside the face box. */
-    g_assert_cmpfloat (f->landmarks[30].x, >, f->box.x);
-    g_assert_cmpfloat (f->landmarks[30].x, <, f->box.x + f->box.w);
-  }
+  if (f0->box.x > f1->box.x)
+    {
+      const TrawlFace *t = f0; f0 = f1; f1 = t;
+    }
+  for (guint i = 0; i < g->len; i++)
+    {
+      const TrawlFace *f = &g_array_index (g, TrawlFace, i);
+      g_assert_true (f->has_embedding);
+      g_assert_cmpfloat (f->quality.overall, >, 0.0f);
+      /* The nose tip lies inside the face box. */
+      g_assert_cmpfloat (f->landmarks[30].x, >, f->box.x);
+      g_assert_cmpfloat (f->landmarks[30].x, <, f->box.x + f->box.w);
+    }
   const float *eo = largest (o)->embedding, *eb = largest (b)->embedding;
   g_assert_cmpfloat (trawl_face_distance (f0->embedding, eo), <, trawl_face_distance (f0->embedding, eb));
   g_assert_cmpfloat (trawl_face_distance (f1->embedding, eb), <, trawl_face_distance (f1->embedding, eo));
@@ -121,20 +126,21 @@ read_crops (TrawlPlateReader *pr, const char *folder, int n, TrawlPlateCropFlags
   g_assert_no_error (error);
   g_autofree char *dir = g_path_get_dirname (labels);
   int exact = 0;
-  for (int i = 0; i < n && i < (int) csv->rows->len; i++) {
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    g_autofree char *path = g_build_filename (dir, trawl_csv_get (csv, row, "file"), NULL);
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    g_assert_no_error (error);
-    g_autoptr (TrawlPlate) p = trawl_plate_reader_read_crop (pr, img, flags, &error);
-    g_assert_no_error (error);
-    g_autofree char *truth = trawl_plate_fold (trawl_csv_get (csv, row, "plate_text"));
-    g_autofree char *read = trawl_plate_fold (p->text);
-    g_test_message ("%s: truth %s read %s (raw %s)", trawl_csv_get (csv, row, "file"),
-                    trawl_csv_get (csv, row, "plate_text"), p->text, p->raw);
-    exact += strcmp (truth, read) == 0;
-    g_assert_nonnull (p->chars);
-  }
+  for (int i = 0; i < n && i < (int) csv->rows->len; i++)
+    {
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      g_autofree char *path = g_build_filename (dir, trawl_csv_get (csv, row, "file"), NULL);
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
+      g_assert_no_error (error);
+      g_autoptr (TrawlPlate) p = trawl_plate_reader_read_crop (pr, img, flags, &error);
+      g_assert_no_error (error);
+      g_autofree char *truth = trawl_plate_fold (trawl_csv_get (csv, row, "plate_text"));
+      g_autofree char *read = trawl_plate_fold (p->text);
+      g_test_message ("%s: truth %s read %s (raw %s)", trawl_csv_get (csv, row, "file"),
+                      trawl_csv_get (csv, row, "plate_text"), p->text, p->raw);
+      exact += strcmp (truth, read) == 0;
+      g_assert_nonnull (p->chars);
+    }
   return exact;
 }
 
@@ -171,27 +177,30 @@ test_plates_scenes (void)
   const char *files[] = { "oalpr_br_s001.jpg", "oalpr_us_s020.jpg", "ucsd_s016.jpg" };
   const char *truth[] = { "GWT2180", "EAZ6913", "4MTV159" };
   int found = 0;
-  for (int i = 0; i < 3; i++) {
-    g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
-    g_autofree char *path = trawl_test_need_data (rel);
-    if (path == NULL)
-      return;
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    g_assert_no_error (error);
-    g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, img, &error);
-    g_assert_no_error (error);
-    for (guint k = 0; k < plates->len; k++) {
-      TrawlPlate *p = plates->pdata[k];
-      g_test_message ("%s: read %s (raw %s, conf %.2f)", files[i], p->text, p->raw, p->confidence);
-      g_assert_true (trawl_plate_plausible (p->text));
-      g_assert_cmpfloat (p->box.w, >, 0);
-      if (strcmp (p->text, truth[i]) == 0) {
-        found++;
-        break;
-      }
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
+      g_autofree char *path = trawl_test_need_data (rel);
+      if (path == NULL)
+        return;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
+      g_assert_no_error (error);
+      g_autoptr (GPtrArray) plates = trawl_plate_reader_detect (pr, img, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < plates->len; k++)
+        {
+          TrawlPlate *p = plates->pdata[k];
+          g_test_message ("%s: read %s (raw %s, conf %.2f)", files[i], p->text, p->raw, p->confidence);
+          g_assert_true (trawl_plate_plausible (p->text));
+          g_assert_cmpfloat (p->box.w, >, 0);
+          if (strcmp (p->text, truth[i]) == 0)
+            {
+              found++;
+              break;
+            }
+        }
     }
-  }
   g_assert_cmpint (found, >=, 2);
 }
 

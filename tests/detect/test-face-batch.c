@@ -83,11 +83,12 @@ have_models (void)
   const char *files[] = { "face-api/ssd_mobilenetv1_model-weights_manifest.json",
                           "face-api/face_landmark_68_model-weights_manifest.json",
                           "face-api/face_recognition_model-weights_manifest.json" };
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
-    g_autofree char *path = trawl_test_need_model (files[i]);
-    if (path == NULL)
-      return FALSE;
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = trawl_test_need_model (files[i]);
+      if (path == NULL)
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -110,28 +111,30 @@ load_clip (void)
   g_autoptr (GError) error = NULL;
   TrawlVideoOptions o;
 
-  if (!g_file_test (clip, G_FILE_TEST_EXISTS)) {
-    g_test_message ("clip absent (%s): photos only", clip);
-    return;
-  }
+  if (!g_file_test (clip, G_FILE_TEST_EXISTS))
+    {
+      g_test_message ("clip absent (%s): photos only", clip);
+      return;
+    }
   trawl_video_options_init (&o);
   g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (clip, &o, &error);
   g_assert_no_error (error);
   guint want = 0;
-  while (want < G_N_ELEMENTS (clip_frames)) {
-    g_autoptr (TrawlVideoFrame) f = trawl_video_reader_next (r, &error);
-    g_assert_no_error (error);
-    if (f == NULL)
-      break;
-    if (f->index != clip_frames[want])
-      continue;
-    const TrawlImage *img = trawl_video_frame_get_image (f, &error);
-    g_assert_no_error (error);
-    fx.img[fx.n] = trawl_image_copy (img);
-    fx.name[fx.n] = g_strdup_printf ("hamilton#%" G_GINT64_FORMAT, f->index);
-    fx.n++;
-    want++;
-  }
+  while (want < G_N_ELEMENTS (clip_frames))
+    {
+      g_autoptr (TrawlVideoFrame) f = trawl_video_reader_next (r, &error);
+      g_assert_no_error (error);
+      if (f == NULL)
+        break;
+      if (f->index != clip_frames[want])
+        continue;
+      const TrawlImage *img = trawl_video_frame_get_image (f, &error);
+      g_assert_no_error (error);
+      fx.img[fx.n] = trawl_image_copy (img);
+      fx.name[fx.n] = g_strdup_printf ("hamilton#%" G_GINT64_FORMAT, f->index);
+      fx.n++;
+      want++;
+    }
   g_assert_cmpuint (want, ==, G_N_ELEMENTS (clip_frames));
 }
 
@@ -144,30 +147,33 @@ fixture (void)
     return &fx;
   if (!have_models ())
     return NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (photos); i++) {
-    g_autofree char *path = trawl_test_need_data (photos[i]);
-    if (path == NULL)
-      return NULL;
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (photos); i++)
+    {
+      g_autofree char *path = trawl_test_need_data (photos[i]);
+      if (path == NULL)
+        return NULL;
+    }
   g_autoptr (GError) error = NULL;
   FaceClassicRef ref;
   fx.fd = detector (FALSE);
   face_classic_init (&ref, TRUE);
-  for (guint i = 0; i < G_N_ELEMENTS (photos); i++) {
-    fx.img[fx.n] = trawl_test_load_image (photos[i]);
-    fx.name[fx.n] = g_path_get_basename (photos[i]);
-    fx.n++;
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (photos); i++)
+    {
+      fx.img[fx.n] = trawl_test_load_image (photos[i]);
+      fx.name[fx.n] = g_path_get_basename (photos[i]);
+      fx.n++;
+    }
   load_clip ();
-  for (int f = 0; f < fx.n; f++) {
-    TrawlFrameSource s;
-    _trawl_frame_source_rgb (&s, fx.img[f]);
-    fx.classic[f] = face_classic_run (&ref, fx.fd, fx.img[f]);
-    g_assert_true (_trawl_face_detector_run_sources (fx.fd, &s, 1, &fx.single[f], &error));
-    g_assert_no_error (error);
-    g_test_message ("%s (%dx%d): %u faces", fx.name[f], fx.img[f]->width, fx.img[f]->height,
-                    fx.classic[f]->len);
-  }
+  for (int f = 0; f < fx.n; f++)
+    {
+      TrawlFrameSource s;
+      _trawl_frame_source_rgb (&s, fx.img[f]);
+      fx.classic[f] = face_classic_run (&ref, fx.fd, fx.img[f]);
+      g_assert_true (_trawl_face_detector_run_sources (fx.fd, &s, 1, &fx.single[f], &error));
+      g_assert_no_error (error);
+      g_test_message ("%s (%dx%d): %u faces", fx.name[f], fx.img[f]->width, fx.img[f]->height,
+                      fx.classic[f]->len);
+    }
   face_classic_clear (&ref);
   return &fx;
 }
@@ -182,33 +188,34 @@ static void
 assert_near (const GArray *want, const GArray *got, const char *name, Worst *w)
 {
   g_assert_cmpuint (got->len, ==, want->len);
-  for (guint i = 0; i < want->len; i++) {
-    const TrawlFace *a = &g_array_index (want, TrawlFace, i);
-    const TrawlFace *b = &g_array_index (got, TrawlFace, i);
-    double iou = trawl_box_iou (&a->box, &b->box), lm = 0, cs = 1, dq;
+  for (guint i = 0; i < want->len; i++)
+    {
+      const TrawlFace *a = &g_array_index (want, TrawlFace, i);
+      const TrawlFace *b = &g_array_index (got, TrawlFace, i);
+      double iou = trawl_box_iou (&a->box, &b->box), lm = 0, cs = 1, dq;
 
-    for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++)
-      lm = MAX (lm, MAX (fabs (a->landmarks[k].x - b->landmarks[k].x),
-                         fabs (a->landmarks[k].y - b->landmarks[k].y)));
-    g_assert_cmpint (a->has_embedding, ==, b->has_embedding);
-    if (a->has_embedding)
-      cs = trawl_test_face_cosine (a->embedding, b->embedding);
-    dq = MAX (fabs (a->quality.overall - b->quality.overall),
-              MAX (fabs (a->quality.sharpness - b->quality.sharpness),
-                   MAX (fabs (a->quality.size - b->quality.size),
-                        fabs (a->quality.frontalness - b->quality.frontalness))));
-    g_test_message ("  %s face %u: score %.3f / %.3f, IoU %.5f, landmarks %.4f px, cosine %.6f, "
-                    "quality %.3f / %.3f", name, i, a->score, b->score, iou, lm, cs,
-                    a->quality.overall, b->quality.overall);
-    w->iou = MIN (w->iou, iou);
-    w->lm_px = MAX (w->lm_px, lm);
-    w->cosine = MIN (w->cosine, cs);
-    w->quality = MAX (w->quality, dq);
-    g_assert_cmpfloat (iou, >=, IOU_MIN);
-    g_assert_cmpfloat (lm, <=, LM_MAX_PX);
-    g_assert_cmpfloat (cs, >=, COSINE_MIN);
-    g_assert_cmpfloat (dq, <=, QUALITY_TOL);
-  }
+      for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++)
+        lm = MAX (lm, MAX (fabs (a->landmarks[k].x - b->landmarks[k].x),
+                           fabs (a->landmarks[k].y - b->landmarks[k].y)));
+      g_assert_cmpint (a->has_embedding, ==, b->has_embedding);
+      if (a->has_embedding)
+        cs = trawl_test_face_cosine (a->embedding, b->embedding);
+      dq = MAX (fabs (a->quality.overall - b->quality.overall),
+                MAX (fabs (a->quality.sharpness - b->quality.sharpness),
+                     MAX (fabs (a->quality.size - b->quality.size),
+                          fabs (a->quality.frontalness - b->quality.frontalness))));
+      g_test_message ("  %s face %u: score %.3f / %.3f, IoU %.5f, landmarks %.4f px, cosine %.6f, "
+                      "quality %.3f / %.3f", name, i, a->score, b->score, iou, lm, cs,
+                      a->quality.overall, b->quality.overall);
+      w->iou = MIN (w->iou, iou);
+      w->lm_px = MAX (w->lm_px, lm);
+      w->cosine = MIN (w->cosine, cs);
+      w->quality = MAX (w->quality, dq);
+      g_assert_cmpfloat (iou, >=, IOU_MIN);
+      g_assert_cmpfloat (lm, <=, LM_MAX_PX);
+      g_assert_cmpfloat (cs, >=, COSINE_MIN);
+      g_assert_cmpfloat (dq, <=, QUALITY_TOL);
+    }
 }
 
 /* Bit for bit (the whole TrawlFace; arrays are zeroed before filling, so
@@ -231,10 +238,11 @@ test_single_vs_classic (void)
     return;
   Worst w = { 1, 0, 1, 0 };
   guint faces = 0;
-  for (int f = 0; f < x->n; f++) {
-    assert_near (x->classic[f], x->single[f], x->name[f], &w);
-    faces += x->classic[f]->len;
-  }
+  for (int f = 0; f < x->n; f++)
+    {
+      assert_near (x->classic[f], x->single[f], x->name[f], &w);
+      faces += x->classic[f]->len;
+    }
   g_assert_cmpuint (faces, >=, 5);
   g_test_message ("%u faces in %d frames; worst: IoU %.5f, landmarks %.4f px, 1 - cosine %.2g, "
                   "quality %.4f", faces, x->n, w.iou, w.lm_px, 1 - w.cosine, w.quality);
@@ -250,12 +258,13 @@ check_batch (Fixture *x, const int *order, int n)
   GArray *out[2 * MAX_FRAMES];
   int regions = 0;
 
-  for (int i = 0; i < n; i++) {
-    g_autoptr (GArray) r = _trawl_face_regions (x->fd, x->img[order[i]]->width,
-                                                x->img[order[i]]->height);
-    _trawl_frame_source_rgb (&s[i], x->img[order[i]]);
-    regions += (int) r->len;
-  }
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr (GArray) r = _trawl_face_regions (x->fd, x->img[order[i]]->width,
+                                                  x->img[order[i]]->height);
+      _trawl_frame_source_rgb (&s[i], x->img[order[i]]);
+      regions += (int) r->len;
+    }
   TrawlFaceTimings t0, t1;
   trawl_face_detector_get_timings (x->fd, &t0);
   g_assert_true (_trawl_face_detector_run_sources (x->fd, s, n, out, &error));
@@ -267,10 +276,11 @@ check_batch (Fixture *x, const int *order, int n)
                   t1.detect_s - t0.detect_s, t1.landmarks_s - t0.landmarks_s,
                   t1.embed_s - t0.embed_s);
   Worst w = { 1, 0, 1, 0 };
-  for (int i = 0; i < n; i++) {
-    assert_near (x->single[order[i]], out[i], x->name[order[i]], &w);
-    g_array_unref (out[i]);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      assert_near (x->single[order[i]], out[i], x->name[order[i]], &w);
+      g_array_unref (out[i]);
+    }
   g_test_message ("batch of %d frames against each alone: worst IoU %.5f, landmarks %.4f px, "
                   "1 - cosine %.2g, quality %.4f", n, w.iou, w.lm_px, 1 - w.cosine, w.quality);
 }
@@ -316,14 +326,15 @@ test_repeat (void)
   if (x == NULL)
     return;
   guint faces = 0;
-  for (int f = 0; f < (int) G_N_ELEMENTS (photos) && f < x->n; f++) {
-    g_autoptr (GError) error = NULL;
-    GArray *again = trawl_face_detector_run (x->fd, x->img[f], &error);
-    g_assert_no_error (error);
-    assert_same (x->single[f], again, x->name[f]);
-    faces += again->len;
-    g_array_unref (again);
-  }
+  for (int f = 0; f < (int) G_N_ELEMENTS (photos) && f < x->n; f++)
+    {
+      g_autoptr (GError) error = NULL;
+      GArray *again = trawl_face_detector_run (x->fd, x->img[f], &error);
+      g_assert_no_error (error);
+      assert_same (x->single[f], again, x->name[f]);
+      faces += again->len;
+      g_array_unref (again);
+    }
   g_assert_cmpuint (faces, >=, 1);
   g_test_message ("%u faces, bit for bit as in the first run", faces);
 }
@@ -352,13 +363,14 @@ test_no_embedding (void)
   g_assert_true (_trawl_face_detector_run_sources (fd, s, 3, out, &error));
   g_assert_no_error (error);
   face_classic_init (&ref, FALSE);
-  for (int i = 0; i < 3; i++) {
-    g_autoptr (GArray) c = face_classic_run (&ref, fd, x->img[pick[i]]);
-    for (guint k = 0; k < out[i]->len; k++)
-      g_assert_false (g_array_index (out[i], TrawlFace, k).has_embedding);
-    assert_near (c, out[i], x->name[pick[i]], &w);
-    g_array_unref (out[i]);
-  }
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (GArray) c = face_classic_run (&ref, fd, x->img[pick[i]]);
+      for (guint k = 0; k < out[i]->len; k++)
+        g_assert_false (g_array_index (out[i], TrawlFace, k).has_embedding);
+      assert_near (c, out[i], x->name[pick[i]], &w);
+      g_array_unref (out[i]);
+    }
   face_classic_clear (&ref);
   g_test_message ("no embedding: worst IoU %.5f, landmarks %.4f px, quality %.4f", w.iou,
                   w.lm_px, w.quality);
@@ -422,12 +434,13 @@ test_errors (void)
 static void
 fixture_free (void)
 {
-  for (int f = 0; f < fx.n; f++) {
-    trawl_image_free (fx.img[f]);
-    g_free (fx.name[f]);
-    g_clear_pointer (&fx.classic[f], g_array_unref);
-    g_clear_pointer (&fx.single[f], g_array_unref);
-  }
+  for (int f = 0; f < fx.n; f++)
+    {
+      trawl_image_free (fx.img[f]);
+      g_free (fx.name[f]);
+      g_clear_pointer (&fx.classic[f], g_array_unref);
+      g_clear_pointer (&fx.single[f], g_array_unref);
+    }
   trawl_face_detector_free (fx.fd);
   memset (&fx, 0, sizeof fx);
 }

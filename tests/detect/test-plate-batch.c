@@ -87,16 +87,17 @@ setup (void)
   g_autofree char *dir = g_path_get_dirname (labels);
   scenes = g_array_new (FALSE, TRUE, sizeof (Scene));
   g_array_set_clear_func (scenes, scene_clear);
-  for (guint i = 0; i < csv->rows->len; i += EVERY) {
-    TrawlCsvRow *row = csv->rows->pdata[i];
-    Scene s = { 0 };
-    s.name = g_strdup (trawl_csv_get (csv, row, "file"));
-    g_autofree char *path = g_build_filename (dir, s.name, NULL);
-    s.img = trawl_image_load (path, &error);
-    g_assert_no_error (error);
-    s.cpu = plate_classic_detect (reader, s.img);
-    g_array_append_val (scenes, s);
-  }
+  for (guint i = 0; i < csv->rows->len; i += EVERY)
+    {
+      TrawlCsvRow *row = csv->rows->pdata[i];
+      Scene s = { 0 };
+      s.name = g_strdup (trawl_csv_get (csv, row, "file"));
+      g_autofree char *path = g_build_filename (dir, s.name, NULL);
+      s.img = trawl_image_load (path, &error);
+      g_assert_no_error (error);
+      s.cpu = plate_classic_detect (reader, s.img);
+      g_array_append_val (scenes, s);
+    }
   loaded = TRUE;
   return TRUE;
 }
@@ -115,30 +116,32 @@ static void
 assert_same (GPtrArray *a, GPtrArray *b, double conf_tol, double box_tol, const char *what,
              double *max_box, double *max_conf)
 {
-  if (a->len != b->len) {
-    for (guint i = 0; i < a->len; i++)
-      g_test_message ("%s: a %s", what, ((TrawlPlate *) a->pdata[i])->text);
-    for (guint i = 0; i < b->len; i++)
-      g_test_message ("%s: b %s", what, ((TrawlPlate *) b->pdata[i])->text);
-  }
+  if (a->len != b->len)
+    {
+      for (guint i = 0; i < a->len; i++)
+        g_test_message ("%s: a %s", what, ((TrawlPlate *) a->pdata[i])->text);
+      for (guint i = 0; i < b->len; i++)
+        g_test_message ("%s: b %s", what, ((TrawlPlate *) b->pdata[i])->text);
+    }
   g_assert_cmpuint (a->len, ==, b->len);
-  for (guint i = 0; i < a->len; i++) {
-    const TrawlPlate *p = a->pdata[i], *q = b->pdata[i];
-    g_assert_cmpstr (p->text, ==, q->text);
-    g_assert_cmpstr (p->raw, ==, q->raw);
-    g_assert_cmpint (p->format, ==, q->format);
-    double dc = fabs ((double) p->confidence - q->confidence);
-    double db = MAX (MAX (fabs (p->box.x - q->box.x), fabs (p->box.y - q->box.y)),
-                     MAX (fabs (p->box.w - q->box.w), fabs (p->box.h - q->box.h)));
-    for (int k = 0; k < 4; k++)
-      db = MAX (db, MAX (fabs (p->quad[k].x - q->quad[k].x), fabs (p->quad[k].y - q->quad[k].y)));
-    g_assert_cmpfloat (dc, <=, conf_tol);
-    g_assert_cmpfloat (fabs ((double) p->det_score - q->det_score), <=, conf_tol);
-    g_assert_cmpfloat (db, <=, box_tol);
-    g_assert_cmpuint (p->chars->len, ==, q->chars->len);
-    *max_box = MAX (*max_box, db);
-    *max_conf = MAX (*max_conf, dc);
-  }
+  for (guint i = 0; i < a->len; i++)
+    {
+      const TrawlPlate *p = a->pdata[i], *q = b->pdata[i];
+      g_assert_cmpstr (p->text, ==, q->text);
+      g_assert_cmpstr (p->raw, ==, q->raw);
+      g_assert_cmpint (p->format, ==, q->format);
+      double dc = fabs ((double) p->confidence - q->confidence);
+      double db = MAX (MAX (fabs (p->box.x - q->box.x), fabs (p->box.y - q->box.y)),
+                       MAX (fabs (p->box.w - q->box.w), fabs (p->box.h - q->box.h)));
+      for (int k = 0; k < 4; k++)
+        db = MAX (db, MAX (fabs (p->quad[k].x - q->quad[k].x), fabs (p->quad[k].y - q->quad[k].y)));
+      g_assert_cmpfloat (dc, <=, conf_tol);
+      g_assert_cmpfloat (fabs ((double) p->det_score - q->det_score), <=, conf_tol);
+      g_assert_cmpfloat (db, <=, box_tol);
+      g_assert_cmpuint (p->chars->len, ==, q->chars->len);
+      *max_box = MAX (*max_box, db);
+      *max_conf = MAX (*max_conf, dc);
+    }
 }
 
 /* Each scene alone through the batched path = the CPU path. */
@@ -150,25 +153,26 @@ test_single (void)
   double max_box = 0, max_conf = 0;
   int n_plates = 0;
   gint64 t0 = g_get_monotonic_time ();
-  for (guint i = 0; i < scenes->len; i++) {
-    Scene *s = &g_array_index (scenes, Scene, i);
-    g_autoptr (GError) error = NULL;
-    TrawlFrameSource src;
-    GPtrArray *out = NULL;
-    source (&src, s);
-    g_assert_true (_trawl_plate_reader_detect_sources (reader, &src, 1, &out, &error));
-    g_assert_no_error (error);
-    g_assert_nonnull (out);
-    g_autofree char *tc = trawl_test_plate_texts (s->cpu), *tb = trawl_test_plate_texts (out);
-    g_test_message ("%s %dx%d: CPU path [%s], batched path [%s]", s->name, s->img->width,
-                    s->img->height, tc, tb);
-    assert_same (s->cpu, out, CONF_TOL, BOX_TOL, s->name, &max_box, &max_conf);
-    n_plates += (int) out->len;
-    if (s->single == NULL)
-      s->single = out;
-    else
-      g_ptr_array_unref (out);
-  }
+  for (guint i = 0; i < scenes->len; i++)
+    {
+      Scene *s = &g_array_index (scenes, Scene, i);
+      g_autoptr (GError) error = NULL;
+      TrawlFrameSource src;
+      GPtrArray *out = NULL;
+      source (&src, s);
+      g_assert_true (_trawl_plate_reader_detect_sources (reader, &src, 1, &out, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (out);
+      g_autofree char *tc = trawl_test_plate_texts (s->cpu), *tb = trawl_test_plate_texts (out);
+      g_test_message ("%s %dx%d: CPU path [%s], batched path [%s]", s->name, s->img->width,
+                      s->img->height, tc, tb);
+      assert_same (s->cpu, out, CONF_TOL, BOX_TOL, s->name, &max_box, &max_conf);
+      n_plates += (int) out->len;
+      if (s->single == NULL)
+        s->single = out;
+      else
+        g_ptr_array_unref (out);
+    }
   g_test_message ("%u scenes alone, %d plates: texts identical to the CPU path; largest "
                   "differences: confidence %.2g, corner %.3g px; %.1f s",
                   scenes->len, n_plates, max_conf, max_box,
@@ -179,16 +183,17 @@ test_single (void)
 static void
 need_single (void)
 {
-  for (guint i = 0; i < scenes->len; i++) {
-    Scene *s = &g_array_index (scenes, Scene, i);
-    if (s->single != NULL)
-      continue;
-    g_autoptr (GError) error = NULL;
-    TrawlFrameSource src;
-    source (&src, s);
-    g_assert_true (_trawl_plate_reader_detect_sources (reader, &src, 1, &s->single, &error));
-    g_assert_no_error (error);
-  }
+  for (guint i = 0; i < scenes->len; i++)
+    {
+      Scene *s = &g_array_index (scenes, Scene, i);
+      if (s->single != NULL)
+        continue;
+      g_autoptr (GError) error = NULL;
+      TrawlFrameSource src;
+      source (&src, s);
+      g_assert_true (_trawl_plate_reader_detect_sources (reader, &src, 1, &s->single, &error));
+      g_assert_no_error (error);
+    }
 }
 
 /* All scenes (and the first again, so two frames of its size share det)
@@ -204,10 +209,11 @@ test_batch (void)
   g_autofree TrawlFrameSource *srcs = g_new0 (TrawlFrameSource, n);
   g_autofree GPtrArray **out = g_new0 (GPtrArray *, n);
   g_autofree int *which = g_new0 (int, n);
-  for (int f = 0; f < n; f++) {
-    which[f] = f < n - 1 ? n - 2 - f : n - 2;   /* reversed, then the last again */
-    source (&srcs[f], &g_array_index (scenes, Scene, which[f]));
-  }
+  for (int f = 0; f < n; f++)
+    {
+      which[f] = f < n - 1 ? n - 2 - f : n - 2;   /* reversed, then the last again */
+      source (&srcs[f], &g_array_index (scenes, Scene, which[f]));
+    }
   g_autoptr (GError) error = NULL;
   TrawlPlateTimings t0, t1;
   trawl_plate_reader_get_timings (reader, &t0);
@@ -220,17 +226,18 @@ test_batch (void)
   trawl_plate_reader_get_timings (reader, &t1);
   double max_box = 0, max_conf = 0;
   int n_plates = 0;
-  for (int f = 0; f < n; f++) {
-    Scene *s = &g_array_index (scenes, Scene, which[f]);
-    g_assert_nonnull (out[f]);
-    assert_same (s->single, out[f], BATCH_CONF_TOL, BATCH_BOX_TOL, s->name, &max_box,
-                 &max_conf);
-    /* and so the CPU path's too */
-    double cpu_box = 0, cpu_conf = 0;
-    assert_same (s->cpu, out[f], CONF_TOL, BOX_TOL, s->name, &cpu_box, &cpu_conf);
-    n_plates += (int) out[f]->len;
-    g_ptr_array_unref (out[f]);
-  }
+  for (int f = 0; f < n; f++)
+    {
+      Scene *s = &g_array_index (scenes, Scene, which[f]);
+      g_assert_nonnull (out[f]);
+      assert_same (s->single, out[f], BATCH_CONF_TOL, BATCH_BOX_TOL, s->name, &max_box,
+                   &max_conf);
+      /* and so the CPU path's too */
+      double cpu_box = 0, cpu_conf = 0;
+      assert_same (s->cpu, out[f], CONF_TOL, BOX_TOL, s->name, &cpu_box, &cpu_conf);
+      n_plates += (int) out[f]->len;
+      g_ptr_array_unref (out[f]);
+    }
   g_test_message ("batch of %d frames: %d plates, each frame's as alone (largest "
                   "differences: confidence %.2g, corner %.3g px); %.1f s (det %.1f s, rec "
                   "%.1f s)", n, n_plates, max_conf, max_box, wall, t1.detect_s - t0.detect_s,

@@ -10,15 +10,16 @@ make_chars (const char *text, const float *prob)
 {
   GArray *chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
   int i = 0;
-  for (const char *p = text; *p; p = g_utf8_next_char (p), i++) {
-    TrawlPlateChar pc = { 0 };
-    pc.c = g_utf8_get_char (p);
-    pc.prob = prob[i];
-    pc.alt[0] = pc.c;
-    pc.alt_prob[0] = pc.prob;
-    pc.x = 10.0f * (float) i + 5.0f;
-    g_array_append_val (chars, pc);
-  }
+  for (const char *p = text; *p; p = g_utf8_next_char (p), i++)
+    {
+      TrawlPlateChar pc = { 0 };
+      pc.c = g_utf8_get_char (p);
+      pc.prob = prob[i];
+      pc.alt[0] = pc.c;
+      pc.alt_prob[0] = pc.prob;
+      pc.x = 10.0f * (float) i + 5.0f;
+      g_array_append_val (chars, pc);
+    }
   return chars;
 }
 

@@ -101,44 +101,47 @@ test_real (void)
   plan = trawl_nn_plan_new (g, &shape, 1, &po, &error);
   g_assert_no_error (error);
 
-  for (guint p = 0; p < G_N_ELEMENTS (photos); p++) {
-    g_autofree char *path = trawl_test_need_data (photos[p]);
-    if (path == NULL)
-      break;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    g_assert_no_error (error);
-    /* the whole photo, and (first photo) its top-left two thirds: a tile */
-    for (int crop = 0; crop < (p == 0 ? 2 : 1); crop++) {
-      int w = crop ? img->width * 2 / 3 : img->width, h = crop ? img->height * 2 / 3
-                                                               : img->height;
-      TrawlNnTensor t = { TRAWL_NN_F32, 4,
-                          { 1, 3, TRAWL_FACES_SSD_SIZE, TRAWL_FACES_SSD_SIZE }, in };
-      TrawlNnTensor o[2];
-      GString *counts = g_string_new (NULL);
-
-      trawl_faces_prepare_input (img, 0, 0, w, h, TRAWL_FACES_SSD_SIZE, FALSE, in);
-      g_assert_true (trawl_nn_plan_run (plan, &t, 1, o, 2, &error));
+  for (guint p = 0; p < G_N_ELEMENTS (photos); p++)
+    {
+      g_autofree char *path = trawl_test_need_data (photos[p]);
+      if (path == NULL)
+        break;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
       g_assert_no_error (error);
-      g_assert_cmpint (trawl_nn_tensor_numel (&o[0]), ==, 4 * N);
-      g_assert_cmpint (trawl_nn_tensor_numel (&o[1]), ==, 3 * N);
-      for (guint s = 0; s < G_N_ELEMENTS (min_scores); s++)
-        for (guint r = 0; r < G_N_ELEMENTS (max_results); r++) {
-          int n = check_same (o[0].data, o[1].data, w, h, min_scores[s], max_results[r],
-                              photos[p]);
-          if (r == 0)
-            g_string_append_printf (counts, " %g:%d", min_scores[s], n);
-          if (min_scores[s] <= 0.0f)
-            g_assert_cmpint (n, ==, N);   /* keep all */
-          if (min_scores[s] >= 1.0f)
-            g_assert_cmpint (n, ==, 0);
-          compared++;
+      /* the whole photo, and (first photo) its top-left two thirds: a tile */
+      for (int crop = 0; crop < (p == 0 ? 2 : 1); crop++)
+        {
+          int w = crop ? img->width * 2 / 3 : img->width, h = crop ? img->height * 2 / 3
+                                                                   : img->height;
+          TrawlNnTensor t = { TRAWL_NN_F32, 4,
+                              { 1, 3, TRAWL_FACES_SSD_SIZE, TRAWL_FACES_SSD_SIZE }, in };
+          TrawlNnTensor o[2];
+          GString *counts = g_string_new (NULL);
+
+          trawl_faces_prepare_input (img, 0, 0, w, h, TRAWL_FACES_SSD_SIZE, FALSE, in);
+          g_assert_true (trawl_nn_plan_run (plan, &t, 1, o, 2, &error));
+          g_assert_no_error (error);
+          g_assert_cmpint (trawl_nn_tensor_numel (&o[0]), ==, 4 * N);
+          g_assert_cmpint (trawl_nn_tensor_numel (&o[1]), ==, 3 * N);
+          for (guint s = 0; s < G_N_ELEMENTS (min_scores); s++)
+            for (guint r = 0; r < G_N_ELEMENTS (max_results); r++)
+              {
+                int n = check_same (o[0].data, o[1].data, w, h, min_scores[s], max_results[r],
+                                    photos[p]);
+                if (r == 0)
+                  g_string_append_printf (counts, " %g:%d", min_scores[s], n);
+                if (min_scores[s] <= 0.0f)
+                  g_assert_cmpint (n, ==, N);   /* keep all */
+                if (min_scores[s] >= 1.0f)
+                  g_assert_cmpint (n, ==, 0);
+                compared++;
+              }
+          g_test_message ("%s%s (%dx%d): candidates by min_score%s (at most %d kept on the GPU)",
+                          photos[p], crop ? " crop" : "", w, h, counts->str,
+                          TRAWL_FACE_SSD_MAX_CAND);
+          g_string_free (counts, TRUE);
         }
-      g_test_message ("%s%s (%dx%d): candidates by min_score%s (at most %d kept on the GPU)",
-                      photos[p], crop ? " crop" : "", w, h, counts->str,
-                      TRAWL_FACE_SSD_MAX_CAND);
-      g_string_free (counts, TRUE);
     }
-  }
   g_test_message ("%d comparisons, all identical", compared);
   trawl_nn_plan_free (plan);
   trawl_nn_graph_unref (g);
@@ -167,37 +170,43 @@ make_outputs (GRand *r, float p, int kind, float *enc, float *logits)
   float lf = (float) lp;
   const float tie_vals[5] = { lf, ulps (lf, 1), ulps (lf, -1), lf + 0.5f, lf - 0.25f };
 
-  for (int i = 0; i < N; i++) {
-    float *e = enc + 4 * i, *l = logits + 3 * i;
-    /* every 4th anchor repeats the previous one's encoding: near-identical
-     * boxes, so which of two tied scores is first decides the survivor */
-    if (i % 4 == 3) {
-      memcpy (e, e - 4, 4 * sizeof (float));
-    } else {
-      for (int k = 0; k < 4; k++)
-        e[k] = (float) g_rand_double_range (r, -2.0, 2.0);
+  for (int i = 0; i < N; i++)
+    {
+      float *e = enc + 4 * i, *l = logits + 3 * i;
+      /* every 4th anchor repeats the previous one's encoding: near-identical
+       * boxes, so which of two tied scores is first decides the survivor */
+      if (i % 4 == 3)
+        {
+          memcpy (e, e - 4, 4 * sizeof (float));
+        }
+      else
+        {
+          for (int k = 0; k < 4; k++)
+            e[k] = (float) g_rand_double_range (r, -2.0, 2.0);
+        }
+      l[0] = (float) g_rand_double_range (r, -5, 5);
+      l[2] = (float) g_rand_double_range (r, -5, 5);
+      switch (kind)
+        {
+        case 0:
+          l[1] = tie_vals[g_rand_int_range (r, 0, 5)];
+          break;
+        case 1:
+          l[1] = ulps (lf, g_rand_int_range (r, -8, 9));
+          break;
+        default:
+          switch (g_rand_int_range (r, 0, 8))
+            {
+            case 0: l[1] = -INFINITY; break;
+            case 1: l[1] = NAN; break;
+            case 2: l[1] = -200.0f; break;   /* expf overflows: score 0 */
+            case 3: l[1] = 40.0f; break;     /* score exactly 1 */
+            case 4: l[1] = INFINITY; break;
+            default: l[1] = (float) g_rand_double_range (r, lp - 3, lp + 3); break;
+            }
+          break;
+        }
     }
-    l[0] = (float) g_rand_double_range (r, -5, 5);
-    l[2] = (float) g_rand_double_range (r, -5, 5);
-    switch (kind) {
-    case 0:
-      l[1] = tie_vals[g_rand_int_range (r, 0, 5)];
-      break;
-    case 1:
-      l[1] = ulps (lf, g_rand_int_range (r, -8, 9));
-      break;
-    default:
-      switch (g_rand_int_range (r, 0, 8)) {
-      case 0: l[1] = -INFINITY; break;
-      case 1: l[1] = NAN; break;
-      case 2: l[1] = -200.0f; break;   /* expf overflows: score 0 */
-      case 3: l[1] = 40.0f; break;     /* score exactly 1 */
-      case 4: l[1] = INFINITY; break;
-      default: l[1] = (float) g_rand_double_range (r, lp - 3, lp + 3); break;
-      }
-      break;
-    }
-  }
 }
 
 static void
@@ -210,15 +219,17 @@ test_synthetic (void)
 
   for (guint s = 0; s < G_N_ELEMENTS (min_scores); s++)
     for (int kind = 0; kind < 3; kind++)
-      for (int rep = 0; rep < 3; rep++) {
-        make_outputs (r, min_scores[s], kind, enc, logits);
-        for (guint m = 0; m < G_N_ELEMENTS (max_results); m++) {
-          g_autofree char *what = g_strdup_printf ("synthetic kind %d, round %d", kind, rep);
-          check_same (enc, logits, 640 + 37 * rep, 480 - 11 * kind, min_scores[s],
-                      max_results[m], what);
-          compared++;
+      for (int rep = 0; rep < 3; rep++)
+        {
+          make_outputs (r, min_scores[s], kind, enc, logits);
+          for (guint m = 0; m < G_N_ELEMENTS (max_results); m++)
+            {
+              g_autofree char *what = g_strdup_printf ("synthetic kind %d, round %d", kind, rep);
+              check_same (enc, logits, 640 + 37 * rep, 480 - 11 * kind, min_scores[s],
+                          max_results[m], what);
+              compared++;
+            }
         }
-      }
   g_test_message ("%d comparisons, all identical", compared);
   g_rand_free (r);
 }
@@ -241,32 +252,35 @@ test_logit_min (void)
   g_assert_true (trawl_faces_ssd_logit_min (2.0f) == INFINITY);
   g_assert_true (trawl_faces_ssd_logit_min (NAN) == INFINITY);
 
-  for (guint i = 0; i < G_N_ELEMENTS (ps); i++) {
-    float p = ps[i], lm = trawl_faces_ssd_logit_min (p);
-    double lp = log ((double) p / (1.0 - p));
-    float x = lm;
+  for (guint i = 0; i < G_N_ELEMENTS (ps); i++)
+    {
+      float p = ps[i], lm = trawl_faces_ssd_logit_min (p);
+      double lp = log ((double) p / (1.0 - p));
+      float x = lm;
 
-    g_assert_true (isfinite (lm));
-    g_assert_cmpfloat (lm, <, lp);
-    /* ulp by ulp at and below the threshold: no float score passes (the
-     * score is monotone, so nothing further down passes either) */
-    for (int k = 0; k < 200000; k++, x = nextafterf (x, -INFINITY))
-      if (score_of (x) > p)
-        g_error ("min_score %g: logit %.9g <= threshold %.9g has score %.9g", p, x, lm,
-                 score_of (x));
-    /* random logits around the boundary, within a logit unit */
-    for (int k = 0; k < 200000; k++) {
-      float l = (float) (lp + g_rand_double_range (r, -1.0, 1.0));
-      if (score_of (l) > p && !trawl_ssd_keep (l, lm))
-        g_error ("min_score %g: logit %.9g (score %.9g) dropped by threshold %.9g", p, l,
-                 score_of (l), lm);
+      g_assert_true (isfinite (lm));
+      g_assert_cmpfloat (lm, <, lp);
+      /* ulp by ulp at and below the threshold: no float score passes (the
+       * score is monotone, so nothing further down passes either) */
+      for (int k = 0; k < 200000; k++, x = nextafterf (x, -INFINITY))
+        if (score_of (x) > p)
+          g_error ("min_score %g: logit %.9g <= threshold %.9g has score %.9g", p, x, lm,
+                   score_of (x));
+      /* random logits around the boundary, within a logit unit */
+      for (int k = 0; k < 200000; k++)
+        {
+          float l = (float) (lp + g_rand_double_range (r, -1.0, 1.0));
+          if (score_of (l) > p && !trawl_ssd_keep (l, lm))
+            g_error ("min_score %g: logit %.9g (score %.9g) dropped by threshold %.9g", p, l,
+                     score_of (l), lm);
+        }
+      /* and not much below what it must be: the margin is small */
+      if (p >= 1e-6f && p <= 0.999f)
+        {
+          g_assert_cmpfloat (lp - lm, <, 0.01);
+          worst_margin = MAX (worst_margin, lp - lm);
+        }
     }
-    /* and not much below what it must be: the margin is small */
-    if (p >= 1e-6f && p <= 0.999f) {
-      g_assert_cmpfloat (lp - lm, <, 0.01);
-      worst_margin = MAX (worst_margin, lp - lm);
-    }
-  }
   g_test_message ("margin below logit (min_score) at most %.2e for min_score 1e-6 .. 0.999",
                   worst_margin);
   g_rand_free (r);
@@ -287,23 +301,25 @@ test_reference (void)
 
   for (int i = 0; i < 40; i++)
     enc[i] = i == 13 ? -0.0f : i == 29 ? NAN : (float) i * 0.25f - 3.0f;
-  for (int i = 0; i < 10; i++) {
-    logits[3 * i] = 100.0f;   /* the other classes must not matter */
-    logits[3 * i + 1] = l1[i];
-    logits[3 * i + 2] = -100.0f;
-  }
+  for (int i = 0; i < 10; i++)
+    {
+      logits[3 * i] = 100.0f;   /* the other classes must not matter */
+      logits[3 * i + 1] = l1[i];
+      logits[3 * i + 2] = -100.0f;
+    }
 
   /* all fit: ascending, records copied bit for bit */
   memset (cand, 0x5a, sizeof cand);
   n = _trawl_ssd_candidates_ref (enc, logits, 10, 0.0f, 10, idx, cand);
   g_assert_cmpint (n, ==, G_N_ELEMENTS (want_idx));
-  for (int k = 0; k < n; k++) {
-    g_assert_cmpint (idx[k], ==, want_idx[k]);
-    g_assert_cmpmem (cand + 5 * k, 4 * sizeof (float), enc + 4 * want_idx[k],
-                     4 * sizeof (float));
-    g_assert_cmpmem (cand + 5 * k + 4, sizeof (float), logits + 3 * want_idx[k] + 1,
-                     sizeof (float));
-  }
+  for (int k = 0; k < n; k++)
+    {
+      g_assert_cmpint (idx[k], ==, want_idx[k]);
+      g_assert_cmpmem (cand + 5 * k, 4 * sizeof (float), enc + 4 * want_idx[k],
+                       4 * sizeof (float));
+      g_assert_cmpmem (cand + 5 * k + 4, sizeof (float), logits + 3 * want_idx[k] + 1,
+                       sizeof (float));
+    }
 
   /* more than max_cand: the count is the total, only max_cand written */
   memset (idx, 0x7f, sizeof idx);
@@ -366,34 +382,37 @@ test_fallback (void)
   if (model == NULL)
     return;
   fd = trawl_face_detector_new (&o, &error);
-  if (fd == NULL) {
-    g_test_skip_printf ("face detector: %s", error->message);
-    return;
-  }
-  face_classic_init (&ref, FALSE);
-  for (guint p = 0; p < G_N_ELEMENTS (photos); p++) {
-    g_autofree char *path = trawl_test_need_data (photos[p]);
-    if (path == NULL)
-      break;
-    g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-    g_assert_no_error (error);
-    TrawlFrameSource s;
-    g_autoptr (GArray) batched = NULL;
-    g_autoptr (GArray) classic = face_classic_run (&ref, fd, img);
-
-    _trawl_frame_source_rgb (&s, img);
-    g_assert_true (_trawl_face_detector_run_sources (fd, &s, 1, &batched, &error));
-    g_assert_no_error (error);
-    g_test_message ("%s: %u faces classic, %u batched", photos[p], classic->len, batched->len);
-    g_assert_cmpuint (batched->len, ==, classic->len);
-    for (guint i = 0; i < classic->len; i++) {
-      const TrawlFace *a = &g_array_index (classic, TrawlFace, i);
-      const TrawlFace *b = &g_array_index (batched, TrawlFace, i);
-      double iou = trawl_box_iou (&a->box, &b->box);
-      worst = MIN (worst, iou);
-      g_assert_cmpfloat (iou, >=, 0.98);
+  if (fd == NULL)
+    {
+      g_test_skip_printf ("face detector: %s", error->message);
+      return;
     }
-  }
+  face_classic_init (&ref, FALSE);
+  for (guint p = 0; p < G_N_ELEMENTS (photos); p++)
+    {
+      g_autofree char *path = trawl_test_need_data (photos[p]);
+      if (path == NULL)
+        break;
+      g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
+      g_assert_no_error (error);
+      TrawlFrameSource s;
+      g_autoptr (GArray) batched = NULL;
+      g_autoptr (GArray) classic = face_classic_run (&ref, fd, img);
+
+      _trawl_frame_source_rgb (&s, img);
+      g_assert_true (_trawl_face_detector_run_sources (fd, &s, 1, &batched, &error));
+      g_assert_no_error (error);
+      g_test_message ("%s: %u faces classic, %u batched", photos[p], classic->len, batched->len);
+      g_assert_cmpuint (batched->len, ==, classic->len);
+      for (guint i = 0; i < classic->len; i++)
+        {
+          const TrawlFace *a = &g_array_index (classic, TrawlFace, i);
+          const TrawlFace *b = &g_array_index (batched, TrawlFace, i);
+          double iou = trawl_box_iou (&a->box, &b->box);
+          worst = MIN (worst, iou);
+          g_assert_cmpfloat (iou, >=, 0.98);
+        }
+    }
   g_test_message ("worst box IoU %.5f", worst);
   face_classic_clear (&ref);
   trawl_face_detector_free (fd);

@@ -190,13 +190,14 @@ static double
 table_cost (const char *table, gunichar a, gunichar b)
 {
   g_auto (GStrv) lines = g_strsplit (table, "\n", -1);
-  for (int i = 0; lines[i]; i++) {
-    unsigned x, y;
-    float c;
-    if (sscanf (lines[i], "{ 0x%x, 0x%x, %ff }", &x, &y, &c) == 3 &&
-        x == MIN (a, b) && y == MAX (a, b))
-      return c;
-  }
+  for (int i = 0; lines[i]; i++)
+    {
+      unsigned x, y;
+      float c;
+      if (sscanf (lines[i], "{ 0x%x, 0x%x, %ff }", &x, &y, &c) == 3 &&
+          x == MIN (a, b) && y == MAX (a, b))
+        return c;
+    }
   return 1.0;
 }
 
@@ -207,10 +208,11 @@ test_confusion_table (void)
 {
   g_autoptr (GPtrArray) truths = g_ptr_array_new ();
   g_autoptr (GPtrArray) reads = g_ptr_array_new ();
-  for (int i = 0; i < 200; i++) {
-    g_ptr_array_add (truths, (gpointer) "AB12KTH5S");
-    g_ptr_array_add (reads, (gpointer) (i < 10 ? "A812KTH5S" : i == 10 ? "AB12XTH5S" : "ab-12 kth5s"));
-  }
+  for (int i = 0; i < 200; i++)
+    {
+      g_ptr_array_add (truths, (gpointer) "AB12KTH5S");
+      g_ptr_array_add (reads, (gpointer) (i < 10 ? "A812KTH5S" : i == 10 ? "AB12XTH5S" : "ab-12 kth5s"));
+    }
   g_ptr_array_add (truths, (gpointer) "粤B12345");
   g_ptr_array_add (reads, (gpointer) "京B12345");
   g_autofree char *t = trawl_eval_plate_confusion_table (truths, reads, "made-up reads");

@@ -65,11 +65,12 @@ test_oversized_box (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *m = trawl_model_path ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", &error);
-  if (m == NULL) {
-    g_autofree char *msg = g_strdup_printf ("models absent (run scripts/setup): %s", error->message);
-    g_test_skip (msg);
-    return;
-  }
+  if (m == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("models absent (run scripts/setup): %s", error->message);
+      g_test_skip (msg);
+      return;
+    }
   g_autofree char *dir = g_dir_make_tmp ("trawl-eval-XXXXXX", &error);
   g_assert_no_error (error);
   g_autofree char *images = g_build_filename (dir, "plates", "images", NULL);
@@ -116,28 +117,31 @@ static void
 test_regression (void)
 {
   g_autofree char *dir = trawl_test_data_dir ();
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
-    g_test_skip ("shared data absent; set TRAWL_DATA");
-    return;
-  }
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("shared data absent; set TRAWL_DATA");
+      return;
+    }
   g_autoptr (GError) error = NULL;
   g_autofree char *m1 = trawl_model_path ("face-api/face_recognition_model.bin", &error);
   g_autofree char *m2 = m1 ? trawl_model_path ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", &error) : NULL;
-  if (m2 == NULL) {
-    g_autofree char *msg = g_strdup_printf ("models absent (run scripts/setup): %s", error->message);
-    g_test_skip (msg);
-    return;
-  }
+  if (m2 == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("models absent (run scripts/setup): %s", error->message);
+      g_test_skip (msg);
+      return;
+    }
   TrawlEvalOptions opts = { TRUE, FALSE, 0, NULL };
   g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
   g_assert_no_error (error);
   trawl_eval_report_print (r, stderr);  /* stdout is TAP */
-  for (guint i = 0; i < G_N_ELEMENTS (FLOORS); i++) {
-    double v = trawl_eval_report_get (r, FLOORS[i].section, FLOORS[i].key);
-    g_test_message ("%s %s = %.3f (floor %.2f)", FLOORS[i].section, FLOORS[i].key, v, FLOORS[i].floor);
-    g_assert_false (isnan (v));
-    g_assert_cmpfloat (v, >=, FLOORS[i].floor);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (FLOORS); i++)
+    {
+      double v = trawl_eval_report_get (r, FLOORS[i].section, FLOORS[i].key);
+      g_test_message ("%s %s = %.3f (floor %.2f)", FLOORS[i].section, FLOORS[i].key, v, FLOORS[i].floor);
+      g_assert_false (isnan (v));
+      g_assert_cmpfloat (v, >=, FLOORS[i].floor);
+    }
 }
 
 int

@@ -190,48 +190,51 @@ prepare_photo (Ctx *c, const char *path, const char *label)
   trawl_faces_ssd_anchors (anchors);
   trawl_faces_ssd_decode (anchors, enc, logits, TRAWL_FACES_SSD_ANCHORS, boxes,
                           ssd + 4 * TRAWL_FACES_SSD_ANCHORS);
-  for (int i = 0; i < TRAWL_FACES_SSD_ANCHORS; i++) {
-    ssd[4 * i] = boxes[i].y0;
-    ssd[4 * i + 1] = boxes[i].x0;
-    ssd[4 * i + 2] = boxes[i].y1;
-    ssd[4 * i + 3] = boxes[i].x1;
-  }
+  for (int i = 0; i < TRAWL_FACES_SSD_ANCHORS; i++)
+    {
+      ssd[4 * i] = boxes[i].y0;
+      ssd[4 * i + 1] = boxes[i].x0;
+      ssd[4 * i + 2] = boxes[i].y1;
+      ssd[4 * i + 3] = boxes[i].x1;
+    }
   add_tensor_job (c, "ssd", in, S);
   push_job (c, JOB_SSD, g_strdup (label), ssd, 5 * TRAWL_FACES_SSD_ANCHORS);
 
   dets = trawl_faces_ssd_detect (enc, logits, img->width, img->height, 0.5f, 100);
   det_flat = g_new (float, 5 * dets->len + 1);
-  for (guint i = 0; i < dets->len; i++) {
-    const TrawlFaceBox *f = &g_array_index (dets, TrawlFaceBox, i);
-    float v[5] = { f->box.x0, f->box.y0, f->box.x1, f->box.y1, f->score };
-    memcpy (det_flat + 5 * i, v, sizeof v);
-  }
+  for (guint i = 0; i < dets->len; i++)
+    {
+      const TrawlFaceBox *f = &g_array_index (dets, TrawlFaceBox, i);
+      float v[5] = { f->box.x0, f->box.y0, f->box.x1, f->box.y1, f->score };
+      memcpy (det_flat + 5 * i, v, sizeof v);
+    }
   add_image_job (c, img);
   push_job (c, JOB_DETECT, g_strdup (label), det_flat, 5 * (int) dets->len);
   g_test_message ("%s: %d x %d, %u faces", label, img->width, img->height, dets->len);
 
-  for (guint i = 0; i < dets->len && i < MAX_FACES; i++) {
-    const TrawlFaceBox *f = &g_array_index (dets, TrawlFaceBox, i);
-    int x = (int) floorf (f->box.x0), y = (int) floorf (f->box.y0);
-    int w = MAX ((int) ceilf (f->box.x1) - x, 1), h = MAX ((int) ceilf (f->box.y1) - y, 1);
-    const int L = TRAWL_FACES_LM_SIZE, R = TRAWL_FACES_REC_SIZE;
-    g_autofree float *lm_in = g_new (float, 3 * L * L);
-    g_autofree float *rec_in = g_new (float, 3 * R * R);
-    float *out;
-    int n;
+  for (guint i = 0; i < dets->len && i < MAX_FACES; i++)
+    {
+      const TrawlFaceBox *f = &g_array_index (dets, TrawlFaceBox, i);
+      int x = (int) floorf (f->box.x0), y = (int) floorf (f->box.y0);
+      int w = MAX ((int) ceilf (f->box.x1) - x, 1), h = MAX ((int) ceilf (f->box.y1) - y, 1);
+      const int L = TRAWL_FACES_LM_SIZE, R = TRAWL_FACES_REC_SIZE;
+      g_autofree float *lm_in = g_new (float, 3 * L * L);
+      g_autofree float *rec_in = g_new (float, 3 * R * R);
+      float *out;
+      int n;
 
-    trawl_faces_prepare_input (img, x, y, w, h, L, TRUE, lm_in);
-    out = run_net (c, NET_LM, lm_in, 1, 0, &n);
-    g_assert_cmpint (n, ==, 136);
-    add_tensor_job (c, "landmarks", lm_in, L);
-    push_job (c, JOB_LM, g_strdup_printf ("%s face %u", label, i), out, n);
+      trawl_faces_prepare_input (img, x, y, w, h, L, TRUE, lm_in);
+      out = run_net (c, NET_LM, lm_in, 1, 0, &n);
+      g_assert_cmpint (n, ==, 136);
+      add_tensor_job (c, "landmarks", lm_in, L);
+      push_job (c, JOB_LM, g_strdup_printf ("%s face %u", label, i), out, n);
 
-    trawl_faces_prepare_input (img, x, y, w, h, R, TRUE, rec_in);
-    out = run_net (c, NET_REC, rec_in, 1, 0, &n);
-    g_assert_cmpint (n, ==, 128);
-    add_tensor_job (c, "recognition", rec_in, R);
-    push_job (c, JOB_REC, g_strdup_printf ("%s face %u", label, i), out, n);
-  }
+      trawl_faces_prepare_input (img, x, y, w, h, R, TRUE, rec_in);
+      out = run_net (c, NET_REC, rec_in, 1, 0, &n);
+      g_assert_cmpint (n, ==, 128);
+      add_tensor_job (c, "recognition", rec_in, R);
+      push_job (c, JOB_REC, g_strdup_printf ("%s face %u", label, i), out, n);
+    }
   g_array_unref (dets);
 }
 
@@ -259,70 +262,79 @@ compare_job (const Job *j, JsonObject *r, Worst *worst)
 {
   int n = 0;
 
-  if (j->kind == JOB_SSD) {
-    g_autofree float *b = json_floats (r, "boxes", &n);
-    g_autofree float *s = NULL;
-    double eb = 0, es = 0;
-    g_assert_cmpint (n, ==, 4 * TRAWL_FACES_SSD_ANCHORS);
-    s = json_floats (r, "scores", &n);
-    g_assert_cmpint (n, ==, TRAWL_FACES_SSD_ANCHORS);
-    for (int i = 0; i < 4 * TRAWL_FACES_SSD_ANCHORS; i++)
-      eb = MAX (eb, fabs (j->ours[i] - b[i]));
-    for (int i = 0; i < TRAWL_FACES_SSD_ANCHORS; i++)
-      es = MAX (es, fabs (j->ours[4 * TRAWL_FACES_SSD_ANCHORS + i] - s[i]));
-    g_test_message ("%s: SSD max abs error: boxes %.3g, scores %.3g", j->label, eb, es);
-    worst->ssd_box = MAX (worst->ssd_box, eb);
-    worst->ssd_score = MAX (worst->ssd_score, es);
-    g_assert_cmpfloat (eb, <=, TOL_SSD_BOX);
-    g_assert_cmpfloat (es, <=, TOL_SSD_SCORE);
-  } else if (j->kind == JOB_DETECT) {
-    JsonArray *a = json_object_get_array_member (r, "detections");
-    g_assert_nonnull (a);
-    g_test_message ("%s: detections ours %d, face-api %u", j->label, j->n / 5,
-                    json_array_get_length (a));
-    g_assert_cmpint (j->n / 5, ==, (int) json_array_get_length (a));
-    for (int i = 0; i < j->n / 5; i++) {
-      JsonObject *d = json_array_get_object_element (a, i);
-      double x = json_object_get_double_member (d, "x");
-      double y = json_object_get_double_member (d, "y");
-      TrawlPostBox theirs = { x, y, x + json_object_get_double_member (d, "w"),
-                              y + json_object_get_double_member (d, "h") };
-      TrawlPostBox ours = { j->ours[5 * i], j->ours[5 * i + 1], j->ours[5 * i + 2],
-                            j->ours[5 * i + 3] };
-      double iou = trawl_post_iou (&ours, &theirs);
-      g_test_message ("  face %d: IoU %.5f, score %.4f vs %.4f", i, iou,
-                      j->ours[5 * i + 4], json_object_get_double_member (d, "score"));
-      worst->det_iou = MIN (worst->det_iou, iou);
-      worst->faces++;
-      g_assert_cmpfloat (iou, >, TOL_DET_IOU);
+  if (j->kind == JOB_SSD)
+    {
+      g_autofree float *b = json_floats (r, "boxes", &n);
+      g_autofree float *s = NULL;
+      double eb = 0, es = 0;
+      g_assert_cmpint (n, ==, 4 * TRAWL_FACES_SSD_ANCHORS);
+      s = json_floats (r, "scores", &n);
+      g_assert_cmpint (n, ==, TRAWL_FACES_SSD_ANCHORS);
+      for (int i = 0; i < 4 * TRAWL_FACES_SSD_ANCHORS; i++)
+        eb = MAX (eb, fabs (j->ours[i] - b[i]));
+      for (int i = 0; i < TRAWL_FACES_SSD_ANCHORS; i++)
+        es = MAX (es, fabs (j->ours[4 * TRAWL_FACES_SSD_ANCHORS + i] - s[i]));
+      g_test_message ("%s: SSD max abs error: boxes %.3g, scores %.3g", j->label, eb, es);
+      worst->ssd_box = MAX (worst->ssd_box, eb);
+      worst->ssd_score = MAX (worst->ssd_score, es);
+      g_assert_cmpfloat (eb, <=, TOL_SSD_BOX);
+      g_assert_cmpfloat (es, <=, TOL_SSD_SCORE);
     }
-  } else if (j->kind == JOB_LM) {
-    g_autofree float *l = json_floats (r, "landmarks", &n);
-    double e = 0;
-    g_assert_cmpint (n, ==, 136);
-    /* face-api's forward on a square input = raw output * 112 / 112 */
-    for (int i = 0; i < 136; i++)
-      e = MAX (e, fabs (j->ours[i] - l[i]) * TRAWL_FACES_LM_SIZE);
-    g_test_message ("%s: landmarks max abs error %.3g px", j->label, e);
-    worst->lm_px = MAX (worst->lm_px, e);
-    g_assert_cmpfloat (e, <=, TOL_LM_PX);
-  } else {
-    g_autofree float *d = json_floats (r, "descriptor", &n);
-    double dot = 0, na = 0, nb = 0, e = 0, cosv;
-    g_assert_cmpint (n, ==, 128);
-    for (int i = 0; i < 128; i++) {
-      dot += (double) j->ours[i] * d[i];
-      na += (double) j->ours[i] * j->ours[i];
-      nb += (double) d[i] * d[i];
-      e = MAX (e, fabs (j->ours[i] - d[i]));
+  else if (j->kind == JOB_DETECT)
+    {
+      JsonArray *a = json_object_get_array_member (r, "detections");
+      g_assert_nonnull (a);
+      g_test_message ("%s: detections ours %d, face-api %u", j->label, j->n / 5,
+                      json_array_get_length (a));
+      g_assert_cmpint (j->n / 5, ==, (int) json_array_get_length (a));
+      for (int i = 0; i < j->n / 5; i++)
+        {
+          JsonObject *d = json_array_get_object_element (a, i);
+          double x = json_object_get_double_member (d, "x");
+          double y = json_object_get_double_member (d, "y");
+          TrawlPostBox theirs = { x, y, x + json_object_get_double_member (d, "w"),
+                                  y + json_object_get_double_member (d, "h") };
+          TrawlPostBox ours = { j->ours[5 * i], j->ours[5 * i + 1], j->ours[5 * i + 2],
+                                j->ours[5 * i + 3] };
+          double iou = trawl_post_iou (&ours, &theirs);
+          g_test_message ("  face %d: IoU %.5f, score %.4f vs %.4f", i, iou,
+                          j->ours[5 * i + 4], json_object_get_double_member (d, "score"));
+          worst->det_iou = MIN (worst->det_iou, iou);
+          worst->faces++;
+          g_assert_cmpfloat (iou, >, TOL_DET_IOU);
+        }
     }
-    cosv = dot / sqrt (na * nb);
-    g_test_message ("%s: descriptor cosine %.7f, max abs %.3g", j->label, cosv, e);
-    worst->desc_abs = MAX (worst->desc_abs, e);
-    worst->desc_cos = MIN (worst->desc_cos, cosv);
-    g_assert_cmpfloat (cosv, >=, TOL_DESC_COS);
-    g_assert_cmpfloat (e, <=, TOL_DESC_ABS);
-  }
+  else if (j->kind == JOB_LM)
+    {
+      g_autofree float *l = json_floats (r, "landmarks", &n);
+      double e = 0;
+      g_assert_cmpint (n, ==, 136);
+      /* face-api's forward on a square input = raw output * 112 / 112 */
+      for (int i = 0; i < 136; i++)
+        e = MAX (e, fabs (j->ours[i] - l[i]) * TRAWL_FACES_LM_SIZE);
+      g_test_message ("%s: landmarks max abs error %.3g px", j->label, e);
+      worst->lm_px = MAX (worst->lm_px, e);
+      g_assert_cmpfloat (e, <=, TOL_LM_PX);
+    }
+  else
+    {
+      g_autofree float *d = json_floats (r, "descriptor", &n);
+      double dot = 0, na = 0, nb = 0, e = 0, cosv;
+      g_assert_cmpint (n, ==, 128);
+      for (int i = 0; i < 128; i++)
+        {
+          dot += (double) j->ours[i] * d[i];
+          na += (double) j->ours[i] * j->ours[i];
+          nb += (double) d[i] * d[i];
+          e = MAX (e, fabs (j->ours[i] - d[i]));
+        }
+      cosv = dot / sqrt (na * nb);
+      g_test_message ("%s: descriptor cosine %.7f, max abs %.3g", j->label, cosv, e);
+      worst->desc_abs = MAX (worst->desc_abs, e);
+      worst->desc_cos = MIN (worst->desc_cos, cosv);
+      g_assert_cmpfloat (cosv, >=, TOL_DESC_COS);
+      g_assert_cmpfloat (e, <=, TOL_DESC_ABS);
+    }
 }
 
 /* Runs node on the jobs file; FALSE (test skipped) when face-api cannot
@@ -340,20 +352,22 @@ run_reference (Ctx *c, const char *jobs, const char *out)
   g_autofree char *err_text = NULL;
 
   (void) c;
-  if (node == NULL || !g_file_test (mods, G_FILE_TEST_IS_DIR)) {
-    g_test_skip ("node or tests/reference/node_modules (face-api) missing: "
-                 "run npm ci in tests/reference");
-    return FALSE;
-  }
+  if (node == NULL || !g_file_test (mods, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("node or tests/reference/node_modules (face-api) missing: "
+                   "run npm ci in tests/reference");
+      return FALSE;
+    }
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                            &error, node, script, jobs, out, NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err_text, &error));
   g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) == 2) {
-    g_test_skip_printf ("face-api cannot run: %s", err_text);
-    return FALSE;
-  }
+  if (g_subprocess_get_exit_status (proc) == 2)
+    {
+      g_test_skip_printf ("face-api cannot run: %s", err_text);
+      return FALSE;
+    }
   if (g_subprocess_get_exit_status (proc) != 0)
     g_error ("faceapi-run.mjs failed: %s", err_text);
   return TRUE;
@@ -376,24 +390,26 @@ test_golden (void)
   const char *shared[] = { "faces/images/fr_001.jpg", "faces/images/fr_010.jpg" };
   gint64 t0;
 
-  for (int n = 0; n < N_NETS; n++) {
-    g_autofree char *m = trawl_model_path (nets[n].manifest, &error);
-    TrawlNnGraph *g;
-    TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, nets[n].size, nets[n].size }, NULL };
-    TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 0 };
+  for (int n = 0; n < N_NETS; n++)
+    {
+      g_autofree char *m = trawl_model_path (nets[n].manifest, &error);
+      TrawlNnGraph *g;
+      TrawlNnTensor shape = { TRAWL_NN_F32, 4, { 1, 3, nets[n].size, nets[n].size }, NULL };
+      TrawlNnPlanOptions opts = { .backend = TRAWL_NN_BACKEND_CPU, .n_threads = 0 };
 
-    if (m == NULL) {
-      g_test_skip_printf ("face-api models missing (run scripts/setup): %s", error->message);
-      goto out;
+      if (m == NULL)
+        {
+          g_test_skip_printf ("face-api models missing (run scripts/setup): %s", error->message);
+          goto out;
+        }
+      g = trawl_nn_load_faceapi (m, &error);
+      g_assert_no_error (error);
+      c.plan[n] = trawl_nn_plan_new (g, &shape, 1, &opts, &error);
+      trawl_nn_graph_unref (g);
+      g_assert_no_error (error);
+      if (n == 0)
+        models = g_path_get_dirname (m);
     }
-    g = trawl_nn_load_faceapi (m, &error);
-    g_assert_no_error (error);
-    c.plan[n] = trawl_nn_plan_new (g, &shape, 1, &opts, &error);
-    trawl_nn_graph_unref (g);
-    g_assert_no_error (error);
-    if (n == 0)
-      models = g_path_get_dirname (m);
-  }
 
   c.tmp = g_dir_make_tmp ("trawl-faceapi-golden-XXXXXX", &error);
   g_assert_no_error (error);
@@ -406,18 +422,20 @@ test_golden (void)
   json_builder_begin_array (c.spec);
 
   t0 = g_get_monotonic_time ();
-  for (guint i = 0; i < G_N_ELEMENTS (photos); i++) {
-    g_autofree char *p = trawl_model_path (photos[i], NULL);
-    if (p != NULL)
-      prepare_photo (&c, p, photos[i]);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (shared); i++) {
-    g_autofree char *p = g_build_filename (ddir, shared[i], NULL);
-    if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
-      prepare_photo (&c, p, shared[i]);
-    else
-      g_test_message ("%s absent: not compared", p);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (photos); i++)
+    {
+      g_autofree char *p = trawl_model_path (photos[i], NULL);
+      if (p != NULL)
+        prepare_photo (&c, p, photos[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
+    {
+      g_autofree char *p = g_build_filename (ddir, shared[i], NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
+        prepare_photo (&c, p, shared[i]);
+      else
+        g_test_message ("%s absent: not compared", p);
+    }
   g_test_message ("our side: %.1f s", (g_get_monotonic_time () - t0) / 1e6);
   g_assert_cmpuint (c.jobs->len, >, 0);
 
@@ -452,18 +470,20 @@ out:
     trawl_nn_plan_free (c.plan[n]);
   g_clear_pointer (&c.jobs, g_ptr_array_unref);
   g_clear_object (&c.spec);
-  if (c.tmp != NULL) {
-    GDir *d = g_dir_open (c.tmp, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-      g_autofree char *p = g_build_filename (c.tmp, name, NULL);
-      g_remove (p);
+  if (c.tmp != NULL)
+    {
+      GDir *d = g_dir_open (c.tmp, 0, NULL);
+      const char *name;
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *p = g_build_filename (c.tmp, name, NULL);
+          g_remove (p);
+        }
+      if (d != NULL)
+        g_dir_close (d);
+      g_rmdir (c.tmp);
+      g_free (c.tmp);
     }
-    if (d != NULL)
-      g_dir_close (d);
-    g_rmdir (c.tmp);
-    g_free (c.tmp);
-  }
 }
 
 int

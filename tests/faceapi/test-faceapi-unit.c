@@ -188,14 +188,15 @@ test_parse_errors (void)
     { "path not string", "[{\"paths\": [4], \"weights\": []}]", TRAWL_NN_ERROR_FORMAT },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (GError) error = NULL;
-    TrawlFaceapiWeights *w = parse (cases[i].json, &error);
-    if (w != NULL || !g_error_matches (error, TRAWL_NN_ERROR, cases[i].code))
-      g_error ("case \"%s\": expected error %d, got %s", cases[i].what, cases[i].code,
-               error ? error->message : "success");
-    g_test_message ("%s: %s", cases[i].what, error->message);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      TrawlFaceapiWeights *w = parse (cases[i].json, &error);
+      if (w != NULL || !g_error_matches (error, TRAWL_NN_ERROR, cases[i].code))
+        g_error ("case \"%s\": expected error %d, got %s", cases[i].what, cases[i].code,
+                 error ? error->message : "success");
+      g_test_message ("%s: %s", cases[i].what, error->message);
+    }
 }
 
 static void
@@ -226,19 +227,20 @@ test_load_errors (void)
   /* a readable manifest whose weights are not the network's: each
    * builder must fail cleanly, naming a weight */
   bin = put_file ("four.bin", four, 4);
-  for (int i = 0; i < 3; i++) {
-    static const char *const names[3] = {
-      "ssd_mobilenetv1_model-weights_manifest.json",
-      "face_landmark_68_model-weights_manifest.json",
-      "face_recognition_model-weights_manifest.json",
-    };
-    g_autofree char *p = put_file (names[i], json, strlen (json));
-    g = trawl_nn_load_faceapi (p, &error);
-    g_assert_null (g);
-    g_assert_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);
-    g_assert_nonnull (strstr (error->message, "missing"));
-    g_clear_error (&error);
-  }
+  for (int i = 0; i < 3; i++)
+    {
+      static const char *const names[3] = {
+        "ssd_mobilenetv1_model-weights_manifest.json",
+        "face_landmark_68_model-weights_manifest.json",
+        "face_recognition_model-weights_manifest.json",
+      };
+      g_autofree char *p = put_file (names[i], json, strlen (json));
+      g = trawl_nn_load_faceapi (p, &error);
+      g_assert_null (g);
+      g_assert_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);
+      g_assert_nonnull (strstr (error->message, "missing"));
+      g_clear_error (&error);
+    }
 }
 
 /* The real manifests: counts, and every weight's bytes accounted for. */
@@ -251,17 +253,18 @@ test_real_manifests (void)
     { "face-api/face_recognition_model-weights_manifest.json", 117 },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (m); i++) {
-    g_autofree char *path = model_or_skip (m[i].dest);
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlFaceapiWeights) w = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (m); i++)
+    {
+      g_autofree char *path = model_or_skip (m[i].dest);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlFaceapiWeights) w = NULL;
 
-    if (path == NULL)
-      return;
-    w = _trawl_faceapi_weights_load (path, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (_trawl_faceapi_weights_count (w), ==, m[i].n);
-  }
+      if (path == NULL)
+        return;
+      w = _trawl_faceapi_weights_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (_trawl_faceapi_weights_count (w), ==, m[i].n);
+    }
 }
 
 /* Quantization on a real weight: the first byte of the shard dequantized by
@@ -419,10 +422,11 @@ test_landmarks_map (void)
 {
   float raw[136], xy[136];
 
-  for (int i = 0; i < 68; i++) {
-    raw[2 * i] = 0.5f;    /* the centre of the square */
-    raw[2 * i + 1] = 0.25f;
-  }
+  for (int i = 0; i < 68; i++)
+    {
+      raw[2 * i] = 0.5f;    /* the centre of the square */
+      raw[2 * i + 1] = 0.25f;
+    }
   /* crop 100 x 200 at (10, 20): x padded by 50 on both sides */
   trawl_faces_landmarks_map (raw, 10, 20, 100, 200, xy);
   g_assert_cmpfloat_with_epsilon (xy[0], 10 + 50, 1e-4);
@@ -454,10 +458,11 @@ main (int argc, char **argv)
     /* remove what we wrote */
     GDir *d = g_dir_open (tmpdir, 0, NULL);
     const char *name;
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-      g_autofree char *p = g_build_filename (tmpdir, name, NULL);
-      g_remove (p);
-    }
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *p = g_build_filename (tmpdir, name, NULL);
+        g_remove (p);
+      }
     if (d != NULL)
       g_dir_close (d);
     g_rmdir (tmpdir);

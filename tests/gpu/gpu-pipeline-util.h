@@ -49,22 +49,25 @@ nv12_from_rgb (const TrawlImage *img, int w, int h, int pitch_y, int pitch_uv, g
   guint8 *puv = g_malloc0 ((gsize) pitch_uv * h / 2);
 
   for (int r = 0; r < h; r++)
-    for (int c = 0; c < w; c++) {
-      const guint8 *p = img->data + (gsize) r * img->stride + 3 * c;
-      py[(gsize) r * pitch_y + c] = clamp_u8 (16 + 0.256788 * p[0] + 0.504129 * p[1]
-                                              + 0.097906 * p[2]);
-    }
-  for (int r = 0; r < h; r += 2)
-    for (int c = 0; c < w; c += 2) {
-      double u = 0, v = 0;
-      for (int k = 0; k < 4; k++) {
-        const guint8 *p = img->data + (gsize) (r + k / 2) * img->stride + 3 * (c + k % 2);
-        u += -0.148223 * p[0] - 0.290993 * p[1] + 0.439216 * p[2];
-        v += 0.439216 * p[0] - 0.367788 * p[1] - 0.071427 * p[2];
+    for (int c = 0; c < w; c++)
+      {
+        const guint8 *p = img->data + (gsize) r * img->stride + 3 * c;
+        py[(gsize) r * pitch_y + c] = clamp_u8 (16 + 0.256788 * p[0] + 0.504129 * p[1]
+                                                + 0.097906 * p[2]);
       }
-      puv[(gsize) (r / 2) * pitch_uv + c] = clamp_u8 (128 + u / 4);
-      puv[(gsize) (r / 2) * pitch_uv + c + 1] = clamp_u8 (128 + v / 4);
-    }
+  for (int r = 0; r < h; r += 2)
+    for (int c = 0; c < w; c += 2)
+      {
+        double u = 0, v = 0;
+        for (int k = 0; k < 4; k++)
+          {
+            const guint8 *p = img->data + (gsize) (r + k / 2) * img->stride + 3 * (c + k % 2);
+            u += -0.148223 * p[0] - 0.290993 * p[1] + 0.439216 * p[2];
+            v += 0.439216 * p[0] - 0.367788 * p[1] - 0.071427 * p[2];
+          }
+        puv[(gsize) (r / 2) * pitch_uv + c] = clamp_u8 (128 + u / 4);
+        puv[(gsize) (r / 2) * pitch_uv + c + 1] = clamp_u8 (128 + v / 4);
+      }
   *y = py;
   *uv = puv;
 }
@@ -114,28 +117,31 @@ static inline void
 faces_match (const GArray *want, const GArray *got, float *iou_worst, double *cos_worst)
 {
   g_assert_cmpuint (got->len, ==, want->len);
-  for (guint i = 0; i < want->len; i++) {
-    const TrawlFace *a = &g_array_index (want, TrawlFace, i), *best = NULL;
-    float best_iou = 0;
-    for (guint j = 0; j < got->len; j++) {
-      const TrawlFace *b = &g_array_index (got, TrawlFace, j);
-      float iou = trawl_box_iou (&a->box, &b->box);
-      if (iou > best_iou) {
-        best_iou = iou;
-        best = b;
-      }
+  for (guint i = 0; i < want->len; i++)
+    {
+      const TrawlFace *a = &g_array_index (want, TrawlFace, i), *best = NULL;
+      float best_iou = 0;
+      for (guint j = 0; j < got->len; j++)
+        {
+          const TrawlFace *b = &g_array_index (got, TrawlFace, j);
+          float iou = trawl_box_iou (&a->box, &b->box);
+          if (iou > best_iou)
+            {
+              best_iou = iou;
+              best = b;
+            }
+        }
+      g_assert_nonnull (best);
+      double cs = a->has_embedding && best->has_embedding
+                    ? trawl_test_face_cosine (a->embedding, best->embedding) : 1.0;
+      g_test_message ("  face %u: score %.4f / %.4f, IoU %.5f, cosine %.6f, quality %.3f / %.3f;"
+                      " box %.1f,%.1f %.1fx%.1f / %.1f,%.1f %.1fx%.1f", i, a->score, best->score,
+                      best_iou, cs, a->quality.overall, best->quality.overall, a->box.x, a->box.y,
+                      a->box.w, a->box.h, best->box.x, best->box.y, best->box.w, best->box.h);
+      g_assert_cmpint (a->has_embedding, ==, best->has_embedding);
+      *iou_worst = MIN (*iou_worst, best_iou);
+      *cos_worst = MIN (*cos_worst, cs);
     }
-    g_assert_nonnull (best);
-    double cs = a->has_embedding && best->has_embedding
-                  ? trawl_test_face_cosine (a->embedding, best->embedding) : 1.0;
-    g_test_message ("  face %u: score %.4f / %.4f, IoU %.5f, cosine %.6f, quality %.3f / %.3f;"
-                    " box %.1f,%.1f %.1fx%.1f / %.1f,%.1f %.1fx%.1f", i, a->score, best->score,
-                    best_iou, cs, a->quality.overall, best->quality.overall, a->box.x, a->box.y,
-                    a->box.w, a->box.h, best->box.x, best->box.y, best->box.w, best->box.h);
-    g_assert_cmpint (a->has_embedding, ==, best->has_embedding);
-    *iou_worst = MIN (*iou_worst, best_iou);
-    *cos_worst = MIN (*cos_worst, cs);
-  }
 }
 
 /* faces_match, and every match with IoU >= iou_min and cosine >= cos_min. */

@@ -64,13 +64,14 @@ upload (const TrawlImage *img, Nv12Frame *f)
   nv12_from_rgb (img, w, h, w, w, &y, &uv);
   f->rgb = trawl_image_new (w, h);
   for (int r = 0; r < h; r++)
-    for (int c = 0; c < w; c++) {
-      float rgb[3];
-      const guint8 *q = uv + (gsize) (r / 2) * w + (c & ~1);
-      trawl_warp_yuv_to_rgb (y[(gsize) r * w + c], q[0], q[1], rgb);
-      for (int k = 0; k < 3; k++)
-        f->rgb->data[(gsize) r * f->rgb->stride + 3 * c + k] = clamp_u8 (rgb[k]);
-    }
+    for (int c = 0; c < w; c++)
+      {
+        float rgb[3];
+        const guint8 *q = uv + (gsize) (r / 2) * w + (c & ~1);
+        trawl_warp_yuv_to_rgb (y[(gsize) r * w + c], q[0], q[1], rgb);
+        for (int k = 0; k < 3; k++)
+          f->rgb->data[(gsize) r * f->rgb->stride + 3 * c + k] = clamp_u8 (rgb[k]);
+      }
 
   size_t pitch_y, pitch_uv;
   void *dy = NULL, *duv = NULL;
@@ -96,12 +97,13 @@ compare_faces (TrawlFaceDetector *cpu, TrawlFaceDetector *gpu, const char *rel)
   g_autoptr (GArray) fc = trawl_face_detector_run (cpu, f.rgb, &error);
   g_assert_no_error (error);
   /* twice: the second run reuses the cached batch plans */
-  for (int rep = 0; rep < 2; rep++) {
-    g_autoptr (GArray) fg = trawl_face_detector_run_gpu (gpu, &f.frame, &error);
-    g_assert_no_error (error);
-    g_test_message ("%s: %u faces on the CPU, %u on the GPU", rel, fc->len, fg->len);
-    assert_faces_match (fc, fg, IOU_MIN, COSINE_MIN);
-  }
+  for (int rep = 0; rep < 2; rep++)
+    {
+      g_autoptr (GArray) fg = trawl_face_detector_run_gpu (gpu, &f.frame, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s: %u faces on the CPU, %u on the GPU", rel, fc->len, fg->len);
+      assert_faces_match (fc, fg, IOU_MIN, COSINE_MIN);
+    }
   TrawlFaceTimings t;
   trawl_face_detector_get_timings (gpu, &t);
   g_test_message ("GPU stages so far: detect %.3f s, landmarks %.3f s, embed %.3f s", t.detect_s,
@@ -138,11 +140,12 @@ test_faces_batch (void)
                          "faces/images/fr_010.jpg" };
   TrawlImage *img[3];
   for (int i = 0; i < 3; i++)
-    if ((img[i] = trawl_test_load_image (rel[i])) == NULL) {
-      for (int k = 0; k < i; k++)
-        trawl_image_free (img[k]);
-      return;
-    }
+    if ((img[i] = trawl_test_load_image (rel[i])) == NULL)
+      {
+        for (int k = 0; k < i; k++)
+          trawl_image_free (img[k]);
+        return;
+      }
   g_autoptr (TrawlFaceDetector) cpu = face_detector (TRAWL_NN_BACKEND_CPU);
   g_autoptr (TrawlFaceDetector) gpu = face_detector (TRAWL_NN_BACKEND_CUDA);
   g_autoptr (GError) error = NULL;
@@ -150,34 +153,38 @@ test_faces_batch (void)
   const TrawlGpuFrame *frames[3];
   GArray *fb[3];
 
-  for (int i = 0; i < 3; i++) {
-    upload (img[i], &f[i]);
-    frames[i] = &f[i].frame;
-  }
-  /* twice: the second call reuses the cached batch plans */
-  for (int rep = 0; rep < 2; rep++) {
-    g_assert_true (trawl_face_detector_run_gpu_batch (gpu, frames, 3, fb, &error));
-    g_assert_no_error (error);
-    for (int i = 0; i < 3; i++) {
-      g_autoptr (GArray) fc = trawl_face_detector_run (cpu, f[i].rgb, &error);
-      g_assert_no_error (error);
-      g_autoptr (GArray) fg = trawl_face_detector_run_gpu (gpu, &f[i].frame, &error);
-      g_assert_no_error (error);
-      g_test_message ("%s in a batch of 3: %u faces; CPU %u, GPU alone %u", rel[i], fb[i]->len,
-                      fc->len, fg->len);
-      assert_faces_match (fc, fb[i], IOU_MIN, COSINE_MIN);
-      assert_faces_match (fg, fb[i], 0.99f, 0.999);
-      g_array_unref (fb[i]);
+  for (int i = 0; i < 3; i++)
+    {
+      upload (img[i], &f[i]);
+      frames[i] = &f[i].frame;
     }
-  }
+  /* twice: the second call reuses the cached batch plans */
+  for (int rep = 0; rep < 2; rep++)
+    {
+      g_assert_true (trawl_face_detector_run_gpu_batch (gpu, frames, 3, fb, &error));
+      g_assert_no_error (error);
+      for (int i = 0; i < 3; i++)
+        {
+          g_autoptr (GArray) fc = trawl_face_detector_run (cpu, f[i].rgb, &error);
+          g_assert_no_error (error);
+          g_autoptr (GArray) fg = trawl_face_detector_run_gpu (gpu, &f[i].frame, &error);
+          g_assert_no_error (error);
+          g_test_message ("%s in a batch of 3: %u faces; CPU %u, GPU alone %u", rel[i], fb[i]->len,
+                          fc->len, fg->len);
+          assert_faces_match (fc, fb[i], IOU_MIN, COSINE_MIN);
+          assert_faces_match (fg, fb[i], 0.99f, 0.999);
+          g_array_unref (fb[i]);
+        }
+    }
   TrawlFaceTimings t;
   trawl_face_detector_get_timings (gpu, &t);
   g_test_message ("GPU stages: detect %.3f s, landmarks %.3f s, embed %.3f s", t.detect_s,
                   t.landmarks_s, t.embed_s);
-  for (int i = 0; i < 3; i++) {
-    nv12_frame_free (&f[i]);
-    trawl_image_free (img[i]);
-  }
+  for (int i = 0; i < 3; i++)
+    {
+      nv12_frame_free (&f[i]);
+      trawl_image_free (img[i]);
+    }
 }
 
 /* Runs in every CUDA build, GPU or not: the refusal comes before any
@@ -242,34 +249,38 @@ test_plates (void)
   Nv12Frame f[N];
   GPtrArray *single[N];
   int same = 0;
-  for (int i = 0; i < N; i++) {
-    g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
-    g_autoptr (TrawlImage) img = trawl_test_load_image (rel);
-    if (img == NULL) {
-      for (int j = 0; j < i; j++) {
-        nv12_frame_free (&f[j]);
-        g_ptr_array_unref (single[j]);
-      }
-      return;
+  for (int i = 0; i < N; i++)
+    {
+      g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
+      g_autoptr (TrawlImage) img = trawl_test_load_image (rel);
+      if (img == NULL)
+        {
+          for (int j = 0; j < i; j++)
+            {
+              nv12_frame_free (&f[j]);
+              g_ptr_array_unref (single[j]);
+            }
+          return;
+        }
+      g_autoptr (GError) error = NULL;
+      upload (img, &f[i]);
+      g_autoptr (GPtrArray) pc = trawl_plate_reader_detect (cpu, f[i].rgb, &error);
+      g_assert_no_error (error);
+      single[i] = trawl_plate_reader_detect_gpu (gpu, &f[i].frame, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (single[i]);
+      g_autofree char *tc = trawl_test_plate_texts (pc), *tg = trawl_test_plate_texts (single[i]);
+      g_test_message ("%s: CPU reads [%s], GPU [%s]", files[i], tc, tg);
+      same += strcmp (tc, tg) == 0;
+      if (has_text (pc, truth[i]))
+        g_assert_true (has_text (single[i], truth[i]));
+      for (guint k = 0; k < single[i]->len; k++)
+        {
+          TrawlPlate *p = single[i]->pdata[k];
+          g_assert_true (trawl_plate_plausible (p->text));
+          g_assert_cmpfloat (p->box.w, >, 0);
+        }
     }
-    g_autoptr (GError) error = NULL;
-    upload (img, &f[i]);
-    g_autoptr (GPtrArray) pc = trawl_plate_reader_detect (cpu, f[i].rgb, &error);
-    g_assert_no_error (error);
-    single[i] = trawl_plate_reader_detect_gpu (gpu, &f[i].frame, &error);
-    g_assert_no_error (error);
-    g_assert_nonnull (single[i]);
-    g_autofree char *tc = trawl_test_plate_texts (pc), *tg = trawl_test_plate_texts (single[i]);
-    g_test_message ("%s: CPU reads [%s], GPU [%s]", files[i], tc, tg);
-    same += strcmp (tc, tg) == 0;
-    if (has_text (pc, truth[i]))
-      g_assert_true (has_text (single[i], truth[i]));
-    for (guint k = 0; k < single[i]->len; k++) {
-      TrawlPlate *p = single[i]->pdata[k];
-      g_assert_true (trawl_plate_plausible (p->text));
-      g_assert_cmpfloat (p->box.w, >, 0);
-    }
-  }
   TrawlPlateTimings t0, t1;
   trawl_plate_reader_get_timings (gpu, &t0);
   g_test_message ("identical plate lists in %d of %d scenes; GPU detect %.3f s, read %.3f s "
@@ -288,19 +299,21 @@ test_plates (void)
     g_assert_no_error (error);
     trawl_plate_reader_get_timings (gpu, &t1);
     double worst_conf = 0, worst_quad = 0;
-    for (int i = 0; i <= N; i++) {
-      GPtrArray *a = single[i % N], *b = out[i];
-      g_assert_nonnull (b);
-      g_assert_cmpuint (a->len, ==, b->len);
-      for (guint k = 0; k < a->len; k++) {
-        const TrawlPlate *p = a->pdata[k], *q = b->pdata[k];
-        g_assert_cmpstr (p->text, ==, q->text);
-        g_assert_cmpint (p->format, ==, q->format);
-        worst_conf = MAX (worst_conf, fabs ((double) p->confidence - q->confidence));
-        worst_quad = MAX (worst_quad, quad_diff (p, q));
+    for (int i = 0; i <= N; i++)
+      {
+        GPtrArray *a = single[i % N], *b = out[i];
+        g_assert_nonnull (b);
+        g_assert_cmpuint (a->len, ==, b->len);
+        for (guint k = 0; k < a->len; k++)
+          {
+            const TrawlPlate *p = a->pdata[k], *q = b->pdata[k];
+            g_assert_cmpstr (p->text, ==, q->text);
+            g_assert_cmpint (p->format, ==, q->format);
+            worst_conf = MAX (worst_conf, fabs ((double) p->confidence - q->confidence));
+            worst_quad = MAX (worst_quad, quad_diff (p, q));
+          }
+        g_ptr_array_unref (b);
       }
-      g_ptr_array_unref (b);
-    }
     g_test_message ("batch of %d frames (run %d): as alone, confidences within %.2g, corners "
                     "within %.3g px; %.3f s (detect %.3f s, read %.3f s)", N + 1, rep,
                     worst_conf, worst_quad, (g_get_monotonic_time () - start) / 1e6,
@@ -308,10 +321,11 @@ test_plates (void)
     g_assert_cmpfloat (worst_conf, <=, 1e-3);
     g_assert_cmpfloat (worst_quad, <=, 1.0);
   }
-  for (int i = 0; i < N; i++) {
-    nv12_frame_free (&f[i]);
-    g_ptr_array_unref (single[i]);
-  }
+  for (int i = 0; i < N; i++)
+    {
+      nv12_frame_free (&f[i]);
+      g_ptr_array_unref (single[i]);
+    }
 }
 
 /* Runs in every CUDA build, GPU or not: a CPU reader is refused before

@@ -73,11 +73,12 @@ upload (const TrawlImage *src, int max_side, gboolean with_event, Nv12Frame *f)
   g_autoptr (TrawlImage) scaled = NULL;
   const TrawlImage *img = src;
 
-  if (MAX (src->width, src->height) > max_side) {
-    int w = src->width >= src->height ? max_side : src->width * max_side / src->height;
-    int h = src->width >= src->height ? src->height * max_side / src->width : max_side;
-    img = scaled = trawl_image_resize (src, w, h);
-  }
+  if (MAX (src->width, src->height) > max_side)
+    {
+      int w = src->width >= src->height ? max_side : src->width * max_side / src->height;
+      int h = src->width >= src->height ? src->height * max_side / src->width : max_side;
+      img = scaled = trawl_image_resize (src, w, h);
+    }
   int w = img->width & ~1, h = img->height & ~1;
   /* rows always padded, the two planes' pitches different: a pitch bug
    * reads padding or the wrong rows */
@@ -108,12 +109,13 @@ upload (const TrawlImage *src, int max_side, gboolean with_event, Nv12Frame *f)
                    cudaSuccess);
   f->frame = (TrawlGpuFrame) { dy, duv, pitch, pitch_uv, w, h, NULL };
   f->stream = NULL;
-  if (with_event) {
-    g_assert_cmpint (cudaStreamCreateWithFlags ((cudaStream_t *) &f->stream,
-                                                cudaStreamNonBlocking), ==, cudaSuccess);
-    g_assert_cmpint (trawl_cuda_event_new (&f->frame.ready_event), ==, 0);
-    g_assert_cmpint (trawl_cuda_event_record (f->frame.ready_event, f->stream), ==, 0);
-  }
+  if (with_event)
+    {
+      g_assert_cmpint (cudaStreamCreateWithFlags ((cudaStream_t *) &f->stream,
+                                                  cudaStreamNonBlocking), ==, cudaSuccess);
+      g_assert_cmpint (trawl_cuda_event_new (&f->frame.ready_event), ==, 0);
+      g_assert_cmpint (trawl_cuda_event_record (f->frame.ready_event, f->stream), ==, 0);
+    }
 }
 
 /* Loads rel and makes its frame; FALSE (skipped) when the data is absent. */
@@ -145,16 +147,18 @@ faces_case (const char *const *rel, int n, gboolean same_pixels, float iou_want,
   const TrawlGpuFrame *frames[4];
   GArray *fg[4];
   g_assert_cmpint (n, <=, 4);
-  for (int i = 0; i < n; i++) {
-    if (!load_frame (rel[i], 640, i == 1, &f[i])) {
-      for (int k = 0; k < i; k++)
-        nv12_frame_free (&f[k]);
-      return;
+  for (int i = 0; i < n; i++)
+    {
+      if (!load_frame (rel[i], 640, i == 1, &f[i]))
+        {
+          for (int k = 0; k < i; k++)
+            nv12_frame_free (&f[k]);
+          return;
+        }
+      frames[i] = &f[i].frame;
+      if (same_pixels)
+        emu_frame_set_rgb (f[i].frame.y, f[i].rgb->data, f[i].rgb->stride);
     }
-    frames[i] = &f[i].frame;
-    if (same_pixels)
-      emu_frame_set_rgb (f[i].frame.y, f[i].rgb->data, f[i].rgb->stride);
-  }
 
   TrawlFaceDetector *gpu = face_detector (TRAWL_NN_BACKEND_CUDA);
   g_autoptr (TrawlFaceDetector) cpu = face_detector (TRAWL_NN_BACKEND_CPU);
@@ -174,16 +178,17 @@ faces_case (const char *const *rel, int n, gboolean same_pixels, float iou_want,
   float iou_min = 1;
   double cos_min = 1;
   guint total = 0;
-  for (int i = 0; i < n; i++) {
-    g_autoptr (GArray) fc = trawl_face_detector_run (cpu, f[i].rgb, &error);
-    g_assert_no_error (error);
-    g_test_message ("%s (%dx%d%s): %u faces on the CPU, %u on the emulated GPU", rel[i],
-                    f[i].frame.width, f[i].frame.height,
-                    f[i].frame.ready_event ? ", ready_event" : "", fc->len, fg[i]->len);
-    faces_match (fc, fg[i], &iou_min, &cos_min);
-    total += fc->len;
-    g_array_unref (fg[i]);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr (GArray) fc = trawl_face_detector_run (cpu, f[i].rgb, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s (%dx%d%s): %u faces on the CPU, %u on the emulated GPU", rel[i],
+                      f[i].frame.width, f[i].frame.height,
+                      f[i].frame.ready_event ? ", ready_event" : "", fc->len, fg[i]->len);
+      faces_match (fc, fg[i], &iou_min, &cos_min);
+      total += fc->len;
+      g_array_unref (fg[i]);
+    }
   g_test_message ("faces: %u in all; worst IoU %.6f, worst cosine %.7f (1 - cosine %.1e); "
                   "CPU %.2f s", total, iou_min, cos_min, 1 - cos_min,
                   (g_get_monotonic_time () - t1) / 1e6);
@@ -192,10 +197,11 @@ faces_case (const char *const *rel, int n, gboolean same_pixels, float iou_want,
   g_assert_cmpfloat (cos_min, >=, cos_want);
 
   trawl_face_detector_free (gpu);
-  for (int i = 0; i < n; i++) {
-    emu_frame_set_rgb (f[i].frame.y, NULL, 0);
-    nv12_frame_free (&f[i]);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      emu_frame_set_rgb (f[i].frame.y, NULL, 0);
+      nv12_frame_free (&f[i]);
+    }
   g_assert_cmpint (emu_violations () - v0, ==, 0);
   g_assert_cmpuint (emu_live_bytes (), ==, live0);
 }
@@ -245,15 +251,17 @@ test_plates (void)
   Nv12Frame f[N];
   const TrawlGpuFrame *frames[N];
   GPtrArray *pg[N];
-  for (int i = 0; i < N; i++) {
-    g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
-    if (!load_frame (rel, 640, i == 0, &f[i])) {
-      for (int k = 0; k < i; k++)
-        nv12_frame_free (&f[k]);
-      return;
+  for (int i = 0; i < N; i++)
+    {
+      g_autofree char *rel = g_build_filename ("plates/images", files[i], NULL);
+      if (!load_frame (rel, 640, i == 0, &f[i]))
+        {
+          for (int k = 0; k < i; k++)
+            nv12_frame_free (&f[k]);
+          return;
+        }
+      frames[i] = &f[i].frame;
     }
-    frames[i] = &f[i].frame;
-  }
 
   TrawlPlateReader *gpu = plate_reader (TRAWL_NN_BACKEND_CUDA);
   g_autoptr (TrawlPlateReader) cpu = plate_reader (TRAWL_NN_BACKEND_CPU);
@@ -270,18 +278,19 @@ test_plates (void)
                   (t1 - t0) / 1e6, emu_launches () - l0, emu_event_waits () - w0);
 
   int same = 0, labels = 0;
-  for (int i = 0; i < N; i++) {
-    g_autoptr (GPtrArray) pc = trawl_plate_reader_detect (cpu, f[i].rgb, &error);
-    g_assert_no_error (error);
-    g_autofree char *tc = trawl_test_plate_texts (pc), *tg = trawl_test_plate_texts (pg[i]);
-    g_test_message ("%s (%dx%d%s): CPU reads [%s], emulated GPU [%s]; label %s", files[i],
-                    f[i].frame.width, f[i].frame.height,
-                    f[i].frame.ready_event ? ", ready_event" : "", tc, tg, truth[i]);
-    same += strcmp (tc, tg) == 0;
-    labels += has_text (pc, truth[i]);
-    g_assert_cmpstr (tg, ==, tc);
-    g_ptr_array_unref (pg[i]);
-  }
+  for (int i = 0; i < N; i++)
+    {
+      g_autoptr (GPtrArray) pc = trawl_plate_reader_detect (cpu, f[i].rgb, &error);
+      g_assert_no_error (error);
+      g_autofree char *tc = trawl_test_plate_texts (pc), *tg = trawl_test_plate_texts (pg[i]);
+      g_test_message ("%s (%dx%d%s): CPU reads [%s], emulated GPU [%s]; label %s", files[i],
+                      f[i].frame.width, f[i].frame.height,
+                      f[i].frame.ready_event ? ", ready_event" : "", tc, tg, truth[i]);
+      same += strcmp (tc, tg) == 0;
+      labels += has_text (pc, truth[i]);
+      g_assert_cmpstr (tg, ==, tc);
+      g_ptr_array_unref (pg[i]);
+    }
   g_test_message ("plates: identical texts in %d of %d frames, the label read in %d; CPU %.2f s",
                   same, N, labels, (g_get_monotonic_time () - t1) / 1e6);
   g_assert_cmpint (labels, >=, 1);   /* a pass must compare some reads */

@@ -25,15 +25,17 @@ static gboolean
 have_models (void)
 {
   const char *need[] = { "face-api/ssd_mobilenetv1_model.bin" };
-  for (guint i = 0; i < G_N_ELEMENTS (need); i++) {
-    g_autoptr (GError) e = NULL;
-    g_autofree char *p = trawl_model_path (need[i], &e);
-    if (p == NULL) {
-      g_autofree char *msg = g_strdup_printf ("models absent: %s (run scripts/setup)", e->message);
-      g_test_skip (msg);
-      return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (need); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autofree char *p = trawl_model_path (need[i], &e);
+      if (p == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("models absent: %s (run scripts/setup)", e->message);
+          g_test_skip (msg);
+          return FALSE;
+        }
     }
-  }
   return TRUE;
 }
 
@@ -42,14 +44,16 @@ remove_tree (const char *path)
 {
   g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
-  if (d == NULL) {
-    g_remove (path);
-    return;
-  }
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (path, name, NULL);
-    remove_tree (p);
-  }
+  if (d == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      remove_tree (p);
+    }
   g_rmdir (path);
 }
 
@@ -113,11 +117,12 @@ plate_labels (const char *labels_csv, const char *clip)
   g_assert_true (g_file_get_contents (labels_csv, &text, NULL, NULL));
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 1; lines[i] != NULL; i++) {
-    g_auto (GStrv) f = g_strsplit (lines[i], ",", 3);
-    if (f[0] != NULL && f[1] != NULL && strcmp (f[0], clip) == 0)
-      g_ptr_array_add (out, trawl_plate_normalize (f[1]));
-  }
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", 3);
+      if (f[0] != NULL && f[1] != NULL && strcmp (f[0], clip) == 0)
+        g_ptr_array_add (out, trawl_plate_normalize (f[1]));
+    }
   return out;
 }
 
@@ -125,13 +130,14 @@ static gboolean
 has_plate_track (GPtrArray *tracks, const char *video_base, const char *text,
                  GHashTable *video_names)
 {
-  for (guint i = 0; i < tracks->len; i++) {
-    TrawlTrack *t = tracks->pdata[i];
-    const char *base = g_hash_table_lookup (video_names, &t->video_id);
-    if (t->kind == TRAWL_KIND_PLATE && g_strcmp0 (base, video_base) == 0
-        && g_strcmp0 (t->best_plate_text, text) == 0)
-      return TRUE;
-  }
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      TrawlTrack *t = tracks->pdata[i];
+      const char *base = g_hash_table_lookup (video_names, &t->video_id);
+      if (t->kind == TRAWL_KIND_PLATE && g_strcmp0 (base, video_base) == 0
+          && g_strcmp0 (t->best_plate_text, text) == 0)
+        return TRUE;
+    }
   return FALSE;
 }
 
@@ -192,35 +198,38 @@ test_clips (void)
   g_autoptr (GPtrArray) videos = trawl_catalog_list_videos (cat, &e);
   g_assert_no_error (e);
   g_autoptr (GHashTable) names = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
-  for (guint i = 0; i < videos->len; i++) {
-    TrawlCatalogVideo *v = videos->pdata[i];
-    g_assert_cmpint (v->status, ==, TRAWL_VIDEO_STATUS_DONE);
-    g_assert_cmpint (v->time_source, ==, TRAWL_TIME_SOURCE_SIDECAR);
-    g_hash_table_insert (names, &v->id, g_path_get_basename (v->path));
-  }
+  for (guint i = 0; i < videos->len; i++)
+    {
+      TrawlCatalogVideo *v = videos->pdata[i];
+      g_assert_cmpint (v->status, ==, TRAWL_VIDEO_STATUS_DONE);
+      g_assert_cmpint (v->time_source, ==, TRAWL_TIME_SOURCE_SIDECAR);
+      g_hash_table_insert (names, &v->id, g_path_get_basename (v->path));
+    }
   const char *clips[] = { "tud_s01.mp4", "tud_s03.avi" };
-  for (guint c = 0; c < G_N_ELEMENTS (clips); c++) {
-    g_autoptr (GPtrArray) want = plate_labels (labels, clips[c]);
-    g_assert_cmpuint (want->len, >=, 1);
-    for (guint k = 0; k < want->len; k++)
-      if (!has_plate_track (tracks, clips[c], want->pdata[k], names))
-        g_error ("%s: no plate track reads %s", clips[c], (char *) want->pdata[k]);
-  }
+  for (guint c = 0; c < G_N_ELEMENTS (clips); c++)
+    {
+      g_autoptr (GPtrArray) want = plate_labels (labels, clips[c]);
+      g_assert_cmpuint (want->len, >=, 1);
+      for (guint k = 0; k < want->len; k++)
+        if (!has_plate_track (tracks, clips[c], want->pdata[k], names))
+          g_error ("%s: no plate track reads %s", clips[c], (char *) want->pdata[k]);
+    }
   /* Miranda: a face track whose mean embedding is within the threshold of
    * his photo, and wall-clock times from the times CSV */
   float ref[TRAWL_FACE_EMBED_DIM];
   photo_embedding (photo, ref);
   float best = 9;
-  for (guint i = 0; i < tracks->len; i++) {
-    TrawlTrack *t = tracks->pdata[i];
-    if (t->kind != TRAWL_KIND_FACE)
-      continue;
-    g_assert_cmpint (t->n_embedding, ==, TRAWL_FACE_EMBED_DIM);
-    g_assert_cmpfloat (t->first_utc, >=, 1.7e9);
-    g_assert_cmpfloat (t->last_utc, >=, t->first_utc);
-    g_assert_cmpint (t->best_sighting_id, >, 0);
-    best = MIN (best, trawl_face_distance (t->mean_embedding, ref));
-  }
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      TrawlTrack *t = tracks->pdata[i];
+      if (t->kind != TRAWL_KIND_FACE)
+        continue;
+      g_assert_cmpint (t->n_embedding, ==, TRAWL_FACE_EMBED_DIM);
+      g_assert_cmpfloat (t->first_utc, >=, 1.7e9);
+      g_assert_cmpfloat (t->last_utc, >=, t->first_utc);
+      g_assert_cmpint (t->best_sighting_id, >, 0);
+      best = MIN (best, trawl_face_distance (t->mean_embedding, ref));
+    }
   g_test_message ("nearest face track to Miranda's photo: %.3f", best);
   g_assert_cmpfloat (best, <, FACE_THRESHOLD);
 
@@ -283,11 +292,12 @@ static double
 cosine (const float *a, const float *b, int n)
 {
   double ab = 0, aa = 0, bb = 0;
-  for (int i = 0; i < n; i++) {
-    ab += (double) a[i] * b[i];
-    aa += (double) a[i] * a[i];
-    bb += (double) b[i] * b[i];
-  }
+  for (int i = 0; i < n; i++)
+    {
+      ab += (double) a[i] * b[i];
+      aa += (double) a[i] * a[i];
+      bb += (double) b[i] * b[i];
+    }
   return aa > 0 && bb > 0 ? ab / sqrt (aa * bb) : 0;
 }
 
@@ -302,47 +312,50 @@ test_batch_equivalence (void)
   const char *inputs[] = { s01, ham };
   const int sizes[] = { 1, 8 };
   GPtrArray *tracks[2] = { NULL, NULL };
-  for (int k = 0; k < 2; k++) {
-    g_autofree char *name = g_strdup_printf ("case-%d", sizes[k]);
-    g_autofree char *dir = g_build_filename (root, name, NULL);
-    TrawlIndexOptions o;
-    trawl_index_options_init (&o);
-    o.sample_fps = 1.0;
-    o.batch_frames = sizes[k];
-    o.queue_depth = 8;
-    TrawlIndexProgress p = { 0 };
-    g_autoptr (GError) e = NULL;
-    g_assert_true (trawl_index_run (dir, inputs, 2, &o, &p, &e));
-    g_assert_no_error (e);
-    g_assert_cmpuint (p.videos_indexed, ==, 2);
-    g_ptr_array_unref (p.failures);
-    tracks[k] = list_tracks (dir);
-  }
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("case-%d", sizes[k]);
+      g_autofree char *dir = g_build_filename (root, name, NULL);
+      TrawlIndexOptions o;
+      trawl_index_options_init (&o);
+      o.sample_fps = 1.0;
+      o.batch_frames = sizes[k];
+      o.queue_depth = 8;
+      TrawlIndexProgress p = { 0 };
+      g_autoptr (GError) e = NULL;
+      g_assert_true (trawl_index_run (dir, inputs, 2, &o, &p, &e));
+      g_assert_no_error (e);
+      g_assert_cmpuint (p.videos_indexed, ==, 2);
+      g_ptr_array_unref (p.failures);
+      tracks[k] = list_tracks (dir);
+    }
   g_assert_cmpuint (tracks[0]->len, >, 0);
   g_assert_cmpuint (tracks[1]->len, ==, tracks[0]->len);
   double dq_max = 0, cos_min = 1;
-  for (guint i = 0; i < tracks[0]->len; i++) {
-    const TrawlTrack *a = tracks[0]->pdata[i], *b = tracks[1]->pdata[i];
-    g_test_message ("%d %" G_GINT64_FORMAT " %.3f-%.3f n=%d q=%.5f/%.5f %s", a->kind,
-                    a->video_id, a->first_pts_s, a->last_pts_s, a->n_sightings,
-                    a->best_quality, b->best_quality,
-                    a->best_plate_text ? a->best_plate_text : "-");
-    g_assert_cmpint (b->kind, ==, a->kind);
-    g_assert_cmpint (b->video_id, ==, a->video_id);
-    g_assert_cmpfloat (b->first_pts_s, ==, a->first_pts_s);   /* frame times */
-    g_assert_cmpfloat (b->last_pts_s, ==, a->last_pts_s);
-    g_assert_cmpint (b->n_sightings, ==, a->n_sightings);
-    g_assert_cmpstr (b->best_plate_text, ==, a->best_plate_text);
-    double dq = fabs ((double) a->best_quality - b->best_quality);
-    g_assert_cmpfloat (dq, <=, BATCH_QUALITY_TOL);
-    dq_max = MAX (dq_max, dq);
-    g_assert_cmpint (b->n_embedding, ==, a->n_embedding);
-    if (a->mean_embedding != NULL && b->mean_embedding != NULL) {
-      double c = cosine (a->mean_embedding, b->mean_embedding, a->n_embedding);
-      g_assert_cmpfloat (c, >=, BATCH_COSINE_MIN);
-      cos_min = MIN (cos_min, c);
+  for (guint i = 0; i < tracks[0]->len; i++)
+    {
+      const TrawlTrack *a = tracks[0]->pdata[i], *b = tracks[1]->pdata[i];
+      g_test_message ("%d %" G_GINT64_FORMAT " %.3f-%.3f n=%d q=%.5f/%.5f %s", a->kind,
+                      a->video_id, a->first_pts_s, a->last_pts_s, a->n_sightings,
+                      a->best_quality, b->best_quality,
+                      a->best_plate_text ? a->best_plate_text : "-");
+      g_assert_cmpint (b->kind, ==, a->kind);
+      g_assert_cmpint (b->video_id, ==, a->video_id);
+      g_assert_cmpfloat (b->first_pts_s, ==, a->first_pts_s);   /* frame times */
+      g_assert_cmpfloat (b->last_pts_s, ==, a->last_pts_s);
+      g_assert_cmpint (b->n_sightings, ==, a->n_sightings);
+      g_assert_cmpstr (b->best_plate_text, ==, a->best_plate_text);
+      double dq = fabs ((double) a->best_quality - b->best_quality);
+      g_assert_cmpfloat (dq, <=, BATCH_QUALITY_TOL);
+      dq_max = MAX (dq_max, dq);
+      g_assert_cmpint (b->n_embedding, ==, a->n_embedding);
+      if (a->mean_embedding != NULL && b->mean_embedding != NULL)
+        {
+          double c = cosine (a->mean_embedding, b->mean_embedding, a->n_embedding);
+          g_assert_cmpfloat (c, >=, BATCH_COSINE_MIN);
+          cos_min = MIN (cos_min, c);
+        }
     }
-  }
   g_test_message ("%u tracks alike; largest quality difference %.2g, 1 - cosine of mean "
                   "embeddings %.2g", tracks[0]->len, dq_max, 1 - cos_min);
   g_ptr_array_unref (tracks[0]);
@@ -359,10 +372,11 @@ static char *
 make_still_clip (const char *src, const char *dir)
 {
   g_autofree char *ffmpeg = g_find_program_in_path ("ffmpeg");
-  if (ffmpeg == NULL) {
-    g_test_skip ("ffmpeg CLI not installed (needed to make the still clip)");
-    return NULL;
-  }
+  if (ffmpeg == NULL)
+    {
+      g_test_skip ("ffmpeg CLI not installed (needed to make the still clip)");
+      return NULL;
+    }
   char *out = g_build_filename (dir, "parked.mp4", NULL);
   const char *argv[] = { ffmpeg, "-nostdin", "-y", "-loglevel", "error", "-i", src, "-vf",
                          "tpad=start_duration=20:start_mode=clone:stop_duration=20:stop_mode=clone",
@@ -390,10 +404,11 @@ test_motion_gate (void)
     return;
   g_autofree char *root = g_dir_make_tmp ("trawl-index-XXXXXX", NULL);
   g_autofree char *clip = make_still_clip (s01, root);
-  if (clip == NULL) {
-    remove_tree (root);
-    return;
-  }
+  if (clip == NULL)
+    {
+      remove_tree (root);
+      return;
+    }
   g_autofree char *dir = g_build_filename (root, "case", NULL);
   const char *inputs[] = { clip };
   TrawlIndexOptions o;
@@ -416,16 +431,17 @@ test_motion_gate (void)
   g_autoptr (GPtrArray) want = plate_labels (labels, "tud_s01.mp4");
   g_autoptr (GPtrArray) tracks = list_tracks (dir);
   guint n = 0;
-  for (guint i = 0; i < tracks->len; i++) {
-    TrawlTrack *t = tracks->pdata[i];
-    if (t->kind != TRAWL_KIND_PLATE || g_strcmp0 (t->best_plate_text, want->pdata[0]) != 0)
-      continue;
-    n++;
-    g_test_message ("%s: %.1f-%.1f s, %d sightings", t->best_plate_text, t->first_pts_s,
-                    t->last_pts_s, t->n_sightings);
-    g_assert_cmpfloat (t->first_pts_s, <, 1.0);
-    g_assert_cmpfloat (t->last_pts_s, >, 30.0);
-  }
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      TrawlTrack *t = tracks->pdata[i];
+      if (t->kind != TRAWL_KIND_PLATE || g_strcmp0 (t->best_plate_text, want->pdata[0]) != 0)
+        continue;
+      n++;
+      g_test_message ("%s: %.1f-%.1f s, %d sightings", t->best_plate_text, t->first_pts_s,
+                      t->last_pts_s, t->n_sightings);
+      g_assert_cmpfloat (t->first_pts_s, <, 1.0);
+      g_assert_cmpfloat (t->last_pts_s, >, 30.0);
+    }
   g_assert_cmpuint (n, ==, 1);
   remove_tree (root);
 }
@@ -493,21 +509,24 @@ test_bad_files (void)
   g_assert_cmpuint (p.videos_failed, ==, p.failures->len);
   /* these can never be indexed; each failure names its file and a reason */
   const char *must_fail[] = { empty, text, "/nonexistent/trawl-missing.mp4" };
-  for (guint k = 0; k < G_N_ELEMENTS (must_fail); k++) {
-    gboolean found = FALSE;
-    for (guint i = 0; i < p.failures->len; i++) {
-      const char *f = p.failures->pdata[i];
-      if (g_str_has_prefix (f, must_fail[k]) && strlen (f) > strlen (must_fail[k]) + 3)
-        found = TRUE;
+  for (guint k = 0; k < G_N_ELEMENTS (must_fail); k++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < p.failures->len; i++)
+        {
+          const char *f = p.failures->pdata[i];
+          if (g_str_has_prefix (f, must_fail[k]) && strlen (f) > strlen (must_fail[k]) + 3)
+            found = TRUE;
+        }
+      if (!found)
+        g_error ("no failure reported for %s", must_fail[k]);
     }
-    if (!found)
-      g_error ("no failure reported for %s", must_fail[k]);
-  }
-  for (guint i = 0; i < p.failures->len; i++) {
-    const char *f = p.failures->pdata[i];
-    g_test_message ("reported: %s", f);
-    g_assert_false (g_str_has_prefix (f, cut_avi));  /* the part before the cut is kept */
-  }
+  for (guint i = 0; i < p.failures->len; i++)
+    {
+      const char *f = p.failures->pdata[i];
+      g_test_message ("reported: %s", f);
+      g_assert_false (g_str_has_prefix (f, cut_avi));  /* the part before the cut is kept */
+    }
   /* the catalog is intact and records the failed ones with their reason */
   Counts c;
   check_case (dir, &c);
@@ -570,10 +589,11 @@ test_crash_resume (void)
   g_autofree char *exe = trawl_exe ();
   if (!s01 || !s03 || !have_models ())
     return;
-  if (!g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE)) {
-    g_test_skip ("trawl executable not built");
-    return;
-  }
+  if (!g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("trawl executable not built");
+      return;
+    }
   const char *clips[] = { s01, s03 };
   g_autofree char *root = g_dir_make_tmp ("trawl-index-crash-XXXXXX", NULL);
   g_autofree char *clean = g_build_filename (root, "clean", NULL);
@@ -586,35 +606,38 @@ test_crash_resume (void)
   /* kill -9 at several points; one Ctrl-C (SIGINT: stop cleanly, exit 1) */
   const double kill_after[] = { 0.5, 1.5, 3.0, 4.5, 3.5 };
   const int kill_sig[] = { SIGKILL, SIGKILL, SIGKILL, SIGKILL, SIGINT };
-  for (guint k = 0; k < G_N_ELEMENTS (kill_after); k++) {
-    g_autofree char *name = g_strdup_printf ("kill-%u", k);
-    g_autofree char *dir = g_build_filename (root, name, NULL);
-    GPid pid = spawn_index (dir, clips, 2);
-    g_usleep ((gulong) (kill_after[k] * G_USEC_PER_SEC));
-    kill (pid, kill_sig[k]);
-    int st = wait_exit (pid);
-    g_test_message ("signal %d after %.1f s: %s (status %d)", kill_sig[k], kill_after[k],
-                    WIFSIGNALED (st) ? "killed" : "exited", WIFEXITED (st) ? WEXITSTATUS (st) : -1);
-    if (kill_sig[k] == SIGINT)
-      g_assert_true (WIFEXITED (st));  /* Ctrl-C: a clean stop, not a crash */
-    if (g_file_test (dir, G_FILE_TEST_EXISTS)) {
-      g_autofree char *db = g_build_filename (dir, "catalog.sqlite", NULL);
-      if (g_file_test (db, G_FILE_TEST_EXISTS)) {
-        Counts mid;
-        check_case (dir, &mid);  /* intact, audit chain verifies */
-        g_assert_cmpint (mid.s.videos_done, <=, 2);
-        g_test_message ("  at the kill: %" G_GINT64_FORMAT " videos done, %" G_GINT64_FORMAT
-                        " pending, %" G_GINT64_FORMAT " plate sightings",
-                        mid.s.videos_done, mid.s.videos_pending, mid.s.plate_sightings);
-      }
+  for (guint k = 0; k < G_N_ELEMENTS (kill_after); k++)
+    {
+      g_autofree char *name = g_strdup_printf ("kill-%u", k);
+      g_autofree char *dir = g_build_filename (root, name, NULL);
+      GPid pid = spawn_index (dir, clips, 2);
+      g_usleep ((gulong) (kill_after[k] * G_USEC_PER_SEC));
+      kill (pid, kill_sig[k]);
+      int st = wait_exit (pid);
+      g_test_message ("signal %d after %.1f s: %s (status %d)", kill_sig[k], kill_after[k],
+                      WIFSIGNALED (st) ? "killed" : "exited", WIFEXITED (st) ? WEXITSTATUS (st) : -1);
+      if (kill_sig[k] == SIGINT)
+        g_assert_true (WIFEXITED (st));  /* Ctrl-C: a clean stop, not a crash */
+      if (g_file_test (dir, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *db = g_build_filename (dir, "catalog.sqlite", NULL);
+          if (g_file_test (db, G_FILE_TEST_EXISTS))
+            {
+              Counts mid;
+              check_case (dir, &mid);  /* intact, audit chain verifies */
+              g_assert_cmpint (mid.s.videos_done, <=, 2);
+              g_test_message ("  at the kill: %" G_GINT64_FORMAT " videos done, %" G_GINT64_FORMAT
+                              " pending, %" G_GINT64_FORMAT " plate sightings",
+                              mid.s.videos_done, mid.s.videos_pending, mid.s.plate_sightings);
+            }
+        }
+      int rst = wait_exit (spawn_index (dir, clips, 2));
+      g_assert_true (WIFEXITED (rst));
+      g_assert_cmpint (WEXITSTATUS (rst), ==, 0);
+      Counts after;
+      check_case (dir, &after);
+      assert_same (&after, &ref);
     }
-    int rst = wait_exit (spawn_index (dir, clips, 2));
-    g_assert_true (WIFEXITED (rst));
-    g_assert_cmpint (WEXITSTATUS (rst), ==, 0);
-    Counts after;
-    check_case (dir, &after);
-    assert_same (&after, &ref);
-  }
   /* a vector file lost or damaged after its video committed (a crash
    * between commit and save) is rebuilt from the catalog by the next run */
   g_autofree char *pf = g_build_filename (clean, "plates.faiss", NULL);

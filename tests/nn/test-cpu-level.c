@@ -20,20 +20,22 @@ test_names (void)
   g_autoptr (GError) error = NULL;
   TrawlCpuLevel l;
 
-  for (int i = TRAWL_CPU_LEVEL_BASELINE; i <= TRAWL_CPU_LEVEL_AVX512; i++) {
-    g_assert_true (trawl_cpu_level_parse (trawl_cpu_level_name (i), &l, &error));
-    g_assert_no_error (error);
-    g_assert_cmpint (l, ==, i);
-  }
+  for (int i = TRAWL_CPU_LEVEL_BASELINE; i <= TRAWL_CPU_LEVEL_AVX512; i++)
+    {
+      g_assert_true (trawl_cpu_level_parse (trawl_cpu_level_name (i), &l, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (l, ==, i);
+    }
   g_assert_true (trawl_cpu_level_parse ("AVX512", &l, NULL));
   g_assert_cmpint (l, ==, TRAWL_CPU_LEVEL_AVX512);
   const char *bad[] = { "auto", "", "avx", "sse2", "avx-512", "avx2 " };
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-    g_assert_false (trawl_cpu_level_parse (bad[i], &l, &error));
-    g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
-    g_assert_nonnull (strstr (error->message, "baseline, avx2 or avx512"));
-    g_clear_error (&error);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (trawl_cpu_level_parse (bad[i], &l, &error));
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+      g_assert_nonnull (strstr (error->message, "baseline, avx2 or avx512"));
+      g_clear_error (&error);
+    }
 }
 
 /* A one-node graph (Relu) planned and run on the CPU; FALSE with error
@@ -53,11 +55,12 @@ run_small_plan (GError **error)
   g_assert_cmpint (y, >=, 0);
   trawl_nn_graph_mark_output (g, y);
   TrawlNnPlan *p = trawl_nn_plan_new (g, &in, 1, &o, error);
-  if (p != NULL && trawl_nn_plan_run (p, &in, 1, &out, 1, error)) {
-    g_assert_cmpfloat (((float *) out.data)[0], ==, 0.0f);
-    g_assert_cmpfloat (((float *) out.data)[3], ==, 4.0f);
-    ok = TRUE;
-  }
+  if (p != NULL && trawl_nn_plan_run (p, &in, 1, &out, 1, error))
+    {
+      g_assert_cmpfloat (((float *) out.data)[0], ==, 0.0f);
+      g_assert_cmpfloat (((float *) out.data)[3], ==, 4.0f);
+      ok = TRUE;
+    }
   trawl_nn_plan_free (p);
   trawl_nn_graph_unref (g);
   return ok;
@@ -80,14 +83,17 @@ test_current (void)
   g_assert_no_error (error);
   g_assert_cmpint (cur, <=, trawl_cpu_level_max ());
   g_assert_cmpstr (trawl_cpu_level_blas_core (), !=, "unknown");
-  if (env != NULL && *env != '\0' && g_ascii_strcasecmp (env, "auto") != 0) {
-    TrawlCpuLevel want;
-    g_assert_true (trawl_cpu_level_parse (env, &want, NULL));
-    g_assert_true (forced);
-    g_assert_cmpint (cur, ==, want);
-  } else {
-    g_assert_false (forced);
-  }
+  if (env != NULL && *env != '\0' && g_ascii_strcasecmp (env, "auto") != 0)
+    {
+      TrawlCpuLevel want;
+      g_assert_true (trawl_cpu_level_parse (env, &want, NULL));
+      g_assert_true (forced);
+      g_assert_cmpint (cur, ==, want);
+    }
+  else
+    {
+      g_assert_false (forced);
+    }
   g_assert_true (run_small_plan (&error));
   g_assert_no_error (error);
 }
@@ -101,22 +107,24 @@ test_not_in_effect (void)
   const char *other = g_ascii_strcasecmp (core, "Prescott") != 0 ? "baseline"
                       : trawl_cpu_level_max () >= TRAWL_CPU_LEVEL_AVX2 ? "avx2" : NULL;
 
-  if (other == NULL) {
-    g_test_skip ("an SSE-only CPU on Prescott kernels: no other level to ask for");
-    return;
-  }
-  if (g_test_subprocess ()) {
-    g_autoptr (GError) error = NULL;
-    g_setenv ("TRAWL_CPU_LEVEL", other, TRUE);
-    g_assert_false (trawl_cpu_level_check (&error));
-    g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED);
-    g_assert_nonnull (strstr (error->message, "OPENBLAS_CORETYPE="));
-    g_printerr ("%s\n", error->message);
-    g_clear_error (&error);
-    g_assert_false (run_small_plan (&error));
-    g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED);
-    return;
-  }
+  if (other == NULL)
+    {
+      g_test_skip ("an SSE-only CPU on Prescott kernels: no other level to ask for");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+      g_setenv ("TRAWL_CPU_LEVEL", other, TRUE);
+      g_assert_false (trawl_cpu_level_check (&error));
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, "OPENBLAS_CORETYPE="));
+      g_printerr ("%s\n", error->message);
+      g_clear_error (&error);
+      g_assert_false (run_small_plan (&error));
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_FAILED);
+      return;
+    }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*TRAWL_CPU_LEVEL=*needs OpenBLAS's*OPENBLAS_CORETYPE=*");
@@ -126,18 +134,20 @@ test_not_in_effect (void)
 static void
 test_unsupported (void)
 {
-  if (trawl_cpu_level_max () == TRAWL_CPU_LEVEL_AVX512) {
-    g_test_skip ("this CPU has every level");
-    return;
-  }
-  if (g_test_subprocess ()) {
-    g_autoptr (GError) error = NULL;
-    g_setenv ("TRAWL_CPU_LEVEL", "avx512", TRUE);
-    g_assert_false (trawl_cpu_level_check (&error));
-    g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
-    g_printerr ("%s\n", error->message);
-    return;
-  }
+  if (trawl_cpu_level_max () == TRAWL_CPU_LEVEL_AVX512)
+    {
+      g_test_skip ("this CPU has every level");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+      g_setenv ("TRAWL_CPU_LEVEL", "avx512", TRUE);
+      g_assert_false (trawl_cpu_level_check (&error));
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+      g_printerr ("%s\n", error->message);
+      return;
+    }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*this CPU lacks AVX-512*");
@@ -177,32 +187,34 @@ static void
 test_cli (void)
 {
   g_autofree char *bin = trawl_bin ();
-  if (bin == NULL) {
-    g_test_skip ("the trawl binary is not built");
-    return;
-  }
+  if (bin == NULL)
+    {
+      g_test_skip ("the trawl binary is not built");
+      return;
+    }
   /* every level this CPU has, over a core that is wrong for it (the
    * command must restart itself) and with none set */
   const char *wrong[] = { "Haswell", "Prescott", "Prescott" };
   for (int l = TRAWL_CPU_LEVEL_BASELINE; l <= (int) trawl_cpu_level_max (); l++)
-    for (int k = 0; k < 2; k++) {
-      g_autofree char *out = NULL, *err = NULL;
-      g_autoptr (GError) error = NULL;
-      const char *name = trawl_cpu_level_name (l);
-      g_assert_cmpint (run_info (bin, name, k ? NULL : wrong[l], &out, &err), ==, 0);
-      g_autoptr (JsonParser) p = json_parser_new ();
-      g_assert_true (json_parser_load_from_data (p, out, -1, &error));
-      g_assert_no_error (error);
-      JsonObject *o = json_node_get_object (json_parser_get_root (p));
-      g_test_message ("TRAWL_CPU_LEVEL=%s (OPENBLAS_CORETYPE %s): cpu_level %s, blas_core %s",
-                      name, k ? "unset" : wrong[l],
-                      json_object_get_string_member (o, "cpu_level"),
-                      json_object_get_string_member (o, "blas_core"));
-      g_assert_cmpstr (json_object_get_string_member (o, "cpu_level"), ==, name);
-      g_assert_true (json_object_get_boolean_member (o, "cpu_level_forced"));
-      g_assert_cmpstr (json_object_get_string_member (o, "cpu_level_max"), ==,
-                       trawl_cpu_level_name (trawl_cpu_level_max ()));
-    }
+    for (int k = 0; k < 2; k++)
+      {
+        g_autofree char *out = NULL, *err = NULL;
+        g_autoptr (GError) error = NULL;
+        const char *name = trawl_cpu_level_name (l);
+        g_assert_cmpint (run_info (bin, name, k ? NULL : wrong[l], &out, &err), ==, 0);
+        g_autoptr (JsonParser) p = json_parser_new ();
+        g_assert_true (json_parser_load_from_data (p, out, -1, &error));
+        g_assert_no_error (error);
+        JsonObject *o = json_node_get_object (json_parser_get_root (p));
+        g_test_message ("TRAWL_CPU_LEVEL=%s (OPENBLAS_CORETYPE %s): cpu_level %s, blas_core %s",
+                        name, k ? "unset" : wrong[l],
+                        json_object_get_string_member (o, "cpu_level"),
+                        json_object_get_string_member (o, "blas_core"));
+        g_assert_cmpstr (json_object_get_string_member (o, "cpu_level"), ==, name);
+        g_assert_true (json_object_get_boolean_member (o, "cpu_level_forced"));
+        g_assert_cmpstr (json_object_get_string_member (o, "cpu_level_max"), ==,
+                         trawl_cpu_level_name (trawl_cpu_level_max ()));
+      }
   /* auto: not forced */
   {
     g_autofree char *out = NULL, *err = NULL;

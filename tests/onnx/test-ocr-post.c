@@ -102,34 +102,37 @@ tie_rows (GRand *r, int rows, int C)
 {
   float *p = g_new (float, (gsize) rows * C);
 
-  for (int t = 0; t < rows; t++) {
-    float *row = p + (gsize) t * C;
-    float hi = 0;
-    for (int c = 0; c < C; c++) {
-      row[c] = g_rand_int_range (r, 0, 9) / 8.0f;
-      hi = MAX (hi, row[c]);
-    }
-    switch (t % 6) {
-    case 1:  /* blank wins outright */
-      row[0] = 1.5f;
-      break;
-    case 2:  /* blank ties the best: the blank is the argmax */
-      for (int c = 1; c < C; c++)
-        hi = MAX (hi, row[c]);
-      row[0] = hi;
-      break;
-    case 3:  /* everything equal */
+  for (int t = 0; t < rows; t++)
+    {
+      float *row = p + (gsize) t * C;
+      float hi = 0;
       for (int c = 0; c < C; c++)
-        row[c] = 0.25f;
-      break;
-    case 4:  /* signed zeros tie */
-      for (int c = 0; c < C; c++)
-        row[c] = (c & 1) ? -0.0f : 0.0f;
-      break;
-    default:
-      break;
+        {
+          row[c] = g_rand_int_range (r, 0, 9) / 8.0f;
+          hi = MAX (hi, row[c]);
+        }
+      switch (t % 6)
+        {
+        case 1:  /* blank wins outright */
+          row[0] = 1.5f;
+          break;
+        case 2:  /* blank ties the best: the blank is the argmax */
+          for (int c = 1; c < C; c++)
+            hi = MAX (hi, row[c]);
+          row[0] = hi;
+          break;
+        case 3:  /* everything equal */
+          for (int c = 0; c < C; c++)
+            row[c] = 0.25f;
+          break;
+        case 4:  /* signed zeros tie */
+          for (int c = 0; c < C; c++)
+            row[c] = (c & 1) ? -0.0f : 0.0f;
+          break;
+        default:
+          break;
+        }
     }
-  }
   return p;
 }
 
@@ -140,20 +143,22 @@ naive_step (const float *row, int C, TrawlCtcStep *s)
 {
   memset (s, 0, sizeof *s);
   s->blank = row[0];
-  for (int k = 0; k < TRAWL_CTC_TOPK; k++) {
-    int best = 0;
-    for (int c = 1; c < C; c++) {
-      gboolean taken = FALSE;
-      for (int j = 0; j < k; j++)
-        taken |= s->cls[j] == c;
-      if (taken || isnan (row[c]) || row[c] <= -1)
-        continue;
-      if (best == 0 || row[c] > row[best])
-        best = c;
+  for (int k = 0; k < TRAWL_CTC_TOPK; k++)
+    {
+      int best = 0;
+      for (int c = 1; c < C; c++)
+        {
+          gboolean taken = FALSE;
+          for (int j = 0; j < k; j++)
+            taken |= s->cls[j] == c;
+          if (taken || isnan (row[c]) || row[c] <= -1)
+            continue;
+          if (best == 0 || row[c] > row[best])
+            best = c;
+        }
+      s->cls[k] = best;
+      s->prob[k] = best ? row[best] : -1;
     }
-    s->cls[k] = best;
-    s->prob[k] = best ? row[best] : -1;
-  }
 }
 
 /* First maximum over all classes (the blank included). */
@@ -174,27 +179,29 @@ test_ctc_steps_ref (void)
   GRand *r = g_rand_new_with_seed (17);
   int n_blank = 0, n_ties = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
-    int C = sizes[i], rows = C > 100 ? 60 : 600;
-    g_autofree float *p = tie_rows (r, rows, C);
-    g_autofree TrawlCtcStep *got = g_new (TrawlCtcStep, rows);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int C = sizes[i], rows = C > 100 ? 60 : 600;
+      g_autofree float *p = tie_rows (r, rows, C);
+      g_autofree TrawlCtcStep *got = g_new (TrawlCtcStep, rows);
 
-    _trawl_ctc_steps_ref (p, rows, C, got);
-    for (int t = 0; t < rows; t++) {
-      const float *row = p + (gsize) t * C;
-      TrawlCtcStep want;
-      int am = naive_argmax (row, C);
+      _trawl_ctc_steps_ref (p, rows, C, got);
+      for (int t = 0; t < rows; t++)
+        {
+          const float *row = p + (gsize) t * C;
+          TrawlCtcStep want;
+          int am = naive_argmax (row, C);
 
-      naive_step (row, C, &want);
-      /* bits, not values: -0.0 must stay -0.0 */
-      g_assert_cmpmem (&got[t], sizeof got[t], &want, sizeof want);
-      g_assert_cmpint (trawl_ctc_step_class (&got[t]), ==, am);
-      if (am != 0)
-        g_assert_cmpmem (&got[t].prob[0], sizeof (float), &row[am], sizeof (float));
-      n_blank += am == 0 && C > 1;
-      n_ties += C > 3 && got[t].prob[0] == got[t].prob[2];
+          naive_step (row, C, &want);
+          /* bits, not values: -0.0 must stay -0.0 */
+          g_assert_cmpmem (&got[t], sizeof got[t], &want, sizeof want);
+          g_assert_cmpint (trawl_ctc_step_class (&got[t]), ==, am);
+          if (am != 0)
+            g_assert_cmpmem (&got[t].prob[0], sizeof (float), &row[am], sizeof (float));
+          n_blank += am == 0 && C > 1;
+          n_ties += C > 3 && got[t].prob[0] == got[t].prob[2];
+        }
     }
-  }
   g_test_message ("%d rows decoded as blank, %d with a three-way tie at the top", n_blank,
                   n_ties);
   g_assert_cmpint (n_blank, >, 100);
@@ -235,33 +242,39 @@ direct_decode (const TrawlOcrDict *d, const float *probs, int T, int C)
   double sum = 0;
   int prev = 0;
 
-  for (int t = 0; t < T; t++) {
-    const float *p = probs + (gsize) t * C;
-    int c = naive_argmax (p, C);
-    TrawlCtcStep s;
+  for (int t = 0; t < T; t++)
+    {
+      const float *p = probs + (gsize) t * C;
+      int c = naive_argmax (p, C);
+      TrawlCtcStep s;
 
-    naive_step (p, C, &s);
-    if (c != 0 && c == prev) {
-      TrawlOcrChar *last = &g_array_index (chars, TrawlOcrChar, chars->len - 1);
-      if (p[c] > last->prob) {
-        last->prob = p[c];
-        last->step = t;
-        memcpy (last->alt_cls, s.cls, sizeof s.cls);
-        memcpy (last->alt_prob, s.prob, sizeof s.prob);
-      }
-    } else if (c != 0) {
-      TrawlOcrChar ch = { .cls = c, .prob = p[c], .step = t };
-      memcpy (ch.alt_cls, s.cls, sizeof s.cls);
-      memcpy (ch.alt_prob, s.prob, sizeof s.prob);
-      g_array_append_val (chars, ch);
+      naive_step (p, C, &s);
+      if (c != 0 && c == prev)
+        {
+          TrawlOcrChar *last = &g_array_index (chars, TrawlOcrChar, chars->len - 1);
+          if (p[c] > last->prob)
+            {
+              last->prob = p[c];
+              last->step = t;
+              memcpy (last->alt_cls, s.cls, sizeof s.cls);
+              memcpy (last->alt_prob, s.prob, sizeof s.prob);
+            }
+        }
+      else if (c != 0)
+        {
+          TrawlOcrChar ch = { .cls = c, .prob = p[c], .step = t };
+          memcpy (ch.alt_cls, s.cls, sizeof s.cls);
+          memcpy (ch.alt_prob, s.prob, sizeof s.prob);
+          g_array_append_val (chars, ch);
+        }
+      prev = c;
     }
-    prev = c;
-  }
-  for (guint i = 0; i < chars->len; i++) {
-    const TrawlOcrChar *ch = &g_array_index (chars, TrawlOcrChar, i);
-    g_string_append (text, trawl_ocr_dict_char (d, ch->cls));
-    sum += ch->prob;
-  }
+  for (guint i = 0; i < chars->len; i++)
+    {
+      const TrawlOcrChar *ch = &g_array_index (chars, TrawlOcrChar, i);
+      g_string_append (text, trawl_ocr_dict_char (d, ch->cls));
+      sum += ch->prob;
+    }
   out->n_chars = (int) chars->len;
   out->score = chars->len ? (float) (sum / chars->len) : 0.0f;
   out->chars = (TrawlOcrChar *) (void *) g_array_free (chars, FALSE);
@@ -281,19 +294,20 @@ test_ctc_decode_steps (void)
 
   /* through records == straight from the rows, on rows full of ties (and
    * repeats: few classes, so runs are common) */
-  for (int rep = 0; rep < 200; rep++) {
-    g_autofree float *p = tie_rows (r, T, C);
-    g_autoptr (TrawlOcrText) want = direct_decode (d, p, T, C);
-    g_autoptr (TrawlOcrText) got = trawl_ocr_ctc_decode (d, p, T, C, &err);
+  for (int rep = 0; rep < 200; rep++)
+    {
+      g_autofree float *p = tie_rows (r, T, C);
+      g_autoptr (TrawlOcrText) want = direct_decode (d, p, T, C);
+      g_autoptr (TrawlOcrText) got = trawl_ocr_ctc_decode (d, p, T, C, &err);
 
-    g_assert_no_error (err);
-    g_assert_cmpstr (got->text, ==, want->text);
-    g_assert_cmpint (got->n_chars, ==, want->n_chars);
-    g_assert_cmpmem (got->chars, sizeof (TrawlOcrChar) * got->n_chars, want->chars,
-                     sizeof (TrawlOcrChar) * want->n_chars);
-    g_assert_cmpfloat (got->score, ==, want->score);
-    n_text += got->n_chars > 1;
-  }
+      g_assert_no_error (err);
+      g_assert_cmpstr (got->text, ==, want->text);
+      g_assert_cmpint (got->n_chars, ==, want->n_chars);
+      g_assert_cmpmem (got->chars, sizeof (TrawlOcrChar) * got->n_chars, want->chars,
+                       sizeof (TrawlOcrChar) * want->n_chars);
+      g_assert_cmpfloat (got->score, ==, want->score);
+      n_text += got->n_chars > 1;
+    }
   g_assert_cmpint (n_text, >, 100);
   g_rand_free (r);
 
@@ -310,13 +324,14 @@ test_ctc_decode_steps (void)
     g_assert_no_error (err);
     g_assert_cmpstr (ok->text, ==, "a");
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-      for (int k = 0; k < TRAWL_CTC_TOPK; k++) {
-        TrawlCtcStep s[3] = { steps[0], steps[1], steps[2] };
-        s[2].cls[k] = bad[i];
-        g_assert_null (_trawl_ocr_ctc_decode_steps (d, s, 3, &err));
-        g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
-        g_clear_error (&err);
-      }
+      for (int k = 0; k < TRAWL_CTC_TOPK; k++)
+        {
+          TrawlCtcStep s[3] = { steps[0], steps[1], steps[2] };
+          s[2].cls[k] = bad[i];
+          g_assert_null (_trawl_ocr_ctc_decode_steps (d, s, 3, &err));
+          g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+          g_clear_error (&err);
+        }
     g_assert_null (_trawl_ocr_ctc_decode_steps (d, steps, -1, &err));
     g_assert_error (err, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
     g_clear_error (&err);
@@ -334,16 +349,19 @@ test_dict_load (void)
   GError *err = NULL;
   g_autofree char *path = trawl_model_path ("ocr-models/ppocr_keys_v1.txt", &err);
 
-  if (path) {
-    g_autoptr (TrawlOcrDict) d = trawl_ocr_dict_load (path, &err);
-    g_assert_no_error (err);
-    g_assert_cmpint (trawl_ocr_dict_n_classes (d), ==, 6625);  /* the rec net's width */
-    g_assert_cmpstr (trawl_ocr_dict_char (d, 6624), ==, " ");
-    g_assert_cmpint (g_utf8_strlen (trawl_ocr_dict_char (d, 1), -1), ==, 1);
-  } else {
-    g_test_message ("ppocr_keys_v1.txt missing (run scripts/setup): %s", err->message);
-    g_clear_error (&err);
-  }
+  if (path)
+    {
+      g_autoptr (TrawlOcrDict) d = trawl_ocr_dict_load (path, &err);
+      g_assert_no_error (err);
+      g_assert_cmpint (trawl_ocr_dict_n_classes (d), ==, 6625);  /* the rec net's width */
+      g_assert_cmpstr (trawl_ocr_dict_char (d, 6624), ==, " ");
+      g_assert_cmpint (g_utf8_strlen (trawl_ocr_dict_char (d, 1), -1), ==, 1);
+    }
+  else
+    {
+      g_test_message ("ppocr_keys_v1.txt missing (run scripts/setup): %s", err->message);
+      g_clear_error (&err);
+    }
 
   /* CRLF lines are accepted; an empty line in the middle is not */
   char *tmp = NULL;
@@ -376,22 +394,24 @@ rect_corners (double cx, double cy, double w, double h, double deg, TrawlOcrPoin
   double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
   static const int sx[4] = { -1, 1, 1, -1 }, sy[4] = { -1, -1, 1, 1 };
 
-  for (int i = 0; i < 4; i++) {
-    double x = sx[i] * w / 2, y = sy[i] * h / 2;
-    c[i].x = (float) (cx + x * ca - y * sa);
-    c[i].y = (float) (cy + x * sa + y * ca);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      double x = sx[i] * w / 2, y = sy[i] * h / 2;
+      c[i].x = (float) (cx + x * ca - y * sa);
+      c[i].y = (float) (cy + x * sa + y * ca);
+    }
 }
 
 static void
 assert_corners_near (const TrawlOcrPoint *got, const TrawlOcrPoint *want, double tol)
 {
-  for (int i = 0; i < 4; i++) {
-    double e = hypot (got[i].x - want[i].x, got[i].y - want[i].y);
-    if (e > tol)
-      g_error ("corner %d: (%.2f, %.2f), expected (%.2f, %.2f), off by %.2f > %.2f", i,
-               got[i].x, got[i].y, want[i].x, want[i].y, e, tol);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      double e = hypot (got[i].x - want[i].x, got[i].y - want[i].y);
+      if (e > tol)
+        g_error ("corner %d: (%.2f, %.2f), expected (%.2f, %.2f), off by %.2f > %.2f", i,
+                 got[i].x, got[i].y, want[i].x, want[i].y, e, tol);
+    }
 }
 
 static void
@@ -404,11 +424,12 @@ test_min_area_rect (void)
   rect_corners (50, 40, 30, 10, 25, want);
   for (int i = 0; i < 4; i++)
     pts[n++] = want[i];
-  for (int i = 0; i < 4; i++) {
-    TrawlOcrPoint a = want[i], b = want[(i + 1) % 4];
-    pts[n++] = (TrawlOcrPoint) { (a.x + b.x) / 2, (a.y + b.y) / 2 };
-    pts[n++] = (TrawlOcrPoint) { (3 * a.x + b.x) / 4, (3 * a.y + b.y) / 4 };
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      TrawlOcrPoint a = want[i], b = want[(i + 1) % 4];
+      pts[n++] = (TrawlOcrPoint) { (a.x + b.x) / 2, (a.y + b.y) / 2 };
+      pts[n++] = (TrawlOcrPoint) { (3 * a.x + b.x) / 4, (3 * a.y + b.y) / 4 };
+    }
   for (int i = 0; i < 10; i++)
     pts[n++] = (TrawlOcrPoint) { 50 + i % 3, 40 - i % 4 };
   float side = trawl_ocr_min_area_rect (pts, n, got);
@@ -442,12 +463,13 @@ draw_rect (float *prob, int w, int h, double cx, double cy, double rw, double rh
   double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
 
   for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      double dx = x - cx, dy = y - cy;
-      double u = dx * ca + dy * sa, t = -dx * sa + dy * ca;
-      if (fabs (u) <= rw / 2 && fabs (t) <= rh / 2)
-        prob[y * w + x] = v;
-    }
+    for (int x = 0; x < w; x++)
+      {
+        double dx = x - cx, dy = y - cy;
+        double u = dx * ca + dy * sa, t = -dx * sa + dy * ca;
+        if (fabs (u) <= rw / 2 && fabs (t) <= rh / 2)
+          prob[y * w + x] = v;
+      }
 }
 
 /* The box PaddleOCR's formulas give for a drawn rw x rh rectangle: grown by
@@ -543,10 +565,11 @@ test_db_clamp (void)
   GArray *boxes = trawl_ocr_db_boxes (prob, W, H, 640, 320, NULL);
   g_assert_cmpuint (boxes->len, ==, 1);
   const TrawlOcrBox *b = &g_array_index (boxes, TrawlOcrBox, 0);
-  for (int i = 0; i < 4; i++) {
-    g_assert_cmpfloat (b->pts[i].x, >=, 0);
-    g_assert_cmpfloat (b->pts[i].x, <=, 640);
-  }
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_cmpfloat (b->pts[i].x, >=, 0);
+      g_assert_cmpfloat (b->pts[i].x, <=, 640);
+    }
   g_assert_cmpfloat (b->pts[0].x, ==, 0);
   g_array_unref (boxes);
   g_free (prob);
@@ -563,33 +586,37 @@ test_db_mask (void)
   const float thresh = 0.3f;
   GRand *r = g_rand_new_with_seed (42);
 
-  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
-    gsize n = sizes[s], words = (n + 31) / 32;
-    g_autofree float *prob = g_new (float, n);
-    g_autofree uint32_t *bits = g_new (uint32_t, words);
-    g_autofree guint8 *bin = g_new (guint8, n);
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      gsize n = sizes[s], words = (n + 31) / 32;
+      g_autofree float *prob = g_new (float, n);
+      g_autofree uint32_t *bits = g_new (uint32_t, words);
+      g_autofree guint8 *bin = g_new (guint8, n);
 
-    for (gsize i = 0; i < n; i++) {
-      switch (g_rand_int_range (r, 0, 8)) {
-      case 0: prob[i] = thresh; break;
-      case 1: prob[i] = NAN; break;
-      case 2: prob[i] = g_rand_boolean (r) ? INFINITY : -INFINITY; break;
-      case 3: prob[i] = nextafterf (thresh, 1.0f); break;
-      case 4: prob[i] = g_rand_boolean (r) ? 1e-40f : -0.0f; break;
-      default: prob[i] = (float) g_rand_double (r); break;
-      }
+      for (gsize i = 0; i < n; i++)
+        {
+          switch (g_rand_int_range (r, 0, 8))
+            {
+            case 0: prob[i] = thresh; break;
+            case 1: prob[i] = NAN; break;
+            case 2: prob[i] = g_rand_boolean (r) ? INFINITY : -INFINITY; break;
+            case 3: prob[i] = nextafterf (thresh, 1.0f); break;
+            case 4: prob[i] = g_rand_boolean (r) ? 1e-40f : -0.0f; break;
+            default: prob[i] = (float) g_rand_double (r); break;
+            }
+        }
+      memset (bits, 0xa5, sizeof *bits * words);
+      _trawl_ocr_db_mask_ref (prob, n, thresh, bits);
+      for (gsize i = 0; i < words * 32; i++)
+        {
+          gboolean want = i < n && prob[i] > thresh;
+          g_assert_cmpuint ((bits[i / 32] >> (i % 32)) & 1, ==, want);
+        }
+      memset (bin, 7, n);
+      _trawl_ocr_db_unpack (bits, n, bin);
+      for (gsize i = 0; i < n; i++)
+        g_assert_cmpuint (bin[i], ==, prob[i] > thresh);
     }
-    memset (bits, 0xa5, sizeof *bits * words);
-    _trawl_ocr_db_mask_ref (prob, n, thresh, bits);
-    for (gsize i = 0; i < words * 32; i++) {
-      gboolean want = i < n && prob[i] > thresh;
-      g_assert_cmpuint ((bits[i / 32] >> (i % 32)) & 1, ==, want);
-    }
-    memset (bin, 7, n);
-    _trawl_ocr_db_unpack (bits, n, bin);
-    for (gsize i = 0; i < n; i++)
-      g_assert_cmpuint (bin[i], ==, prob[i] > thresh);
-  }
   /* a threshold of NaN sets nothing */
   {
     float prob[40];
@@ -612,20 +639,22 @@ draw_blobs (GRand *r, float *prob, int w, int h, int n_blobs)
 {
   for (int i = 0; i < w * h; i++)
     prob[i] = (float) g_rand_double_range (r, 0.0, 0.25);
-  for (int b = 0; b < n_blobs; b++) {
-    double cx = g_rand_double_range (r, -5, w + 5), cy = g_rand_double_range (r, -5, h + 5);
-    double rw = g_rand_double_range (r, 1, 70), rh = g_rand_double_range (r, 1, 18);
-    double deg = g_rand_double_range (r, -30, 30);
-    double lo = g_rand_double_range (r, 0.2, 0.9);
-    double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
+  for (int b = 0; b < n_blobs; b++)
+    {
+      double cx = g_rand_double_range (r, -5, w + 5), cy = g_rand_double_range (r, -5, h + 5);
+      double rw = g_rand_double_range (r, 1, 70), rh = g_rand_double_range (r, 1, 18);
+      double deg = g_rand_double_range (r, -30, 30);
+      double lo = g_rand_double_range (r, 0.2, 0.9);
+      double a = deg * G_PI / 180, ca = cos (a), sa = sin (a);
 
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++) {
-        double dx = x - cx, dy = y - cy;
-        if (fabs (dx * ca + dy * sa) <= rw / 2 && fabs (-dx * sa + dy * ca) <= rh / 2)
-          prob[y * w + x] = (float) g_rand_double_range (r, lo, 1.0);
-      }
-  }
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            double dx = x - cx, dy = y - cy;
+            if (fabs (dx * ca + dy * sa) <= rw / 2 && fabs (-dx * sa + dy * ca) <= rh / 2)
+              prob[y * w + x] = (float) g_rand_double_range (r, lo, 1.0);
+          }
+    }
 }
 
 /* What the GPU plate path does (plate-batch.c: db_boxes): the mask from the
@@ -640,59 +669,63 @@ test_db_partial_map (void)
   guint total = 0;
   gsize copied = 0, pixels = 0;
 
-  for (int t = 0; t < 40; t++) {
-    int w = 32 * g_rand_int_range (r, 2, 12) + (t % 3), h = 32 * g_rand_int_range (r, 1, 8);
-    gsize n = (gsize) w * h, words = (n + 31) / 32;
-    g_autofree float *prob = g_new (float, n);
-    g_autofree float *part = g_new (float, n);
-    g_autofree guint8 *seen = g_new0 (guint8, n);
-    g_autofree uint32_t *bits = g_new (uint32_t, words);
-    g_autofree guint8 *bin = g_new (guint8, n);
-    TrawlOcrDbParams p, *pp = NULL;
-    float garbage = t % 2 ? NAN : 7.0f;
+  for (int t = 0; t < 40; t++)
+    {
+      int w = 32 * g_rand_int_range (r, 2, 12) + (t % 3), h = 32 * g_rand_int_range (r, 1, 8);
+      gsize n = (gsize) w * h, words = (n + 31) / 32;
+      g_autofree float *prob = g_new (float, n);
+      g_autofree float *part = g_new (float, n);
+      g_autofree guint8 *seen = g_new0 (guint8, n);
+      g_autofree uint32_t *bits = g_new (uint32_t, words);
+      g_autofree guint8 *bin = g_new (guint8, n);
+      TrawlOcrDbParams p, *pp = NULL;
+      float garbage = t % 2 ? NAN : 7.0f;
 
-    draw_blobs (r, prob, w, h, g_rand_int_range (r, 0, 30));
-    if (t % 4 == 1) {
-      trawl_ocr_db_params_init (&p);
-      p.box_thresh = (float) g_rand_double_range (r, 0.3, 0.8);
-      p.max_candidates = t % 8 == 1 ? 4 : 1000;
-      pp = &p;
-    }
-    GArray *want = trawl_ocr_db_boxes (prob, w, h, 3 * w, 2 * h, pp);
-
-    _trawl_ocr_db_mask_ref (prob, n, pp ? pp->thresh : 0.3f, bits);
-    _trawl_ocr_db_unpack (bits, n, bin);
-    GArray *rects = _trawl_ocr_db_rects (bin, w, h, pp);
-    for (gsize i = 0; i < n; i++)
-      part[i] = garbage;
-    for (guint k = 0; k < rects->len; k++) {
-      int x0, y0, x1, y1;
-      _trawl_ocr_db_rect_region (g_array_index (rects, TrawlOcrRect, k).c, w, h, &x0, &y0, &x1,
-                                 &y1);
-      g_assert_cmpint (0, <=, x0);
-      g_assert_cmpint (x0, <=, x1);
-      g_assert_cmpint (x1, <, w);
-      g_assert_cmpint (0, <=, y0);
-      g_assert_cmpint (y0, <=, y1);
-      g_assert_cmpint (y1, <, h);
-      for (int y = y0; y <= y1; y++)
-        for (int x = x0; x <= x1; x++) {
-          part[(gsize) y * w + x] = prob[(gsize) y * w + x];
-          seen[(gsize) y * w + x] = 1;
+      draw_blobs (r, prob, w, h, g_rand_int_range (r, 0, 30));
+      if (t % 4 == 1)
+        {
+          trawl_ocr_db_params_init (&p);
+          p.box_thresh = (float) g_rand_double_range (r, 0.3, 0.8);
+          p.max_candidates = t % 8 == 1 ? 4 : 1000;
+          pp = &p;
         }
+      GArray *want = trawl_ocr_db_boxes (prob, w, h, 3 * w, 2 * h, pp);
+
+      _trawl_ocr_db_mask_ref (prob, n, pp ? pp->thresh : 0.3f, bits);
+      _trawl_ocr_db_unpack (bits, n, bin);
+      GArray *rects = _trawl_ocr_db_rects (bin, w, h, pp);
+      for (gsize i = 0; i < n; i++)
+        part[i] = garbage;
+      for (guint k = 0; k < rects->len; k++)
+        {
+          int x0, y0, x1, y1;
+          _trawl_ocr_db_rect_region (g_array_index (rects, TrawlOcrRect, k).c, w, h, &x0, &y0, &x1,
+                                     &y1);
+          g_assert_cmpint (0, <=, x0);
+          g_assert_cmpint (x0, <=, x1);
+          g_assert_cmpint (x1, <, w);
+          g_assert_cmpint (0, <=, y0);
+          g_assert_cmpint (y0, <=, y1);
+          g_assert_cmpint (y1, <, h);
+          for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++)
+              {
+                part[(gsize) y * w + x] = prob[(gsize) y * w + x];
+                seen[(gsize) y * w + x] = 1;
+              }
+        }
+      GArray *got = _trawl_ocr_db_finish (part, w, h, 3 * w, 2 * h, rects, pp);
+      g_assert_cmpuint (got->len, ==, want->len);
+      g_assert_cmpmem (got->data, got->len * sizeof (TrawlOcrBox), want->data,
+                       want->len * sizeof (TrawlOcrBox));
+      for (gsize i = 0; i < n; i++)
+        copied += seen[i];
+      pixels += n;
+      total += want->len;
+      g_array_unref (got);
+      g_array_unref (want);
+      g_array_unref (rects);
     }
-    GArray *got = _trawl_ocr_db_finish (part, w, h, 3 * w, 2 * h, rects, pp);
-    g_assert_cmpuint (got->len, ==, want->len);
-    g_assert_cmpmem (got->data, got->len * sizeof (TrawlOcrBox), want->data,
-                     want->len * sizeof (TrawlOcrBox));
-    for (gsize i = 0; i < n; i++)
-      copied += seen[i];
-    pixels += n;
-    total += want->len;
-    g_array_unref (got);
-    g_array_unref (want);
-    g_array_unref (rects);
-  }
   g_test_message ("40 maps: %u boxes identical from %.1f%% of the map", total,
                   100.0 * copied / pixels);
   g_assert_cmpuint (total, >, 40);
@@ -708,12 +741,13 @@ solid (int w, int h, guint8 r, guint8 g, guint8 b)
   TrawlImage *img = trawl_image_new (w, h);
 
   for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      guint8 *px = img->data + (gsize) y * img->stride + 3 * x;
-      px[0] = r;
-      px[1] = g;
-      px[2] = b;
-    }
+    for (int x = 0; x < w; x++)
+      {
+        guint8 *px = img->data + (gsize) y * img->stride + 3 * x;
+        px[0] = r;
+        px[1] = g;
+        px[2] = b;
+      }
   return img;
 }
 
@@ -728,12 +762,13 @@ test_rec_input (void)
   g_assert_cmpint (w, ==, 188);
   const float *B = buf, *G = buf + 48 * 320, *R = buf + 2 * 48 * 320;
   for (int y = 0; y < 48; y += 7)
-    for (int x = 0; x < 320; x += 3) {
-      gboolean in = x < 188;
-      g_assert_cmpfloat_with_epsilon (B[y * 320 + x], in ? (51 / 255.0 - 0.5) / 0.5 : 0, 1e-5);
-      g_assert_cmpfloat_with_epsilon (G[y * 320 + x], in ? -1.0 : 0, 1e-5);
-      g_assert_cmpfloat_with_epsilon (R[y * 320 + x], in ? 1.0 : 0, 1e-5);
-    }
+    for (int x = 0; x < 320; x += 3)
+      {
+        gboolean in = x < 188;
+        g_assert_cmpfloat_with_epsilon (B[y * 320 + x], in ? (51 / 255.0 - 0.5) / 0.5 : 0, 1e-5);
+        g_assert_cmpfloat_with_epsilon (G[y * 320 + x], in ? -1.0 : 0, 1e-5);
+        g_assert_cmpfloat_with_epsilon (R[y * 320 + x], in ? 1.0 : 0, 1e-5);
+      }
 
   /* a wide crop is squeezed to 320 */
   g_autoptr (TrawlImage) wide = solid (400, 20, 0, 0, 0);
@@ -755,21 +790,23 @@ test_det_input (void)
     { 500, 1500, 320, 960 },  /* 1500 -> 960, 500 * 0.64 = 320 */
     { 80, 48, 64, 64 },       /* 2.5 -> 2 (half to even), 1.5 -> 2 */
   };
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (TrawlImage) img = solid (cases[i].w, cases[i].h, 200, 100, 50);
-    int w = 0, h = 0;
-    float *x = trawl_ocr_det_input (img, 960, &w, &h);
-    g_assert_cmpint (w, ==, cases[i].tw);
-    g_assert_cmpint (h, ==, cases[i].th);
-    if (cases[i].tw == 96 && cases[i].th == 64) {
-      gsize plane = (gsize) w * h;
-      /* BGR planes, PaddleOCR's mean/std in that order */
-      g_assert_cmpfloat_with_epsilon (x[5], (50 / 255.0 - 0.485) / 0.229, 1e-5);
-      g_assert_cmpfloat_with_epsilon (x[plane + 5], (100 / 255.0 - 0.456) / 0.224, 1e-5);
-      g_assert_cmpfloat_with_epsilon (x[2 * plane + 5], (200 / 255.0 - 0.406) / 0.225, 1e-5);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (TrawlImage) img = solid (cases[i].w, cases[i].h, 200, 100, 50);
+      int w = 0, h = 0;
+      float *x = trawl_ocr_det_input (img, 960, &w, &h);
+      g_assert_cmpint (w, ==, cases[i].tw);
+      g_assert_cmpint (h, ==, cases[i].th);
+      if (cases[i].tw == 96 && cases[i].th == 64)
+        {
+          gsize plane = (gsize) w * h;
+          /* BGR planes, PaddleOCR's mean/std in that order */
+          g_assert_cmpfloat_with_epsilon (x[5], (50 / 255.0 - 0.485) / 0.229, 1e-5);
+          g_assert_cmpfloat_with_epsilon (x[plane + 5], (100 / 255.0 - 0.456) / 0.224, 1e-5);
+          g_assert_cmpfloat_with_epsilon (x[2 * plane + 5], (200 / 255.0 - 0.406) / 0.225, 1e-5);
+        }
+      g_free (x);
     }
-    g_free (x);
-  }
 }
 
 int

@@ -22,11 +22,13 @@
 static void
 put_varint (GByteArray *b, guint64 v)
 {
-  do {
-    guint8 c = (v & 0x7f) | (v > 0x7f ? 0x80 : 0);
-    g_byte_array_append (b, &c, 1);
-    v >>= 7;
-  } while (v);
+  do
+    {
+      guint8 c = (v & 0x7f) | (v > 0x7f ? 0x80 : 0);
+      g_byte_array_append (b, &c, 1);
+      v >>= 7;
+    }
+  while (v);
 }
 
 static void
@@ -165,14 +167,15 @@ value_info (const char *name, int ndim, const int64_t *dims)
   GByteArray *vi = g_byte_array_new (), *type = g_byte_array_new ();
   GByteArray *tt = g_byte_array_new (), *shape = g_byte_array_new ();
 
-  for (int i = 0; i < ndim; i++) {
-    GByteArray *d = g_byte_array_new ();
-    if (dims[i] < 0)
-      put_str (d, 2, "N");
-    else
-      put_int (d, 1, dims[i]);
-    put_msg (shape, 1, d);
-  }
+  for (int i = 0; i < ndim; i++)
+    {
+      GByteArray *d = g_byte_array_new ();
+      if (dims[i] < 0)
+        put_str (d, 2, "N");
+      else
+        put_int (d, 1, dims[i]);
+      put_msg (shape, 1, d);
+    }
   put_int (tt, 1, 1);
   put_msg (tt, 2, shape);
   put_msg (type, 1, tt);
@@ -245,12 +248,15 @@ check_varint (const guint8 *bytes, gsize len, gboolean ok, guint64 want)
   guint64 v = 12345;
 
   g_assert_cmpint (_trawl_pb_varint (&p, bytes + len, &v), ==, ok);
-  if (ok) {
-    g_assert_cmpuint (v, ==, want);
-    g_assert_true (p == bytes + len);
-  } else {
-    g_assert_true (p == bytes);  /* nothing consumed on failure */
-  }
+  if (ok)
+    {
+      g_assert_cmpuint (v, ==, want);
+      g_assert_true (p == bytes + len);
+    }
+  else
+    {
+      g_assert_true (p == bytes);  /* nothing consumed on failure */
+    }
 }
 
 static void
@@ -348,12 +354,13 @@ test_pb_packed (void)
   put_float (b, 2, 7.25f);                       /* unpacked float */
 
   _trawl_pb_reader_init (&r, b->data, b->len);
-  while (_trawl_pb_next (&r, &f, "test", &err) == 1) {
-    if (f.number == 1)
-      g_assert_true (_trawl_pb_append_ints (&f, ints, "test", &err));
-    else
-      g_assert_true (_trawl_pb_append_floats (&f, floats, "test", &err));
-  }
+  while (_trawl_pb_next (&r, &f, "test", &err) == 1)
+    {
+      if (f.number == 1)
+        g_assert_true (_trawl_pb_append_ints (&f, ints, "test", &err));
+      else
+        g_assert_true (_trawl_pb_append_floats (&f, floats, "test", &err));
+    }
   g_assert_no_error (err);
   g_assert_cmpuint (ints->len, ==, 5);
   g_assert_cmpint (g_array_index (ints, int64_t, 0), ==, 3);
@@ -612,10 +619,11 @@ relu_model (GByteArray *extra_graph_fields, int opset)
   GByteArray *g = g_byte_array_new ();
   static const int64_t xd[1] = { 4 };
 
-  if (extra_graph_fields) {
-    g_byte_array_append (g, extra_graph_fields->data, extra_graph_fields->len);
-    g_byte_array_unref (extra_graph_fields);
-  }
+  if (extra_graph_fields)
+    {
+      g_byte_array_append (g, extra_graph_fields->data, extra_graph_fields->len);
+      g_byte_array_unref (extra_graph_fields);
+    }
   put_msg (g, 1, node ("Relu", "relu", (const char *[]) { "x", NULL },
                        (const char *[]) { "y", NULL }, NULL, 0));
   put_msg (g, 11, value_info ("x", 1, xd));
@@ -723,12 +731,13 @@ model_path (const char *dest)
   GError *err = NULL;
   char *p = trawl_model_path (dest, &err);
 
-  if (!p) {
-    g_autofree char *msg = g_strdup_printf ("%s missing (run scripts/setup): %s", dest,
-                                            err->message);
-    g_test_skip (msg);
-    g_clear_error (&err);
-  }
+  if (!p)
+    {
+      g_autofree char *msg = g_strdup_printf ("%s missing (run scripts/setup): %s", dest,
+                                              err->message);
+      g_test_skip (msg);
+      g_clear_error (&err);
+    }
   return p;
 }
 
@@ -737,24 +746,25 @@ test_load_ppocr (void)
 {
   static const char *const names[2] = { "ocr-models/ch_PP-OCRv4_det_infer.onnx",
                                          "ocr-models/ch_PP-OCRv4_rec_infer.onnx" };
-  for (int i = 0; i < 2; i++) {
-    g_autofree char *path = model_path (names[i]);
-    GError *err = NULL;
-    if (!path)
-      return;
-    TrawlNnGraph *g = trawl_nn_load_onnx (path, &err);
-    g_assert_no_error (err);
-    g_assert_cmpint (trawl_nn_graph_n_inputs (g), ==, 1);
-    g_assert_cmpstr (trawl_nn_graph_input_name (g, 0), ==, "x");
-    g_assert_cmpint (trawl_nn_graph_n_outputs (g), ==, 1);
-    g_assert_cmpint (trawl_nn_graph_n_nodes (g), >, 300);
-    /* nearly the whole file is weights */
-    GStatBuf st;
-    g_assert_cmpint (g_stat (path, &st), ==, 0);
-    g_assert_cmpuint (trawl_nn_graph_weight_bytes (g), >, (gsize) st.st_size * 0.9);
-    g_assert_cmpuint (trawl_nn_graph_weight_bytes (g), <, (gsize) st.st_size);
-    trawl_nn_graph_unref (g);
-  }
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *path = model_path (names[i]);
+      GError *err = NULL;
+      if (!path)
+        return;
+      TrawlNnGraph *g = trawl_nn_load_onnx (path, &err);
+      g_assert_no_error (err);
+      g_assert_cmpint (trawl_nn_graph_n_inputs (g), ==, 1);
+      g_assert_cmpstr (trawl_nn_graph_input_name (g, 0), ==, "x");
+      g_assert_cmpint (trawl_nn_graph_n_outputs (g), ==, 1);
+      g_assert_cmpint (trawl_nn_graph_n_nodes (g), >, 300);
+      /* nearly the whole file is weights */
+      GStatBuf st;
+      g_assert_cmpint (g_stat (path, &st), ==, 0);
+      g_assert_cmpuint (trawl_nn_graph_weight_bytes (g), >, (gsize) st.st_size * 0.9);
+      g_assert_cmpuint (trawl_nn_graph_weight_bytes (g), <, (gsize) st.st_size);
+      trawl_nn_graph_unref (g);
+    }
 }
 
 /* Every prefix of a small model fails; every one-byte change either loads
@@ -765,24 +775,26 @@ test_load_corrupt_tiny (void)
   GByteArray *m = tiny_model ();
   GError *err = NULL;
 
-  for (guint cut = 0; cut < m->len; cut++) {
-    GByteArray *b = g_byte_array_new ();
-    g_byte_array_append (b, m->data, cut);
-    g_assert_null (load_bytes (b, &err));
-    g_assert_error (err, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);
-    g_clear_error (&err);
-  }
+  for (guint cut = 0; cut < m->len; cut++)
+    {
+      GByteArray *b = g_byte_array_new ();
+      g_byte_array_append (b, m->data, cut);
+      g_assert_null (load_bytes (b, &err));
+      g_assert_error (err, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);
+      g_clear_error (&err);
+    }
   int failed = 0;
-  for (guint at = 0; at < m->len; at++) {
-    GByteArray *b = g_byte_array_new ();
-    g_byte_array_append (b, m->data, m->len);
-    b->data[at] ^= 0x5a;
-    TrawlNnGraph *g = load_bytes (b, &err);
-    g_assert_true ((g == NULL) == (err != NULL));
-    failed += g == NULL;
-    trawl_nn_graph_unref (g);
-    g_clear_error (&err);
-  }
+  for (guint at = 0; at < m->len; at++)
+    {
+      GByteArray *b = g_byte_array_new ();
+      g_byte_array_append (b, m->data, m->len);
+      b->data[at] ^= 0x5a;
+      TrawlNnGraph *g = load_bytes (b, &err);
+      g_assert_true ((g == NULL) == (err != NULL));
+      failed += g == NULL;
+      trawl_nn_graph_unref (g);
+      g_clear_error (&err);
+    }
   g_test_message ("%d of %u one-byte changes fail to load", failed, m->len);
   g_assert_cmpint (failed, >, 0);
   g_byte_array_unref (m);
@@ -807,38 +819,43 @@ test_load_corrupt (void)
 
   /* empty and truncated files: FORMAT, whatever the cut */
   gsize cuts[] = { 0, 1, 2, 5, 17, 100, 1000, 65536, len / 3, len / 2, len - 100, len - 1 };
-  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++) {
-    GByteArray *b = g_byte_array_new ();
-    g_byte_array_append (b, (const guint8 *) bytes, (guint) cuts[i]);
-    TrawlNnGraph *g = load_bytes (b, &err);
-    g_assert_null (g);
-    g_assert_error (err, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);
-    g_test_message ("cut at %" G_GSIZE_FORMAT ": %s", cuts[i], err->message);
-    g_clear_error (&err);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
+    {
+      GByteArray *b = g_byte_array_new ();
+      g_byte_array_append (b, (const guint8 *) bytes, (guint) cuts[i]);
+      TrawlNnGraph *g = load_bytes (b, &err);
+      g_assert_null (g);
+      g_assert_error (err, TRAWL_NN_ERROR, TRAWL_NN_ERROR_FORMAT);
+      g_test_message ("cut at %" G_GSIZE_FORMAT ": %s", cuts[i], err->message);
+      g_clear_error (&err);
+    }
 
   /* flipped bytes: a GError or a graph, never a crash or a leak. The first
    * 4 KiB hold the structure (tags, lengths, names); later flips mostly hit
    * weights. */
   GRand *rand = g_rand_new_with_seed (20261123);
   int failed = 0, loaded = 0;
-  for (int i = 0; i < 40; i++) {
-    GByteArray *b = g_byte_array_new ();
-    g_byte_array_append (b, (const guint8 *) bytes, (guint) len);
-    gsize range = i < 30 ? MIN (len, 4096) : len;
-    for (int k = 0; k < 1 + i % 3; k++)
-      b->data[g_rand_int_range (rand, 0, (gint32) range)] ^= (guint8) g_rand_int_range (rand, 1, 256);
-    TrawlNnGraph *g = load_bytes (b, &err);
-    if (g) {
-      loaded++;
-      trawl_nn_graph_unref (g);
-    } else {
-      g_assert_nonnull (err);
-      g_assert_true (err->domain == TRAWL_NN_ERROR);
-      failed++;
-      g_clear_error (&err);
+  for (int i = 0; i < 40; i++)
+    {
+      GByteArray *b = g_byte_array_new ();
+      g_byte_array_append (b, (const guint8 *) bytes, (guint) len);
+      gsize range = i < 30 ? MIN (len, 4096) : len;
+      for (int k = 0; k < 1 + i % 3; k++)
+        b->data[g_rand_int_range (rand, 0, (gint32) range)] ^= (guint8) g_rand_int_range (rand, 1, 256);
+      TrawlNnGraph *g = load_bytes (b, &err);
+      if (g)
+        {
+          loaded++;
+          trawl_nn_graph_unref (g);
+        }
+      else
+        {
+          g_assert_nonnull (err);
+          g_assert_true (err->domain == TRAWL_NN_ERROR);
+          failed++;
+          g_clear_error (&err);
+        }
     }
-  }
   g_test_message ("flips: %d failed cleanly, %d still loaded", failed, loaded);
   g_assert_cmpint (failed, >, 0);
   g_rand_free (rand);

@@ -72,12 +72,13 @@ setup_env (void)
     env.rec = trawl_model_path ("ocr-models/ch_PP-OCRv4_rec_infer.onnx", &err);
   if (env.rec)
     env.keys = trawl_model_path ("ocr-models/ppocr_keys_v1.txt", &err);
-  if (!env.keys) {
-    char *why = g_strdup_printf ("PP-OCR models missing (run scripts/setup): %s",
-                                 err->message);
-    g_error_free (err);
-    return why;
-  }
+  if (!env.keys)
+    {
+      char *why = g_strdup_printf ("PP-OCR models missing (run scripts/setup): %s",
+                                   err->message);
+      g_error_free (err);
+      return why;
+    }
   env.tmpdir = g_dir_make_tmp ("trawl-golden-XXXXXX", &err);
   g_assert_no_error (err);
   return NULL;
@@ -86,17 +87,19 @@ setup_env (void)
 static void
 teardown_env (void)
 {
-  if (env.tmpdir) {
-    GDir *d = g_dir_open (env.tmpdir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name (d))) {
-      g_autofree char *p = g_build_filename (env.tmpdir, name, NULL);
-      g_unlink (p);
+  if (env.tmpdir)
+    {
+      GDir *d = g_dir_open (env.tmpdir, 0, NULL);
+      const char *name;
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *p = g_build_filename (env.tmpdir, name, NULL);
+          g_unlink (p);
+        }
+      if (d)
+        g_dir_close (d);
+      g_rmdir (env.tmpdir);
     }
-    if (d)
-      g_dir_close (d);
-    g_rmdir (env.tmpdir);
-  }
   g_free (env.node);
   g_free (env.script);
   g_free (env.data);
@@ -140,10 +143,11 @@ run_reference (const char *model, const float *x, const int64_t dims[4],
   JsonArray *a = json_object_get_array_member (o, "dims");
   *out_ndim = (int) json_array_get_length (a);
   gsize count = 1;
-  for (int i = 0; i < *out_ndim; i++) {
-    out_dims[i] = json_array_get_int_element (a, (guint) i);
-    count *= (gsize) out_dims[i];
-  }
+  for (int i = 0; i < *out_ndim; i++)
+    {
+      out_dims[i] = json_array_get_int_element (a, (guint) i);
+      count *= (gsize) out_dims[i];
+    }
   *ms = json_object_get_double_member (o, "ms");
   char *bytes = NULL;
   gsize len = 0;
@@ -182,11 +186,12 @@ max_abs_diff (const float *a, const float *b, gsize n)
 {
   double m = 0;
 
-  for (gsize i = 0; i < n; i++) {
-    double d = fabs ((double) a[i] - b[i]);
-    if (!(d <= m))  /* NaN counts as infinitely wrong */
-      m = isnan (d) ? INFINITY : d;
-  }
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]);
+      if (!(d <= m))  /* NaN counts as infinitely wrong */
+        m = isnan (d) ? INFINITY : d;
+    }
   return m;
 }
 
@@ -201,11 +206,12 @@ load_labels (const char *dir)
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return h;
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (int i = 1; lines[i]; i++) {
-    g_auto (GStrv) f = g_strsplit (lines[i], ",", 3);
-    if (f[0] && f[1])
-      g_hash_table_insert (h, g_strdup (f[0]), g_strdup (f[1]));
-  }
+  for (int i = 1; lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", 3);
+      if (f[0] && f[1])
+        g_hash_table_insert (h, g_strdup (f[0]), g_strdup (f[1]));
+    }
   return h;
 }
 
@@ -234,13 +240,14 @@ test_rec_golden (void)
   g_autoptr (GHashTable) us_labels = load_labels (us_dir);
   GError *err = NULL;
 
-  for (int i = 0; i < n; i++) {
-    const char *name = i < n_cn ? cn_crops[i] : us_crops[i - n_cn];
-    g_autofree char *p = g_build_filename (i < n_cn ? cn_dir : us_dir, name, NULL);
-    g_autoptr (TrawlImage) img = trawl_image_load (p, &err);
-    g_assert_no_error (err);
-    trawl_ocr_rec_input (img, H, W, x + (gsize) i * 3 * H * W);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = i < n_cn ? cn_crops[i] : us_crops[i - n_cn];
+      g_autofree char *p = g_build_filename (i < n_cn ? cn_dir : us_dir, name, NULL);
+      g_autoptr (TrawlImage) img = trawl_image_load (p, &err);
+      g_assert_no_error (err);
+      trawl_ocr_rec_input (img, H, W, x + (gsize) i * 3 * H * W);
+    }
   const int64_t dims[4] = { n, 3, H, W };
   int64_t rdims[6];
   int rnd;
@@ -266,20 +273,21 @@ test_rec_golden (void)
   g_autoptr (TrawlOcrDict) dict = trawl_ocr_dict_load (env.keys, &err);
   g_assert_no_error (err);
   int same = 0, labelled = 0;
-  for (int i = 0; i < n; i++) {
-    const char *name = i < n_cn ? cn_crops[i] : us_crops[i - n_cn];
-    g_autoptr (TrawlOcrText) a = trawl_ocr_ctc_decode (dict, ours + (gsize) i * T * C, T, C, &err);
-    g_assert_no_error (err);
-    g_autoptr (TrawlOcrText) b = trawl_ocr_ctc_decode (dict, ref + (gsize) i * T * C, T, C, &err);
-    g_assert_no_error (err);
-    const char *label = g_hash_table_lookup (i < n_cn ? cn_labels : us_labels, name);
-    g_test_message ("%s: ours '%s' (%.3f), ref '%s', label '%s'", name, a->text, a->score,
-                    b->text, label ? label : "?");
-    same += strcmp (a->text, b->text) == 0;
-    g_autofree char *norm = alnum_only (a->text);
-    labelled += label && i < n_cn && strcmp (norm, label) == 0;
-    g_assert_cmpstr (a->text, ==, b->text);
-  }
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = i < n_cn ? cn_crops[i] : us_crops[i - n_cn];
+      g_autoptr (TrawlOcrText) a = trawl_ocr_ctc_decode (dict, ours + (gsize) i * T * C, T, C, &err);
+      g_assert_no_error (err);
+      g_autoptr (TrawlOcrText) b = trawl_ocr_ctc_decode (dict, ref + (gsize) i * T * C, T, C, &err);
+      g_assert_no_error (err);
+      const char *label = g_hash_table_lookup (i < n_cn ? cn_labels : us_labels, name);
+      g_test_message ("%s: ours '%s' (%.3f), ref '%s', label '%s'", name, a->text, a->score,
+                      b->text, label ? label : "?");
+      same += strcmp (a->text, b->text) == 0;
+      g_autofree char *norm = alnum_only (a->text);
+      labelled += label && i < n_cn && strcmp (norm, label) == 0;
+      g_assert_cmpstr (a->text, ==, b->text);
+    }
   g_test_message ("rec: %d/%d texts identical to the reference; %d/%d Chinese crops "
                   "match their labels", same, n, labelled, n_cn);
   g_assert_cmpfloat (err_max, <=, REC_TOL);
@@ -309,55 +317,57 @@ test_det_golden (void)
   float worst_box = 0;
 
   g_assert_no_error (err);
-  for (guint s = 0; s < G_N_ELEMENTS (scenes); s++) {
-    g_autofree char *p = g_build_filename (dir, scenes[s], NULL);
-    g_autoptr (TrawlImage) img = trawl_image_load (p, &err);
-    g_assert_no_error (err);
-    int w, h;
-    float *x = trawl_ocr_det_input (img, 960, &w, &h);
-    const int64_t dims[4] = { 1, 3, h, w };
-    int64_t rdims[6];
-    int rnd;
-    double ref_ms, our_ms;
-    float *ref = run_reference (env.det, x, dims, rdims, &rnd, &ref_ms);
-    TrawlNnTensor shape;
-    float *ours = run_ours (g, x, dims, &shape, &our_ms);
+  for (guint s = 0; s < G_N_ELEMENTS (scenes); s++)
+    {
+      g_autofree char *p = g_build_filename (dir, scenes[s], NULL);
+      g_autoptr (TrawlImage) img = trawl_image_load (p, &err);
+      g_assert_no_error (err);
+      int w, h;
+      float *x = trawl_ocr_det_input (img, 960, &w, &h);
+      const int64_t dims[4] = { 1, 3, h, w };
+      int64_t rdims[6];
+      int rnd;
+      double ref_ms, our_ms;
+      float *ref = run_reference (env.det, x, dims, rdims, &rnd, &ref_ms);
+      TrawlNnTensor shape;
+      float *ours = run_ours (g, x, dims, &shape, &our_ms);
 
-    g_assert_cmpint (rnd, ==, 4);
-    g_assert_cmpint (shape.ndim, ==, 4);
-    for (int i = 0; i < 4; i++)
-      g_assert_cmpint (shape.dims[i], ==, rdims[i]);
-    g_assert_cmpint (rdims[2], ==, h);
-    g_assert_cmpint (rdims[3], ==, w);
-    double e = max_abs_diff (ours, ref, (gsize) w * h);
-    worst = MAX (worst, e);
+      g_assert_cmpint (rnd, ==, 4);
+      g_assert_cmpint (shape.ndim, ==, 4);
+      for (int i = 0; i < 4; i++)
+        g_assert_cmpint (shape.dims[i], ==, rdims[i]);
+      g_assert_cmpint (rdims[2], ==, h);
+      g_assert_cmpint (rdims[3], ==, w);
+      double e = max_abs_diff (ours, ref, (gsize) w * h);
+      worst = MAX (worst, e);
 
-    GArray *bo = trawl_ocr_db_boxes (ours, w, h, w, h, NULL);
-    GArray *br = trawl_ocr_db_boxes (ref, w, h, w, h, NULL);
-    g_test_message ("%s %dx%d -> [1,3,%d,%d]: max |ours - ref| = %.3g, boxes %u/%u "
-                    "(ours %.1f ms, onnxruntime %.1f ms)", scenes[s], img->width,
-                    img->height, h, w, e, bo->len, br->len, our_ms, ref_ms);
-    g_assert_cmpuint (br->len, >, 0);  /* a plate photo has text */
-    g_assert_cmpuint (bo->len, ==, br->len);
-    /* Match by position, not by index: a 1 px shift may reorder boxes on
-     * one line. */
-    for (guint i = 0; i < bo->len; i++) {
-      const TrawlOcrBox *a = &g_array_index (bo, TrawlOcrBox, i);
-      float best = INFINITY;
-      for (guint j = 0; j < br->len; j++)
-        best = MIN (best, box_distance (a, &g_array_index (br, TrawlOcrBox, j)));
-      worst_box = MAX (worst_box, best);
-      if (best > 1)
-        g_error ("%s: box %u (%.0f,%.0f) has no reference box within 1 px (nearest %.1f)",
-                 scenes[s], i, a->pts[0].x, a->pts[0].y, best);
+      GArray *bo = trawl_ocr_db_boxes (ours, w, h, w, h, NULL);
+      GArray *br = trawl_ocr_db_boxes (ref, w, h, w, h, NULL);
+      g_test_message ("%s %dx%d -> [1,3,%d,%d]: max |ours - ref| = %.3g, boxes %u/%u "
+                      "(ours %.1f ms, onnxruntime %.1f ms)", scenes[s], img->width,
+                      img->height, h, w, e, bo->len, br->len, our_ms, ref_ms);
+      g_assert_cmpuint (br->len, >, 0);  /* a plate photo has text */
+      g_assert_cmpuint (bo->len, ==, br->len);
+      /* Match by position, not by index: a 1 px shift may reorder boxes on
+       * one line. */
+      for (guint i = 0; i < bo->len; i++)
+        {
+          const TrawlOcrBox *a = &g_array_index (bo, TrawlOcrBox, i);
+          float best = INFINITY;
+          for (guint j = 0; j < br->len; j++)
+            best = MIN (best, box_distance (a, &g_array_index (br, TrawlOcrBox, j)));
+          worst_box = MAX (worst_box, best);
+          if (best > 1)
+            g_error ("%s: box %u (%.0f,%.0f) has no reference box within 1 px (nearest %.1f)",
+                     scenes[s], i, a->pts[0].x, a->pts[0].y, best);
+        }
+      g_array_unref (bo);
+      g_array_unref (br);
+      g_free (ours);
+      g_free (ref);
+      g_free (x);
+      g_assert_cmpfloat (e, <=, DET_TOL);
     }
-    g_array_unref (bo);
-    g_array_unref (br);
-    g_free (ours);
-    g_free (ref);
-    g_free (x);
-    g_assert_cmpfloat (e, <=, DET_TOL);
-  }
   g_test_message ("det: worst max |ours - ref| = %.3g over %u images; boxes differ by "
                   "at most %.0f px", worst, (guint) G_N_ELEMENTS (scenes), worst_box);
   trawl_nn_graph_unref (g);
@@ -375,13 +385,16 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "C.UTF-8");  /* messages carry Chinese plate text */
   g_test_init (&argc, &argv, NULL);
   g_autofree char *why = setup_env ();
-  if (why) {
-    g_test_add_data_func ("/onnx/golden/rec", why, skip_test);
-    g_test_add_data_func ("/onnx/golden/det", why, skip_test);
-  } else {
-    g_test_add_func ("/onnx/golden/rec", test_rec_golden);
-    g_test_add_func ("/onnx/golden/det", test_det_golden);
-  }
+  if (why)
+    {
+      g_test_add_data_func ("/onnx/golden/rec", why, skip_test);
+      g_test_add_data_func ("/onnx/golden/det", why, skip_test);
+    }
+  else
+    {
+      g_test_add_func ("/onnx/golden/rec", test_rec_golden);
+      g_test_add_func ("/onnx/golden/det", test_det_golden);
+    }
   int rc = g_test_run ();
   teardown_env ();
   return rc;

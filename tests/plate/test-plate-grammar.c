@@ -13,15 +13,17 @@
 static void
 slots_of (const char *text, float p, const char *alt, float q, TrawlPlateSlot *s)
 {
-  for (int i = 0; text[i]; i++) {
-    memset (&s[i], 0, sizeof s[i]);
-    s[i].c[0] = (gunichar) text[i];
-    s[i].p[0] = p;
-    if (alt != NULL && alt[i] != '.') {
-      s[i].c[1] = (gunichar) alt[i];
-      s[i].p[1] = q;
+  for (int i = 0; text[i]; i++)
+    {
+      memset (&s[i], 0, sizeof s[i]);
+      s[i].c[0] = (gunichar) text[i];
+      s[i].p[0] = p;
+      if (alt != NULL && alt[i] != '.')
+        {
+          s[i].c[1] = (gunichar) alt[i];
+          s[i].p[1] = q;
+        }
     }
-  }
 }
 
 static void

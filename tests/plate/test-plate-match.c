@@ -53,10 +53,11 @@ test_normalized (void)
   check_normalized ("ＡＢ１？", "AB1?");  /* full-width, '?' included */
   /* the one normalisation: a literal pattern reads like a read */
   const char *reads[] = { "32-LBD-6", "粤B·12345", "ab 12.cd" };
-  for (guint i = 0; i < G_N_ELEMENTS (reads); i++) {
-    g_autofree char *norm = trawl_plate_normalize (reads[i]);
-    check_normalized (reads[i], norm);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    {
+      g_autofree char *norm = trawl_plate_normalize (reads[i]);
+      check_normalized (reads[i], norm);
+    }
   g_autoptr (TrawlPlatePattern) lit = pattern ("AB12CD", TRAWL_PLATE_MATCH_FUZZY);
   g_autoptr (TrawlPlatePattern) q = pattern ("AB?2CD", TRAWL_PLATE_MATCH_FUZZY);
   g_autoptr (TrawlPlatePattern) s = pattern ("AB*", TRAWL_PLATE_MATCH_FUZZY);
@@ -110,19 +111,25 @@ ref_cost (const gunichar *pc, int m, int i, const gunichar *t, int n, int j, dou
   if (!isnan (memo[i][j]))
     return memo[i][j];
   double best = INFINITY;
-  if (i == m) {
-    best = n - j;
-  } else if (pc[i] == '*') {
-    for (int k = j; k <= n; k++)
-      best = MIN (best, ref_cost (pc, m, i + 1, t, n, k, memo));
-  } else {
-    if (j < n) {
-      double s = pc[i] == '?' ? 0 : trawl_plate_substitution_cost (pc[i], t[j]);
-      best = MIN (best, s + ref_cost (pc, m, i + 1, t, n, j + 1, memo));
-      best = MIN (best, 1 + ref_cost (pc, m, i, t, n, j + 1, memo));
+  if (i == m)
+    {
+      best = n - j;
     }
-    best = MIN (best, 1 + ref_cost (pc, m, i + 1, t, n, j, memo));
-  }
+  else if (pc[i] == '*')
+    {
+      for (int k = j; k <= n; k++)
+        best = MIN (best, ref_cost (pc, m, i + 1, t, n, k, memo));
+    }
+  else
+    {
+      if (j < n)
+        {
+          double s = pc[i] == '?' ? 0 : trawl_plate_substitution_cost (pc[i], t[j]);
+          best = MIN (best, s + ref_cost (pc, m, i + 1, t, n, j + 1, memo));
+          best = MIN (best, 1 + ref_cost (pc, m, i, t, n, j + 1, memo));
+        }
+      best = MIN (best, 1 + ref_cost (pc, m, i + 1, t, n, j, memo));
+    }
   return memo[i][j] = best;
 }
 
@@ -143,38 +150,39 @@ test_fuzzy_reference (void)
 {
   g_autoptr (GRand) r = g_rand_new_with_seed (11);
   int checked = 0, exact_fits = 0;
-  for (int it = 0; it < 3000; it++) {
-    g_autofree char *pat = random_text (r, "AB8X0O1京粤??*", 7);
-    g_autofree char *text = random_text (r, "AB8X0O1京粤", 8);
-    g_autoptr (TrawlPlatePattern) p = trawl_plate_pattern_new (pat, TRAWL_PLATE_MATCH_FUZZY, NULL);
-    if (p == NULL)
-      continue;  /* wildcards only, or empty */
-    glong m = 0, n = 0;
-    g_autofree gunichar *pc = g_utf8_to_ucs4_fast (trawl_plate_pattern_get_normalized (p), -1, &m);
-    g_autofree gunichar *t = g_utf8_to_ucs4_fast (text, -1, &n);
-    double memo[20][20];
-    for (int i = 0; i < 20; i++)
-      for (int j = 0; j < 20; j++)
-        memo[i][j] = NAN;
-    double want = ref_cost (pc, (int) m, 0, t, (int) n, 0, memo);
-    double got = trawl_plate_pattern_cost (p, text, NULL);
-    g_assert_cmpfloat_with_epsilon (got, want, 1e-4);
-    /* bounded: exact at or under the bound, INFINITY over it */
-    double b1 = trawl_plate_pattern_cost_bounded (p, text, NULL, want + 0.01);
-    double b2 = trawl_plate_pattern_cost_bounded (p, text, NULL, want - 0.01);
-    g_assert_cmpfloat_with_epsilon (b1, want, 1e-4);
-    g_assert_true (isinf (b2));
-    /* fuzzy cost 0 exactly when the exact matcher (GLib's glob) says it fits */
-    g_autoptr (TrawlPlatePattern) e = pattern (pat, TRAWL_PLATE_MATCH_EXACT);
-    double ec = trawl_plate_pattern_cost (e, text, NULL);
-    g_assert_cmpint (got == 0.0, ==, ec == 0.0);
-    exact_fits += ec == 0.0;
-    double score = trawl_plate_pattern_score (p, text, NULL);
-    g_assert_cmpfloat (score, >=, 0.0);
-    g_assert_cmpfloat (score, <=, 1.0);
-    g_assert_cmpint (score == 1.0, ==, got == 0.0);
-    checked++;
-  }
+  for (int it = 0; it < 3000; it++)
+    {
+      g_autofree char *pat = random_text (r, "AB8X0O1京粤??*", 7);
+      g_autofree char *text = random_text (r, "AB8X0O1京粤", 8);
+      g_autoptr (TrawlPlatePattern) p = trawl_plate_pattern_new (pat, TRAWL_PLATE_MATCH_FUZZY, NULL);
+      if (p == NULL)
+        continue;  /* wildcards only, or empty */
+      glong m = 0, n = 0;
+      g_autofree gunichar *pc = g_utf8_to_ucs4_fast (trawl_plate_pattern_get_normalized (p), -1, &m);
+      g_autofree gunichar *t = g_utf8_to_ucs4_fast (text, -1, &n);
+      double memo[20][20];
+      for (int i = 0; i < 20; i++)
+        for (int j = 0; j < 20; j++)
+          memo[i][j] = NAN;
+      double want = ref_cost (pc, (int) m, 0, t, (int) n, 0, memo);
+      double got = trawl_plate_pattern_cost (p, text, NULL);
+      g_assert_cmpfloat_with_epsilon (got, want, 1e-4);
+      /* bounded: exact at or under the bound, INFINITY over it */
+      double b1 = trawl_plate_pattern_cost_bounded (p, text, NULL, want + 0.01);
+      double b2 = trawl_plate_pattern_cost_bounded (p, text, NULL, want - 0.01);
+      g_assert_cmpfloat_with_epsilon (b1, want, 1e-4);
+      g_assert_true (isinf (b2));
+      /* fuzzy cost 0 exactly when the exact matcher (GLib's glob) says it fits */
+      g_autoptr (TrawlPlatePattern) e = pattern (pat, TRAWL_PLATE_MATCH_EXACT);
+      double ec = trawl_plate_pattern_cost (e, text, NULL);
+      g_assert_cmpint (got == 0.0, ==, ec == 0.0);
+      exact_fits += ec == 0.0;
+      double score = trawl_plate_pattern_score (p, text, NULL);
+      g_assert_cmpfloat (score, >=, 0.0);
+      g_assert_cmpfloat (score, <=, 1.0);
+      g_assert_cmpint (score == 1.0, ==, got == 0.0);
+      checked++;
+    }
   g_test_message ("%d random patterns checked, %d fit exactly", checked, exact_fits);
   g_assert_cmpint (checked, >, 1000);
   g_assert_cmpint (exact_fits, >=, 10);  /* the exact side was exercised */
@@ -263,39 +271,42 @@ test_distance (void)
   const char *classes[] = { "0ODQ", "1IL", "2Z", "5S", "8B", "6G" };
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     for (const char *a = classes[i]; *a; a++)
-      for (const char *b = a + 1; *b; b++) {
-        double c = trawl_plate_substitution_cost (*a, *b);
-        g_assert_cmpfloat (c, >, 0.0);
-        g_assert_cmpfloat (c, <, 1.0);
-        g_assert_cmpfloat (c, ==, trawl_plate_substitution_cost (*b, *a));
-      }
+      for (const char *b = a + 1; *b; b++)
+        {
+          double c = trawl_plate_substitution_cost (*a, *b);
+          g_assert_cmpfloat (c, >, 0.0);
+          g_assert_cmpfloat (c, <, 1.0);
+          g_assert_cmpfloat (c, ==, trawl_plate_substitution_cost (*b, *a));
+        }
   g_assert_cmpfloat (trawl_plate_substitution_cost ('b', '8'), ==,
                      trawl_plate_substitution_cost ('B', '8'));  /* case */
 
   /* metric properties on random texts over confusable characters */
   g_autoptr (GRand) r = g_rand_new_with_seed (17);
   const char *alpha = "AB8X0ODQ1IL2Z5S6G京粤";
-  for (int it = 0; it < 2000; it++) {
-    g_autofree char *a = random_text (r, alpha, 8);
-    g_autofree char *b = random_text (r, alpha, 8);
-    g_autofree char *c = random_text (r, alpha, 8);
-    double ab = trawl_plate_edit_distance (a, b), ba = trawl_plate_edit_distance (b, a);
-    double bc = trawl_plate_edit_distance (b, c), ac = trawl_plate_edit_distance (a, c);
-    g_assert_cmpfloat (ab, ==, ba);
-    g_assert_cmpint (ab == 0.0, ==, strcmp (a, b) == 0);
-    g_assert_cmpfloat (ac, <=, ab + bc + 1e-4);
-    /* between the length difference and plain Levenshtein */
-    g_assert_cmpfloat (ab, <=, trawl_text_edit_distance (a, b) + 1e-6);
-    g_assert_cmpfloat (ab, >=, labs (g_utf8_strlen (a, -1) - g_utf8_strlen (b, -1)) - 1e-6);
-  }
+  for (int it = 0; it < 2000; it++)
+    {
+      g_autofree char *a = random_text (r, alpha, 8);
+      g_autofree char *b = random_text (r, alpha, 8);
+      g_autofree char *c = random_text (r, alpha, 8);
+      double ab = trawl_plate_edit_distance (a, b), ba = trawl_plate_edit_distance (b, a);
+      double bc = trawl_plate_edit_distance (b, c), ac = trawl_plate_edit_distance (a, c);
+      g_assert_cmpfloat (ab, ==, ba);
+      g_assert_cmpint (ab == 0.0, ==, strcmp (a, b) == 0);
+      g_assert_cmpfloat (ac, <=, ab + bc + 1e-4);
+      /* between the length difference and plain Levenshtein */
+      g_assert_cmpfloat (ab, <=, trawl_text_edit_distance (a, b) + 1e-6);
+      g_assert_cmpfloat (ab, >=, labs (g_utf8_strlen (a, -1) - g_utf8_strlen (b, -1)) - 1e-6);
+    }
   /* the pattern cost of a literal pattern is the distance */
-  for (int it = 0; it < 500; it++) {
-    g_autofree char *a = random_text (r, "AB8X0O1", 8);
-    g_autofree char *b = random_text (r, alpha, 8);
-    if (*a == '\0')
-      continue;
-    g_assert_cmpfloat_with_epsilon (cost (a, 0, b), trawl_plate_edit_distance (a, b), 1e-4);
-  }
+  for (int it = 0; it < 500; it++)
+    {
+      g_autofree char *a = random_text (r, "AB8X0O1", 8);
+      g_autofree char *b = random_text (r, alpha, 8);
+      if (*a == '\0')
+        continue;
+      g_assert_cmpfloat_with_epsilon (cost (a, 0, b), trawl_plate_edit_distance (a, b), 1e-4);
+    }
 }
 
 static void
@@ -364,37 +375,40 @@ test_fuzz (void)
 {
   g_autoptr (GRand) r = g_rand_new_with_seed (23);
   int compiled = 0;
-  for (int it = 0; it < 20000; it++) {
-    char buf[3][40];
-    for (int k = 0; k < 3; k++) {
-      int n = g_rand_int_range (r, 0, 39);
-      for (int i = 0; i < n; i++) {
-        /* bias towards ASCII plate characters, wildcards and UTF-8 lead bytes */
-        static const char pool[] = "AB8?*-. \xe4\xba\xac\xc3\xa9\xff{}[]\",:0123";
-        buf[k][i] = g_rand_boolean (r) ? (char) g_rand_int_range (r, 1, 256)
-                                       : pool[g_rand_int_range (r, 0, sizeof pool - 1)];
-      }
-      buf[k][n] = '\0';
+  for (int it = 0; it < 20000; it++)
+    {
+      char buf[3][40];
+      for (int k = 0; k < 3; k++)
+        {
+          int n = g_rand_int_range (r, 0, 39);
+          for (int i = 0; i < n; i++)
+            {
+              /* bias towards ASCII plate characters, wildcards and UTF-8 lead bytes */
+              static const char pool[] = "AB8?*-. \xe4\xba\xac\xc3\xa9\xff{}[]\",:0123";
+              buf[k][i] = g_rand_boolean (r) ? (char) g_rand_int_range (r, 1, 256)
+                                             : pool[g_rand_int_range (r, 0, sizeof pool - 1)];
+            }
+          buf[k][n] = '\0';
+        }
+      g_autofree char *norm = trawl_plate_normalize (buf[0]);
+      g_autofree char *again = trawl_plate_normalize (norm);
+      g_assert_cmpstr (norm, ==, again);
+      for (const char *p = norm; *p; p = g_utf8_next_char (p))
+        g_assert_true (trawl_plate_char_kept (g_utf8_get_char (p)));
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TrawlPlatePattern) pat =
+        trawl_plate_pattern_new (buf[1], g_rand_boolean (r) ? TRAWL_PLATE_MATCH_EXACT : 0, &error);
+      g_assert_true ((pat == NULL) == (error != NULL));
+      if (pat == NULL)
+        continue;
+      compiled++;
+      double c = trawl_plate_pattern_cost (pat, buf[2], g_rand_boolean (r) ? buf[0] : NULL);
+      g_assert_true (c >= 0);
+      c = trawl_plate_pattern_cost (pat, norm, NULL);
+      g_assert_true (c >= 0);
+      double d = trawl_plate_edit_distance (buf[1], buf[2]);
+      g_assert_true (d >= 0 && d == trawl_plate_edit_distance (buf[2], buf[1]));
     }
-    g_autofree char *norm = trawl_plate_normalize (buf[0]);
-    g_autofree char *again = trawl_plate_normalize (norm);
-    g_assert_cmpstr (norm, ==, again);
-    for (const char *p = norm; *p; p = g_utf8_next_char (p))
-      g_assert_true (trawl_plate_char_kept (g_utf8_get_char (p)));
-    g_autoptr (GError) error = NULL;
-    g_autoptr (TrawlPlatePattern) pat =
-      trawl_plate_pattern_new (buf[1], g_rand_boolean (r) ? TRAWL_PLATE_MATCH_EXACT : 0, &error);
-    g_assert_true ((pat == NULL) == (error != NULL));
-    if (pat == NULL)
-      continue;
-    compiled++;
-    double c = trawl_plate_pattern_cost (pat, buf[2], g_rand_boolean (r) ? buf[0] : NULL);
-    g_assert_true (c >= 0);
-    c = trawl_plate_pattern_cost (pat, norm, NULL);
-    g_assert_true (c >= 0);
-    double d = trawl_plate_edit_distance (buf[1], buf[2]);
-    g_assert_true (d >= 0 && d == trawl_plate_edit_distance (buf[2], buf[1]));
-  }
   g_test_message ("%d random patterns compiled", compiled);
   g_assert_cmpint (compiled, >, 100);
 }

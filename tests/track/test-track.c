@@ -15,10 +15,11 @@ static void
 make_embedding (float *e, int who, int frame)
 {
   double n2 = 0;
-  for (int k = 0; k < TRAWL_FACE_EMBED_DIM; k++) {
-    e[k] = (k == who) ? 1.0f : 0.02f * (float) sin (k * 7.0 + frame * 3.0 + who);
-    n2 += e[k] * e[k];
-  }
+  for (int k = 0; k < TRAWL_FACE_EMBED_DIM; k++)
+    {
+      e[k] = (k == who) ? 1.0f : 0.02f * (float) sin (k * 7.0 + frame * 3.0 + who);
+      n2 += e[k] * e[k];
+    }
   for (int k = 0; k < TRAWL_FACE_EMBED_DIM; k++)
     e[k] /= (float) sqrt (n2);
 }
@@ -50,28 +51,31 @@ static void
 test_faces_cross (void)
 {
   g_autoptr (TrawlTracker) tr = trawl_tracker_new (NULL);
-  for (int i = 0; i < 6; i++) {
-    float xa = 20 + i * 60, xb = 320 - i * 60;
-    TrawlFace fs[2] = { make_face (0, i, xa, 50, 0.5f), make_face (1, i, xb, 50, 0.5f) };
-    g_autoptr (GArray) a = faces_of (fs, 2);
-    trawl_tracker_add_faces (tr, NULL, i * 0.5, a);
-  }
+  for (int i = 0; i < 6; i++)
+    {
+      float xa = 20 + i * 60, xb = 320 - i * 60;
+      TrawlFace fs[2] = { make_face (0, i, xa, 50, 0.5f), make_face (1, i, xb, 50, 0.5f) };
+      g_autoptr (GArray) a = faces_of (fs, 2);
+      trawl_tracker_add_faces (tr, NULL, i * 0.5, a);
+    }
   g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
   g_assert_cmpuint (tracks->len, ==, 2);
-  for (guint t = 0; t < 2; t++) {
-    TrawlTrackResult *r = tracks->pdata[t];
-    g_assert_cmpint (r->kind, ==, TRAWL_TRACK_FACE);
-    g_assert_cmpuint (r->obs->len, ==, 6);
-    g_assert_cmpfloat (r->first_pts_s, ==, 0.0);
-    g_assert_cmpfloat (r->last_pts_s, ==, 2.5);
-    g_assert_true (r->has_embedding);
-    /* one identity per track: the mean points along one axis */
-    int axis = r->mean_embedding[0] > r->mean_embedding[1] ? 0 : 1;
-    for (guint k = 0; k < r->obs->len; k++) {
-      TrawlTrackObs *o = &g_array_index (r->obs, TrawlTrackObs, k);
-      g_assert_cmpfloat (o->embedding[axis], >, 0.9f);
+  for (guint t = 0; t < 2; t++)
+    {
+      TrawlTrackResult *r = tracks->pdata[t];
+      g_assert_cmpint (r->kind, ==, TRAWL_TRACK_FACE);
+      g_assert_cmpuint (r->obs->len, ==, 6);
+      g_assert_cmpfloat (r->first_pts_s, ==, 0.0);
+      g_assert_cmpfloat (r->last_pts_s, ==, 2.5);
+      g_assert_true (r->has_embedding);
+      /* one identity per track: the mean points along one axis */
+      int axis = r->mean_embedding[0] > r->mean_embedding[1] ? 0 : 1;
+      for (guint k = 0; k < r->obs->len; k++)
+        {
+          TrawlTrackObs *o = &g_array_index (r->obs, TrawlTrackObs, k);
+          g_assert_cmpfloat (o->embedding[axis], >, 0.9f);
+        }
     }
-  }
 }
 
 /* A person unseen for longer than max_gap_s starts a new track; a short
@@ -84,11 +88,12 @@ test_faces_gap_and_stranger (void)
   o.max_gap_s = 2.0;
   g_autoptr (TrawlTracker) tr = trawl_tracker_new (&o);
   double pts[] = { 0.0, 0.5, 2.0, 10.0 };  /* gap 1.5 s keeps, 8 s breaks */
-  for (guint i = 0; i < G_N_ELEMENTS (pts); i++) {
-    TrawlFace f = make_face (3, i, 100, 100, 0.5f);
-    g_autoptr (GArray) a = faces_of (&f, 1);
-    trawl_tracker_add_faces (tr, NULL, pts[i], a);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (pts); i++)
+    {
+      TrawlFace f = make_face (3, i, 100, 100, 0.5f);
+      g_autoptr (GArray) a = faces_of (&f, 1);
+      trawl_tracker_add_faces (tr, NULL, pts[i], a);
+    }
   TrawlFace s = make_face (7, 9, 100, 100, 0.5f);   /* same box, other person */
   g_autoptr (GArray) a = faces_of (&s, 1);
   trawl_tracker_add_faces (tr, NULL, 10.5, a);
@@ -127,18 +132,22 @@ test_hold (void)
   /* person 2: one track of three sightings; person 1: two tracks */
   g_assert_cmpuint (tracks->len, ==, 3);
   guint n2 = 0, n1 = 0;
-  for (guint i = 0; i < tracks->len; i++) {
-    TrawlTrackResult *r = tracks->pdata[i];
-    gboolean is2 = r->mean_embedding[2] > r->mean_embedding[1];
-    if (is2) {
-      n2++;
-      g_assert_cmpuint (r->obs->len, ==, 3);
-      g_assert_cmpfloat (r->last_pts_s, ==, 8.5);  /* holds add no sighting */
-    } else {
-      n1++;
-      g_assert_cmpuint (r->obs->len, ==, 1);
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      TrawlTrackResult *r = tracks->pdata[i];
+      gboolean is2 = r->mean_embedding[2] > r->mean_embedding[1];
+      if (is2)
+        {
+          n2++;
+          g_assert_cmpuint (r->obs->len, ==, 3);
+          g_assert_cmpfloat (r->last_pts_s, ==, 8.5);  /* holds add no sighting */
+        }
+      else
+        {
+          n1++;
+          g_assert_cmpuint (r->obs->len, ==, 1);
+        }
     }
-  }
   g_assert_cmpuint (n2, ==, 1);
   g_assert_cmpuint (n1, ==, 2);
 
@@ -162,28 +171,31 @@ test_best_and_thumbs (void)
   g_autoptr (TrawlImage) frame = trawl_image_new (320, 240);
   memset (frame->data, 128, (gsize) frame->stride * frame->height);
   float q[] = { 0.2f, 0.9f, 0.1f, 0.5f, 0.7f };
-  for (guint i = 0; i < G_N_ELEMENTS (q); i++) {
-    TrawlFace f = make_face (5, i, 100 + i * 2, 80, q[i]);
-    g_autoptr (GArray) a = faces_of (&f, 1);
-    trawl_tracker_add_faces (tr, frame, i * 0.5, a);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (q); i++)
+    {
+      TrawlFace f = make_face (5, i, 100 + i * 2, 80, q[i]);
+      g_autoptr (GArray) a = faces_of (&f, 1);
+      trawl_tracker_add_faces (tr, frame, i * 0.5, a);
+    }
   g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
   g_assert_cmpuint (tracks->len, ==, 1);
   TrawlTrackResult *r = tracks->pdata[0];
   g_assert_cmpuint (r->best_obs, ==, 1);
   g_assert_cmpfloat_with_epsilon (r->best_quality, 0.9f, 1e-6);
-  for (guint i = 0; i < r->obs->len; i++) {
-    TrawlTrackObs *ob = &g_array_index (r->obs, TrawlTrackObs, i);
-    gboolean want = (i == 1 || i == 4);  /* 0.9 and 0.7 */
-    g_assert_cmpint (ob->thumb_jpeg != NULL, ==, want);
-    if (want) {
-      gsize len;
-      const guint8 *d = g_bytes_get_data (ob->thumb_jpeg, &len);
-      g_assert_cmpuint (len, >, 4);
-      g_assert_cmpint (d[0], ==, 0xFF);  /* JPEG SOI */
-      g_assert_cmpint (d[1], ==, 0xD8);
+  for (guint i = 0; i < r->obs->len; i++)
+    {
+      TrawlTrackObs *ob = &g_array_index (r->obs, TrawlTrackObs, i);
+      gboolean want = (i == 1 || i == 4);  /* 0.9 and 0.7 */
+      g_assert_cmpint (ob->thumb_jpeg != NULL, ==, want);
+      if (want)
+        {
+          gsize len;
+          const guint8 *d = g_bytes_get_data (ob->thumb_jpeg, &len);
+          g_assert_cmpuint (len, >, 4);
+          g_assert_cmpint (d[0], ==, 0xFF);  /* JPEG SOI */
+          g_assert_cmpint (d[1], ==, 0xD8);
+        }
     }
-  }
 }
 
 static TrawlPlate *
@@ -196,16 +208,17 @@ make_plate (const char *text, float x, float conf)
   p->text = g_strdup (text);
   p->confidence = conf;
   p->chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
-  for (const char *c = text; *c; c++) {
-    TrawlPlateChar pc = { 0 };
-    pc.c = (gunichar) *c;
-    pc.prob = conf;
-    pc.alt[0] = (gunichar) *c;
-    pc.alt_prob[0] = conf;
-    pc.alt[1] = 'Q';
-    pc.alt_prob[1] = 1 - conf;
-    g_array_append_val (p->chars, pc);
-  }
+  for (const char *c = text; *c; c++)
+    {
+      TrawlPlateChar pc = { 0 };
+      pc.c = (gunichar) *c;
+      pc.prob = conf;
+      pc.alt[0] = (gunichar) *c;
+      pc.alt_prob[0] = conf;
+      pc.alt[1] = 'Q';
+      pc.alt_prob[1] = 1 - conf;
+      g_array_append_val (p->chars, pc);
+    }
   return p;
 }
 
@@ -217,23 +230,25 @@ test_plates (void)
 {
   g_autoptr (TrawlTracker) tr = trawl_tracker_new (NULL);
   const char *reads[] = { "AB123CD", "A8123CD", "AB123CD", "AB1230D" };
-  for (guint i = 0; i < G_N_ELEMENTS (reads); i++) {
-    g_autoptr (GPtrArray) ps = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
-    g_ptr_array_add (ps, make_plate (reads[i], 10 + i * 150, i == 1 ? 0.95f : 0.8f));
-    g_ptr_array_add (ps, make_plate ("XY987ZW", 500, 0.9f));
-    trawl_tracker_add_plates (tr, NULL, i * 0.5, ps);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    {
+      g_autoptr (GPtrArray) ps = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
+      g_ptr_array_add (ps, make_plate (reads[i], 10 + i * 150, i == 1 ? 0.95f : 0.8f));
+      g_ptr_array_add (ps, make_plate ("XY987ZW", 500, 0.9f));
+      trawl_tracker_add_plates (tr, NULL, i * 0.5, ps);
+    }
   g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
   g_assert_cmpuint (tracks->len, ==, 2);
   TrawlTrackResult *ab = NULL, *xy = NULL;
-  for (guint i = 0; i < 2; i++) {
-    TrawlTrackResult *r = tracks->pdata[i];
-    g_assert_cmpint (r->kind, ==, TRAWL_TRACK_PLATE);
-    if (g_str_has_prefix (r->best_plate_text, "XY"))
-      xy = r;
-    else
-      ab = r;
-  }
+  for (guint i = 0; i < 2; i++)
+    {
+      TrawlTrackResult *r = tracks->pdata[i];
+      g_assert_cmpint (r->kind, ==, TRAWL_TRACK_PLATE);
+      if (g_str_has_prefix (r->best_plate_text, "XY"))
+        xy = r;
+      else
+        ab = r;
+    }
   g_assert_nonnull (ab);
   g_assert_nonnull (xy);
   g_assert_cmpuint (ab->obs->len, ==, 4);
@@ -258,25 +273,27 @@ static void
 test_plate_vote (void)
 {
   const char *reads[] = { "32L8D6", "3ZLBD6", "32LBO6", "32LBD6X" };
-  for (int keep = 0; keep < 2; keep++) {
-    TrawlTrackerOptions o;
-    trawl_tracker_options_init (&o);
-    o.keep_unlikely_plates = keep;
-    g_autoptr (TrawlTracker) tr = trawl_tracker_new (&o);
-    for (guint i = 0; i < G_N_ELEMENTS (reads); i++) {
-      g_autoptr (GPtrArray) ps = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
-      g_ptr_array_add (ps, make_plate (reads[i], 100, i == 3 ? 0.5f : 0.8f));
-      g_ptr_array_add (ps, make_plate ("FUSION", 400, 0.7f));
-      trawl_tracker_add_plates (tr, NULL, i * 0.5, ps);
+  for (int keep = 0; keep < 2; keep++)
+    {
+      TrawlTrackerOptions o;
+      trawl_tracker_options_init (&o);
+      o.keep_unlikely_plates = keep;
+      g_autoptr (TrawlTracker) tr = trawl_tracker_new (&o);
+      for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+        {
+          g_autoptr (GPtrArray) ps = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_plate_free);
+          g_ptr_array_add (ps, make_plate (reads[i], 100, i == 3 ? 0.5f : 0.8f));
+          g_ptr_array_add (ps, make_plate ("FUSION", 400, 0.7f));
+          trawl_tracker_add_plates (tr, NULL, i * 0.5, ps);
+        }
+      g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
+      g_assert_cmpuint (tracks->len, ==, keep ? 2 : 1);
+      TrawlTrackResult *t = tracks->pdata[0];
+      g_assert_cmpstr (t->best_plate_text, ==, "32LBD6");
+      g_assert_cmpuint (t->obs->len, ==, 4);
+      if (keep)
+        g_assert_cmpstr (((TrawlTrackResult *) tracks->pdata[1])->best_plate_text, ==, "FUSION");
     }
-    g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tr);
-    g_assert_cmpuint (tracks->len, ==, keep ? 2 : 1);
-    TrawlTrackResult *t = tracks->pdata[0];
-    g_assert_cmpstr (t->best_plate_text, ==, "32LBD6");
-    g_assert_cmpuint (t->obs->len, ==, 4);
-    if (keep)
-      g_assert_cmpstr (((TrawlTrackResult *) tracks->pdata[1])->best_plate_text, ==, "FUSION");
-  }
 }
 
 static void
@@ -320,18 +337,20 @@ test_chars_json_search (void)
 {
   g_autoptr (GArray) chars = g_array_new (FALSE, TRUE, sizeof (TrawlPlateChar));
   const char *read = "AX-12";
-  for (const char *p = read; *p; p++) {
-    TrawlPlateChar pc = { 0 };
-    pc.c = (gunichar) *p;
-    pc.prob = 0.9f;
-    pc.alt[0] = pc.c;
-    pc.alt_prob[0] = 0.9f;
-    if (*p == 'X') {
-      pc.alt[1] = 'K';
-      pc.alt_prob[1] = 0.3f;
+  for (const char *p = read; *p; p++)
+    {
+      TrawlPlateChar pc = { 0 };
+      pc.c = (gunichar) *p;
+      pc.prob = 0.9f;
+      pc.alt[0] = pc.c;
+      pc.alt_prob[0] = 0.9f;
+      if (*p == 'X')
+        {
+          pc.alt[1] = 'K';
+          pc.alt_prob[1] = 0.3f;
+        }
+      g_array_append_val (chars, pc);
     }
-    g_array_append_val (chars, pc);
-  }
   g_autofree char *js = trawl_plate_chars_to_json (chars);
   g_autoptr (TrawlPlatePattern) pat = trawl_plate_pattern_new ("AK12", 0, NULL);
   g_assert_cmpfloat (trawl_plate_pattern_cost (pat, "AX12", NULL), ==, 1.0);

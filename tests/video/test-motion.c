@@ -19,13 +19,14 @@ scene (void)
 {
   TrawlImage *img = trawl_image_new (W, H);
   for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++) {
-      guint8 *p = img->data + (gsize) y * img->stride + (gsize) x * 3;
-      int v = 40 + (x * 120) / W + (y * 60) / H + (((x / 37) + (y / 23)) % 3) * 12;
-      p[0] = (guint8) CLAMP (v + 5, 0, 255);
-      p[1] = (guint8) CLAMP (v, 0, 255);
-      p[2] = (guint8) CLAMP (v - 5, 0, 255);
-    }
+    for (int x = 0; x < W; x++)
+      {
+        guint8 *p = img->data + (gsize) y * img->stride + (gsize) x * 3;
+        int v = 40 + (x * 120) / W + (y * 60) / H + (((x / 37) + (y / 23)) % 3) * 12;
+        p[0] = (guint8) CLAMP (v + 5, 0, 255);
+        p[1] = (guint8) CLAMP (v, 0, 255);
+        p[2] = (guint8) CLAMP (v - 5, 0, 255);
+      }
   return img;
 }
 
@@ -42,11 +43,12 @@ static void
 add_noise (TrawlImage *img, int amp, guint32 seed)
 {
   for (int y = 0; y < H; y++)
-    for (int x = 0; x < W * 3; x++) {
-      guint8 *p = img->data + (gsize) y * img->stride + x;
-      int d = (int) (lcg (&seed) % (2 * amp + 1)) - amp;
-      *p = (guint8) CLAMP (*p + d, 0, 255);
-    }
+    for (int x = 0; x < W * 3; x++)
+      {
+        guint8 *p = img->data + (gsize) y * img->stride + x;
+        int d = (int) (lcg (&seed) % (2 * amp + 1)) - amp;
+        *p = (guint8) CLAMP (*p + d, 0, 255);
+      }
 }
 
 /* Codec-like flicker: 8x8 blocks shifted by up to +-amp as a whole. */
@@ -54,14 +56,16 @@ static void
 add_block_flicker (TrawlImage *img, int amp, guint32 seed)
 {
   for (int by = 0; by < H; by += 8)
-    for (int bx = 0; bx < W; bx += 8) {
-      int d = (int) (lcg (&seed) % (2 * amp + 1)) - amp;
-      for (int y = by; y < by + 8 && y < H; y++)
-        for (int x = bx * 3; x < (bx + 8) * 3 && x < W * 3; x++) {
-          guint8 *p = img->data + (gsize) y * img->stride + x;
-          *p = (guint8) CLAMP (*p + d, 0, 255);
-        }
-    }
+    for (int bx = 0; bx < W; bx += 8)
+      {
+        int d = (int) (lcg (&seed) % (2 * amp + 1)) - amp;
+        for (int y = by; y < by + 8 && y < H; y++)
+          for (int x = bx * 3; x < (bx + 8) * 3 && x < W * 3; x++)
+            {
+              guint8 *p = img->data + (gsize) y * img->stride + x;
+              *p = (guint8) CLAMP (*p + d, 0, 255);
+            }
+      }
 }
 
 /* v -> gain * v + offset on every channel (auto exposure). */
@@ -69,10 +73,11 @@ static void
 expose (TrawlImage *img, double gain, double offset)
 {
   for (int y = 0; y < H; y++)
-    for (int x = 0; x < W * 3; x++) {
-      guint8 *p = img->data + (gsize) y * img->stride + x;
-      *p = (guint8) CLAMP (lround (gain * *p + offset), 0, 255);
-    }
+    for (int x = 0; x < W * 3; x++)
+      {
+        guint8 *p = img->data + (gsize) y * img->stride + x;
+        *p = (guint8) CLAMP (lround (gain * *p + offset), 0, 255);
+      }
 }
 
 /* A gray patch of w x h px at x, y. */
@@ -107,10 +112,11 @@ test_still (void)
   double ch = -1;
   g_assert_cmpint (judge (g, img, 0.0, &ch), ==, TRAWL_MOTION_FIRST);
   g_assert_cmpfloat (ch, ==, 0.0);
-  for (int i = 1; i < 10; i++) {
-    g_assert_cmpint (judge (g, img, i * 0.5, &ch), ==, TRAWL_MOTION_STILL);
-    g_assert_cmpfloat (ch, ==, 0.0);
-  }
+  for (int i = 1; i < 10; i++)
+    {
+      g_assert_cmpint (judge (g, img, i * 0.5, &ch), ==, TRAWL_MOTION_STILL);
+      g_assert_cmpfloat (ch, ==, 0.0);
+    }
   /* No thumbnail: cannot judge, let through. */
   g_assert_cmpint (trawl_motion_gate_check (g, NULL, 5.0, NULL), ==, TRAWL_MOTION_FIRST);
 }
@@ -123,14 +129,15 @@ test_noise_and_flicker (void)
   g_autoptr (TrawlMotionGate) g = trawl_motion_gate_new (NULL);
   g_autoptr (TrawlImage) ref = scene ();
   judge (g, ref, 0.0, NULL);
-  for (int i = 1; i < 8; i++) {
-    g_autoptr (TrawlImage) img = scene ();
-    add_noise (img, 20, 1000u + i);
-    add_block_flicker (img, 6, 77u * i);
-    double ch = -1;
-    g_assert_cmpint (judge (g, img, i * 0.5, &ch), ==, TRAWL_MOTION_STILL);
-    g_assert_cmpfloat (ch, <, 0.002);
-  }
+  for (int i = 1; i < 8; i++)
+    {
+      g_autoptr (TrawlImage) img = scene ();
+      add_noise (img, 20, 1000u + i);
+      add_block_flicker (img, 6, 77u * i);
+      double ch = -1;
+      g_assert_cmpint (judge (g, img, i * 0.5, &ch), ==, TRAWL_MOTION_STILL);
+      g_assert_cmpfloat (ch, <, 0.002);
+    }
 }
 
 /* Exposure changes (darker, brighter, a shift) are not motion; a moving
@@ -139,19 +146,20 @@ static void
 test_brightness (void)
 {
   static const double change[][2] = { { 0.7, 0 }, { 1.3, 5 }, { 1.0, 25 }, { 0.85, -10 } };
-  for (guint k = 0; k < G_N_ELEMENTS (change); k++) {
-    g_autoptr (TrawlMotionGate) g = trawl_motion_gate_new (NULL);
-    g_autoptr (TrawlImage) ref = scene ();
-    judge (g, ref, 0.0, NULL);
-    g_autoptr (TrawlImage) img = scene ();
-    expose (img, change[k][0], change[k][1]);
-    double ch = -1;
-    TrawlMotionVerdict v = judge (g, img, 0.5, &ch);
-    g_test_message ("exposure %.2f %+.0f: changed %.4f", change[k][0], change[k][1], ch);
-    g_assert_cmpint (v, ==, TRAWL_MOTION_STILL);
-    block (img, 300, 150, 40, 80);
-    g_assert_cmpint (judge (g, img, 1.0, NULL), ==, TRAWL_MOTION_MOVED);
-  }
+  for (guint k = 0; k < G_N_ELEMENTS (change); k++)
+    {
+      g_autoptr (TrawlMotionGate) g = trawl_motion_gate_new (NULL);
+      g_autoptr (TrawlImage) ref = scene ();
+      judge (g, ref, 0.0, NULL);
+      g_autoptr (TrawlImage) img = scene ();
+      expose (img, change[k][0], change[k][1]);
+      double ch = -1;
+      TrawlMotionVerdict v = judge (g, img, 0.5, &ch);
+      g_test_message ("exposure %.2f %+.0f: changed %.4f", change[k][0], change[k][1], ch);
+      g_assert_cmpint (v, ==, TRAWL_MOTION_STILL);
+      block (img, 300, 150, 40, 80);
+      g_assert_cmpint (judge (g, img, 1.0, NULL), ==, TRAWL_MOTION_MOVED);
+    }
   /* The control: without the fit, the plain difference would have been
    * motion everywhere (so the case above tests the fit). */
   g_autoptr (TrawlImage) a = scene (), b = scene ();
@@ -174,15 +182,16 @@ test_moving_block (void)
   g_autoptr (TrawlImage) bg = scene ();
   judge (g, bg, 0.0, NULL);
   double pts = 0.5;
-  for (int i = 0; i < 6; i++, pts += 0.5) {
-    g_autoptr (TrawlImage) img = scene ();
-    block (img, 40 + i * 90, 200, 30, 60);  /* person-sized at 640x360 */
-    add_noise (img, 10, 5u + i);
-    double ch = 0;
-    g_assert_cmpint (judge (g, img, pts, &ch), ==, TRAWL_MOTION_MOVED);
-    g_assert_cmpfloat (ch, >=, 0.002);
-    g_assert_cmpfloat (ch, <, 0.1);
-  }
+  for (int i = 0; i < 6; i++, pts += 0.5)
+    {
+      g_autoptr (TrawlImage) img = scene ();
+      block (img, 40 + i * 90, 200, 30, 60);  /* person-sized at 640x360 */
+      add_noise (img, 10, 5u + i);
+      double ch = 0;
+      g_assert_cmpint (judge (g, img, pts, &ch), ==, TRAWL_MOTION_MOVED);
+      g_assert_cmpfloat (ch, >=, 0.002);
+      g_assert_cmpfloat (ch, <, 0.1);
+    }
   g_autoptr (TrawlImage) stopped = scene ();
   block (stopped, 40 + 5 * 90, 200, 30, 60);
   g_assert_cmpint (judge (g, stopped, pts, NULL), ==, TRAWL_MOTION_STILL);
@@ -205,11 +214,12 @@ test_periodic_and_drift (void)
   int through = 0;
   for (int i = 0; i <= 24; i++) {  /* 12 s at 2 frames/s */
     TrawlMotionVerdict v = judge (g, img, i * 0.5, NULL);
-    if (v != TRAWL_MOTION_STILL) {
-      through++;
-      g_assert_true (i == 0 || v == TRAWL_MOTION_PERIODIC);
-      g_assert_true (i % 8 == 0);
-    }
+    if (v != TRAWL_MOTION_STILL)
+      {
+        through++;
+        g_assert_true (i == 0 || v == TRAWL_MOTION_PERIODIC);
+        g_assert_true (i % 8 == 0);
+      }
   }
   g_assert_cmpint (through, ==, 4);  /* 0, 4, 8 and 12 s */
 
@@ -217,12 +227,13 @@ test_periodic_and_drift (void)
    * but against the reference it adds up within a few frames. */
   g_autoptr (TrawlMotionGate) g2 = trawl_motion_gate_new (NULL);
   int first_moved = -1;
-  for (int i = 0; i < 10 && first_moved < 0; i++) {
-    g_autoptr (TrawlImage) f = scene ();
-    fill (f, 300, 150, 40, 80, 150 - 3 * i);
-    if (judge (g2, f, i * 0.5, NULL) == TRAWL_MOTION_MOVED)
-      first_moved = i;
-  }
+  for (int i = 0; i < 10 && first_moved < 0; i++)
+    {
+      g_autoptr (TrawlImage) f = scene ();
+      fill (f, 300, 150, 40, 80, 150 - 3 * i);
+      if (judge (g2, f, i * 0.5, NULL) == TRAWL_MOTION_MOVED)
+        first_moved = i;
+    }
   g_assert_cmpint (first_moved, ==, 3);  /* 9 levels > 8 */
 }
 
@@ -236,29 +247,35 @@ test_clock_mask (void)
     { 60, 20, TRUE },    /* 6 x 2 cells */
     { 200, 100, FALSE }, /* 200 cells: 9% of the frame */
   };
-  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
-    g_autoptr (TrawlMotionGate) g = trawl_motion_gate_new (NULL);
-    int first_still = -1;
-    for (int i = 0; i < 120; i++) {
-      g_autoptr (TrawlImage) f = scene ();
-      fill (f, 20, 20, cases[k].w, cases[k].h, 60 + 30 * (i % 5));  /* the ticking digits */
-      TrawlMotionVerdict v = judge (g, f, i * 0.5, NULL);
-      if (i > 0 && v == TRAWL_MOTION_STILL && first_still < 0)
-        first_still = i;
-      if (i == 119 && cases[k].learnt) {
-        /* now a person walks in elsewhere */
-        block (f, 400, 200, 30, 60);
-        g_assert_cmpint (judge (g, f, 60.0, NULL), ==, TRAWL_MOTION_MOVED);
-      }
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr (TrawlMotionGate) g = trawl_motion_gate_new (NULL);
+      int first_still = -1;
+      for (int i = 0; i < 120; i++)
+        {
+          g_autoptr (TrawlImage) f = scene ();
+          fill (f, 20, 20, cases[k].w, cases[k].h, 60 + 30 * (i % 5));  /* the ticking digits */
+          TrawlMotionVerdict v = judge (g, f, i * 0.5, NULL);
+          if (i > 0 && v == TRAWL_MOTION_STILL && first_still < 0)
+            first_still = i;
+          if (i == 119 && cases[k].learnt)
+            {
+              /* now a person walks in elsewhere */
+              block (f, 400, 200, 30, 60);
+              g_assert_cmpint (judge (g, f, 60.0, NULL), ==, TRAWL_MOTION_MOVED);
+            }
+        }
+      g_test_message ("%dx%d patch: first still frame %d", cases[k].w, cases[k].h, first_still);
+      if (cases[k].learnt)
+        {
+          g_assert_cmpint (first_still, >, 10);   /* not at once: it was motion at first */
+          g_assert_cmpint (first_still, <, 80);   /* within 40 s */
+        }
+      else
+        {
+          g_assert_cmpint (first_still, ==, -1);
+        }
     }
-    g_test_message ("%dx%d patch: first still frame %d", cases[k].w, cases[k].h, first_still);
-    if (cases[k].learnt) {
-      g_assert_cmpint (first_still, >, 10);   /* not at once: it was motion at first */
-      g_assert_cmpint (first_still, <, 80);   /* within 40 s */
-    } else {
-      g_assert_cmpint (first_still, ==, -1);
-    }
-  }
 }
 
 /* The verdict names are what the indexer and eval print. */

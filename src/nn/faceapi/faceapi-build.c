@@ -44,21 +44,25 @@ _trawl_fa_weight (TrawlFaBuilder *b, const char *name, int ndim, const int64_t *
   if (failed (b))
     return NULL;
   w = _trawl_faceapi_weights_get (b->w, name);
-  if (w == NULL) {
-    fail (b, "face-api weights: %s is missing", name);
-    return NULL;
-  }
-  if (w->ndim != ndim) {
-    fail (b, "face-api weights: %s has rank %d, expected %d", name, w->ndim, ndim);
-    return NULL;
-  }
-  for (i = 0; dims != NULL && i < ndim; i++) {
-    if (dims[i] >= 0 && w->dims[i] != dims[i]) {
-      fail (b, "face-api weights: %s has dim %d = %" G_GINT64_FORMAT
-            ", expected %" G_GINT64_FORMAT, name, i, w->dims[i], dims[i]);
+  if (w == NULL)
+    {
+      fail (b, "face-api weights: %s is missing", name);
       return NULL;
     }
-  }
+  if (w->ndim != ndim)
+    {
+      fail (b, "face-api weights: %s has rank %d, expected %d", name, w->ndim, ndim);
+      return NULL;
+    }
+  for (i = 0; dims != NULL && i < ndim; i++)
+    {
+      if (dims[i] >= 0 && w->dims[i] != dims[i])
+        {
+          fail (b, "face-api weights: %s has dim %d = %" G_GINT64_FORMAT
+                ", expected %" G_GINT64_FORMAT, name, i, w->dims[i], dims[i]);
+          return NULL;
+        }
+    }
   return w;
 }
 
@@ -92,10 +96,11 @@ _trawl_fa_const (TrawlFaBuilder *b, const char *name, int ndim,
 {
   TrawlNnValueId id;
 
-  if (failed (b)) {
-    g_free (data);
-    return -1;
-  }
+  if (failed (b))
+    {
+      g_free (data);
+      return -1;
+    }
   id = trawl_nn_graph_add_constant (b->g, name, TRAWL_NN_F32, ndim, dims, data, TRUE);
   if (id < 0)
     fail (b, "face-api: cannot add constant %s", name ? name : "");
@@ -125,14 +130,16 @@ _trawl_fa_node (TrawlFaBuilder *b, const char *op, const char *name, int n_in,
   TrawlNnValueId id;
   int i;
 
-  for (i = 0; i < n_in; i++) {
-    if (in[i] < 0 && !failed (b))
-      fail (b, "face-api: %s node has an invalid input", op);
-  }
-  if (failed (b)) {
-    trawl_nn_attrs_free (attrs);
-    return -1;
-  }
+  for (i = 0; i < n_in; i++)
+    {
+      if (in[i] < 0 && !failed (b))
+        fail (b, "face-api: %s node has an invalid input", op);
+    }
+  if (failed (b))
+    {
+      trawl_nn_attrs_free (attrs);
+      return -1;
+    }
   id = trawl_nn_graph_op (b->g, op, name, n_in, in, attrs, &local);
   if (id < 0)
     take_error (b, local ? local : g_error_new (TRAWL_NN_ERROR, TRAWL_NN_ERROR_UNSUPPORTED,
@@ -146,10 +153,11 @@ conv_axis (int in, int k, int stride, TrawlFaPadding pad, int64_t *lo, int64_t *
 {
   int out, total;
 
-  if (pad == TRAWL_FA_VALID) {
-    *lo = *hi = 0;
-    return in >= k ? (in - k) / stride + 1 : 0;
-  }
+  if (pad == TRAWL_FA_VALID)
+    {
+      *lo = *hi = 0;
+      return in >= k ? (in - k) / stride + 1 : 0;
+    }
   out = (in + stride - 1) / stride;
   total = MAX ((out - 1) * stride + k - in, 0);
   *lo = total / 2;            /* the odd pixel goes to the end, as in TF */
@@ -172,40 +180,44 @@ _trawl_fa_conv (TrawlFaBuilder *b, TrawlFaValue x, const char *name,
 
   if (failed (b) || x.id < 0 || filt == NULL)
     return bad;
-  if (filt->ndim != 4) {
-    fail (b, "face-api weights: %s is not a 4-D filter", filt->name);
-    return bad;
-  }
+  if (filt->ndim != 4)
+    {
+      fail (b, "face-api weights: %s is not a 4-D filter", filt->name);
+      return bad;
+    }
   kh = filt->dims[0];
   kw = filt->dims[1];
   ci = filt->dims[2];
   co = depthwise ? ci * filt->dims[3] : filt->dims[3];
-  if (ci != x.c || (depthwise && filt->dims[3] != 1)) {
-    fail (b, "face-api weights: %s does not fit %d input channels", filt->name, x.c);
-    return bad;
-  }
+  if (ci != x.c || (depthwise && filt->dims[3] != 1))
+    {
+      fail (b, "face-api weights: %s does not fit %d input channels", filt->name, x.c);
+      return bad;
+    }
 
   /* HWIO -> OIHW (depthwise H W C 1 -> C 1 H W), folding scale */
   wt = g_new (float, filt->numel);
   for (int64_t y = 0; y < kh; y++)
     for (int64_t xx = 0; xx < kw; xx++)
       for (int64_t i = 0; i < ci; i++)
-        for (int64_t o = 0; o < (depthwise ? 1 : co); o++) {
-          float v = filt->data[((y * kw + xx) * ci + i) * (depthwise ? 1 : co) + o];
-          int64_t oc = depthwise ? i : o;
-          int64_t ic = depthwise ? 0 : i;
-          int64_t icn = depthwise ? 1 : ci;
-          wt[((oc * icn + ic) * kh + y) * kw + xx] = scale ? v * scale[oc] : v;
-        }
+        for (int64_t o = 0; o < (depthwise ? 1 : co); o++)
+          {
+            float v = filt->data[((y * kw + xx) * ci + i) * (depthwise ? 1 : co) + o];
+            int64_t oc = depthwise ? i : o;
+            int64_t ic = depthwise ? 0 : i;
+            int64_t icn = depthwise ? 1 : ci;
+            wt[((oc * icn + ic) * kh + y) * kw + xx] = scale ? v * scale[oc] : v;
+          }
   bt = g_new0 (float, co);
-  for (int64_t o = 0; o < co; o++) {
-    float v = bias ? bias[o] : 0.0f;
-    if (scale)
-      v *= scale[o];
-    if (shift)
-      v += shift[o];
-    bt[o] = v;
-  }
+  for (int64_t o = 0; o < co; o++)
+    {
+      float v = bias ? bias[o] : 0.0f;
+      if (scale)
+        v *= scale[o];
+      if (shift)
+        v += shift[o];
+      bt[o] = v;
+    }
   wdims[0] = co;
   wdims[1] = depthwise ? 1 : ci;
   wdims[2] = kh;
@@ -229,10 +241,11 @@ _trawl_fa_conv (TrawlFaBuilder *b, TrawlFaValue x, const char *name,
   trawl_nn_attrs_set_ints (attrs, "pads", pads, 4);
   trawl_nn_attrs_set_int (attrs, "group", depthwise ? ci : 1);
   out.id = _trawl_fa_node (b, "Conv", name, 3, in, attrs);
-  if (out.id < 0 || out.h <= 0 || out.w <= 0) {
-    fail (b, "face-api: %s: input too small", name);
-    return bad;
-  }
+  if (out.id < 0 || out.h <= 0 || out.w <= 0)
+    {
+      fail (b, "face-api: %s: input too small", name);
+      return bad;
+    }
   return out;
 }
 
@@ -251,10 +264,11 @@ _trawl_fa_binary (TrawlFaBuilder *b, const char *op, TrawlFaValue x, TrawlFaValu
   TrawlFaValue out = x;
   TrawlNnValueId in[2] = { x.id, y.id };
 
-  if (!failed (b) && (x.c != y.c || x.h != y.h || x.w != y.w)) {
-    fail (b, "face-api: %s of %dx%dx%d and %dx%dx%d", op, x.c, x.h, x.w, y.c, y.h, y.w);
-    return bad;
-  }
+  if (!failed (b) && (x.c != y.c || x.h != y.h || x.w != y.w))
+    {
+      fail (b, "face-api: %s of %dx%dx%d and %dx%dx%d", op, x.c, x.h, x.w, y.c, y.h, y.w);
+      return bad;
+    }
   out.id = _trawl_fa_node (b, op, NULL, 2, in, NULL);
   return out.id < 0 ? bad : out;
 }
@@ -313,10 +327,11 @@ _trawl_fa_pool (TrawlFaBuilder *b, const char *op, TrawlFaValue x, int k, int st
   out.h = x.h >= k ? (x.h - k) / stride + 1 : 0;
   out.w = x.w >= k ? (x.w - k) / stride + 1 : 0;
   out.id = _trawl_fa_node (b, op, NULL, 1, &x.id, attrs);
-  if (out.id < 0 || out.h <= 0 || out.w <= 0) {
-    fail (b, "face-api: %s: input too small", op);
-    return bad;
-  }
+  if (out.id < 0 || out.h <= 0 || out.w <= 0)
+    {
+      fail (b, "face-api: %s: input too small", op);
+      return bad;
+    }
   return out;
 }
 
@@ -353,21 +368,23 @@ _trawl_fa_dense (TrawlFaBuilder *b, TrawlFaValue x, const char *wname, const cha
     bias = _trawl_fa_weight (b, bname, 1, NULL);
   if (w == NULL || (bname != NULL && bias == NULL) || x.id < 0)
     return bad;
-  if (bias != NULL && bias->dims[0] != w->dims[1]) {
-    fail (b, "face-api weights: %s does not fit %s", bname, wname);
-    return bad;
-  }
+  if (bias != NULL && bias->dims[0] != w->dims[1])
+    {
+      fail (b, "face-api weights: %s does not fit %s", bname, wname);
+      return bad;
+    }
   in[0] = x.id;
   in[1] = const_i64 (b, 2, flat);
   in[0] = _trawl_fa_node (b, "Reshape", NULL, 2, in, NULL);
   in[1] = _trawl_fa_const (b, wname, 2, w->dims, g_memdup2 (w->data, sizeof (float) * w->numel));
   out.id = _trawl_fa_node (b, "MatMul", NULL, 2, in, NULL);
-  if (bias != NULL) {
-    in[0] = out.id;
-    in[1] = _trawl_fa_const (b, bname, 1, bias->dims,
-                             g_memdup2 (bias->data, sizeof (float) * bias->numel));
-    out.id = _trawl_fa_node (b, "Add", NULL, 2, in, NULL);
-  }
+  if (bias != NULL)
+    {
+      in[0] = out.id;
+      in[1] = _trawl_fa_const (b, bname, 1, bias->dims,
+                               g_memdup2 (bias->data, sizeof (float) * bias->numel));
+      out.id = _trawl_fa_node (b, "Add", NULL, 2, in, NULL);
+    }
   out.c = (int) w->dims[1];
   out.h = out.w = 1;
   return out.id < 0 ? bad : out;
@@ -395,10 +412,11 @@ _trawl_fa_finish (TrawlFaBuilder *b, GError **error)
 {
   TrawlNnGraph *g = g_steal_pointer (&b->g);
 
-  if (b->err != NULL) {
-    g_propagate_error (error, g_steal_pointer (&b->err));
-    trawl_nn_graph_unref (g);
-    return NULL;
-  }
+  if (b->err != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&b->err));
+      trawl_nn_graph_unref (g);
+      return NULL;
+    }
   return g;
 }

@@ -47,18 +47,21 @@ dense_block (TrawlFaBuilder *b, TrawlFaValue x, const char *name, gboolean first
   g_autofree char *c3 = g_strdup_printf ("%s/conv3", name);
   TrawlFaValue out1, out2, out3, out4, in3, in4;
 
-  if (first) {
-    g_autofree char *fn = g_strdup_printf ("%s/filters", c0);
-    g_autofree char *bn = g_strdup_printf ("%s/bias", c0);
-    int64_t fd[4] = { 3, 3, x.c, -1 };
-    const TrawlFaceapiWeight *f = _trawl_fa_weight (b, fn, 4, fd);
-    int64_t bd[1] = { f ? f->dims[3] : 0 };
-    const TrawlFaceapiWeight *bias = f ? _trawl_fa_weight (b, bn, 1, bd) : NULL;
-    out1 = _trawl_fa_conv (b, x, c0, f, FALSE, bias ? bias->data : NULL, NULL, NULL,
-                           2, TRAWL_FA_SAME);
-  } else {
-    out1 = separable (b, x, c0, 2);
-  }
+  if (first)
+    {
+      g_autofree char *fn = g_strdup_printf ("%s/filters", c0);
+      g_autofree char *bn = g_strdup_printf ("%s/bias", c0);
+      int64_t fd[4] = { 3, 3, x.c, -1 };
+      const TrawlFaceapiWeight *f = _trawl_fa_weight (b, fn, 4, fd);
+      int64_t bd[1] = { f ? f->dims[3] : 0 };
+      const TrawlFaceapiWeight *bias = f ? _trawl_fa_weight (b, bn, 1, bd) : NULL;
+      out1 = _trawl_fa_conv (b, x, c0, f, FALSE, bias ? bias->data : NULL, NULL, NULL,
+                             2, TRAWL_FA_SAME);
+    }
+  else
+    {
+      out1 = separable (b, x, c0, 2);
+    }
   out1 = _trawl_fa_unary (b, "Relu", out1);
   out2 = separable (b, out1, c1, 1);
   in3 = _trawl_fa_unary (b, "Relu", _trawl_fa_binary (b, "Add", out1, out2));

@@ -32,20 +32,22 @@ trawl_nn_load_faceapi (const char *manifest_path, GError **error)
 
   g_return_val_if_fail (manifest_path != NULL, NULL);
   base = g_path_get_basename (manifest_path);
-  for (guint i = 0; i < G_N_ELEMENTS (archs); i++) {
-    /* exact model name: the tiny landmark model has the same prefix plus
-     * "_tiny" and a different architecture */
-    gsize n = strlen (archs[i].prefix);
-    if (strncmp (base, archs[i].prefix, n) == 0 &&
-        (base[n] == '-' || base[n] == '.' || base[n] == '\0'))
-      build = archs[i].build;
-  }
-  if (build == NULL) {
-    g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_UNSUPPORTED,
-                 "%s: not a known face-api model (expected ssd_mobilenetv1_model, "
-                 "face_landmark_68_model or face_recognition_model)", manifest_path);
-    return NULL;
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
+    {
+      /* exact model name: the tiny landmark model has the same prefix plus
+       * "_tiny" and a different architecture */
+      gsize n = strlen (archs[i].prefix);
+      if (strncmp (base, archs[i].prefix, n) == 0 &&
+          (base[n] == '-' || base[n] == '.' || base[n] == '\0'))
+        build = archs[i].build;
+    }
+  if (build == NULL)
+    {
+      g_set_error (error, TRAWL_NN_ERROR, TRAWL_NN_ERROR_UNSUPPORTED,
+                   "%s: not a known face-api model (expected ssd_mobilenetv1_model, "
+                   "face_landmark_68_model or face_recognition_model)", manifest_path);
+      return NULL;
+    }
   w = _trawl_faceapi_weights_load (manifest_path, error);
   if (w == NULL)
     return NULL;

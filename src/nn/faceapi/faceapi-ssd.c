@@ -63,10 +63,11 @@ depthwise_layer (TrawlFaBuilder *b, TrawlFaValue x, int idx, int stride)
   /* y = (conv - mean) * gamma / sqrt(var + eps) + beta, folded */
   scale = g_new (float, x.c);
   shift = g_new (float, x.c);
-  for (int c = 0; c < x.c; c++) {
-    scale[c] = (float) (gamma[c] / sqrt ((double) var[c] + BN_EPSILON));
-    shift[c] = beta[c] - mean[c] * scale[c];
-  }
+  for (int c = 0; c < x.c; c++)
+    {
+      scale[c] = (float) (gamma[c] / sqrt ((double) var[c] + BN_EPSILON));
+      shift[c] = beta[c] - mean[c] * scale[c];
+    }
   x = _trawl_fa_conv (b, x, p, f, TRUE, NULL, scale, shift, stride, TRAWL_FA_SAME);
   return _trawl_fa_clip (b, x, 0.0f, 6.0f);
 }
@@ -80,17 +81,18 @@ box_predictor (TrawlFaBuilder *b, TrawlFaValue x, int idx,
   const int per[2] = { 4, 3 };
   TrawlNnValueId *outs[2] = { boxes, classes };
 
-  for (int k = 0; k < 2; k++) {
-    g_autofree char *p = g_strdup_printf ("Prediction/BoxPredictor_%d/%s", idx, kinds[k]);
-    g_autofree char *wn = g_strdup_printf ("%s/weights", p);
-    g_autofree char *bn = g_strdup_printf ("%s/biases", p);
-    int64_t fd[4] = { 1, 1, x.c, -1 };
-    const TrawlFaceapiWeight *f = _trawl_fa_weight (b, wn, 4, fd);
-    const float *bias = f ? vec (b, bn, f->dims[3]) : NULL;
-    TrawlFaValue y = _trawl_fa_conv (b, x, p, f, FALSE, bias, NULL, NULL, 1, TRAWL_FA_SAME);
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *p = g_strdup_printf ("Prediction/BoxPredictor_%d/%s", idx, kinds[k]);
+      g_autofree char *wn = g_strdup_printf ("%s/weights", p);
+      g_autofree char *bn = g_strdup_printf ("%s/biases", p);
+      int64_t fd[4] = { 1, 1, x.c, -1 };
+      const TrawlFaceapiWeight *f = _trawl_fa_weight (b, wn, 4, fd);
+      const float *bias = f ? vec (b, bn, f->dims[3]) : NULL;
+      TrawlFaValue y = _trawl_fa_conv (b, x, p, f, FALSE, bias, NULL, NULL, 1, TRAWL_FA_SAME);
 
-    *outs[k] = _trawl_fa_to_rows (b, y, per[k]);
-  }
+      *outs[k] = _trawl_fa_to_rows (b, y, per[k]);
+    }
 }
 
 /* Concat along the anchor axis into a graph output named name. */
@@ -109,11 +111,12 @@ concat_output (TrawlFaBuilder *b, const TrawlNnValueId *parts, const char *name)
   attrs = trawl_nn_attrs_new ();
   trawl_nn_attrs_set_int (attrs, "axis", 1);
   if (trawl_nn_graph_add_node (b->g, "Concat", name, 6, parts, 1, &name, &out,
-                               attrs, &local) < 0) {
-    b->err = local ? local : g_error_new (TRAWL_NN_ERROR, TRAWL_NN_ERROR_UNSUPPORTED,
-                                          "face-api: cannot add Concat");
-    return;
-  }
+                               attrs, &local) < 0)
+    {
+      b->err = local ? local : g_error_new (TRAWL_NN_ERROR, TRAWL_NN_ERROR_UNSUPPORTED,
+                                            "face-api: cannot add Concat");
+      return;
+    }
   trawl_nn_graph_mark_output (b->g, out);
 }
 
@@ -134,22 +137,24 @@ _trawl_faceapi_build_ssd (const TrawlFaceapiWeights *w, GError **error)
   x = _trawl_fa_scalar_op (&b, "Sub", x, 1.0f);
 
   x = pointwise_layer (&b, x, "MobilenetV1", 0, 2);
-  for (int i = 1; i <= 13; i++) {
-    int stride = (i == 2 || i == 4 || i == 6 || i == 12) ? 2 : 1;
-    x = depthwise_layer (&b, x, i, stride);
-    x = pointwise_layer (&b, x, "MobilenetV1", i, 1);
-    if (i == 11)
-      conv11 = x;
-  }
+  for (int i = 1; i <= 13; i++)
+    {
+      int stride = (i == 2 || i == 4 || i == 6 || i == 12) ? 2 : 1;
+      x = depthwise_layer (&b, x, i, stride);
+      x = pointwise_layer (&b, x, "MobilenetV1", i, 1);
+      if (i == 11)
+        conv11 = x;
+    }
 
   /* extra feature layers: 1x1 (stride 1) then 3x3 (stride 2), four times */
   feats[0] = conv11;
   feats[1] = x;
-  for (int i = 0; i < 8; i++) {
-    x = pointwise_layer (&b, x, "Prediction", i, (i % 2) ? 2 : 1);
-    if (i % 2)
-      feats[2 + i / 2] = x;
-  }
+  for (int i = 0; i < 8; i++)
+    {
+      x = pointwise_layer (&b, x, "Prediction", i, (i % 2) ? 2 : 1);
+      if (i % 2)
+        feats[2 + i / 2] = x;
+    }
   for (int i = 0; i < 6; i++)
     box_predictor (&b, feats[i], i, &boxes[i], &classes[i]);
 

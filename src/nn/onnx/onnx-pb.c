@@ -32,19 +32,21 @@ _trawl_pb_varint (const guint8 **p, const guint8 *end, guint64 *v)
   const guint8 *q = *p;
   guint64 x = 0;
 
-  for (int shift = 0; shift < 70; shift += 7) {
-    if (q >= end)
-      return FALSE;
-    guint8 b = *q++;
-    if (shift == 63 && (b & 0x7e))
-      return FALSE;  /* bits beyond 64 */
-    x |= (guint64) (b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *p = q;
-      *v = x;
-      return TRUE;
+  for (int shift = 0; shift < 70; shift += 7)
+    {
+      if (q >= end)
+        return FALSE;
+      guint8 b = *q++;
+      if (shift == 63 && (b & 0x7e))
+        return FALSE;  /* bits beyond 64 */
+      x |= (guint64) (b & 0x7f) << shift;
+      if (!(b & 0x80))
+        {
+          *p = q;
+          *v = x;
+          return TRUE;
+        }
     }
-  }
   return FALSE;  /* more than 10 bytes */
 }
 
@@ -82,37 +84,38 @@ _trawl_pb_next (TrawlPbReader *r, TrawlPbField *f, const char *what, GError **er
   f->len = 0;
   f->u = 0;
 
-  switch (f->wire) {
-  case TRAWL_PB_VARINT:
-    if (!_trawl_pb_varint (&r->p, r->end, &f->u))
-      return fail (error, r, start, f->number, what, "truncated varint");
-    return 1;
-  case TRAWL_PB_FIXED64:
-    if (r->end - r->p < 8)
-      return fail (error, r, start, f->number, what, "truncated fixed64");
-    for (int i = 0; i < 8; i++)
-      f->u |= (guint64) r->p[i] << (8 * i);
-    r->p += 8;
-    return 1;
-  case TRAWL_PB_FIXED32:
-    if (r->end - r->p < 4)
-      return fail (error, r, start, f->number, what, "truncated fixed32");
-    for (int i = 0; i < 4; i++)
-      f->u |= (guint64) r->p[i] << (8 * i);
-    r->p += 4;
-    return 1;
-  case TRAWL_PB_LEN:
-    if (!_trawl_pb_varint (&r->p, r->end, &n))
-      return fail (error, r, start, f->number, what, "truncated length");
-    if (n > (guint64) (r->end - r->p))
-      return fail (error, r, start, f->number, what, "length runs past the end of the data");
-    f->data = r->p;
-    f->len = (gsize) n;
-    r->p += n;
-    return 1;
-  default:
-    return fail (error, r, start, f->number, what, "unsupported wire type");
-  }
+  switch (f->wire)
+    {
+    case TRAWL_PB_VARINT:
+      if (!_trawl_pb_varint (&r->p, r->end, &f->u))
+        return fail (error, r, start, f->number, what, "truncated varint");
+      return 1;
+    case TRAWL_PB_FIXED64:
+      if (r->end - r->p < 8)
+        return fail (error, r, start, f->number, what, "truncated fixed64");
+      for (int i = 0; i < 8; i++)
+        f->u |= (guint64) r->p[i] << (8 * i);
+      r->p += 8;
+      return 1;
+    case TRAWL_PB_FIXED32:
+      if (r->end - r->p < 4)
+        return fail (error, r, start, f->number, what, "truncated fixed32");
+      for (int i = 0; i < 4; i++)
+        f->u |= (guint64) r->p[i] << (8 * i);
+      r->p += 4;
+      return 1;
+    case TRAWL_PB_LEN:
+      if (!_trawl_pb_varint (&r->p, r->end, &n))
+        return fail (error, r, start, f->number, what, "truncated length");
+      if (n > (guint64) (r->end - r->p))
+        return fail (error, r, start, f->number, what, "length runs past the end of the data");
+      f->data = r->p;
+      f->len = (gsize) n;
+      r->p += n;
+      return 1;
+    default:
+      return fail (error, r, start, f->number, what, "unsupported wire type");
+    }
 }
 
 static gboolean
@@ -128,21 +131,23 @@ gboolean
 _trawl_pb_append_ints (const TrawlPbField *f, GArray *out, const char *what,
                        GError **error)
 {
-  if (f->wire == TRAWL_PB_VARINT) {
-    int64_t v = (int64_t) f->u;
-    g_array_append_val (out, v);
-    return TRUE;
-  }
+  if (f->wire == TRAWL_PB_VARINT)
+    {
+      int64_t v = (int64_t) f->u;
+      g_array_append_val (out, v);
+      return TRUE;
+    }
   if (f->wire != TRAWL_PB_LEN)
     return field_error (error, f, what, "wrong wire type for an integer list");
   const guint8 *p = f->data, *end = f->data + f->len;
-  while (p < end) {
-    guint64 u;
-    if (!_trawl_pb_varint (&p, end, &u))
-      return field_error (error, f, what, "truncated varint in a packed integer list");
-    int64_t v = (int64_t) u;
-    g_array_append_val (out, v);
-  }
+  while (p < end)
+    {
+      guint64 u;
+      if (!_trawl_pb_varint (&p, end, &u))
+        return field_error (error, f, what, "truncated varint in a packed integer list");
+      int64_t v = (int64_t) u;
+      g_array_append_val (out, v);
+    }
   return TRUE;
 }
 
@@ -152,12 +157,13 @@ _trawl_pb_append_floats (const TrawlPbField *f, GArray *out, const char *what,
 {
   float v;
 
-  if (f->wire == TRAWL_PB_FIXED32) {
-    guint32 bits = (guint32) f->u;
-    memcpy (&v, &bits, 4);
-    g_array_append_val (out, v);
-    return TRUE;
-  }
+  if (f->wire == TRAWL_PB_FIXED32)
+    {
+      guint32 bits = (guint32) f->u;
+      memcpy (&v, &bits, 4);
+      g_array_append_val (out, v);
+      return TRUE;
+    }
   if (f->wire != TRAWL_PB_LEN)
     return field_error (error, f, what, "wrong wire type for a float list");
   if (f->len % 4)
