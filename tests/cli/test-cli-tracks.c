@@ -211,13 +211,14 @@ test_table (void)
   g_test_message ("%s", out);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   int rows = 0;
+  /* g_autofree on an array frees only its first element: a GStrv instead. */
+  g_auto (GStrv) id = g_new0 (char *, 4);
+  for (int k = 0; k < 3; k++)
+    id[k] = g_strdup_printf ("%" G_GINT64_FORMAT, table_best[k]);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       /* Fits a terminal of 100 columns (counted in characters: "…"). */
       g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 100);
-      g_autofree char *id[3];
-      for (int k = 0; k < 3; k++)
-        id[k] = g_strdup_printf ("%" G_GINT64_FORMAT, table_best[k]);
       if (strstr (lines[i], "21:05:03") != NULL)
         {
           rows++;

@@ -271,7 +271,8 @@ run_case (gconstpointer data)
   for (int rep = 0; rep < 4; rep++)
     {
       const char *run = rep == 0 ? "first" : rep == 1 ? "second" : rep == 2 ? "staged" : "kept";
-      g_autofree float *kept[8] = { NULL };
+      /* host copies of the kept outputs, freed at the end of the run */
+      g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
       gboolean ok;
 
       if (rep < 2)
@@ -292,9 +293,10 @@ run_case (gconstpointer data)
 
           /* the outputs are the plan's device memory */
           g_assert_true (emu_is_dev (og[o].data));
-          kept[o] = g_malloc0 (MAX (bytes, 1));
-          g_assert_cmpint (cudaMemcpy (kept[o], og[o].data, bytes, cudaMemcpyDeviceToHost), ==, 0);
-          og[o].data = kept[o];
+          float *copy = g_malloc0 (MAX (bytes, 1));
+          g_ptr_array_add (kept, copy);
+          g_assert_cmpint (cudaMemcpy (copy, og[o].data, bytes, cudaMemcpyDeviceToHost), ==, 0);
+          og[o].data = copy;
         }
       if (!ok)
         {
