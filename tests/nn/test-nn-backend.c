@@ -173,7 +173,8 @@ test_table (void)
   TrawlNnPlanOptions be_o = { .backend = TRAWL_NN_BACKEND_CUDA, .n_threads = 1 };
   TrawlNnTensor in = { TRAWL_NN_F32, 2, { 2, 3 }, NULL }, ref, out;
   TrawlNnPlan *pc, *pb;
-  float *x = rnd (6, 11), want[6];
+  g_autofree float *x = rnd (6, 11);
+  float want[6];
 
   if (!g_test_subprocess ())
     {
@@ -222,7 +223,6 @@ test_table (void)
   g_assert_cmpint (calls[C_FREE], ==, 1);
   trawl_nn_plan_free (pc);
   trawl_nn_graph_unref (g);
-  g_free (x);
 }
 
 /* The CPU path, then CUDA asked for. */
@@ -321,7 +321,8 @@ glib_path (void)
 int
 main (int argc, char **argv)
 {
-  char *glib;
+  g_autofree char *glib = NULL;
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   glib = glib_path ();
@@ -332,5 +333,6 @@ main (int argc, char **argv)
   /* a real shared library with no backend entry point */
   g_test_add_data_func ("/nn/backend/bad-module/not-a-backend",
                         glib, test_bad_module);
-  return g_test_run ();
+  status = g_test_run ();
+  return status;
 }
