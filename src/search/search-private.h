@@ -59,7 +59,8 @@ typedef struct {
   double      from_utc, to_utc;
 } SearchFilter;
 
-/* Best score first, ties by track id (a stable order for equal scores). */
+/* Best score first, ties by track id (a stable order for equal scores);
+ * low_quality candidates after all others. */
 void     _trawl_search_candidates_sort (GArray *candidates);
 gboolean _trawl_search_filter_pass (const SearchFilter *f, gint64 camera_id, double first_utc,
                                     double last_utc);

@@ -71,6 +71,10 @@ static int
 cmp_candidate_desc (gconstpointer a, gconstpointer b)
 {
   const Candidate *ca = a, *cb = b;
+  /* faces too poor to match come after every track that can: their
+   * scores say little (such faces sit near everyone) */
+  if (ca->low_quality != cb->low_quality)
+    return ca->low_quality ? 1 : -1;
   if (ca->score != cb->score)
     return ca->score < cb->score ? 1 : -1;
   return (ca->track_id > cb->track_id) - (ca->track_id < cb->track_id);
@@ -232,7 +236,7 @@ fill_hits (TrawlSearch *s, const TrawlQuery *q, GArray *cands, TrawlSearchResult
       if (q->limit > 0 && r->hits->len >= (guint) q->limit)
         break;
       if (c->score < q->min_score)
-        break;  /* candidates come best first */
+        continue;  /* best first, but the low-quality ones after the rest */
       if (!fill_hit (s, c, q->thumbnails, &h, error))
         return FALSE;
       if (h == NULL)
