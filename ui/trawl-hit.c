@@ -83,7 +83,9 @@ static char *
 score_text (TrawlHit *self)
 {
   return g_strdup_printf ("%.3f · %s", self->hit->score,
-                          self->hit->match ? "match" : "below threshold");
+                          self->hit->match         ? "match"
+                          : self->hit->low_quality ? "face too poor to match"
+                                                   : "below threshold");
 }
 
 static char *

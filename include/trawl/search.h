@@ -21,9 +21,10 @@
  *   g_autoptr(TrawlSearchResults) r = trawl_search_run (s, q, NULL, &error);
  *   for (guint i = 0; i < r->hits->len; i++) ... r->hits->pdata[i] ...
  *
- * Scores: faces, the cosine similarity of L2-normalised 128-d descriptors
- * (best sighting of the track against the pooled query); plates, the
- * pattern score of trawl/plate.h (1 = exact). Both 0..1, higher is nearer.
+ * Scores: faces, trawl_search_face_track_score below (the track's best
+ * sighting of searchable quality, scored by its mean cosine similarity to
+ * the query's photos); plates, the pattern score of trawl/plate.h (1 =
+ * exact). Both 0..1, higher is nearer.
  *
  * Errors: GError in TRAWL_ERROR. INVALID_ARG for a query a person got
  * wrong, with a message that says what to change (no face in the photo and
@@ -46,6 +47,41 @@ G_BEGIN_DECLS
  * cosine 1 - 0.45^2 / 2. */
 #define TRAWL_SEARCH_FACE_THRESHOLD 0.89875
 
+/* Face sightings below this quality (TrawlFaceQuality.overall, kept as the
+ * sighting's quality) never make a match: blurred, tiny or turned-away
+ * faces embed near the middle of the space, within the threshold of
+ * strangers. Chosen on the shared people clips (trawl eval videos/people):
+ * the lowest gate without a false match on the Hamilton clip, the one clip
+ * with faces that good (the four CCTV-style clips have none above 0.10),
+ * with every gallery identity of ../shared/data and of the second face set
+ * as queries. Lin-Manuel Miranda's stage faces are 0.25..0.65. */
+#define TRAWL_SEARCH_FACE_MIN_QUALITY 0.25
+
+/* The score of one face against the query's photos: the mean, over the
+ * photos, of the cosine similarity of face and photo (face: one
+ * descriptor; photos: n_photos of them, TRAWL_FACE_DIM floats each; none
+ * need be unit length). The mean of the similarities rather than the
+ * similarity to the photos' pooled mean: pooling several photos gives a
+ * descriptor nearer the middle of the space, and photos of two people pooled
+ * give one that matches a third; on the still faces of both face sets the
+ * mean of similarities accepted 7 of 1488 impostor identities at the
+ * threshold, the pooled mean 40 and the best photo 28 (all genuine
+ * accepted). 0 when n_photos is 0. */
+double trawl_search_face_score (const float *face, const float *photos, int n_photos);
+
+/* A face track's score against the query's photos: the best
+ * trawl_search_face_score among its faces (n_faces descriptors with their
+ * qualities) of at least TRAWL_SEARCH_FACE_MIN_QUALITY. When none reaches
+ * it, the best over all faces, and *searchable (nullable) is FALSE: such a
+ * track is shown, never called a match. *best (nullable) gets the index of
+ * the face that scored (-1 when n_faces is 0). Each face counts alone: a
+ * mean of the track's faces sat nearer every gallery identity than its
+ * best face did (on the Hamilton clip it made Miranda's track match Obama's
+ * photos). */
+double trawl_search_face_track_score (const float *photos, int n_photos, const float *faces,
+                                      const float *qualities, int n_faces, int *best,
+                                      gboolean *searchable);
+
 /* A plate read matches a fuzzy pattern when the cheapest alignment costs
  * at most this: one character wrong, missing or extra, or look-alikes
  * (B/8, O/0...) adding up to no more. As a score that is
@@ -61,8 +97,9 @@ typedef struct _TrawlSearch TrawlSearch;
 TrawlQuery *trawl_query_new (void);
 void        trawl_query_free (TrawlQuery *q);
 
-/* A photo of the person. Several photos of one person are pooled (their
- * descriptors averaged), which makes a query steadier than any single
+/* A photo of the person. Several photos of one person are pooled: a
+ * track's score is its mean similarity to them (see
+ * trawl_search_face_score), which makes a query steadier than any single
  * one. face_index picks a face in a photo of several (0 = the largest; 1 =
  * the next by size...); box, when not NULL, gives the face's place by hand
  * (x, y, w, h px; face_index is then ignored). Photos are read when the
@@ -115,7 +152,11 @@ typedef struct {
   gint64     track_id;
   TrawlKind  kind;
   double     score;            /* 0..1 */
-  gboolean   match;            /* score >= the results' threshold */
+  gboolean   match;            /* score >= the results' threshold (and, faces,
+                                  * not low_quality) */
+  gboolean   low_quality;      /* faces: no sighting of the track reaches
+                                  * TRAWL_SEARCH_FACE_MIN_QUALITY; ranked by its
+                                  * best, never a match */
   char      *camera;
   gint64     camera_id;
   double     first_utc, last_utc;    /* NAN when unknown */
@@ -166,8 +207,9 @@ TrawlSearchResults *trawl_search_run_finish (TrawlSearch *s, GAsyncResult *resul
                                              GError **error);
 
 /* The pooled, L2-normalised descriptor of the query's face photos and
- * descriptors (TRAWL_FACE_DIM floats into out). *n_faces (nullable) gets
- * how many were pooled. FALSE with error set (a photo's problem named). */
+ * descriptors (TRAWL_FACE_DIM floats into out): their mean, what the vector
+ * store is asked with (tracks are then scored against each photo, see
+ * trawl_search_face_score). *n_faces (nullable) gets how many were pooled. FALSE with error set (a photo's problem named). */
 gboolean trawl_search_query_face (TrawlSearch *s, const TrawlQuery *q, float *out,
                                   int *n_faces, GError **error);
 

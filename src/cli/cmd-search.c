@@ -246,7 +246,8 @@ print_hit (const TrawlSearchHit *h, gboolean plates)
   g_autofree char *first = format_short_local (h->first_utc);
   g_autofree char *last = format_clock (h->last_utc);
   g_autofree char *file = basename_of (h->video_path);
-  g_autofree char *score = g_strdup_printf ("%.3f%s", h->score, h->match ? "*" : "");
+  g_autofree char *score = g_strdup_printf ("%.3f%s", h->score,
+                                            h->match ? "*" : h->low_quality ? "~" : "");
   g_autofree char *track = g_strdup_printf ("%" G_GINT64_FORMAT, h->track_id);
   g_autofree char *best = g_strdup_printf ("%" G_GINT64_FORMAT, h->best_sighting_id);
   g_autofree char *rank = g_strdup_printf ("%d", h->rank);
@@ -289,8 +290,9 @@ print_table (const TrawlSearchResults *r)
   print_hits_header (plates);
   for (guint i = 0; i < r->hits->len; i++)
     print_hit (r->hits->pdata[i], plates);
-  printf ("SCORE: * above the match threshold. BEST: the sighting to export\n"
-          "('trawl export CASE --sighting ID'). JUMP TO: file @ time into it.\n");
+  printf ("SCORE: * above the match threshold%s. BEST: the sighting to export\n"
+          "('trawl export CASE --sighting ID'). JUMP TO: file @ time into it.\n",
+          plates ? "" : ";\n  ~ faces too poor to match (quality under 0.25), listed last");
   printf ("\nroute (%u matching track%s in time order):\n", route->len,
           route->len == 1 ? "" : "s");
   if (route->len == 0)
@@ -395,6 +397,8 @@ json_hit (JsonBuilder *b, const TrawlSearchHit *h)
   json_builder_add_double_value (b, h->score);
   json_builder_set_member_name (b, "match");
   json_builder_add_boolean_value (b, h->match);
+  json_builder_set_member_name (b, "low_quality");
+  json_builder_add_boolean_value (b, h->low_quality);
   json_builder_set_member_name (b, "track");
   json_builder_add_int_value (b, h->track_id);
   json_builder_set_member_name (b, "kind");

@@ -8,7 +8,10 @@
  * Sections, in order (videos/people needs the gallery and threshold that
  * faces/images produces):
  *   faces/images     detection recall, leave-one-out top-1, TAR at FAR 1e-3
- *   videos/people    identities found, clips without a false match
+ *   videos/people    identities found, clips without a false match, by search's
+ *                    rule (trawl/search.h: quality gate, mean similarity to an
+ *                    identity's photos, its threshold): in single frames, and by
+ *                    tracks (motion-gated frames tracked as indexing does)
  *   plates/images    exact read in the scene, read in the labelled box, chars
  *   plates/crops_us  exact, chars (central band, gray, letters and digits)
  *   plates/crops_cn  exact, chars
@@ -24,17 +27,13 @@
 #include "trawl/image.h"
 #include "trawl/video.h"
 #include "trawl/track.h"
+#include "trawl/search.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FAR_TARGET 1e-3
-/* Video faces below this quality are not searched: blurred or tiny faces
- * embed near the middle of the space, within the photo-derived threshold
- * of everyone (measured on the shared clips: every false match had
- * quality < 0.22, every Miranda face but the blurred ones >= 0.23). */
-#define VIDEO_MIN_QUALITY 0.25f
 
 typedef struct {
   const char        *dir;        /* the data folder */
@@ -296,19 +295,42 @@ eval_face_images (Eval *e)
 
 /* ---- videos/people ---- */
 
-/* Closest gallery identity to v and its distance. */
+/* The gallery's photos of each identity: a GArray of float rows per
+ * identity, the query photos a search would be given. */
+static GPtrArray *
+identity_photos (Eval *e)
+{
+  GPtrArray *by_id = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  for (guint i = 0; i < e->identities->len; i++)
+    g_ptr_array_add (by_id, g_array_new (FALSE, FALSE, sizeof (float)));
+  for (guint i = 0; i < e->gallery_id->len; i++)
+    g_array_append_vals (by_id->pdata[g_array_index (e->gallery_id, int, i)],
+                         (const float *) e->gallery->data + (gsize) i * TRAWL_FACE_EMBED_DIM,
+                         TRAWL_FACE_EMBED_DIM);
+  return by_id;
+}
+
 static int
-nearest_identity (Eval *e, const float *v, float *best_d)
+n_rows (GArray *rows)
+{
+  return (int) (rows->len / TRAWL_FACE_EMBED_DIM);
+}
+
+/* The identity whose photos score v highest by search's rule, and that
+ * score. */
+static int
+best_identity (GPtrArray *photos, const float *v, double *score)
 {
   int best = -1;
-  *best_d = INFINITY;
-  for (guint i = 0; i < e->gallery_id->len; i++)
+  *score = -2;
+  for (guint i = 0; i < photos->len; i++)
     {
-      float d = trawl_face_distance (v, (const float *) e->gallery->data + (gsize) i * TRAWL_FACE_EMBED_DIM);
-      if (d < *best_d)
+      GArray *p = photos->pdata[i];
+      double s = trawl_search_face_score (v, (const float *) p->data, n_rows (p));
+      if (s > *score)
         {
-          *best_d = d;
-          best = g_array_index (e->gallery_id, int, i);
+          *score = s;
+          best = (int) i;
         }
     }
   return best;
@@ -329,16 +351,86 @@ sample_fps_for (const char *path, double want_fps, int max_frames)
   return fps;
 }
 
+/* Tallies of the people clips. Frames: each sampled face alone; tracks:
+ * the faces of the frames the motion gate lets through, tracked as the
+ * indexer tracks them, each track scored as search scores it. A labelled
+ * identity is found when a face (a track) of its clip matches its photos;
+ * a match to anyone else is false. */
+typedef struct {
+  int found, wanted, clean, found_gated;
+  int track_found, track_false, track_clean;
+} PeopleTally;
+
 static void
-eval_people_clip (Eval *e, const char *file, const char *present, int *found, int *wanted,
-                  int *clean, int *found_gated)
+append_name (GString *s, const char *name, double score)
+{
+  g_string_append_printf (s, "%s%s(%.3f)", s->len ? " " : "", name, score);
+}
+
+/* Scores the clip's face tracks against every identity; fills *found
+ * (per identity: the best matching track's score, or -2) and names the
+ * false matches in false_s. Returns the number of false (track, identity)
+ * pairs. */
+static int
+score_tracks (Eval *e, GPtrArray *photos, GPtrArray *tracks, const char *const *labelled,
+              double *found, GString *false_s)
+{
+  int n_false = 0;
+  for (guint i = 0; i < photos->len; i++)
+    found[i] = -2;
+  for (guint t = 0; t < tracks->len; t++)
+    {
+      const TrawlTrackResult *tr = tracks->pdata[t];
+      g_autoptr (GArray) faces = g_array_new (FALSE, FALSE, sizeof (float));
+      g_autoptr (GArray) quality = g_array_new (FALSE, FALSE, sizeof (float));
+      if (tr->kind != TRAWL_TRACK_FACE)
+        continue;
+      for (guint k = 0; k < tr->obs->len; k++)
+        {
+          const TrawlTrackObs *o = &g_array_index (tr->obs, TrawlTrackObs, k);
+          if (!o->has_embedding)
+            continue;
+          g_array_append_vals (faces, o->embedding, TRAWL_FACE_EMBED_DIM);
+          g_array_append_val (quality, o->quality);
+        }
+      for (guint i = 0; i < photos->len; i++)
+        {
+          GArray *p = photos->pdata[i];
+          const char *name = e->identities->pdata[i];
+          gboolean searchable = FALSE;
+          double s = trawl_search_face_track_score ((const float *) p->data, n_rows (p),
+                                                    (const float *) faces->data,
+                                                    (const float *) quality->data, n_rows (faces),
+                                                    NULL, &searchable);
+          if (!searchable || s < TRAWL_SEARCH_FACE_THRESHOLD)
+            continue;
+          if (g_strv_contains (labelled, name))
+            found[i] = MAX (found[i], s);
+          else
+            {
+              n_false++;
+              g_string_append_printf (false_s, "%strack%u:%s(%.3f)", false_s->len ? " " : "",
+                                      t + 1, name, s);
+            }
+          vlog (e, "  track %u (%.1f-%.1f s, %u faces) matches %s %.3f", t + 1, tr->first_pts_s,
+                tr->last_pts_s, tr->obs->len, name, s);
+        }
+    }
+  return n_false;
+}
+
+static void
+eval_people_clip (Eval *e, GPtrArray *photos, const char *file, const char *present,
+                  PeopleTally *tally)
 {
   g_autofree char *path = g_build_filename (e->dir, "videos/people", file, NULL);
   TrawlVideoOptions vo;
   trawl_video_options_init (&vo);
-  vo.sample_fps = sample_fps_for (path, e->opts.quick ? 1.0 : 3.0, e->opts.quick ? 8 : 40);
+  /* The indexer's rate (2 a second), fewer on long clips. */
+  vo.sample_fps = sample_fps_for (path, e->opts.quick ? 1.0 : 2.0, e->opts.quick ? 8 : 60);
   vo.luma_thumbs = TRUE;
   g_autoptr (TrawlMotionGate) gate = trawl_motion_gate_new (NULL);
+  g_autoptr (TrawlTracker) tracker = trawl_tracker_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (TrawlVideoReader) r = trawl_video_reader_open (path, &vo, &error);
   if (r == NULL)
@@ -347,17 +439,22 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
       return;
     }
   int n_ids = (int) e->identities->len;
-  g_autofree float *best = g_new (float, n_ids);
-  g_autofree float *best_gated = g_new (float, n_ids);  /* frames the motion gate lets through */
+  g_autofree double *best = g_new (double, n_ids);
+  g_autofree double *best_gated = g_new (double, n_ids);  /* frames the motion gate lets through */
+  g_autofree double *best_track = g_new (double, n_ids);
   for (int i = 0; i < n_ids; i++)
-    best[i] = best_gated[i] = INFINITY;
-  int frames = 0, n_faces = 0;
+    best[i] = best_gated[i] = -2;
+  int frames = 0, n_faces = 0, n_searchable = 0;
   TrawlVideoFrame *f;
   while ((f = trawl_video_reader_next (r, &error)) != NULL)
     {
       g_autoptr (GArray) faces = trawl_face_detector_run (e->faces, f->image, &error);
       double f_pts = f->pts_s;
       gboolean still = trawl_motion_gate_check (gate, f->thumb, f->pts_s, NULL) == TRAWL_MOTION_STILL;
+      if (still)
+        trawl_tracker_hold (tracker, f_pts);
+      else if (faces != NULL)
+        trawl_tracker_add_faces (tracker, NULL, f_pts, faces);
       trawl_video_frame_free (f);
       if (faces == NULL)
         break;
@@ -368,52 +465,76 @@ eval_people_clip (Eval *e, const char *file, const char *present, int *found, in
           if (!face->has_embedding)
             continue;
           n_faces++;
-          float d;
-          int id = nearest_identity (e, face->embedding, &d);
-          vlog (e, "  %s t=%.1f face %.0fx%.0f q=%.2f size=%.2f sharp=%.2f frontal=%.2f -> %s %.3f",
+          double sc;
+          int id = best_identity (photos, face->embedding, &sc);
+          gboolean searchable = face->quality.overall >= TRAWL_SEARCH_FACE_MIN_QUALITY;
+          n_searchable += searchable;
+          vlog (e, "  %s t=%.1f face %.0fx%.0f q=%.2f size=%.2f sharp=%.2f frontal=%.2f -> %s %.3f%s",
                 file, f_pts, face->box.w, face->box.h, face->quality.overall, face->quality.size,
                 face->quality.sharpness, face->quality.frontalness,
-                id >= 0 ? (char *) e->identities->pdata[id] : "-", d);
-          if (id >= 0 && d < best[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
-            best[id] = d;
-          if (id >= 0 && !still && d < best_gated[id] && face->quality.overall >= VIDEO_MIN_QUALITY)
-            best_gated[id] = d;
+                id >= 0 ? (char *) e->identities->pdata[id] : "-", sc,
+                searchable ? "" : " (under the quality gate)");
+          if (id < 0 || !searchable)
+            continue;
+          for (int i = 0; i < n_ids; i++)
+            {
+              GArray *p = photos->pdata[i];
+              double s = trawl_search_face_score (face->embedding, (const float *) p->data, n_rows (p));
+              best[i] = MAX (best[i], s);
+              if (!still)
+                best_gated[i] = MAX (best_gated[i], s);
+            }
         }
     }
   if (error != NULL)
     trawl_eval_report_note (e->report, "%s: %s", file, error->message);
   g_auto (GStrv) labelled = g_strsplit (present, ";", -1);
   GString *found_s = g_string_new (NULL), *false_s = g_string_new (NULL);
+  GString *tfound_s = g_string_new (NULL), *tfalse_s = g_string_new (NULL);
+  g_autoptr (GPtrArray) tracks = trawl_tracker_finish (tracker);
+  int n_false_tracks = score_tracks (e, photos, tracks, (const char *const *) labelled, best_track,
+                                     tfalse_s);
   for (int i = 0; i < n_ids; i++)
     {
       const char *name = e->identities->pdata[i];
       gboolean is_labelled = g_strv_contains ((const char *const *) labelled, name);
-      gboolean hit = best[i] < e->threshold;
+      gboolean hit = best[i] >= TRAWL_SEARCH_FACE_THRESHOLD;
       if (is_labelled)
         {
-          (*wanted)++;
-          *found += hit;
-          *found_gated += best_gated[i] < e->threshold;
+          tally->wanted++;
+          tally->found += hit;
+          tally->found_gated += best_gated[i] >= TRAWL_SEARCH_FACE_THRESHOLD;
+          tally->track_found += best_track[i] >= TRAWL_SEARCH_FACE_THRESHOLD;
+          if (best_track[i] >= TRAWL_SEARCH_FACE_THRESHOLD)
+            append_name (tfound_s, name, best_track[i]);
         }
       if (hit)
-        g_string_append_printf (is_labelled ? found_s : false_s, "%s%s(%.3f)",
-                                (is_labelled ? found_s : false_s)->len ? " " : "", name, best[i]);
+        append_name (is_labelled ? found_s : false_s, name, best[i]);
     }
   /* Labelled people without reference photos cannot be found; say so. */
   for (int k = 0; labelled[k]; k++)
     if (*labelled[k] && !g_ptr_array_find_with_equal_func (e->identities, labelled[k], g_str_equal, NULL))
       trawl_eval_report_note (e->report, "%s: %s has no reference photo (not counted)", file,
                               labelled[k]);
-  *clean += false_s->len == 0;
-  char nf[16], nfa[16];
+  tally->clean += false_s->len == 0;
+  tally->track_false += n_false_tracks;
+  tally->track_clean += n_false_tracks == 0;
+  char nf[16], nfa[16], nse[16], ntr[16];
   g_snprintf (nf, sizeof nf, "%d", frames);
   g_snprintf (nfa, sizeof nfa, "%d", n_faces);
+  g_snprintf (nse, sizeof nse, "%d", n_searchable);
+  g_snprintf (ntr, sizeof ntr, "%u", tracks->len);
   trawl_eval_report_item (e->report, "file", file, "frames", nf, "faces", nfa,
-                          "found", found_s->str, "false_matches", false_s->str, NULL);
-  vlog (e, "videos/people %s: %d frames, %d faces, found [%s], false [%s]", file, frames,
-        n_faces, found_s->str, false_s->str);
+                          "faces_searchable", nse, "found", found_s->str,
+                          "false_matches", false_s->str, "tracks", ntr,
+                          "track_found", tfound_s->str, "track_false", tfalse_s->str, NULL);
+  vlog (e, "videos/people %s: %d frames, %d faces (%d of searchable quality), found [%s], "
+        "false [%s]; %u tracks, found [%s], false [%s]", file, frames, n_faces, n_searchable,
+        found_s->str, false_s->str, tracks->len, tfound_s->str, tfalse_s->str);
   g_string_free (found_s, TRUE);
   g_string_free (false_s, TRUE);
+  g_string_free (tfound_s, TRUE);
+  g_string_free (tfalse_s, TRUE);
 }
 
 static void
@@ -422,30 +543,40 @@ eval_face_videos (Eval *e)
   g_autoptr (TrawlCsv) csv = open_section (e, "videos/people");
   if (csv == NULL)
     return;
-  if (e->faces == NULL || e->gallery_id->len == 0 || isnan (e->threshold))
+  if (e->faces == NULL || e->gallery_id->len == 0)
     {
-      trawl_eval_report_note (e->report, "skipped: needs the faces/images gallery and threshold");
+      trawl_eval_report_note (e->report, "skipped: needs the faces/images gallery");
       return;
     }
-  int found = 0, wanted = 0, clean = 0, clips = 0, found_gated = 0;
+  g_autoptr (GPtrArray) photos = identity_photos (e);
+  PeopleTally t = { 0 };
+  int clips = 0;
   for (guint i = 0; i < csv->rows->len; i++)
     {
       TrawlCsvRow *row = csv->rows->pdata[i];
-      eval_people_clip (e, trawl_csv_get (csv, row, "file"),
-                        trawl_csv_get (csv, row, "identities_present"), &found, &wanted, &clean,
-                        &found_gated);
+      eval_people_clip (e, photos, trawl_csv_get (csv, row, "file"),
+                        trawl_csv_get (csv, row, "identities_present"), &t);
       clips++;
     }
   trawl_eval_report_count (e->report, "identities_found",
-                           "labelled identities found (with reference photos)", found, wanted, -1);
+                           "labelled identities found in a frame (with reference photos)",
+                           t.found, t.wanted, -1);
   trawl_eval_report_count (e->report, "identities_found_gated",
                            "... on the frames the motion gate lets through (as indexing)",
-                           found_gated, wanted, -1);
-  trawl_eval_report_count (e->report, "clips_no_false_match", "clips without a false match",
-                           clean, clips, 1.0);
-  trawl_eval_report_value (e->report, "threshold", "distance threshold used", e->threshold);
-  trawl_eval_report_value (e->report, "min_quality", "minimum face quality searched",
-                           VIDEO_MIN_QUALITY);
+                           t.found_gated, t.wanted, -1);
+  trawl_eval_report_count (e->report, "clips_no_false_match", "clips without a false match in a frame",
+                           t.clean, clips, 1.0);
+  trawl_eval_report_count (e->report, "tracks_found",
+                           "labelled identities found by a track (as search: indexing's frames, "
+                           "tracked)", t.track_found, t.wanted, -1);
+  trawl_eval_report_value (e->report, "tracks_false", "track matches to an identity not in the clip",
+                           t.track_false);
+  trawl_eval_report_count (e->report, "clips_no_false_track", "clips without a false track match",
+                           t.track_clean, clips, 1.0);
+  trawl_eval_report_value (e->report, "threshold", "score threshold (search's)",
+                           TRAWL_SEARCH_FACE_THRESHOLD);
+  trawl_eval_report_value (e->report, "min_quality", "minimum face quality searched (search's)",
+                           TRAWL_SEARCH_FACE_MIN_QUALITY);
 }
 
 /* ---- plates ---- */

@@ -1,5 +1,7 @@
-/* search-face.c - faces: from the investigator's photos to one pooled
- * descriptor, and from that descriptor to ranked tracks.
+/* search-face.c - faces: from the investigator's photos to descriptors,
+ * and from those to ranked tracks (the store is asked with the photos'
+ * pooled mean; each track found is then scored from its own sightings,
+ * see trawl_search_face_track_score).
  *
  * Query photos come from anywhere (DESIGN.md): a tight passport-style crop
  * leaves the detector no context, so a photo in which nothing is found is
@@ -231,41 +233,63 @@ normalise (float *v, int n)
       v[i] = (float) (v[i] / sqrt (ss));
 }
 
+/* The unit descriptors of the query's photos and given descriptors, one
+ * TRAWL_FACE_DIM row each, into out (GArray of float). */
 gboolean
-trawl_search_query_face (TrawlSearch *s, const TrawlQuery *q, float *out, int *n_faces,
-                         GError **error)
+_trawl_search_query_descriptors (TrawlSearch *s, const TrawlQuery *q, GArray *out,
+                                 GError **error)
 {
   float one[TRAWL_FACE_DIM];
   guint n_desc = q->descriptors->len / TRAWL_FACE_DIM;
-  int n = 0;
 
-  g_return_val_if_fail (s != NULL && q != NULL && out != NULL, FALSE);
-  memset (out, 0, TRAWL_FACE_DIM * sizeof (float));
   if (q->photos->len > 0 && !ensure_face_detector (s, error))
     return FALSE;
-  /* Pooling: the mean of unit descriptors, renormalised; each photo
-   * counts once, whatever its size or quality. */
-  for (guint i = 0; i < q->photos->len; i++, n++)
+  for (guint i = 0; i < q->photos->len; i++)
     {
       if (!photo_descriptor (s, q->photos->pdata[i], one, error))
         return FALSE;
       normalise (one, TRAWL_FACE_DIM);
-      for (int k = 0; k < TRAWL_FACE_DIM; k++)
-        out[k] += one[k];
+      g_array_append_vals (out, one, TRAWL_FACE_DIM);
     }
-  for (guint i = 0; i < n_desc; i++, n++)
+  for (guint i = 0; i < n_desc; i++)
     {
       memcpy (one, &g_array_index (q->descriptors, float, i * TRAWL_FACE_DIM), sizeof one);
       normalise (one, TRAWL_FACE_DIM);
-      for (int k = 0; k < TRAWL_FACE_DIM; k++)
-        out[k] += one[k];
+      g_array_append_vals (out, one, TRAWL_FACE_DIM);
     }
-  if (n == 0)
+  if (out->len == 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG, "no face photo in the query");
       return FALSE;
     }
+  return TRUE;
+}
+
+/* The mean of n unit rows, renormalised: each photo counts once, whatever
+ * its size or quality. */
+static void
+pool (const float *rows, int n, float *out)
+{
+  memset (out, 0, TRAWL_FACE_DIM * sizeof (float));
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < TRAWL_FACE_DIM; k++)
+      out[k] += rows[(gsize) i * TRAWL_FACE_DIM + k];
   normalise (out, TRAWL_FACE_DIM);
+}
+
+gboolean
+trawl_search_query_face (TrawlSearch *s, const TrawlQuery *q, float *out, int *n_faces,
+                         GError **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (float));
+  int n;
+
+  g_return_val_if_fail (s != NULL && q != NULL && out != NULL, FALSE);
+  memset (out, 0, TRAWL_FACE_DIM * sizeof (float));
+  if (!_trawl_search_query_descriptors (s, q, rows, error))
+    return FALSE;
+  n = (int) (rows->len / TRAWL_FACE_DIM);
+  pool ((const float *) rows->data, n, out);
   if (n_faces != NULL)
     *n_faces = n;
   return TRUE;
@@ -337,11 +361,51 @@ fold_hits (TrawlSearch *s, GArray *hits, const SearchFilter *f, gint64 exclude_t
   return TRUE;
 }
 
+/* Scores candidate c from its stored sightings by the product rule
+ * (trawl_search_face_track_score): the store found it by one sighting's
+ * nearness to the pooled photos; the score says how near its best
+ * sighting of searchable quality is to each photo. */
+static gboolean
+rescore (TrawlSearch *s, const float *photos, int n_photos, Candidate *c, GError **error)
+{
+  g_autoptr(GPtrArray) sightings = trawl_catalog_list_track_sightings (
+    trawl_case_get_catalog (s->kase), c->track_id, error);
+  g_autoptr(GArray) faces = NULL;
+  g_autoptr(GArray) quality = NULL;
+  g_autoptr(GArray) ids = NULL;
+  gboolean searchable = FALSE;
+  int best = -1;
+
+  if (sightings == NULL)
+    return FALSE;
+  faces = g_array_new (FALSE, FALSE, sizeof (float));
+  quality = g_array_new (FALSE, FALSE, sizeof (float));
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < sightings->len; i++)
+    {
+      const TrawlSighting *si = sightings->pdata[i];
+      if (si->embedding == NULL || si->n_embedding != TRAWL_FACE_DIM)
+        continue;
+      g_array_append_vals (faces, si->embedding, TRAWL_FACE_DIM);
+      g_array_append_val (quality, si->quality);
+      g_array_append_val (ids, si->id);
+    }
+  if (ids->len == 0)
+    return TRUE;  /* keeps the store's score: a sighting the catalog no longer has */
+  c->score = trawl_search_face_track_score (photos, n_photos, (const float *) faces->data,
+                                            (const float *) quality->data, (int) ids->len, &best,
+                                            &searchable);
+  c->sighting_id = g_array_index (ids, gint64, best);
+  c->low_quality = !searchable;
+  return TRUE;
+}
+
 GArray *
-_trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, int want,
-                     gint64 exclude_track, GCancellable *cancellable, GError **error)
+_trawl_search_faces (TrawlSearch *s, const float *photos, int n_photos, const SearchFilter *f,
+                     int want, gint64 exclude_track, GCancellable *cancellable, GError **error)
 {
   TrawlVectorStore *vs = trawl_case_get_vectors (s->kase, TRAWL_KIND_FACE, error);
+  float query[TRAWL_FACE_DIM];
   g_autoptr(GHashTable) info = NULL;
   g_autoptr(GHashTable) best = NULL;
   gint64 total;
@@ -352,6 +416,10 @@ _trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, 
 
   if (vs == NULL)
     return NULL;
+  /* The store is asked with the pooled photos: a track whose mean
+   * similarity to the photos is x has a sighting at least x from their
+   * pooled mean, so none that scores well is missed. */
+  pool (photos, n_photos, query);
   total = trawl_vector_store_get_count (vs);
   /* A track has many sightings: ask for far more sightings than tracks
    * wanted, and more again while filters leave too few. */
@@ -381,7 +449,15 @@ _trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f, 
   out = g_array_new (FALSE, FALSE, sizeof (Candidate));
   g_hash_table_iter_init (&it, best);
   while (g_hash_table_iter_next (&it, NULL, &value))
-    g_array_append_vals (out, value, 1);
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error)
+          || !rescore (s, photos, n_photos, value, error))
+        {
+          g_array_unref (out);
+          return NULL;
+        }
+      g_array_append_vals (out, value, 1);
+    }
   _trawl_search_candidates_sort (out);
   return out;
 }

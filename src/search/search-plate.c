@@ -95,7 +95,7 @@ _trawl_search_plates (TrawlSearch *s, const TrawlPlatePattern *pattern, const Se
     {
       const PlateRow *r = &g_array_index (rows, PlateRow, i);
       double cost;
-      Candidate c;
+      Candidate c = { 0 };
 
       if ((i & 0xffff) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
         {

@@ -50,6 +50,7 @@ typedef struct {
   gint64 track_id;
   double score;
   gint64 sighting_id;  /* the sighting that scored, or 0: the track's best */
+  gboolean low_quality; /* faces: no sighting of searchable quality */
 } Candidate;
 
 /* The filters a candidate must pass, resolved against the case. */
@@ -58,7 +59,8 @@ typedef struct {
   double      from_utc, to_utc;
 } SearchFilter;
 
-/* Best score first, ties by track id (a stable order for equal scores). */
+/* Best score first, ties by track id (a stable order for equal scores);
+ * low_quality candidates after all others. */
 void     _trawl_search_candidates_sort (GArray *candidates);
 gboolean _trawl_search_filter_pass (const SearchFilter *f, gint64 camera_id, double first_utc,
                                     double last_utc);
@@ -67,11 +69,16 @@ QueryPhoto *_trawl_query_photo_copy (const QueryPhoto *p);
 void        _trawl_query_photo_free (QueryPhoto *p);
 TrawlQuery *_trawl_query_copy (const TrawlQuery *q);
 
-/* search-face.c: candidates (GArray of Candidate, best first) for a pooled
- * descriptor; exclude_track (0: none) is left out. */
-GArray  *_trawl_search_faces (TrawlSearch *s, const float *query, const SearchFilter *f,
-                              int want, gint64 exclude_track, GCancellable *cancellable,
-                              GError **error);
+/* search-face.c: candidates (GArray of Candidate, best first) for the
+ * query's photos (n_photos unit descriptors); exclude_track (0: none) is
+ * left out. */
+GArray  *_trawl_search_faces (TrawlSearch *s, const float *photos, int n_photos,
+                              const SearchFilter *f, int want, gint64 exclude_track,
+                              GCancellable *cancellable, GError **error);
+/* search-face.c: the unit descriptors of the query's photos and given
+ * descriptors, appended to out (GArray of float, TRAWL_FACE_DIM a face). */
+gboolean _trawl_search_query_descriptors (TrawlSearch *s, const TrawlQuery *q, GArray *out,
+                                          GError **error);
 /* search-plate.c: candidates for a pattern. */
 GArray  *_trawl_search_plates (TrawlSearch *s, const TrawlPlatePattern *pattern,
                                const SearchFilter *f, gint64 exclude_track, double min_score,

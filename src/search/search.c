@@ -71,6 +71,10 @@ static int
 cmp_candidate_desc (gconstpointer a, gconstpointer b)
 {
   const Candidate *ca = a, *cb = b;
+  /* faces too poor to match come after every track that can: their
+   * scores say little (such faces sit near everyone) */
+  if (ca->low_quality != cb->low_quality)
+    return ca->low_quality ? 1 : -1;
   if (ca->score != cb->score)
     return ca->score < cb->score ? 1 : -1;
   return (ca->track_id > cb->track_id) - (ca->track_id < cb->track_id);
@@ -185,6 +189,7 @@ fill_hit (TrawlSearch *s, const Candidate *c, gboolean thumbnails, TrawlSearchHi
   h->track_id = t->id;
   h->kind = t->kind;
   h->score = c->score;
+  h->low_quality = c->low_quality;
   h->camera = g_strdup (t->camera_name);
   h->camera_id = t->camera_id;
   h->first_utc = t->first_utc;
@@ -231,13 +236,13 @@ fill_hits (TrawlSearch *s, const TrawlQuery *q, GArray *cands, TrawlSearchResult
       if (q->limit > 0 && r->hits->len >= (guint) q->limit)
         break;
       if (c->score < q->min_score)
-        break;  /* candidates come best first */
+        continue;  /* best first, but the low-quality ones after the rest */
       if (!fill_hit (s, c, q->thumbnails, &h, error))
         return FALSE;
       if (h == NULL)
         continue;
       h->rank = (int) r->hits->len + 1;
-      h->match = h->score >= r->threshold - 1e-9;
+      h->match = h->score >= r->threshold - 1e-9 && !h->low_quality;
       g_ptr_array_add (r->hits, h);
     }
   return TRUE;
@@ -252,16 +257,18 @@ want_tracks (const TrawlQuery *q)
 }
 
 static GArray *
-run_face (TrawlSearch *s, const TrawlQuery *q, const float *descriptor, gint64 exclude,
+run_face (TrawlSearch *s, const TrawlQuery *q, GArray *photos, gint64 exclude,
           const SearchFilter *f, TrawlSearchResults *r, GCancellable *cancellable,
           GError **error)
 {
-  GArray *cands = _trawl_search_faces (s, descriptor, f, want_tracks (q), exclude, cancellable,
-                                       error);
+  GArray *cands = _trawl_search_faces (s, (const float *) photos->data,
+                                       (int) (photos->len / TRAWL_FACE_DIM), f, want_tracks (q),
+                                       exclude, cancellable, error);
   r->kind = TRAWL_KIND_FACE;
   r->threshold = TRAWL_SEARCH_FACE_THRESHOLD;
   r->threshold_note = "the same person: descriptor distance 0.45, no false accept at "
-                      "FAR 1e-3 on the shared face photos (trawl eval)";
+                      "FAR 1e-3 on the shared face photos (trawl eval); faces of quality "
+                      "under 0.25 never match";
   if (cands != NULL)
     r->n_candidates = cands->len;
   return cands;
@@ -291,11 +298,36 @@ run_plate (TrawlSearch *s, const TrawlQuery *q, const char *pattern_text, gboole
                                error);
 }
 
+/* A face track as query photos: its sightings of searchable quality, or
+ * all of them when none is (a GArray of float, TRAWL_FACE_DIM a face;
+ * empty without descriptors). */
+static GArray *
+track_photos (TrawlSearch *s, gint64 track_id, GError **error)
+{
+  g_autoptr(GPtrArray) sightings = trawl_catalog_list_track_sightings (
+    trawl_case_get_catalog (s->kase), track_id, error);
+  GArray *out;
+
+  if (sightings == NULL)
+    return NULL;
+  out = g_array_new (FALSE, FALSE, sizeof (float));
+  for (int pass = 0; pass < 2 && out->len == 0; pass++)
+    for (guint i = 0; i < sightings->len; i++)
+      {
+        const TrawlSighting *si = sightings->pdata[i];
+        if (si->embedding != NULL && si->n_embedding == TRAWL_FACE_DIM
+            && (pass == 1 || si->quality >= TRAWL_SEARCH_FACE_MIN_QUALITY))
+          g_array_append_vals (out, si->embedding, TRAWL_FACE_DIM);
+      }
+  return out;
+}
+
 static GArray *
 run_track (TrawlSearch *s, const TrawlQuery *q, const SearchFilter *f, TrawlSearchResults *r,
            GCancellable *cancellable, GError **error)
 {
   g_autoptr(TrawlTrack) t = NULL;
+  g_autoptr(GArray) photos = NULL;
 
   if (!trawl_catalog_get_track (trawl_case_get_catalog (s->kase), q->track_id, &t, error))
     return NULL;
@@ -317,14 +349,17 @@ run_track (TrawlSearch *s, const TrawlQuery *q, const SearchFilter *f, TrawlSear
       return run_plate (s, q, t->best_plate_text, q->plate_exact, t->id, f, r, cancellable,
                         error);
     }
-  if (t->mean_embedding == NULL || t->n_embedding != TRAWL_FACE_DIM)
+  photos = track_photos (s, t->id, error);
+  if (photos == NULL)
+    return NULL;
+  if (photos->len == 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
                    "track %" G_GINT64_FORMAT " has no face descriptor to search with", t->id);
       return NULL;
     }
-  r->n_query_faces = 1;
-  return run_face (s, q, t->mean_embedding, t->id, f, r, cancellable, error);
+  r->n_query_faces = (int) (photos->len / TRAWL_FACE_DIM);
+  return run_face (s, q, photos, t->id, f, r, cancellable, error);
 }
 
 static int
@@ -366,9 +401,12 @@ trawl_search_run (TrawlSearch *s, const TrawlQuery *q, GCancellable *cancellable
     }
   else
     {
-      float descriptor[TRAWL_FACE_DIM];
-      if (trawl_search_query_face (s, q, descriptor, &r->n_query_faces, error))
-        cands = run_face (s, q, descriptor, 0, &f, r, cancellable, error);
+      g_autoptr(GArray) photos = g_array_new (FALSE, FALSE, sizeof (float));
+      if (_trawl_search_query_descriptors (s, q, photos, error))
+        {
+          r->n_query_faces = (int) (photos->len / TRAWL_FACE_DIM);
+          cands = run_face (s, q, photos, 0, &f, r, cancellable, error);
+        }
     }
   filter_clear (&f);
   if (cands == NULL || !fill_hits (s, q, cands, r, error))

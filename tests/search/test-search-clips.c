@@ -7,6 +7,10 @@
  *   missing, ranked first and called a match;
  * - Lin-Manuel Miranda's still photo finds a lobby track, and no gate
  *   track passes the threshold;
+ * - two CCTV-style people clips (camera "hall", no labelled person) and
+ *   the Hamilton clip: every gallery identity of faces/images, searched
+ *   with all its single-person photos, matches no hall track, and only
+ *   the people labelled in the Hamilton clip may match a lobby track;
  * - a photo of the plate (the track's own thumbnail) finds the track;
  * - a photo without a face and a file that is no picture fail with a
  *   message that says so;
@@ -33,6 +37,7 @@ static char *setup_error;
 
 static const char *const plate_clips[] = { "tud_s01.mp4", "tud_s05.avi" };
 static const char *const late_clip = "tud_s04.avi";
+static const char *const hall_clips[] = { "classroom.gif", "face-demographics-walking.gif" };
 
 static char *
 data_path (const char *rel)
@@ -142,7 +147,20 @@ build_case (void)
     }
   if (!index_into ((const char *const *) plates->pdata, plates->len, "gate", T0, &error)
       || !index_into ((const char *const *) &hamilton, 1, "lobby", T0 + 600, &error))
-    setup_error = g_strdup (error->message);
+    {
+      setup_error = g_strdup (error->message);
+      return;
+    }
+  {
+    g_autoptr(GPtrArray) hall = g_ptr_array_new_with_free_func (g_free);
+    for (guint i = 0; i < G_N_ELEMENTS (hall_clips); i++)
+      {
+        g_autofree char *rel = g_build_filename ("videos/people", hall_clips[i], NULL);
+        g_ptr_array_add (hall, data_path (rel));
+      }
+    if (!index_into ((const char *const *) hall->pdata, hall->len, "hall", T0 + 1200, &error))
+      setup_error = g_strdup (error->message);
+  }
 }
 
 static TrawlSearchResults *
@@ -401,6 +419,97 @@ test_while_indexing (void)
   }
 }
 
+/* The identities labelled in the Hamilton clip (videos/people/labels.csv). */
+static GStrv
+hamilton_people (void)
+{
+  g_autofree char *csv_path = data_path ("videos/people/labels.csv");
+  TrawlCsv *csv = trawl_csv_load (csv_path, NULL);
+  GStrv out = NULL;
+
+  for (guint i = 0; csv != NULL && i < csv->rows->len && out == NULL; i++)
+    {
+      const TrawlCsvRow *row = csv->rows->pdata[i];
+      if (strcmp (trawl_csv_get (csv, row, "file"), "short_hamilton_clip.mp4") == 0)
+        out = g_strsplit (trawl_csv_get (csv, row, "identities_present"), ";", -1);
+    }
+  trawl_csv_free (csv);
+  return out != NULL ? out : g_new0 (char *, 1);
+}
+
+/* No false match: each gallery identity, with all its single-person
+ * photos, matches nothing on the hall clips (no labelled person there) and
+ * nothing in the lobby unless labelled there. Before the quality gate and
+ * the per-photo score, Miranda's and Obama's photos matched hall tracks. */
+static void
+test_no_false_match (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv_path = data_path ("faces/images/labels.csv");
+  g_autoptr(GHashTable) by_id = NULL;
+  g_auto(GStrv) present = NULL;
+  g_autoptr(TrawlSearch) s = NULL;
+  GHashTableIter it;
+  gpointer key, value;
+  TrawlCsv *csv;
+  guint n_ids = 0;
+
+  if (!have_inputs ())
+    return;
+  present = hamilton_people ();
+  by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                 (GDestroyNotify) g_ptr_array_unref);
+  csv = trawl_csv_load (csv_path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < csv->rows->len; i++)
+    {
+      const TrawlCsvRow *row = csv->rows->pdata[i];
+      const char *id = trawl_csv_get (csv, row, "identity");
+      GPtrArray *photos;
+      g_autofree char *rel = NULL;
+
+      if (strcmp (trawl_csv_get (csv, row, "faces_labelled_in_image"), "1") != 0)
+        continue;
+      photos = g_hash_table_lookup (by_id, id);
+      if (photos == NULL)
+        {
+          photos = g_ptr_array_new_with_free_func (g_free);
+          g_hash_table_insert (by_id, g_strdup (id), photos);
+        }
+      rel = g_build_filename ("faces/images", trawl_csv_get (csv, row, "file"), NULL);
+      g_ptr_array_add (photos, data_path (rel));
+    }
+  trawl_csv_free (csv);
+  s = trawl_search_new (case_dir, &error);
+  g_assert_no_error (error);
+  g_hash_table_iter_init (&it, by_id);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      GPtrArray *photos = value;
+      g_autoptr(TrawlQuery) q = trawl_query_new ();
+      g_autoptr(TrawlSearchResults) r = NULL;
+      gboolean labelled = g_strv_contains ((const char *const *) present, key);
+
+      for (guint k = 0; k < photos->len; k++)
+        trawl_query_add_face_photo (q, photos->pdata[k], 0, NULL);
+      trawl_query_set_limit (q, 0);
+      r = trawl_search_run (s, q, NULL, &error);
+      g_assert_no_error (error);
+      n_ids++;
+      for (guint i = 0; i < r->hits->len; i++)
+        {
+          const TrawlSearchHit *h = r->hits->pdata[i];
+          if (h->match && (strcmp (h->camera, "lobby") != 0 || !labelled))
+            g_error ("%s (%u photos) matches track %" G_GINT64_FORMAT " on %s, score %.3f",
+                     (char *) key, photos->len, h->track_id, h->camera, h->score);
+        }
+      g_test_message ("%s: %u photos, best %.3f on %s", (char *) key, photos->len,
+                      r->hits->len ? ((TrawlSearchHit *) r->hits->pdata[0])->score : 0.0,
+                      r->hits->len ? ((TrawlSearchHit *) r->hits->pdata[0])->camera : "-");
+    }
+  g_assert_cmpuint (n_ids, >=, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -410,6 +519,7 @@ main (int argc, char **argv)
   build_case ();
   g_test_add_func ("/search-clips/plates-by-text", test_plates_by_text);
   g_test_add_func ("/search-clips/face-photo", test_face_photo);
+  g_test_add_func ("/search-clips/no-false-match", test_no_false_match);
   g_test_add_func ("/search-clips/bad-photos", test_bad_photos);
   g_test_add_func ("/search-clips/plate-photo", test_plate_photo);
   g_test_add_func ("/search-clips/while-indexing", test_while_indexing);

@@ -68,8 +68,9 @@ add_video (TrawlCatalog *cat, const char *camera, const char *sha, double start)
 /* A track of n sightings from t (video seconds) with the given embeddings
  * (n x dim, or NULL) or plate text; vectors go to ids/vecs. */
 static gint64
-add_track (TrawlCase *c, gint64 video, double start, TrawlKind kind, double t, int n,
-           const float *embs, const char *plate, const char *alts, GArray *ids, GArray *vecs)
+add_track_q (TrawlCase *c, gint64 video, double start, TrawlKind kind, double t, int n,
+             const float *embs, const float *quality, const char *plate, const char *alts,
+             GArray *ids, GArray *vecs)
 {
   g_autoptr(GError) error = NULL;
   TrawlCatalog *cat = trawl_case_get_catalog (c);
@@ -96,7 +97,7 @@ add_track (TrawlCase *c, gint64 video, double start, TrawlKind kind, double t, i
       s.y = 20;
       s.w = s.h = 50;
       s.score = 0.9f;
-      s.quality = 0.5f + 0.01f * i;
+      s.quality = quality != NULL ? quality[i] : 0.5f + 0.01f * i;
       if (kind == TRAWL_KIND_FACE)
         {
           s.embedding = (float *) embs + (gsize) i * TRAWL_FACE_DIM;
@@ -132,6 +133,14 @@ add_track (TrawlCase *c, gint64 video, double start, TrawlKind kind, double t, i
     }
   g_assert_true (trawl_catalog_update_track (cat, &tr, &error));
   return tr.id;
+}
+
+/* A track whose sightings have qualities 0.50, 0.51... (all searchable). */
+static gint64
+add_track (TrawlCase *c, gint64 video, double start, TrawlKind kind, double t, int n,
+           const float *embs, const char *plate, const char *alts, GArray *ids, GArray *vecs)
+{
+  return add_track_q (c, video, start, kind, t, n, embs, NULL, plate, alts, ids, vecs);
 }
 
 static void
@@ -288,8 +297,11 @@ test_face_people (Fixture *f, gconstpointer data)
     }
 }
 
-/* Several noisy photos of one person pooled sit nearer the person than the
- * photos do on average. */
+/* Several noisy photos of one person: the pooled descriptor is their unit
+ * mean, the person's track comes first, and its score is no more than the
+ * photos score on average (a track's score is its best sighting's mean
+ * similarity to the photos, and the mean of each photo's best is at least
+ * that): several photos cannot make a match their photos do not. */
 static void
 test_face_pooling (Fixture *f, gconstpointer data)
 {
@@ -328,7 +340,8 @@ test_face_pooling (Fixture *f, gconstpointer data)
                               ((TrawlSearchHit *) res->hits->pdata[0])->track_id));
     pooled_score = ((TrawlSearchHit *) res->hits->pdata[0])->score;
   }
-  g_assert_cmpfloat (pooled_score, >, single_mean);
+  g_assert_cmpfloat (pooled_score, <=, single_mean + 1e-6);
+  g_assert_cmpfloat (pooled_score, >, single_mean - 0.1);
 }
 
 static void
@@ -687,6 +700,259 @@ test_query_json (void)
   g_assert_null (strstr (json, "\"to\""));
 }
 
+/* ---- the face score rule, by hand ---- */
+
+/* e_i: the i-th unit axis; a + b along two of them, not normalised. */
+static void
+axis (float *v, int i, float w)
+{
+  memset (v, 0, TRAWL_FACE_DIM * sizeof (float));
+  v[i] = w;
+}
+
+/* trawl_search_face_score and _track_score against values worked out on
+ * paper: photos e0, e1, e2; faces 3 e0 + 4 e1 (cos 0.6, 0.8, 0), e2 and
+ * e0 + e1 (cos 1/sqrt 2, 1/sqrt 2, 0). */
+static void
+test_face_score_rule (void)
+{
+  float photos[3 * TRAWL_FACE_DIM], faces[3 * TRAWL_FACE_DIM];
+  float q_mixed[3] = { 0.30f, 0.90f, 0.10f };
+  float q_low[3] = { 0.10f, 0.24f, 0.0f };
+  gboolean ok = TRUE;
+  int best = -2;
+  double sc;
+
+  for (int i = 0; i < 3; i++)
+    axis (photos + i * TRAWL_FACE_DIM, i, 1.0f);
+  axis (faces, 0, 3.0f);
+  faces[1] = 4.0f;
+  axis (faces + TRAWL_FACE_DIM, 2, 1.0f);
+  axis (faces + 2 * TRAWL_FACE_DIM, 0, 1.0f);
+  faces[2 * TRAWL_FACE_DIM + 1] = 1.0f;
+
+  g_assert_cmpfloat_with_epsilon (trawl_search_face_score (faces, photos, 3), 1.4 / 3, 1e-6);
+  g_assert_cmpfloat_with_epsilon (trawl_search_face_score (faces, photos, 1), 0.6, 1e-6);
+  g_assert_cmpfloat_with_epsilon (trawl_search_face_score (faces + TRAWL_FACE_DIM, photos, 3),
+                                  1.0 / 3, 1e-6);
+  g_assert_cmpfloat (trawl_search_face_score (faces, photos, 0), ==, 0.0);
+
+  /* all searchable: face 2 (sqrt 2 / 3 = 0.471) beats face 0 (0.467) */
+  {
+    float q_all[3] = { 0.5f, 0.5f, 0.5f };
+    sc = trawl_search_face_track_score (photos, 3, faces, q_all, 3, &best, &ok);
+    g_assert_cmpfloat_with_epsilon (sc, sqrt (2.0) / 3, 1e-6);
+    g_assert_cmpint (best, ==, 2);
+    g_assert_true (ok);
+  }
+  /* face 2 under the gate: face 0 scores, though face 2 is nearer */
+  sc = trawl_search_face_track_score (photos, 3, faces, q_mixed, 3, &best, &ok);
+  g_assert_cmpfloat_with_epsilon (sc, 1.4 / 3, 1e-6);
+  g_assert_cmpint (best, ==, 0);
+  g_assert_true (ok);
+  /* none searchable: the best over all, flagged */
+  sc = trawl_search_face_track_score (photos, 3, faces, q_low, 3, &best, &ok);
+  g_assert_cmpfloat_with_epsilon (sc, sqrt (2.0) / 3, 1e-6);
+  g_assert_cmpint (best, ==, 2);
+  g_assert_false (ok);
+  /* the gate is inclusive */
+  q_low[1] = TRAWL_SEARCH_FACE_MIN_QUALITY;
+  sc = trawl_search_face_track_score (photos, 3, faces, q_low, 3, &best, &ok);
+  g_assert_cmpint (best, ==, 1);
+  g_assert_true (ok);
+  sc = trawl_search_face_track_score (photos, 3, faces, q_low, 0, &best, &ok);
+  g_assert_cmpint (best, ==, -1);
+  g_assert_false (ok);
+}
+
+/* A small case of its own: person A twice (a sharp track, and a track whose
+ * every face is under the quality gate), person B, and a stranger C who
+ * sits exactly between A and B. */
+typedef struct {
+  char  *dir;
+  float  a[TRAWL_FACE_DIM], b[TRAWL_FACE_DIM], c[TRAWL_FACE_DIM];
+  gint64 sharp_a, blurred_a, track_b, track_c, mixed_a;
+  gint64 mixed_good;  /* the sharp sighting of mixed_a */
+} Gate;
+
+static void
+gate_set_up (Gate *g)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) r = g_rand_new_with_seed (11);
+  g_autoptr(TrawlCase) c = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) vecs = g_array_new (FALSE, FALSE, sizeof (float));
+  float embs[3 * TRAWL_FACE_DIM], far[TRAWL_FACE_DIM];
+  const float sharp[3] = { 0.4f, 0.5f, 0.6f }, blurred[3] = { 0.05f, 0.1f, 0.2f };
+  const float mixed[2] = { 0.1f, 0.5f };
+  gint64 vid;
+
+  g->dir = g_dir_make_tmp ("trawl-search-gate-XXXXXX", NULL);
+  c = trawl_case_open (g->dir, TRAWL_CASE_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (trawl_case_get_vectors (c, TRAWL_KIND_FACE, &error));
+  /* A and B orthogonal, C their normalised mean */
+  axis (g->a, 0, 1.0f);
+  axis (g->b, 1, 1.0f);
+  axis (g->c, 0, 1.0f);
+  g->c[1] = 1.0f;
+  unit (g->c, TRAWL_FACE_DIM);
+  vid = add_video (trawl_case_get_catalog (c), "hall", "a0", T0);
+  for (int k = 0; k < 3; k++)
+    noisy (g->a, r, 0.01, embs + k * TRAWL_FACE_DIM);
+  g->sharp_a = add_track_q (c, vid, T0, TRAWL_KIND_FACE, 10, 3, embs, sharp, NULL, NULL, ids, vecs);
+  g->blurred_a = add_track_q (c, vid, T0, TRAWL_KIND_FACE, 20, 3, embs, blurred, NULL, NULL, ids,
+                              vecs);
+  for (int k = 0; k < 3; k++)
+    noisy (g->b, r, 0.01, embs + k * TRAWL_FACE_DIM);
+  g->track_b = add_track_q (c, vid, T0, TRAWL_KIND_FACE, 30, 3, embs, sharp, NULL, NULL, ids, vecs);
+  for (int k = 0; k < 3; k++)
+    noisy (g->c, r, 0.01, embs + k * TRAWL_FACE_DIM);
+  g->track_c = add_track_q (c, vid, T0, TRAWL_KIND_FACE, 40, 3, embs, sharp, NULL, NULL, ids, vecs);
+  /* A again: a blurred face right on A, then a sharp one a little off */
+  axis (far, 0, 1.0f);
+  far[2] = 0.3f;
+  unit (far, TRAWL_FACE_DIM);
+  memcpy (embs, g->a, sizeof g->a);
+  memcpy (embs + TRAWL_FACE_DIM, far, sizeof far);
+  g->mixed_a = add_track_q (c, vid, T0, TRAWL_KIND_FACE, 50, 2, embs, mixed, NULL, NULL, ids, vecs);
+  g->mixed_good = g_array_index (ids, gint64, ids->len - 1);
+  commit_vectors (c, TRAWL_KIND_FACE, ids, vecs);
+  g_assert_true (trawl_catalog_commit_video (trawl_case_get_catalog (c), vid, &error));
+  g_assert_true (trawl_case_write_vectors (c, TRAWL_KIND_FACE, &error));
+}
+
+static void
+gate_tear_down (Gate *g)
+{
+  trawl_test_remove_tree (g->dir);
+  g_free (g->dir);
+}
+
+static const TrawlSearchHit *
+hit_of (const TrawlSearchResults *r, gint64 track)
+{
+  for (guint i = 0; i < r->hits->len; i++)
+    if (((TrawlSearchHit *) r->hits->pdata[i])->track_id == track)
+      return r->hits->pdata[i];
+  return NULL;
+}
+
+static TrawlSearchResults *
+gate_run (Gate *g, TrawlQuery *q)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlSearch) s = trawl_search_new (g->dir, &error);
+  TrawlSearchResults *r;
+
+  g_assert_no_error (error);
+  trawl_query_set_limit (q, 0);
+  r = trawl_search_run (s, q, NULL, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+/* Faces under the quality gate never match, however near: A's blurred
+ * track is listed (flagged, its score as near as the sharp one's) but is
+ * no match and not on the route; a track's score comes from its sharp
+ * sighting even when a blurred one is nearer. */
+static void
+test_face_quality_gate (void)
+{
+  Gate g;
+  g_autoptr(TrawlQuery) q = trawl_query_new ();
+  g_autoptr(TrawlSearchResults) r = NULL;
+  g_autoptr(GPtrArray) route = NULL;
+  const TrawlSearchHit *sharp, *blurred, *mixed;
+
+  gate_set_up (&g);
+  trawl_query_add_face_descriptor (q, g.a);
+  r = gate_run (&g, q);
+  sharp = hit_of (r, g.sharp_a);
+  blurred = hit_of (r, g.blurred_a);
+  mixed = hit_of (r, g.mixed_a);
+  g_assert_nonnull (sharp);
+  g_assert_nonnull (blurred);
+  g_assert_nonnull (mixed);
+  g_assert_true (sharp->match);
+  g_assert_false (sharp->low_quality);
+  g_assert_cmpfloat (blurred->score, >=, TRAWL_SEARCH_FACE_THRESHOLD);
+  g_assert_true (blurred->low_quality);
+  g_assert_false (blurred->match);
+  /* mixed: scored by the sharp face (cos 1 / sqrt 1.09), not the blurred (1) */
+  g_assert_cmpfloat_with_epsilon (mixed->score, 1.0 / sqrt (1.09), 1e-5);
+  g_assert_cmpint (mixed->best_sighting_id, ==, g.mixed_good);
+  g_assert_true (mixed->match);
+  route = trawl_search_results_route (r);
+  for (guint i = 0; i < route->len; i++)
+    g_assert_cmpint (((TrawlSearchHit *) route->pdata[i])->track_id, !=, g.blurred_a);
+  gate_tear_down (&g);
+}
+
+/* Two photos that disagree (here of two people, A and B) pool to a
+ * descriptor between them; the stranger C who sits there matched the
+ * pooled mean perfectly, but is only 0.71 from each photo and is no match.
+ * A track near one photo only scores the mean of its similarities (about
+ * 0.5) and is no match either. */
+static void
+test_face_photos_disagree (void)
+{
+  Gate g;
+  g_autoptr(TrawlQuery) q = trawl_query_new ();
+  g_autoptr(TrawlSearchResults) r = NULL;
+  const TrawlSearchHit *hc, *ha;
+
+  gate_set_up (&g);
+  trawl_query_add_face_descriptor (q, g.a);
+  trawl_query_add_face_descriptor (q, g.b);
+  r = gate_run (&g, q);
+  g_assert_cmpint (r->n_query_faces, ==, 2);
+  hc = hit_of (r, g.track_c);
+  ha = hit_of (r, g.sharp_a);
+  g_assert_nonnull (hc);
+  g_assert_nonnull (ha);
+  g_assert_cmpfloat_with_epsilon (hc->score, sqrt (0.5), 0.02);
+  g_assert_false (hc->match);
+  g_assert_cmpfloat_with_epsilon (ha->score, 0.5, 0.02);
+  g_assert_false (ha->match);
+  for (guint i = 0; i < r->hits->len; i++)
+    g_assert_false (((TrawlSearchHit *) r->hits->pdata[i])->match);
+  gate_tear_down (&g);
+}
+
+/* More like a track: its searchable sightings are the photos; a track of
+ * blurred faces only still searches with them. */
+static void
+test_face_track_query (void)
+{
+  Gate g;
+  g_autoptr(TrawlQuery) q = trawl_query_new ();
+  g_autoptr(TrawlQuery) q2 = trawl_query_new ();
+  g_autoptr(TrawlSearchResults) r = NULL;
+  g_autoptr(TrawlSearchResults) r2 = NULL;
+
+  gate_set_up (&g);
+  trawl_query_set_track (q, g.sharp_a);
+  r = gate_run (&g, q);
+  g_assert_cmpint (r->n_query_faces, ==, 3);
+  g_assert_null (hit_of (r, g.sharp_a));
+  g_assert_true (hit_of (r, g.mixed_a)->match);
+  g_assert_false (hit_of (r, g.blurred_a)->match);
+  g_assert_false (hit_of (r, g.track_b)->match);
+  trawl_query_set_track (q2, g.mixed_a);
+  r2 = gate_run (&g, q2);
+  g_assert_cmpint (r2->n_query_faces, ==, 1);  /* the sharp face only */
+  trawl_query_free (g_steal_pointer (&q2));
+  q2 = trawl_query_new ();
+  trawl_query_set_track (q2, g.blurred_a);
+  g_clear_pointer (&r2, trawl_search_results_free);
+  r2 = gate_run (&g, q2);
+  g_assert_cmpint (r2->n_query_faces, ==, 3);
+  g_assert_true (hit_of (r2, g.sharp_a)->match);
+  gate_tear_down (&g);
+}
+
 #define ADD(path, fn) \
   g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
@@ -705,6 +971,10 @@ main (int argc, char **argv)
   ADD ("/search/bad-input", test_bad_input);
   ADD ("/search/beside-writer", test_beside_writer);
   ADD ("/search/async", test_async);
+  g_test_add_func ("/search/face/score-rule", test_face_score_rule);
+  g_test_add_func ("/search/face/quality-gate", test_face_quality_gate);
+  g_test_add_func ("/search/face/photos-disagree", test_face_photos_disagree);
+  g_test_add_func ("/search/face/track-query", test_face_track_query);
   g_test_add_func ("/search/parse-time", test_parse_time);
   g_test_add_func ("/search/query-json", test_query_json);
   return g_test_run ();
