@@ -93,6 +93,35 @@ void trawl_face_chip_template (int size, TrawlPoint five[5]);
  * landmarks (fit on the five points). FALSE for degenerate landmarks. */
 gboolean trawl_face_chip_transform (const TrawlPoint landmarks[68], int size, double m[6]);
 
+/* Which landmarks an alignment fits to dlib's mean face. */
+typedef enum {
+  TRAWL_FACE_ALIGN_FIVE,   /* the five points above (the pipeline's) */
+  TRAWL_FACE_ALIGN_DLIB68, /* dlib's 68-point rule: 27..54 and 60..64 (no jaw, brows,
+                              lower lip) */
+  TRAWL_FACE_ALIGN_DLIB5   /* dlib's 5-point model: eye corners 36, 39, 42, 45, nose base 33 */
+} TrawlFaceAlignRule;
+
+/* trawl_face_chip_transform with the padding around the mean face (dlib:
+ * 0.25) and the landmarks fitted as choices, for measuring them (trawl
+ * eval --face-variants). */
+gboolean trawl_face_chip_transform_rule (const TrawlPoint landmarks[68], int size, double padding,
+                                         TrawlFaceAlignRule rule, double m[6]);
+/* The matrix of the mirror image of chip m (size px): its pixel x is
+ * m's pixel size-1-x. */
+void     trawl_face_chip_mirror (const double m[6], int size, double out[6]);
+/* The iBUG index of landmark i's counterpart in the mirrored face (36,
+ * the outer corner of one eye, <-> 45; 30, the nose tip, stays). */
+int      trawl_face_mirror_index (int i);
+/* The chip of the face mirrored left to right, aligned as any face: what
+ * trawl_face_chip_transform_rule gives for the mirrored photo (its
+ * landmarks renumbered by trawl_face_mirror_index), as a matrix into this
+ * image. Unlike trawl_face_chip_mirror, the face sits where the template
+ * puts it (dlib's mean face is not centred: its nose is 1 px left of the
+ * chip's middle at 150 px). */
+gboolean trawl_face_chip_transform_flipped (const TrawlPoint landmarks[68], int size,
+                                            double padding, TrawlFaceAlignRule rule,
+                                            double m[6]);
+
 /* The aligned size x size chip of a face. NULL for degenerate landmarks.
  * Free with trawl_image_free. */
 TrawlImage *trawl_face_align (const TrawlImage *img, const TrawlPoint landmarks[68], int size);

@@ -18,6 +18,7 @@
  *                    text, tracks that read no labelled plate
  */
 #include "trawl/eval.h"
+#include "eval/eval-variants.h"
 #include "trawl/base.h"
 #include "trawl/detect.h"
 #include "trawl/plate.h"
@@ -48,6 +49,7 @@ typedef struct {
   GArray            *gallery_id; /* of int: index into identities */
   GPtrArray         *identities; /* of char* */
   float              threshold;  /* distance threshold at FAR 1e-3; NAN without */
+  TrawlEvalVariants *variants;   /* --face-variants: fed by faces/images */
 } Eval;
 
 static void
@@ -267,6 +269,7 @@ eval_face_images (Eval *e)
           int id = identity_index (e, fi->ids->pdata[k]);
           g_array_append_vals (e->gallery, f->embedding, 1);
           g_array_append_val (e->gallery_id, id);
+          _trawl_eval_variants_add (e->variants, img, f, id);
           char q[32];
           g_snprintf (q, sizeof q, "%.3f", f->quality.overall);
           trawl_eval_report_item (e->report, "file", fi->file, "identity",
@@ -749,7 +752,15 @@ trawl_eval_run (const char *dir, const TrawlEvalOptions *opts, GError **error)
       trawl_eval_report_note (e.report, "quick: a sample of each set, fewer video frames");
     }
   gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (GError) verr = NULL;
+  if (e.opts.face_variants &&
+      (e.variants = _trawl_eval_variants_new (e.opts.n_threads, &verr)) == NULL)
+    {
+      trawl_eval_report_section (e.report, "faces/variants");
+      trawl_eval_report_note (e.report, "skipped: %s", verr->message);
+    }
   eval_face_images (&e);
+  _trawl_eval_variants_report (e.variants, e.report);
   eval_face_videos (&e);
   eval_plate_images (&e);
   eval_plate_crops (&e, "plates/crops_us", TRAWL_PLATE_CROP_BAND | TRAWL_PLATE_CROP_GRAY, 0.90);
@@ -759,6 +770,7 @@ trawl_eval_run (const char *dir, const TrawlEvalOptions *opts, GError **error)
   trawl_eval_report_value (e.report, "seconds", "wall-clock seconds",
                            (g_get_monotonic_time () - t0) / 1e6);
   trawl_face_detector_free (e.faces);
+  _trawl_eval_variants_free (e.variants);
   trawl_plate_reader_free (e.plates);
   g_clear_error (&e.model_error);
   g_array_unref (e.gallery);
