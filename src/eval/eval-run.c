@@ -269,7 +269,7 @@ eval_face_images (Eval *e)
           int id = identity_index (e, fi->ids->pdata[k]);
           g_array_append_vals (e->gallery, f->embedding, 1);
           g_array_append_val (e->gallery_id, id);
-          _trawl_eval_variants_add (e->variants, img, f, id);
+          _trawl_eval_variants_add (e->variants, img, f, id, fi->ids->pdata[k], fi->file);
           char q[32];
           g_snprintf (q, sizeof q, "%.3f", f->quality.overall);
           trawl_eval_report_item (e->report, "file", fi->file, "identity",

@@ -57,6 +57,7 @@ struct _TrawlEvalVariants {
   TrawlNnPlan *rec;
   GArray      *vecs[N_VARIANTS];  /* of float[DIM], one a face */
   GArray      *labels;            /* of int */
+  GPtrArray   *what;              /* of char*: "file (identity)" a face */
   float        product_dev;       /* max |five - pipeline| */
   int          failed;            /* faces with no chip or a failed run */
 };
@@ -82,6 +83,7 @@ _trawl_eval_variants_new (int n_threads, GError **error)
   for (guint i = 0; i < N_VARIANTS; i++)
     v->vecs[i] = g_array_new (FALSE, FALSE, sizeof (float) * DIM);
   v->labels = g_array_new (FALSE, FALSE, sizeof (int));
+  v->what = g_ptr_array_new_with_free_func (g_free);
   return v;
 }
 
@@ -94,6 +96,7 @@ _trawl_eval_variants_free (TrawlEvalVariants *v)
   for (guint i = 0; i < N_VARIANTS; i++)
     g_array_unref (v->vecs[i]);
   g_array_unref (v->labels);
+  g_ptr_array_unref (v->what);
   g_free (v);
 }
 
@@ -168,7 +171,7 @@ _trawl_eval_variant_descriptor (TrawlEvalVariants *v, const char *name, const Tr
 
 void
 _trawl_eval_variants_add (TrawlEvalVariants *v, const TrawlImage *img, const TrawlFace *f,
-                          int id)
+                          int id, const char *name, const char *file)
 {
   float d[N_VARIANTS][DIM];
 
@@ -183,6 +186,7 @@ _trawl_eval_variants_add (TrawlEvalVariants *v, const TrawlImage *img, const Tra
   for (guint i = 0; i < N_VARIANTS; i++)
     g_array_append_vals (v->vecs[i], d[i], 1);
   g_array_append_val (v->labels, id);
+  g_ptr_array_add (v->what, g_strdup_printf ("%s (%s)", file, name));
   if (f->has_embedding)
     v->product_dev = MAX (v->product_dev, trawl_face_distance (d[0], f->embedding));
 }
@@ -281,6 +285,26 @@ report_variant (TrawlEvalVariants *v, const Variant *w, int i, TrawlEvalReport *
     }
 }
 
+/* Notes the pairs the search threshold gets wrong with the pipeline's
+ * descriptor ("five"): impostors within it, genuine pairs beyond it. */
+static void
+note_search_errors (TrawlEvalVariants *v, TrawlEvalReport *r)
+{
+  const float *x = (const float *) v->vecs[0]->data;
+  const int *lab = (const int *) v->labels->data;
+  float t = (float) sqrt (2.0 * (1.0 - TRAWL_SEARCH_FACE_THRESHOLD));
+
+  for (guint i = 0; i < v->labels->len; i++)
+    for (guint j = i + 1; j < v->labels->len; j++)
+      {
+        float d = trawl_face_distance (x + (gsize) i * DIM, x + (gsize) j * DIM);
+        if ((lab[i] == lab[j]) != (d < t))
+          trawl_eval_report_note (r, "five: %s pair %s - %s at %.3f",
+                                  lab[i] == lab[j] ? "genuine" : "impostor",
+                                  (char *) v->what->pdata[i], (char *) v->what->pdata[j], d);
+      }
+}
+
 void
 _trawl_eval_variants_report (TrawlEvalVariants *v, TrawlEvalReport *r)
 {
@@ -296,4 +320,5 @@ _trawl_eval_variants_report (TrawlEvalVariants *v, TrawlEvalReport *r)
                            sqrt (2.0 * (1.0 - TRAWL_SEARCH_FACE_THRESHOLD)));
   for (guint i = 0; i < N_VARIANTS; i++)
     report_variant (v, &variants[i], (int) i, r);
+  note_search_errors (v, r);
 }

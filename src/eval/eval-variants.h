@@ -19,9 +19,10 @@ typedef struct _TrawlEvalVariants TrawlEvalVariants;
 TrawlEvalVariants *_trawl_eval_variants_new (int n_threads, GError **error);
 void               _trawl_eval_variants_free (TrawlEvalVariants *v);
 /* Adds face f of img (its landmarks and the pipeline's embedding), of
- * identity id: every variant's descriptor of it. */
+ * identity id named name, found in file: every variant's descriptor of it. */
 void               _trawl_eval_variants_add (TrawlEvalVariants *v, const TrawlImage *img,
-                                             const TrawlFace *f, int id);
+                                             const TrawlFace *f, int id, const char *name,
+                                             const char *file);
 /* Variant name's unit descriptor (e.g. "five", "five+flip", "dlib68") of
  * the face with these landmarks in img into out. FALSE for an unknown
  * name, degenerate landmarks or a failed run. */
