@@ -4,10 +4,12 @@
  * dlib's own alignment rules, another padding around the mean face, and
  * flip test-time augmentation (the chip and a mirrored one embedded, the
  * unit descriptors averaged and renormalised; "+mirror" mirrors the chip,
- * "+flip" aligns the mirrored face to the template). The chips are cut
- * from the pipeline's landmarks by trawl_image_warp_affine and embedded
- * on a CPU plan of the recognition net; "product_dev" says how far this path's
- * "five" is from the pipeline's own embedding (float rounding only).
+ * "+flip" aligns the mirrored face to the template; "+shift2", no
+ * mirror, the chip shifted 2 px, tells a mirror's gain from a jitter's).
+ * The chips are cut from the pipeline's landmarks by
+ * trawl_image_warp_affine and embedded on a CPU plan of the recognition
+ * net; "product_dev" says how far this path's "five" is from the
+ * pipeline's own embedding (float rounding only).
  *
  * Figures per variant: leave-one-out top-1, TAR at FAR 1e-3, the finer
  * separation figures (eval-verify.c: worst genuine, best impostor, their
@@ -30,7 +32,10 @@
 typedef enum {
   FLIP_NONE,
   FLIP_MIRROR,    /* the chip mirrored (trawl_face_chip_mirror) */
-  FLIP_ALIGNED    /* the mirrored face aligned (trawl_face_chip_transform_flipped) */
+  FLIP_ALIGNED,   /* the mirrored face aligned (trawl_face_chip_transform_flipped) */
+  FLIP_SHIFT      /* no mirror: the chip shifted 2 px sideways, the mirrored chip's shift
+                     (dlib's mean face sits 1 px left of the chip's middle), to tell a
+                     mirror's gain from a jitter's */
 } Flip;
 
 typedef struct {
@@ -44,6 +49,7 @@ static const Variant variants[] = {
   { "five",          TRAWL_FACE_ALIGN_FIVE,   0.25, FLIP_NONE },  /* the pipeline's */
   { "five+mirror",   TRAWL_FACE_ALIGN_FIVE,   0.25, FLIP_MIRROR },
   { "five+flip",     TRAWL_FACE_ALIGN_FIVE,   0.25, FLIP_ALIGNED },
+  { "five+shift2",   TRAWL_FACE_ALIGN_FIVE,   0.25, FLIP_SHIFT },
   { "dlib68",        TRAWL_FACE_ALIGN_DLIB68, 0.25, FLIP_NONE },
   { "dlib68+flip",   TRAWL_FACE_ALIGN_DLIB68, 0.25, FLIP_ALIGNED },
   { "dlib5",         TRAWL_FACE_ALIGN_DLIB5,  0.25, FLIP_NONE },
@@ -150,6 +156,13 @@ variant_descriptor (TrawlEvalVariants *v, const Variant *w, const TrawlImage *im
     return FALSE;
   if (w->flip == FLIP_MIRROR)
     trawl_face_chip_mirror (m, CHIP, mm);
+  else if (w->flip == FLIP_SHIFT)
+    {
+      /* chip pixel u samples where u + 2 did */
+      memcpy (mm, m, sizeof mm);
+      mm[2] += 2 * m[0];
+      mm[5] += 2 * m[3];
+    }
   else if (w->flip == FLIP_ALIGNED &&
            !trawl_face_chip_transform_flipped (landmarks, CHIP, w->padding, w->rule, mm))
     return FALSE;
