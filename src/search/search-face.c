@@ -51,6 +51,14 @@ pick_face (const QueryPhoto *p, GArray *faces, TrawlFace *out, GError **error)
 {
   const TrawlFace *f = NULL;
 
+  if (faces->len == 0 && p->has_box)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: no face found in or around the box %.0f,%.0f,%.0fx%.0f (tried the part "
+                   "of the photo around it %s)", p->path, p->box[0], p->box[1], p->box[2],
+                   p->box[3], trawl_face_photo_tries ());
+      return FALSE;
+    }
   if (faces->len == 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
