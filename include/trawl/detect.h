@@ -199,6 +199,35 @@ gboolean trawl_face_detector_run_frames (TrawlFaceDetector *fd, const TrawlDetec
  * fails. Not thread-safe per detector. */
 GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error);
 
+/* Faces in a query photo: an investigator's picture of someone, which may
+ * be a tight passport-style crop (the face filling the frame, no context
+ * around it for the detector), grayscale, small or very large. Tried as it
+ * is first (trawl_face_detector_run); only when that finds no face is it
+ * tried again, in this order, until a try finds one:
+ *   1. with a grey border half its long side wide on every side,
+ *   2. with a grey border as wide as its long side,
+ *   each on the photo brought to TRAWL_FACE_PHOTO_MIN_SIDE ..
+ *   TRAWL_FACE_PHOTO_MAX_SIDE px on its long side (small ones enlarged,
+ *   very large ones shrunk);
+ *   3. enlarged twice (a photo under 480 px), so its small faces are
+ *   looked for in tiles.
+ * A photo in which the first try finds faces gets exactly those: the
+ * later tries never add faces to it. Boxes and landmarks are in the
+ * photo's own px whichever try found them, and quality is measured there
+ * (size from the photo's px, sharpness from the chip that was described).
+ * Returns a GArray of TrawlFace as trawl_face_detector_run does (caller-
+ * owned, best score first, empty when no try finds a face); NULL with
+ * error set when an engine run fails. trawl_face_photo_tries says in words
+ * what was tried, for the message to a user whose photo has no face. Not
+ * thread-safe per detector. (face-photo.c) */
+#define TRAWL_FACE_PHOTO_MIN_SIDE 300
+#define TRAWL_FACE_PHOTO_MAX_SIDE 800
+GArray     *trawl_face_detector_run_photo (TrawlFaceDetector *fd, const TrawlImage *img,
+                                           GError **error);
+/* What trawl_face_detector_run_photo tries, in words ("as it is, ..."),
+ * for messages. A static string. */
+const char *trawl_face_photo_tries (void);
+
 /* Faces in a frame that stays on the GPU (an NVDEC surface): the same
  * pipeline as trawl_face_detector_run, but every network input (SSD
  * regions, landmark crops, aligned chips) is cut from the NV12 planes by

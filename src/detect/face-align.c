@@ -4,6 +4,7 @@
  * (150 px, padding 0.25), so the chip must match them for embeddings to
  * compare well across poses and sizes.
  */
+#include "detect/detect-private.h"
 #include "trawl/detect.h"
 
 #include <math.h>
@@ -232,6 +233,19 @@ void
 trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
                     float det_score, TrawlFaceQuality *q)
 {
+  float sharpness = 0.5f;
+  if (chip != NULL)
+    {
+      float v = trawl_image_laplacian_var (chip);
+      sharpness = v / (v + 100.0f);
+    }
+  _trawl_face_quality_with (landmarks, sharpness, det_score, q);
+}
+
+void
+_trawl_face_quality_with (const TrawlPoint landmarks[68], float sharpness, float det_score,
+                          TrawlFaceQuality *q)
+{
   TrawlPoint five[5];
   trawl_face_five_points (landmarks, five);
   float ex = five[1].x - five[0].x, ey = five[1].y - five[0].y;
@@ -239,15 +253,7 @@ trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
   /* Below ~6 px between the eyes the embedder sees mush; from ~40 px on the
    * 150-px chip is not upsampled any more (dlib's chip has them 53 px apart). */
   q->size = clamp01 ((iod - 6.0f) / (40.0f - 6.0f));
-  if (chip != NULL)
-    {
-      float v = trawl_image_laplacian_var (chip);
-      q->sharpness = v / (v + 100.0f);
-    }
-  else
-    {
-      q->sharpness = 0.5f;
-    }
+  q->sharpness = sharpness;
   /* Yaw: where the nose tip falls between the jaw ends, measured along the
    * eye axis so that roll does not count. */
   float frontal = 0.0f;
