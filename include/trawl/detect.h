@@ -93,6 +93,35 @@ void trawl_face_chip_template (int size, TrawlPoint five[5]);
  * landmarks (fit on the five points). FALSE for degenerate landmarks. */
 gboolean trawl_face_chip_transform (const TrawlPoint landmarks[68], int size, double m[6]);
 
+/* Which landmarks an alignment fits to dlib's mean face. */
+typedef enum {
+  TRAWL_FACE_ALIGN_FIVE,   /* the five points above (the pipeline's) */
+  TRAWL_FACE_ALIGN_DLIB68, /* dlib's 68-point rule: 27..54 and 60..64 (no jaw, brows,
+                              lower lip) */
+  TRAWL_FACE_ALIGN_DLIB5   /* dlib's 5-point model: eye corners 36, 39, 42, 45, nose base 33 */
+} TrawlFaceAlignRule;
+
+/* trawl_face_chip_transform with the padding around the mean face (dlib:
+ * 0.25) and the landmarks fitted as choices, for measuring them (trawl
+ * eval --face-variants). */
+gboolean trawl_face_chip_transform_rule (const TrawlPoint landmarks[68], int size, double padding,
+                                         TrawlFaceAlignRule rule, double m[6]);
+/* The matrix of the mirror image of chip m (size px): its pixel x is
+ * m's pixel size-1-x. */
+void     trawl_face_chip_mirror (const double m[6], int size, double out[6]);
+/* The iBUG index of landmark i's counterpart in the mirrored face (36,
+ * the outer corner of one eye, <-> 45; 30, the nose tip, stays). */
+int      trawl_face_mirror_index (int i);
+/* The chip of the face mirrored left to right, aligned as any face: what
+ * trawl_face_chip_transform_rule gives for the mirrored photo (its
+ * landmarks renumbered by trawl_face_mirror_index), as a matrix into this
+ * image. Unlike trawl_face_chip_mirror, the face sits where the template
+ * puts it (dlib's mean face is not centred: its nose is 1 px left of the
+ * chip's middle at 150 px). */
+gboolean trawl_face_chip_transform_flipped (const TrawlPoint landmarks[68], int size,
+                                            double padding, TrawlFaceAlignRule rule,
+                                            double m[6]);
+
 /* The aligned size x size chip of a face. NULL for degenerate landmarks.
  * Free with trawl_image_free. */
 TrawlImage *trawl_face_align (const TrawlImage *img, const TrawlPoint landmarks[68], int size);
@@ -169,6 +198,35 @@ gboolean trawl_face_detector_run_frames (TrawlFaceDetector *fd, const TrawlDetec
  * g_array_unref), possibly empty; NULL with error set when an engine run
  * fails. Not thread-safe per detector. */
 GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, GError **error);
+
+/* Faces in a query photo: an investigator's picture of someone, which may
+ * be a tight passport-style crop (the face filling the frame, no context
+ * around it for the detector), grayscale, small or very large. Tried as it
+ * is first (trawl_face_detector_run); only when that finds no face is it
+ * tried again, in this order, until a try finds one:
+ *   1. with a grey border half its long side wide on every side,
+ *   2. with a grey border as wide as its long side,
+ *   each on the photo brought to TRAWL_FACE_PHOTO_MIN_SIDE ..
+ *   TRAWL_FACE_PHOTO_MAX_SIDE px on its long side (small ones enlarged,
+ *   very large ones shrunk);
+ *   3. enlarged twice (a photo under 480 px), so its small faces are
+ *   looked for in tiles.
+ * A photo in which the first try finds faces gets exactly those: the
+ * later tries never add faces to it. Boxes and landmarks are in the
+ * photo's own px whichever try found them, and quality is measured there
+ * (size from the photo's px, sharpness from the chip that was described).
+ * Returns a GArray of TrawlFace as trawl_face_detector_run does (caller-
+ * owned, best score first, empty when no try finds a face); NULL with
+ * error set when an engine run fails. trawl_face_photo_tries says in words
+ * what was tried, for the message to a user whose photo has no face. Not
+ * thread-safe per detector. (face-photo.c) */
+#define TRAWL_FACE_PHOTO_MIN_SIDE 300
+#define TRAWL_FACE_PHOTO_MAX_SIDE 800
+GArray     *trawl_face_detector_run_photo (TrawlFaceDetector *fd, const TrawlImage *img,
+                                           GError **error);
+/* What trawl_face_detector_run_photo tries, in words ("as it is, ..."),
+ * for messages. A static string. */
+const char *trawl_face_photo_tries (void);
 
 /* Faces in a frame that stays on the GPU (an NVDEC surface): the same
  * pipeline as trawl_face_detector_run, but every network input (SSD

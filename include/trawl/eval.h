@@ -70,6 +70,35 @@ void   trawl_eval_pair_distances (const float *vectors, const int *labels, int n
                                   float **genuine, int *n_genuine,
                                   float **impostor, int *n_impostor);
 
+/* Finer verification figures than TAR at a FAR, for sets too small for
+ * it (a few hundred impostor pairs put FAR 1e-3 at the best impostor).
+ * (eval-verify.c) */
+typedef struct {
+  float  genuine_max;   /* the worst genuine distance (NAN with none) */
+  float  impostor_min;  /* the best impostor distance (NAN with none) */
+  float  margin;        /* impostor_min - genuine_max: > 0 when a threshold separates them */
+  double tar_far0;      /* genuine pairs below impostor_min (1 with no impostors) */
+  double eer;           /* equal error rate: min over thresholds t of max(FAR, FRR), a
+                           pair accepted when its distance < t */
+  double dprime;        /* decidability |mean_i - mean_g| / sqrt((var_g + var_i) / 2) */
+} TrawlEvalSeparation;
+
+void   trawl_eval_separation (const float *genuine, int n_genuine, const float *impostor,
+                              int n_impostor, TrawlEvalSeparation *s);
+
+/* Pooled galleries: k photos of an identity averaged into one template
+ * (unit vectors summed and renormalised, as a search pools query photos).
+ * Each identity's items in their order are J_0 .. J_{n_J - 1}; fold s
+ * (0 .. largest n_J - 1) makes every identity's template from the window
+ * J_{(s + t) mod n_J}, t < min(k, n_J); its queries are, for every
+ * identity I with s < n_I and n_I > k, I's items outside its window. A
+ * query is correct (*top1) when its own template is the nearest; its
+ * distances to its own template are genuine, to the others impostor
+ * (arrays g_free). k = 1 is a single-photo gallery. vectors are unit. */
+void   trawl_eval_pooled (const float *vectors, const int *labels, int n, int dim, int k,
+                          int *top1, int *n_queries, float **genuine, int *n_genuine,
+                          float **impostor, int *n_impostor);
+
 /* Characters of truth matched by read: max(0, len(truth) - edit distance),
  * in Unicode characters. */
 int    trawl_eval_chars_correct (const char *truth, const char *read);
@@ -115,6 +144,9 @@ typedef struct {
   int      n_threads;  /* engine threads; 0 = one per core */
   const char *only;    /* comma-separated section names to run (NULL: all);
                           videos/people also needs faces/images */
+  gboolean face_variants; /* faces/variants: the descriptor computed other ways
+                             (alignment, padding, flip) on the faces faces/images
+                             finds, with finer and pooled-gallery figures */
 } TrawlEvalOptions;
 
 /* Runs every evaluation whose folder exists under dir; a missing folder is

@@ -3,7 +3,8 @@
  * ../shared/data and prints a table (or a JSON report). The work is
  * trawl_eval_run (include/trawl/eval.h); this file only parses options.
  * --plate-confusions FILE measures the plate reader's confusions instead
- * (trawl_eval_plate_confusions) and writes src/plate's cost table.
+ * (trawl_eval_plate_confusions) and writes src/plate's cost table;
+ * --face-variants adds the face descriptor measured other ways.
  */
 #include "cli.h"
 
@@ -13,7 +14,7 @@
 int
 trawl_cmd_eval (int argc, char **argv)
 {
-  gboolean json = FALSE, quick = FALSE, verbose = FALSE;
+  gboolean json = FALSE, quick = FALSE, verbose = FALSE, variants = FALSE;
   int threads = 0;
   g_autofree char *only = NULL, *confusions = NULL;
   GOptionEntry entries[] = {
@@ -24,6 +25,9 @@ trawl_cmd_eval (int argc, char **argv)
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
       "Run only these sections (comma-separated, e.g. plates/crops_us,plates/crops_cn)", "LIST" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (0: one per core)", "N" },
+    { "face-variants", 0, 0, G_OPTION_ARG_NONE, &variants,
+      "Also measure the face descriptor computed other ways (alignment, padding, flip; "
+      "pooled galleries) on the faces of faces/images", NULL },
     { "plate-confusions", 0, 0, G_OPTION_ARG_FILENAME, &confusions,
       "Instead: measure the plate reader's confusions on the plate crops and write the "
       "substitution-cost table (src/plate/confusions.inc) to FILE", "FILE" },
@@ -43,7 +47,8 @@ trawl_cmd_eval (int argc, char **argv)
       fprintf (stderr, "trawl eval: give one data folder\nTry 'trawl eval --help'.\n");
       return 2;
     }
-  TrawlEvalOptions opts = { quick, verbose, threads, only };
+  TrawlEvalOptions opts = { .quick = quick, .verbose = verbose, .n_threads = threads,
+                            .only = only, .face_variants = variants };
   g_autoptr(GError) error = NULL;
   if (confusions != NULL)
     return trawl_eval_plate_confusions (argv[1], &opts, confusions, &error)

@@ -84,6 +84,11 @@ void    _trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *
 void    _trawl_face_merge (const TrawlFaceDetector *fd, GArray *boxes);
 /* The integer region the landmark net sees for a face box. */
 void    _trawl_face_lm_region (const TrawlBox *b, int *x, int *y, int *w, int *h);
+/* trawl_face_quality with the chip's sharpness already measured (0..1):
+ * for faces whose landmarks moved to another frame's px after the chip was
+ * cut (a query photo run padded or rescaled, face-photo.c). */
+void    _trawl_face_quality_with (const TrawlPoint landmarks[68], float sharpness,
+                                  float det_score, TrawlFaceQuality *q);
 /* Writes raw scaled to unit length into out (TRAWL_FACE_EMBED_DIM). */
 void    _trawl_face_normalise (const float *raw, float *out);
 

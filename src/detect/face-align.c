@@ -4,9 +4,11 @@
  * (150 px, padding 0.25), so the chip must match them for embeddings to
  * compare well across poses and sizes.
  */
+#include "detect/detect-private.h"
 #include "trawl/detect.h"
 
 #include <math.h>
+#include <string.h>
 
 /* dlib's mean face shape (dlib/image_transforms/interpolation.h, Boost
  * Software Licence): landmarks 17..67 in a unit square. We use five points
@@ -91,27 +93,121 @@ trawl_face_five_points (const TrawlPoint landmarks[68], TrawlPoint five[5])
   five[4] = landmarks[54];
 }
 
+/* The mean shape in chip pixels for a chip of size px with padding, in a
+ * 68-array at the iBUG indices (0..16, the jaw, which it lacks, left 0). */
+static void
+chip_mean_shape (int size, double padding, TrawlPoint mean[68])
+{
+  memset (mean, 0, 68 * sizeof *mean);
+  for (int i = 0; i < 51; i++)
+    {
+      mean[17 + i].x = (float) ((padding + mean_face_x[i]) / (2 * padding + 1) * size);
+      mean[17 + i].y = (float) ((padding + mean_face_y[i]) / (2 * padding + 1) * size);
+    }
+}
+
 void
 trawl_face_chip_template (int size, TrawlPoint five[5])
 {
-  /* The mean shape has only points 17..67; put them in a 68-array at their
-   * iBUG index so the same five-point rule applies to both. */
-  TrawlPoint mean[68] = { { 0, 0 } };
-  for (int i = 0; i < 51; i++)
-    {
-      mean[17 + i].x = (float) ((CHIP_PADDING + mean_face_x[i]) / (2 * CHIP_PADDING + 1) * size);
-      mean[17 + i].y = (float) ((CHIP_PADDING + mean_face_y[i]) / (2 * CHIP_PADDING + 1) * size);
-    }
+  /* The mean shape in a 68-array so the same five-point rule applies to both. */
+  TrawlPoint mean[68];
+  chip_mean_shape (size, CHIP_PADDING, mean);
   trawl_face_five_points (mean, five);
+}
+
+/* The landmarks rule fits: n of them into idx. dlib's 68-point rule
+ * (get_face_chip_details) skips the jaw, the brows and the lower lip; its
+ * 5-point model's points are the eye corners and the nose base. */
+static int
+rule_points (TrawlFaceAlignRule rule, int idx[68])
+{
+  static const int dlib5[5] = { 36, 39, 42, 45, 33 };
+  int n = 0;
+
+  if (rule == TRAWL_FACE_ALIGN_DLIB5)
+    for (n = 0; n < 5; n++)
+      idx[n] = dlib5[n];
+  else
+    for (int i = 27; i < 68; i++)
+      if (!(55 <= i && i <= 59) && !(65 <= i && i <= 67))
+        idx[n++] = i;
+  return n;
+}
+
+gboolean
+trawl_face_chip_transform_rule (const TrawlPoint landmarks[68], int size, double padding,
+                                TrawlFaceAlignRule rule, double m[6])
+{
+  TrawlPoint mean[68], from[68], to[68];
+  int idx[68], n;
+
+  if (rule == TRAWL_FACE_ALIGN_FIVE)
+    {
+      chip_mean_shape (size, padding, mean);
+      trawl_face_five_points (mean, from);
+      trawl_face_five_points (landmarks, to);
+      return trawl_similarity_fit (from, to, 5, m);
+    }
+  chip_mean_shape (size, padding, mean);
+  n = rule_points (rule, idx);
+  for (int i = 0; i < n; i++)
+    {
+      from[i] = mean[idx[i]];
+      to[i] = landmarks[idx[i]];
+    }
+  return trawl_similarity_fit (from, to, n, m);
 }
 
 gboolean
 trawl_face_chip_transform (const TrawlPoint landmarks[68], int size, double m[6])
 {
-  TrawlPoint from[5], to[5];
-  trawl_face_chip_template (size, from);
-  trawl_face_five_points (landmarks, to);
-  return trawl_similarity_fit (from, to, 5, m);
+  return trawl_face_chip_transform_rule (landmarks, size, CHIP_PADDING, TRAWL_FACE_ALIGN_FIVE, m);
+}
+
+int
+trawl_face_mirror_index (int i)
+{
+  /* iBUG 68: the jaw, the brows, the nose base, the eyes and the lips
+   * reverse left to right; the nose bridge and the mouth's middle stay */
+  static const int pairs[][2] = {
+    { 17, 26 }, { 18, 25 }, { 19, 24 }, { 20, 23 }, { 21, 22 }, { 31, 35 }, { 32, 34 },
+    { 36, 45 }, { 37, 44 }, { 38, 43 }, { 39, 42 }, { 40, 47 }, { 41, 46 }, { 48, 54 },
+    { 49, 53 }, { 50, 52 }, { 55, 59 }, { 56, 58 }, { 60, 64 }, { 61, 63 }, { 65, 67 },
+  };
+  if (i >= 0 && i <= 16)
+    return 16 - i;
+  for (guint k = 0; k < G_N_ELEMENTS (pairs); k++)
+    if (pairs[k][0] == i || pairs[k][1] == i)
+      return pairs[k][0] + pairs[k][1] - i;
+  return i;
+}
+
+gboolean
+trawl_face_chip_transform_flipped (const TrawlPoint landmarks[68], int size, double padding,
+                                   TrawlFaceAlignRule rule, double m[6])
+{
+  /* the face mirrored about x = 0, its landmarks renumbered, is aligned
+   * as any face; then x -> -x takes its chip back into this image */
+  TrawlPoint mir[68];
+  for (int i = 0; i < 68; i++)
+    {
+      mir[trawl_face_mirror_index (i)].x = -landmarks[i].x;
+      mir[trawl_face_mirror_index (i)].y = landmarks[i].y;
+    }
+  if (!trawl_face_chip_transform_rule (mir, size, padding, rule, m))
+    return FALSE;
+  m[0] = -m[0]; m[1] = -m[1]; m[2] = -m[2];
+  return TRUE;
+}
+
+void
+trawl_face_chip_mirror (const double m[6], int size, double out[6])
+{
+  /* chip x -> size - x in the warp's coordinates (pixel centres at +0.5)
+   * swaps pixel i and size-1-i */
+  double a = m[0], d = m[3];
+  out[0] = -a; out[1] = m[1]; out[2] = a * size + m[2];
+  out[3] = -d; out[4] = m[4]; out[5] = d * size + m[5];
 }
 
 TrawlImage *
@@ -137,6 +233,19 @@ void
 trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
                     float det_score, TrawlFaceQuality *q)
 {
+  float sharpness = 0.5f;
+  if (chip != NULL)
+    {
+      float v = trawl_image_laplacian_var (chip);
+      sharpness = v / (v + 100.0f);
+    }
+  _trawl_face_quality_with (landmarks, sharpness, det_score, q);
+}
+
+void
+_trawl_face_quality_with (const TrawlPoint landmarks[68], float sharpness, float det_score,
+                          TrawlFaceQuality *q)
+{
   TrawlPoint five[5];
   trawl_face_five_points (landmarks, five);
   float ex = five[1].x - five[0].x, ey = five[1].y - five[0].y;
@@ -144,15 +253,7 @@ trawl_face_quality (const TrawlPoint landmarks[68], const TrawlImage *chip,
   /* Below ~6 px between the eyes the embedder sees mush; from ~40 px on the
    * 150-px chip is not upsampled any more (dlib's chip has them 53 px apart). */
   q->size = clamp01 ((iod - 6.0f) / (40.0f - 6.0f));
-  if (chip != NULL)
-    {
-      float v = trawl_image_laplacian_var (chip);
-      q->sharpness = v / (v + 100.0f);
-    }
-  else
-    {
-      q->sharpness = 0.5f;
-    }
+  q->sharpness = sharpness;
   /* Yaw: where the nose tip falls between the jaw ends, measured along the
    * eye axis so that roll does not count. */
   float frontal = 0.0f;

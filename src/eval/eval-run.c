@@ -7,7 +7,8 @@
  *
  * Sections, in order (videos/people needs the gallery and threshold that
  * faces/images produces):
- *   faces/images     detection recall, leave-one-out top-1, TAR at FAR 1e-3
+ *   faces/images     detection recall (as query photos: trawl_face_detector_run_photo),
+ *                    faces beyond the labelled ones, leave-one-out top-1, TAR at FAR 1e-3
  *   videos/people    identities found, clips without a false match, by search's
  *                    rule (trawl/search.h: quality gate, mean similarity to an
  *                    identity's photos, its threshold): in single frames, and by
@@ -21,6 +22,7 @@
  *                    text, tracks that read no labelled plate
  */
 #include "trawl/eval.h"
+#include "eval/eval-variants.h"
 #include "trawl/base.h"
 #include "trawl/detect.h"
 #include "trawl/plate.h"
@@ -47,6 +49,7 @@ typedef struct {
   GArray            *gallery_id; /* of int: index into identities */
   GPtrArray         *identities; /* of char* */
   float              threshold;  /* distance threshold at FAR 1e-3; NAN without */
+  TrawlEvalVariants *variants;   /* --face-variants: fed by faces/images */
 } Eval;
 
 static void
@@ -233,7 +236,7 @@ eval_face_images (Eval *e)
       return;
     }
   g_autoptr (GPtrArray) images = group_face_rows (e, csv);
-  int labelled = 0, found = 0;
+  int labelled = 0, found = 0, extra = 0;
   for (guint i = 0; i < images->len; i++)
     {
       FaceImage *fi = images->pdata[i];
@@ -242,12 +245,17 @@ eval_face_images (Eval *e)
       g_autofree char *path = g_build_filename (e->dir, "faces/images", fi->file, NULL);
       g_autoptr (GError) error = NULL;
       g_autoptr (TrawlImage) img = trawl_image_load (path, &error);
-      g_autoptr (GArray) faces = img ? trawl_face_detector_run (fd, img, &error) : NULL;
+      /* query photos: tight crops are tried again with a border */
+      g_autoptr (GArray) faces = img ? trawl_face_detector_run_photo (fd, img, &error) : NULL;
       if (faces == NULL)
         {
           trawl_eval_report_note (e->report, "%s: %s", fi->file, error->message);
           continue;
         }
+      /* Faces beyond the labelled ones: false faces, or unlabelled people
+       * in a group photo (the labels name everyone in these sets). */
+      int n_all = (int) faces->len;
+      extra += MAX (0, n_all - n);
       /* The n largest faces are the labelled ones; left to right gives who. */
       g_array_sort (faces, cmp_face_area);
       int got = MIN (n, (int) faces->len);
@@ -266,14 +274,16 @@ eval_face_images (Eval *e)
           int id = identity_index (e, fi->ids->pdata[k]);
           g_array_append_vals (e->gallery, f->embedding, 1);
           g_array_append_val (e->gallery_id, id);
+          _trawl_eval_variants_add (e->variants, img, f, id, fi->ids->pdata[k], fi->file);
           char q[32];
           g_snprintf (q, sizeof q, "%.3f", f->quality.overall);
           trawl_eval_report_item (e->report, "file", fi->file, "identity",
                                   (char *) fi->ids->pdata[k], "quality", q, NULL);
         }
-      vlog (e, "faces/images %s: %u found, %d labelled", fi->file, faces->len, n);
+      vlog (e, "faces/images %s: %d found, %d labelled", fi->file, n_all, n);
     }
   trawl_eval_report_count (e->report, "detected", "labelled faces detected", found, labelled, 1.0);
+  trawl_eval_report_value (e->report, "extra_faces", "faces found beyond the labelled ones", extra);
   int n = (int) e->gallery_id->len, nq = 0;
   const float *v = (const float *) e->gallery->data;
   const int *lab = (const int *) e->gallery_id->data;
@@ -880,7 +890,15 @@ trawl_eval_run (const char *dir, const TrawlEvalOptions *opts, GError **error)
       trawl_eval_report_note (e.report, "quick: a sample of each set, fewer video frames");
     }
   gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (GError) verr = NULL;
+  if (e.opts.face_variants &&
+      (e.variants = _trawl_eval_variants_new (e.opts.n_threads, &verr)) == NULL)
+    {
+      trawl_eval_report_section (e.report, "faces/variants");
+      trawl_eval_report_note (e.report, "skipped: %s", verr->message);
+    }
   eval_face_images (&e);
+  _trawl_eval_variants_report (e.variants, e.report);
   eval_face_videos (&e);
   eval_plate_images (&e);
   eval_plate_crops (&e, "plates/crops_us", TRAWL_PLATE_CROP_BAND | TRAWL_PLATE_CROP_GRAY, 0.90);
@@ -890,6 +908,7 @@ trawl_eval_run (const char *dir, const TrawlEvalOptions *opts, GError **error)
   trawl_eval_report_value (e.report, "seconds", "wall-clock seconds",
                            (g_get_monotonic_time () - t0) / 1e6);
   trawl_face_detector_free (e.faces);
+  _trawl_eval_variants_free (e.variants);
   trawl_plate_reader_free (e.plates);
   g_clear_error (&e.model_error);
   g_array_unref (e.gallery);

@@ -3,9 +3,9 @@
  * pooled mean; each track found is then scored from its own sightings,
  * see trawl_search_face_track_score).
  *
- * Query photos come from anywhere (DESIGN.md): a tight passport-style crop
- * leaves the detector no context, so a photo in which nothing is found is
- * tried again with a border around it, then enlarged when it is small.
+ * Query photos come from anywhere (DESIGN.md): faces are looked for with
+ * trawl_face_detector_run_photo, which tries a photo in which nothing is
+ * found again with grey borders (tight crops) and enlarged (small photos).
  * When that still finds nothing, or the face found is too small or too
  * blurred to describe, the error says which, and how to give the face's
  * place by hand. */
@@ -31,73 +31,6 @@ ensure_face_detector (TrawlSearch *s, GError **error)
   return s->faces != NULL;
 }
 
-/* The image with a border of pad px on every side, grey like an ID photo's
- * background rather than black (black borders read as a frame edge). */
-static TrawlImage *
-image_padded (const TrawlImage *img, int pad)
-{
-  TrawlImage *out = trawl_image_new (img->width + 2 * pad, img->height + 2 * pad);
-  memset (out->data, 128, (gsize) out->stride * out->height);
-  for (int y = 0; y < img->height; y++)
-    memcpy (out->data + (gsize) (y + pad) * out->stride + (gsize) pad * 3,
-            img->data + (gsize) y * img->stride, (gsize) img->width * 3);
-  return out;
-}
-
-/* Maps faces found in a transformed image back: p_orig = p * scale - offset. */
-static void
-faces_map_back (GArray *faces, float scale, float offset)
-{
-  for (guint i = 0; i < faces->len; i++)
-    {
-      TrawlFace *f = &g_array_index (faces, TrawlFace, i);
-      f->box.x = f->box.x * scale - offset;
-      f->box.y = f->box.y * scale - offset;
-      f->box.w *= scale;
-      f->box.h *= scale;
-      for (int k = 0; k < TRAWL_FACE_LANDMARKS; k++)
-        {
-          f->landmarks[k].x = f->landmarks[k].x * scale - offset;
-          f->landmarks[k].y = f->landmarks[k].y * scale - offset;
-        }
-    }
-}
-
-/* Faces with a descriptor in img: as it is, then padded, then (small
- * photos) enlarged and padded. Never NULL unless the engine fails. */
-static GArray *
-detect_with_fallbacks (TrawlFaceDetector *fd, const TrawlImage *img, GError **error)
-{
-  GArray *faces = trawl_face_detector_run (fd, img, error);
-  int side = MAX (img->width, img->height);
-
-  if (faces == NULL || faces->len > 0)
-    return faces;
-  g_array_unref (faces);
-  {
-    int pad = MAX (16, side / 2);
-    g_autoptr(TrawlImage) padded = image_padded (img, pad);
-    faces = trawl_face_detector_run (fd, padded, error);
-    if (faces == NULL)
-      return NULL;
-    faces_map_back (faces, 1.0f, (float) pad);
-    if (faces->len > 0 || side >= 400)
-      return faces;
-    g_array_unref (faces);
-  }
-  {
-    float scale = 400.0f / (float) side;
-    g_autoptr(TrawlImage) big = trawl_image_resize (img, (int) lroundf (img->width * scale),
-                                                    (int) lroundf (img->height * scale));
-    int pad = MAX (big->width, big->height) / 2;
-    g_autoptr(TrawlImage) padded = image_padded (big, pad);
-    faces = trawl_face_detector_run (fd, padded, error);
-    if (faces != NULL)
-      faces_map_back (faces, 1.0f / scale, (float) pad / scale);
-    return faces;
-  }
-}
-
 static int
 cmp_face_area_desc (gconstpointer a, gconstpointer b)
 {
@@ -120,12 +53,19 @@ pick_face (const QueryPhoto *p, GArray *faces, TrawlFace *out, GError **error)
 {
   const TrawlFace *f = NULL;
 
+  if (faces->len == 0 && p->has_box)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "%s: no face found in or around the box %.0f,%.0f,%.0fx%.0f (tried the part "
+                   "of the photo around it %s)", p->path, p->box[0], p->box[1], p->box[2],
+                   p->box[3], trawl_face_photo_tries ());
+      return FALSE;
+    }
   if (faces->len == 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                   "%s: no face found (tried the photo as it is, with a border for a tight "
-                   "crop, and enlarged); if a face is there, give its place with "
-                   "--box X,Y,W,H", p->path);
+                   "%s: no face found (tried the photo %s); if a face is there, give its "
+                   "place with --box X,Y,W,H", p->path, trawl_face_photo_tries ());
       return FALSE;
     }
   if (p->has_box)
@@ -215,7 +155,7 @@ photo_descriptor (TrawlSearch *s, const QueryPhoto *p, float *out, GError **erro
       local.box[0] -= ox;
       local.box[1] -= oy;
     }
-  faces = detect_with_fallbacks (s->faces, crop ? crop : img, error);
+  faces = trawl_face_detector_run_photo (s->faces, crop ? crop : img, error);
   if (faces == NULL || !pick_face (&local, faces, &face, error))
     return FALSE;
   memcpy (out, face.embedding, sizeof face.embedding);

@@ -143,6 +143,155 @@ test_chip_transform_and_warp (void)
   g_assert_cmpint (abs (c[1] - (int) (150.5 * 255 / 299)), <=, 2);
 }
 
+/* The alignment rules fit the landmarks they name and no others, and
+ * padding scales the chip about the face. */
+static void
+test_chip_rules (void)
+{
+  double m0[6] = { 0, -2, 200, 2, 0, 0 };
+  TrawlPoint lm[68];
+  double m[6], r[6];
+
+  make_landmarks (m0, lm);
+  /* the pipeline's rule is FIVE at dlib's padding */
+  g_assert_true (trawl_face_chip_transform (lm, 150, m));
+  g_assert_true (trawl_face_chip_transform_rule (lm, 150, 0.25, TRAWL_FACE_ALIGN_FIVE, r));
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat (r[i], ==, m[i]);
+  /* padding 0.3: the template shrinks by 1.5 / 1.6 about the chip's
+   * origin-relative points, so the chip -> image scale grows by 1.6 / 1.5 */
+  g_assert_true (trawl_face_chip_transform_rule (lm, 150, 0.30, TRAWL_FACE_ALIGN_FIVE, r));
+  g_assert_cmpfloat_with_epsilon (hypot (r[0], r[3]), 2 * 1.6 / 1.5, 1e-3);
+
+  /* moving a landmark changes a rule's fit exactly when the rule uses it */
+  static const struct { TrawlFaceAlignRule rule; int used, unused[4]; } cases[] = {
+    { TRAWL_FACE_ALIGN_FIVE,   30, { 33, 20, 57, 5 } },
+    { TRAWL_FACE_ALIGN_DLIB68, 30, { 20, 57, 66, 5 } },
+    { TRAWL_FACE_ALIGN_DLIB68, 62, { 17, 26, 55, 59 } },
+    { TRAWL_FACE_ALIGN_DLIB5,  33, { 30, 48, 54, 37 } },
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      TrawlPoint moved[68];
+      double base[6], m2[6];
+      gboolean same;
+
+      /* spread the points so every rule has a non-degenerate fit */
+      for (int i = 0; i < 68; i++)
+        {
+          moved[i] = lm[i];
+          moved[i].x += (float) (i % 7);
+          moved[i].y += (float) (i % 5);
+        }
+      g_assert_true (trawl_face_chip_transform_rule (moved, 150, 0.25, cases[c].rule, base));
+      for (int k = -1; k < 4; k++)
+        {
+          int idx = k < 0 ? cases[c].used : cases[c].unused[k];
+          TrawlPoint keep = moved[idx];
+          moved[idx].x += 9;
+          moved[idx].y -= 4;
+          g_assert_true (trawl_face_chip_transform_rule (moved, 150, 0.25, cases[c].rule, m2));
+          moved[idx] = keep;
+          same = TRUE;
+          for (int i = 0; i < 6; i++)
+            same &= fabs (m2[i] - base[i]) < 1e-9;
+          g_assert_true (same == (k >= 0));
+        }
+    }
+}
+
+/* The mirror of a chip's matrix cuts the chip mirrored. */
+static void
+test_chip_mirror (void)
+{
+  double m0[6] = { 0.3, -2.1, 210, 2.1, 0.3, 4 }, mm[6];
+  g_autoptr (TrawlImage) img = trawl_image_new (320, 330);
+  for (int y = 0; y < 330; y++)
+    for (int x = 0; x < 320; x++)
+      {
+        guint8 *p = img->data + y * img->stride + 3 * x;
+        p[0] = (guint8) ((x * 7 + y * 3) % 256);
+        p[1] = (guint8) ((x * x + y) % 251);
+        p[2] = (guint8) (y * 255 / 329);
+      }
+  g_autoptr (TrawlImage) a = trawl_image_new (150, 150);
+  g_autoptr (TrawlImage) b = trawl_image_new (150, 150);
+  trawl_face_chip_mirror (m0, 150, mm);
+  trawl_image_warp_affine (img, m0, a);
+  trawl_image_warp_affine (img, mm, b);
+  int worst = 0;
+  for (int y = 0; y < 150; y++)
+    for (int x = 0; x < 150; x++)
+      for (int c = 0; c < 3; c++)
+        worst = MAX (worst, abs (a->data[y * a->stride + 3 * x + c] -
+                                 b->data[y * b->stride + 3 * (149 - x) + c]));
+  g_assert_cmpint (worst, <=, 1);   /* float rounding at a .5 */
+  /* and is not the chip itself */
+  int differ = 0;
+  for (int x = 0; x < 150; x++)
+    differ += a->data[75 * a->stride + 3 * x] != b->data[75 * b->stride + 3 * x];
+  g_assert_cmpint (differ, >, 100);
+}
+
+/* The flipped chip is the chip of the mirrored photo. */
+static void
+test_chip_flipped (void)
+{
+  for (int i = 0; i < 68; i++)
+    g_assert_cmpint (trawl_face_mirror_index (trawl_face_mirror_index (i)), ==, i);
+  g_assert_cmpint (trawl_face_mirror_index (36), ==, 45);
+  g_assert_cmpint (trawl_face_mirror_index (39), ==, 42);
+  g_assert_cmpint (trawl_face_mirror_index (0), ==, 16);
+  g_assert_cmpint (trawl_face_mirror_index (48), ==, 54);
+  g_assert_cmpint (trawl_face_mirror_index (33), ==, 33);
+  g_assert_cmpint (trawl_face_mirror_index (62), ==, 62);
+
+  const int W = 300, H = 300;
+  double m0[6] = { 0.2, -1.1, 230, 1.1, 0.2, 20 };
+  TrawlPoint lm[68], lmm[68];
+  make_landmarks (m0, lm);
+  for (int i = 0; i < 68; i++)
+    {
+      lm[i].x += (float) (i % 7);
+      lm[i].y += (float) (i % 5);
+    }
+  /* the mirrored photo: column x is column W-1-x; a point x is W - x */
+  g_autoptr (TrawlImage) img = trawl_image_new (W, H);
+  g_autoptr (TrawlImage) mir = trawl_image_new (W, H);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      for (int c = 0; c < 3; c++)
+        img->data[y * img->stride + 3 * x + c] = (guint8) ((x * (c + 3) + y * (7 - c)) % 256);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      for (int c = 0; c < 3; c++)
+        mir->data[y * mir->stride + 3 * (W - 1 - x) + c] = img->data[y * img->stride + 3 * x + c];
+  for (int i = 0; i < 68; i++)
+    {
+      lmm[trawl_face_mirror_index (i)].x = W - lm[i].x;
+      lmm[trawl_face_mirror_index (i)].y = lm[i].y;
+    }
+  for (int rule = TRAWL_FACE_ALIGN_FIVE; rule <= TRAWL_FACE_ALIGN_DLIB5; rule++)
+    {
+      double mf[6], mm[6], plain[6];
+      g_autoptr (TrawlImage) a = trawl_image_new (150, 150);
+      g_autoptr (TrawlImage) b = trawl_image_new (150, 150);
+      g_assert_true (trawl_face_chip_transform_flipped (lm, 150, 0.25, rule, mf));
+      g_assert_true (trawl_face_chip_transform_rule (lmm, 150, 0.25, rule, mm));
+      g_assert_true (trawl_face_chip_transform_rule (lm, 150, 0.25, rule, plain));
+      trawl_image_warp_affine (img, mf, a);
+      trawl_image_warp_affine (mir, mm, b);
+      int worst = 0;
+      for (int y = 0; y < 150; y++)
+        for (int x = 0; x < 3 * 150; x++)
+          worst = MAX (worst, abs (a->data[y * a->stride + x] - b->data[y * b->stride + x]));
+      g_assert_cmpint (worst, <=, 1);
+      /* a mirror: the matrix reverses orientation, the plain one keeps it */
+      g_assert_cmpfloat (mf[0] * mf[4] - mf[1] * mf[3], <, 0);
+      g_assert_cmpfloat (plain[0] * plain[4] - plain[1] * plain[3], >, 0);
+    }
+}
+
 static void
 test_quality (void)
 {
@@ -279,6 +428,9 @@ main (int argc, char **argv)
   g_test_add_func ("/detect/geometry/similarity-least-squares", test_similarity_least_squares);
   g_test_add_func ("/detect/geometry/chip-template", test_chip_template);
   g_test_add_func ("/detect/geometry/chip-transform-warp", test_chip_transform_and_warp);
+  g_test_add_func ("/detect/geometry/chip-rules", test_chip_rules);
+  g_test_add_func ("/detect/geometry/chip-mirror", test_chip_mirror);
+  g_test_add_func ("/detect/geometry/chip-flipped", test_chip_flipped);
   g_test_add_func ("/detect/geometry/quality", test_quality);
   g_test_add_func ("/detect/geometry/distance", test_distance);
   g_test_add_func ("/detect/geometry/iou", test_iou);

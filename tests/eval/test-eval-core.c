@@ -238,6 +238,84 @@ test_confusion_table (void)
                              (*b == *c ? 0 : table_cost (t, *b, *c)) + 1e-3);
 }
 
+static void
+test_separation (void)
+{
+  const float gen[] = { 0.2f, 0.4f, 0.6f }, imp[] = { 0.5f, 0.9f, 1.0f, 1.1f };
+  TrawlEvalSeparation s;
+
+  trawl_eval_separation (gen, 3, imp, 4, &s);
+  g_assert_cmpfloat_with_epsilon (s.genuine_max, 0.6, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s.impostor_min, 0.5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s.margin, -0.1, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s.tar_far0, 2.0 / 3, 1e-9);
+  /* t just above 0.6: every genuine pair in, one impostor of four */
+  g_assert_cmpfloat_with_epsilon (s.eer, 0.25, 1e-9);
+  /* means 0.4 and 0.875, variances 0.08/3 and 0.0519 */
+  g_assert_cmpfloat_with_epsilon (s.dprime, 2.39695, 1e-4);
+
+  const float g2[] = { 0.1f, 0.2f }, i2[] = { 0.3f };
+  trawl_eval_separation (g2, 2, i2, 1, &s);
+  g_assert_cmpfloat_with_epsilon (s.margin, 0.1, 1e-6);
+  g_assert_cmpfloat (s.tar_far0, ==, 1.0);
+  g_assert_cmpfloat (s.eer, ==, 0.0);
+}
+
+/* Unit 2-d vectors at these angles (degrees). */
+static void
+unit_at (const double *deg, int n, float *v)
+{
+  for (int i = 0; i < n; i++)
+    {
+      v[2 * i] = (float) cos (deg[i] * G_PI / 180);
+      v[2 * i + 1] = (float) sin (deg[i] * G_PI / 180);
+    }
+}
+
+/* Two identities of three, by hand: a chord of angle a is 2 sin(a/2). */
+static void
+test_pooled (void)
+{
+  const double deg[] = { 0, 180, 20, 160, 100, 60 };
+  const int labels[] = { 0, 1, 0, 1, 0, 1 };   /* A: 0 20 100, B: 180 160 60 */
+  float v[12], *gen = NULL, *imp = NULL;
+  int ok, nq, ng, ni;
+
+  unit_at (deg, 6, v);
+  /* k = 2. Fold 0: templates A 10, B 170; queries 100 (nearer B) and 60
+   * (nearer A): both wrong. Fold 1: A 60, B 110; queries 0 and 180 right.
+   * Fold 2: A 50, B 120; queries 20 and 160 right. */
+  trawl_eval_pooled (v, labels, 6, 2, 2, &ok, &nq, &gen, &ng, &imp, &ni);
+  g_assert_cmpint (nq, ==, 6);
+  g_assert_cmpint (ok, ==, 4);
+  g_assert_cmpint (ng, ==, 6);
+  g_assert_cmpint (ni, ==, 6);
+  const double want_g[] = { 90, 110, 60, 70, 30, 40 };   /* query to own template */
+  const double want_i[] = { 70, 50, 110, 120, 100, 110 };
+  for (int i = 0; i < 6; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (gen[i], 2 * sin (want_g[i] * G_PI / 360), 1e-5);
+      g_assert_cmpfloat_with_epsilon (imp[i], 2 * sin (want_i[i] * G_PI / 360), 1e-5);
+    }
+  g_free (gen);
+  g_free (imp);
+
+  /* k = 1, a single photo a gallery: only folds 0 and 1 get 20 and 160,
+   * and 0 and 180, right */
+  trawl_eval_pooled (v, labels, 6, 2, 1, &ok, &nq, &gen, &ng, &imp, &ni);
+  g_assert_cmpint (nq, ==, 12);
+  g_assert_cmpint (ok, ==, 4);
+  g_free (gen);
+  g_free (imp);
+
+  /* k = 3 leaves no query outside the window */
+  trawl_eval_pooled (v, labels, 6, 2, 3, &ok, &nq, &gen, &ng, &imp, &ni);
+  g_assert_cmpint (nq, ==, 0);
+  g_assert_cmpint (ng, ==, 0);
+  g_free (gen);
+  g_free (imp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -247,6 +325,8 @@ main (int argc, char **argv)
   g_test_add_func ("/eval/csv/load", test_csv_load);
   g_test_add_func ("/eval/metrics/top1-loo", test_top1);
   g_test_add_func ("/eval/metrics/tar-far", test_tar_far);
+  g_test_add_func ("/eval/metrics/separation", test_separation);
+  g_test_add_func ("/eval/metrics/pooled", test_pooled);
   g_test_add_func ("/eval/metrics/chars", test_chars);
   g_test_add_func ("/eval/report", test_report);
   g_test_add_func ("/eval/plate-confusions", test_confusion_table);

@@ -36,7 +36,7 @@ test_bookkeeping (void)
                      "bad.jpg,\"unterminated,cn\n";
   g_assert_true (g_file_set_contents (labels, text, -1, &error));
 
-  TrawlEvalOptions opts = { TRUE, FALSE, 1, NULL };
+  TrawlEvalOptions opts = { .quick = TRUE, .n_threads = 1 };
   g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
   g_assert_no_error (error);
   g_autofree char *json = trawl_eval_report_to_json (r);
@@ -84,7 +84,7 @@ test_oversized_box (void)
                                       "scene.png,AB123,0,0,100000,100000\n"
                                       "scene.png,AB123,500,500,10,10\n", -1, &error));
 
-  TrawlEvalOptions opts = { FALSE, FALSE, 1, "plates/images" };
+  TrawlEvalOptions opts = { .n_threads = 1, .only = "plates/images" };
   g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
   g_assert_no_error (error);
   g_autofree char *json = trawl_eval_report_to_json (r);
@@ -135,7 +135,7 @@ test_regression (void)
       g_test_skip (msg);
       return;
     }
-  TrawlEvalOptions opts = { TRUE, FALSE, 0, NULL };
+  TrawlEvalOptions opts = { .quick = TRUE };
   g_autoptr (TrawlEvalReport) r = trawl_eval_run (dir, &opts, &error);
   g_assert_no_error (error);
   trawl_eval_report_print (r, stderr);  /* stdout is TAP */
