@@ -99,6 +99,7 @@ typedef struct {
  * shared plate photos: allowing unoffered changes (cost 6.5) fixed one
  * Italian plate (BA268IM) and broke eight US plates, whose many state
  * formats the table does not hold; at ln 4 no read changed.
+ * A read one character too long may also lose one (see _full below).
  * Returns a new string, or NULL when no shape can be reached so (or the
  * slots hold non-ASCII). cost (nullable) gets the cost paid. */
 char *trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost);
