@@ -293,6 +293,18 @@ typedef struct {
  * elements removed; chars is modified in place. */
 int trawl_plate_chars_trim (GArray *chars, float x0, float x1, float margin, float max_prob);
 
+/* Stacked characters at the ends of a read (US county or class letters
+ * set one above the other beside the number, read as one character): the
+ * first and the last character of chars (a GArray of TrawlPlateChar, x in
+ * img px) are dropped, however sure the reader was, where img's column
+ * under them holds ink in the upper and lower thirds of the text line
+ * (rows y0 to y1, img px) and a row without ink between: a full-height
+ * glyph meets ink in every row. Ink is the lesser side of Otsu's threshold
+ * over the line. Separators beyond a dropped end go with it; at least
+ * min_keep letters/digits stay. Returns the number of elements removed. */
+int trawl_plate_chars_trim_stacked (GArray *chars, const TrawlImage *img, float y0, float y1,
+                                    int min_keep);
+
 /* The characters of a read that normalisation keeps, as slots (the read
  * character normalised, then its distinct alternatives): up to max; the
  * count, or -1 when there are more. */

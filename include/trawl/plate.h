@@ -71,7 +71,7 @@ char *trawl_plate_fix_by_grammar (const char *norm);
 /* ---- shapes: national formats by position ----
  *
  * Where letters and where digits go on the plates of a country (Dutch side
- * codes, Belgian, French/Italian, Spanish, UK, Polish, German, common US,
+ * codes, Belgian, Czech, French/Italian/Slovak, Spanish, UK, Polish, German, common US,
  * Brazilian: src/plate/plate-grammar.c), for telling an O from a 0 by its
  * place. A union over countries: a text fits when any shape does. */
 
@@ -99,9 +99,18 @@ typedef struct {
  * shared plate photos: allowing unoffered changes (cost 6.5) fixed one
  * Italian plate (BA268IM) and broke eight US plates, whose many state
  * formats the table does not hold; at ln 4 no read changed.
+ * A read one character too long may also lose one (see _full below).
  * Returns a new string, or NULL when no shape can be reached so (or the
  * slots hold non-ASCII). cost (nullable) gets the cost paid. */
 char *trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost);
+/* The same, and a read one character too long for the shapes it should
+ * fit: a character may also be dropped, at the cost ln(p / rest), rest
+ * being the probability its slot leaves to no letter or digit (so only
+ * where "nothing" was offered at >= 1/4 of it: a sticker, a bolt or a
+ * separator read as a character), in the same budget and margin as the
+ * changes. dropped (nullable) gets the slot dropped, or -1. */
+char *trawl_plate_resolve_by_shape_full (const TrawlPlateSlot *slots, int n, double *cost,
+                                         int *dropped);
 
 /* One read of a plate in a track: its slots and how much it counts. */
 typedef struct {

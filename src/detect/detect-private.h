@@ -123,10 +123,11 @@ void     _trawl_face_detector_clear (TrawlFaceDetector *fd);
  * one size, zoom crops of one det size) into one det run. */
 #define TRAWL_PLATE_DET_MAX_BATCH 8
 
-/* Small text boxes are looked at again, closer: DB boxes of a plate a few
- * dozen px wide often cut its first or last character. Context of
- * ZOOM_CONTEXT box heights around the box, scaled so that the box is
- * ZOOM_H px high (at most ZOOM_MAX times), det again, the best region read. */
+/* Text boxes that read like a plate are looked at again, small ones
+ * closer: DB boxes of a plate a few dozen px wide often cut its first or
+ * last character, and a sticker splits a line. Context of ZOOM_CONTEXT
+ * box heights around the box, scaled so that the box is at least ZOOM_H
+ * px high (at most ZOOM_MAX times), det again, the best region read. */
 #define TRAWL_PLATE_ZOOM_H        48.0f
 #define TRAWL_PLATE_ZOOM_MAX      4.0f
 #define TRAWL_PLATE_ZOOM_CONTEXT  1.0f
@@ -153,7 +154,8 @@ struct TrawlPlateReader {
                                       CPU (a CPU plan's arena grows with its batch);
                                       tests set it to batch on the CPU */
   TrawlWarpScratch  zooms;     /* zoom crops (planar, 8-bit values) of a batch's
-                                  small boxes, kept from their det to their read */
+                                  boxes that read like plates, kept from their det to
+                                  their read */
   TrawlWarpScratch  crops;     /* one rec run's crops: the first of its two warps */
   TrawlWarpScratch  ctc;       /* one rec run's CTC step records (TrawlCtcStep,
                                   counted in floats), where the run's output is */
@@ -182,9 +184,9 @@ TrawlNnPlan *_trawl_plate_det_plan (TrawlPlateReader *pr, int w, int h, GError *
  * and height (px) go to *w and *h. */
 gboolean    _trawl_plate_box_wanted (const TrawlPlateReader *pr, const TrawlOcrBox *b,
                                      float *w, float *h);
-/* Should a box of height h also be read zoomed, given its tight and wide
- * reads? */
-gboolean    _trawl_plate_wants_zoom (float h, const TrawlPlate *tight, const TrawlPlate *wide);
+/* Should a box also be read from det's best region of its neighbourhood
+ * (zoomed when small), given its tight and wide reads? */
+gboolean    _trawl_plate_wants_zoom (const TrawlPlate *tight, const TrawlPlate *wide);
 /* The crop a box of height h is read zoomed from (before det looks at it
  * again). */
 void        _trawl_plate_zoom_crop (const TrawlOcrBox *b, float h, TrawlWarpCrop *crop);
@@ -255,7 +257,7 @@ void        _trawl_plate_sort (GPtrArray *plates);
 /* Plates in n frames (sizes may differ), processed together: det of the
  * frames of one size in shared runs (up to TRAWL_PLATE_DET_MAX_BATCH),
  * then the tight and wide reads of every box of every frame through rec in
- * runs of up to 32, then det on the zoom crops of the small boxes (shared
+ * runs of up to 32, then det on the zoom crops of the plate-like boxes (shared
  * runs per det size) and their regions' reads. Every scene entry
  * (trawl_plate_reader_detect, _frames, _gpu, _gpu_batch) runs this. Every
  * net input is made as the classic CPU preprocessing made it (the test

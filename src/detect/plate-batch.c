@@ -5,7 +5,7 @@
  * is plate-rules.c's; this file calls nothing in plate-pipeline.c.
  *
  * Every net input is made as the classic CPU preprocessing made it (now a
- * test reference, tests/detect/plate-classic-ref.h), in the same two steps: a rectified box (or a small box's zoom
+ * test reference, tests/detect/plate-classic-ref.h), in the same two steps: a rectified box (or a box's zoom
  * crop, or the best region of that) is first cut to 8-bit values, planar,
  * into a scratch buffer (trawl_warp_build_crop: trawl_image_warp_affine's
  * rule), then resized from there into the plan's input
@@ -25,7 +25,7 @@
  * through rec in runs of up to 32 (plans for 1, 2, 4 .. 32 inputs, unused
  * items padded; a run's crops of one frame are cut in one launch, its
  * resizes in two, and its output is reduced to CTC step records where it
- * lies, so a GPU run brings back 28 bytes a step, not 26 KB); then det on the zoom crops of the small boxes that ask for
+ * lies, so a GPU run brings back 28 bytes a step, not 26 KB); then det on the zoom crops of the boxes that ask for
  * a closer look (shared runs per det size), and the reads of their best
  * regions. Every item's output depends only on its own input, so a
  * frame's plates are the ones it gets alone.
@@ -484,7 +484,7 @@ read_boxes (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameStat
                      error);
 }
 
-/* The zoomed reads of the small boxes whose tight or wide read looks like
+/* The zoomed reads of the boxes whose tight or wide read looks like
  * a plate: det on each zoom crop, its best region read (read_zoomed in
  * plate-pipeline.c). */
 static gboolean
@@ -500,7 +500,7 @@ read_zoomed (TrawlPlateReader *pr, const TrawlFrameSource *srcs, int n, FrameSta
     for (guint i = 0; i < fs[f].boxes->len; i++)
       {
         TrawlPlate *const *r = &fs[f].reads[3 * i];
-        if (!fs[f].wanted[i] || !_trawl_plate_wants_zoom (fs[f].h[i], r[0], r[1]))
+        if (!fs[f].wanted[i] || !_trawl_plate_wants_zoom (r[0], r[1]))
           continue;
         DetJob job = { .frame = f, .box = (int) i, .off = total };
         _trawl_plate_zoom_crop (&g_array_index (fs[f].boxes, TrawlOcrBox, i), fs[f].h[i],

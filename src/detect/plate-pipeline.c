@@ -30,10 +30,14 @@
 /* Boxes at least this fraction of the tallest line's height, level with
  * it, belong to the same line (a number split by a gap or a picture). */
 #define LINE_MIN_H    0.75f
+/* Stacked characters are trimmed off a band read's ends
+ * (trawl_plate_chars_trim_stacked) while this many letters/digits stay. */
+#define STACK_MIN_KEEP 4
 
-/* The columns of a crop's main text line, crop px; h 0 when unknown. */
+/* The columns and rows of a crop's main text line, crop px; h 0 when
+ * unknown. */
 typedef struct {
-  float x0, x1, h;
+  float x0, x1, h, y0, y1;
 } Columns;
 
 void
@@ -114,12 +118,19 @@ to_gray (const TrawlImage *img)
   return g;
 }
 
+/* The first row of the band. */
+static int
+band_top (const TrawlImage *img)
+{
+  return (int) lround (img->height * 0.20);
+}
+
 /* The central band of rows, where US plates keep their number (the state
  * name sits above, the slogan below). */
 static TrawlImage *
 band (const TrawlImage *img)
 {
-  int y0 = (int) lround (img->height * 0.20), y1 = (int) lround (img->height * 0.85);
+  int y0 = band_top (img), y1 = (int) lround (img->height * 0.85);
   return trawl_image_crop (img, 0, y0, img->width, MAX (1, y1 - y0));
 }
 
@@ -147,7 +158,10 @@ recognise_untimed (TrawlPlateReader *pr, const TrawlImage *crop, int strict, con
   if (p == NULL)
     return NULL;
   if (cols != NULL && cols->h > 0)
-    trawl_plate_chars_trim (p->chars, cols->x0, cols->x1, TRIM_MARGIN * cols->h, TRIM_MAX_PROB);
+    {
+      trawl_plate_chars_trim (p->chars, cols->x0, cols->x1, TRIM_MARGIN * cols->h, TRIM_MAX_PROB);
+      trawl_plate_chars_trim_stacked (p->chars, crop, cols->y0, cols->y1, STACK_MIN_KEEP);
+    }
   _trawl_plate_finish_text (p, strict);
   return p;
 }
@@ -259,7 +273,7 @@ box_bounds (const TrawlOcrBox *b, float *x0, float *x1, float *y0, float *y1)
 static gboolean
 main_columns (TrawlPlateReader *pr, const TrawlImage *crop, Columns *cols, GError **error)
 {
-  *cols = (Columns) { 0, 0, 0 };
+  *cols = (Columns) { 0, 0, 0, 0, 0 };
   g_autoptr (GArray) boxes = det_boxes (pr, crop, error);
   if (boxes == NULL)
     return FALSE;
@@ -280,6 +294,8 @@ main_columns (TrawlPlateReader *pr, const TrawlImage *crop, Columns *cols, GErro
   cols->x0 = lx0;
   cols->x1 = lx1;
   cols->h = best_h;
+  cols->y0 = ly0;
+  cols->y1 = ly1;
   for (guint i = 0; i < boxes->len; i++)
     {
       float x0, x1, y0, y1;
@@ -299,9 +315,12 @@ static TrawlPlate *
 read_variant (TrawlPlateReader *pr, const TrawlImage *crop, gboolean use_band, gboolean gray,
               int strict, GError **error)
 {
-  Columns cols = { 0, 0, 0 };
+  Columns cols = { 0, 0, 0, 0, 0 };
   if (use_band && !main_columns (pr, crop, &cols, error))
     return NULL;
+  /* the line's rows in the band */
+  cols.y0 -= use_band ? band_top (crop) : 0;
+  cols.y1 -= use_band ? band_top (crop) : 0;
   g_autoptr (TrawlImage) b = use_band ? band (crop) : NULL;
   const TrawlImage *src = b ? b : crop;
   g_autoptr (TrawlImage) g = gray ? to_gray (src) : NULL;

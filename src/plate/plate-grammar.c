@@ -22,6 +22,7 @@ static const struct {
   { "nl", "LLNNNN NNNNLL NNLLNN LLNNLL LLLLNN NNLLLL NNLLLN NLLLNN LLNNNL LNNNLL LLLNNL "
           "LNNLLL NLLNNN NNNLLN" },
   { "be", "NLLLNNN" },                    /* 1-ABC-123 */
+  { "cz", "NLNNNNN NLLNNNN" },            /* 1A2 3456, 1AB 2345 (Slovak: as it) */
   { "fr", "LLNNNLL" },                    /* SIV AB-123-CD */
   { "it", "LLNNNLL" },                    /* AB 123 CD */
   { "es", "NNNNLLL" },                    /* 1234 BCD */
@@ -37,7 +38,10 @@ static const struct {
 
 /* A change to a character the read did not offer costs as if offered at
  * this probability; a shape is taken only within MAX_COST and when the
- * runner-up text costs at least MARGIN more (both in nats). */
+ * runner-up text costs at least MARGIN more (both in nats). Dropping a
+ * character costs ln(p / rest), rest being what its slot left to no
+ * letter or digit (a blank, a separator): so a character goes only where
+ * "nothing" was offered at >= 1/4 of it, as a change needs. */
 #define UNOFFERED_P 1e-3
 #define MAX_COST    1.4   /* alternatives offered at >= 1/4 of the read */
 #define MARGIN      1.0
@@ -140,11 +144,69 @@ fit_shape (const TrawlPlateSlot *slots, int n, const char *shape, char *out)
   return total;
 }
 
+/* The cost of reading slot s as no character at all (see MAX_COST). */
+static double
+drop_cost (const TrawlPlateSlot *s)
+{
+  double rest = 1.0;
+  for (int k = 0; k < TRAWL_PLATE_SLOT_N && s->c[k]; k++)
+    rest -= s->p[k];
+  return MAX (0.0, log (MAX (s->p[0], UNOFFERED_P) / MAX (rest, UNOFFERED_P)));
+}
+
+/* The best and runner-up texts over shapes: keeps the cheapest text (and
+ * which slot it dropped) and the cost of the cheapest other text. */
+typedef struct {
+  double best, second;
+  char  *text;
+  int    dropped;
+} Fit;
+
+static void
+fit_consider (Fit *f, const char *text, double c, int dropped)
+{
+  if (f->text != NULL && strcmp (text, f->text) == 0)
+    return;  /* another country or another of two like characters: the same text */
+  if (c < f->best)
+    {
+      f->second = f->best;
+      f->best = c;
+      g_free (f->text);
+      f->text = g_strdup (text);
+      f->dropped = dropped;
+    }
+  else if (c < f->second)
+    f->second = c;
+}
+
+/* Fits slots (n of them) to every shape of length n into f, each cost
+ * raised by extra; dropped is passed on. */
+static void
+fit_all (Fit *f, const TrawlPlateSlot *slots, int n, double extra, int dropped)
+{
+  g_autofree char *buf = g_malloc (n + 1);
+  for (guint g = 0; g < G_N_ELEMENTS (grammars); g++)
+    {
+      g_auto (GStrv) shapes = g_strsplit (grammars[g].shapes, " ", -1);
+      for (guint k = 0; shapes[k]; k++)
+        {
+          double c = (int) strlen (shapes[k]) == n ? fit_shape (slots, n, shapes[k], buf) : INFINITY;
+          if (isfinite (c))
+            fit_consider (f, buf, c + extra, dropped);
+        }
+    }
+}
+
 char *
-trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost)
+trawl_plate_resolve_by_shape_full (const TrawlPlateSlot *slots, int n, double *cost,
+                                   int *dropped)
 {
   if (cost != NULL)
     *cost = 0;
+  if (dropped != NULL)
+    *dropped = -1;
+  if (n < 1)
+    return NULL;
   g_autofree char *top = g_malloc (n + 1);
   for (int i = 0; i < n; i++)
     {
@@ -155,35 +217,34 @@ trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost)
   top[n] = '\0';
   if (trawl_plate_shape_country (top) != NULL)
     return g_steal_pointer (&top);
-  double best = INFINITY, second = INFINITY;
-  g_autofree char *best_text = NULL;
-  g_autofree char *buf = g_malloc (n + 1);
-  for (guint g = 0; g < G_N_ELEMENTS (grammars); g++)
+  Fit f = { INFINITY, INFINITY, NULL, -1 };
+  fit_all (&f, slots, n, 0.0, -1);
+  /* One character too many: a sticker, a bolt or a separator read as a
+   * character, whose slot offered "nothing" too. */
+  g_autofree TrawlPlateSlot *less = g_new (TrawlPlateSlot, MAX (n - 1, 1));
+  for (int i = 0; n > 1 && i < n; i++)
     {
-      g_auto (GStrv) shapes = g_strsplit (grammars[g].shapes, " ", -1);
-      for (guint k = 0; shapes[k]; k++)
-        {
-          if ((int) strlen (shapes[k]) != n)
-            continue;
-          double c = fit_shape (slots, n, shapes[k], buf);
-          if (best_text != NULL && strcmp (buf, best_text) == 0)
-            continue;  /* another country, the same text */
-          if (c < best)
-            {
-              second = best;
-              best = c;
-              g_free (best_text);
-              best_text = g_strdup (buf);
-            }
-          else if (c < second)
-            second = c;
-        }
+      double d = drop_cost (&slots[i]);
+      if (d > MAX_COST)
+        continue;
+      memcpy (less, slots, i * sizeof *slots);
+      memcpy (less + i, slots + i + 1, (n - 1 - i) * sizeof *slots);
+      fit_all (&f, less, n - 1, d, i);
     }
-  if (best_text == NULL || best > MAX_COST || second - best < MARGIN)
+  g_autofree char *text = f.text;
+  if (text == NULL || f.best > MAX_COST || f.second - f.best < MARGIN)
     return NULL;
   if (cost != NULL)
-    *cost = best;
-  return g_steal_pointer (&best_text);
+    *cost = f.best;
+  if (dropped != NULL)
+    *dropped = f.dropped;
+  return g_steal_pointer (&text);
+}
+
+char *
+trawl_plate_resolve_by_shape (const TrawlPlateSlot *slots, int n, double *cost)
+{
+  return trawl_plate_resolve_by_shape_full (slots, n, cost, NULL);
 }
 
 gboolean

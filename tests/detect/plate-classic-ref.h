@@ -3,7 +3,7 @@
  * entry took the batched path (src/detect/plate-batch.c). Det on the whole
  * frame (trawl_ocr_det_input), then for each wanted box its tight and wide
  * crops cut by trawl_image_warp_affine and read alone
- * (trawl_ocr_rec_input), and small boxes' zoom crops det'd and read the
+ * (trawl_ocr_rec_input), and plate-like boxes' zoom crops det'd and read the
  * same way. The batched path cuts its inputs in two warps (warp-build.c)
  * and runs nets at other batch sizes; comparing the two
  * (test-plate-batch.c) keeps that honest. Decisions (which boxes, which
@@ -102,7 +102,7 @@ plate_classic_detect (TrawlPlateReader *pr, const TrawlImage *img)
       g_autoptr (TrawlImage) wide = plate_classic_rectify (img, b, TRAWL_PLATE_MARGIN_WIDE,
                                                            TRAWL_PLATE_MARGIN_WIDE / 2, 1.0f);
       TrawlPlate *reads[3] = { plate_classic_read (pr, crop), plate_classic_read (pr, wide), NULL };
-      if (_trawl_plate_wants_zoom (h, reads[0], reads[1]))
+      if (_trawl_plate_wants_zoom (reads[0], reads[1]))
         reads[2] = plate_classic_zoomed (pr, img, b, h);
       int k = _trawl_plate_choose_read (reads, 3);
       TrawlPlate *p = k >= 0 ? g_steal_pointer (&reads[k]) : NULL;

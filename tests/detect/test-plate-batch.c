@@ -34,7 +34,11 @@
 #include "../common/trawl-test.h"
 #include "../common/trawl-test-detect.h"
 
-#define CONF_TOL 1e-3   /* confidence, batched path vs CPU path */
+/* confidence, batched path vs CPU path: a zoomed read (cut, det, cut again,
+ * each step a possible one-step flip) wins more boxes since reads that fit
+ * a national shape are preferred and every plate-like box is zoomed:
+ * oalpr_eu_s005 differs by 1.2e-3 */
+#define CONF_TOL 2e-3
 #define BOX_TOL  0.5    /* px, box and quad corners, batched path vs CPU path */
 /* A frame in a batch against the frame alone: the nets run at other batch
  * sizes (rec in a run of 32 instead of 2 or 4), and OpenBLAS's sgemm may

@@ -1,7 +1,10 @@
 /* test-plate-chars.c - trimming ornament off the ends of a read's
- * characters (trawl_plate_chars_trim: reader logic, on OCR char boxes).
+ * characters (trawl_plate_chars_trim: reader logic, on OCR char boxes;
+ * trawl_plate_chars_trim_stacked: stacked letters, on painted lines).
  */
 #include "trawl/detect.h"
+
+#include <string.h>
 
 /* A synthetic read: one character per entry of text, at x = 10 * i + 5,
  * with the given probabilities. */
@@ -71,10 +74,84 @@ test_trim (void)
   g_assert_cmpint (trawl_plate_chars_trim (empty, 0, 10, 1, 0.95f), ==, 0);
 }
 
+/* Paints [x0, x1) x [y0, y1) of img with value v. */
+static void
+fill (TrawlImage *img, int x0, int x1, int y0, int y1, guint8 v)
+{
+  for (int y = y0; y < y1; y++)
+    memset (img->data + (gsize) y * img->stride + 3 * x0, v, 3 * (x1 - x0));
+}
+
+/* A line of glyphs 40 px high (rows 10-50) on a 60 px high image, one per
+ * character of kinds at x = 20 * i + 10: 'R' a ring (an O: a hole in the
+ * middle rows), 'C' a C (its left stroke only in the middle rows), 'S'
+ * two small blocks one above the other (stacked letters), '.' nothing.
+ * Ink is ink, ground is ground (0/255 or the other way round). */
+static TrawlImage *
+paint_line (const char *kinds, guint8 ink, guint8 ground)
+{
+  int n = (int) strlen (kinds);
+  TrawlImage *img = trawl_image_new (20 * n, 60);
+  fill (img, 0, img->width, 0, 60, ground);
+  for (int i = 0; i < n; i++)
+    {
+      int x0 = 20 * i + 3, x1 = 20 * i + 17;
+      switch (kinds[i])
+        {
+        case 'R':
+          fill (img, x0, x1, 10, 50, ink);
+          fill (img, x0 + 3, x1 - 3, 14, 46, ground);
+          break;
+        case 'C':
+          fill (img, x0, x1, 10, 50, ink);
+          fill (img, x0 + 3, x1, 14, 46, ground);
+          break;
+        case 'S':
+          fill (img, x0 + 2, x1 - 2, 11, 27, ink);
+          fill (img, x0 + 2, x1 - 2, 33, 49, ink);
+          break;
+        default:
+          break;
+        }
+    }
+  return img;
+}
+
+static void
+check_stacked (const char *text, const char *kinds, guint8 ink, guint8 ground, const char *want)
+{
+  static const float sure[] = { 0.99f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f, 0.99f };
+  g_autoptr (GArray) chars = make_chars (text, sure);
+  for (guint i = 0; i < chars->len; i++)
+    g_array_index (chars, TrawlPlateChar, i).x = 20.0f * (float) i + 10.0f;
+  g_autoptr (TrawlImage) img = paint_line (kinds, ink, ground);
+  trawl_plate_chars_trim_stacked (chars, img, 10, 50, 4);
+  g_autofree char *got = chars_text (chars);
+  g_assert_cmpstr (got, ==, want);
+}
+
+static void
+test_stacked (void)
+{
+  /* stacked letters before the number, read as one sure letter: dropped */
+  check_stacked ("Y4280", "SRRRR", 0, 255, "4280");
+  check_stacked ("Y4280", "SRRRR", 255, 0, "4280");   /* light on dark */
+  /* ... and after it */
+  check_stacked ("4280N", "RRRRS", 0, 255, "4280");
+  /* full-height glyphs with holes or open sides in the middle rows stay */
+  check_stacked ("04280", "RRRRR", 0, 255, "04280");
+  check_stacked ("C4280", "CRRRR", 0, 255, "C4280");
+  /* a stacked column inside the number is not an end: kept */
+  check_stacked ("42Y80", "RRSRR", 0, 255, "42Y80");
+  /* never below min_keep */
+  check_stacked ("Y428", "SRRR", 0, 255, "Y428");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/detect/plate-chars/trim", test_trim);
+  g_test_add_func ("/detect/plate-chars/stacked", test_stacked);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
  * here, so every expected text follows from their construction. */
 #include "trawl/plate.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Slots of text at probability p, each with alternative alt[i] (or none
@@ -41,6 +42,8 @@ test_shapes (void)
   g_assert_null (trawl_plate_shape_country (""));
   g_assert_null (trawl_plate_shape_country (NULL));
   g_assert_null (trawl_plate_shape_country ("粤B12345"));
+  g_assert_cmpstr (trawl_plate_shape_country ("2T40211"), ==, "cz");
+  g_assert_cmpstr (trawl_plate_shape_country ("5AB1234"), ==, "cz");
 }
 
 static void
@@ -60,10 +63,12 @@ test_resolve (void)
   g_assert_cmpfloat (cost, ==, 0.0);
   /* Italian BA 268 IM with I read as 1: without the reader offering an I,
    * the UK suffix shape (BAZ 681M, 2 -> Z) is as near, so nothing moves;
-   * with I offered, the Italian shape wins */
-  slots_of ("BA2681M", 0.4f, NULL, 0, s);
+   * with I offered, the Italian shape wins (the slots' probabilities sum
+   * to about 1, as a reader's do, so no character can be dropped) */
+  slots_of ("BA2681M", 0.98f, NULL, 0, s);
   g_assert_null (trawl_plate_resolve_by_shape (s, 7, NULL));
-  slots_of ("BA2681M", 0.4f, ".....I.", 0.3f, s);
+  slots_of ("BA2681M", 0.98f, ".....I.", 0.28f, s);
+  s[5].p[0] = 0.7f;
   g_autofree char *c = trawl_plate_resolve_by_shape (s, 7, NULL);
   g_assert_cmpstr (c, ==, "BA268IM");
   /* no shape within reach: a sure character in the wrong class, no alternative */
@@ -77,6 +82,60 @@ test_resolve (void)
   s[0].c[0] = g_utf8_get_char ("粤");
   s[0].p[0] = 1;
   g_assert_null (trawl_plate_resolve_by_shape (s, 1, NULL));
+}
+
+/* A read one character too long for every shape. */
+static void
+test_length (void)
+{
+  TrawlPlateSlot s[9];
+  double cost = -1;
+  int dropped = -2;
+  /* Czech 2T4 0211 with the sticker between read as an 8 the reader gave
+   * 0.6, the rest of its slot to no character: the 8 goes */
+  slots_of ("2T480211", 0.99f, NULL, 0, s);
+  s[3].p[0] = 0.6f;
+  g_autofree char *a = trawl_plate_resolve_by_shape_full (s, 8, &cost, &dropped);
+  g_assert_cmpstr (a, ==, "2T40211");
+  g_assert_cmpint (dropped, ==, 3);
+  g_assert_cmpfloat_with_epsilon (cost, log (0.6 / 0.4), 1e-5);
+  /* ... but not when the reader was sure of it (rest below 1/4 of it) */
+  s[3].p[0] = 0.85f;
+  g_assert_null (trawl_plate_resolve_by_shape_full (s, 8, NULL, &dropped));
+  g_assert_cmpint (dropped, ==, -1);
+  /* ... nor when its alternatives leave nothing to "no character" */
+  s[3].p[0] = 0.6f;
+  s[3].c[1] = 'B';
+  s[3].p[1] = 0.39f;
+  g_assert_null (trawl_plate_resolve_by_shape (s, 8, NULL));
+  /* an unsure character at the edge (a state letter beside the number):
+   * Italian AB 123 CD with an H before it */
+  slots_of ("HAB123CD", 0.99f, NULL, 0, s);
+  s[0].p[0] = 0.5f;
+  g_autofree char *b = trawl_plate_resolve_by_shape_full (s, 8, &cost, &dropped);
+  g_assert_cmpstr (b, ==, "AB123CD");
+  g_assert_cmpint (dropped, ==, 0);
+  /* a drop and a change together, within the one budget */
+  slots_of ("HAB123C0", 0.99f, ".......D", 0.5f, s);
+  s[0].p[0] = 0.6f;
+  s[7].p[0] = 0.495f;
+  g_autofree char *c = trawl_plate_resolve_by_shape_full (s, 8, &cost, &dropped);
+  g_assert_cmpstr (c, ==, "AB123CD");
+  g_assert_cmpfloat_with_epsilon (cost, log (0.6 / 0.4), 1e-5);   /* the D for free */
+  /* two unsure characters each of whose drop leaves a shape with another
+   * text: too close to call, nothing moves */
+  slots_of ("AB1234CD", 0.99f, NULL, 0, s);
+  s[2].p[0] = s[5].p[0] = 0.5f;   /* drop 1: AB234CD, drop 4: AB123CD */
+  g_assert_null (trawl_plate_resolve_by_shape (s, 8, NULL));
+  /* a read that fits a shape keeps every character, however unsure */
+  slots_of ("AB123CD", 0.3f, NULL, 0, s);
+  g_autofree char *d = trawl_plate_resolve_by_shape_full (s, 7, &cost, &dropped);
+  g_assert_cmpstr (d, ==, "AB123CD");
+  g_assert_cmpint (dropped, ==, -1);
+  g_assert_cmpfloat (cost, ==, 0.0);
+  /* one too short is not padded: no character is made up */
+  slots_of ("AB12C", 0.95f, NULL, 0, s);
+  g_assert_null (trawl_plate_resolve_by_shape (s, 5, NULL));
 }
 
 static void
@@ -132,6 +191,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plate/grammar/shapes", test_shapes);
   g_test_add_func ("/plate/grammar/resolve", test_resolve);
+  g_test_add_func ("/plate/grammar/length", test_length);
   g_test_add_func ("/plate/grammar/vote", test_vote);
   g_test_add_func ("/plate/grammar/likely", test_likely);
   return g_test_run ();
