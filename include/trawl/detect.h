@@ -6,9 +6,10 @@
  * every frame (their plans are built lazily per input size and kept):
  *
  *   TrawlFaceDetector: SSD MobileNetV1 at 512x512 on the whole frame, plus
- *     overlapping tiles (by default two across the long side, each also
- *     resized to 512: small faces vanish when a 1920-px frame is squeezed
- *     into 512); boxes merged by NMS -> 68-point landmarks -> similarity alignment to the
+ *     overlapping tiles (by default two across the long side, at most 800
+ *     px unless that needs more than three across, each also resized to
+ *     512: small faces vanish when a 1920-px frame is squeezed into 512);
+ *     boxes merged by NMS -> 68-point landmarks -> similarity alignment to the
  *     dlib 150x150 chip -> 128-d embedding, L2-normalised.
  *   TrawlPlateReader: PP-OCRv4 det (DB) -> text regions -> rectified crops ->
  *     PP-OCRv4 rec -> CTC decode -> plate grammar (normalise, validate, fix
@@ -128,8 +129,10 @@ typedef struct {
 
 typedef struct {
   float    min_score;    /* detector threshold; 0 means the default 0.5 */
-  int      tile;         /* tile side px (frame px); 0: automatic (two tiles across the
-                            long side, frames >= 480 px); < 0 disables tiling */
+  int      tile;         /* tile side px (frame px); 0: automatic (frames >= 480 px:
+                            two tiles across the long side, but tiles of at most
+                            800 px unless that needs more than three across); < 0
+                            disables tiling */
   int      max_faces;    /* 0 means 100 */
   gboolean no_embedding; /* stop after landmarks and quality */
   int      n_threads;    /* engine threads; 0 = one per core */

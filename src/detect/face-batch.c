@@ -106,10 +106,18 @@ _trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *out)
 }
 
 /* Tile side for a frame: the fixed option, or by default two tiles across
- * the long side overlapping by a quarter (T = long / 1.75). That doubles
- * the resolution SSD sees for 4 extra runs at most (a face of 20 px in a
- * 1920-px frame is 5 px after the squeeze to 512, below what SSD finds),
- * and for small frames it upsamples (the Hamilton clip's tiny pianist). */
+ * the long side overlapping by a quarter (T = long / 1.75), but no larger
+ * than MAX_AUTO_TILE unless that needs more than three across (then three
+ * across, T = long / 2.5). Two across doubles the resolution SSD sees (a
+ * face of 20 px in a 1920-px frame is 5 px after the squeeze to 512, below
+ * what SSD finds), and for small frames it upsamples (the Hamilton clip's
+ * tiny pianist). SSD finds faces reliably from about 38 px of its 512-px
+ * input: tiles of 800 px (SSD at 0.64) find faces of 50-60 px in a
+ * 1920x1080 frame that two across (1097 px, SSD at 0.47) miss
+ * (benchmarks/bench-face-scales: recall at 50 / 60 px 44 / 50% with two
+ * across, 74 / 98% with 800-px tiles), for 7 SSD regions a 1080p frame
+ * instead of 3. Frames up to 1400 px keep two across. */
+#define MAX_AUTO_TILE 800
 static int
 tile_side (const TrawlFaceDetector *fd, int width, int height)
 {
@@ -118,7 +126,8 @@ tile_side (const TrawlFaceDetector *fd, int width, int height)
     return 0;
   if (fd->opts.tile > 0)
     return long_side > fd->opts.tile + fd->opts.tile / 4 ? fd->opts.tile : 0;
-  return (long_side * 4 + 6) / 7;
+  int two = (long_side * 4 + 6) / 7;
+  return two <= MAX_AUTO_TILE ? two : MAX (MAX_AUTO_TILE, (long_side * 2 + 4) / 5);
 }
 
 GArray *
