@@ -198,6 +198,16 @@ GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, G
 #define TRAWL_FACE_PHOTO_MAX_SIDE 800
 GArray     *trawl_face_detector_run_photo (TrawlFaceDetector *fd, const TrawlImage *img,
                                            GError **error);
+/* The face at a box given by hand (img px: a person's "the face is here"
+ * for a face the detector misses however the photo is tried): landmarks,
+ * alignment, quality and descriptor computed on box as if SSD had found
+ * it there, score 0 (no detector said so). Returns a GArray of one
+ * TrawlFace (caller-owned; has_embedding FALSE when the landmarks are
+ * degenerate); NULL with error set: TRAWL_ERROR_INVALID_ARG for a box
+ * under 4 px a side or outside img, or when an engine run fails. Not
+ * thread-safe per detector. (face-photo.c) */
+GArray     *trawl_face_detector_run_box (TrawlFaceDetector *fd, const TrawlImage *img,
+                                         const TrawlBox *box, GError **error);
 /* What trawl_face_detector_run_photo tries, in words ("as it is, ..."),
  * for messages. A static string. */
 const char *trawl_face_photo_tries (void);
