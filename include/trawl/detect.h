@@ -6,9 +6,10 @@
  * every frame (their plans are built lazily per input size and kept):
  *
  *   TrawlFaceDetector: SSD MobileNetV1 at 512x512 on the whole frame, plus
- *     overlapping tiles (by default two across the long side, each also
- *     resized to 512: small faces vanish when a 1920-px frame is squeezed
- *     into 512); boxes merged by NMS -> 68-point landmarks -> similarity alignment to the
+ *     overlapping tiles (by default two across the long side, at most 800
+ *     px unless that needs more than three across, each also resized to
+ *     512: small faces vanish when a 1920-px frame is squeezed into 512);
+ *     boxes merged by NMS -> 68-point landmarks -> similarity alignment to the
  *     dlib 150x150 chip -> 128-d embedding, L2-normalised.
  *   TrawlPlateReader: PP-OCRv4 det (DB) -> text regions -> rectified crops ->
  *     PP-OCRv4 rec -> CTC decode -> plate grammar (normalise, validate, fix
@@ -157,8 +158,10 @@ typedef struct {
 
 typedef struct {
   float    min_score;    /* detector threshold; 0 means the default 0.5 */
-  int      tile;         /* tile side px (frame px); 0: automatic (two tiles across the
-                            long side, frames >= 480 px); < 0 disables tiling */
+  int      tile;         /* tile side px (frame px); 0: automatic (frames >= 480 px:
+                            two tiles across the long side, but tiles of at most
+                            800 px unless that needs more than three across); < 0
+                            disables tiling */
   int      max_faces;    /* 0 means 100 */
   gboolean no_embedding; /* stop after landmarks and quality */
   int      n_threads;    /* engine threads; 0 = one per core */
@@ -224,6 +227,16 @@ GArray *trawl_face_detector_run (TrawlFaceDetector *fd, const TrawlImage *img, G
 #define TRAWL_FACE_PHOTO_MAX_SIDE 800
 GArray     *trawl_face_detector_run_photo (TrawlFaceDetector *fd, const TrawlImage *img,
                                            GError **error);
+/* The face at a box given by hand (img px: a person's "the face is here"
+ * for a face the detector misses however the photo is tried): landmarks,
+ * alignment, quality and descriptor computed on box as if SSD had found
+ * it there, score 0 (no detector said so). Returns a GArray of one
+ * TrawlFace (caller-owned; has_embedding FALSE when the landmarks are
+ * degenerate); NULL with error set: TRAWL_ERROR_INVALID_ARG for a box
+ * under 4 px a side or outside img, or when an engine run fails. Not
+ * thread-safe per detector. (face-photo.c) */
+GArray     *trawl_face_detector_run_box (TrawlFaceDetector *fd, const TrawlImage *img,
+                                         const TrawlBox *box, GError **error);
 /* What trawl_face_detector_run_photo tries, in words ("as it is, ..."),
  * for messages. A static string. */
 const char *trawl_face_photo_tries (void);

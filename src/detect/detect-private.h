@@ -107,6 +107,15 @@ void    _trawl_face_normalise (const float *raw, float *out);
  * them has finished when it returns successfully. */
 gboolean _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs,
                                            int n, GArray **faces_out, GError **error);
+/* The stages after SSD alone: faces_out[f] receives the faces (landmarks,
+ * quality, descriptor) at the boxes boxes[f] (GArray of TrawlScoredBox,
+ * frame px; their scores kept) of frame f, in their order. As
+ * _trawl_face_detector_run_sources otherwise (the same checks, failure
+ * and ownership rules). For boxes given by hand (face-photo.c). */
+gboolean _trawl_face_detector_describe_sources (TrawlFaceDetector *fd,
+                                                const TrawlFrameSource *srcs, int n,
+                                                GArray **boxes, GArray **faces_out,
+                                                GError **error);
 /* Frees what the batched runs keep besides plans (the SSD candidates'
  * buffers), after a failed run too. */
 void     _trawl_face_batch_free (TrawlFaceDetector *fd);

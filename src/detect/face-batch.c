@@ -106,10 +106,18 @@ _trawl_face_dets_append (const GArray *dets, const TrawlBox *r, GArray *out)
 }
 
 /* Tile side for a frame: the fixed option, or by default two tiles across
- * the long side overlapping by a quarter (T = long / 1.75). That doubles
- * the resolution SSD sees for 4 extra runs at most (a face of 20 px in a
- * 1920-px frame is 5 px after the squeeze to 512, below what SSD finds),
- * and for small frames it upsamples (the Hamilton clip's tiny pianist). */
+ * the long side overlapping by a quarter (T = long / 1.75), but no larger
+ * than MAX_AUTO_TILE unless that needs more than three across (then three
+ * across, T = long / 2.5). Two across doubles the resolution SSD sees (a
+ * face of 20 px in a 1920-px frame is 5 px after the squeeze to 512, below
+ * what SSD finds), and for small frames it upsamples (the Hamilton clip's
+ * tiny pianist). SSD finds faces reliably from about 38 px of its 512-px
+ * input: tiles of 800 px (SSD at 0.64) find faces of 50-60 px in a
+ * 1920x1080 frame that two across (1097 px, SSD at 0.47) miss
+ * (benchmarks/bench-face-scales: recall at 50 / 60 px 44 / 50% with two
+ * across, 74 / 98% with 800-px tiles), for 7 SSD regions a 1080p frame
+ * instead of 3. Frames up to 1400 px keep two across. */
+#define MAX_AUTO_TILE 800
 static int
 tile_side (const TrawlFaceDetector *fd, int width, int height)
 {
@@ -118,7 +126,8 @@ tile_side (const TrawlFaceDetector *fd, int width, int height)
     return 0;
   if (fd->opts.tile > 0)
     return long_side > fd->opts.tile + fd->opts.tile / 4 ? fd->opts.tile : 0;
-  return (long_side * 4 + 6) / 7;
+  int two = (long_side * 4 + 6) / 7;
+  return two <= MAX_AUTO_TILE ? two : MAX (MAX_AUTO_TILE, (long_side * 2 + 4) / 5);
 }
 
 GArray *
@@ -639,30 +648,18 @@ check_sources (const TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n,
   return TRUE;
 }
 
-gboolean
-_trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n,
-                                  GArray **faces_out, GError **error)
+/* Landmarks, chips and descriptors of the faces at boxes[f] (GArray of
+ * TrawlScoredBox, frame px) of each frame: the stages after SSD. */
+static gboolean
+describe_boxes (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n, GArray **boxes,
+                GArray **faces_out, GError **error)
 {
-  if (faces_out != NULL)
-    for (int f = 0; f < n; f++)
-      faces_out[f] = NULL;
-  if (fd == NULL || srcs == NULL || faces_out == NULL || n < 1)
-    return bad_arg (error, "no detector, no frames or nowhere to put faces");
-  if (!check_sources (fd, srcs, n, error))
-    return FALSE;
-
-  g_autofree GArray **boxes = g_new0 (GArray *, n);
   g_autofree GArray **faces = g_new0 (GArray *, n);
   g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (int) * 2);  /* frame, face */
-  gboolean ok;
-  gint64 t0 = g_get_monotonic_time (), t1;
+  gboolean ok = TRUE;
+  gint64 t0, t1;
 
   for (int f = 0; f < n; f++)
-    boxes[f] = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
-  ok = find_boxes (fd, srcs, n, boxes, error);
-  fd->times.detect_s += (g_get_monotonic_time () - t0) / 1e6;
-
-  for (int f = 0; ok && f < n; f++)
     {
       faces[f] = g_array_sized_new (FALSE, TRUE, sizeof (TrawlFace), boxes[f]->len);
       g_array_set_size (faces[f], boxes[f]->len);   /* zeroed: clear_ is TRUE */
@@ -699,10 +696,9 @@ _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource 
 
   for (int f = 0; f < n; f++)
     {
-      g_array_unref (boxes[f]);
       if (ok)
         faces_out[f] = faces[f];
-      else if (faces[f] != NULL)
+      else
         g_array_unref (faces[f]);
     }
   if (!ok)
@@ -710,4 +706,47 @@ _trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource 
      * freeing them waits for the device */
     _trawl_face_batch_free (fd);
   return ok;
+}
+
+gboolean
+_trawl_face_detector_run_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs, int n,
+                                  GArray **faces_out, GError **error)
+{
+  if (faces_out != NULL)
+    for (int f = 0; f < n; f++)
+      faces_out[f] = NULL;
+  if (fd == NULL || srcs == NULL || faces_out == NULL || n < 1)
+    return bad_arg (error, "no detector, no frames or nowhere to put faces");
+  if (!check_sources (fd, srcs, n, error))
+    return FALSE;
+
+  g_autofree GArray **boxes = g_new0 (GArray *, n);
+  gboolean ok;
+  gint64 t0 = g_get_monotonic_time ();
+
+  for (int f = 0; f < n; f++)
+    boxes[f] = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
+  ok = find_boxes (fd, srcs, n, boxes, error);
+  fd->times.detect_s += (g_get_monotonic_time () - t0) / 1e6;
+  if (!ok)
+    _trawl_face_batch_free (fd);
+  ok = ok && describe_boxes (fd, srcs, n, boxes, faces_out, error);
+  for (int f = 0; f < n; f++)
+    g_array_unref (boxes[f]);
+  return ok;
+}
+
+gboolean
+_trawl_face_detector_describe_sources (TrawlFaceDetector *fd, const TrawlFrameSource *srcs,
+                                       int n, GArray **boxes, GArray **faces_out,
+                                       GError **error)
+{
+  if (faces_out != NULL)
+    for (int f = 0; f < n; f++)
+      faces_out[f] = NULL;
+  if (fd == NULL || srcs == NULL || boxes == NULL || faces_out == NULL || n < 1)
+    return bad_arg (error, "no detector, no frames, no boxes or nowhere to put faces");
+  if (!check_sources (fd, srcs, n, error))
+    return FALSE;
+  return describe_boxes (fd, srcs, n, boxes, faces_out, error);
 }

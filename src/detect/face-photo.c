@@ -128,3 +128,28 @@ trawl_face_detector_run_photo (TrawlFaceDetector *fd, const TrawlImage *img, GEr
     }
   return faces;
 }
+
+GArray *
+trawl_face_detector_run_box (TrawlFaceDetector *fd, const TrawlImage *img, const TrawlBox *box,
+                             GError **error)
+{
+  g_return_val_if_fail (fd != NULL && img != NULL && box != NULL, NULL);
+  if (!(box->w >= 4 && box->h >= 4) || box->x + box->w <= 0 || box->y + box->h <= 0 ||
+      box->x >= img->width || box->y >= img->height)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
+                   "face detector: the box %.0f,%.0f,%.0fx%.0f is not a face's place in the "
+                   "%dx%d image", box->x, box->y, box->w, box->h, img->width, img->height);
+      return NULL;
+    }
+  TrawlDetectFrame frame = { img, NULL };
+  g_autofree TrawlFrameSource *src = _trawl_frame_sources_of (&frame, 1);
+  g_autoptr (GArray) boxes = g_array_new (FALSE, FALSE, sizeof (TrawlScoredBox));
+  TrawlScoredBox sb = { *box, 0.0f };
+  GArray *faces = NULL;
+  g_array_append_val (boxes, sb);
+  GArray *per_frame[1] = { boxes };
+  if (!_trawl_face_detector_describe_sources (fd, src, 1, per_frame, &faces, error))
+    return NULL;
+  return faces;
+}

@@ -8,7 +8,9 @@
  * found again with grey borders (tight crops) and enlarged (small photos).
  * When that still finds nothing, or the face found is too small or too
  * blurred to describe, the error says which, and how to give the face's
- * place by hand. */
+ * place by hand: with a box, the face is looked for in and around it, and
+ * where the detector still sees none the box itself is described
+ * (trawl_face_detector_run_box). */
 #include <math.h>
 #include <string.h>
 
@@ -53,14 +55,6 @@ pick_face (const QueryPhoto *p, GArray *faces, TrawlFace *out, GError **error)
 {
   const TrawlFace *f = NULL;
 
-  if (faces->len == 0 && p->has_box)
-    {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
-                   "%s: no face found in or around the box %.0f,%.0f,%.0fx%.0f (tried the part "
-                   "of the photo around it %s)", p->path, p->box[0], p->box[1], p->box[2],
-                   p->box[3], trawl_face_photo_tries ());
-      return FALSE;
-    }
   if (faces->len == 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG,
@@ -156,6 +150,14 @@ photo_descriptor (TrawlSearch *s, const QueryPhoto *p, float *out, GError **erro
       local.box[1] -= oy;
     }
   faces = trawl_face_detector_run_photo (s->faces, crop ? crop : img, error);
+  /* The user says a face is there, but the detector sees none: describe
+   * the box itself. */
+  if (faces != NULL && faces->len == 0 && p->has_box)
+    {
+      TrawlBox b = { local.box[0], local.box[1], local.box[2], local.box[3] };
+      g_clear_pointer (&faces, g_array_unref);
+      faces = trawl_face_detector_run_box (s->faces, crop, &b, error);
+    }
   if (faces == NULL || !pick_face (&local, faces, &face, error))
     return FALSE;
   memcpy (out, face.embedding, sizeof face.embedding);

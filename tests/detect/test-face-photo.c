@@ -10,7 +10,9 @@
  * - a PNG and a WebP saved under a .jpg name load and are found;
  * - pictures without a face (a seeded texture, a car from the shared
  *   plates) give an empty list, not a false face, and the tries can be
- *   named for the message.
+ *   named for the message;
+ * - a box given by hand (trawl_face_detector_run_box) gives the face there,
+ *   the detected one for the detected box, close to it for a loose box.
  */
 #include <math.h>
 #include <string.h>
@@ -318,6 +320,44 @@ test_no_face (void)
   g_assert_nonnull (strstr (tries, "enlarged"));
 }
 
+/* trawl_face_detector_run_box: the detected box gives the detected face;
+ * a box shifted and loosened by hand still gives that face; a box outside
+ * the picture is refused. */
+static void
+test_run_box (void)
+{
+  if (!need_detector ())
+    return;
+  g_autoptr (TrawlImage) full = trawl_test_load_image ("faces/images/fr_017.png");
+  if (full == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) faces = trawl_face_detector_run (detector, full, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (faces->len, ==, 1);
+  const TrawlFace *det = &g_array_index (faces, TrawlFace, 0);
+  TrawlBox by_hand[] = { det->box,
+                         { det->box.x - 0.1f * det->box.w, det->box.y + 0.08f * det->box.h,
+                           1.2f * det->box.w, 1.15f * det->box.h } };
+  double tol[] = { 1e-4, 0.25 };
+  for (guint i = 0; i < G_N_ELEMENTS (by_hand); i++)
+    {
+      g_autoptr (GArray) got = trawl_face_detector_run_box (detector, full, &by_hand[i], &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (got->len, ==, 1);
+      const TrawlFace *f = &g_array_index (got, TrawlFace, 0);
+      g_assert_true (f->has_embedding);
+      g_assert_cmpfloat (f->score, ==, 0);
+      g_assert_cmpfloat (f->box.x, ==, by_hand[i].x);
+      double d = distance (f, det);
+      g_test_message ("box %u: distance to the detected face %.4f", i, d);
+      g_assert_cmpfloat (d, <, tol[i]);
+    }
+  TrawlBox outside = { (float) full->width + 5, 0, 50, 50 };
+  g_assert_null (trawl_face_detector_run_box (detector, full, &outside, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_INVALID_ARG);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,6 +366,7 @@ main (int argc, char **argv)
   g_test_add_func ("/face-photo/exif-rotated", test_exif_rotated);
   g_test_add_func ("/face-photo/format-by-content", test_format_by_content);
   g_test_add_func ("/face-photo/no-face", test_no_face);
+  g_test_add_func ("/face-photo/run-box", test_run_box);
   int rc = g_test_run ();
   trawl_face_detector_free (detector);
   g_free (detector_error);
