@@ -3,14 +3,15 @@
  * Pure functions over arrays; the runner (eval-run.c) feeds them.
  */
 #include "trawl/eval.h"
+#include "eval-private.h"
 #include "trawl/detect.h"
 #include "trawl/plate.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-static float
-l2 (const float *a, const float *b, int dim)
+float
+_trawl_eval_l2 (const float *a, const float *b, int dim)
 {
   double s = 0;
   for (int i = 0; i < dim; i++)
@@ -39,7 +40,7 @@ trawl_eval_top1_loo (const float *vectors, const int *labels, int n, int dim, in
         {
           if (j == i)
             continue;
-          float d = l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
+          float d = _trawl_eval_l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
           if (d < best_d)
             {
               best_d = d;
@@ -92,7 +93,7 @@ trawl_eval_pair_distances (const float *vectors, const int *labels, int n, int d
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++)
       {
-        float d = l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
+        float d = _trawl_eval_l2 (vectors + (gsize) i * dim, vectors + (gsize) j * dim, dim);
         g_array_append_val (labels[i] == labels[j] ? g : im, d);
       }
   *n_genuine = (int) g->len;

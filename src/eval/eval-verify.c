@@ -4,6 +4,7 @@
  * --face-variants (eval-variants.c). Pure functions over arrays.
  */
 #include "trawl/eval.h"
+#include "eval-private.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -80,18 +81,6 @@ trawl_eval_separation (const float *genuine, int n_genuine, const float *imposto
   mean_var (impostor, n_impostor, &mi, &vi);
   s->dprime = n_genuine > 0 && n_impostor > 0 && vg + vi > 0
               ? fabs (mi - mg) / sqrt ((vg + vi) / 2) : NAN;
-}
-
-static float
-l2 (const float *a, const float *b, int dim)
-{
-  double s = 0;
-  for (int i = 0; i < dim; i++)
-    {
-      double d = (double) a[i] - b[i];
-      s += d * d;
-    }
-  return (float) sqrt (s);
 }
 
 /* Identity j's template of fold s into out: its window's vectors summed
@@ -171,7 +160,7 @@ trawl_eval_pooled (const float *vectors, const int *labels, int n, int dim, int 
               float best_d = INFINITY;
               for (int o = 0; o < n_ids; o++)
                 {
-                  float d = l2 (q, tmpl + (gsize) o * dim, dim);
+                  float d = _trawl_eval_l2 (q, tmpl + (gsize) o * dim, dim);
                   g_array_append_val (o == j ? gen : imp, d);
                   if (d < best_d)
                     {
