@@ -77,16 +77,19 @@ def make_long(clips, seconds, tmp, width=1280, height=720):
     return out
 
 
-def make_static(seconds, tmp):
-    """A still 720p room with a clock, a car passing at 30 s and a face clip at 70 s
-    (see the module doc); 15 fps H.264."""
+def make_static(seconds, tmp, height=720):
+    """A still room (720p, or 1080p where height is 1080) with a clock, a car passing at
+    30 s and a face clip at 70 s (see the module doc); 15 fps H.264. At 1080p the car and
+    the face clip keep their own size, so faces are smaller against the frame."""
+    width = height * 16 // 9
+    k = height / 720
     d = data_dir()
     room = os.path.join(d, "videos", "people", "one-by-one-person-detection.mp4")
     car = os.path.join(d, "videos", "plates", "tud_s01.mp4")
     ham = os.path.join(d, "videos", "people", "short_hamilton_clip.mp4")
     bg = os.path.join(tmp, "room.png")
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "1", "-i", room, "-frames:v", "1",
-                    "-vf", "scale=1280:720", bg], check=True)
+                    "-vf", f"scale={width}:{height}", bg], check=True)
     t_car, t_ham = min(30, seconds * 0.25), min(70, seconds * 0.6)
     font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
     clock = (f",drawtext=fontfile={font}:fontsize=28:fontcolor=white:x=24:y=24:box=1:"
@@ -95,9 +98,11 @@ def make_static(seconds, tmp):
     graph = (f"[0:v]fps=15,format=yuv420p[bg];"
              f"[1:v]setpts=PTS-STARTPTS+{t_car}/TB[car];"
              f"[2:v]setpts=PTS-STARTPTS+{t_ham}/TB[ham];"
-             f"[bg][car]overlay=x='100+(t-{t_car})*100':y=120:eof_action=pass[a];"
-             f"[a][ham]overlay=x=600:y=300:eof_action=pass,noise=alls=6:allf=t{clock}[out]")
-    out = os.path.join(tmp, f"static-{seconds}s-720p.mp4")
+             f"[bg][car]overlay=x='{100 * k:.0f}+(t-{t_car})*100':y={120 * k:.0f}:"
+             f"eof_action=pass[a];"
+             f"[a][ham]overlay=x={600 * k:.0f}:y={300 * k:.0f}:eof_action=pass,"
+             f"noise=alls=6:allf=t{clock}[out]")
+    out = os.path.join(tmp, f"static-{seconds}s-{height}p.mp4")
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-loop", "1", "-framerate", "15", "-t",
                     str(seconds), "-i", bg, "-i", car, "-i", ham, "-filter_complex", graph,
                     "-map", "[out]", "-t", str(seconds), "-c:v", "libx264", "-preset",
@@ -219,6 +224,8 @@ def main():
                     help="motion gate settings to sweep, e.g. off,auto (default: the CLI's own)")
     ap.add_argument("--static", type=int, default=0,
                     help="also a generated still-scene 720p clip of N seconds (>= 90)")
+    ap.add_argument("--static-height", type=int, default=720, choices=(720, 1080),
+                    help="frame height of the still-scene clip (1080: 1920x1080)")
     ap.add_argument("--long", type=int, default=0, help="also a generated 720p clip of N seconds")
     ap.add_argument("--no-workers", action="store_true", help="skip the --workers=2 run")
     ap.add_argument("--no-shared", action="store_true", help="skip the shared clips")
@@ -227,7 +234,7 @@ def main():
     clips = shared_clips()
     runs = {}
     with tempfile.TemporaryDirectory(prefix="trawl-bench-long-") as tmp:
-        static = make_static(a.static, tmp) if a.static > 0 else None
+        static = make_static(a.static, tmp, a.static_height) if a.static > 0 else None
         long_clip = make_long(clips, a.long, tmp) if a.long > 0 else None
         for fps in (float(f) for f in a.fps.split(",")):
             for gate in a.gate.split(","):
@@ -241,7 +248,7 @@ def main():
                         todo.append((f"shared_clips_workers2_{tag}", clips,
                                      opt + ["--workers=2"], None))
                 if static:
-                    todo.append((f"static_720p_{tag}", [static[0]], opt, static[1]))
+                    todo.append((f"static_{a.static_height}p_{tag}", [static[0]], opt, static[1]))
                 if long_clip:
                     todo.append((f"long_720p_{tag}", [long_clip], opt, None))
                 for name, files, extra, alias in todo:

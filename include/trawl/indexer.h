@@ -80,6 +80,10 @@ typedef struct {
   double      motion_interval_s;   /* with the gate: a frame through the detectors at least
                                     * this often, still or not; <= 0: 10 */
   gboolean    no_faces, no_plates;
+  int         face_tile;       /* face detector tile side, frame px (TrawlFaceOptions.tile):
+                                * 0 automatic (800-px tiles on frames over 1400 px, which
+                                * finds faces of 50-60 px in 1080p at about twice the
+                                * detector's cost), < 0 no tiles (whole frame only) */
   TrawlNnBackendKind backend; /* engine backend for the detectors (CPU by default) */
   TrawlNnPrecision precision; /* CUDA arithmetic (0 = FP32, as the CPU) */
   int         batch_frames;    /* frames taken through the detectors together (GPU frames:

@@ -388,6 +388,13 @@ settings_json (const TrawlIndexOptions *o)
       json_builder_set_member_name (b, "motion_min_changed");
       json_builder_add_double_value (b, mo.min_changed);
     }
+  json_builder_set_member_name (b, "face_tile");
+  if (o->face_tile == 0)
+    json_builder_add_string_value (b, "auto");
+  else if (o->face_tile < 0)
+    json_builder_add_string_value (b, "off");
+  else
+    json_builder_add_int_value (b, o->face_tile);
   json_builder_set_member_name (b, "detect_workers");
   json_builder_add_int_value (b, MAX (1, o->detect_workers));
   json_builder_set_member_name (b, "device");
@@ -448,6 +455,7 @@ load_models (TrawlIndexRun *run, GError **error)
   TrawlPlateOptions po = { 0 };
   if (run->opts.detect_workers >= 2 && !run->opts.no_faces && !run->opts.no_plates)
     fo.n_threads = po.n_threads = MAX (1, (int) g_get_num_processors () / 2);
+  fo.tile = run->opts.face_tile;
   fo.backend = po.backend = run->opts.backend;
   fo.precision = po.precision = run->opts.precision;
   if (!run->opts.no_faces)

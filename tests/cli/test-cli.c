@@ -104,6 +104,8 @@ test_index_gpu_options (void)
     { "--precision", "fp8", "must be fp32, tf32 or fp16" },
     { "--device", "tpu", "must be cpu, cuda or auto" },
     { "--batch", "0", "must be 1 to 8" },
+    { "--face-tiles", "small", "must be auto, off or a tile side" },
+    { "--face-tiles", "100", "must be auto, off or a tile side" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
